@@ -1,0 +1,75 @@
+"""Problems an editor can cause, reported as `PATH:LINE: severity: message`.
+
+Every stage adds to one Diagnostics collection instead of raising, so a
+single run reports every problem it finds, not only the first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    path: str
+    line: int
+    severity: str  # "error" or "warning"
+    message: str
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line}: {self.severity}: {self.message}"
+
+
+@dataclass
+class Diagnostics:
+    """Collects errors and warnings from every stage of a build."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def error(self, path: str, line: int, message: str) -> None:
+        self.items.append(Diagnostic(path, max(1, int(line or 1)), "error", message))
+
+    def warning(self, path: str, line: int, message: str) -> None:
+        self.items.append(Diagnostic(path, max(1, int(line or 1)), "warning", message))
+
+    def extend(self, others: list[Diagnostic]) -> None:
+        self.items.extend(others)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "warning"]
+
+    def has_errors(self, strict: bool = False) -> bool:
+        return bool(self.errors) or (strict and bool(self.warnings))
+
+    def sorted(self, strict: bool = False) -> list[Diagnostic]:
+        """Unique diagnostics in file and line order; warnings become errors under --strict."""
+        seen = set()
+        out = []
+        for d in sorted(self.items, key=lambda d: (d.path, d.line, d.severity, d.message)):
+            if strict and d.severity == "warning":
+                d = Diagnostic(d.path, d.line, "error", d.message + " (an error under --strict)")
+            if d not in seen:
+                seen.add(d)
+                out.append(d)
+        return out
+
+
+class BuildFailed(Exception):
+    """Raised when the build stops because of reported problems."""
+
+    def __init__(self, diagnostics: Diagnostics):
+        super().__init__("build failed")
+        self.diagnostics = diagnostics
+
+
+def closest(word: str, candidates) -> str | None:
+    """The candidate most like `word`, for 'did you mean' hints."""
+    import difflib
+
+    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return matches[0] if matches else None

@@ -1,0 +1,140 @@
+"""One resolver for every link an editor writes: in Markdown and in front matter.
+
+Links are resolved by source path (`../care/other.md`) or by site URL
+(`/policy/other/`) through the maps the site stage built, never by guessing
+from rendered HTML, so each problem can be reported at its file and line.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from .model import Page, StaticFile
+from .site import GENERATED_FILES, Site
+
+EXTERNAL_SCHEMES = {"http", "https", "mailto", "tel"}
+SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+
+
+@dataclass
+class Target:
+    """Where a link goes, once resolved."""
+
+    href: str                     # what to write in the HTML
+    page: Page | None = None      # an internal page
+    file: StaticFile | None = None  # a file under content/ or assets/
+    fragment: str = ""            # '#...' without the hash, to check later
+    external: bool = False
+
+
+class LinkProblem(Exception):
+    """A link that does not resolve; the message says what to do."""
+
+
+class Resolver:
+    def __init__(self, site: Site):
+        self.site = site
+        self.root = site.config.root
+
+    def href_for(self, url: str) -> str:
+        """A site-relative URL as written in HTML: with the base path in front."""
+        return self.root + url.lstrip("/")
+
+    def resolve(self, raw: str, page: Page) -> Target:
+        """Resolve `raw` as written in `page`; raise LinkProblem when it does not resolve."""
+        raw = raw.strip()
+        if not raw:
+            raise LinkProblem("the link has no address: write a path such as `other-page.md`")
+        scheme = SCHEME.match(raw)
+        if scheme:
+            name = scheme.group(1).lower()
+            if name in EXTERNAL_SCHEMES:
+                return Target(href=raw, external=True)
+            raise LinkProblem(f"links starting `{name}:` are not allowed: use https:, http:, mailto: or tel:, or a path to a page")
+        if raw.startswith("//"):
+            return Target(href=raw, external=True)
+        parts = urlsplit(raw)
+        path = unquote(parts.path)
+        query = f"?{parts.query}" if parts.query else ""
+        fragment = unquote(parts.fragment)
+        if "\\" in path:
+            raise LinkProblem(f"`{raw}` uses `\\`: write paths with `/`")
+        if not path:
+            if not fragment:
+                raise LinkProblem("the link has no address")
+            return Target(href=f"#{parts.fragment}", page=page, fragment=fragment)
+        source_dir = self._source_dir(page)
+        lower = path.lower()
+        if lower.endswith((".md", ".markdown")):
+            target = self._page_by_source(path, source_dir, raw)
+            return self._to_page(target, query, fragment, parts.fragment)
+        if path.startswith("/"):
+            return self._by_url(path, query, fragment, parts.fragment, raw)
+        # A relative path: a file under content/, or a folder (a section).
+        joined = posixpath.normpath(posixpath.join(source_dir, path))
+        if not joined.startswith("content/") and joined != "content":
+            raise LinkProblem(f"`{raw}` points outside content/: check the number of `../`")
+        static = self.site.files.get(joined)
+        if static is not None:
+            return Target(href=self.href_for(static.url) + query + (f"#{parts.fragment}" if parts.fragment else ""), file=static)
+        section = self.site.by_source.get(joined) or self.site.by_source.get(joined + "/_index.md")
+        if section is not None and section.kind in ("section", "home"):
+            return self._to_page(section, query, fragment, parts.fragment)
+        raise LinkProblem(f"there is no file {joined}: check the spelling, or link to a page by its `.md` file")
+
+    def _source_dir(self, page: Page) -> str:
+        if page.source:
+            return posixpath.dirname(page.source)
+        return page.folder or "content"
+
+    def _page_by_source(self, path: str, source_dir: str, raw: str) -> Page:
+        if path.startswith("/"):
+            joined = posixpath.normpath("content" + path)
+        else:
+            joined = posixpath.normpath(posixpath.join(source_dir, path))
+        if not joined.startswith("content/"):
+            raise LinkProblem(f"`{raw}` points outside content/: check the number of `../`")
+        page = self.site.by_source.get(joined)
+        if page is not None:
+            return page
+        if joined in self.site.drafts:
+            raise LinkProblem(f"`{raw}` links to a draft page ({joined}): publish it (remove `draft: true`) or remove the link")
+        hint = self._near(joined)
+        tip = f": did you mean {hint}?" if hint else ": check the spelling and the number of `../`"
+        raise LinkProblem(f"there is no page {joined}{tip}")
+
+    def _near(self, joined: str) -> str | None:
+        import difflib
+        candidates = [s for s in self.site.by_source if s.endswith((".md", ".markdown"))]
+        match = difflib.get_close_matches(joined, candidates, n=1, cutoff=0.75)
+        return match[0] if match else None
+
+    def _to_page(self, target: Page, query: str, fragment: str, raw_fragment: str) -> Target:
+        href = self.href_for(target.url) + query + (f"#{raw_fragment}" if raw_fragment else "")
+        return Target(href=href, page=target, fragment=fragment)
+
+    def _by_url(self, path: str, query: str, fragment: str, raw_fragment: str, raw: str) -> Target:
+        normal = posixpath.normpath(path)
+        if normal.startswith("/.."):
+            raise LinkProblem(f"`{raw}` points outside the site")
+        tail = (f"#{raw_fragment}" if raw_fragment else "")
+        if normal.startswith("/assets/"):
+            asset = self.site.assets.get(normal)
+            if asset is None:
+                raise LinkProblem(f"there is no file {normal.lstrip('/')} in assets/ or the theme: check the spelling")
+            return Target(href=self.href_for(asset.url) + query + tail, file=asset)
+        static = self.site.files_by_url.get(normal)
+        if static is not None:
+            return Target(href=self.href_for(static.url) + query + tail, file=static)
+        if normal in GENERATED_FILES:
+            return Target(href=self.href_for(normal) + query + tail)
+        url = normal if normal.endswith("/") else normal + "/"
+        if normal == "/":
+            url = "/"
+        page = self.site.by_url.get(url)
+        if page is not None:
+            return self._to_page(page, query, fragment, raw_fragment)
+        raise LinkProblem(f"no page has the address {url}: link to the page's `.md` file instead, such as `/policy/name.md`")

@@ -1,0 +1,201 @@
+"""Markdown to safe HTML, with every link resolved and every id collected.
+
+One Python-Markdown instance is made per process and reset between pages.
+Our own tree processor resolves links through `links.Resolver`, gives
+headings ids, fills empty link texts with the target's title and notes
+attachments' type and size. Fragment checks wait until every page is
+rendered, since a link's target may not have been rendered yet.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+import markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+from . import sanitize
+from .govspeak import GovspeakExtension
+from .links import LinkProblem, Resolver, Target
+from .model import Page
+
+_PLACEHOLDER = re.compile("\x02[^\x03]*\x03")
+_HTML_ID = re.compile(r"""\bid\s*=\s*["']([^"']+)["']""")
+
+
+def heading_id(text: str) -> str:
+    """Heading text to an id: lower case, words joined by '-', punctuation dropped."""
+    text = _PLACEHOLDER.sub("", text).lower()
+    text = re.sub(r"[^\w\s-]", "", text)
+    return "-".join(re.split(r"[\s_-]+", text.strip())).strip("-") or "section"
+
+
+def unique_id(base: str, taken: set) -> str:
+    """base, or base-1, base-2 ... whichever is free."""
+    if base not in taken:
+        return base
+    n = 1
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def describe_file(path: str, size: int) -> str:
+    """'PDF, 2 KB': what an attachment link says about its file."""
+    kind = PurePosixPath(path).suffix.lstrip(".").upper() or "File"
+    if size < 1024 * 1024:
+        amount = f"{max(1, -(-size // 1024))} KB"
+    else:
+        amount = f"{size / (1024 * 1024):.1f} MB"
+    return f"{kind}, {amount}"
+
+
+@dataclass
+class Rendered:
+    """What rendering one page's Markdown gives the later stages."""
+
+    html: str = ""
+    ids: set = field(default_factory=set)
+    toc: list = field(default_factory=list)
+    # (target, href as written, line) for every internal link, fragments unchecked.
+    links: list = field(default_factory=list)
+    # (line, severity, message)
+    problems: list = field(default_factory=list)
+
+
+class _PageTree(Treeprocessor):
+    """Resolves links and images, gives headings ids, collects ids and the contents list."""
+
+    def __init__(self, md, renderer: "MarkdownRenderer"):
+        super().__init__(md)
+        self.renderer = renderer
+
+    def run(self, root):
+        state = self.renderer.current
+        page, result = state["page"], state["result"]
+        taken = result.ids
+        for el in root.iter():
+            if el.get("id"):
+                taken.add(el.get("id"))
+        h2s = []
+        for el in root.iter():
+            tag = el.tag
+            if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+                text = _PLACEHOLDER.sub("", "".join(el.itertext())).strip()
+                if not el.get("id"):
+                    el.set("id", unique_id(heading_id(text), taken))
+                    taken.add(el.get("id"))
+                if tag == "h1":
+                    state["pending"].append(("h1", text, "warning",
+                        "use `##` for headings in the body: the page title is the page's only top-level heading"))
+                if tag == "h2":
+                    h2s.append({"id": el.get("id"), "text": text})
+            elif tag == "a" and el.get("href") is not None:
+                self._link(el, "href", page, result, state)
+            elif tag == "img" and el.get("src") is not None:
+                if not (el.get("alt") or "").strip():
+                    state["pending"].append((el.get("src"), None, "warning",
+                        "the image has no alt text: describe what it shows between the `[ ]`"))
+                self._link(el, "src", page, result, state)
+        result.toc = h2s if len(h2s) >= 2 else []
+
+    def _link(self, el, attr, page: Page, result: Rendered, state) -> None:
+        raw = el.get(attr)
+        try:
+            target: Target = self.renderer.resolver.resolve(raw, page)
+        except LinkProblem as problem:
+            state["pending"].append((raw, None, "error", f"broken link `{raw}`: {problem}"))
+            return
+        el.set(attr, target.href)
+        if target.external:
+            return
+        result.links.append((target, raw))
+        if attr == "href" and target.page is not None and not el.text and len(el) == 0:
+            el.text = target.page.title
+        if attr == "href" and target.file is not None and target.file.source.startswith("content/"):
+            meta = etree.SubElement(el, "span")
+            meta.set("class", "attachment-meta")
+            meta.text = f" ({describe_file(target.file.source, target.file.size)})"
+
+
+class _PolicysiteExtension(Extension):
+    def __init__(self, renderer):
+        super().__init__()
+        self.renderer = renderer
+
+    def extendMarkdown(self, md):
+        # After inline patterns (20), attr_list (8) and abbr, so text and ids are final.
+        md.treeprocessors.register(_PageTree(md, self.renderer), "policysite_page", 4)
+
+
+class MarkdownRenderer:
+    """Renders page bodies; one per process, reused for every page."""
+
+    def __init__(self, resolver: Resolver):
+        self.resolver = resolver
+        self.current: dict = {}
+        self.md = markdown.Markdown(
+            extensions=[
+                GovspeakExtension(), "tables", "attr_list", "fenced_code", "sane_lists",
+                "footnotes", "def_list", _PolicysiteExtension(self),
+            ],
+            extension_configs={"tables": {"use_align_attribute": True}},
+            output_format="html",
+        )
+
+    def render(self, page: Page) -> Rendered:
+        result = Rendered()
+        self.current = {"page": page, "result": result, "pending": []}
+        self.md.reset()
+        body = page.body
+        html = self.md.convert(body)
+        for stashed in self.md.htmlStash.rawHtmlBlocks:
+            result.ids.update(_HTML_ID.findall(str(stashed)))
+        result.html = sanitize.clean(html)
+
+        first = page.body_line
+        lines = body.split("\n")
+        seen: dict[str, int] = {}
+        for needle, text, severity, message in self.current["pending"]:
+            line = _locate(lines, needle, text, seen) + first - 1
+            result.problems.append((line, severity, message))
+        # Lines of internal links, for fragment checks and backlinks.
+        located = []
+        link_seen: dict[str, int] = {}
+        for target, raw in result.links:
+            located.append((target, raw, _locate(lines, raw, None, link_seen) + first - 1))
+        result.links = located
+        for line, message in sanitize.scan(body, first):
+            result.problems.append((line, "warning", message))
+        for line, message in getattr(self.md, "govspeak_warnings", []) or []:
+            result.problems.append((line + first - 1, "warning", message))
+        self.current = {}
+        return result
+
+
+def _locate(lines: list[str], needle: str | None, heading: str | None, seen: dict) -> int:
+    """The 1-based body line of the next unreported occurrence of `needle`."""
+    if needle == "h1":
+        for index, line in enumerate(lines):
+            if re.match(r"^#(?!#)", line) or (index + 1 < len(lines) and re.match(r"^=+\s*$", lines[index + 1]) and line.strip()):
+                key = f"h1:{index}"
+                if key not in seen:
+                    seen[key] = 1
+                    return index + 1
+        return 1
+    if not needle:
+        return 1
+    start = seen.get(needle, 0)
+    for index in range(start, len(lines)):
+        if needle in lines[index]:
+            seen[needle] = index + 1
+            return index + 1
+    # Written in another form (reference definitions, entities): the first mention.
+    for index, line in enumerate(lines):
+        if needle in line:
+            return index + 1
+    return 1

@@ -1,0 +1,124 @@
+"""The plain data every stage passes along: pages and static files.
+
+Like a file tree with titles: no behaviour beyond small derived values, so any
+stage can be read on its own and tests can build pages by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+TYPE_LABELS = {
+    "page": "",
+    "policy": "Policy paper",
+    "guidance": "Guidance",
+    "publication": "Publication",
+    "news": "News story",
+    "speech": "Speech",
+    "consultation": "Consultation",
+    "organisation": "Organisation",
+}
+
+
+@dataclass(eq=False)
+class Page:
+    """One output page: from a Markdown file, a folder, or generated (topics, search)."""
+
+    kind: str                      # home, section, page, topic, topics, search, 404
+    source: str | None = None      # site-relative Markdown path; None when generated
+    folder: str | None = None      # for sections: the site-relative folder
+    title: str = ""
+    description: str = ""
+    fields: dict = field(default_factory=dict)   # checked front matter values
+    lines: dict = field(default_factory=dict)    # front matter field -> line
+    body: str = ""
+    body_line: int = 1             # line of the body's first line in the source
+    url: str = ""                  # site-relative, starts and ends with '/'
+    parent: "Page | None" = None
+    children: list["Page"] = field(default_factory=list)
+    # Filled when Markdown is rendered.
+    html: str = ""
+    ids: set = field(default_factory=set)
+    toc: list = field(default_factory=list)
+    links_to: list["Page"] = field(default_factory=list)
+    backlinks: list["Page"] = field(default_factory=list)
+    # Generated listings (topics, organisations) keep their key here.
+    key: str | None = None
+
+    @property
+    def where(self) -> str:
+        """The file to name in messages about this page."""
+        return self.source or self.folder or "content"
+
+    def line(self, field_name: str) -> int:
+        return self.lines.get(field_name, 1)
+
+    @property
+    def type(self) -> str:
+        return self.fields.get("type", "page")
+
+    @property
+    def type_label(self) -> str:
+        return TYPE_LABELS.get(self.type, "")
+
+    @property
+    def date(self) -> dt.date | None:
+        return self.fields.get("date")
+
+    @property
+    def updated(self) -> dt.date | None:
+        return self.fields.get("updated")
+
+    @property
+    def weight(self) -> int | None:
+        return self.fields.get("weight")
+
+    @property
+    def draft(self) -> bool:
+        return bool(self.fields.get("draft"))
+
+    @property
+    def output_path(self) -> str:
+        """Where the page is written, relative to the output folder."""
+        if self.kind == "404":
+            return "404.html"
+        return self.url.strip("/") + "/index.html" if self.url != "/" else "index.html"
+
+    @property
+    def ancestors(self) -> list["Page"]:
+        """Ancestors from the home page down, not including this page."""
+        chain = []
+        node = self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return list(reversed(chain))
+
+    def sort_key(self):
+        """Order among siblings: weight, then newest date first, then title."""
+        date = self.date
+        return (
+            self.weight is None,
+            self.weight or 0,
+            -(date.toordinal()) if date else 1,
+            self.title.casefold(),
+            self.url,
+        )
+
+    def __repr__(self) -> str:
+        return f"<Page {self.kind} {self.url or self.where}>"
+
+
+@dataclass
+class StaticFile:
+    """A non-Markdown file under content/ or assets/, copied as it is."""
+
+    source: str        # site-relative path, for messages
+    abs_path: str      # where to read it
+    url: str           # site-relative URL
+    size: int = 0
+
+    @property
+    def output_path(self) -> str:
+        return self.url.lstrip("/")

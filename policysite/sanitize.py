@@ -1,0 +1,115 @@
+"""Raw HTML in Markdown: a safe allow-list, and a warning for each removal.
+
+nh3 does the removing on the rendered HTML. It cannot say what it removed or
+where, so the same allow-list is applied to the raw HTML in the Markdown
+source first, to warn the editor at the line of each tag or attribute.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import nh3
+
+TAGS = {
+    "a", "abbr", "address", "b", "blockquote", "br", "caption", "cite", "code", "col",
+    "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption",
+    "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li",
+    "mark", "ol", "p", "pre", "q", "s", "samp", "section", "small", "span", "strong",
+    "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time",
+    "tr", "u", "ul", "var", "wbr",
+}
+GENERIC_ATTRIBUTES = {"id", "class", "title", "lang", "dir", "role"}
+ATTRIBUTES = {
+    "a": {"href", "hreflang", "rel"},
+    "abbr": {"title"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+    "img": {"src", "alt", "width", "height", "loading"},
+    "ol": {"start", "type", "reversed"},
+    "li": {"value"},
+    "td": {"colspan", "rowspan", "headers", "align"},
+    "th": {"colspan", "rowspan", "headers", "scope", "align"},
+    "col": {"span"},
+    "colgroup": {"span"},
+    "time": {"datetime"},
+    "details": {"open"},
+    "del": {"datetime"},
+    "ins": {"datetime"},
+}
+URL_ATTRIBUTES = {"href", "src", "cite"}
+SCHEMES = {"http", "https", "mailto", "tel"}
+_SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.\-]*):")
+# Tags whose content goes too: a script's code must not be left as text.
+_CLEAN_CONTENT = {"script", "style", "iframe", "object", "embed", "template", "noscript", "textarea", "select", "svg", "math"}
+
+
+def clean(html: str) -> str:
+    """Remove every tag, attribute and URL scheme outside the allow-list."""
+    return nh3.clean(
+        html,
+        tags=TAGS,
+        clean_content_tags=_CLEAN_CONTENT,
+        attributes={**{tag: set(attrs) for tag, attrs in ATTRIBUTES.items()}, "*": GENERIC_ATTRIBUTES},
+        generic_attribute_prefixes={"aria-", "data-"},
+        url_schemes=SCHEMES,
+        link_rel=None,
+        strip_comments=True,
+    )
+
+
+_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,}).*?^\1\2[ \t]*$", re.M | re.S)
+_CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1", re.S)
+
+
+def _blank_code(text: str) -> str:
+    """Code blocks and spans replaced by spaces, keeping lines, so their HTML is not scanned."""
+    keep_lines = lambda m: re.sub(r"[^\n]", " ", m.group(0))
+    text = _FENCE.sub(keep_lines, text)
+    return _CODE_SPAN.sub(keep_lines, text)
+
+
+class _Scanner(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[int, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self._check(tag, attrs)
+
+    def handle_startendtag(self, tag, attrs):
+        self._check(tag, attrs)
+
+    def _check(self, tag, attrs):
+        if any(c in tag for c in ":@.") :
+            return  # an autolink such as <https://...> or <name@example.org>
+        line = self.getpos()[0]
+        if tag not in TAGS:
+            self.found.append((line, f"raw HTML `<{tag}>` is not allowed and was removed: use Markdown instead"))
+            return
+        allowed = GENERIC_ATTRIBUTES | ATTRIBUTES.get(tag, set())
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append((line, f"the `{name}` attribute on `<{tag}>` runs scripts and was removed"))
+            elif name not in allowed and not name.startswith(("aria-", "data-")):
+                self.found.append((line, f"the `{name}` attribute on `<{tag}>` is not allowed and was removed"))
+            elif name in URL_ATTRIBUTES and value:
+                scheme = _SCHEME.match(value)
+                if scheme and scheme.group(1).lower() not in SCHEMES:
+                    self.found.append((line, f"`{scheme.group(1).lower()}:` addresses are not allowed; the `{name}` on `<{tag}>` was removed"))
+                elif name == "href" and value.split("#")[0].lower().endswith(".md"):
+                    self.found.append((line, f"links to `.md` files in raw HTML are not resolved: write the link in Markdown, `[text]({value})`"))
+
+
+def scan(markdown_text: str, first_line: int = 1) -> list[tuple[int, str]]:
+    """Warnings for raw HTML the sanitiser will remove, as (line, message)."""
+    if "<" not in markdown_text:
+        return []
+    scanner = _Scanner()
+    try:
+        scanner.feed(_blank_code(markdown_text))
+        scanner.close()
+    except Exception:  # HTMLParser is lenient; never let a scan stop a build
+        pass
+    return [(line + first_line - 1, message) for line, message in scanner.found]

@@ -1,0 +1,339 @@
+"""Pages to a site: URLs, the section tree, listings, topics and aliases.
+
+Everything here works on plain Page objects from `load` and reports problems
+that need the whole site to see: two sources claiming one URL, a `url:` that
+leaves the site, an alias that collides with a page.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from .config import SiteConfig
+from .diagnostics import Diagnostics
+from .load import MARKDOWN_SUFFIXES, load_page, scan_content
+from .model import Page, StaticFile
+
+SEGMENT = re.compile(r"^[\w.~-]+$")
+RESERVED = {"/topics/": "the generated topics index", "/search/": "the generated search page"}
+GENERATED_FILES = {"/sitemap.xml", "/feed.xml", "/robots.txt", "/404.html", "/search-index.json"}
+
+
+def slugify(name: str) -> str:
+    """A URL segment from a file or folder name: lower-case ASCII words joined by '-'."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+
+
+def folder_title(name: str) -> str:
+    """'health-inequalities' -> 'Health inequalities' for sections without _index.md."""
+    words = name.replace("_", " ").replace("-", " ").split()
+    text = " ".join(words)
+    return text[:1].upper() + text[1:] if text else name
+
+
+def valid_url_path(url: str) -> bool:
+    """A site path that starts and ends with '/', with no empty, '.' or '..' segments."""
+    if not (url.startswith("/") and url.endswith("/")):
+        return False
+    if url == "/":
+        return True
+    return all(seg not in (".", "..") and SEGMENT.match(seg) for seg in url.strip("/").split("/"))
+
+
+@dataclass
+class Alias:
+    path: str          # output path of the redirect file
+    url: str           # the old URL as written (normalised)
+    target: Page
+    line: int
+
+
+@dataclass
+class Site:
+    config: SiteConfig
+    site_dir: Path
+    pages: list[Page] = field(default_factory=list)          # published, in URL order
+    by_source: dict[str, Page] = field(default_factory=dict)  # 'content/x.md' or folder -> page
+    by_url: dict[str, Page] = field(default_factory=dict)
+    files: dict[str, StaticFile] = field(default_factory=dict)  # source path -> file
+    files_by_url: dict[str, StaticFile] = field(default_factory=dict)
+    assets: dict[str, StaticFile] = field(default_factory=dict)  # url -> asset
+    drafts: dict[str, Page] = field(default_factory=dict)
+    home: Page | None = None
+    topic_pages: dict[str, Page] = field(default_factory=dict)
+    organisation_pages: dict[str, Page] = field(default_factory=dict)
+    aliases: list[Alias] = field(default_factory=list)
+
+    def listing(self, page: Page) -> list[Page]:
+        """What a page lists: a section its children, a topic or organisation what it tags."""
+        if page.kind in ("home", "section"):
+            return page.children
+        if page.kind == "topic":
+            return [p for p in self.content_pages() if page.key in p.fields.get("topics", ())]
+        if page.kind == "topics":
+            return [self.topic_pages[k] for k in sorted(self.topic_pages)]
+        if page.type == "organisation" and page.key:
+            return sorted(
+                (p for p in self.content_pages() if page.key in p.fields.get("organisations", ()) and p is not page),
+                key=lambda p: (-(p.date.toordinal()) if p.date else 1, p.title.casefold()),
+            )
+        return []
+
+    def content_pages(self) -> list[Page]:
+        """Pages written by editors (Markdown sources), in URL order."""
+        return [p for p in self.pages if p.source is not None and p.kind == "page"]
+
+
+def build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, drafts: bool = False,
+               skip: list[Path] = ()) -> Site:
+    """Load content/ and arrange it into a Site; problems go to `diagnostics`."""
+    site = Site(config=config, site_dir=site_dir)
+    entries = scan_content(site_dir, diagnostics, skip=skip)
+
+    folders: set[str] = {"content"} if (site_dir / "content").is_dir() else set()
+    loaded: list[Page] = []
+    for where, path in entries:
+        parent = posixpath.dirname(where)
+        while parent and parent != "content" and parent not in folders:
+            folders.add(parent)
+            parent = posixpath.dirname(parent)
+        if path.suffix.lower() in MARKDOWN_SUFFIXES:
+            page = load_page(where, path, config, diagnostics)
+            if page is None:
+                continue
+            if page.draft and not drafts:
+                site.drafts[where] = page
+                continue
+            loaded.append(page)
+        else:
+            site.files[where] = StaticFile(source=where, abs_path=str(path), url="", size=path.stat().st_size)
+
+    # One section per folder, from its _index.md or generated.
+    sections: dict[str, Page] = {}
+    for page in loaded:
+        if PurePosixPath(page.source).stem == "_index":
+            folder = posixpath.dirname(page.source)
+            page.folder = folder
+            page.kind = "home" if folder == "content" else "section"
+            sections[folder] = page
+    for folder in sorted(folders):
+        if folder not in sections:
+            name = PurePosixPath(folder).name
+            title = config.title if folder == "content" else folder_title(name)
+            sections[folder] = Page(kind="home" if folder == "content" else "section", folder=folder, title=title)
+    site.home = sections.get("content")
+
+    # URLs from the folder path, then slug/url from front matter.
+    def folder_url(folder: str, page: Page | None) -> str | None:
+        if folder == "content":
+            return "/"
+        parts = PurePosixPath(folder).parts[1:]
+        segments = []
+        for part in parts:
+            seg = slugify(part)
+            if not seg:
+                diagnostics.error(folder, 1, f"cannot make a web address from the folder name `{part}`: rename it using letters a-z, digits and hyphens")
+                return None
+            segments.append(seg)
+        return "/" + "/".join(segments) + "/"
+
+    for folder, section in sections.items():
+        base = folder_url(folder, section)
+        if base is None:
+            continue
+        section.url = override_url(section, base, diagnostics) if section.source else base
+
+    for page in loaded:
+        if page.kind != "page":
+            continue
+        folder = posixpath.dirname(page.source)
+        base = folder_url(folder, None)
+        if base is None:
+            continue
+        stem = PurePosixPath(page.source).stem
+        seg = slugify(stem)
+        if not seg and "slug" not in page.fields and "url" not in page.fields:
+            diagnostics.error(page.source, 1, f"cannot make a web address from the file name `{stem}`: rename the file using letters a-z, digits and hyphens, or add `slug:`")
+            continue
+        page.url = override_url(page, base + (seg or "page") + "/", diagnostics)
+        page.parent = sections.get(folder)
+
+    for folder, section in sections.items():
+        if folder != "content":
+            section.parent = sections.get(posixpath.dirname(folder))
+
+    # Files under content/ keep their names, inside their folder's web address.
+    for where, static in site.files.items():
+        folder = posixpath.dirname(where)
+        base = folder_url(folder, None) or "/"
+        static.url = base + PurePosixPath(where).name
+        site.files_by_url[static.url] = static
+
+    all_pages = [p for p in list(sections.values()) + [p for p in loaded if p.kind == "page"] if p.url]
+    add_generated_pages(site, all_pages)
+    claim_urls(site, all_pages, diagnostics)
+
+    for page in all_pages:
+        if page.parent is not None:
+            page.parent.children.append(page)
+    for page in all_pages:
+        page.children.sort(key=Page.sort_key)
+    site.pages = sorted(all_pages, key=lambda p: p.url)
+    site.by_url = {p.url: p for p in site.pages}
+    for page in site.pages:
+        if page.source:
+            site.by_source[page.source] = page
+        if page.folder:
+            site.by_source.setdefault(page.folder, page)
+
+    link_organisations(site, diagnostics)
+    collect_assets(site)
+    collect_aliases(site, diagnostics)
+    return site
+
+
+def override_url(page: Page, default: str, diagnostics: Diagnostics) -> str:
+    """The page's URL after `url:` or `slug:` in its front matter."""
+    if "url" in page.fields:
+        url = page.fields["url"]
+        normal = posixpath.normpath(url) if url.startswith("/") else url
+        if not url.startswith("/") or not url.endswith("/"):
+            diagnostics.error(page.source, page.line("url"), f"`url` must start and end with `/`, such as /policy/{slugify(page.title) or 'name'}/")
+        elif not valid_url_path(url) or normal.startswith("/.."):
+            diagnostics.error(page.source, page.line("url"), "`url` must stay inside the site: use letters, digits and hyphens between `/`, with no `..`")
+        else:
+            return url
+        return default
+    if "slug" in page.fields:
+        slug = page.fields["slug"]
+        if "/" in slug or "\\" in slug or slug in (".", "..") or not SEGMENT.match(slug):
+            diagnostics.error(page.source, page.line("slug"), "`slug` must be one part of a web address: letters, digits and hyphens, with no `/`")
+            return default
+        if default == "/":
+            diagnostics.error(page.source, page.line("slug"), "the home page cannot have a `slug`")
+            return default
+        return posixpath.dirname(default.rstrip("/")).rstrip("/") + "/" + slug + "/"
+    return default
+
+
+def add_generated_pages(site: Site, pages: list[Page]) -> None:
+    """Topic pages, the topics index, search and 404: pages no file asks for."""
+    home = site.home
+    config = site.config
+    if home is None:
+        return
+    if config.topics:
+        index = Page(kind="topics", title="Topics", url="/topics/", parent=home,
+                     description=f"Topics covered by {config.title}")
+        pages.append(index)
+        for key, topic in sorted(config.topics.items()):
+            page = Page(kind="topic", key=key, title=topic.name, url=f"/topics/{key}/", parent=index,
+                        description=topic.description or f"Pages about {topic.name.lower()} from {config.title}")
+            site.topic_pages[key] = page
+            pages.append(page)
+    pages.append(Page(kind="search", title="Search", url="/search/", parent=home,
+                      description=f"Search {config.title}"))
+    pages.append(Page(kind="404", title="Page not found", url="/404.html", parent=None,
+                      description="The page you asked for was not found"))
+
+
+def claim_urls(site: Site, pages: list[Page], diagnostics: Diagnostics) -> None:
+    """Report two sources that claim one URL (or one output file), naming both."""
+    owners: dict[str, Page | StaticFile] = {}
+    def name(owner) -> str:
+        if isinstance(owner, StaticFile):
+            return owner.source
+        if owner.source:
+            return owner.source
+        if owner.folder:
+            return f"the folder {owner.folder}/"
+        return RESERVED.get(owner.url, f"the generated page {owner.url}")
+    def line(owner) -> int:
+        if isinstance(owner, Page) and owner.source:
+            return owner.line("url") if "url" in owner.fields else owner.line("slug") if "slug" in owner.fields else 1
+        return 1
+    claims: list = []
+    for page in pages:
+        claims.append((page.output_path, page))
+    for static in site.files.values():
+        claims.append((static.output_path, static))
+    # Generated pages claim first so that an editor's file is the one reported.
+    claims.sort(key=lambda c: (isinstance(c[1], Page) and c[1].source is not None, isinstance(c[1], StaticFile)))
+    for out_path, owner in claims:
+        key = out_path.casefold()
+        if key in owners:
+            first = owners[key]
+            where = owner.source if isinstance(owner, (Page, StaticFile)) and owner.source else (owner.folder or "content")
+            url = "/" + out_path.removesuffix("index.html")
+            diagnostics.error(where, line(owner),
+                              f"`{url}` is claimed by both {name(first)} and {name(owner)}: rename one of them or give one a different `slug:`")
+            if isinstance(owner, Page) and owner in pages:
+                pages.remove(owner)
+        else:
+            owners[key] = owner
+
+
+def link_organisations(site: Site, diagnostics: Diagnostics) -> None:
+    """Match each organisation in site_config to its page: by `url`, else by file name."""
+    for key, org in site.config.organisations.items():
+        page = None
+        if org.url and org.url.startswith("/"):
+            page = site.by_url.get(org.url if org.url.endswith("/") else org.url + "/")
+            if page is None:
+                line = site.config.lines.get("organisations", 1)
+                diagnostics.error("site_config.yaml", line, f"the organisation `{key}` has `url: {org.url}`, but no page has that address")
+        if page is None:
+            for candidate in site.pages:
+                if candidate.type == "organisation" and candidate.source and PurePosixPath(candidate.source).stem == key:
+                    page = candidate
+                    break
+        if page is not None:
+            page.key = key
+            site.organisation_pages[key] = page
+
+
+def collect_assets(site: Site) -> None:
+    """Theme assets, then the site's assets/ over them: all under /assets/."""
+    theme_assets = Path(__file__).parent / "theme" / "assets"
+    for root, prefix in ((theme_assets, "policysite/theme/assets"), (site.site_dir / "assets", "assets")):
+        if not root.is_dir():
+            continue
+        root_real = root.resolve()
+        for path in sorted(root.rglob("*")):
+            if not path.is_file() or any(part.startswith(".") for part in path.relative_to(root).parts):
+                continue
+            if not path.resolve().is_relative_to(root_real):
+                continue
+            rel = path.relative_to(root).as_posix()
+            url = "/assets/" + rel
+            site.assets[url] = StaticFile(source=f"{prefix}/{rel}", abs_path=str(path), url=url, size=path.stat().st_size)
+
+
+def collect_aliases(site: Site, diagnostics: Diagnostics) -> None:
+    """A redirect for each `aliases:` entry; collisions name both claimants."""
+    taken: dict[str, str] = {p.output_path.casefold(): (p.source or p.folder or p.url) for p in site.pages}
+    taken.update({f.output_path.casefold(): f.source for f in site.files.values()})
+    for page in site.pages:
+        for alias, line in page.fields.get("aliases", ()):
+            if not alias.startswith("/") or "\\" in alias or "?" in alias or "#" in alias:
+                diagnostics.error(page.source, line, f"alias `{alias}` must be a path on this site starting with `/`, such as /old/page/")
+                continue
+            parts = [p for p in alias.split("/") if p]
+            if any(p in (".", "..") for p in parts) or not parts or not all(SEGMENT.match(p) for p in parts):
+                diagnostics.error(page.source, line, f"alias `{alias}` must stay inside the site: use letters, digits, dots and hyphens between `/`")
+                continue
+            if parts[-1].lower().endswith((".html", ".htm")):
+                out_path = "/".join(parts)
+            else:
+                out_path = "/".join(parts) + "/index.html"
+            key = out_path.casefold()
+            if key in taken:
+                diagnostics.error(page.source, line, f"alias `{alias}` collides with {taken[key]}: remove the alias or move the other page")
+                continue
+            taken[key] = f"an alias of {page.source}"
+            site.aliases.append(Alias(path=out_path, url=alias, target=page, line=line))

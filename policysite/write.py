@@ -1,0 +1,111 @@
+"""The output folder: built aside, swapped in whole, never half-written.
+
+Pages are written into a hidden sibling folder; only when everything has
+been written is the old output moved away and the new one moved in (two
+renames on one file system). A failed or interrupted build removes its own
+temporary folder and leaves the previous output exactly as it was.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+MARKER = ".policysite-output"
+
+
+class OutputProblem(Exception):
+    """The output folder cannot be used; the message says why and what to do."""
+
+
+def check_output_folder(output: Path, site_dir: Path) -> None:
+    """Refuse output folders that would overwrite sources or someone else's files."""
+    out = output.resolve()
+    site = site_dir.resolve()
+    if out == site or site.is_relative_to(out):
+        raise OutputProblem(f"the output folder {output} contains the site itself: choose another folder, such as {site_dir / '_site'}")
+    for name in ("content", "layouts", "assets"):
+        if out.is_relative_to(site / name):
+            raise OutputProblem(f"the output folder {output} is inside {name}/: choose a folder outside it, such as {site_dir / '_site'}")
+    if out.exists() and not out.is_dir():
+        raise OutputProblem(f"{output} exists and is not a folder: choose another output folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
+        raise OutputProblem(f"{output} is not empty and was not made by policysite: choose an empty or new folder, or remove it")
+
+
+class OutputFolder:
+    """A temporary folder beside the output, swapped in by `commit()`."""
+
+    def __init__(self, output: Path):
+        self.output = output
+        output.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = os.open(output.parent, os.O_RDONLY)
+        fcntl.flock(self._lock, fcntl.LOCK_EX)   # one build at a time into this folder
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
+        self._tmp_real = self.tmp.resolve()
+        self.written: set[str] = set()
+
+    def _path(self, rel: str) -> Path:
+        path = (self.tmp / rel)
+        if not path.resolve().is_relative_to(self._tmp_real) or path.resolve() == self._tmp_real:
+            raise OutputProblem(f"refusing to write {rel}: it is outside the output folder")
+        return path
+
+    def write(self, rel: str, data: bytes | str) -> None:
+        path = self._path(rel)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        with open(path, "wb") as handle:
+            handle.write(data)
+        self.written.add(rel)
+
+    def copy(self, rel: str, source: str) -> None:
+        path = self._path(rel)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, path)
+        self.written.add(rel)
+
+    def commit(self) -> None:
+        """Move the finished build into place; the previous output is removed after."""
+        (self.tmp / MARKER).write_bytes(b"")
+        os.chmod(self.tmp, 0o755)
+        old = None
+        try:
+            if self.output.exists() or self.output.is_symlink():
+                old = Path(tempfile.mkdtemp(prefix=f".{self.output.name}.old-", dir=self.output.parent))
+                os.rmdir(old)
+                os.rename(self.output, old)
+            try:
+                os.rename(self.tmp, self.output)
+            except OSError:
+                if old is not None:
+                    os.rename(old, self.output)
+                    old = None
+                raise
+        finally:
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+            self._unlock()
+
+    def discard(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            os.close(self._lock)
+            self._lock = None
+
+
+def describe_os_error(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "the disk is full: free some space and build again (the previous output is unchanged)"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"cannot write to {exc.filename or 'the output folder'}: it is read-only or you lack permission (the previous output is unchanged)"
+    return f"cannot write the output: {exc.strerror or exc} (the previous output is unchanged)"

@@ -1,0 +1,163 @@
+"""YAML that remembers where each value came from.
+
+PyYAML's safe loader gives values but forgets their lines, accepts duplicate
+keys silently and expands aliases without limit. Editors need the line of the
+field that is wrong, so we compose the node tree and build plain values from
+it ourselves, keeping a line for every mapping key and list item.
+"""
+
+from __future__ import annotations
+
+import yaml
+from yaml.composer import Composer
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+
+class YamlProblem(Exception):
+    """A problem in YAML text, with the 1-based line it was found at."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+class LinedDict(dict):
+    """A mapping that knows the line of each key (and of itself)."""
+
+    line: int = 1
+    key_lines: dict
+
+    def line_of(self, key, default: int | None = None) -> int:
+        return self.key_lines.get(key, self.line if default is None else default)
+
+
+class LinedList(list):
+    """A list that knows the line of each item."""
+
+    line: int = 1
+    item_lines: list
+
+    def line_of(self, index: int) -> int:
+        if 0 <= index < len(self.item_lines):
+            return self.item_lines[index]
+        return self.line
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe loader that refuses anchors and aliases outright."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise YamlProblem(
+                event.start_mark.line + 1,
+                "YAML aliases (`*name`) are not allowed here: write the value out in full",
+            )
+        event = self.peek_event()
+        if getattr(event, "anchor", None):
+            raise YamlProblem(
+                event.start_mark.line + 1,
+                "YAML anchors (`&name`) are not allowed here: write the value out in full",
+            )
+        return Composer.compose_node(self, parent, index)
+
+
+_MAX_NODES = 20000
+
+
+def load(text: str, first_line: int = 1):
+    """Parse one YAML document; values carry lines counted from `first_line`.
+
+    Raises YamlProblem with a line in the caller's file for anything wrong.
+    """
+    offset = first_line - 1
+    loader = _Loader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except YamlProblem as problem:
+            raise YamlProblem(problem.line + offset, problem.message) from None
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = (mark.line + 1 if mark else 1) + offset
+            raise YamlProblem(line, _explain(exc, text, mark)) from None
+        except yaml.YAMLError as exc:
+            raise YamlProblem(first_line, f"not valid YAML: {exc}") from None
+        if node is None:
+            return None
+        counter = [0]
+        return _build(loader, node, offset, counter)
+    finally:
+        loader.dispose()
+
+
+def _explain(exc, text: str, mark) -> str:
+    problem = exc.problem or exc.context or "not valid YAML"
+    hint = ""
+    if mark is not None:
+        lines = text.splitlines()
+        if 0 <= mark.line < len(lines) and "\t" in lines[mark.line]:
+            hint = ": indent with spaces, not tabs"
+        elif "found character '\\t'" in str(problem):
+            hint = ": indent with spaces, not tabs"
+        elif "mapping values are not allowed" in str(problem):
+            hint = ": put text that contains `: ` in quotes"
+        elif "could not find expected ':'" in str(problem) or "expected <block end>" in str(problem):
+            hint = ": check the indentation and that each line is `name: value`"
+    return f"front matter is not valid YAML ({problem}){hint}"
+
+
+def _build(loader, node, offset: int, counter):
+    counter[0] += 1
+    if counter[0] > _MAX_NODES:
+        raise YamlProblem(node.start_mark.line + 1 + offset, "YAML is too large or too deeply nested")
+    line = node.start_mark.line + 1 + offset
+    if isinstance(node, ScalarNode):
+        if node.tag.startswith("tag:yaml.org,2002:python") or not node.tag.startswith("tag:yaml.org,2002:"):
+            raise YamlProblem(line, f"YAML tag `{node.tag}` is not allowed: remove it")
+        try:
+            return loader.construct_object(node, deep=True)
+        except (yaml.constructor.ConstructorError, ValueError, OverflowError) as exc:
+            problem = getattr(exc, "problem", None) or str(exc)
+            if node.tag.endswith(":timestamp"):
+                return _BadDate(node.value)
+            raise YamlProblem(line, f"cannot read value `{node.value[:60]}`: {problem}") from None
+    if isinstance(node, SequenceNode):
+        if node.tag != "tag:yaml.org,2002:seq":
+            raise YamlProblem(line, f"YAML tag `{node.tag}` is not allowed: remove it")
+        out = LinedList()
+        out.line = line
+        out.item_lines = []
+        for item in node.value:
+            out.append(_build(loader, item, offset, counter))
+            out.item_lines.append(item.start_mark.line + 1 + offset)
+        return out
+    if isinstance(node, MappingNode):
+        if node.tag != "tag:yaml.org,2002:map":
+            raise YamlProblem(line, f"YAML tag `{node.tag}` is not allowed: remove it")
+        out = LinedDict()
+        out.line = line
+        out.key_lines = {}
+        for key_node, value_node in node.value:
+            key_line = key_node.start_mark.line + 1 + offset
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise YamlProblem(key_line, "YAML merge keys (`<<`) are not allowed: write the fields out")
+            key = _build(loader, key_node, offset, counter)
+            if isinstance(key, (dict, list)):
+                raise YamlProblem(key_line, "a field name must be plain text")
+            if not isinstance(key, str):
+                key = str(key).lower() if isinstance(key, bool) else str(key)
+            if key in out:
+                raise YamlProblem(
+                    key_line,
+                    f"`{key}` is given twice (first at line {out.key_lines[key]}): keep one",
+                )
+            out[key] = _build(loader, value_node, offset, counter)
+            out.key_lines[key] = key_line
+        return out
+    raise YamlProblem(line, "unsupported YAML")
+
+
+class _BadDate(str):
+    """A value that looked like a date to YAML but is not a real date."""
