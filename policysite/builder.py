@@ -48,6 +48,7 @@ class BuildResult:
     seconds: float = 0.0
     output: Path | None = None
     output_problem: str | None = None
+    usage_problem: bool = False   # the output folder given cannot be used: exit 2
 
 
 def build(options: BuildOptions) -> BuildResult:
@@ -63,6 +64,7 @@ def build(options: BuildOptions) -> BuildResult:
             check_output_folder(output, site_dir)
         except OutputProblem as problem:
             result.output_problem = str(problem)
+            result.usage_problem = True
             return result
 
     config = load_config(site_dir, diagnostics, base_url=options.base_url)

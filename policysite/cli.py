@@ -34,7 +34,7 @@ def _report(result, strict: bool, quiet: bool, verb: str) -> int:
         click.echo(d.format(), err=True)
     if result.output_problem:
         click.echo(f"error: {result.output_problem}", err=True)
-        return 2 if "output folder" in result.output_problem or "not empty" in result.output_problem else 1
+        return 2 if result.usage_problem else 1
     errors = sum(1 for d in diagnostics if d.severity == "error")
     warnings = sum(1 for d in diagnostics if d.severity == "warning")
     if not result.ok:
