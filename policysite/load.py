@@ -8,6 +8,7 @@ the whole site (unknown layouts, links) come later, in `site` and `markup`.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import re
 from pathlib import Path
@@ -48,14 +49,14 @@ def scan_content(site_dir: Path, diagnostics: Diagnostics, skip: list[Path] = ()
         return found
     skip_resolved = [p.resolve() for p in skip]
     content_real = content.resolve()
-    seen_dirs = set()
 
-    def walk(folder: Path):
-        real = folder.resolve()
-        if real in seen_dirs:
+    def walk(folder: Path, real: Path, above: frozenset):
+        # `above`: the real folders on the way down, so a link back up is a loop
+        # (the same folder reached twice by two routes is not).
+        if real in above:
             diagnostics.error(rel(folder), 1, "this folder links back to a folder above it: remove the link")
             return
-        seen_dirs.add(real)
+        above = above | {real}
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
@@ -65,20 +66,31 @@ def scan_content(site_dir: Path, diagnostics: Diagnostics, skip: list[Path] = ()
             if entry.name.startswith("."):
                 continue
             path = Path(entry.path)
-            if any(path.resolve() == s for s in skip_resolved):
-                continue
-            if entry.is_symlink() and not is_inside(path, content_real):
-                diagnostics.error(rel(path), 1, "this is a link to a place outside content/: copy the file in instead")
+            if entry.is_symlink():
+                try:
+                    target = path.resolve(strict=True)
+                except (OSError, RuntimeError) as exc:
+                    if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP:
+                        diagnostics.error(rel(path), 1, "this link leads round in a loop: remove it")
+                    else:
+                        diagnostics.error(rel(path), 1, f"this is a link to {os.readlink(path)}, which does not exist: remove the link or copy the file in")
+                    continue
+                if not target.is_relative_to(content_real):
+                    diagnostics.error(rel(path), 1, "this is a link to a place outside content/: copy the file in instead")
+                    continue
+            else:
+                target = real / entry.name
+            if any(target == s for s in skip_resolved):
                 continue
             if entry.is_dir():
-                walk(path)
+                walk(path, target, above)
             elif entry.is_file():
                 found.append((rel(path), path))
 
     def rel(path: Path) -> str:
         return path.relative_to(site_dir).as_posix()
 
-    walk(content)
+    walk(content, content_real, frozenset())
     return found
 
 
