@@ -270,12 +270,12 @@ def check_fields(data, where: str, config: SiteConfig, diagnostics: Diagnostics,
             withdrawn = {}
             date = date_value(value.get("date"))
             if date is None:
-                diagnostics.error(where, value.line_of("date"), "`withdrawn.date` must be a date written YYYY-MM-DD")
+                diagnostics.error(where, value.line_of("date", data.line_of("withdrawn")), "`withdrawn.date` must be a date written YYYY-MM-DD")
             else:
                 withdrawn["date"] = date
             explanation = value.get("explanation")
             if not isinstance(explanation, str) or not explanation.strip():
-                diagnostics.error(where, value.line_of("explanation"), "`withdrawn.explanation` must say, as text, why the page was withdrawn")
+                diagnostics.error(where, value.line_of("explanation", data.line_of("withdrawn")), "`withdrawn.explanation` must say, as text, why the page was withdrawn")
             else:
                 withdrawn["explanation"] = explanation.strip()
             for extra in value:
@@ -314,7 +314,7 @@ def check_fields(data, where: str, config: SiteConfig, diagnostics: Diagnostics,
                 if item is None:
                     if required:
                         what = "a short text saying what the image shows, for people who cannot see it" if sub == "alt" else "the image's path"
-                        diagnostics.error(where, value.line, f"`image` needs `{sub}:`: {what}")
+                        diagnostics.error(where, data.line_of("image"), f"`image` needs `{sub}:`: {what}")
                 elif not isinstance(item, str) or (required and not item.strip()):
                     diagnostics.error(where, value.line_of(sub), f"`image.{sub}` must be text")
                 else:

@@ -1,0 +1,239 @@
+"""SPEC "Front matter": each field's type, where its problems are reported, and what it shows."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import build, build_ok, html_of, page, run
+
+P = "content/p.md"
+
+
+def front(*lines: str, body: str = "Body.\n") -> str:
+    """Front matter from the given lines exactly: line 1 is `---`, lines[0] is line 2."""
+    return "---\n" + "".join(l + "\n" for l in lines) + "---\n" + body
+
+
+def check_error(make_site, text: str, line: int, *words: str, path: str = P, extra_files=None):
+    files = {path: text}
+    files.update(extra_files or {})
+    site = make_site(files)
+    r = build(site)
+    assert r.code == 1, r.err
+    r.assert_has(path, line, "error", *words)
+    r.assert_no_traceback()
+    assert not (site / "_site").exists()
+    return r
+
+
+# ---- type errors, each at its field's line --------------------------------
+
+@pytest.mark.parametrize("lines,line,words", [
+    (("title: 2008", "description: d"), 2, ("title", "text", "quotes")),
+    (("title: yes", "description: d"), 2, ("title", "text")),
+    (("title: [a, b]", "description: d"), 2, ("title", "text")),
+    (("title: t", "description: 12"), 3, ("description", "text")),
+    (("title: t", "description: d", "type: policypaper"), 4, ("unknown type", "policypaper")),
+    (("title: t", "description: d", "date: 6 November 2008"), 4, ("date", "YYYY-MM-DD")),
+    (("title: t", "description: d", "date: 2008-02-30"), 4, ("date", "YYYY-MM-DD")),
+    (("title: t", "description: d", "date: 2008-01-01", "updated: 2008-13-01"), 5, ("updated", "YYYY-MM-DD")),
+    (("title: t", "description: d", "draft: maybe"), 4, ("draft", "true or false")),
+    (("title: t", "description: d", "political: 1"), 4, ("political", "true or false")),
+    (("title: t", "description: d", "weight: heavy"), 4, ("weight", "whole number")),
+    (("title: t", "description: d", "weight: 1.5"), 4, ("weight", "whole number")),
+    (("title: t", "description: d", "organisations: 5"), 4, ("organisations", "list")),
+    (("title: t", "description: d", "topics:", "  - public-health", "  - 7"), 6, ("topics", "text")),
+    (("title: t", "description: d", "government: [a]"), 4, ("government",)),
+    (("title: t", "description: d", "change_history: yesterday"), 4, ("change_history", "list")),
+    (("title: t", "description: d", "change_history:", "  - date: 2009-01-01", "    note: ok", "  - date: soon", "    note: x"), 7, ("change_history", "date")),
+    (("title: t", "description: d", "change_history:", "  - date: 2009-01-01"), 5, ("change_history", "note")),
+    (("title: t", "description: d", "withdrawn: yes"), 4, ("withdrawn", "explanation")),
+    (("title: t", "description: d", "withdrawn:", "  date: 2010-01-01", "  explanation: 3"), 6, ("withdrawn.explanation",)),
+    (("title: t", "description: d", "withdrawn:", "  date: someday", "  explanation: gone"), 5, ("withdrawn.date",)),
+    (("title: t", "description: d", "aliases: 3"), 4, ("aliases", "list")),
+    (("title: t", "description: d", "aliases:", "  - old/path/"), 5, ("alias", "/")),
+    (("title: t", "description: d", "related: 3"), 4, ("related", "list")),
+    (("title: t", "description: d", "layout: 3"), 4, ("layout", "text")),
+    (("title: t", "description: d", "image: x.png"), 4, ("image", "alt")),
+    (("title: t", "description: d", "slug: 4"), 4, ("slug", "text")),
+])
+def test_field_type_error_at_field_line(make_site, lines, line, words):
+    check_error(make_site, front(*lines), line, *words)
+
+
+def test_title_required(make_site):
+    # A missing field is reported at the first line of the front matter.
+    check_error(make_site, front("description: d"), 2, "title", "required")
+
+
+def test_description_required_except_on_index(make_site):
+    check_error(make_site, front("title: t"), 2, "description", "required")
+    site = make_site({"content/_index.md": front("title: Home"), "content/s/_index.md": front("title: Section")})
+    build_ok(site)
+
+
+def test_empty_description_is_error(make_site):
+    check_error(make_site, front("title: t", "description: ''"), 3, "description", "empty")
+
+
+def test_unknown_field_warns_with_hint(make_site):
+    site = make_site({P: front("titel: Oops", "title: t", "description: d")})
+    r = build(site)
+    assert r.code == 0
+    r.assert_has(P, 2, "warning", "unknown field `titel`", "did you mean `title`?")
+    assert (site / "_site/p/index.html").is_file()
+
+
+def test_strict_makes_warning_an_error(make_site):
+    site = make_site({P: front("titel: Oops", "title: t", "description: d")})
+    r = build(site, "--strict")
+    assert r.code == 1
+    r.assert_has(P, 2, "error", "unknown field `titel`", "did you mean `title`?")
+    assert not (site / "_site").exists()
+    r = run("check", site, "--strict")
+    assert r.code == 1
+    r.assert_has(P, 2, "error", "titel")
+
+
+@pytest.mark.parametrize("lines,line,words", [
+    (("title: t", "description: d", "organisations:", "  - department-of-testin"), 5,
+     ("unknown organisation", "department-of-testin", "did you mean `department-of-testing`")),
+    (("title: t", "description: d", "topics:", "  - public-health", "  - public-helth"), 6,
+     ("unknown topic", "public-helth", "did you mean `public-health`")),
+    (("title: t", "description: d", "type: polcy"), 4, ("unknown type", "polcy", "did you mean `policy`")),
+    (("title: t", "description: d", "government: old-governmnt"), 4,
+     ("unknown government", "old-governmnt", "did you mean `old-government`")),
+    (("title: t", "description: d", "layout: pag"), 4, ("unknown layout", "pag", "did you mean `page`")),
+])
+def test_unknown_keys_are_errors_with_hint(make_site, lines, line, words):
+    check_error(make_site, front(*lines), line, *words)
+
+
+def test_updated_before_date(make_site):
+    check_error(make_site, front("title: t", "description: d", "date: 2010-05-01", "updated: 2010-04-30"),
+                5, "updated", "before", "date")
+
+
+def test_image_without_alt(make_site):
+    check_error(make_site, front("title: t", "description: d", "image:", "  src: files/x.png"), 4, "alt",
+                extra_files={"content/files/x.png": b"\x89PNG"})
+
+
+def test_image_with_missing_file(make_site):
+    check_error(make_site, front("title: t", "description: d", "image:", "  alt: A chart", "  src: files/missing.png"),
+                6, "image.src", "missing.png")
+
+
+def test_image_from_content_and_assets(make_site):
+    site = make_site({
+        P: front("title: t", "description: d", "image:", "  src: files/x.png", "  alt: A chart", "  caption: Figure 1", "  credit: ONS"),
+        "content/q.md": front("title: q", "description: d", "image:", "  src: /assets/images/y.png", "  alt: A map"),
+        "content/files/x.png": b"\x89PNG-x",
+        "assets/images/y.png": b"\x89PNG-y",
+    })
+    out = build_ok(site)
+    fig = html_of(out, "p/index.html").find("figure")
+    img = fig.find("img")
+    assert (img.attrs["src"], img.attrs["alt"]) == ("/files/x.png", "A chart")
+    assert "Figure 1" in fig.find("figcaption").text() and "ONS" in fig.find("figcaption").text()
+    assert (out / "files/x.png").read_bytes() == b"\x89PNG-x"
+    img = html_of(out, "q/index.html").find("figure").find("img")
+    assert img.attrs["src"] == "/assets/images/y.png"
+    assert (out / "assets/images/y.png").read_bytes() == b"\x89PNG-y"
+
+
+def test_related_must_resolve(make_site):
+    check_error(make_site, front("title: t", "description: d", "related:", "  - other.md", "  - nowhere.md"),
+                6, "related", "nowhere.md", extra_files={"content/other.md": page("Other")})
+
+
+def test_related_shown_with_target_titles(make_site):
+    site = make_site({
+        P: front("title: t", "description: d", "related:", "  - other.md", "  - /s/third/"),
+        "content/other.md": page("The other page"),
+        "content/s/third.md": page("Third page"),
+    })
+    out = build_ok(site)
+    section = html_of(out, "p/index.html").find("section", aria_labelledby="related-title")
+    assert [(a.attrs["href"], a.text()) for a in section.find_all("a")] == [
+        ("/other/", "The other page"), ("/s/third/", "Third page")]
+
+
+def test_related_fragment_must_exist(make_site):
+    check_error(make_site, front("title: t", "description: d", "related:", "  - other.md#nope"),
+                5, "related", "nope", extra_files={"content/other.md": page("Other", body="## Yes\n")})
+
+
+def test_withdrawn_missing_explanation(make_site):
+    check_error(make_site, front("title: t", "description: d", "withdrawn:", "  date: 2012-01-01"), 4,
+                "withdrawn.explanation")
+
+
+def test_withdrawn_notice(make_site):
+    site = make_site({P: front("title: t", "description: d", "withdrawn:", "  date: 2012-03-04",
+                               "  explanation: Replaced by the new strategy.")})
+    out = build_ok(site)
+    notice = html_of(out, "p/index.html").find("div", class_="notice notice--withdrawn")
+    assert notice.find("h2").text() == "This page was withdrawn on 4 March 2012"
+    assert notice.find("p").text() == "Replaced by the new strategy."
+
+
+def test_change_history_newest_first(make_site):
+    site = make_site({P: front(
+        "title: t", "description: d", "date: 2008-01-01", "updated: 2011-01-01", "change_history:",
+        "  - date: 2009-06-01", "    note: Middle change",
+        "  - date: 2008-01-01", "    note: First published",
+        "  - date: 2011-01-01", "    note: Latest change")})
+    out = build_ok(site)
+    history = html_of(out, "p/index.html").find("section", id="full-history")
+    items = [(li.find("time").attrs["datetime"], li.find("p").text()) for li in history.find_all("li")]
+    assert items == [("2011-01-01", "Latest change"), ("2009-06-01", "Middle change"), ("2008-01-01", "First published")]
+
+
+def test_dates_shown_and_organisations(make_site):
+    site = make_site({P: front("title: t", "description: d", "date: 2008-11-06", "updated: 2009-01-02",
+                               "organisations:", "  - department-of-testing")})
+    html = (build_ok(site) / "p/index.html").read_text()
+    assert "Published 6 November 2008" in html
+    assert "Last updated 2 January 2009" in html
+    assert re.search(r"From:</span>\s*Department of Testing", html)
+
+
+def test_political_history_banner(make_site):
+    site = make_site({
+        P: front("title: t", "description: d", "government: old-government", "political: true"),
+        "content/q.md": front("title: q", "description: d", "government: new-government", "political: true"),
+        "content/r.md": front("title: r", "description: d", "government: old-government"),
+    })
+    out = build_ok(site)
+    assert "This was published under the 2005 to 2010 Old government" in (out / "p/index.html").read_text()
+    assert "This was published under" not in (out / "q/index.html").read_text()
+    assert "This was published under" not in (out / "r/index.html").read_text()
+
+
+def test_type_label_shown(make_site):
+    site = make_site({P: front("title: t", "description: d", "type: policy")})
+    doc = html_of(build_ok(site), "p/index.html")
+    assert doc.find("p", class_="page-header__label").text() == "Policy paper"
+
+
+def test_layout_override(make_site):
+    site = make_site({
+        P: front("title: t", "description: d", "layout: special"),
+        "layouts/special.html": '{% extends "page.html" %}{% block after_body %}<p id="special-marker">special</p>{% endblock %}',
+    })
+    doc = html_of(build_ok(site), "p/index.html")
+    assert doc.find("p", id="special-marker") is not None
+
+
+def test_several_field_errors_in_one_file_all_reported(make_site):
+    text = front("title: 12", "description: d", "date: nope", "weight: x", "topics:", "  - nothing-here")
+    site = make_site({P: text})
+    r = build(site)
+    assert r.code == 1
+    r.assert_has(P, 2, "error", "title")
+    r.assert_has(P, 4, "error", "date")
+    r.assert_has(P, 5, "error", "weight")
+    r.assert_has(P, 7, "error", "unknown topic", "nothing-here")
