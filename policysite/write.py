@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import glob
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from pathlib import Path
 
 MARKER = ".policysite-output"
@@ -33,6 +36,9 @@ def check_output_folder(output: Path, site_dir: Path) -> None:
             raise OutputProblem(f"the output folder {output} is inside {name}/: choose a folder outside it, such as {site_dir / '_site'}")
     if out.exists() and not out.is_dir():
         raise OutputProblem(f"{output} exists and is not a folder: choose another output folder")
+    for above in out.parents:
+        if above.exists() and not above.is_dir():
+            raise OutputProblem(f"{above} is a file, so the output folder {output} cannot be made inside it: choose another output folder")
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
         raise OutputProblem(f"{output} is not empty and was not made by policysite: choose an empty or new folder, or remove it")
 
@@ -44,8 +50,16 @@ class OutputFolder:
         self.output = output
         output.parent.mkdir(parents=True, exist_ok=True)
         self._lock = os.open(output.parent, os.O_RDONLY)
-        fcntl.flock(self._lock, fcntl.LOCK_EX)   # one build at a time into this folder
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX)   # one build at a time into this folder
+            _remove_leftovers(output)
+            try:
+                self.tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
+            except OSError as exc:
+                raise _renamed(exc, output.parent) from None
+        except BaseException:
+            self._unlock()   # else a later build in this process would wait for ever
+            raise
         self._tmp_real = self.tmp.resolve()
         self.written: set[str] = set()
 
@@ -57,17 +71,24 @@ class OutputFolder:
 
     def write(self, rel: str, data: bytes | str) -> None:
         path = self._path(rel)
-        path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(data, str):
             data = data.encode("utf-8")
-        with open(path, "wb") as handle:
-            handle.write(data)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise _renamed(exc, self.output / rel) from None
         self.written.add(rel)
 
     def copy(self, rel: str, source: str) -> None:
         path = self._path(rel)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, path)
+        except OSError as exc:
+            # Name the file being written, not the hidden temporary folder.
+            raise _renamed(exc, source if exc.filename == source else self.output / rel) from None
         self.written.add(rel)
 
     def commit(self) -> None:
@@ -75,6 +96,9 @@ class OutputFolder:
         (self.tmp / MARKER).write_bytes(b"")
         os.chmod(self.tmp, 0o755)
         old = None
+        # Ctrl-C or SIGTERM between the two renames would lose both outputs:
+        # hold them until the swap is over.
+        blocked = _block_signals()
         try:
             if self.output.exists() or self.output.is_symlink():
                 old = Path(tempfile.mkdtemp(prefix=f".{self.output.name}.old-", dir=self.output.parent))
@@ -88,13 +112,20 @@ class OutputFolder:
                     old = None
                 raise
         finally:
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-            self._unlock()
+            try:
+                if old is not None:
+                    shutil.rmtree(old, ignore_errors=True)
+                self._unlock()
+            finally:
+                _restore_signals(blocked)
 
     def discard(self) -> None:
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        self._unlock()
+        blocked = _block_signals()   # a second Ctrl-C must not leave half the folder
+        try:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self._unlock()
+        finally:
+            _restore_signals(blocked)
 
     def _unlock(self) -> None:
         if self._lock is not None:
@@ -103,9 +134,41 @@ class OutputFolder:
             self._lock = None
 
 
+def _renamed(exc: OSError, filename) -> OSError:
+    """The same error, naming a path the editor knows."""
+    return OSError(exc.errno, exc.strerror, str(filename))
+
+
+_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _block_signals():
+    """Hold SIGINT and SIGTERM (only the main thread runs Python's handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+
+
+def _restore_signals(previous) -> None:
+    if previous is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _remove_leftovers(output: Path) -> None:
+    """Temporary folders of builds that were killed outright (SIGKILL, power cut).
+
+    Called with the lock held, so no other build is using them.
+    """
+    for prefix in (f".{output.name}.tmp-", f".{output.name}.old-"):
+        for path in output.parent.glob(glob.escape(prefix) + "*"):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+
+
 def describe_os_error(exc: OSError) -> str:
-    if exc.errno == errno.ENOSPC:
-        return "the disk is full: free some space and build again (the previous output is unchanged)"
+    where = f" {exc.filename}" if exc.filename else ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"the disk is full (writing{where}): free some space and build again (the previous output is unchanged)"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"cannot write to {exc.filename or 'the output folder'}: it is read-only or you lack permission (the previous output is unchanged)"
-    return f"cannot write the output: {exc.strerror or exc} (the previous output is unchanged)"
+        return f"cannot write to{where or ' the output folder'}: it is read-only or you lack permission (the previous output is unchanged)"
+    return f"cannot write the output{where and ' (' + where.strip() + ')'}: {exc.strerror or exc} (the previous output is unchanged)"
