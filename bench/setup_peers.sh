@@ -56,8 +56,9 @@ else
     mkdir -p "$PEERS/npm"
     spec="@11ty/eleventy"
     [ -n "${ELEVENTY_VERSION:-}" ] && spec="$spec@$ELEVENTY_VERSION"
+    # markdown-it-anchor gives headings ids, as policysite, Hugo and MkDocs do
     if (cd "$PEERS/npm" && { [ -f package.json ] || echo '{"private": true}' > package.json; } \
-          && npm install --no-audit --no-fund --loglevel=error "$spec") \
+          && npm install --no-audit --no-fund --loglevel=error "$spec" markdown-it-anchor) \
         && node "$PEERS/npm/node_modules/@11ty/eleventy/cmd.cjs" --version; then
         ok=$((ok + 1))
     else

