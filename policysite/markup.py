@@ -190,12 +190,16 @@ def _locate(lines: list[str], needle: str | None, heading: str | None, seen: dic
     if not needle:
         return 1
     start = seen.get(needle, 0)
-    for index in range(start, len(lines)):
-        if needle in lines[index]:
-            seen[needle] = index + 1
-            return index + 1
-    # Written in another form (reference definitions, entities): the first mention.
-    for index, line in enumerate(lines):
-        if needle in line:
-            return index + 1
+    # Written as a link target (`](x.md`, `]: x.md`, `src="x.md"`), ending there, before
+    # a mere mention in prose or a longer link that starts the same (`x.md#part`).
+    written = re.compile(r"(?:\]\(\s*<?|\]:[ \t]*<?|=\s*[\"']?)" + re.escape(needle) + r"(?=[\s)>\"']|$)")
+    for found in (written.search, lambda line: needle in line):
+        for index in range(start, len(lines)):
+            if found(lines[index]):
+                seen[needle] = index + 1
+                return index + 1
+        # Written in another form (reference definitions, entities): the first mention.
+        for index, line in enumerate(lines):
+            if found(line):
+                return index + 1
     return 1

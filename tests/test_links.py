@@ -1,0 +1,256 @@
+"""SPEC "Links in Markdown": every form resolves to the right href, every broken one fails at its line."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import build, build_ok, html_of, page, run
+
+A = "content/policy/a.md"
+
+
+def body_links(out, rel):
+    """(href, text) of every link in the rendered body."""
+    body = html_of(out, rel).find("div", class_="govspeak")
+    return [(a.attrs.get("href"), a.text()) for a in body.find_all("a")]
+
+
+@pytest.fixture
+def linked_site(make_site):
+    def make(body: str, **more):
+        files = {
+            A: page("Page A", body=body),
+            "content/policy/other.md": page("Other page", body="## Some heading\n\nText.\n\n## Second part\n"),
+            "content/care/deep.md": page("Deep care page", body="## Care heading\n"),
+            "content/policy/files/report.pdf": b"%PDF" + b"x" * 3000,
+            "content/policy/_index.md": page("Policy", None),
+        }
+        files.update(more)
+        return make_site(files)
+    return make
+
+
+@pytest.mark.parametrize("written,href,text", [
+    ("[text](other.md)", "/policy/other/", "text"),
+    ("[text](../care/deep.md)", "/care/deep/", "text"),
+    ("[text](/policy/other.md)", "/policy/other/", "text"),
+    ("[text](/care/deep.md)", "/care/deep/", "text"),
+    ("[text](other.md#some-heading)", "/policy/other/#some-heading", "text"),
+    ("[text](../care/deep.md#care-heading)", "/care/deep/#care-heading", "text"),
+    ("[text](#local-heading)", "#local-heading", "text"),
+    ("[](other.md)", "/policy/other/", "Other page"),
+    ("[](../care/deep.md#care-heading)", "/care/deep/#care-heading", "Deep care page"),
+    ("[text](/policy/other/)", "/policy/other/", "text"),
+    ("[text](/policy/other/#second-part)", "/policy/other/#second-part", "text"),
+    ("[text](/policy/)", "/policy/", "text"),
+    ("[text](/)", "/", "text"),
+    ("[text](_index.md)", "/policy/", "text"),
+    ("[text](../_index.md)", "/", "text"),
+    ("[text](https://www.gov.uk/a?b=1#c)", "https://www.gov.uk/a?b=1#c", "text"),
+    ("[text](http://example.org/)", "http://example.org/", "text"),
+    ("[text](mailto:someone@example.gov.uk)", "mailto:someone@example.gov.uk", "text"),
+    ("[text](tel:+442070000000)", "tel:+442070000000", "text"),
+])
+def test_link_forms(linked_site, written, href, text):
+    site = linked_site(f"## Local heading\n\nSee {written} here.\n")
+    out = build_ok(site)
+    assert body_links(out, "policy/a/index.html") == [(href, text)]
+
+
+def test_file_under_content_is_linked_and_copied(linked_site):
+    site = linked_site("Read [the report](files/report.pdf).\n")
+    out = build_ok(site)
+    body = html_of(out, "policy/a/index.html").find("div", class_="govspeak")
+    a = body.find("a")
+    assert a.attrs["href"] == "/policy/files/report.pdf"
+    assert a.text() == "the report (PDF, 3 KB)"
+    assert (out / "policy/files/report.pdf").read_bytes() == b"%PDF" + b"x" * 3000
+
+
+def test_file_linked_from_another_folder(linked_site):
+    site = linked_site("x\n", **{"content/care/c.md": page("C", body="[r](../policy/files/report.pdf)\n")})
+    out = build_ok(site)
+    assert body_links(out, "care/c/index.html")[0][0] == "/policy/files/report.pdf"
+
+
+def test_image_in_markdown_resolved(linked_site):
+    site = linked_site("![A chart](files/chart.png)\n", **{"content/policy/files/chart.png": b"\x89PNG"})
+    out = build_ok(site)
+    img = html_of(out, "policy/a/index.html").find("div", class_="govspeak").find("img")
+    assert (img.attrs["src"], img.attrs["alt"]) == ("/policy/files/chart.png", "A chart")
+
+
+def test_markdown_image_without_alt_warns(linked_site):
+    site = linked_site("Intro.\n\n![](files/chart.png)\n", **{"content/policy/files/chart.png": b"\x89PNG"})
+    r = build(site)
+    assert r.code == 0
+    r.assert_has(A, 7, "warning", "alt")
+
+
+@pytest.mark.parametrize("scheme", ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,hi", "vbscript:msgbox", "file:///etc/passwd"])
+def test_other_schemes_are_errors(linked_site, scheme):
+    site = linked_site(f"Intro.\n\n[click]({scheme})\n")
+    r = build(site)
+    assert r.code == 1
+    r.assert_has(A, 7, "error", "not allowed")
+    r.assert_no_traceback()
+    assert not (site / "_site").exists()
+
+
+@pytest.mark.parametrize("written,words", [
+    ("nope.md", ("broken link", "nope.md")),
+    ("../nowhere/other.md", ("broken link", "other.md")),
+    ("/policy/missing/", ("broken link", "/policy/missing/")),
+    ("files/missing.pdf", ("broken link", "missing.pdf")),
+    ("../../../etc/passwd.md", ("broken link", "outside")),
+    ("/assets/nothing.css", ("broken link", "nothing.css")),
+])
+def test_broken_link_at_its_line(linked_site, written, words):
+    site = linked_site(f"Intro.\n\nMore text.\n\nSee [x]({written}).\n")
+    r = build(site)
+    assert r.code == 1
+    r.assert_has(A, 9, "error", *words)
+    r.assert_no_traceback()
+
+
+def test_near_miss_gets_did_you_mean(linked_site):
+    site = linked_site("[x](othr.md)\n")
+    r = build(site)
+    r.assert_has(A, 5, "error", "did you mean content/policy/other.md")
+
+
+@pytest.mark.parametrize("written,missing", [
+    ("other.md#no-such-heading", "no-such-heading"),
+    ("#not-here", "not-here"),
+    ("/policy/other/#nope", "nope"),
+])
+def test_broken_fragment_at_its_line(linked_site, written, missing):
+    site = linked_site(f"## Here\n\nSee [x]({written}).\n")
+    r = build(site)
+    assert r.code == 1
+    r.assert_has(A, 7, "error", "broken link", missing)
+
+
+def test_fragment_hint(linked_site):
+    site = linked_site("[x](other.md#some-headin)\n")
+    r = build(site)
+    r.assert_has(A, 5, "error", "some-headin", "did you mean `#some-heading`")
+
+
+def test_same_broken_link_on_two_lines_reports_both(linked_site):
+    site = linked_site("First [x](gone.md).\n\nSecond [y](gone.md).\n\nThird [z](other.md#gone)\nand [w](other.md#gone)\n")
+    r = build(site)
+    assert r.code == 1
+    r.assert_has(A, 5, "error", "gone.md")
+    r.assert_has(A, 7, "error", "gone.md")
+    r.assert_has(A, 9, "error", "#gone" if False else "gone", "other")
+    r.assert_has(A, 10, "error", "gone", "other")
+    assert len(r.errors()) == 4, r.err
+
+
+def test_broken_link_line_is_the_links_line_not_a_prose_mention(linked_site):
+    site = linked_site("The file nope.md was renamed.\n\nSee [x](nope.md).\n")
+    r = build(site)
+    assert r.code == 1
+    r.assert_has(A, 7, "error", "nope.md")
+    assert [n for p, n, m in r.errors()] == [7]
+
+
+def test_broken_fragment_line_when_one_link_starts_like_another(linked_site):
+    site = linked_site("See [x](other.md#gone-for-good).\n\nSee [y](other.md#gone).\n")
+    r = build(site)
+    assert r.code == 1
+    r.assert_has(A, 5, "error", "gone-for-good")
+    r.assert_has(A, 7, "error", "`gone`")
+
+
+def test_reference_style_link(linked_site):
+    site = linked_site("See [the other page][o].\n\n[o]: other.md#second-part\n")
+    out = build_ok(site)
+    assert body_links(out, "policy/a/index.html") == [("/policy/other/#second-part", "the other page")]
+
+
+def test_reference_style_broken_link_at_definition(linked_site):
+    site = linked_site("See [the other page][o].\n\n[o]: missing.md\n")
+    r = build(site)
+    assert r.code == 1
+    r.assert_has(A, 7, "error", "missing.md")
+
+
+def test_link_in_body_after_long_front_matter_counts_file_lines(make_site):
+    text = page("A", extra="date: 2020-01-01\ntopics:\n  - public-health\n  - health-inequalities\n",
+                body="\n\n\n[x](missing.md)\n")
+    site = make_site({"content/a.md": text})
+    r = build(site)
+    r.assert_has("content/a.md", 12, "error", "missing.md")
+
+
+def test_heading_ids_lower_case_hyphenated_unique(make_site):
+    body = "## Health & Care: the 2020 Plan\n\n## Summary\n\n## Summary\n\n### Summary\n\n[a](#summary-1) [b](#summary-2) [c](#health-care-the-2020-plan)\n"
+    site = make_site({"content/a.md": page("A", body=body)})
+    out = build_ok(site)
+    body_el = html_of(out, "a/index.html").find("div", class_="govspeak")
+    ids = [h.attrs["id"] for h in body_el.iter() if h.tag in ("h2", "h3")]
+    assert ids == ["health-care-the-2020-plan", "summary", "summary-1", "summary-2"]
+
+
+def test_explicit_attr_list_id_is_a_target(make_site):
+    body = "## Named {#custom-id}\n\n[a](#custom-id)\n"
+    site = make_site({"content/a.md": page("A", body=body)})
+    out = build_ok(site)
+    assert html_of(out, "a/index.html").find("h2", id="custom-id") is not None
+
+
+def test_raw_html_id_is_a_target(make_site):
+    body = '<div id="box">Boxed</div>\n\n[a](#box)\n'
+    site = make_site({"content/a.md": page("A", body=body), "content/b.md": page("B", body="[b](a.md#box)\n")})
+    build_ok(site)
+
+
+def test_layout_ids_are_targets(make_site):
+    site = make_site({"content/a.md": page("A", body="[skip](#main-content)\n")})
+    build_ok(site)
+
+
+def test_link_to_section_folder(make_site):
+    site = make_site({
+        "content/a.md": page("A", body="[s](guides/) and [t](guides/_index.md) and [u](generated/)\n"),
+        "content/guides/_index.md": page("Guides", None),
+        "content/guides/g.md": page("G"),
+        "content/generated/g.md": page("G"),
+    })
+    out = build_ok(site)
+    assert [h for h, _ in body_links(out, "a/index.html")] == ["/guides/", "/guides/", "/generated/"]
+
+
+def test_link_to_page_with_slug_and_url(make_site):
+    site = make_site({
+        "content/a.md": page("A", body="[s](s.md) [u](u.md)\n"),
+        "content/s.md": page("S", extra="slug: renamed"),
+        "content/u.md": page("U", extra="url: /custom/place/"),
+    })
+    out = build_ok(site)
+    assert [h for h, _ in body_links(out, "a/index.html")] == ["/renamed/", "/custom/place/"]
+
+
+def test_backlinks_listed(make_site):
+    site = make_site({
+        "content/a.md": page("Alpha", body="[b](b.md)\n"),
+        "content/b.md": page("Bravo"),
+    })
+    out = build_ok(site)
+    section = html_of(out, "b/index.html").find("section", aria_labelledby="backlinks-title")
+    assert [(a.attrs["href"], a.text()) for a in section.find_all("a")] == [("/a/", "Alpha")]
+
+
+def test_links_in_code_are_not_checked(make_site):
+    site = make_site({"content/a.md": page("A", body="Use `[x](nope.md)` in text.\n\n```\n[y](nope.md)\n```\n")})
+    build_ok(site)
+
+
+def test_check_reports_the_same_link_errors(linked_site):
+    site = linked_site("Intro.\n\n[x](nope.md)\n")
+    r = run("check", site)
+    assert r.code == 1
+    r.assert_has(A, 7, "error", "nope.md")
+    assert not (site / "_site").exists()
