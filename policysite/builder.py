@@ -2,28 +2,40 @@
 
 Nothing touches the output folder until every page has been loaded, linked,
 rendered and checked, so a problem found late never leaves half a site.
+A BuildCache (kept in memory by `serve`, on disk for `build`) lets a build
+skip work whose inputs are unchanged; every reuse is checked first, so the
+result is byte for byte what a clean build would give.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import multiprocessing
 import os
+import shutil
+import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from . import publish
-from .config import load_config
-from .diagnostics import Diagnostics
-from .links import LinkProblem, Resolver
-from .markup import MarkdownRenderer
+from .cache import BuildCache, code_fingerprint, digest
+from .config import CONFIG_NAME, load_config
+from .diagnostics import Diagnostic, Diagnostics, closest
+from .links import LinkProblem, Resolver, signature
+from .load import load_page
+from .markup import MarkdownRenderer, Rendered
 from .model import Page
 from .site import Site, build_site
-from .templates import LayoutError, Templates, page_context, site_context
+from .templates import THEME_LAYOUTS, LayoutError, Templates, page_context, site_context
 from .write import OutputFolder, OutputProblem, check_output_folder, describe_os_error
 
 # Ids every layout gives a page, so links such as `page.md#full-history` resolve.
 LAYOUT_IDS = {"main-content", "full-history", "contents"}
+# Below this many pages to render, worker processes cost more than they save.
+PARALLEL_THRESHOLD = 64
 
 
 @dataclass
@@ -36,6 +48,7 @@ class BuildOptions:
     jobs: int | None = None
     write: bool = True            # False for `check`
     progress: Callable[[int, int], None] | None = None
+    cache_file: Path | None = None  # where `build` keeps its cache between runs
 
 
 @dataclass
@@ -44,114 +57,418 @@ class BuildResult:
     ok: bool = False
     site: Site | None = None
     pages: int = 0
+    rendered: int = 0             # pages whose layout actually ran
     files: int = 0
     seconds: float = 0.0
     output: Path | None = None
     output_problem: str | None = None
     usage_problem: bool = False   # the output folder given cannot be used: exit 2
+    stats: dict = field(default_factory=dict)
 
 
-def build(options: BuildOptions) -> BuildResult:
-    started = time.perf_counter()
-    diagnostics = Diagnostics()
-    result = BuildResult(diagnostics=diagnostics)
-    site_dir = options.site_dir
-    output = options.output or site_dir / "_site"
-    result.output = output
-
+def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult:
+    """A whole build into the output folder (or, for `check`, no writing at all)."""
+    output = options.output or options.site_dir / "_site"
     if options.write:
         try:
-            check_output_folder(output, site_dir)
+            check_output_folder(output, options.site_dir)
         except OutputProblem as problem:
-            result.output_problem = str(problem)
-            result.usage_problem = True
+            result = BuildResult(diagnostics=Diagnostics(), output=output, output_problem=str(problem), usage_problem=True)
             return result
-
-    config = load_config(site_dir, diagnostics, base_url=options.base_url)
-    site = build_site(site_dir, config, diagnostics, drafts=options.drafts, skip=[output])
-    result.site = site
-    templates = Templates(site, diagnostics)
-    check_layouts(site, templates, diagnostics)
-
-    resolver = Resolver(site)
-    render_markdown(site, resolver, diagnostics, options)
-    check_front_matter_links(site, resolver, diagnostics)
-
-    if diagnostics.has_errors(options.strict):
-        result.seconds = time.perf_counter() - started
+    use_disk_cache = cache is None and options.cache_file is not None
+    if use_disk_cache:
+        cache = BuildCache.read(options.cache_file)
+    builder = Builder(options, cache or BuildCache())
+    if not options.write:
+        return builder.run(None)
+    folder = None
+    try:
+        folder = OutputFolder(output)
+        result = builder.run(BuildSink(folder, output))
+        if result.ok:
+            folder.commit()
+            if use_disk_cache:
+                builder.cache.write(options.cache_file)
+        else:
+            folder.discard()
         return result
+    except OutputProblem as problem:
+        if folder is not None:
+            folder.discard()
+        return BuildResult(diagnostics=builder.diagnostics, output=output, output_problem=str(problem))
+    except OSError as exc:
+        if folder is not None:
+            folder.discard()
+        return BuildResult(diagnostics=builder.diagnostics, output=output, output_problem=describe_os_error(exc))
+    except BaseException:
+        if folder is not None:
+            folder.discard()
+        raise
 
-    outputs = render_pages(site, templates, diagnostics)
-    if diagnostics.has_errors(options.strict):
-        result.seconds = time.perf_counter() - started
-        return result
 
-    result.pages = len(outputs)
-    if options.write:
+class BuildSink:
+    """Writes into a build's temporary folder, reusing unchanged pages from the last output."""
+
+    def __init__(self, folder: OutputFolder, previous: Path):
+        self.folder = folder
+        self.tmp = folder.tmp
+        self.previous = previous
+
+    def reuse(self, rel: str, sha: str) -> bool:
+        old = self.previous / rel
         try:
-            write_output(site, templates, outputs, output, diagnostics)
-        except OutputProblem as problem:
-            result.output_problem = str(problem)
-            return result
-        except OSError as exc:
-            result.output_problem = describe_os_error(exc)
-            return result
+            if hashlib.sha1(old.read_bytes()).hexdigest() != sha:
+                return False
+            dest = self.folder._path(rel)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.link(old, dest)
+            return True
+        except OSError:
+            return False
+
+    def write(self, rel: str, data: bytes) -> None:
+        self.folder.write(rel, data)
+
+    def copy(self, rel: str, source: str) -> None:
+        self.folder.copy(rel, source)
+
+    def finish(self, keep: set[str]) -> None:
+        pass
+
+
+class FolderSink:
+    """Writes into a folder in place, touching only files that change (for `serve`)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._real = root.resolve()
+        self.copied: dict[str, tuple] = {}
+
+    def _path(self, rel: str) -> Path:
+        path = self.root / rel
+        if not path.resolve().is_relative_to(self._real):
+            raise OutputProblem(f"refusing to write {rel}: it is outside the output folder")
+        return path
+
+    def reuse(self, rel: str, sha: str) -> bool:
+        return (self.root / rel).is_file()
+
+    def write(self, rel: str, data: bytes) -> None:
+        path = self._path(rel)
+        try:
+            if path.read_bytes() == data:
+                return
+        except OSError:
+            pass
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+
+    def copy(self, rel: str, source: str) -> None:
+        st = os.stat(source)
+        stamp = (source, st.st_mtime_ns, st.st_size)
+        if self.copied.get(rel) == stamp and (self.root / rel).is_file():
+            return
+        path = self._path(rel)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, path)
+        self.copied[rel] = stamp
+
+    def finish(self, keep: set[str]) -> None:
+        """Remove files that the site no longer has."""
+        for path in sorted(self.root.rglob("*"), reverse=True):
+            rel = path.relative_to(self.root).as_posix()
+            if path.is_file() and rel not in keep:
+                path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+
+
+# State the worker processes inherit when they are forked.
+_WORKER: dict = {}
+
+
+class Builder:
+    def __init__(self, options: BuildOptions, cache: BuildCache):
+        self.options = options
+        self.cache = cache
+        self.diagnostics = Diagnostics()
+
+    def run(self, sink) -> BuildResult:
+        started = time.perf_counter()
+        options = self.options
+        diagnostics = self.diagnostics
+        self.cache.reset_stats()
+        result = BuildResult(diagnostics=diagnostics, output=options.output or options.site_dir / "_site")
+
+        config = load_config(options.site_dir, diagnostics, base_url=options.base_url)
+        config_fp = self._config_fingerprint(options)
+        skip = [result.output] if options.write else []
+        site = build_site(options.site_dir, config, diagnostics, drafts=options.drafts, skip=skip,
+                          load=self._cached_loader(config_fp))
+        result.site = site
+        templates = Templates(site, diagnostics)
+        check_layouts(site, templates, diagnostics)
+        resolver = Resolver(site)
+        self.render_markdown(site, resolver)
+        check_front_matter_links(site, resolver, diagnostics)
         if diagnostics.has_errors(options.strict):
-            return result
-    result.files = len(site.files) + len(site.assets)
-    result.ok = True
-    result.seconds = time.perf_counter() - started
-    return result
+            return self._done(result, started)
+
+        written = self.render_pages(site, templates, sink)
+        if diagnostics.has_errors(options.strict):
+            return self._done(result, started)
+        result.pages = len(site.pages)
+        if sink is not None:
+            keep = set(written)
+            for static in list(site.assets.values()) + sorted(site.files.values(), key=lambda f: f.url):
+                sink.copy(static.output_path, static.abs_path)
+                keep.add(static.output_path)
+            extra = {"sitemap.xml": publish.sitemap(site), "robots.txt": publish.robots(site),
+                     "search-index.json": publish.search_index(site), **publish.feeds(site)}
+            for rel in sorted(extra):
+                sink.write(rel, extra[rel].encode("utf-8"))
+                keep.add(rel)
+            sink.finish(keep)
+        result.files = len(site.files) + len(site.assets)
+        result.ok = True
+        return self._done(result, started)
+
+    def _done(self, result: BuildResult, started: float) -> BuildResult:
+        result.seconds = time.perf_counter() - started
+        result.stats = dict(self.cache.stats)
+        result.rendered = result.stats.get("rendered", 0)
+        return result
+
+    def _config_fingerprint(self, options: BuildOptions) -> str:
+        try:
+            raw = (options.site_dir / CONFIG_NAME).read_bytes()
+        except OSError:
+            raw = b""
+        return digest(raw, str(options.base_url), str(options.drafts), code_fingerprint())
+
+    # -- load ---------------------------------------------------------------
+
+    def _cached_loader(self, config_fp: str):
+        cache = self.cache
+
+        def load(where: str, path: Path, config, diagnostics: Diagnostics):
+            try:
+                st = path.stat()
+                stamp = cache.stamps.get(where)
+                if stamp and stamp[:2] == (st.st_mtime_ns, st.st_size):
+                    sha = stamp[2]
+                else:
+                    sha = hashlib.sha1(path.read_bytes()).hexdigest()
+                    cache.stamps[where] = (st.st_mtime_ns, st.st_size, sha)
+            except OSError:
+                return load_page(where, path, config, diagnostics)
+            key = digest(sha, config_fp)
+            entry = cache.loaded.get(where)
+            if entry is not None and entry["key"] == key:
+                cache.stats["load_hits"] += 1
+                diagnostics.extend([Diagnostic(*d) for d in entry["diagnostics"]])
+                if entry["page"] is None:
+                    return None
+                data = entry["page"]
+                return Page(kind=data["kind"], source=where, title=data["title"], description=data["description"],
+                            fields=data["fields"], lines=data["lines"], body=data["body"], body_line=data["body_line"])
+            local = Diagnostics()
+            page = load_page(where, path, config, local)
+            diagnostics.extend(local.items)
+            data = None
+            if page is not None:
+                data = {"kind": page.kind, "title": page.title, "description": page.description,
+                        "fields": page.fields, "lines": page.lines, "body": page.body, "body_line": page.body_line}
+            cache.loaded[where] = {"key": key, "page": data,
+                                   "diagnostics": [[d.path, d.line, d.severity, d.message] for d in local.items]}
+            return page
+        return load
+
+    # -- Markdown -----------------------------------------------------------
+
+    def render_markdown(self, site: Site, resolver: Resolver) -> None:
+        """Render every body (reusing what still holds), then check fragments and collect backlinks."""
+        cache, diagnostics = self.cache, self.diagnostics
+        pages = [p for p in site.pages if p.source]
+        root = site.config.root
+        todo = []
+        for page in pages:
+            key = digest(page.source, page.body, str(page.body_line), root, code_fingerprint())
+            entry = cache.markdown.get(page.source)
+            if entry is not None and entry["key"] == key and all(
+                    signature(resolver.outcome(raw, page)) == sig for raw, sig in entry["deps"]):
+                cache.stats["markdown_hits"] += 1
+                self._apply(page, entry)
+            else:
+                todo.append((page, key))
+
+        _WORKER.update(site=site, resolver=resolver, pages=[p for p, _ in todo], renderer=None)
+        try:
+            results = self._map(_render_markdown_chunk, len(todo))
+        finally:
+            _WORKER.clear()
+        for (page, key), rendered in zip(todo, results):
+            entry = {"key": key, "html": rendered.html, "sha": digest(rendered.html), "ids": sorted(rendered.ids),
+                     "toc": rendered.toc, "links": rendered.links, "deps": rendered.deps, "problems": rendered.problems}
+            cache.markdown[page.source] = entry
+            self._apply(page, entry)
+        live = {p.source for p in pages}
+        for stale in [s for s in cache.markdown if s not in live]:
+            del cache.markdown[stale]
+
+        for page in site.pages:
+            if not page.source:
+                page.ids = set(LAYOUT_IDS)
+        for page in pages:
+            entry = cache.markdown[page.source]
+            for line, severity, message in entry["problems"]:
+                (diagnostics.error if severity == "error" else diagnostics.warning)(page.source, line, message)
+            seen = set()
+            for raw, line in entry["links"]:
+                target = resolver.outcome(raw, page)
+                if isinstance(target, LinkProblem) or target.page is None:
+                    continue
+                linked = target.page
+                if target.fragment and target.fragment not in linked.ids:
+                    where = "this page" if linked is page else (linked.source or linked.url)
+                    diagnostics.error(page.source, line, f"broken link `{raw}`: there is no heading or id `{target.fragment}` in {where}{_ids_hint(linked, target.fragment)}")
+                if linked is not page and id(linked) not in seen:
+                    seen.add(id(linked))
+                    page.links_to.append(linked)
+                    linked.backlinks.append(page)
+        for page in site.pages:
+            page.backlinks.sort(key=lambda p: (p.title.casefold(), p.url))
+
+    @staticmethod
+    def _apply(page: Page, entry: dict) -> None:
+        page.html = entry["html"]
+        page.html_sha = entry["sha"]
+        page.ids = set(entry["ids"]) | LAYOUT_IDS
+        page.toc = entry["toc"]
+
+    def _map(self, func, count: int) -> list:
+        """func over chunks of range(count), in worker processes when it pays; results in order."""
+        if count == 0:
+            return []
+        jobs = self.options.jobs or os.cpu_count() or 1
+        progress = self.options.progress
+        if jobs <= 1 or count < PARALLEL_THRESHOLD:
+            out = []
+            step = 50
+            for start in range(0, count, step):
+                out.extend(func((start, min(count, start + step))))
+                if progress:
+                    progress(len(out), count)
+            return out
+        size = max(16, min(200, count // (jobs * 8) or 1))
+        chunks = [(start, min(count, start + size)) for start in range(0, count, size)]
+        out = []
+        with multiprocessing.get_context("fork").Pool(jobs, initializer=_quiet_worker) as pool:
+            for part in pool.imap(func, chunks):
+                out.extend(part)
+                if progress:
+                    progress(len(out), count)
+        return out
+
+    # -- layouts ------------------------------------------------------------
+
+    def render_pages(self, site: Site, templates: Templates, sink) -> list[str]:
+        """Every page (and alias redirect) through its layout, written to `sink`; their paths."""
+        ctx_site = site_context(site)
+        site_key = digest(json.dumps(ctx_site, sort_keys=True, default=str), templates.fingerprint(), code_fingerprint())
+        jobs = []
+        for page in site.pages:
+            jobs.append(("page", page))
+        for alias in site.aliases:
+            jobs.append(("alias", alias))
+        _WORKER.update(jobs=jobs, site=site, templates=templates, ctx_site=ctx_site, site_key=site_key,
+                       sink=sink, previous=self.cache.outputs)
+        try:
+            results = self._map(_render_page_chunk, len(jobs))
+        finally:
+            _WORKER.clear()
+        written = []
+        outputs = {}
+        rendered = 0
+        for path, ctx_key, sha, error, did_render in results:
+            if error is not None:
+                self.diagnostics.error(*error)
+                continue
+            outputs[path] = {"ctx": ctx_key, "sha": sha}
+            written.append(path)
+            rendered += did_render
+        if not self.diagnostics.has_errors(self.options.strict):
+            self.cache.outputs = outputs
+        self.cache.stats["rendered"] = rendered
+        self.cache.stats["page_hits"] = len(written) - rendered
+        return written
+
+
+def _quiet_worker() -> None:
+    """Workers leave interrupts to the main process, which cleans up and reports."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _render_markdown_chunk(bounds) -> list[Rendered]:
+    if _WORKER.get("renderer") is None:
+        _WORKER["renderer"] = MarkdownRenderer(_WORKER["resolver"])
+    renderer = _WORKER["renderer"]
+    pages = _WORKER["pages"]
+    return [renderer.render(pages[i]) for i in range(*bounds)]
+
+
+def _render_page_chunk(bounds) -> list[tuple]:
+    jobs, site, templates = _WORKER["jobs"], _WORKER["site"], _WORKER["templates"]
+    ctx_site, site_key, sink, previous = _WORKER["ctx_site"], _WORKER["site_key"], _WORKER["sink"], _WORKER["previous"]
+    out = []
+    for index in range(*bounds):
+        kind, item = jobs[index]
+        if kind == "page":
+            path = item.output_path
+            layout = templates.layout_for(item)
+            context = {"page": page_context(item, site, ctx_site), "site": ctx_site}
+            hashed = dict(context["page"], content=item.html_sha)
+            where = item.url
+        else:
+            path = item.path
+            layout = "redirect.html"
+            target = item.target
+            context = {"page": {"title": target.title, "url": item.url, "description": target.description,
+                                "kind": "redirect", "breadcrumbs": []},
+                       "target": {"title": target.title, "url": target.url}, "site": ctx_site}
+            hashed = dict(context["page"], target=context["target"])
+            where = f"the redirect {item.url}"
+        ctx_key = digest(site_key, layout, json.dumps(hashed, sort_keys=True, default=str))
+        before = previous.get(path)
+        if sink is not None and before is not None and before["ctx"] == ctx_key and sink.reuse(path, before["sha"]):
+            out.append((path, ctx_key, before["sha"], None, 0))
+            continue
+        try:
+            html = templates.render(layout, context)
+        except LayoutError as error:
+            out.append((path, ctx_key, "", (error.path, error.line, f"{error.message} (while building {where})"), 0))
+            continue
+        data = html.encode("utf-8")
+        sha = hashlib.sha1(data).hexdigest()
+        if sink is not None:
+            sink.write(path, data)
+        out.append((path, ctx_key, sha, None, 1))
+    return out
 
 
 def check_layouts(site: Site, templates: Templates, diagnostics: Diagnostics) -> None:
+    names = sorted(n[:-5] for n in templates.names if n.endswith(".html") and not n.startswith(("_", "theme/")))
     for page in site.pages:
         if "layout" in page.fields and not templates.has_layout(page.fields["layout"]):
-            names = sorted(n[:-5] for n in templates.names if n.endswith(".html") and not n.startswith(("_", "theme/")))
-            from .diagnostics import closest
             hint = closest(page.fields["layout"], names)
             tip = f", did you mean `{hint}`?" if hint else f": available layouts are {', '.join(names)}"
             diagnostics.error(page.source, page.line("layout"), f"unknown layout `{page.fields['layout']}`{tip}")
-            del page.fields["layout"]
-
-
-def render_markdown(site: Site, resolver: Resolver, diagnostics: Diagnostics, options: BuildOptions) -> None:
-    """Render every body, then check fragments and collect backlinks."""
-    renderer = MarkdownRenderer(resolver)
-    pages = [p for p in site.pages if p.source]
-    rendered = {}
-    for index, page in enumerate(pages):
-        rendered[page.source] = renderer.render(page)
-        if options.progress:
-            options.progress(index + 1, len(pages))
-    for page in pages:
-        out = rendered[page.source]
-        page.html, page.ids, page.toc = out.html, out.ids | LAYOUT_IDS, out.toc
-    for page in site.pages:
-        if not page.source:
-            page.ids = set(LAYOUT_IDS)
-    for page in pages:
-        out = rendered[page.source]
-        for line, severity, message in out.problems:
-            (diagnostics.error if severity == "error" else diagnostics.warning)(page.source, line, message)
-        seen = set()
-        for target, raw, line in out.links:
-            linked = target.page
-            if linked is None:
-                continue
-            if target.fragment and target.fragment not in linked.ids:
-                where = "this page" if linked is page else (linked.source or linked.url)
-                diagnostics.error(page.source, line, f"broken link `{raw}`: there is no heading or id `{target.fragment}` in {where}{_ids_hint(linked, target.fragment)}")
-            if linked is not page and id(linked) not in seen:
-                seen.add(id(linked))
-                page.links_to.append(linked)
-                linked.backlinks.append(page)
-    for page in site.pages:
-        page.backlinks.sort(key=lambda p: (p.title.casefold(), p.url))
 
 
 def _ids_hint(page: Page, wanted: str) -> str:
-    from .diagnostics import closest
     hint = closest(wanted, sorted(page.ids - LAYOUT_IDS))
     return f": did you mean `#{hint}`?" if hint else ""
 
@@ -174,7 +491,7 @@ def check_front_matter_links(site: Site, resolver: Resolver, diagnostics: Diagno
                 continue
             related.append({"title": target.page.title, "url": target.page.url + (f"#{target.fragment}" if target.fragment else ""),
                             "description": target.page.description})
-        page.fields["related_pages"] = related
+        page.related = related
         image = page.fields.get("image")
         if image:
             line = image.get("src_line", image.get("line", 1))
@@ -186,50 +503,4 @@ def check_front_matter_links(site: Site, resolver: Resolver, diagnostics: Diagno
             if target.file is None:
                 diagnostics.error(page.source, line, f"`image.src` must be an image file under assets/ or content/, not `{image['src']}`")
                 continue
-            image["url"] = target.file.url
-
-
-def render_pages(site: Site, templates: Templates, diagnostics: Diagnostics) -> dict[str, str]:
-    """Every page through its layout; output path -> HTML."""
-    ctx_site = site_context(site)
-    outputs: dict[str, str] = {}
-    for page in site.pages:
-        layout = templates.layout_for(page)
-        context = {"page": page_context(page, site, ctx_site, page.fields.get("related_pages", [])), "site": ctx_site}
-        try:
-            outputs[page.output_path] = templates.render(layout, context)
-        except LayoutError as error:
-            diagnostics.error(error.path, error.line, f"{error.message} (while building {page.url})")
-    for alias in site.aliases:
-        target = alias.target
-        context = {
-            "page": {"title": target.title, "url": alias.url, "description": target.description, "kind": "redirect",
-                     "breadcrumbs": []},
-            "target": {"title": target.title, "url": target.url},
-            "site": ctx_site,
-        }
-        try:
-            outputs[alias.path] = templates.render("redirect.html", context)
-        except LayoutError as error:
-            diagnostics.error(error.path, error.line, f"{error.message} (while building the redirect {alias.url})")
-    return outputs
-
-
-def write_output(site: Site, templates: Templates, outputs: dict[str, str], output: Path, diagnostics: Diagnostics) -> None:
-    folder = OutputFolder(output)
-    try:
-        for static in site.assets.values():
-            folder.copy(static.output_path, static.abs_path)
-        for static in sorted(site.files.values(), key=lambda f: f.url):
-            folder.copy(static.output_path, static.abs_path)
-        for path in sorted(outputs):
-            folder.write(path, outputs[path])
-        folder.write("sitemap.xml", publish.sitemap(site))
-        folder.write("robots.txt", publish.robots(site))
-        for path, xml in sorted(publish.feeds(site).items()):
-            folder.write(path, xml)
-        folder.write("search-index.json", publish.search_index(site))
-        folder.commit()
-    except BaseException:
-        folder.discard()
-        raise
+            page.image_url = target.file.url

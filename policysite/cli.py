@@ -45,7 +45,9 @@ def _report(result, strict: bool, quiet: bool, verb: str) -> int:
         if warnings:
             summary += f", {_count(warnings, 'warning')}"
         if verb == "build":
-            click.echo(f"Built {summary} into {result.output} in {result.seconds:.2f}s")
+            reused = result.pages - result.rendered
+            note = f" ({reused} unchanged)" if reused > 0 else ""
+            click.echo(f"Built {summary}{note} into {result.output} in {result.seconds:.2f}s")
         else:
             click.echo(f"Checked {summary}: no errors")
     return 0
@@ -77,10 +79,14 @@ def main():
     signal.signal(signal.SIGTERM, _interrupt)
 
 
-def _run(site, output, strict, drafts, base_url, jobs, quiet, write, verb):
-    options = BuildOptions(site_dir=_site_dir(site), output=Path(output) if output else None, strict=strict,
+CACHE_FILE = Path(".policysite-cache") / "build.json.gz"
+
+
+def _run(site, output, strict, drafts, base_url, jobs, quiet, write, verb, cache=True):
+    site_dir = _site_dir(site)
+    options = BuildOptions(site_dir=site_dir, output=Path(output) if output else None, strict=strict,
                            drafts=drafts, base_url=base_url, jobs=jobs, write=write,
-                           progress=_progress(quiet))
+                           progress=_progress(quiet), cache_file=site_dir / CACHE_FILE if cache and write else None)
     try:
         result = build(options)
     except KeyboardInterrupt:
@@ -97,9 +103,10 @@ def _run(site, output, strict, drafts, base_url, jobs, quiet, write, verb):
 @click.option("--base-url", metavar="URL", help="Override base_url from site_config.yaml.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N", help="Processes to render with (default: all cores).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
-def build_command(site, output, strict, drafts, base_url, jobs, quiet):
+@click.option("--no-cache", is_flag=True, help="Ignore and do not save SITE/.policysite-cache.")
+def build_command(site, output, strict, drafts, base_url, jobs, quiet, no_cache):
     """Build SITE into its output folder."""
-    _run(site, output, strict, drafts, base_url, jobs, quiet, True, "build")
+    _run(site, output, strict, drafts, base_url, jobs, quiet, True, "build", cache=not no_cache)
 
 
 @main.command("check")

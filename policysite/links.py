@@ -34,6 +34,15 @@ class LinkProblem(Exception):
     """A link that does not resolve; the message says what to do."""
 
 
+def signature(outcome) -> list:
+    """Everything rendered HTML can take from a resolved link, to tell whether it changed."""
+    if isinstance(outcome, LinkProblem):
+        return ["!", str(outcome)]
+    page = outcome.page
+    return [outcome.href, page.title if page is not None else None,
+            outcome.file.size if outcome.file is not None else None]
+
+
 class Resolver:
     def __init__(self, site: Site):
         self.site = site
@@ -42,6 +51,13 @@ class Resolver:
     def href_for(self, url: str) -> str:
         """A site-relative URL as written in HTML: with the base path in front."""
         return self.root + url.lstrip("/")
+
+    def outcome(self, raw: str, page: Page):
+        """The Target, or the LinkProblem, for `raw` in `page`."""
+        try:
+            return self.resolve(raw, page)
+        except LinkProblem as problem:
+            return problem
 
     def resolve(self, raw: str, page: Page) -> Target:
         """Resolve `raw` as written in `page`; raise LinkProblem when it does not resolve."""

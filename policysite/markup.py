@@ -20,7 +20,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from . import sanitize
 from .govspeak import GovspeakExtension
-from .links import LinkProblem, Resolver, Target
+from .links import LinkProblem, Resolver, signature
 from .model import Page
 
 _PLACEHOLDER = re.compile("\x02[^\x03]*\x03")
@@ -61,8 +61,10 @@ class Rendered:
     html: str = ""
     ids: set = field(default_factory=set)
     toc: list = field(default_factory=list)
-    # (target, href as written, line) for every internal link, fragments unchecked.
+    # (href as written, line) for every internal link; fragments are checked later.
     links: list = field(default_factory=list)
+    # (href as written, signature) for every link resolved: the cache's dependencies.
+    deps: list = field(default_factory=list)
     # (line, severity, message)
     problems: list = field(default_factory=list)
 
@@ -105,15 +107,15 @@ class _PageTree(Treeprocessor):
 
     def _link(self, el, attr, page: Page, result: Rendered, state) -> None:
         raw = el.get(attr)
-        try:
-            target: Target = self.renderer.resolver.resolve(raw, page)
-        except LinkProblem as problem:
-            state["pending"].append((raw, None, "error", f"broken link `{raw}`: {problem}"))
+        target = self.renderer.resolver.outcome(raw, page)
+        result.deps.append((raw, signature(target)))
+        if isinstance(target, LinkProblem):
+            state["pending"].append((raw, None, "error", f"broken link `{raw}`: {target}"))
             return
         el.set(attr, target.href)
         if target.external:
             return
-        result.links.append((target, raw))
+        result.links.append(raw)
         if attr == "href" and target.page is not None and not el.text and len(el) == 0:
             el.text = target.page.title
         if attr == "href" and target.file is not None and target.file.source.startswith("content/"):
@@ -164,11 +166,8 @@ class MarkdownRenderer:
             line = _locate(lines, needle, text, seen) + first - 1
             result.problems.append((line, severity, message))
         # Lines of internal links, for fragment checks and backlinks.
-        located = []
         link_seen: dict[str, int] = {}
-        for target, raw in result.links:
-            located.append((target, raw, _locate(lines, raw, None, link_seen) + first - 1))
-        result.links = located
+        result.links = [(raw, _locate(lines, raw, None, link_seen) + first - 1) for raw in result.links]
         for line, message in sanitize.scan(body, first):
             result.problems.append((line, "warning", message))
         for line, message in getattr(self.md, "govspeak_warnings", []) or []:

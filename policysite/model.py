@@ -43,6 +43,10 @@ class Page:
     toc: list = field(default_factory=list)
     links_to: list["Page"] = field(default_factory=list)
     backlinks: list["Page"] = field(default_factory=list)
+    html_sha: str = ""             # hash of `html`, standing in for it in cache keys
+    # Resolved from front matter by the builder (fields stay as loaded: caches share them).
+    related: list = field(default_factory=list)
+    image_url: str | None = None
     # Generated listings (topics, organisations) keep their key here.
     key: str | None = None
 

@@ -90,7 +90,7 @@ class Site:
 
 
 def build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, drafts: bool = False,
-               skip: list[Path] = ()) -> Site:
+               skip: list[Path] = (), load=load_page) -> Site:
     """Load content/ and arrange it into a Site; problems go to `diagnostics`."""
     site = Site(config=config, site_dir=site_dir)
     entries = scan_content(site_dir, diagnostics, skip=skip)
@@ -103,7 +103,7 @@ def build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dra
             folders.add(parent)
             parent = posixpath.dirname(parent)
         if path.suffix.lower() in MARKDOWN_SUFFIXES:
-            page = load_page(where, path, config, diagnostics)
+            page = load(where, path, config, diagnostics)
             if page is None:
                 continue
             if page.draft and not drafts:
@@ -262,8 +262,12 @@ def claim_urls(site: Site, pages: list[Page], diagnostics: Diagnostics) -> None:
         claims.append((page.output_path, page))
     for static in site.files.values():
         claims.append((static.output_path, static))
-    # Generated pages claim first so that an editor's file is the one reported.
-    claims.sort(key=lambda c: (isinstance(c[1], Page) and c[1].source is not None, isinstance(c[1], StaticFile)))
+    # Generated pages claim first so that an editor's file is the one reported, and
+    # pages keeping their natural address before those moved by `url:` or `slug:`,
+    # so that the report is at the line that moved a page onto another's address.
+    def moved(owner) -> bool:
+        return isinstance(owner, Page) and owner.source is not None and ("url" in owner.fields or "slug" in owner.fields)
+    claims.sort(key=lambda c: (isinstance(c[1], Page) and c[1].source is not None, isinstance(c[1], StaticFile), moved(c[1])))
     for out_path, owner in claims:
         key = out_path.casefold()
         if key in owners:

@@ -10,6 +10,7 @@ sanitised) is marked safe.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import sys
 import traceback
 from pathlib import Path
@@ -57,6 +58,7 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,
         )
         root = site.config.root
         base = site.config.base_url
@@ -65,6 +67,7 @@ class Templates:
         self.env.filters["date"] = format_date
         self.env.filters["iso"] = lambda d: d.isoformat() if isinstance(d, dt.date) else ""
         self.names = set(self.env.list_templates())
+        self._fingerprint = None
         self._check_syntax(diagnostics)
 
     def _where(self, name: str) -> str:
@@ -84,12 +87,26 @@ class Templates:
             except UnicodeDecodeError:
                 diagnostics.error(self._where(name), 1, "the layout is not valid UTF-8 text")
 
+    def fingerprint(self) -> str:
+        """Changes whenever any layout file changes."""
+        if self._fingerprint is None:
+            h = hashlib.sha1()
+            for folder in (self.site_layouts, THEME_LAYOUTS):
+                if folder.is_dir():
+                    for path in sorted(folder.rglob("*")):
+                        if path.is_file():
+                            h.update(path.relative_to(folder).as_posix().encode())
+                            h.update(path.read_bytes())
+                h.update(b"|")
+            self._fingerprint = h.hexdigest()
+        return self._fingerprint
+
     def has_layout(self, name: str) -> bool:
         return f"{name}.html" in self.names
 
     def layout_for(self, page: Page) -> str:
         """Front matter `layout`, else the page's type if a layout has that name, else by kind."""
-        if "layout" in page.fields:
+        if "layout" in page.fields and self.has_layout(page.fields["layout"]):
             return page.fields["layout"] + ".html"
         if page.kind == "page" and page.type != "page" and self.has_layout(page.type):
             return f"{page.type}.html"
@@ -184,7 +201,7 @@ def listing_item(page: Page) -> dict:
     }
 
 
-def page_context(page: Page, site: Site, ctx_site: dict, related: list) -> dict:
+def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
     """What a layout sees as `page`: plain values, all escaped by Jinja on output."""
     fields = page.fields
     government = None
@@ -195,9 +212,9 @@ def page_context(page: Page, site: Site, ctx_site: dict, related: list) -> dict:
         if fields.get("political") and key != site.config.current_government:
             banner = government["name"]
     image = None
-    if "image" in fields and fields["image"].get("url"):
+    if "image" in fields and page.image_url:
         img = fields["image"]
-        image = {"src": img["url"], "alt": img["alt"], "caption": img.get("caption"), "credit": img.get("credit")}
+        image = {"src": page.image_url, "alt": img["alt"], "caption": img.get("caption"), "credit": img.get("credit")}
     feed_url = None
     if page.kind == "topic":
         feed_url = f"/topics/{page.key}/feed.xml"
@@ -222,7 +239,7 @@ def page_context(page: Page, site: Site, ctx_site: dict, related: list) -> dict:
         "image": image,
         "breadcrumbs": [{"title": a.title, "url": a.url} for a in page.ancestors],
         "toc": page.toc,
-        "related": related,
+        "related": page.related,
         "backlinks": [{"title": p.title, "url": p.url} for p in page.backlinks],
         "children": [listing_item(p) for p in site.listing(page)],
         "feed_url": feed_url,

@@ -9,7 +9,6 @@ it ourselves, keeping a line for every mapping key and list item.
 from __future__ import annotations
 
 import yaml
-from yaml.composer import Composer
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 
@@ -44,23 +43,8 @@ class LinedList(list):
         return self.line
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe loader that refuses anchors and aliases outright."""
-
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise YamlProblem(
-                event.start_mark.line + 1,
-                "YAML aliases (`*name`) are not allowed here: write the value out in full",
-            )
-        event = self.peek_event()
-        if getattr(event, "anchor", None):
-            raise YamlProblem(
-                event.start_mark.line + 1,
-                "YAML anchors (`&name`) are not allowed here: write the value out in full",
-            )
-        return Composer.compose_node(self, parent, index)
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Safe loader; libyaml's C parser where present. Aliases are refused while building."""
 
 
 _MAX_NODES = 20000
@@ -76,8 +60,6 @@ def load(text: str, first_line: int = 1):
     try:
         try:
             node = loader.get_single_node()
-        except YamlProblem as problem:
-            raise YamlProblem(problem.line + offset, problem.message) from None
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = (mark.line + 1 if mark else 1) + offset
@@ -87,7 +69,7 @@ def load(text: str, first_line: int = 1):
         if node is None:
             return None
         counter = [0]
-        return _build(loader, node, offset, counter)
+        return _build(loader, node, offset, counter, set())
     finally:
         loader.dispose()
 
@@ -108,11 +90,15 @@ def _explain(exc, text: str, mark) -> str:
     return f"front matter is not valid YAML ({problem}){hint}"
 
 
-def _build(loader, node, offset: int, counter):
+def _build(loader, node, offset: int, counter, seen: set):
     counter[0] += 1
-    if counter[0] > _MAX_NODES:
-        raise YamlProblem(node.start_mark.line + 1 + offset, "YAML is too large or too deeply nested")
     line = node.start_mark.line + 1 + offset
+    if counter[0] > _MAX_NODES:
+        raise YamlProblem(line, "YAML is too large or too deeply nested")
+    if id(node) in seen:
+        # The composer hands back the anchored node again for each `*alias`.
+        raise YamlProblem(line, "YAML anchors and aliases (`&name`, `*name`) are not allowed here: write the value out in full")
+    seen.add(id(node))
     if isinstance(node, ScalarNode):
         if node.tag.startswith("tag:yaml.org,2002:python") or not node.tag.startswith("tag:yaml.org,2002:"):
             raise YamlProblem(line, f"YAML tag `{node.tag}` is not allowed: remove it")
@@ -130,7 +116,7 @@ def _build(loader, node, offset: int, counter):
         out.line = line
         out.item_lines = []
         for item in node.value:
-            out.append(_build(loader, item, offset, counter))
+            out.append(_build(loader, item, offset, counter, seen))
             out.item_lines.append(item.start_mark.line + 1 + offset)
         return out
     if isinstance(node, MappingNode):
@@ -143,7 +129,7 @@ def _build(loader, node, offset: int, counter):
             key_line = key_node.start_mark.line + 1 + offset
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise YamlProblem(key_line, "YAML merge keys (`<<`) are not allowed: write the fields out")
-            key = _build(loader, key_node, offset, counter)
+            key = _build(loader, key_node, offset, counter, seen)
             if isinstance(key, (dict, list)):
                 raise YamlProblem(key_line, "a field name must be plain text")
             if not isinstance(key, str):
@@ -153,7 +139,7 @@ def _build(loader, node, offset: int, counter):
                     key_line,
                     f"`{key}` is given twice (first at line {out.key_lines[key]}): keep one",
                 )
-            out[key] = _build(loader, value_node, offset, counter)
+            out[key] = _build(loader, value_node, offset, counter, seen)
             out.key_lines[key] = key_line
         return out
     raise YamlProblem(line, "unsupported YAML")

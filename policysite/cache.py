@@ -1,0 +1,119 @@
+"""What a build can reuse from the last one, and how to prove it still holds.
+
+Three caches, each checked before use so that a hit gives the same bytes as
+a clean build:
+
+- loaded files, keyed by the file's bytes and the site configuration;
+- rendered Markdown, keyed by the body and valid only while every link it
+  resolved still resolves the same way (dependencies recorded by access, so
+  a new page fixes the links that pointed at it and a deleted one breaks them);
+- written pages, keyed by a hash of everything the layout could see.
+
+`serve` keeps one BuildCache in memory; `build` saves it as JSON (never
+pickle: a cache file in a pull request must not be able to run code).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import json
+import os
+from pathlib import Path
+
+FORMAT = 3
+
+
+def digest(*parts) -> str:
+    h = hashlib.sha1()
+    for part in parts:
+        if isinstance(part, str):
+            part = part.encode("utf-8", "surrogatepass")
+        h.update(part)
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+_CODE_FINGERPRINT: str | None = None
+
+
+def code_fingerprint() -> str:
+    """Changes whenever policysite's own code changes: old caches are then ignored."""
+    global _CODE_FINGERPRINT
+    if _CODE_FINGERPRINT is None:
+        package = Path(__file__).parent
+        h = hashlib.sha1(str(FORMAT).encode())
+        for path in sorted(package.glob("*.py")):
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+        _CODE_FINGERPRINT = h.hexdigest()
+    return _CODE_FINGERPRINT
+
+
+def _encode(value):
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, tuple):
+        return [_encode(v) for v in value]
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, set):
+        return sorted(value)
+    return value
+
+
+def _decode(value):
+    if isinstance(value, dict):
+        if len(value) == 1 and "$date" in value:
+            return dt.date.fromisoformat(value["$date"])
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+class BuildCache:
+    def __init__(self):
+        self.loaded: dict[str, dict] = {}     # source path -> {key, ...page data}
+        self.markdown: dict[str, dict] = {}   # source path -> {key, html, ids, toc, links, deps, problems}
+        self.outputs: dict[str, dict] = {}    # output path -> {ctx, sha}
+        self.stats = {"load_hits": 0, "markdown_hits": 0, "page_hits": 0}
+        self.stamps: dict[str, tuple] = {}    # in memory only: path -> (mtime_ns, size, sha)
+
+    def reset_stats(self) -> None:
+        self.stats = {k: 0 for k in self.stats}
+
+    @classmethod
+    def read(cls, path: Path) -> "BuildCache":
+        """The cache saved at `path`, or an empty one if it is missing, old or damaged."""
+        cache = cls()
+        try:
+            with gzip.open(path, "rt", encoding="utf-8") as handle:
+                data = json.load(handle)
+        except (OSError, ValueError, EOFError):
+            return cache
+        if not isinstance(data, dict) or data.get("code") != code_fingerprint():
+            return cache
+        try:
+            cache.loaded = {k: _decode(v) for k, v in data["loaded"].items()}
+            cache.markdown = data["markdown"]
+            cache.outputs = data["outputs"]
+        except (KeyError, TypeError, AttributeError, ValueError):
+            return cls()
+        return cache
+
+    def write(self, path: Path) -> None:
+        """Save atomically; a cache that cannot be written is simply not saved."""
+        data = {"code": code_fingerprint(), "loaded": _encode(self.loaded),
+                "markdown": self.markdown, "outputs": self.outputs}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
+            with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=1) as handle:
+                json.dump(data, handle, separators=(",", ":"))
+            os.replace(tmp, path)
+        except OSError:
+            pass
