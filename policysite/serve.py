@@ -1,0 +1,190 @@
+"""`serve`: build, serve the output, rebuild on change, reload the browser.
+
+The server never stops for a bad edit: when a build fails, every page
+shows the problems (file, line, message) instead, and comes back when the
+edit is fixed. Rebuilds reuse one in-memory BuildCache, so only pages whose
+inputs changed are rendered again, and only changed files are rewritten.
+Files are served only from inside the output folder: no `..`, encoded or
+not, no links out, no folder listings.
+"""
+
+from __future__ import annotations
+
+import html
+import ipaddress
+import mimetypes
+import posixpath
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from pathlib import Path
+from urllib.parse import unquote
+
+import click
+
+from .builder import Builder, BuildOptions, FolderSink
+from .cache import BuildCache
+from .config import CONFIG_NAME
+
+
+class DevSite:
+    """The served site: its output folder, its cache and the last build's problems."""
+
+    def __init__(self, site_dir: Path, host: str, port: int, drafts: bool, output: Path | None = None):
+        self.site_dir = site_dir
+        self.output = output or Path(tempfile.mkdtemp(prefix="policysite-serve-"))
+        self.options = BuildOptions(site_dir=site_dir, output=self.output, drafts=drafts,
+                                    base_url=f"http://{_url_host(host)}:{port}/", write=True)
+        self.cache = BuildCache()
+        self.sink = FolderSink(self.output)
+        self.problems: list[str] | None = None
+        self.lock = threading.Lock()
+        self.last_seconds = 0.0
+
+    def rebuild(self) -> bool:
+        """Build again; a failure is recorded for the browser, never raised."""
+        with self.lock:
+            started = time.perf_counter()
+            try:
+                builder = Builder(self.options, self.cache)
+                result = builder.run(self.sink)
+                diagnostics = result.diagnostics.sorted()
+                if result.ok:
+                    self.problems = None
+                else:
+                    self.problems = [d.format() for d in diagnostics if d.severity == "error"] or ["the build failed"]
+                for d in diagnostics:
+                    click.echo(d.format(), err=True)
+                summary = f"{result.rendered} of {result.pages} pages rendered" if result.ok else "build failed"
+            except Exception as exc:  # never let a bad edit stop the server
+                self.problems = [f"internal error while building: {type(exc).__name__}: {exc}"]
+                traceback.print_exc()
+                summary = "build failed"
+            self.last_seconds = time.perf_counter() - started
+            click.echo(f"{time.strftime('%H:%M:%S')} {summary} in {self.last_seconds * 1000:.0f} ms", err=True)
+            return self.problems is None
+
+    # -- WSGI -----------------------------------------------------------------
+
+    def __call__(self, environ, start_response):
+        raw_path = environ.get("PATH_INFO", "/") or "/"
+        if self.problems is not None and _wants_page(raw_path):
+            body = error_page(self.problems).encode("utf-8")
+            start_response("500 Internal Server Error", [("Content-Type", "text/html; charset=utf-8"),
+                                                         ("Cache-Control", "no-store")])
+            return [body]
+        path = self.locate(raw_path)
+        if path is None:
+            return self._not_found(start_response)
+        if path == "redirect":
+            start_response("301 Moved Permanently", [("Location", raw_path + "/"), ("Content-Type", "text/plain")])
+            return [b"Moved\n"]
+        ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if ctype.startswith("text/") or ctype in ("application/javascript", "application/json", "application/xml"):
+            ctype += "; charset=utf-8"
+        start_response("200 OK", [("Content-Type", ctype), ("Cache-Control", "no-store")])
+        return [path.read_bytes()]
+
+    def locate(self, raw_path: str):
+        """The file a request path names inside the output folder, or None."""
+        path = unquote(raw_path)
+        if "\x00" in path or "\\" in path:
+            return None
+        parts = [p for p in path.split("/") if p]
+        if any(p in (".", "..") for p in parts):
+            return None
+        root = self.output.resolve()
+        target = root.joinpath(*parts) if parts else root
+        try:
+            real = target.resolve()
+        except (OSError, RuntimeError):
+            return None
+        if not real.is_relative_to(root):
+            return None
+        if real.is_dir():
+            if not path.endswith("/"):
+                return "redirect"
+            real = real / "index.html"
+            if not real.resolve().is_relative_to(root):
+                return None
+        if not real.is_file():
+            return None
+        return real
+
+    def _not_found(self, start_response):
+        page = self.output / "404.html"
+        body = page.read_bytes() if page.is_file() else b"<!DOCTYPE html><title>Not found</title><h1>Page not found</h1>"
+        start_response("404 Not Found", [("Content-Type", "text/html; charset=utf-8")])
+        return [body]
+
+
+def _wants_page(path: str) -> bool:
+    last = path.rsplit("/", 1)[-1]
+    return path.endswith("/") or last.endswith((".html", ".htm")) or "." not in last
+
+
+def _url_host(host: str) -> str:
+    try:
+        return f"[{host}]" if ipaddress.ip_address(host).version == 6 else host
+    except ValueError:
+        return host
+
+
+def error_page(problems: list[str]) -> str:
+    """What the browser shows while the site does not build."""
+    items = "\n".join(f"<li><code>{html.escape(p)}</code></li>" for p in problems)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Build failed - policysite</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem;line-height:1.5}}
+h1{{color:#d4351c}}li{{margin:.5rem 0}}code{{white-space:pre-wrap;font-size:1rem}}</style>
+</head>
+<body>
+<main>
+<h1>The site does not build</h1>
+<p>Fix these problems and save: this page reloads by itself.</p>
+<ul>
+{items}
+</ul>
+</main>
+</body>
+</html>
+"""
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False) -> int:
+    from livereload import Server
+
+    if not is_loopback(host):
+        click.echo(f"warning: serving on {host}: anyone who can reach this machine can see the site, drafts included", err=True)
+    dev = DevSite(site_dir, host, port, drafts)
+    try:
+        dev.rebuild()
+        server = Server(app=dev)
+        watched = [site_dir / "content", site_dir / "layouts", site_dir / "assets", site_dir / CONFIG_NAME]
+        for path in watched:
+            server.watch(str(path), dev.rebuild, delay=0.2)
+        click.echo(f"Serving {site_dir} at http://{_url_host(host)}:{port}/ (Ctrl+C to stop)", err=True)
+        server.serve(host=host, port=port, debug=False, restart_delay=0)
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        click.echo(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}: try another --port", err=True)
+        return 2
+    finally:
+        shutil.rmtree(dev.output, ignore_errors=True)
+    return 0
