@@ -183,7 +183,7 @@ def _load_entries(data, group: str, name: str, diagnostics: Diagnostics) -> dict
                 diagnostics.warning(name, value.line_of(field_name), f"unknown field `{field_name}` in `{group}.{key}`{tip}")
         entry_name = value.get("name")
         if not isinstance(entry_name, str) or not entry_name.strip():
-            diagnostics.error(name, value.line_of("name"), f"`{group}.{key}` needs a `name:` given as text")
+            diagnostics.error(name, value.line_of("name", line), f"`{group}.{key}` needs a `name:` given as text")
             continue
         entry = Entry(key=key, name=entry_name.strip())
         if "url" in allowed and value.get("url") is not None:

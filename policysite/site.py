@@ -246,6 +246,8 @@ def claim_urls(site: Site, pages: list[Page], diagnostics: Diagnostics) -> None:
     """Report two sources that claim one URL (or one output file), naming both."""
     owners: dict[str, Page | StaticFile] = {}
     def name(owner) -> str:
+        if isinstance(owner, str):
+            return owner
         if isinstance(owner, StaticFile):
             return owner.source
         if owner.source:
@@ -258,6 +260,13 @@ def claim_urls(site: Site, pages: list[Page], diagnostics: Diagnostics) -> None:
             return owner.line("url") if "url" in owner.fields else owner.line("slug") if "slug" in owner.fields else 1
         return 1
     claims: list = []
+    # Files the build writes itself: sitemap, feeds, robots.txt, the search index.
+    page_paths = {page.output_path for page in pages}
+    for url in sorted(GENERATED_FILES):
+        if url.lstrip("/") not in page_paths:   # 404.html is a generated page
+            claims.append((url.lstrip("/"), f"the generated file {url}"))
+    for key in sorted(site.topic_pages):
+        claims.append((f"topics/{key}/feed.xml", f"the generated feed /topics/{key}/feed.xml"))
     for page in pages:
         claims.append((page.output_path, page))
     for static in site.files.values():

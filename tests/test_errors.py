@@ -1,0 +1,242 @@
+"""SPEC "Errors": every problem as PATH:LINE: error: MESSAGE, all in one run, exit 1, no traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import DEFAULT_CONFIG, build, page, run, run_subprocess
+
+P = "content/p.md"
+
+
+def fails_with(make_site, files, path, line, *words, severity="error"):
+    site = make_site(files)
+    r = build(site)
+    assert r.code == 1, r.err
+    r.assert_has(path, line, severity, *words)
+    r.assert_no_traceback()
+    assert not (site / "_site").exists()
+    assert "build failed" in r.err
+    return r
+
+
+# ---- front matter that cannot be read --------------------------------------
+
+@pytest.mark.parametrize("text,line,words", [
+    ("---\ntitle: A\ndescription: d\nbad: [unclosed\n---\n", 4, ("not valid YAML",)),
+    ("---\ntitle: A\ndescription: d: with colon\n---\n", 3, ("not valid YAML", "quotes")),
+    ("---\ntitle: A\ndescription: d\ntopics:\n\t- public-health\n---\n", 5, ("tabs",)),
+    ("---\ntitle: A\n  description: d\n---\n", 3, ("not valid YAML",)),
+    ("---\ntitle: A\ndescription: d\ntitle: B\n---\n", 4, ("`title` is given twice", "line 2")),
+    ("---\ntitle: &t A\ndescription: d\n---\n", 2, ("anchors",)),
+    ("---\ntitle: A\ndescription: d\nlayout: !!python/object:os.system x\n---\n", 4, ("tag",)),
+    ("---\n- title: A\n- description: d\n---\n", 2, ("top level",)),
+    ("---\njust a sentence\n---\n", 2, ("top level",)),
+    ("---\n---\nbody\n", 2, ("empty",)),
+    ("title: A\ndescription: d\n", 1, ("no front matter",)),
+    ("# Just markdown\n\nNo front matter.\n", 1, ("no front matter",)),
+    ("", 1, ("empty",)),
+    ("\n\n  \n", 1, ("empty",)),
+    ("---\ntitle: A\ndescription: d\n\nbody that never closes\n", 1, ("not closed",)),
+])
+def test_unreadable_front_matter(make_site, text, line, words):
+    fails_with(make_site, {P: text}, P, line, *words)
+
+
+def test_invalid_utf8_reports_line_of_bad_byte(make_site):
+    data = page("A").encode() + b"line six\nline seven \xff\xfe bad\n"
+    r = fails_with(make_site, {P: data}, P, 7, "UTF-8")
+    assert len(r.errors()) == 1
+
+
+def test_invalid_utf8_in_front_matter(make_site):
+    fails_with(make_site, {P: b"---\ntitle: Caf\xe9\ndescription: d\n---\n"}, P, 2, "UTF-8")
+
+
+def test_utf8_bom_and_crlf_are_fine(make_site):
+    site = make_site({P: b"\xef\xbb\xbf---\r\ntitle: A\r\ndescription: d\r\n---\r\nBody [x](nope.md)\r\n"})
+    r = build(site)
+    assert r.code == 1
+    r.assert_has(P, 5, "error", "nope.md")
+
+
+def test_nul_byte(make_site):
+    fails_with(make_site, {P: page("A").encode() + b"\nx\x00y\n"}, P, 7, "NUL")
+
+
+# ---- two sources, one URL ---------------------------------------------------
+
+def test_two_sources_one_url(make_site):
+    r = fails_with(make_site, {
+        "content/guides/a.md": page("A", extra="url: /guides/b/"),
+        "content/guides/b.md": page("B"),
+    }, "content/guides/a.md", 4, "/guides/b/", "content/guides/a.md", "content/guides/b.md")
+    assert len(r.errors()) == 1
+
+
+def test_page_and_generated_section_one_url(make_site):
+    fails_with(make_site, {
+        "content/report.md": page("Report", extra="url: /files/"),
+        "content/files/report.pdf": b"%PDF",
+    }, "content/report.md", 4, "/files/", "content/report.md", "content/files")
+
+
+@pytest.mark.parametrize("name", ["404.html", "sitemap.xml", "feed.xml", "robots.txt", "search-index.json"])
+def test_static_file_claims_a_generated_file(make_site, name):
+    fails_with(make_site, {f"content/{name}": "mine\n"}, f"content/{name}", 1, f"/{name}", "claimed")
+
+
+def test_page_claims_generated_search_page(make_site):
+    fails_with(make_site, {"content/search.md": page("Search us")}, "content/search.md", 1, "/search/", "search")
+
+
+def test_alias_collides_with_page(make_site):
+    fails_with(make_site, {
+        "content/a.md": page("A", extra="aliases:\n  - /b/"),
+        "content/b.md": page("B"),
+    }, "content/a.md", 5, "alias", "/b/", "content/b.md")
+
+
+# ---- layouts -----------------------------------------------------------------
+
+def test_jinja_syntax_error_in_site_layout(make_site):
+    layout = '{% extends "page.html" %}\n{% block after_body %}\n<p>{{ page.title }</p>\n{% endblock %}\n'
+    fails_with(make_site, {"layouts/special.html": layout, P: page("A", extra="layout: special")},
+               "layouts/special.html", 3, "layout syntax error")
+
+
+def test_jinja_syntax_error_in_overridden_theme_layout(make_site):
+    layout = "<html>\n<body>\n{{ page.title + }}\n</body>\n"
+    fails_with(make_site, {"layouts/base.html": layout}, "layouts/base.html", 3, "layout syntax error")
+
+
+def test_jinja_runtime_error_in_layout(make_site):
+    layout = '{% extends "page.html" %}\n{% block after_body %}\n{{ page.no_such_thing.deeper }}\n{% endblock %}\n'
+    r = fails_with(make_site, {"layouts/special.html": layout, P: page("A", extra="layout: special")},
+                   "layouts/special.html", 3, "layout error")
+    assert "/p/" in r.err
+
+
+# ---- site_config.yaml --------------------------------------------------------
+
+@pytest.mark.parametrize("config,line,words,severity", [
+    ("title: T\nbase_url: https://x.example/\ntitel: Oops\n", 3, ("unknown setting `titel`", "did you mean `title`"), "warning"),
+    ("title: 2008\nbase_url: https://x.example/\n", 1, ("title", "text"), "error"),
+    ("title: T\nbase_url: ftp://x.example/\n", 2, ("base_url", "http"), "error"),
+    ("title: T\nbase_url: not a url\n", 2, ("base_url",), "error"),
+    ("title: T\nbase_url: https://x.example/\nlanguage: english please\n", 3, ("language",), "error"),
+    ("title: T\nbase_url: https://x.example/\ntopics: [a, b]\n", 3, ("topics",), "error"),
+    ("title: T\nbase_url: https://x.example/\ntopics:\n  Bad Key:\n    name: B\n", 4, ("Bad Key", "key"), "error"),
+    ("title: T\nbase_url: https://x.example/\ntopics:\n  good:\n    name: G\n    descripton: B\n", 6, ("descripton", "did you mean `description`"), "warning"),
+    ("title: T\nbase_url: https://x.example/\ntopics:\n  good:\n    description: B\n", 4, ("name",), "error"),
+    ("title: T\nbase_url: https://x.example/\ngovernments:\n  a:\n    name: A\ncurrent_government: b\n", 6, ("unknown government", "`b`"), "error"),
+    ("title: T\nbase_url: https://x.example/\ntitle: Again\n", 3, ("given twice",), "error"),
+    ("title: T\nbase_url: https://x.example/\n  bad: indent\n", 3, ("not valid YAML",), "error"),
+    ("- title: T\n", 1, ("setting: value",), "error"),
+    ("base_url: https://x.example/\n", 1, ("title", "required"), "error"),
+    ("title: T\nbase_url: https://x.example/\norganisations:\n  o:\n    name: O\n    url: javascript:alert(1)\n", 6, ("url",), "error"),
+])
+def test_site_config_problems(make_site, config, line, words, severity):
+    site = make_site({"site_config.yaml": config})
+    r = build(site)
+    r.assert_has("site_config.yaml", line, severity, *words)
+    assert r.code == (0 if severity == "warning" else 1), r.err
+    r.assert_no_traceback()
+
+
+def test_site_config_invalid_utf8(make_site):
+    site = make_site({"site_config.yaml": b"title: T\nbase_url: https://x.example/\ndescription: \xff\n"})
+    r = build(site)
+    assert r.code == 1
+    r.assert_has("site_config.yaml", 3, "error", "UTF-8")
+
+
+def test_site_config_missing(make_site):
+    site = make_site({"site_config.yaml": None})
+    r = build(site)
+    assert r.code == 1
+    r.assert_has("site_config.yaml", 1, "error", "missing")
+    r.assert_no_traceback()
+
+
+def test_content_missing(make_site, tmp_path):
+    site = tmp_path / "bare"
+    site.mkdir()
+    (site / "site_config.yaml").write_text(DEFAULT_CONFIG)
+    r = build(site)
+    assert r.code == 1
+    r.assert_has("content", 1, "error", "content/", "missing")
+
+
+def test_bad_base_url_on_command_line(make_site):
+    site = make_site()
+    r = build(site, "--base-url", "javascript:alert(1)")
+    assert r.code == 1
+    assert any("--base-url" in m for _, _, m in r.errors()), r.err
+
+
+# ---- everything in one run ---------------------------------------------------
+
+def test_all_problems_reported_in_one_run(make_site):
+    site = make_site({
+        "site_config.yaml": DEFAULT_CONFIG + "colour: blue\n",
+        "content/bad-yaml.md": "---\ntitle: A\ndescription: [oops\n---\n",
+        "content/no-front.md": "Just text.\n",
+        "content/empty.md": "",
+        "content/bad-bytes.md": b"---\ntitle: A\ndescription: d\n---\n\xc3\x28\n",
+        "content/types.md": page("B", extra="date: tomorrow\ntopics:\n  - unknown-topic"),
+        "content/links.md": page("C", body="[a](missing.md)\n\n[b](#nowhere)\n\n[c](javascript:alert(1))\n"),
+        "content/one.md": page("One", extra="url: /links/"),
+        "layouts/page.html": "{% block x %}\n{% endblock y %}\n",
+        "content/warn.md": page("W", extra="titel: x", body="<script>alert(1)</script>\n"),
+    })
+    r = build(site)
+    assert r.code == 1
+    r.assert_no_traceback()
+    expected = [
+        ("site_config.yaml", 18, "warning", "colour"),
+        ("content/bad-yaml.md", 3, "error", "YAML"),
+        ("content/no-front.md", 1, "error", "no front matter"),
+        ("content/empty.md", 1, "error", "empty"),
+        ("content/bad-bytes.md", 5, "error", "UTF-8"),
+        ("content/types.md", 4, "error", "date"),
+        ("content/types.md", 6, "error", "unknown-topic"),
+        ("content/links.md", 5, "error", "missing.md"),
+        ("content/links.md", 7, "error", "nowhere"),
+        ("content/links.md", 9, "error", "javascript"),
+        ("content/one.md", 4, "error", "/links/"),
+        ("layouts/page.html", 2, "error", "layout syntax error"),
+        ("content/warn.md", 4, "warning", "titel"),
+        ("content/warn.md", 6, "warning", "script"),
+    ]
+    missing = [e for e in expected if not r.has(*e)]
+    assert not missing, f"missing {missing} in:\n{r.err}"
+    # Diagnostics come sorted by file and line, and the summary counts them.
+    diags = r.diagnostics
+    assert [(p, n) for p, n, _, _ in diags] == sorted((p, n) for p, n, _, _ in diags)
+    errors, warnings = len(r.errors()), len(r.warnings())
+    assert f"build failed: {errors} errors, {warnings} warnings" in r.err
+
+
+def test_every_diagnostic_line_has_the_format(make_site):
+    site = make_site({P: "---\ntitle: [\n---\n", "content/q.md": page("Q", body="[x](y.md)\n")})
+    r = build(site)
+    lines = [l for l in r.err.splitlines() if l.strip()]
+    assert lines[-1].startswith("build failed:")
+    for line in lines[:-1]:
+        assert line.count(": error: ") + line.count(": warning: ") == 1, line
+    assert len(r.diagnostics) == len(lines) - 1
+
+
+def test_no_traceback_through_the_real_entry_point(make_site):
+    site = make_site({
+        P: b"---\ntitle: \xff\n---\n",
+        "content/q.md": "---\n- a\n---\n",
+        "layouts/page.html": "{% if %}",
+    })
+    r = run_subprocess("build", site)
+    assert r.code == 1
+    r.assert_no_traceback()
+    r.assert_has(P, 2, "error", "UTF-8")
+    r.assert_has("content/q.md", 2, "error", "top level")
+    r.assert_has("layouts/page.html", 1, "error", "layout syntax error")
