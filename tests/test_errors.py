@@ -77,7 +77,7 @@ def test_two_sources_one_url(make_site):
 def test_page_and_generated_section_one_url(make_site):
     fails_with(make_site, {
         "content/report.md": page("Report", extra="url: /files/"),
-        "content/files/report.pdf": b"%PDF",
+        "content/files/summary.md": page("Summary"),
     }, "content/report.md", 4, "/files/", "content/report.md", "content/files")
 
 
