@@ -24,6 +24,9 @@ from .links import LinkProblem, Resolver, signature
 from .model import Page
 
 _PLACEHOLDER = re.compile("\x02[^\x03]*\x03")
+# Ids the theme's layouts use around the body; headings never take them.
+RESERVED_IDS = frozenset({"main-content", "full-history", "full-history-title", "contents", "contents-title",
+                          "related-title", "topics-title", "backlinks-title", "search-results", "search-input"})
 _HTML_ID = re.compile(r"""\bid\s*=\s*["']([^"']+)["']""")
 
 
@@ -52,6 +55,16 @@ def describe_file(path: str, size: int) -> str:
     else:
         amount = f"{size / (1024 * 1024):.1f} MB"
     return f"{kind}, {amount}"
+
+
+_TABLE_OPEN = '<div class="table-wrapper" tabindex="0" role="region" aria-label="Table (scrolls sideways)"><table'
+
+
+def wrap_tables(html: str) -> str:
+    """Put each table in a focusable region that scrolls sideways on narrow screens."""
+    if "<table" not in html:
+        return html
+    return html.replace("<table", _TABLE_OPEN).replace("</table>", "</table></div>")
 
 
 @dataclass
@@ -83,6 +96,7 @@ class _PageTree(Treeprocessor):
         for el in root.iter():
             if el.get("id"):
                 taken.add(el.get("id"))
+        taken |= RESERVED_IDS
         h2s = []
         for el in root.iter():
             tag = el.tag
@@ -104,6 +118,7 @@ class _PageTree(Treeprocessor):
                         "the image has no alt text: describe what it shows between the `[ ]`"))
                 self._link(el, "src", page, result, state)
         result.toc = h2s if len(h2s) >= 2 else []
+        result.ids -= RESERVED_IDS - {el.get("id") for el in root.iter() if el.get("id")}
 
     def _link(self, el, attr, page: Page, result: Rendered, state) -> None:
         raw = el.get(attr)
@@ -157,7 +172,7 @@ class MarkdownRenderer:
         html = self.md.convert(body)
         for stashed in self.md.htmlStash.rawHtmlBlocks:
             result.ids.update(_HTML_ID.findall(str(stashed)))
-        result.html = sanitize.clean(html)
+        result.html = wrap_tables(sanitize.clean(html))
 
         first = page.body_line
         lines = body.split("\n")

@@ -23,6 +23,11 @@ RESERVED = {"/topics/": "the generated topics index", "/search/": "the generated
 GENERATED_FILES = {"/sitemap.xml", "/feed.xml", "/robots.txt", "/404.html", "/search-index.json"}
 
 
+def newest_first(pages) -> list[Page]:
+    """Listings of topics and organisations: newest first, undated last, then by title."""
+    return sorted(pages, key=lambda p: (-(p.date.toordinal()) if p.date else 1, p.title.casefold(), p.url))
+
+
 def slugify(name: str) -> str:
     """A URL segment from a file or folder name: lower-case ASCII words joined by '-'."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
@@ -74,14 +79,12 @@ class Site:
         if page.kind in ("home", "section"):
             return page.children
         if page.kind == "topic":
-            return [p for p in self.content_pages() if page.key in p.fields.get("topics", ())]
+            return newest_first(p for p in self.content_pages() if page.key in p.fields.get("topics", ()))
         if page.kind == "topics":
             return [self.topic_pages[k] for k in sorted(self.topic_pages)]
         if page.type == "organisation" and page.key:
-            return sorted(
-                (p for p in self.content_pages() if page.key in p.fields.get("organisations", ()) and p is not page),
-                key=lambda p: (-(p.date.toordinal()) if p.date else 1, p.title.casefold()),
-            )
+            return newest_first(p for p in self.content_pages()
+                                if page.key in p.fields.get("organisations", ()) and p is not page)
         return []
 
     def content_pages(self) -> list[Page]:
@@ -98,11 +101,12 @@ def build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dra
     folders: set[str] = {"content"} if (site_dir / "content").is_dir() else set()
     loaded: list[Page] = []
     for where, path in entries:
-        parent = posixpath.dirname(where)
-        while parent and parent != "content" and parent not in folders:
-            folders.add(parent)
-            parent = posixpath.dirname(parent)
         if path.suffix.lower() in MARKDOWN_SUFFIXES:
+            # Folders holding pages are sections; folders holding only files are not.
+            parent = posixpath.dirname(where)
+            while parent and parent != "content" and parent not in folders:
+                folders.add(parent)
+                parent = posixpath.dirname(parent)
             page = load(where, path, config, diagnostics)
             if page is None:
                 continue
