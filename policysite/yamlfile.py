@@ -62,16 +62,39 @@ def load(text: str, first_line: int = 1):
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
-            line = (mark.line + 1 if mark else 1) + offset
+            # libyaml puts "end of text" on the line after the last one: for front
+            # matter that is the closing `---`, so report the last line of the YAML.
+            last = max(1, len(text.rstrip("\n").split("\n")))
+            line = min(mark.line + 1 if mark else 1, last) + offset
             raise YamlProblem(line, _explain(exc, text, mark)) from None
         except yaml.YAMLError as exc:
             raise YamlProblem(first_line, f"not valid YAML: {exc}") from None
         if node is None:
             return None
         counter = [0]
-        return _build(loader, node, offset, counter, set())
+        try:
+            return _build(loader, node, offset, counter, set())
+        except _AliasProblem as problem:
+            # The node carries the anchor's line; the editor needs the `*alias`'s.
+            line = _alias_line(text)
+            raise YamlProblem(line + offset if line else problem.line, problem.message) from None
     finally:
         loader.dispose()
+
+
+class _AliasProblem(YamlProblem):
+    """A node reached twice: an `*alias` of an anchored value."""
+
+
+def _alias_line(text: str) -> int | None:
+    """The 1-based line of the first `*alias` in `text`, found from the parser's events."""
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent):
+                return event.start_mark.line + 1
+    except yaml.YAMLError:
+        pass
+    return None
 
 
 def _explain(exc, text: str, mark) -> str:
@@ -97,7 +120,7 @@ def _build(loader, node, offset: int, counter, seen: set):
         raise YamlProblem(line, "YAML is too large or too deeply nested")
     if id(node) in seen:
         # The composer hands back the anchored node again for each `*alias`.
-        raise YamlProblem(line, "YAML anchors and aliases (`&name`, `*name`) are not allowed here: write the value out in full")
+        raise _AliasProblem(line, "YAML anchors and aliases (`&name`, `*name`) are not allowed here: write the value out in full")
     seen.add(id(node))
     if isinstance(node, ScalarNode):
         if node.tag.startswith("tag:yaml.org,2002:python") or not node.tag.startswith("tag:yaml.org,2002:"):
