@@ -91,9 +91,8 @@ class BuildCache:
         """The cache saved at `path`, or an empty one if it is missing, old or damaged."""
         cache = cls()
         try:
-            with gzip.open(path, "rt", encoding="utf-8") as handle:
-                data = json.load(handle)
-        except (OSError, ValueError, EOFError):
+            data = json.loads(gzip.decompress(path.read_bytes()))
+        except (OSError, ValueError, EOFError, gzip.BadGzipFile):
             return cache
         if not isinstance(data, dict) or data.get("code") != code_fingerprint():
             return cache
@@ -112,8 +111,8 @@ class BuildCache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
-            with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=1) as handle:
-                json.dump(data, handle, separators=(",", ":"))
+            text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+            tmp.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=1, mtime=0))
             os.replace(tmp, path)
         except OSError:
             pass

@@ -13,6 +13,8 @@ import fcntl
 import glob
 import os
 import shutil
+import subprocess
+import sys
 import signal
 import tempfile
 import threading
@@ -114,7 +116,7 @@ class OutputFolder:
         finally:
             try:
                 if old is not None:
-                    shutil.rmtree(old, ignore_errors=True)
+                    remove_folder(old)
                 self._unlock()
             finally:
                 _restore_signals(blocked)
@@ -132,6 +134,32 @@ class OutputFolder:
             fcntl.flock(self._lock, fcntl.LOCK_UN)
             os.close(self._lock)
             self._lock = None
+
+
+# Beyond this many folders, the previous output is removed by a background process.
+BACKGROUND_REMOVAL = 200
+
+
+def remove_folder(folder: Path) -> None:
+    """Remove a previous output; a large one in a detached process, so the build can end.
+
+    Removing folders is slow on some file systems (several ms each): the
+    new output is already in place, and any leftover is cleared by the
+    next build, so nothing waits for it.
+    """
+    folders = 0
+    for _root, dirs, _files in os.walk(folder):
+        folders += len(dirs)
+        if folders > BACKGROUND_REMOVAL:
+            try:
+                subprocess.Popen(
+                    [sys.executable, "-c", "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)", str(folder)],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                    start_new_session=True, close_fds=True)
+                return
+            except OSError:
+                break
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _renamed(exc: OSError, filename) -> OSError:
