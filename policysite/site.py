@@ -129,7 +129,11 @@ def build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dra
         if folder not in sections:
             name = PurePosixPath(folder).name
             title = config.title if folder == "content" else folder_title(name)
-            sections[folder] = Page(kind="home" if folder == "content" else "section", folder=folder, title=title)
+            # Like topic pages, a generated section says what it lists: every page has a description.
+            description = (config.description or f"Pages from {config.title}") if folder == "content" \
+                else f"{title}: pages from {config.title}"
+            sections[folder] = Page(kind="home" if folder == "content" else "section", folder=folder, title=title,
+                                    description=description)
     site.home = sections.get("content")
 
     # URLs from the folder path, then slug/url from front matter.
