@@ -1,0 +1,285 @@
+"""Units: links.Resolver, site.slugify/folder_title, markup.heading_id/unique_id, yamlfile.load."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from conftest import page
+from policysite import yamlfile
+from policysite.config import load_config, normalise_base_url
+from policysite.diagnostics import Diagnostics
+from policysite.links import LinkProblem, Resolver
+from policysite.markup import heading_id, unique_id
+from policysite.site import build_site, folder_title, slugify, valid_url_path
+
+
+# ---- links.Resolver ------------------------------------------------------------------
+
+@pytest.fixture
+def resolver_for(make_site):
+    def make(base_url="https://www.example.gov.uk/"):
+        site_dir = make_site({
+            "site_config.yaml": f"title: T\nbase_url: {base_url}\n",
+            "content/policy/_index.md": page("Policy", None),
+            "content/policy/a.md": page("Page A"),
+            "content/policy/other.md": page("Other"),
+            "content/policy/files/report.pdf": b"%PDF",
+            "content/care/deep.md": page("Deep"),
+            "content/care/moved.md": page("Moved", extra="url: /somewhere/else/"),
+            "content/generated/x.md": page("X"),
+            "content/wip.md": page("WIP", extra="draft: true"),
+            "assets/site.css": "x",
+        })
+        diagnostics = Diagnostics()
+        config = load_config(site_dir, diagnostics)
+        site = build_site(site_dir, config, diagnostics)
+        assert diagnostics.items == []
+        return Resolver(site), site
+    return make
+
+
+@pytest.mark.parametrize("raw,href,target,fragment", [
+    ("other.md", "/policy/other/", "content/policy/other.md", ""),
+    ("./other.md", "/policy/other/", "content/policy/other.md", ""),
+    ("../care/deep.md", "/care/deep/", "content/care/deep.md", ""),
+    ("/care/deep.md", "/care/deep/", "content/care/deep.md", ""),
+    ("other.md#some-heading", "/policy/other/#some-heading", "content/policy/other.md", "some-heading"),
+    ("#local", "#local", "content/policy/a.md", "local"),
+    ("/policy/other/", "/policy/other/", "content/policy/other.md", ""),
+    ("/policy/other", "/policy/other/", "content/policy/other.md", ""),
+    ("/policy/other/#x", "/policy/other/#x", "content/policy/other.md", "x"),
+    ("/somewhere/else/", "/somewhere/else/", "content/care/moved.md", ""),
+    ("../care/moved.md", "/somewhere/else/", "content/care/moved.md", ""),
+    ("_index.md", "/policy/", "content/policy/_index.md", ""),
+    ("/", "/", None, ""),
+    ("../generated/", "/generated/", None, ""),
+    ("other.md?x=1#y", "/policy/other/?x=1#y", "content/policy/other.md", "y"),
+    ("other.md#caf%C3%A9", "/policy/other/#caf%C3%A9", "content/policy/other.md", "café"),
+])
+def test_resolver_pages(resolver_for, raw, href, target, fragment):
+    resolver, site = resolver_for()
+    here = site.by_source["content/policy/a.md"]
+    t = resolver.resolve(raw, here)
+    assert t.href == href
+    assert t.page is not None and not t.external and t.file is None
+    if target:
+        assert t.page.source == target
+    assert t.fragment == fragment
+
+
+@pytest.mark.parametrize("raw,href", [
+    ("files/report.pdf", "/policy/files/report.pdf"),
+    ("/policy/files/report.pdf", "/policy/files/report.pdf"),
+    ("../policy/files/report.pdf", "/policy/files/report.pdf"),
+    ("/assets/site.css", "/assets/site.css"),
+    ("/assets/policysite.css", "/assets/policysite.css"),
+])
+def test_resolver_files(resolver_for, raw, href):
+    resolver, site = resolver_for()
+    t = resolver.resolve(raw, site.by_source["content/policy/a.md"])
+    assert t.href == href and t.file is not None and t.page is None
+
+
+@pytest.mark.parametrize("raw", [
+    "https://www.gov.uk/x", "http://example.org", "HTTPS://EXAMPLE.ORG/", "mailto:a@b.example",
+    "tel:+441234567890", "//cdn.example/x.js",
+])
+def test_resolver_external(resolver_for, raw):
+    resolver, site = resolver_for()
+    t = resolver.resolve(raw, site.by_source["content/policy/a.md"])
+    assert t.external and t.href == raw and t.page is None and t.file is None
+
+
+@pytest.mark.parametrize("raw,words", [
+    ("", ("no address",)),
+    ("   ", ("no address",)),
+    ("missing.md", ("no page content/policy/missing.md",)),
+    ("othr.md", ("did you mean content/policy/other.md",)),
+    ("../../outside.md", ("outside content/",)),
+    ("/../outside.md", ("outside content/",)),
+    ("../../x.pdf", ("outside content/",)),
+    ("files/missing.pdf", ("no file content/policy/files/missing.pdf",)),
+    ("/nowhere/", ("no page has the address /nowhere/",)),
+    ("/assets/missing.css", ("assets/missing.css",)),
+    ("/../../etc/passwd", ("no page has the address /etc/passwd/",)),
+    ("../wip.md", ("draft",)),
+    ("javascript:alert(1)", ("javascript:", "not allowed")),
+    ("JAVASCRIPT:alert(1)", ("javascript:", "not allowed")),
+    ("data:text/html;base64,PHNjcmlwdD4=", ("data:", "not allowed")),
+    ("vbscript:msgbox(1)", ("vbscript:", "not allowed")),
+    ("file:///etc/passwd", ("file:", "not allowed")),
+    ("ftp://example.org/", ("ftp:", "not allowed")),
+    ("files\\report.pdf", ("`/`",)),
+])
+def test_resolver_errors(resolver_for, raw, words):
+    resolver, site = resolver_for()
+    with pytest.raises(LinkProblem) as info:
+        resolver.resolve(raw, site.by_source["content/policy/a.md"])
+    for word in words:
+        assert word.lower() in str(info.value).lower(), str(info.value)
+
+
+def test_resolver_under_base_path(resolver_for):
+    resolver, site = resolver_for("https://example.github.io/health/")
+    here = site.by_source["content/policy/a.md"]
+    assert resolver.resolve("other.md#x", here).href == "/health/policy/other/#x"
+    assert resolver.resolve("/policy/other/", here).href == "/health/policy/other/"
+    assert resolver.resolve("files/report.pdf", here).href == "/health/policy/files/report.pdf"
+    assert resolver.resolve("/assets/site.css", here).href == "/health/assets/site.css"
+    assert resolver.resolve("#top", here).href == "#top"
+    assert resolver.resolve("https://x.example/", here).href == "https://x.example/"
+
+
+def test_resolver_from_generated_section(resolver_for):
+    resolver, site = resolver_for()
+    section = site.by_url["/generated/"]
+    assert resolver.resolve("x.md", section).page.source == "content/generated/x.md"
+
+
+# ---- site -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name,slug", [
+    ("health-inequalities", "health-inequalities"),
+    ("Health Inequalities", "health-inequalities"),
+    ("2002-04-01-nhs-structure", "2002-04-01-nhs-structure"),
+    ("news_story 2020", "news-story-2020"),
+    ("  spaced  out  ", "spaced-out"),
+    ("Café résumé", "cafe-resume"),
+    ("a--b__c", "a-b-c"),
+    ("-lead-and-trail-", "lead-and-trail"),
+    ("what's new?", "what-s-new"),
+    ("日本語", ""),
+])
+def test_slugify(name, slug):
+    assert slugify(name) == slug
+
+
+@pytest.mark.parametrize("name,title", [
+    ("health-and-social-care", "Health and social care"),
+    ("nhs", "Nhs"),
+    ("primary-care-trusts", "Primary care trusts"),
+    ("a", "A"),
+    ("older_people", "Older people"),
+])
+def test_folder_title(name, title):
+    assert folder_title(name) == title
+
+
+@pytest.mark.parametrize("url,ok", [
+    ("/", True), ("/a/", True), ("/a/b-c/", True), ("/a/../b/", False), ("/./", False),
+    ("a/", False), ("/a", False), ("//", False), ("/a//b/", False), ("/a b/", False),
+])
+def test_valid_url_path(url, ok):
+    assert valid_url_path(url) is ok
+
+
+@pytest.mark.parametrize("value,normal", [
+    ("https://www.example.gov.uk", "https://www.example.gov.uk/"),
+    ("https://example.github.io/health", "https://example.github.io/health/"),
+    ("http://localhost:8000/", "http://localhost:8000/"),
+    ("ftp://x.example/", None),
+    ("www.example.gov.uk", None),
+    ("https://x.example/?q=1", None),
+    ("https://x.example/a/../b/", None),
+    ("javascript:alert(1)", None),
+])
+def test_normalise_base_url(value, normal):
+    assert normalise_base_url(value) == normal
+
+
+# ---- markup -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,ident", [
+    ("Some heading", "some-heading"),
+    ("Health & Care: the 2020 Plan", "health-care-the-2020-plan"),
+    ("  Leading and trailing  ", "leading-and-trailing"),
+    ("Multiple   spaces", "multiple-spaces"),
+    ("Already-hyphenated words", "already-hyphenated-words"),
+    ("snake_case_words", "snake-case-words"),
+    ("What's new?", "whats-new"),
+    ("Café", "café"),
+    ("!!!", "section"),
+    ("", "section"),
+])
+def test_heading_id(text, ident):
+    assert heading_id(text) == ident
+
+
+def test_unique_id():
+    taken = set()
+    out = []
+    for base in ["x", "x", "x", "y", "x-1"]:
+        ident = unique_id(base, taken)
+        taken.add(ident)
+        out.append(ident)
+    assert out == ["x", "x-1", "x-2", "y", "x-1-1"]
+
+
+# ---- yamlfile -----------------------------------------------------------------------------
+
+def test_yaml_lines_of_keys_and_items():
+    text = "title: A\ndescription: d\ntopics:\n  - one\n  - two\nimage:\n  src: x.png\n  alt: X\n"
+    data = yamlfile.load(text, first_line=2)
+    assert data == {"title": "A", "description": "d", "topics": ["one", "two"], "image": {"src": "x.png", "alt": "X"}}
+    assert data.line_of("title") == 2
+    assert data.line_of("topics") == 4
+    assert data["topics"].line_of(0) == 5 and data["topics"].line_of(1) == 6
+    assert data["image"].line_of("alt") == 9
+    assert data.line_of("missing") == data.line
+
+
+def test_yaml_values():
+    data = yamlfile.load("d: 2008-11-06\nn: 3\nb: true\ns: '2008'\nnothing:\n")
+    assert data == {"d": dt.date(2008, 11, 6), "n": 3, "b": True, "s": "2008", "nothing": None}
+
+
+def test_yaml_bad_date_kept_as_bad_date():
+    data = yamlfile.load("d: 2008-02-30\n")
+    assert isinstance(data["d"], yamlfile._BadDate)
+
+
+@pytest.mark.parametrize("text,line,words", [
+    ("a: 1\nb: 2\na: 3\n", 3, ("`a` is given twice", "first at line 1")),
+    ("x:\n  k: 1\n  k: 2\n", 3, ("`k` is given twice",)),
+    ("a: &anchor 1\nb: *anchor\n", 2, ("aliases",)),
+    ("a: &l [1, 2]\nb: 1\nc: *l\n", 3, ("aliases",)),
+    ("a: !!python/object/apply:os.system ['echo hi']\n", 1, ("tag",)),
+    ("a: !!python/name:os.system\n", 1, ("tag",)),
+    ("a: !custom x\n", 1, ("tag",)),
+    ("<<: {a: 1}\n", 1, ("merge",)),
+    ("a: [1, 2\n", 1, ("not valid YAML",)),
+    ("a: 1\n b: 2\n", 2, ("not valid YAML",)),
+    ("a:\n\t- x\n", 2, ("tabs",)),
+    ("a: b: c\n", 1, ("quotes",)),
+    ("? [a, b]\n: 1\n", 1, ("plain text",)),
+])
+def test_yaml_problems(text, line, words):
+    with pytest.raises(yamlfile.YamlProblem) as info:
+        yamlfile.load(text)
+    assert info.value.line == line, info.value.message
+    for word in words:
+        assert word.lower() in info.value.message.lower(), info.value.message
+
+
+def test_yaml_problem_lines_offset_by_first_line():
+    with pytest.raises(yamlfile.YamlProblem) as info:
+        yamlfile.load("a: 1\na: 2\n", first_line=10)
+    assert info.value.line == 11
+
+
+def test_yaml_billion_laughs_refused_quickly():
+    text = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n' + "".join(
+        f'{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]\n'
+        for i in range(8))
+    with pytest.raises(yamlfile.YamlProblem) as info:
+        yamlfile.load(text)
+    assert "aliases" in info.value.message
+
+
+def test_yaml_empty_and_scalar():
+    assert yamlfile.load("") is None
+    assert yamlfile.load("# only a comment\n") is None
+    assert yamlfile.load("just text") == "just text"
+    assert isinstance(yamlfile.load("- a\n- b\n"), list)
