@@ -26,6 +26,7 @@ ENTRY_FIELDS = {
     "topics": {"name", "description"},
 }
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_UNSAFE_URL = re.compile(r"[\s\"'<>`{}|\\^\x00-\x1f\x7f]")
 LANGUAGE_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -61,6 +62,8 @@ class SiteConfig:
 
 def normalise_base_url(value: str) -> str | None:
     """An absolute http(s) URL ending in '/', or None when it is not one."""
+    if _UNSAFE_URL.search(value.strip()):
+        return None   # quotes, angle brackets, spaces: never part of a usable address
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         return None

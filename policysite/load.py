@@ -112,11 +112,14 @@ def read_text(path: Path, where: str, diagnostics: Diagnostics) -> str | None:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            diagnostics.error(where, 1, f"the file is {size // (1024 * 1024)} MB; pages must be under {MAX_FILE_BYTES // (1024 * 1024)} MB: split it or attach the document as a file")
+            diagnostics.error(where, 1, f"the file is {size:,} bytes, over the {MAX_FILE_BYTES // (1024 * 1024)} MB limit for a page: split it or attach the document as a file")
             return None
         data = path.read_bytes()
     except OSError as exc:
         diagnostics.error(where, 1, f"cannot read the file: {exc.strerror}")
+        return None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        diagnostics.error(where, 1, "the file is saved as UTF-16 (\"Unicode\"): save it again with UTF-8 encoding")
         return None
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1

@@ -169,7 +169,16 @@ class MarkdownRenderer:
         self.current = {"page": page, "result": result, "pending": []}
         self.md.reset()
         body = page.body
-        html = self.md.convert(body)
+        try:
+            html = self.md.convert(body)
+        except RecursionError:
+            # Python-Markdown recurses once per level of nested lists and quotes.
+            self.md.reset()
+            self.current["pending"] = []
+            result.problems.append((_deepest_line(body) + page.body_line - 1, "error",
+                                    "lists or quotes are nested too deeply here to convert: use fewer levels of indentation or `>`"))
+            self.current = {}
+            return result
         for stashed in self.md.htmlStash.rawHtmlBlocks:
             result.ids.update(_HTML_ID.findall(str(stashed)))
         result.html = wrap_tables(sanitize.clean(html))
@@ -189,6 +198,16 @@ class MarkdownRenderer:
             result.problems.append((line + first - 1, "warning", message))
         self.current = {}
         return result
+
+
+def _deepest_line(body: str) -> int:
+    """The 1-based body line indented or quoted most deeply: where nesting goes too far."""
+    best, depth = 1, -1
+    for index, line in enumerate(body.split("\n")):
+        level = len(line) - len(line.lstrip(" \t>"))
+        if level > depth:
+            best, depth = index + 1, level
+    return best
 
 
 def _locate(lines: list[str], needle: str | None, heading: str | None, seen: dict) -> int:

@@ -63,10 +63,15 @@ _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,}).*?^\1\2[ \t]*$", re.M | re.S)
 _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1", re.S)
 
 
+# A Markdown link destination in angle brackets, `[text](<Some Page.md>)` or `[id]: <x.md>`: not a tag.
+_LINK_DESTINATION = re.compile(r"(?<=\]\()[ \t]*<[^<>\n]*>(?=[ \t]*[)\"'])|(?<=\]:)[ \t]*<[^<>\n]*>(?=[ \t]*(?:$|[\"'(]))", re.M)
+
+
 def _blank_code(text: str) -> str:
     """Code blocks and spans replaced by spaces, keeping lines, so their HTML is not scanned."""
     keep_lines = lambda m: re.sub(r"[^\n]", " ", m.group(0))
     text = _FENCE.sub(keep_lines, text)
+    text = _LINK_DESTINATION.sub(keep_lines, text)
     return _CODE_SPAN.sub(keep_lines, text)
 
 

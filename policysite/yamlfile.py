@@ -62,13 +62,20 @@ def load(text: str, first_line: int = 1):
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
+            if _UNCLOSED.get(exc.context or "") and exc.context_mark is not None:
+                # A quote or bracket never closed: the editor needs the line that opened it.
+                mark = exc.context_mark
             # libyaml puts "end of text" on the line after the last one: for front
             # matter that is the closing `---`, so report the last line of the YAML.
             last = max(1, len(text.rstrip("\n").split("\n")))
             line = min(mark.line + 1 if mark else 1, last) + offset
             raise YamlProblem(line, _explain(exc, text, mark)) from None
+        except yaml.reader.ReaderError as exc:
+            # A control character: name it and its line, on one line of output.
+            line = text[: max(0, exc.position)].count("\n") + 1 + offset
+            raise YamlProblem(line, f"the text contains the control character #x{exc.character:04x}, which is not allowed: remove it") from None
         except yaml.YAMLError as exc:
-            raise YamlProblem(first_line, f"not valid YAML: {exc}") from None
+            raise YamlProblem(first_line, "not valid YAML: " + " ".join(str(exc).split())) from None
         if node is None:
             return None
         counter = [0]
@@ -97,10 +104,19 @@ def _alias_line(text: str) -> int | None:
     return None
 
 
+_UNCLOSED = {
+    "while scanning a quoted scalar": ": a quote opened on this line is not closed: end the text with the same quote mark",
+    "while parsing a flow sequence": ": a `[` opened on this line is not closed with `]`",
+    "while parsing a flow mapping": ": a `{` opened on this line is not closed with `}`",
+}
+
+
 def _explain(exc, text: str, mark) -> str:
     problem = exc.problem or exc.context or "not valid YAML"
-    hint = ""
-    if mark is not None:
+    hint = _UNCLOSED.get(exc.context or "", "")
+    if "another document" in str(problem):
+        hint = ": a line `---` starts a second document; remove it"
+    if mark is not None and not hint:
         lines = text.splitlines()
         if 0 <= mark.line < len(lines) and "\t" in lines[mark.line]:
             hint = ": indent with spaces, not tabs"
@@ -156,7 +172,8 @@ def _build(loader, node, offset: int, counter, seen: set):
             if isinstance(key, (dict, list)):
                 raise YamlProblem(key_line, "a field name must be plain text")
             if not isinstance(key, str):
-                key = str(key).lower() if isinstance(key, bool) else str(key)
+                # `on:`, `no:`, `~:`, `1:` as written, not YAML's reading of them (true, False, None).
+                key = key_node.value if isinstance(key_node, ScalarNode) else str(key)
             if key in out:
                 raise YamlProblem(
                     key_line,
