@@ -10,12 +10,13 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from .model import Page, StaticFile
 from .site import GENERATED_FILES, Site
 
 EXTERNAL_SCHEMES = {"http", "https", "mailto", "tel"}
+URL_SAFE = "/:@!$&'()*+,;=~-._"   # RFC 3986 path characters, left as they are
 SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 
 
@@ -49,8 +50,9 @@ class Resolver:
         self.root = site.config.root
 
     def href_for(self, url: str) -> str:
-        """A site-relative URL as written in HTML: with the base path in front."""
-        return self.root + url.lstrip("/")
+        """A site-relative URL as written in HTML: with the base path in front, and
+        characters a URL cannot hold (a space in a file's name) percent-encoded."""
+        return self.root + quote(url.lstrip("/"), safe=URL_SAFE)
 
     def outcome(self, raw: str, page: Page):
         """The Target, or the LinkProblem, for `raw` in `page`."""

@@ -254,3 +254,55 @@ def test_check_reports_the_same_link_errors(linked_site):
     assert r.code == 1
     r.assert_has(A, 7, "error", "nope.md")
     assert not (site / "_site").exists()
+
+
+def test_file_with_space_in_name_gets_an_encoded_href(make_site):
+    site = make_site({
+        "content/a.md": page("A", body="[r](files/annual%20report.pdf) and [s](<files/annual report.pdf>)\n"),
+        "content/files/annual report.pdf": b"%PDF",
+    })
+    out = build_ok(site)
+    assert [h for h, _ in body_links(out, "a/index.html")] == ["/files/annual%20report.pdf"] * 2
+    assert (out / "files/annual report.pdf").read_bytes() == b"%PDF"
+
+
+def test_file_with_non_ascii_name(make_site):
+    site = make_site({
+        "content/a.md": page("A", body="[r](files/caf%C3%A9.pdf) [s](files/café.pdf)\n"),
+        "content/files/café.pdf": b"%PDF",
+    })
+    out = build_ok(site)
+    assert [h for h, _ in body_links(out, "a/index.html")] == ["/files/caf%C3%A9.pdf"] * 2
+    assert (out / "files/café.pdf").is_file()
+
+
+@pytest.mark.xfail(strict=True, reason="builder.py (lead): LAYOUT_IDS (`full-history`, `contents`) count as ids of "
+                   "every page, so a link to #full-history on a page with no change history passes but goes nowhere; "
+                   "`contents` is on no page at all (the contents list's id is `contents-title`)")
+@pytest.mark.parametrize("fragment", ["full-history", "contents"])
+def test_layout_fragment_on_page_without_that_part_is_broken(make_site, fragment):
+    site = make_site({
+        "content/a.md": page("A", body=f"Intro.\n\n[h](b.md#{fragment})\n"),
+        "content/b.md": page("B", body="Just one paragraph.\n"),
+    })
+    r = build(site)
+    assert r.code == 1
+    r.assert_has("content/a.md", 7, "error", fragment)
+
+
+def test_layout_fragments_that_exist_resolve(make_site):
+    site = make_site({
+        "content/a.md": page("A", body="[h](b.md#full-history)\n"),
+        "content/b.md": page("B", extra="change_history:\n  - date: 2020-01-01\n    note: First.",
+                             body="## One\n\n## Two\n"),
+    })
+    out = build_ok(site)
+    doc = html_of(out, "b/index.html")
+    assert doc.find("section", id="full-history") is not None
+
+
+def test_headings_never_take_layout_ids(make_site):
+    site = make_site({"content/a.md": page("A", body="## Main content\n\n## Full history\n\n## The `config` file\n")})
+    out = build_ok(site)
+    body = html_of(out, "a/index.html").find("div", class_="govspeak")
+    assert [h.attrs["id"] for h in body.find_all("h2")] == ["main-content-1", "full-history-1", "the-config-file"]
