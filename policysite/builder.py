@@ -198,7 +198,8 @@ class Builder:
     def run(self, sink) -> BuildResult:
         started = time.perf_counter()
         options = self.options
-        diagnostics = self.diagnostics
+        # A Builder can run again (after an edit): each run reports only its own problems.
+        diagnostics = self.diagnostics = Diagnostics()
         self.cache.reset_stats()
         result = BuildResult(diagnostics=diagnostics, output=options.output or options.site_dir / "_site")
 
