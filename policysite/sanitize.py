@@ -41,6 +41,8 @@ ATTRIBUTES = {
 URL_ATTRIBUTES = {"href", "src", "cite"}
 SCHEMES = {"http", "https", "mailto", "tel"}
 _SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.\-]*):")
+# What Python-Markdown turns into links rather than HTML: <http(s)://...>, <ftp://...>, <name@host>.
+_AUTOLINK = re.compile(r"^<(?:(?:[Ff]|[Hh][Tt])[Tt][Pp][Ss]?://[^<>]*|(?:mailto:)?[^<>!]*@[^@<>]*)>$")
 # Tags whose content goes too: a script's code must not be left as text.
 _CLEAN_CONTENT = {"script", "style", "iframe", "object", "embed", "template", "noscript", "textarea", "select", "svg", "math"}
 
@@ -67,10 +69,39 @@ _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1", re.S)
 _LINK_DESTINATION = re.compile(r"(?<=\]\()[ \t]*<[^<>\n]*>(?=[ \t]*[)\"'])|(?<=\]:)[ \t]*<[^<>\n]*>(?=[ \t]*(?:$|[\"'(]))", re.M)
 
 
+_LIST_ITEM = re.compile(r"^ {0,3}(?:[*+-]|\d{1,9}[.)])(?:[ \t]|$)")
+
+
+def _blank_indented_code(text: str) -> str:
+    """Indented code blocks (four spaces or a tab, after a blank line, outside a list) blanked.
+
+    Inside a list the same indentation continues the item, so its HTML is still scanned.
+    """
+    lines = text.split("\n")
+    in_list = in_code = False
+    previous_blank = True
+    for index, line in enumerate(lines):
+        blank = not line.strip()
+        indented = line.startswith(("    ", "\t"))
+        if blank:
+            previous_blank = True
+            continue
+        if _LIST_ITEM.match(line):
+            in_list, in_code = True, False
+        elif not indented:
+            in_list = in_code = False
+        elif not in_list and (in_code or previous_blank):
+            in_code = True
+            lines[index] = " " * len(line)
+        previous_blank = False
+    return "\n".join(lines)
+
+
 def _blank_code(text: str) -> str:
     """Code blocks and spans replaced by spaces, keeping lines, so their HTML is not scanned."""
     keep_lines = lambda m: re.sub(r"[^\n]", " ", m.group(0))
     text = _FENCE.sub(keep_lines, text)
+    text = _blank_indented_code(text)
     text = _LINK_DESTINATION.sub(keep_lines, text)
     return _CODE_SPAN.sub(keep_lines, text)
 
@@ -87,8 +118,8 @@ class _Scanner(HTMLParser):
         self._check(tag, attrs)
 
     def _check(self, tag, attrs):
-        if any(c in tag for c in ":@.") :
-            return  # an autolink such as <https://...> or <name@example.org>
+        if _AUTOLINK.match(self.get_starttag_text() or ""):
+            return  # an autolink such as <https://...> or <name@example.org>: Markdown makes it a link
         line = self.getpos()[0]
         if tag not in TAGS:
             self.found.append((line, f"raw HTML `<{tag}>` is not allowed and was removed: use Markdown instead"))
@@ -100,7 +131,8 @@ class _Scanner(HTMLParser):
             elif name not in allowed and not name.startswith(("aria-", "data-")):
                 self.found.append((line, f"the `{name}` attribute on `<{tag}>` is not allowed and was removed"))
             elif name in URL_ATTRIBUTES and value:
-                scheme = _SCHEME.match(value)
+                # Browsers drop tabs and line breaks in a URL: `java&#9;script:` is `javascript:`.
+                scheme = _SCHEME.match(re.sub(r"[\t\n\r]", "", value))
                 if scheme and scheme.group(1).lower() not in SCHEMES:
                     self.found.append((line, f"`{scheme.group(1).lower()}:` addresses are not allowed; the `{name}` on `<{tag}>` was removed"))
                 elif name == "href" and value.split("#")[0].lower().endswith(".md"):

@@ -13,10 +13,15 @@ EVIL = '<script>alert(1)</script>'
 P = "content/p.md"
 
 
+THEME_SCRIPT = re.compile(r'<script src="[^"<>]*/assets/[\w.-]+\.js" defer></script>')
+JSON_LD = re.compile(r'<script type="application/ld\+json">([^<]*)</script>')
+
+
 def assert_no_script(html: str):
-    """No script element but the theme's own (`<script src=".../assets/...">`)."""
-    found = re.findall(r'<script(?! src="[^"]*/assets/[\w.-]+\.js" defer></script>)', html, re.I)
-    assert not found, re.findall(r".{60}<script.{60}", html, re.I | re.S)
+    """No script element but the theme's own: its JS files, and JSON-LD data holding no `<` at all
+    (so no value from front matter can close the element)."""
+    rest = JSON_LD.sub("", THEME_SCRIPT.sub("", html))
+    assert "<script" not in rest.lower(), re.findall(r".{60}<script.{60}", rest, re.I | re.S)
 
 
 def test_front_matter_values_are_escaped(make_site):
@@ -230,3 +235,41 @@ def test_asset_symlink_outside_not_copied(make_site, tmp_path):
         tree = read_tree(site / "_site")
         assert "assets/leak.css" not in tree
         assert all(b"SECRET" not in data for data in tree.values())
+
+
+def test_html_in_indented_code_block_is_not_warned(make_site):
+    site = make_site({P: page("P", body="Example:\n\n    <script>alert(1)</script>\n    <p onclick=\"x\">\n\nAfter.\n")})
+    r = build(site, "--strict")
+    assert r.code == 0, r.err
+    html = (site / "_site/p/index.html").read_text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_html_in_list_continuation_is_still_warned(make_site):
+    site = make_site({P: page("P", body="- item\n\n    <p onclick=\"x\">continued</p>\n")})
+    r = build(site)
+    r.assert_has(P, 7, "warning", "onclick")
+    assert "onclick" not in (site / "_site/p/index.html").read_text()
+
+
+@pytest.mark.parametrize("href", ["java&#09;script:alert(1)", "java&#x0A;script:alert(1)", " JaVaScRiPt:alert(1)",
+                                  "&#106;avascript:alert(1)"])
+def test_obfuscated_scheme_in_raw_html_is_warned_and_removed(make_site, href):
+    site = make_site({P: page("P", body=f'Intro.\n\n<a href="{href}">x</a>\n')})
+    r = build(site)
+    r.assert_has(P, 7, "warning", "javascript:")
+    html = (site / "_site/p/index.html").read_text()
+    assert "alert(1)" not in html.lower()
+
+
+@pytest.mark.parametrize("written", ["[x](<javascript:alert(1)>)", "[x]( javascript:alert(1) )", "[x][r]\n\n[r]: javascript:alert(1)",
+                                     "<javascript:alert(1)>"])
+def test_markdown_javascript_links_in_other_forms(make_site, written):
+    site = make_site({P: page("P", body=f"{written}\n")})
+    r = build(site)
+    html = (site / "_site/p/index.html").read_text() if r.code == 0 else ""
+    assert "javascript:" not in html.lower()
+    if r.code == 0:
+        assert r.warnings(), "removed without a word"
+    else:
+        r.assert_has(P, 7 if "[r]:" in written else 5, "error", "javascript:")

@@ -283,3 +283,43 @@ def test_yaml_empty_and_scalar():
     assert yamlfile.load("# only a comment\n") is None
     assert yamlfile.load("just text") == "just text"
     assert isinstance(yamlfile.load("- a\n- b\n"), list)
+
+
+# ---- sanitize.scan --------------------------------------------------------------------------
+
+from policysite import sanitize  # noqa: E402
+
+
+@pytest.mark.parametrize("text,found", [
+    ("See <https://www.gov.uk/x> and <name@example.gov.uk>.\n", []),
+    ("<mailto:name@example.gov.uk>\n", []),
+    ("Text\n\n<script>x</script>\n", [(3, "<script>")]),
+    ("<tel:+441234567890>\n", [(1, "<tel:+441234567890>")]),
+    ("<javascript:alert(1)>\n", [(1, "<javascript:alert(1)>")]),
+    ('<a href="java\tscript:alert(1)">x</a>\n', [(1, "javascript:")]),
+    ('<a href="JAVASCRIPT:alert(1)">x</a>\n', [(1, "javascript:")]),
+    ('<a href="https://x.example/" onclick="y">x</a>\n', [(1, "onclick")]),
+    ('<a href="other.md">x</a>\n', [(1, ".md")]),
+    ("Use `<script>` here.\n", []),
+    ("```\n<script>\n```\n<iframe>\n", [(4, "<iframe>")]),
+    ("Para:\n\n    <script>code</script>\n\n    <iframe>\n\n<embed>\n", [(7, "<embed>")]),
+    ("Para\n    <script>lazy continuation</script>\n", [(2, "<script>")]),
+    ("- item\n\n    <b onclick=\"x\">more</b>\n", [(3, "onclick")]),
+    ("1. item\n\n    <b onclick=\"x\">more</b>\n\nAfter\n\n    <script>code</script>\n", [(3, "onclick")]),
+    ("[x](<a b.md>)\n", []),
+])
+def test_sanitize_scan(text, found):
+    got = sanitize.scan(text, first_line=1)
+    assert [line for line, _ in got] == [line for line, _ in found], got
+    for (_, message), (_, word) in zip(got, found):
+        assert word in message
+
+
+def test_sanitize_scan_counts_from_first_line():
+    assert [line for line, _ in sanitize.scan("a\n<script>\n", first_line=10)] == [11]
+
+
+def test_sanitize_clean():
+    html = '<p onclick="x">a<script>alert(1)</script><a href="javascript:y">b</a><iframe src="x"></iframe></p>'
+    out = sanitize.clean(html)
+    assert out == '<p>a<a>b</a></p>'
