@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import publish
-from .cache import BuildCache, code_fingerprint, digest
+from .cache import BuildCache, code_fingerprint, digest, file_stamp
 from .config import CONFIG_NAME, load_config
 from .diagnostics import Diagnostic, Diagnostics, closest
 from .links import LinkProblem, Resolver, signature
@@ -166,21 +166,24 @@ class FolderSink:
         os.replace(tmp, path)
 
     def copy(self, rel: str, source: str) -> None:
-        st = os.stat(source)
-        stamp = (source, st.st_mtime_ns, st.st_size)
-        if self.copied.get(rel) == stamp and (self.root / rel).is_file():
+        stamp = file_stamp(os.stat(source))
+        if stamp is not None and self.copied.get(rel) == (source, stamp) and (self.root / rel).is_file():
             return
         path = self._path(rel)
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, path)
-        self.copied[rel] = stamp
+        if stamp is None:
+            self.copied.pop(rel, None)
+        else:
+            self.copied[rel] = (source, stamp)
 
     def finish(self, keep: set[str]) -> None:
-        """Remove files that the site no longer has."""
+        """Remove files (and links) that the site no longer has, then emptied folders."""
         for path in sorted(self.root.rglob("*"), reverse=True):
             rel = path.relative_to(self.root).as_posix()
-            if path.is_file() and rel not in keep:
-                path.unlink()
+            if path.is_symlink() or path.is_file():
+                if rel not in keep:
+                    path.unlink()
             elif path.is_dir() and not any(path.iterdir()):
                 path.rmdir()
 
@@ -256,13 +259,16 @@ class Builder:
 
         def load(where: str, path: Path, config, diagnostics: Diagnostics):
             try:
-                st = path.stat()
-                stamp = cache.stamps.get(where)
-                if stamp and stamp[:2] == (st.st_mtime_ns, st.st_size):
-                    sha = stamp[2]
+                stamp = file_stamp(path.stat())
+                known = cache.stamps.get(where)
+                if stamp is not None and known is not None and known[0] == stamp:
+                    sha = known[1]
                 else:
                     sha = hashlib.sha1(path.read_bytes()).hexdigest()
-                    cache.stamps[where] = (st.st_mtime_ns, st.st_size, sha)
+                    if stamp is None:
+                        cache.stamps.pop(where, None)
+                    else:
+                        cache.stamps[where] = (stamp, sha)
             except OSError:
                 return load_page(where, path, config, diagnostics)
             key = digest(sha, config_fp)

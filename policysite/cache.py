@@ -20,9 +20,24 @@ import gzip
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 
 FORMAT = 3
+# A file changed this recently may change again within the same tick of the file system's
+# clock, keeping its stamp: until it is older, it is read again rather than trusted.
+SETTLE_NS = 2_000_000_000
+
+
+def file_stamp(st: os.stat_result) -> tuple | None:
+    """What tells a file's contents apart without reading them, or None while the file is too new to trust.
+
+    The change time is in it because editors' tools can keep a file's size and
+    modification time (`cp -p`, `tar x`, `rsync -t`) but never its ctime.
+    """
+    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < SETTLE_NS:
+        return None
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev)
 
 
 def digest(*parts) -> str:
@@ -81,7 +96,7 @@ class BuildCache:
         self.markdown: dict[str, dict] = {}   # source path -> {key, html, ids, toc, links, deps, problems}
         self.outputs: dict[str, dict] = {}    # output path -> {ctx, sha}
         self.stats = {"load_hits": 0, "markdown_hits": 0, "page_hits": 0}
-        self.stamps: dict[str, tuple] = {}    # in memory only: path -> (mtime_ns, size, sha)
+        self.stamps: dict[str, tuple] = {}    # in memory only: path -> (file_stamp, sha)
 
     def reset_stats(self) -> None:
         self.stats = {k: 0 for k in self.stats}
