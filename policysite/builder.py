@@ -406,7 +406,11 @@ class Builder:
             outputs[path] = {"ctx": ctx_key, "sha": sha}
             written.append(path)
             rendered += did_render
-        if not self.diagnostics.has_errors(self.options.strict):
+        if self.diagnostics.has_errors(self.options.strict):
+            # A FolderSink has already written some of these in place: remember what is there
+            # now, or a later build would take an old entry's word for a page it overwrote.
+            self.cache.outputs = {**self.cache.outputs, **outputs}
+        else:
             self.cache.outputs = outputs
         self.cache.stats["rendered"] = rendered
         self.cache.stats["page_hits"] = len(written) - rendered
