@@ -217,6 +217,7 @@ class Builder:
         resolver = Resolver(site)
         self.render_markdown(site, resolver)
         check_front_matter_links(site, resolver, diagnostics)
+        publish.check_generated_paths(site, diagnostics)
         if diagnostics.has_errors(options.strict):
             return self._done(result, started)
 
@@ -234,6 +235,13 @@ class Builder:
             for rel in sorted(extra):
                 sink.write(rel, extra[rel].encode("utf-8"))
                 keep.add(rel)
+            if isinstance(sink, BuildSink):
+                # The full-text index reads the finished pages; `serve` skips it (search.js
+                # then falls back to search-index.json) to keep rebuilds quick.
+                try:
+                    keep.update(publish.run_pagefind(sink.tmp))
+                except publish.SearchIndexProblem as problem:
+                    raise OutputProblem(f"site search: {problem}") from None
             sink.finish(keep)
         result.files = len(site.files) + len(site.assets)
         result.ok = True

@@ -1,29 +1,77 @@
-"""What hosts, search engines and feed readers need: sitemap, feeds, robots, search index.
+"""What hosts, search engines and feed readers need: sitemap, feeds, robots,
+structured data (JSON-LD) and the search indexes.
 
-Written by hand as XML text so the bytes are the same on every run.
+Written by hand as text so the bytes are the same on every run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
 from xml.sax.saxutils import escape, quoteattr
 
 from .model import Page
 from .site import Site
 
 FEED_SIZE = 50
+EPOCH = dt.date(1970, 1, 1)
+# Where Pagefind's bundle and index go, under the output folder.
+PAGEFIND_DIR = "pagefind"
+# Parts of a page that repeat other pages: lists of pages, contents, related links, the breadcrumbs.
+PAGEFIND_EXCLUDE = (".listing, .contents-list, .sidebar, .breadcrumbs, .card-grid-section, .topic-links, "
+                    ".page-header__label, .feed-link")
+# Pagefind's ready-made interfaces: we ship our own small one (assets/search.js).
+PAGEFIND_UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
+                   "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
 
 
 def absolute(site: Site, url: str) -> str:
-    return site.config.base_url + url.lstrip("/")
+    """The absolute URL of a site path, under base_url, percent-encoded for XML and JSON."""
+    return site.config.base_url + quote(url.lstrip("/"), safe="/~.-_%")
 
 
 def lastmod(page: Page) -> dt.date | None:
     return page.updated or page.date
 
 
+def _lists(page: Page) -> bool:
+    """Pages whose layout shows a listing: their content changes with what they list."""
+    return page.kind in ("home", "section", "topic", "topics") or (page.type == "organisation" and page.key is not None)
+
+
+def modified_dates(site: Site) -> dict[int, dt.date | None]:
+    """Each page's last change: its own `updated` or `date`, and for a listing page the newest of what it lists."""
+    found: dict[int, dt.date | None] = {}
+    busy: set[int] = set()
+
+    def newest(page: Page) -> dt.date | None:
+        if id(page) in found:
+            return found[id(page)]
+        if id(page) in busy:        # organisations that list each other
+            return lastmod(page)
+        busy.add(id(page))
+        dates = [lastmod(page)]
+        if _lists(page):
+            dates += [newest(p) for p in site.listing(page)]
+        dates = [d for d in dates if d is not None]
+        found[id(page)] = max(dates) if dates else None
+        busy.discard(id(page))
+        return found[id(page)]
+
+    for page in site.pages:
+        newest(page)
+    return found
+
+
 def sitemap(site: Site) -> str:
+    """Every published page but the 404 page, with its last change when known."""
+    dates = modified_dates(site)
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for page in site.pages:
@@ -31,7 +79,7 @@ def sitemap(site: Site) -> str:
             continue
         lines.append("  <url>")
         lines.append(f"    <loc>{escape(absolute(site, page.url))}</loc>")
-        modified = lastmod(page)
+        modified = dates.get(id(page))
         if modified:
             lines.append(f"    <lastmod>{modified.isoformat()}</lastmod>")
         lines.append("  </url>")
@@ -55,16 +103,21 @@ def feed_entries(pages: list[Page]) -> list[Page]:
 
 
 def atom(site: Site, title: str, feed_url: str, page_url: str, pages: list[Page]) -> str:
+    """An Atom feed (RFC 4287) of `pages`: id, title, updated, links and author on the feed and each entry."""
+    config = site.config
     entries = feed_entries(pages)
-    updated = _stamp(lastmod(entries[0])) if entries else "1970-01-01T00:00:00Z"
+    if entries:
+        updated = lastmod(entries[0])
+    else:  # an empty feed changes when the site last did, never with the build time
+        updated = max((d for d in (lastmod(p) for p in site.pages) if d), default=EPOCH)
     out = ['<?xml version="1.0" encoding="utf-8"?>',
-           '<feed xmlns="http://www.w3.org/2005/Atom"' + f' xml:lang={quoteattr(site.config.language)}>',
+           f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(config.language)}>',
            f"  <title>{escape(title)}</title>",
            f"  <id>{escape(absolute(site, feed_url))}</id>",
            f"  <link rel=\"self\" type=\"application/atom+xml\" href={quoteattr(absolute(site, feed_url))}/>",
            f"  <link rel=\"alternate\" type=\"text/html\" href={quoteattr(absolute(site, page_url))}/>",
-           f"  <updated>{updated}</updated>",
-           f"  <author><name>{escape(site.config.title)}</name></author>"]
+           f"  <updated>{_stamp(updated)}</updated>",
+           f"  <author><name>{escape(config.title)}</name><uri>{escape(config.base_url)}</uri></author>"]
     for page in entries:
         out += ["  <entry>",
                 f"    <title>{escape(page.title)}</title>",
@@ -73,6 +126,14 @@ def atom(site: Site, title: str, feed_url: str, page_url: str, pages: list[Page]
                 f"    <updated>{_stamp(lastmod(page))}</updated>"]
         if page.date:
             out.append(f"    <published>{_stamp(page.date)}</published>")
+        for key in page.fields.get("organisations", ()):
+            org = config.organisations.get(key)
+            if org is not None:
+                out.append(f"    <author><name>{escape(org.name)}</name></author>")
+        for key in page.fields.get("topics", ()):
+            topic = config.topics.get(key)
+            if topic is not None:
+                out.append(f"    <category term={quoteattr(key)} label={quoteattr(topic.name)}/>")
         if page.description:
             out.append(f"    <summary>{escape(page.description)}</summary>")
         out.append("  </entry>")
@@ -80,20 +141,124 @@ def atom(site: Site, title: str, feed_url: str, page_url: str, pages: list[Page]
     return "\n".join(out) + "\n"
 
 
+def feed_url(page: Page) -> str | None:
+    """The URL of a page's own feed: topics and organisation pages have one."""
+    if page.kind == "topic" and page.key:
+        return f"/topics/{page.key}/feed.xml"
+    if page.type == "organisation" and page.key:
+        return page.url + "feed.xml"
+    return None
+
+
 def feeds(site: Site) -> dict[str, str]:
     """Output path -> Atom XML: the site's feed, one per topic, one per organisation."""
-    out = {"feed.xml": atom(site, site.config.title, "/feed.xml", "/", site.content_pages())}
-    for key, page in site.topic_pages.items():
-        out[f"topics/{key}/feed.xml"] = atom(site, f"{page.title} - {site.config.title}",
-                                             f"/topics/{key}/feed.xml", page.url, site.listing(page))
-    for key, page in site.organisation_pages.items():
-        out[page.url.lstrip("/") + "feed.xml"] = atom(site, f"{page.title} - {site.config.title}",
-                                                     page.url + "feed.xml", page.url, site.listing(page))
+    title = site.config.title
+    out = {"feed.xml": atom(site, title, "/feed.xml", "/", site.content_pages())}
+    for page in [site.topic_pages[k] for k in sorted(site.topic_pages)] + \
+                [site.organisation_pages[k] for k in sorted(site.organisation_pages)]:
+        url = feed_url(page)
+        out[url.lstrip("/")] = atom(site, f"{page.title} - {title}", url, page.url, site.listing(page))
     return out
 
 
+# -- structured data ----------------------------------------------------------
+
+def script_json(data) -> str:
+    """JSON for inside <script>: `<`, `>` and `&` as \\u escapes, so no text can close the element."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                       ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, code)
+    return text
+
+
+def _organisation(site: Site, key: str) -> dict | None:
+    org = site.config.organisations.get(key)
+    if org is None:
+        return None
+    node = {"@type": "GovernmentOrganization", "name": org.name}
+    page = site.organisation_pages.get(key)
+    url = org.url if org.url and org.url.startswith("/") else (page.url if page else None)
+    if url:
+        node["url"] = absolute(site, url)
+    elif org.url:
+        node["url"] = org.url
+    return node
+
+
+def _site_publisher(site: Site) -> dict:
+    return {"@type": "GovernmentOrganization", "name": site.config.title, "url": site.config.base_url}
+
+
+def structured_data(page: Page, site: Site) -> dict | None:
+    """schema.org data for a page: breadcrumbs, and what the page is (Article, organisation, web site)."""
+    if page.kind == "404":
+        return None
+    config = site.config
+    url = absolute(site, page.url)
+    nodes = []
+    if page.kind == "home":
+        nodes.append({
+            "@type": "WebSite", "name": config.title, "url": url,
+            **({"description": page.description or config.description} if (page.description or config.description) else {}),
+            "inLanguage": config.language,
+            "publisher": _site_publisher(site),
+            "potentialAction": {"@type": "SearchAction",
+                                "target": absolute(site, "/search/") + "?q={search_term_string}",
+                                "query-input": "required name=search_term_string"},
+        })
+    else:
+        trail = page.ancestors + [page]
+        nodes.append({"@type": "BreadcrumbList", "itemListElement": [
+            {"@type": "ListItem", "position": n, "name": p.title, "item": absolute(site, p.url)}
+            for n, p in enumerate(trail, start=1)]})
+    orgs = [o for o in (_organisation(site, k) for k in page.fields.get("organisations", ())) if o]
+    image = absolute(site, page.image_url) if page.image_url else None
+    if page.kind == "page" and page.type == "organisation":
+        node = _organisation(site, page.key) if page.key else None
+        node = node or {"@type": "GovernmentOrganization", "name": page.title}
+        node = dict(node, url=url)
+        if page.description:
+            node["description"] = page.description
+        if image:
+            node["image"] = image
+        nodes.append(node)
+    elif page.kind == "page":
+        node = {"@type": "Article", "headline": page.title, "url": url,
+                "mainEntityOfPage": url, "inLanguage": config.language}
+        if page.description:
+            node["description"] = page.description
+        if page.date:
+            node["datePublished"] = page.date.isoformat()
+        if lastmod(page):
+            node["dateModified"] = lastmod(page).isoformat()
+        if image:
+            node["image"] = image
+        node["publisher"] = orgs[0] if orgs else _site_publisher(site)
+        if orgs:
+            node["author"] = orgs
+        nodes.append(node)
+    elif page.kind in ("section", "topic", "topics"):
+        node = {"@type": "CollectionPage", "name": page.title, "url": url, "inLanguage": config.language}
+        if page.description:
+            node["description"] = page.description
+        nodes.append(node)
+    return {"@context": "https://schema.org", "@graph": nodes}
+
+
+def jsonld(page: Page, site: Site) -> str:
+    """The page's structured data as script-safe JSON ('' for none)."""
+    data = structured_data(page, site)
+    return script_json(data) if data else ""
+
+
+# -- search -------------------------------------------------------------------
+
 def search_index(site: Site) -> str:
-    """A small JSON index for the search page: titles, descriptions, types, topics."""
+    """A small JSON index for the search page: titles, descriptions, types, topics.
+
+    search.js uses it when Pagefind's index is not there (under `serve`) or
+    cannot run in the reader's browser (no WebAssembly)."""
     topics = site.config.topics
     entries = []
     for page in site.pages:
@@ -107,3 +272,82 @@ def search_index(site: Site) -> str:
             "topics": [topics[k].name for k in page.fields.get("topics", ()) if k in topics],
         })
     return json.dumps({"pages": entries}, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+class SearchIndexProblem(Exception):
+    pass
+
+
+def pagefind_executable() -> str | None:
+    """The Pagefind binary from the `pagefind[bin]` wheel, or POLICYSITE_PAGEFIND; None when missing."""
+    explicit = os.environ.get("POLICYSITE_PAGEFIND")
+    if explicit:
+        return explicit if Path(explicit).is_file() else None
+    try:
+        import pagefind_bin
+        return str(pagefind_bin.get_executable())
+    except (ImportError, FileNotFoundError):
+        return shutil.which("pagefind")
+
+
+def run_pagefind(folder: Path) -> list[str]:
+    """Index the built site in `folder` with Pagefind into folder/pagefind/; the files it wrote.
+
+    Pagefind reads the pages' <main data-pagefind-body> and writes a chunked
+    full-text index: a reader's browser fetches only the chunks for the words
+    typed. Its output is the same bytes for the same pages."""
+    binary = pagefind_executable()
+    if binary is None:
+        raise SearchIndexProblem("Pagefind is not installed: install policysite with its dependencies "
+                                 "(pip install -e .) to build the full-text search index")
+    # No pagefind.yml or PAGEFIND_* setting from wherever the build runs: the same index everywhere.
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("PAGEFIND_")}
+    try:
+        with tempfile.TemporaryDirectory(prefix="policysite-pagefind-") as cwd:
+            proc = subprocess.run([binary, "--site", str(folder.resolve()), "--output-subdir", PAGEFIND_DIR,
+                                   "--exclude-selectors", PAGEFIND_EXCLUDE, "--silent"],
+                                  cwd=cwd, env=env, capture_output=True, text=True, timeout=3600)
+    except OSError as exc:
+        raise SearchIndexProblem(f"Pagefind could not run: {exc}") from None
+    except subprocess.TimeoutExpired:
+        raise SearchIndexProblem("Pagefind took more than an hour to index the site") from None
+    if proc.returncode != 0:
+        detail = (proc.stderr or proc.stdout).strip().splitlines()
+        raise SearchIndexProblem(f"Pagefind failed ({proc.returncode}): {' '.join(detail[-3:]) or 'no message'}")
+    out = folder / PAGEFIND_DIR
+    for name in PAGEFIND_UNUSED:
+        (out / name).unlink(missing_ok=True)
+    return sorted(p.relative_to(folder).as_posix() for p in out.rglob("*") if p.is_file())
+
+
+def generated_paths(site: Site) -> dict[str, str]:
+    """Output path -> description of every file the build writes besides pages and copies."""
+    out = {"sitemap.xml": "the sitemap", "robots.txt": "robots.txt", "search-index.json": "the search index"}
+    out["feed.xml"] = "the site's Atom feed"
+    for page in list(site.topic_pages.values()) + list(site.organisation_pages.values()):
+        out[feed_url(page).lstrip("/")] = f"the Atom feed of {page.source or page.url}"
+    return out
+
+
+def check_generated_paths(site: Site, diagnostics) -> None:
+    """Pages, files and aliases must leave room for the feeds, sitemap and search index.
+
+    A claim on exactly the sitemap, robots.txt, search index or a topic's feed
+    is reported where URLs are claimed (site.claim_urls); here: organisation
+    feeds, folders in the way of a generated file, and /pagefind/."""
+    generated = generated_paths(site)
+    taken_elsewhere = {"sitemap.xml", "robots.txt", "search-index.json", "feed.xml", "404.html"}
+    taken_elsewhere |= {f"topics/{k}/feed.xml" for k in site.topic_pages}
+    claims = [(p.output_path, p.source, p.line("url") if "url" in p.fields else 1) for p in site.pages if p.source]
+    claims += [(f.output_path, f.source, 1) for f in site.files.values()]
+    claims += [(a.path, a.target.source, a.line) for a in site.aliases]
+    for path, source, line in claims:
+        folded = path.casefold()
+        if folded == PAGEFIND_DIR or folded.startswith(PAGEFIND_DIR + "/"):
+            diagnostics.error(source, line, f"`/{path}` is inside /{PAGEFIND_DIR}/, where the build writes the site search index: move it elsewhere")
+            continue
+        for gen, what in generated.items():
+            if folded == gen.casefold() and gen not in taken_elsewhere:
+                diagnostics.error(source, line, f"`/{path}` is claimed by both {source} and {what} (/{gen}): rename one of them")
+            elif folded.startswith(gen.casefold() + "/"):
+                diagnostics.error(source, line, f"`/{path}` would need a folder named like {what} (/{gen}): choose another address")

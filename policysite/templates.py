@@ -18,6 +18,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from . import publish
 from .diagnostics import Diagnostics
 from .model import Page
 from .site import Site
@@ -66,6 +67,8 @@ class Templates:
         self.env.filters["absolute_url"] = lambda url: base + str(url).lstrip("/")
         self.env.filters["date"] = format_date
         self.env.filters["iso"] = lambda d: d.isoformat() if isinstance(d, dt.date) else ""
+        # `{{ data|jsonld }}` inside <script type="application/ld+json">: JSON that cannot close the element.
+        self.env.filters["jsonld"] = lambda data: Markup(publish.script_json(data))
         self.names = set(self.env.list_templates())
         self._fingerprint = None
         self._check_syntax(diagnostics)
@@ -215,11 +218,6 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
     if "image" in fields and page.image_url:
         img = fields["image"]
         image = {"src": page.image_url, "alt": img["alt"], "caption": img.get("caption"), "credit": img.get("credit")}
-    feed_url = None
-    if page.kind == "topic":
-        feed_url = f"/topics/{page.key}/feed.xml"
-    elif page.type == "organisation" and page.key:
-        feed_url = page.url + "feed.xml"
     return {
         "title": page.title,
         "description": page.description or site.config.description,
@@ -242,7 +240,9 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
         "related": page.related,
         "backlinks": [{"title": p.title, "url": p.url} for p in page.backlinks],
         "children": [listing_item(p) for p in site.listing(page)],
-        "feed_url": feed_url,
+        "feed_url": publish.feed_url(page),
+        # schema.org JSON-LD, serialised in Python and safe inside <script> (see publish.script_json).
+        "jsonld": Markup(publish.jsonld(page, site)),
         "is_home": page.kind == "home",
         "source": page.source,
     }
