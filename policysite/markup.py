@@ -131,8 +131,12 @@ class _PageTree(Treeprocessor):
         if target.external:
             return
         result.links.append(raw)
-        if attr == "href" and target.page is not None and not el.text and len(el) == 0:
-            el.text = target.page.title
+        if attr == "href" and not el.text and len(el) == 0:
+            # Empty link text: the target page's title, or the file's name.
+            if target.page is not None:
+                el.text = target.page.title
+            elif target.file is not None:
+                el.text = PurePosixPath(target.file.source).name
         if attr == "href" and target.file is not None and target.file.source.startswith("content/"):
             meta = etree.SubElement(el, "span")
             meta.set("class", "attachment-meta")

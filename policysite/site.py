@@ -124,6 +124,10 @@ def build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dra
             folder = posixpath.dirname(page.source)
             page.folder = folder
             page.kind = "home" if folder == "content" else "section"
+            if folder in sections:
+                diagnostics.error(page.source, 1, f"`{folder}/` has two index pages, {sections[folder].source} and "
+                                                  f"{page.source}: keep one")
+                continue
             sections[folder] = page
     for folder in sorted(folders):
         if folder not in sections:

@@ -249,3 +249,28 @@ def test_image_with_space_in_file_name(make_site):
     out = build_ok(site)
     src = html_of(out, "p/index.html").find("figure").find("img").attrs["src"]
     assert src == "/files/my%20chart.png"
+
+
+def test_null_title_is_required_error_at_its_line(make_site):
+    check_error(make_site, front("description: d", "title:"), 3, "title", "required")
+
+
+@pytest.mark.parametrize("value,words", [
+    ("https://www.gov.uk/", ("related", "page on this site")),
+    ("files/x.png", ("related", "page on this site")),
+    ("javascript:alert(1)", ("related", "javascript:")),
+])
+def test_related_must_be_a_page(make_site, value, words):
+    check_error(make_site, front("title: t", "description: d", "related:", f"  - '{value}'"), 5, *words,
+                extra_files={"content/files/x.png": b"\x89PNG"})
+
+
+@pytest.mark.parametrize("value,words", [
+    ("other.md", ("image.src",)),
+    ("https://example.org/x.png", ("image.src",)),
+    ("/assets/images/missing.png", ("image.src", "missing.png")),
+    ("javascript:alert(1)", ("image.src", "javascript:")),
+])
+def test_image_src_must_be_a_file(make_site, value, words):
+    check_error(make_site, front("title: t", "description: d", "image:", "  alt: A chart", f"  src: '{value}'"), 6, *words,
+                extra_files={"content/other.md": page("Other")})

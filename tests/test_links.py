@@ -306,3 +306,9 @@ def test_headings_never_take_layout_ids(make_site):
     out = build_ok(site)
     body = html_of(out, "a/index.html").find("div", class_="govspeak")
     assert [h.attrs["id"] for h in body.find_all("h2")] == ["main-content-1", "full-history-1", "the-config-file"]
+
+
+def test_empty_link_text_to_a_file_uses_its_name(make_site):
+    site = make_site({"content/a.md": page("A", body="[](files/report.pdf)\n"), "content/files/report.pdf": b"%PDF"})
+    out = build_ok(site)
+    assert body_links(out, "a/index.html") == [("/files/report.pdf", "report.pdf (PDF, 1 KB)")]

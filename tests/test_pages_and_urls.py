@@ -230,3 +230,31 @@ def test_base_url_with_path_prefixes_internal_links(make_site):
     css = doc.find("link", rel="stylesheet").attrs["href"]
     assert css.startswith("/health/assets/")
     assert "https://example.github.io/health/a/" in (out / "sitemap.xml").read_text()
+
+
+def test_two_index_files_in_one_folder(make_site):
+    site = make_site({
+        "content/policy/_index.md": page("Policy", None),
+        "content/policy/_index.markdown": page("Policy again", None),
+    })
+    r = build(site)
+    assert r.code == 1
+    r.assert_no_traceback()
+    assert any("content/policy/_index.md" in m and "content/policy/_index.markdown" in m for _, _, m in r.errors()), r.err
+
+
+def test_names_differing_only_in_case_claim_one_url(make_site):
+    site = make_site({"content/About.md": page("About 1"), "content/about.md": page("About 2")})
+    r = build(site)
+    assert r.code == 1
+    assert any("content/About.md" in m and "content/about.md" in m for _, _, m in r.errors()), r.err
+
+
+def test_file_name_without_usable_letters(make_site):
+    site = make_site({"content/日本語.md": page("Japanese")})
+    r = build(site)
+    assert r.code == 1
+    r.assert_has("content/日本語.md", 1, "error", "web address", "slug")
+    site = make_site({"content/日本語.md": page("Japanese", extra="slug: japanese")})
+    out = build_ok(site)
+    assert (out / "japanese/index.html").is_file()
