@@ -16,6 +16,7 @@ import os
 import shutil
 import signal
 import time
+from urllib.parse import quote
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -24,7 +25,7 @@ from . import publish
 from .cache import BuildCache, code_fingerprint, digest, file_stamp
 from .config import CONFIG_NAME, load_config
 from .diagnostics import Diagnostic, Diagnostics, closest
-from .links import LinkProblem, Resolver, signature
+from .links import URL_SAFE, LinkProblem, Resolver, signature
 from .load import load_page
 from .markup import MarkdownRenderer, Rendered
 from .model import Page
@@ -32,8 +33,12 @@ from .site import Site, build_site
 from .templates import THEME_LAYOUTS, LayoutError, Templates, page_context, site_context
 from .write import OutputFolder, OutputProblem, check_output_folder, describe_os_error
 
-# Ids every layout gives a page, so links such as `page.md#full-history` resolve.
-LAYOUT_IDS = {"main-content", "full-history", "contents"}
+def layout_ids(page: Page) -> set[str]:
+    """Ids the theme's layouts give a page, so links such as `page.md#full-history` resolve."""
+    ids = {"main-content"}
+    if page.fields.get("change_history"):
+        ids.add("full-history")
+    return ids
 # Below this many pages to render, worker processes cost more than they save.
 PARALLEL_THRESHOLD = 64
 
@@ -335,7 +340,7 @@ class Builder:
 
         for page in site.pages:
             if not page.source:
-                page.ids = set(LAYOUT_IDS)
+                page.ids = layout_ids(page)
         for page in pages:
             entry = cache.markdown[page.source]
             for line, severity, message in entry["problems"]:
@@ -360,7 +365,7 @@ class Builder:
     def _apply(page: Page, entry: dict) -> None:
         page.html = entry["html"]
         page.html_sha = entry["sha"]
-        page.ids = set(entry["ids"]) | LAYOUT_IDS
+        page.ids = set(entry["ids"]) | layout_ids(page)
         page.toc = entry["toc"]
 
     def _map(self, func, count: int) -> list:
@@ -488,7 +493,7 @@ def check_layouts(site: Site, templates: Templates, diagnostics: Diagnostics) ->
 
 
 def _ids_hint(page: Page, wanted: str) -> str:
-    hint = closest(wanted, sorted(page.ids - LAYOUT_IDS))
+    hint = closest(wanted, sorted(page.ids - layout_ids(page)))
     return f": did you mean `#{hint}`?" if hint else ""
 
 
@@ -522,4 +527,4 @@ def check_front_matter_links(site: Site, resolver: Resolver, diagnostics: Diagno
             if target.file is None:
                 diagnostics.error(page.source, line, f"`image.src` must be an image file under assets/ or content/, not `{image['src']}`")
                 continue
-            page.image_url = target.file.url
+            page.image_url = quote(target.file.url, safe=URL_SAFE)

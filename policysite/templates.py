@@ -196,6 +196,13 @@ def site_context(site: Site) -> dict:
     }
 
 
+def fallback_description(page: Page, site: Site) -> str:
+    """A meta description for an `_index.md` that has none, when the site has none either."""
+    if page.title == site.config.title:
+        return site.config.title
+    return f"{page.title} from {site.config.title}"
+
+
 def listing_item(page: Page) -> dict:
     return {
         "title": page.title, "url": page.url, "description": page.description,
@@ -220,7 +227,7 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
         image = {"src": page.image_url, "alt": img["alt"], "caption": img.get("caption"), "credit": img.get("credit")}
     return {
         "title": page.title,
-        "description": page.description or site.config.description,
+        "description": page.description or site.config.description or fallback_description(page, site),
         "url": page.url,
         "kind": page.kind,
         "type": page.type,

@@ -239,8 +239,6 @@ def test_several_field_errors_in_one_file_all_reported(make_site):
     r.assert_has(P, 7, "error", "unknown topic", "nothing-here")
 
 
-@pytest.mark.xfail(strict=True, reason="builder.py/templates (lead): the lead image's src is the file's raw URL through "
-                   "the `url` filter, not percent-encoded like links (links.Resolver.href_for): a space stays a space")
 def test_image_with_space_in_file_name(make_site):
     site = make_site({
         P: front("title: t", "description: d", "image:", "  src: files/my chart.png", "  alt: A chart"),

@@ -226,8 +226,6 @@ def test_generated_sections_have_a_description(make_site):
     assert meta.attrs["content"] == "Pages from Department of Testing"
 
 
-@pytest.mark.xfail(strict=True, reason="templates/base.html (lead): an _index.md may leave out `description` "
-                   "(SPEC) but every page needs a meta description; with no site `description` none is written")
 def test_index_without_description_still_has_meta_description(make_site):
     site = make_site({"content/_index.md": page("Home", None), "content/policy/_index.md": page("Policy", None)})
     out = build_ok(site)
