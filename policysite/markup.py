@@ -96,6 +96,9 @@ class _PageTree(Treeprocessor):
         for el in root.iter():
             if el.get("id"):
                 taken.add(el.get("id"))
+        # Ids in raw HTML (stashed, not in the tree) are taken too.
+        for stashed in self.md.htmlStash.rawHtmlBlocks:
+            taken.update(_HTML_ID.findall(str(stashed)))
         taken |= RESERVED_IDS
         h2s = []
         for el in root.iter():
