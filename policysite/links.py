@@ -120,6 +120,8 @@ class Resolver:
             return page
         if joined in self.site.drafts:
             raise LinkProblem(f"`{raw}` links to a draft page ({joined}): publish it (remove `draft: true`) or remove the link")
+        if joined in self.site.unreadable:
+            raise LinkProblem(f"{joined} cannot be read (see its own error): fix it and this link will work")
         hint = self._near(joined)
         tip = f": did you mean {hint}?" if hint else ": check the spelling and the number of `../`"
         raise LinkProblem(f"there is no page {joined}{tip}")

@@ -69,6 +69,7 @@ class Site:
     files_by_url: dict[str, StaticFile] = field(default_factory=dict)
     assets: dict[str, StaticFile] = field(default_factory=dict)  # url -> asset
     drafts: dict[str, Page] = field(default_factory=dict)
+    unreadable: set[str] = field(default_factory=set)   # Markdown sources whose errors kept them out
     home: Page | None = None
     topic_pages: dict[str, Page] = field(default_factory=dict)
     organisation_pages: dict[str, Page] = field(default_factory=dict)
@@ -109,6 +110,7 @@ def build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dra
                 parent = posixpath.dirname(parent)
             page = load(where, path, config, diagnostics)
             if page is None:
+                site.unreadable.add(where)
                 continue
             if page.draft and not drafts:
                 site.drafts[where] = page

@@ -241,3 +241,14 @@ def test_no_traceback_through_the_real_entry_point(make_site):
     r.assert_has(P, 2, "error", "UTF-8")
     r.assert_has("content/q.md", 2, "error", "top level")
     r.assert_has("layouts/page.html", 1, "error", "layout syntax error")
+
+
+def test_link_to_a_page_that_cannot_be_read_says_so(make_site):
+    r = fails_with(make_site, {
+        "content/a.md": page("A", body="See [b](b.md).\n"),
+        "content/b.md": "---\ntitle: [broken\n---\n",
+    }, "content/b.md", 2, "YAML")
+    (line,) = [n for p, n, m in r.errors() if p == "content/a.md"]
+    msg = [m for p, n, m in r.errors() if p == "content/a.md"][0]
+    assert line == 5
+    assert "there is no page" not in msg and "content/b.md" in msg and "cannot be read" in msg
