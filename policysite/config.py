@@ -38,6 +38,8 @@ class Entry:
     name: str
     url: str | None = None
     description: str = ""
+    line: int = 1                 # the line of its key in site_config.yaml
+    url_line: int | None = None   # the line of its `url:`
 
 
 @dataclass
@@ -174,7 +176,7 @@ def _load_entries(data, group: str, name: str, diagnostics: Diagnostics) -> dict
             diagnostics.error(name, line, f"`{key}` is not a usable key: use lower-case letters, digits and hyphens")
             continue
         if isinstance(value, str):
-            entries[key] = Entry(key=key, name=value)
+            entries[key] = Entry(key=key, name=value, line=line)
             continue
         if not isinstance(value, dict):
             diagnostics.error(name, line, f"`{group}.{key}` must have a `name:`")
@@ -188,13 +190,14 @@ def _load_entries(data, group: str, name: str, diagnostics: Diagnostics) -> dict
         if not isinstance(entry_name, str) or not entry_name.strip():
             diagnostics.error(name, value.line_of("name", line), f"`{group}.{key}` needs a `name:` given as text")
             continue
-        entry = Entry(key=key, name=entry_name.strip())
+        entry = Entry(key=key, name=entry_name.strip(), line=line)
         if "url" in allowed and value.get("url") is not None:
             url = value["url"]
             if not isinstance(url, str) or not (url.startswith("/") or url.startswith("https://") or url.startswith("http://")):
                 diagnostics.error(name, value.line_of("url"), f"`{group}.{key}.url` must be a site path starting with `/` or an https address")
             else:
                 entry.url = url
+                entry.url_line = value.line_of("url")
         desc = value.get("description")
         if desc is not None:
             if isinstance(desc, str):

@@ -312,7 +312,7 @@ def link_organisations(site: Site, diagnostics: Diagnostics) -> None:
         if org.url and org.url.startswith("/"):
             page = site.by_url.get(org.url if org.url.endswith("/") else org.url + "/")
             if page is None:
-                line = site.config.lines.get("organisations", 1)
+                line = org.url_line or org.line
                 diagnostics.error("site_config.yaml", line, f"the organisation `{key}` has `url: {org.url}`, but no page has that address")
         if page is None:
             for candidate in site.pages:

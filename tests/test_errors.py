@@ -263,3 +263,15 @@ def test_layout_including_a_missing_layout(make_site):
 
 def test_layout_not_utf8(make_site):
     fails_with(make_site, {"layouts/page.html": b"<p>\xff</p>\n"}, "layouts/page.html", 1, "UTF-8")
+
+
+def test_organisation_url_without_a_page_at_its_line(make_site):
+    config = DEFAULT_CONFIG.replace("    name: Department of Testing\n",
+                                    "    name: Department of Testing\n    url: /organisations/testing/\n")
+    r = fails_with(make_site, {"site_config.yaml": config}, "site_config.yaml", 7, "department-of-testing",
+                   "/organisations/testing/")
+    assert len(r.errors()) == 1
+
+
+def test_political_needs_government(make_site):
+    fails_with(make_site, {P: page("A", extra="date: 2001-01-01\npolitical: true")}, P, 5, "political", "government")
