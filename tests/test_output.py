@@ -311,3 +311,24 @@ def test_feed_has_dated_pages_newest_first(make_site):
     feed = (build_ok(site) / "feed.xml").read_text()
     assert feed.index("<title>Guide B</title>") < feed.index("<title>Policy A</title>")
     assert "<updated>2010-01-01T00:00:00Z</updated>" in feed
+
+
+def test_site_layout_replaces_theme_layout_and_sees_the_contract(make_site):
+    layout = ('<!DOCTYPE html><html lang="en"><head><title>{{ page.title }}</title></head><body><main id="main-content">'
+              '<h1>{{ page.title }}</h1><p class="u">{{ page.url }}</p><p class="d">{{ page.description }}</p>'
+              '<div class="c">{{ page.content }}</div><p class="s">{{ site.title }}|{{ site.base_url }}</p></main></body></html>')
+    site = make_site({"layouts/page.html": layout, "content/a.md": page("A <b>", "Desc & more", body="**Bold** text\n")})
+    out = build_ok(site)
+    html = (out / "a/index.html").read_text()
+    assert '<p class="u">/a/</p>' in html
+    assert '<p class="d">Desc &amp; more</p>' in html
+    assert "<h1>A &lt;b&gt;</h1>" in html
+    assert '<div class="c"><p><strong>Bold</strong> text</p></div>' in html
+    assert '<p class="s">Department of Testing|https://www.example.gov.uk/</p>' in html
+
+
+def test_site_asset_replaces_theme_asset(make_site):
+    site = make_site({"assets/policysite.css": "/* mine */\n", "assets/images/logo.svg": "<svg/>"})
+    out = build_ok(site)
+    assert (out / "assets/policysite.css").read_text() == "/* mine */\n"
+    assert (out / "assets/images/logo.svg").read_text() == "<svg/>"

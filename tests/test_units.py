@@ -323,3 +323,11 @@ def test_sanitize_clean():
     html = '<p onclick="x">a<script>alert(1)</script><a href="javascript:y">b</a><iframe src="x"></iframe></p>'
     out = sanitize.clean(html)
     assert out == '<p>a<a>b</a></p>'
+
+
+def test_resolver_relative_to_source_file_not_url(resolver_for):
+    resolver, site = resolver_for()
+    moved = site.by_source["content/care/moved.md"]
+    assert moved.url == "/somewhere/else/"
+    assert resolver.resolve("deep.md", moved).href == "/care/deep/"
+    assert resolver.resolve("../policy/other.md", moved).href == "/policy/other/"
