@@ -28,6 +28,34 @@ def test_build_fixture_site_end_to_end(tmp_path):
     doc = html_of(out, "policy/health-inequalities/index.html")
     assert doc.find("h1").text() == "Health inequalities"
     assert (out / "policy/files/report.pdf").is_file()
+    html = (out / "policy/health-inequalities/index.html").read_text()
+    assert "This was published under the 2005 to 2010 Labour government" in html
+    assert '<abbr title="National Health Service">NHS</abbr>' in html
+    assert doc.find("figure").find("img").attrs["src"] == "/assets/images/chart.svg"
+    body = doc.find("div", class_="govspeak")
+    links = [(a.attrs["href"], a.text()) for a in body.find_all("a")]
+    assert links == [
+        ("/policy/files/report.pdf", "progress report (PDF, 1 KB)"),
+        ("/guidance/intervention-tool/#using-the-tool", "intervention tool"),
+        ("/news/2009-progress/", "Progress on health inequalities, 2009"),
+        ("mailto:inequalities@example.gov.uk", "email"),
+    ]
+    related = doc.find("section", aria_labelledby="related-title")
+    assert [a.attrs["href"] for a in related.find_all("a")] == ["/guidance/intervention-tool/"]
+    history = [li.find("p").text() for li in doc.find("section", id="full-history").find_all("li")]
+    assert history == ["Added the 2009 progress report.", "First published."]
+    assert "url=/policy/health-inequalities/" in (out / "policies/health-inequalities/index.html").read_text()
+    news = (out / "news/2009-progress/index.html").read_text()
+    assert "This page was withdrawn on 1 January 2011" in news
+    assert not (out / "news/draft-story").exists()
+    topic = html_of(out, "topics/health-inequalities/index.html")
+    assert [a.attrs["href"] for a in topic.find_all("a", class_="document-list__link")] == [
+        "/guidance/intervention-tool/", "/policy/health-inequalities/"]
+    # Generated section for guidance/ (no _index.md there).
+    assert html_of(out, "guidance/index.html").find("h1").text() == "Guidance"
+    r = run_subprocess("build", site, "--drafts")
+    assert r.code == 0, r.err
+    assert (out / "news/draft-story/index.html").is_file()
 
 
 def test_build_defaults_to_current_folder(tmp_path):
