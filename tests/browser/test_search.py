@@ -1,0 +1,156 @@
+"""Site search in Chromium: typing finds pages, the count is announced, the
+JSON fallback works without Pagefind, and without JavaScript the page offers
+lists to browse. Also under a sub-path base_url.
+
+Uses the session's example site (see conftest.py); like every browser test it
+skips when Chromium or Playwright is missing, and fails instead when CI is set.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from .conftest import REPO, _Handler, require
+
+QUERY = "health inequalities"
+TARGET = "/policy/health-inequalities/"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def type_query(page, text: str = QUERY) -> None:
+    box = page.locator("#search-input")
+    box.click()
+    box.press_sequentially(text, delay=40)
+    page.wait_for_selector("#search-hits a.document-list__link", timeout=15000)
+
+
+def hit_links(page) -> list[tuple[str, str]]:
+    return page.eval_on_selector_all(
+        "#search-hits a.document-list__link", "els => els.map(a => [a.textContent, a.getAttribute('href')])")
+
+
+def test_typing_finds_the_page_and_announces_the_count(site, page):
+    fetched = []
+    page.on("request", lambda r: fetched.append(r.url))
+    page.goto(site.url("/search/"))
+    assert page.locator("form[role=search]").is_visible()
+    type_query(page)
+    assert ["Health inequalities", TARGET] in hit_links(page)
+    # The live region holds only the count, so a screen reader hears one short sentence.
+    status = page.locator("#search-results")
+    assert status.get_attribute("aria-live") == "polite"
+    page.wait_for_function("document.getElementById('search-results').textContent.includes('results for')")
+    assert status.inner_text().startswith(tuple(f"{n} results for \u201c{QUERY}\u201d" for n in range(2, 100)))
+    assert status.locator("a").count() == 0
+    # Results came from Pagefind's full-text index, and the address keeps the query.
+    assert any("/pagefind/pagefind.js" in url for url in fetched)
+    assert not any(url.endswith("/search-index.json") for url in fetched)
+    assert "q=health+inequalities" in page.url
+    page.click(f"#search-hits a[href='{TARGET}']")
+    page.wait_for_url(site.url(TARGET))
+    assert page.locator("h1").inner_text() == "Health inequalities"
+
+
+def test_full_text_finds_words_only_in_page_bodies(site, page):
+    page.goto(site.url("/search/"))
+    type_query(page, "spearhead")
+    titles = [t for t, _ in hit_links(page)]
+    assert "Health inequalities" in titles
+    # Where the word was found is shown, highlighted, when it is not in the description.
+    item = page.locator(f"#search-hits li:has(a[href='{TARGET}'])")
+    assert "spearhead" in item.locator("mark").first.inner_text().lower()
+
+
+def test_query_in_the_address_runs_on_load(site, page):
+    page.goto(site.url("/search/?q=health+inequalities"))
+    page.wait_for_selector("#search-hits a.document-list__link")
+    assert page.locator("#search-input").input_value() == QUERY
+    assert ["Health inequalities", TARGET] in hit_links(page)
+
+
+def test_no_results_says_so_and_points_to_browsing(site, page):
+    page.goto(site.url("/search/"))
+    page.locator("#search-input").press_sequentially("zzqxjv", delay=20)
+    page.wait_for_function("document.getElementById('search-results').textContent.includes('No results')")
+    assert "browse by topic or section" in page.locator("#search-results").inner_text()
+    assert page.locator("#search-hits li").count() == 0
+
+
+def test_falls_back_to_the_json_index_without_pagefind(site, page):
+    page.route("**/pagefind/**", lambda route: route.abort())
+    page.goto(site.url("/search/"))
+    type_query(page)
+    assert ["Health inequalities", TARGET] in hit_links(page)
+    assert "results for" in page.locator("#search-results").inner_text()
+
+
+def test_without_javascript_the_page_offers_browse_lists(site, browser):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        tab = context.new_page()
+        tab.goto(site.url("/search/?q=health"))
+        # A static site cannot answer the form, so it stays hidden; the lists are the way in.
+        assert not tab.locator("form[role=search]").is_visible()
+        assert tab.locator("noscript").count() == 1
+        topics = tab.locator(".search-browse a[href='/topics/health-inequalities/']")
+        assert topics.inner_text() == "Health inequalities"
+        assert tab.locator(".search-browse a[href='/policy/']").count() == 1
+        topics.click()
+        tab.wait_for_url(site.url("/topics/health-inequalities/"))
+        assert tab.locator(f"a[href='{TARGET}']").count() >= 1
+    finally:
+        context.close()
+
+
+def test_search_results_pass_axe(site, page, axe_js):
+    page.goto(site.url("/search/"))
+    type_query(page)
+    page.add_script_tag(path=str(axe_js))
+    violations = page.evaluate(
+        """async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags},
+                                                      resultTypes: ['violations']})).violations""", WCAG_TAGS)
+    assert violations == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
+
+
+@pytest.fixture(scope="module")
+def subpath_site(tmp_path_factory):
+    """The example site built for /health/ and served from a folder above it."""
+    require((REPO / "build.py").is_file(), "build.py does not exist yet")
+    root = tmp_path_factory.mktemp("subpath-served")
+    handler = functools.partial(_Handler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    base_url = f"http://127.0.0.1:{server.server_port}/health/"
+    env = dict(os.environ, SOURCE_DATE_EPOCH=os.environ.get("SOURCE_DATE_EPOCH", "1700000000"))
+    proc = subprocess.run([sys.executable, str(REPO / "build.py"), "build", ".", "--output", str(root / "health"),
+                           "--base-url", base_url, "--quiet"], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        server.server_close()
+        pytest.fail(f"building the example site under /health/ failed:\n{proc.stderr}", pytrace=False)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield base_url
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_search_under_a_sub_path(subpath_site, page):
+    page.goto(subpath_site + "search/")
+    type_query(page)
+    assert ["Health inequalities", "/health" + TARGET] in hit_links(page)
+    page.click(f"#search-hits a[href='/health{TARGET}']")
+    page.wait_for_url(subpath_site + TARGET.lstrip("/"))
+    assert page.locator("h1").inner_text() == "Health inequalities"
+    # and with the JSON index as well
+    page.route("**/pagefind/**", lambda route: route.abort())
+    page.goto(subpath_site + "search/")
+    type_query(page)
+    assert ["Health inequalities", "/health" + TARGET] in hit_links(page)
