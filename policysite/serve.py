@@ -21,7 +21,7 @@ import threading
 import time
 import traceback
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import quote
 
 import click
 
@@ -79,8 +79,8 @@ class DevSite:
         path = self.locate(raw_path)
         if path is None:
             return self._not_found(start_response)
-        if path == "redirect":
-            start_response("301 Moved Permanently", [("Location", raw_path + "/"), ("Content-Type", "text/plain")])
+        if isinstance(path, str):
+            start_response("301 Moved Permanently", [("Location", path), ("Content-Type", "text/plain")])
             return [b"Moved\n"]
         ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         if ctype.startswith("text/") or ctype in ("application/javascript", "application/json", "application/xml"):
@@ -88,9 +88,17 @@ class DevSite:
         start_response("200 OK", [("Content-Type", ctype), ("Cache-Control", "no-store")])
         return [path.read_bytes()]
 
-    def locate(self, raw_path: str):
-        """The file a request path names inside the output folder, or None."""
-        path = unquote(raw_path)
+    def locate(self, path_info: str):
+        """The file a request path names inside the output folder, a URL to redirect to, or None.
+
+        `path_info` is the WSGI PATH_INFO: already percent-decoded by the server, as
+        latin-1 text standing for the request's bytes (UTF-8 for non-ASCII names).
+        It is not decoded again: `%2e%2e` that reaches here is a name, not `..`.
+        """
+        try:
+            path = path_info.encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            return None
         if "\x00" in path or "\\" in path:
             return None
         parts = [p for p in path.split("/") if p]
@@ -105,11 +113,13 @@ class DevSite:
         if not real.is_relative_to(root):
             return None
         if real.is_dir():
+            index = real / "index.html"
+            if not index.is_file() or not index.resolve().is_relative_to(root):
+                return None   # no listings, and no hint that the folder exists
             if not path.endswith("/"):
-                return "redirect"
-            real = real / "index.html"
-            if not real.resolve().is_relative_to(root):
-                return None
+                # Built from the checked parts, never from the request: `//host` must not leave the site.
+                return quote("/" + "/".join(parts) + "/")
+            real = index
         if not real.is_file():
             return None
         return real

@@ -1,0 +1,347 @@
+"""`serve`: the dev server builds, serves only the output folder, shows build errors, and recovers.
+
+Fast checks drive serve.DevSite as a WSGI app with a fake environ (PATH_INFO as
+a WSGI server gives it: percent-decoded once, as latin-1 text). A few tests
+start `python build.py serve SITE --port N` as a subprocess; every wait is
+bounded and the process is always killed.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import unquote_to_bytes
+
+import pytest
+
+from conftest import REPO, page, write_files
+from policysite.serve import DevSite, is_loopback
+
+SECRET = "SECRET-7f3a91-not-for-the-web"
+CONFIG = f"""\
+# {SECRET}
+title: Department of Serving
+base_url: https://www.example.gov.uk/
+"""
+SITE = {
+    "site_config.yaml": CONFIG,
+    "content/_index.md": "---\ntitle: Home\n---\nWelcome.\n",
+    "content/policy/_index.md": "---\ntitle: Policy\n---\nPolicy pages.\n",
+    "content/policy/plan.md": page("The plan", body=f"## Costs\n\nSee [the report](files/report.pdf).\n\n<!-- {SECRET} -->\n"),
+    "content/policy/files/report.pdf": b"%PDF-1.4 " + SECRET.encode(),
+    "content/other.md": page("Other page", body="Back to [](policy/plan.md#costs).\n"),
+    "content/files/rapport-\u00e9t\u00e9.pdf": b"%PDF-1.4 accents",
+}
+TRAVERSALS = [
+    "/../site_config.yaml",
+    "/%2e%2e/%2e%2e/etc/passwd",
+    "/..%2f..%2fetc%2fpasswd",
+    "/%2e%2e%2fsite_config.yaml",
+    "//etc/passwd",
+    "/assets/../../content/other.md",
+    "/assets/..%2f..%2fcontent%2fother.md",
+    "/policy/../../site_config.yaml",
+    "/%252e%252e/site_config.yaml",
+    "/..\\site_config.yaml",
+    "/%5c..%5csite_config.yaml",
+    "/policy/plan/index.html%00.md",
+    "/policy/%00/",
+]
+
+
+def make(tmp_path: Path, files: dict | None = None) -> Path:
+    site = tmp_path / "site"
+    site.mkdir()
+    write_files(site, {**SITE, **(files or {})})
+    return site
+
+
+def environ_path(raw: str) -> str:
+    """PATH_INFO for a request line path, as a WSGI server passes it."""
+    return unquote_to_bytes(raw.split("?")[0]).decode("latin-1")
+
+
+def call(app: DevSite, raw: str):
+    got = {}
+
+    def start_response(status, headers, exc_info=None):
+        got["status"], got["headers"] = int(status.split()[0]), dict(headers)
+
+    body = b"".join(app({"PATH_INFO": environ_path(raw), "REQUEST_METHOD": "GET", "QUERY_STRING": ""}, start_response))
+    return got["status"], got["headers"], body
+
+
+@pytest.fixture
+def dev(tmp_path):
+    site = make(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    app = DevSite(site, "127.0.0.1", 8000, drafts=False, output=out)
+    assert app.rebuild(), app.problems
+    return app
+
+
+# -- DevSite, in process ---------------------------------------------------------
+
+def test_pages_files_and_redirects(dev):
+    status, headers, body = call(dev, "/policy/plan/")
+    assert status == 200 and headers["Content-Type"].startswith("text/html") and b"<h1" in body and b"The plan" in body
+    status, headers, body = call(dev, "/policy/files/report.pdf")
+    assert status == 200 and headers["Content-Type"] == "application/pdf"
+    status, headers, _ = call(dev, "/policy/plan")
+    assert status == 301 and headers["Location"] == "/policy/plan/"
+    status, _, body = call(dev, "/files/rapport-%C3%A9t%C3%A9.pdf")   # non-ASCII file names as browsers send them
+    assert (status, body) == (200, b"%PDF-1.4 accents")
+    status, _, body = call(dev, "/no/such/page/")
+    assert status == 404 and b"Page not found" in body
+
+
+@pytest.mark.parametrize("raw", TRAVERSALS)
+def test_requests_outside_the_output_folder_are_not_found(dev, raw):
+    assert dev.locate(environ_path(raw)) is None
+    status, _, body = call(dev, raw)
+    assert status == 404
+    assert SECRET.encode() not in body and b"root:" not in body
+
+
+def test_links_in_the_output_folder_that_leave_it_are_not_followed(dev, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "index.html").write_text(f"<p>{SECRET}</p>")
+    (outside / "secret.txt").write_text(SECRET)
+    (dev.output / "leak").symlink_to(outside, target_is_directory=True)
+    (dev.output / "policy" / "secret.txt").symlink_to(outside / "secret.txt")
+    (dev.output / "passwd").symlink_to("/etc/passwd")
+    for raw in ("/leak/", "/leak/index.html", "/leak/secret.txt", "/policy/secret.txt", "/passwd", "/leak"):
+        assert dev.locate(environ_path(raw)) is None, raw
+        status, _, body = call(dev, raw)
+        assert status == 404 and SECRET.encode() not in body and b"root:" not in body, raw
+    # The next build clears them away without following them.
+    assert dev.rebuild()
+    assert not any(p.is_symlink() for p in dev.output.rglob("*"))
+    assert (outside / "secret.txt").read_text() == SECRET
+
+
+def test_no_folder_listings(dev):
+    assert not (dev.output / "assets" / "index.html").exists()
+    not_found = call(dev, "/no-such-page/")
+    for raw in ("/assets/", "/assets", "/policy/files/", "/policy/files", "/files/"):
+        assert call(dev, raw) == not_found, raw   # the site's 404 page, not a listing
+    assert b"report.pdf" not in not_found[2]
+
+
+def test_a_redirect_never_leaves_the_site(dev):
+    status, headers, _ = call(dev, "//policy")
+    assert status == 301 and headers["Location"] == "/policy/"
+
+
+def test_a_broken_edit_shows_the_error_with_its_line_and_a_fix_brings_the_page_back(dev):
+    write_files(dev.site_dir, {"content/other.md": page("Other page", body="Intro.\n\nBack to [](policy/nope.md).\n")})
+    assert not dev.rebuild()
+    status, headers, body = call(dev, "/other/")
+    assert status == 500 and headers.get("Cache-Control") == "no-store"
+    assert b"content/other.md:7: error: broken link" in body
+    assert call(dev, "/assets/policysite.css")[0] == 200   # files still come from the last good build
+    write_files(dev.site_dir, {"content/other.md": page("Other page", body="Fixed.\n")})
+    assert dev.rebuild()
+    status, _, body = call(dev, "/other/")
+    assert status == 200 and b"Fixed." in body
+
+
+def test_the_error_page_escapes_what_it_shows():
+    from policysite.serve import error_page
+    html = error_page(["content/a.md:1: error: <script>alert(1)</script>"])
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
+
+
+def test_is_loopback():
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    assert not is_loopback("0.0.0.0") and not is_loopback("::") and not is_loopback("192.168.1.2")
+
+
+# -- the command, as a subprocess ------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServeProcess:
+    """`python build.py serve SITE --port N [...]`, with its stderr collected by a thread."""
+
+    def __init__(self, site: Path, *extra: str, port: int | None = None):
+        self.port = port or free_port()
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), "serve", str(site), "--port", str(self.port), *extra],
+                                     cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        self.lines: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for raw in self.proc.stdout:
+            self.lines.append(raw.decode("utf-8", "replace"))
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for_output(self, text: str, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output:
+            assert self.proc.poll() is None or text in self.output, f"serve exited ({self.proc.returncode}):\n{self.output}"
+            assert time.monotonic() < deadline, f"no {text!r} after {timeout} s:\n{self.output}"
+            time.sleep(0.05)
+
+    def get(self, path: str, timeout: float = 5):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request("GET", path)   # sent as written: no client-side normalising
+            response = conn.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        finally:
+            conn.close()
+
+    def raw(self, request_line: bytes, timeout: float = 5) -> bytes:
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as s:
+            s.sendall(request_line + b"\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            chunks = []
+            while True:
+                try:
+                    chunk = s.recv(65536)
+                except socket.timeout:
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            return b"".join(chunks)
+
+    def wait_until(self, path: str, check, timeout: float = 20):
+        """GET `path` until check(status, body) holds; returns the last response."""
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, f"serve exited ({self.proc.returncode}):\n{self.output}"
+            try:
+                last = self.get(path)
+                if check(last[0], last[2]):
+                    return last
+            except OSError:
+                pass
+            time.sleep(0.2)
+        log = "".join(line for line in self.lines if "wsgi:" not in line)
+        pytest.fail(f"GET {path}: still {last and (last[0], last[2][:300])} after {timeout} s\n{log[-3000:]}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=10)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.proc.wait(timeout=10)
+        self.reader.join(timeout=5)
+
+
+@pytest.fixture
+def serving(tmp_path):
+    started = []
+
+    def start(site: Path, *extra: str) -> ServeProcess:
+        process = ServeProcess(site, *extra)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+def test_serve_injects_live_reload_shows_errors_and_recovers(tmp_path, serving):
+    site = make(tmp_path)
+    server = serving(site)
+    status, headers, body = server.wait_until("/policy/plan/", lambda s, b: s == 200)
+    assert b"livereload.js" in body and b"The plan" in body
+    # A broken link: the page shows the problem at its file and line; the server keeps running.
+    write_files(site, {"content/policy/plan.md": page("The plan", body="## Costs\n\nSee [](missing.md).\n")})
+    status, _, body = server.wait_until("/policy/plan/", lambda s, b: s == 500)
+    assert b"content/policy/plan.md:7: error: broken link" in body and b"livereload.js" in body
+    write_files(site, {"content/policy/plan.md": page("The plan, fixed", body="## Costs\n\nNone.\n")})
+    server.wait_until("/policy/plan/", lambda s, b: s == 200 and b"The plan, fixed" in b)
+    # A YAML syntax error in front matter.
+    write_files(site, {"content/other.md": "---\ntitle: Other page\ndescription: [unclosed\n---\nBody.\n"})
+    status, _, body = server.wait_until("/other/", lambda s, b: s == 500)
+    assert b"content/other.md:" in body
+    write_files(site, {"content/other.md": page("Other page again")})
+    server.wait_until("/other/", lambda s, b: s == 200 and b"Other page again" in b)
+    # No site_config.yaml, then back.
+    (site / "site_config.yaml").unlink()
+    status, _, body = server.wait_until("/", lambda s, b: s == 500)
+    assert b"site_config.yaml:1: error:" in body
+    write_files(site, {"site_config.yaml": CONFIG.replace("Department of Serving", "Department of Serving Again")})
+    server.wait_until("/", lambda s, b: s == 200 and b"Department of Serving Again" in b)
+    assert server.proc.poll() is None
+
+
+def test_serve_never_leaks_files(tmp_path, serving):
+    site = make(tmp_path)
+    server = serving(site)
+    server.wait_until("/", lambda s, b: s == 200)
+    status, _, not_found = server.get("/no-such-page/")
+    assert status == 404
+    for raw in TRAVERSALS + ["/assets/", "/policy/files/", "/site_config.yaml", "/content/other.md"]:
+        status, _, body = server.get(raw)
+        assert status in (400, 404), (raw, status)
+        assert SECRET.encode() not in body and b"root:" not in body, raw
+    for line in (b"GET /a\x00/../../site_config.yaml HTTP/1.1", b"GET /../../etc/passwd HTTP/1.1",
+                 b"GET ../site_config.yaml HTTP/1.1", b"GET http://127.0.0.1/../site_config.yaml HTTP/1.1"):
+        response = server.raw(line)
+        status = int(response.split(b" ", 2)[1]) if response.startswith(b"HTTP/") else None
+        assert status is None or status >= 400, (line, response[:200])
+        assert SECRET.encode() not in response and b"root:" not in response, line
+    assert server.get("/policy/files/report.pdf")[0] == 200   # the attachment itself is published
+
+
+def _listening(port: int) -> list[str]:
+    """Local addresses listening on `port`, from /proc/net/tcp and tcp6."""
+    found = []
+    for name in ("tcp", "tcp6"):
+        try:
+            lines = Path(f"/proc/net/{name}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            address, hex_port = fields[1].rsplit(":", 1)
+            if int(hex_port, 16) == port and fields[3] == "0A":   # 0A: LISTEN
+                found.append(f"{name}:{address}")
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="needs Linux /proc/net/tcp")
+def test_serve_listens_on_loopback_only_by_default(tmp_path, serving):
+    server = serving(make(tmp_path))
+    server.wait_until("/", lambda s, b: s == 200)
+    # 0100007F is 127.0.0.1 in /proc/net/tcp's little-endian hex.
+    assert _listening(server.port) == ["tcp:0100007F"], _listening(server.port)
+
+
+def test_serve_warns_when_listening_beyond_this_machine(tmp_path, serving):
+    site = make(tmp_path)
+    server = serving(site, "--host", "0.0.0.0")
+    server.wait_for_output("warning: serving on 0.0.0.0")
+    server.stop()   # at once: it is not to be reached from outside
+    assert "anyone who can reach this machine can see the site" in server.output
