@@ -176,6 +176,48 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _site_watcher(on_change):
+    """livereload's polling watcher, made to rebuild once per change and reload every open tab.
+
+    livereload alone ignores a change that comes within 3 s of its last reload
+    (and reloads once when a tab first connects), so a second quick save was
+    rebuilt but never shown. Here every poll that sees changes rebuilds once,
+    however many files changed, then tells every tab to reload; livereload's
+    own reload is left out.
+    """
+    import os
+
+    from livereload.handlers import LiveReloadHandler
+    from livereload.watcher import Watcher
+
+    class SiteWatcher(Watcher):
+        changed = False
+
+        def note(self):
+            self.changed = True
+
+        def is_folder_changed(self, path, ignore=None):
+            # Look at every file, not only up to the first change, so that one edit
+            # touching many files (a git checkout) is one rebuild, not one per poll.
+            found = False
+            for root, dirs, files in os.walk(path, followlinks=True):
+                dirs[:] = [d for d in dirs if d not in self.ignored_dirs]
+                for name in files:
+                    found = self.is_file_changed(os.path.join(root, name), ignore) or found
+            return found
+
+        def examine(self):
+            self._changes.clear()
+            super().examine()
+            if self.changed:
+                self.changed = False
+                on_change()
+                LiveReloadHandler.reload_waiters(path="*")
+            return None, None
+
+    return SiteWatcher()
+
+
 def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False) -> int:
     from livereload import Server
 
@@ -183,11 +225,12 @@ def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, drafts: boo
         click.echo(f"warning: serving on {host}: anyone who can reach this machine can see the site, drafts included", err=True)
     dev = DevSite(site_dir, host, port, drafts)
     try:
-        dev.rebuild()
-        server = Server(app=dev)
+        watcher = _site_watcher(dev.rebuild)   # before the first build: edits during it count
         watched = [site_dir / "content", site_dir / "layouts", site_dir / "assets", site_dir / CONFIG_NAME]
         for path in watched:
-            server.watch(str(path), dev.rebuild, delay=0.2)
+            watcher.watch(str(path), watcher.note)
+        dev.rebuild()
+        server = Server(app=dev, watcher=watcher)
         click.echo(f"Serving {site_dir} at http://{_url_host(host)}:{port}/ (Ctrl+C to stop)", err=True)
         server.serve(host=host, port=port, debug=False, restart_delay=0)
     except KeyboardInterrupt:
