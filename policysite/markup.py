@@ -9,6 +9,7 @@ rendered, since a link's target may not have been rendered yet.
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
@@ -28,6 +29,11 @@ _PLACEHOLDER = re.compile("\x02[^\x03]*\x03")
 RESERVED_IDS = frozenset({"main-content", "full-history", "full-history-title", "contents", "contents-title",
                           "related-title", "topics-title", "backlinks-title", "search-results", "search-input"})
 _HTML_ID = re.compile(r"""\bid\s*=\s*["']([^"']+)["']""")
+# href on <a>, src on <img>, inside a raw HTML tag.
+_RAW_URL_ATTRIBUTE = re.compile(
+    r"""(?<=<)(?P<tag>a|img)\b(?P<before>[^<>]*?\s)(?P<attr>href|src)\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)')""",
+    re.I)
+_SCHEME_OR_NETWORK = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.\-]*:|//)")
 
 
 def heading_id(text: str) -> str:
@@ -122,6 +128,33 @@ class _PageTree(Treeprocessor):
                 self._link(el, "src", page, result, state)
         result.toc = h2s if len(h2s) >= 2 else []
         result.ids -= RESERVED_IDS - {el.get("id") for el in root.iter() if el.get("id")}
+        self._raw_html_links(page, result, state)
+
+    def _raw_html_links(self, page: Page, result: Rendered, state) -> None:
+        """`<a href>` and `<img src>` in raw HTML: resolved and checked like Markdown links."""
+        stash = self.md.htmlStash.rawHtmlBlocks
+        for index, block in enumerate(stash):
+            text = str(block)
+            if "<" not in text:
+                continue
+
+            def rewrite(m):
+                raw = html_lib.unescape(m.group("dq") if m.group("dq") is not None else m.group("sq"))
+                probe = re.sub(r"[\t\n\r]", "", raw).strip()   # as a browser reads it
+                if not probe or _SCHEME_OR_NETWORK.match(probe):
+                    return m.group(0)   # external, or a scheme sanitize removes with a warning
+                target = self.renderer.resolver.outcome(raw, page)
+                result.deps.append((raw, signature(target)))
+                if isinstance(target, LinkProblem):
+                    state["pending"].append((raw, None, "error", f"broken link `{raw}`: {target}"))
+                    return m.group(0)
+                if not target.external:
+                    result.links.append(raw)
+                return f'{m.group("tag")}{m.group("before")}{m.group("attr")}="{html_lib.escape(target.href)}"'
+
+            new = _RAW_URL_ATTRIBUTE.sub(rewrite, text)
+            if new != text:
+                stash[index] = new
 
     def _link(self, el, attr, page: Page, result: Rendered, state) -> None:
         raw = el.get(attr)

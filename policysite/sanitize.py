@@ -135,8 +135,6 @@ class _Scanner(HTMLParser):
                 scheme = _SCHEME.match(re.sub(r"[\t\n\r]", "", value))
                 if scheme and scheme.group(1).lower() not in SCHEMES:
                     self.found.append((line, f"`{scheme.group(1).lower()}:` addresses are not allowed; the `{name}` on `<{tag}>` was removed"))
-                elif name == "href" and value.split("#")[0].lower().endswith(".md"):
-                    self.found.append((line, f"links to `.md` files in raw HTML are not resolved: write the link in Markdown, `[text]({value})`"))
 
 
 def scan(markdown_text: str, first_line: int = 1) -> list[tuple[int, str]]:

@@ -318,3 +318,28 @@ def test_heading_id_does_not_repeat_a_raw_html_id(make_site):
     html = (out / "a/index.html").read_text()
     assert html.count('id="summary"') == 1
     assert '<h2 id="summary-1">Summary</h2>' in html
+
+
+def test_links_in_raw_html_are_resolved_and_checked(linked_site):
+    body = ('<div class="box">\n<a href="other.md#second-part">other</a>\n<img src="files/report.pdf" alt="r">\n</div>\n\n'
+            'Inline <a href="/policy/other/">link</a> and <a href="https://www.gov.uk/">out</a>.\n')
+    site = linked_site(body)
+    out = build_ok(site)
+    html = (out / "policy/a/index.html").read_text()
+    assert '<a href="/policy/other/#second-part">other</a>' in html
+    assert '<img src="/policy/files/report.pdf" alt="r">' in html
+    assert '<a href="/policy/other/">link</a>' in html
+    assert '<a href="https://www.gov.uk/">out</a>' in html
+
+
+@pytest.mark.parametrize("tag,line,words", [
+    ('<a href="nope.md">x</a>', 7, ("nope.md",)),
+    ('<a href="/policy/missing/">x</a>', 7, ("/policy/missing/",)),
+    ('<a href="other.md#no-such-part">x</a>', 7, ("no-such-part",)),
+    ('<div>\n<img src="files/none.png" alt="x">\n</div>', 8, ("none.png",)),
+])
+def test_broken_links_in_raw_html_fail_at_their_line(linked_site, tag, line, words):
+    site = linked_site(f"Intro.\n\n{tag}\n")
+    r = build(site)
+    assert r.code == 1, r.err
+    r.assert_has(A, line, "error", "broken link", *words)
