@@ -1,53 +1,100 @@
 """`new PATH --type TYPE`: a page with the front matter its type needs.
 
-A site may keep its own starting points in `archetypes/TYPE.md`; otherwise
-the theme's are used. An existing file is never overwritten.
+The page starts from an archetype: the site's own `archetypes/TYPE.md` if it
+has one, else the theme's `policysite/theme/archetypes/TYPE.md`. In it,
+
+    {title}       the title, from the file name ('how-to-apply' -> 'How to apply')
+    {date}        today (or the day SOURCE_DATE_EPOCH gives)
+    {type}        TYPE
+    {government}  site_config's current_government
+
+are filled in. Without a current government, the lines `government:` and
+`political:` are left out, so that the page still passes `check --strict`.
+An existing file is never overwritten.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import re
 from pathlib import Path
 
 import click
 
+from .config import CONFIG_NAME
+from .diagnostics import Diagnostics
 from .site import folder_title
 
 THEME_ARCHETYPES = Path(__file__).parent / "theme" / "archetypes"
-
+PLACEHOLDER = re.compile(r"\{(title|date|type|government)\}")
+PLAIN_TITLE = re.compile(r"^[^\W_][\w .()-]*$")
 DEFAULT = """---
 title: {title}
 description: One sentence that says what this page is about.
 type: {type}
 date: {date}
-{extra}---
+---
 
-Write the page here. Use `##` for headings and link to other pages by their
-`.md` files, such as [another page](../other-page.md).
+Write the page here.
 """
 
-EXTRA = {
-    "policy": "organisations: []\ntopics: []\n",
-    "guidance": "organisations: []\ntopics: []\n",
-    "publication": "organisations: []\ntopics: []\n",
-    "news": "organisations: []\n",
-    "speech": "organisations: []\n",
-    "consultation": "organisations: []\ntopics: []\n",
-    "organisation": "",
-    "page": "",
-}
+
+def archetype(site_dir: Path, page_type: str) -> tuple[str, str]:
+    """(text, where it came from) of the archetype for `page_type`."""
+    for folder in (site_dir / "archetypes", THEME_ARCHETYPES):
+        candidate = folder / f"{page_type}.md"
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8"), str(candidate)
+    return DEFAULT, "built-in default"
+
+
+def yaml_text(value: str) -> str:
+    """`value` as a YAML scalar: plain when that reads back the same, else double-quoted."""
+    return value if PLAIN_TITLE.match(value) else json.dumps(value, ensure_ascii=False)
+
+
+def fill(template: str, values: dict[str, str | None]) -> str:
+    lines = []
+    drop_political = values.get("government") is None
+    for line in template.splitlines(keepends=True):
+        names = PLACEHOLDER.findall(line)
+        if any(values.get(name) is None for name in names):
+            continue          # a setting the site does not have: leave the line out
+        if drop_political and line.startswith("political:"):
+            continue
+        lines.append(PLACEHOLDER.sub(lambda m: values[m.group(1)], line))
+    return "".join(lines)
+
+
+def today() -> dt.date:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    return dt.date.today()
+
+
+def current_government(site_dir: Path) -> str | None:
+    from .config import load_config
+    config = load_config(site_dir, Diagnostics())
+    key = config.current_government
+    return key if key and key in config.governments else None
 
 
 def new_page(site_dir: Path, path: str, page_type: str) -> int:
+    """Write the new page; the exit status (0 written, 1 exists, 2 unusable PATH)."""
+    if not (site_dir / CONFIG_NAME).is_file():
+        click.echo(f"error: {site_dir} has no {CONFIG_NAME}: run `new` in the site's folder or give it with --site", err=True)
+        return 2
     target = Path(path)
     if not target.is_absolute():
         target = site_dir / target if not str(path).startswith(str(site_dir)) else target
     if target.suffix.lower() not in (".md", ".markdown"):
-        target = target.with_suffix(".md")
+        target = target.with_name(target.name + ".md")
     content = (site_dir / "content").resolve()
     try:
-        inside = target.resolve().is_relative_to(content)
+        inside = target.resolve().is_relative_to(content) and target.resolve() != content
     except OSError:
         inside = False
     if not inside:
@@ -56,21 +103,25 @@ def new_page(site_dir: Path, path: str, page_type: str) -> int:
     if target.exists():
         click.echo(f"error: {target} already exists: choose another name (nothing was changed)", err=True)
         return 1
-    title = folder_title(target.stem)
-    date = dt.date.today().isoformat()
-    if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
-        date = dt.datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), dt.timezone.utc).date().isoformat()
-    template = None
-    for folder in (site_dir / "archetypes", THEME_ARCHETYPES):
-        candidate = folder / f"{page_type}.md"
-        if candidate.is_file():
-            template = candidate.read_text(encoding="utf-8")
-            break
-    if template is None:
-        template = DEFAULT
-    text = template.replace("{title}", title).replace("{type}", page_type).replace("{date}", date).replace("{extra}", EXTRA.get(page_type, ""))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "x", encoding="utf-8") as handle:
-        handle.write(text)
+    stem = target.stem
+    name = target.parent.name if stem == "_index" else stem
+    values = {
+        "title": yaml_text(folder_title(name)),
+        "date": today().isoformat(),
+        "type": page_type,
+        "government": current_government(site_dir),
+    }
+    template, _ = archetype(site_dir, page_type)
+    text = fill(template, values)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "x", encoding="utf-8") as handle:
+            handle.write(text)
+    except FileExistsError:
+        click.echo(f"error: {target} already exists: choose another name (nothing was changed)", err=True)
+        return 1
+    except OSError as exc:
+        click.echo(f"error: cannot write {target}: {exc.strerror or exc}", err=True)
+        return 1
     click.echo(f"Wrote {target}")
     return 0
