@@ -54,6 +54,8 @@ class SiteConfig:
     topics: dict[str, Entry] = field(default_factory=dict)
     # The line of each setting, for later stages that report on them.
     lines: dict[str, int] = field(default_factory=dict)
+    # False when site_config.yaml could not be read: its keys are then unknown, not wrong.
+    readable: bool = True
 
     @property
     def root(self) -> str:
@@ -84,23 +86,27 @@ def load_config(site_dir: Path, diagnostics: Diagnostics, base_url: str | None =
     name = CONFIG_NAME
     if not path.is_file():
         diagnostics.error(name, 1, f"{CONFIG_NAME} is missing: create it with at least `title:` and `base_url:`")
+        config.readable = False
         return config
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         diagnostics.error(name, line, "the file is not valid UTF-8 text: save it as UTF-8")
+        config.readable = False
         return config
     try:
         data = yamlfile.load(text.replace("\r\n", "\n"))
     except yamlfile.YamlProblem as problem:
         diagnostics.error(name, problem.line, problem.message.replace("front matter", CONFIG_NAME))
+        config.readable = False
         return config
     if data is None:
         data = yamlfile.LinedDict()
         data.line, data.key_lines = 1, {}
     if not isinstance(data, dict):
         diagnostics.error(name, getattr(data, "line", 1), f"{CONFIG_NAME} must be a list of `setting: value` lines")
+        config.readable = False
         return config
 
     config.lines = dict(data.key_lines)

@@ -242,7 +242,7 @@ def check_fields(data, where: str, config: SiteConfig, diagnostics: Diagnostics,
         if key in data:
             keys = key_list(data, key, where, diagnostics)
             for index, item in keys:
-                if item not in known:
+                if item not in known and config.readable:
                     hint = closest(item, known)
                     tip = f", did you mean `{hint}`?" if hint else f": add it under `{key}:` in site_config.yaml"
                     diagnostics.error(where, data[key].line_of(index) if isinstance(data[key], list) else data.line_of(key),
@@ -254,9 +254,10 @@ def check_fields(data, where: str, config: SiteConfig, diagnostics: Diagnostics,
         if not isinstance(value, str):
             err("government", "`government` must be the key of one of the governments in site_config.yaml")
         elif value not in config.governments:
-            hint = closest(value, config.governments)
-            tip = f", did you mean `{hint}`?" if hint else ": add it under `governments:` in site_config.yaml"
-            err("government", f"unknown government `{value}`{tip}")
+            if config.readable:   # else site_config.yaml's own error says why no key is known
+                hint = closest(value, config.governments)
+                tip = f", did you mean `{hint}`?" if hint else ": add it under `governments:` in site_config.yaml"
+                err("government", f"unknown government `{value}`{tip}")
         else:
             out["government"] = value
     if out.get("political") and "government" not in data:

@@ -275,3 +275,25 @@ def test_organisation_url_without_a_page_at_its_line(make_site):
 
 def test_political_needs_government(make_site):
     fails_with(make_site, {P: page("A", extra="date: 2001-01-01\npolitical: true")}, P, 5, "political", "government")
+
+
+def test_config_error_and_content_errors_in_one_run(make_site):
+    config = DEFAULT_CONFIG.replace("language: en-GB", "language: english please")
+    site = make_site({"site_config.yaml": config, P: page("A", body="[x](nope.md)\n")})
+    r = build(site)
+    assert r.code == 1
+    r.assert_has("site_config.yaml", 3, "error", "language")
+    r.assert_has(P, 5, "error", "nope.md")
+
+
+def test_unreadable_config_does_not_make_every_key_unknown(make_site):
+    config = DEFAULT_CONFIG + "broken: [\n"
+    site = make_site({
+        "site_config.yaml": config,
+        P: page("A", extra="organisations:\n  - department-of-testing\ntopics:\n  - public-health\n"
+                           "government: old-government"),
+    })
+    r = build(site)
+    assert r.code == 1
+    r.assert_has("site_config.yaml", 18, "error", "YAML")
+    assert [p for p, _, _ in r.errors()] == ["site_config.yaml"], r.err
