@@ -186,8 +186,6 @@ def test_new_page_front_matter_is_clean(make_site, page_type):
     assert loaded.description
 
 
-@pytest.mark.xfail(strict=True, reason="scaffold.py (lead): the new page's body has the example link "
-                   "[another page](../other-page.md), which is a broken link, so the page does not build")
 @pytest.mark.parametrize("page_type", TYPES)
 def test_new_page_builds_clean(make_site, page_type):
     site = make_site()
