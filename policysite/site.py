@@ -206,7 +206,7 @@ def build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dra
             site.by_source.setdefault(page.folder, page)
 
     link_organisations(site, diagnostics)
-    collect_assets(site)
+    collect_assets(site, diagnostics)
     collect_aliases(site, diagnostics)
     return site
 
@@ -324,7 +324,7 @@ def link_organisations(site: Site, diagnostics: Diagnostics) -> None:
             site.organisation_pages[key] = page
 
 
-def collect_assets(site: Site) -> None:
+def collect_assets(site: Site, diagnostics: Diagnostics | None = None) -> None:
     """Theme assets, then the site's assets/ over them: all under /assets/."""
     theme_assets = Path(__file__).parent / "theme" / "assets"
     for root, prefix in ((theme_assets, "policysite/theme/assets"), (site.site_dir / "assets", "assets")):
@@ -335,6 +335,9 @@ def collect_assets(site: Site) -> None:
             if not path.is_file() or any(part.startswith(".") for part in path.relative_to(root).parts):
                 continue
             if not path.resolve().is_relative_to(root_real):
+                if diagnostics is not None and prefix == "assets":
+                    diagnostics.error(f"{prefix}/{path.relative_to(root).as_posix()}", 1,
+                                      "this is a link to a place outside assets/: copy the file in instead")
                 continue
             rel = path.relative_to(root).as_posix()
             url = "/assets/" + rel
