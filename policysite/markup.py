@@ -18,6 +18,7 @@ from pathlib import PurePosixPath
 import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import AMP_SUBSTITUTE
 
 from . import sanitize
 from .govspeak import GovspeakExtension
@@ -158,6 +159,11 @@ class _PageTree(Treeprocessor):
 
     def _link(self, el, attr, page: Page, result: Rendered, state) -> None:
         raw = el.get(attr)
+        if AMP_SUBSTITUTE in raw:
+            # An email autolink, <name@example.org>: Markdown hides the address in entities.
+            raw = html_lib.unescape(raw.replace(AMP_SUBSTITUTE, "&"))
+            if _SCHEME_OR_NETWORK.match(raw):
+                return
         target = self.renderer.resolver.outcome(raw, page)
         result.deps.append((raw, signature(target)))
         if isinstance(target, LinkProblem):

@@ -343,3 +343,12 @@ def test_broken_links_in_raw_html_fail_at_their_line(linked_site, tag, line, wor
     r = build(site)
     assert r.code == 1, r.err
     r.assert_has(A, line, "error", "broken link", *words)
+
+
+def test_email_autolink(make_site):
+    site = make_site({"content/a.md": page("A", body="Write to <name@example.gov.uk> or <https://www.gov.uk/x>.\n")})
+    out = build_ok(site)
+    links = body_links(out, "a/index.html")
+    import html as html_lib
+    assert [(html_lib.unescape(h), html_lib.unescape(t)) for h, t in links] == [
+        ("mailto:name@example.gov.uk", "name@example.gov.uk"), ("https://www.gov.uk/x", "https://www.gov.uk/x")]
