@@ -352,3 +352,15 @@ def test_email_autolink(make_site):
     import html as html_lib
     assert [(html_lib.unescape(h), html_lib.unescape(t)) for h, t in links] == [
         ("mailto:name@example.gov.uk", "name@example.gov.uk"), ("https://www.gov.uk/x", "https://www.gov.uk/x")]
+
+
+def test_footnotes_and_tables_with_links(make_site):
+    body = ("Text with a note.[^1]\n\n| a | b |\n|---|---|\n| [x](#note) | [b](b.md) |\n\n## Note\n\n"
+            "[^1]: The note, see [home](_index.md).\n")
+    site = make_site({"content/a.md": page("A", body=body), "content/b.md": page("B")})
+    out = build_ok(site)
+    html = (out / "a/index.html").read_text()
+    assert '<a class="footnote-ref" href="#fn:1">1</a>' in html
+    assert '<li id="fn:1">' in html
+    assert '<td><a href="#note">x</a></td>' in html and '<a href="/b/">b</a>' in html
+    assert 'see <a href="/">home</a>' in html
