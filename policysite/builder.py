@@ -403,8 +403,12 @@ class Builder:
             jobs.append(("page", page))
         for alias in site.aliases:
             jobs.append(("alias", alias))
+        previous = self.cache.outputs
+        # Until this run ends, nothing on disk is vouched for: if it stops half way on an
+        # exception (a FolderSink writes in place), the next run renders every page again.
+        self.cache.outputs = {}
         _WORKER.update(jobs=jobs, site=site, templates=templates, ctx_site=ctx_site, site_key=site_key,
-                       sink=sink, previous=self.cache.outputs)
+                       sink=sink, previous=previous)
         try:
             results = self._map(_render_page_chunk, len(jobs))
         finally:
@@ -422,7 +426,7 @@ class Builder:
         if self.diagnostics.has_errors(self.options.strict):
             # A FolderSink has already written some of these in place: remember what is there
             # now, or a later build would take an old entry's word for a page it overwrote.
-            self.cache.outputs = {**self.cache.outputs, **outputs}
+            self.cache.outputs = {**previous, **outputs}
         else:
             self.cache.outputs = outputs
         self.cache.stats["rendered"] = rendered

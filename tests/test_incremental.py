@@ -665,3 +665,25 @@ def test_the_disk_cache_gives_what_no_cache_gives(make_site, tmp_path):
         if not files and before_ok:
             assert c.rendered == 0, c.stats
         before_ok = b.ok
+
+def test_a_build_stopped_half_way_by_an_exception_leaves_nothing_stale(served, monkeypatch):
+    files = {f"content/p{i}.md": page(f"Page {i}", body="Version one.\n") for i in range(4)}
+    s = served(files)
+    assert s.build().ok
+    s.edit({rel: text.replace("Version one.", "Version two.") for rel, text in files.items()})
+    real_write = FolderSink.write
+    calls = []
+
+    def failing_write(self, rel, data):
+        calls.append(rel)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real_write(self, rel, data)
+
+    monkeypatch.setattr(FolderSink, "write", failing_write)
+    with pytest.raises(OSError):
+        s.builder.run(s.sink)
+    monkeypatch.setattr(FolderSink, "write", real_write)
+    assert "Version two." in s.html(calls[0])   # written before the failure
+    s.edit(files)                                # back to version one
+    assert s.build().ok                          # compared with a clean build
