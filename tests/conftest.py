@@ -110,10 +110,23 @@ class _MemoryBytecodeCache:
     def __init__(self):
         import jinja2
 
+        def closure(f):
+            cells = getattr(f, "__closure__", None) or ()
+            values = []
+            for cell in cells:
+                try:
+                    values.append(repr(cell.cell_contents))
+                except ValueError:
+                    values.append("<empty>")
+            return (getattr(f, "__qualname__", repr(f)), tuple(values))
+
         def key(bucket):
-            filters = bucket.environment.filters
-            extra = tuple(repr(filters[name]("x/")) if name in filters else None for name in ("url", "absolute_url"))
-            return (bucket.key, extra)
+            # Every filter the environment holds beyond Jinja's own, with what its closure captured
+            # (the site's base path and base_url): another site's filters never get this code.
+            env = bucket.environment
+            own = tuple(sorted((name, closure(f)) for name, f in env.filters.items()
+                               if getattr(f, "__module__", "") != "jinja2.filters"))
+            return (bucket.key, own, repr(sorted(env.globals)))
 
         class Cache(jinja2.BytecodeCache):
             store: dict = {}
