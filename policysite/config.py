@@ -68,7 +68,10 @@ def normalise_base_url(value: str) -> str | None:
     """An absolute http(s) URL ending in '/', or None when it is not one."""
     if _UNSAFE_URL.search(value.strip()):
         return None   # quotes, angle brackets, spaces: never part of a usable address
-    parts = urlsplit(value.strip())
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:   # an unclosed `[` in the host name
+        return None
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         return None
     if any(seg in ("..", ".") for seg in parts.path.split("/")):

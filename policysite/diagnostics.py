@@ -6,6 +6,7 @@ single run reports every problem it finds, not only the first.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
@@ -27,10 +28,10 @@ class Diagnostics:
     items: list[Diagnostic] = field(default_factory=list)
 
     def error(self, path: str, line: int, message: str) -> None:
-        self.items.append(Diagnostic(path, max(1, int(line or 1)), "error", message))
+        self.items.append(Diagnostic(path, max(1, int(line or 1)), "error", one_line(message)))
 
     def warning(self, path: str, line: int, message: str) -> None:
-        self.items.append(Diagnostic(path, max(1, int(line or 1)), "warning", message))
+        self.items.append(Diagnostic(path, max(1, int(line or 1)), "warning", one_line(message)))
 
     def extend(self, others: list[Diagnostic]) -> None:
         self.items.extend(others)
@@ -57,6 +58,16 @@ class Diagnostics:
                 seen.add(d)
                 out.append(d)
         return out
+
+
+def one_line(message: str) -> str:
+    """A message quoting an editor's text kept on its one line of output, control characters shown."""
+    message = _LINE_BREAKS.sub(" ", message)
+    return _CONTROL.sub(lambda m: "\\t" if m.group() == "\t" else f"\\x{ord(m.group()):02x}", message)
+
+
+_LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
+_CONTROL = re.compile("[\x00-\x08\x09\x0e-\x1b\x1f\x7f]")
 
 
 class BuildFailed(Exception):

@@ -17,6 +17,7 @@ from .site import GENERATED_FILES, Site
 
 EXTERNAL_SCHEMES = {"http", "https", "mailto", "tel"}
 URL_SAFE = "/:@!$&'()*+,;=~-._"   # RFC 3986 path characters, left as they are
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 
 
@@ -66,6 +67,9 @@ class Resolver:
         raw = raw.strip()
         if not raw:
             raise LinkProblem("the link has no address: write a path such as `other-page.md`")
+        if CONTROL.search(raw):
+            # Browsers drop tabs and line breaks inside addresses (`java\tscript:`): never guess.
+            raise LinkProblem("the address contains a tab, line break or other control character: remove it")
         scheme = SCHEME.match(raw)
         if scheme:
             name = scheme.group(1).lower()
@@ -74,7 +78,10 @@ class Resolver:
             raise LinkProblem(f"links starting `{name}:` are not allowed: use https:, http:, mailto: or tel:, or a path to a page")
         if raw.startswith("//"):
             return Target(href=raw, external=True)
-        parts = urlsplit(raw)
+        try:
+            parts = urlsplit(raw)
+        except ValueError:   # such as an unclosed `[` where a host name would be
+            raise LinkProblem(f"`{raw}` is not a valid address") from None
         path = unquote(parts.path)
         query = f"?{parts.query}" if parts.query else ""
         fragment = unquote(parts.fragment)

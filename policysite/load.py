@@ -207,7 +207,7 @@ def check_fields(data, where: str, config: SiteConfig, diagnostics: Diagnostics,
 
     if "type" in data:
         value = data["type"]
-        if value not in TYPE_LABELS:
+        if not isinstance(value, str) or value not in TYPE_LABELS:
             hint = closest(str(value), TYPE_LABELS) if isinstance(value, str) else None
             tip = f", did you mean `{hint}`?" if hint else f": use one of {', '.join(TYPE_LABELS)}"
             err("type", f"unknown type `{_show(value)}`{tip}")

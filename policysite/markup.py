@@ -281,4 +281,11 @@ def _locate(lines: list[str], needle: str | None, heading: str | None, seen: dic
         for index, line in enumerate(lines):
             if found(line):
                 return index + 1
+    # Tabs expanded or a line break inside (`[a](java\tscript:x)`): whitespace as any whitespace.
+    words = needle.split()
+    if len(words) > 1:
+        text = "\n".join(lines)
+        match = re.search(r"\s+".join(map(re.escape, words)), text)
+        if match:
+            return text.count("\n", 0, match.start()) + 1
     return 1

@@ -8,6 +8,8 @@ it ourselves, keeping a line for every mapping key and list item.
 
 from __future__ import annotations
 
+import re
+
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
@@ -55,7 +57,14 @@ def load(text: str, first_line: int = 1):
 
     Raises YamlProblem with a line in the caller's file for anything wrong.
     """
-    offset = first_line - 1
+    real = _real_lines(text)
+
+    def at(mark_line: int) -> int:
+        """A YAML mark's 0-based line as a 1-based line of the caller's file."""
+        if real is not None and 0 <= mark_line < len(real):
+            mark_line = real[mark_line]
+        return mark_line + first_line
+
     loader = _Loader(text)
     try:
         try:
@@ -67,12 +76,12 @@ def load(text: str, first_line: int = 1):
                 mark = exc.context_mark
             # libyaml puts "end of text" on the line after the last one: for front
             # matter that is the closing `---`, so report the last line of the YAML.
-            last = max(1, len(text.rstrip("\n").split("\n")))
-            line = min(mark.line + 1 if mark else 1, last) + offset
-            raise YamlProblem(line, _explain(exc, text, mark)) from None
+            last = max(1, len(text.rstrip("\n").split("\n"))) + first_line - 1
+            line = min(at(mark.line) if mark else first_line, last)
+            raise YamlProblem(line, _explain(exc, text, line - first_line if mark else None)) from None
         except yaml.reader.ReaderError as exc:
             # A control character: name it and its line, on one line of output.
-            line = text[: max(0, exc.position)].count("\n") + 1 + offset
+            line = text[: max(0, exc.position)].count("\n") + first_line
             raise YamlProblem(line, f"the text contains the control character #x{exc.character:04x}, which is not allowed: remove it") from None
         except yaml.YAMLError as exc:
             raise YamlProblem(first_line, "not valid YAML: " + " ".join(str(exc).split())) from None
@@ -80,13 +89,32 @@ def load(text: str, first_line: int = 1):
             return None
         counter = [0]
         try:
-            return _build(loader, node, offset, counter, set())
+            return _build(loader, node, at, counter, set())
         except _AliasProblem as problem:
             # The node carries the anchor's line; the editor needs the `*alias`'s.
             line = _alias_line(text)
-            raise YamlProblem(line + offset if line else problem.line, problem.message) from None
+            raise YamlProblem(at(line) if line is not None else problem.line, problem.message) from None
     finally:
         loader.dispose()
+
+
+_YAML_BREAK = re.compile("[\n\x85\u2028\u2029]")
+
+
+def _real_lines(text: str) -> list[int] | None:
+    """For each line as YAML counts them, its 0-based line as an editor counts them (by `\\n`).
+
+    YAML also breaks lines at NEL and the Unicode line and paragraph separators,
+    which editors show inside a line; None when the text has none of them.
+    """
+    if "\x85" not in text and "\u2028" not in text and "\u2029" not in text:
+        return None
+    real, line = [0], 0
+    for match in _YAML_BREAK.finditer(text):
+        if match.group() == "\n":
+            line += 1
+        real.append(line)
+    return real
 
 
 class _AliasProblem(YamlProblem):
@@ -94,11 +122,11 @@ class _AliasProblem(YamlProblem):
 
 
 def _alias_line(text: str) -> int | None:
-    """The 1-based line of the first `*alias` in `text`, found from the parser's events."""
+    """The YAML mark line (0-based) of the first `*alias` in `text`, found from the parser's events."""
     try:
         for event in yaml.parse(text, Loader=_Loader):
             if isinstance(event, yaml.AliasEvent):
-                return event.start_mark.line + 1
+                return event.start_mark.line
     except yaml.YAMLError:
         pass
     return None
@@ -111,14 +139,15 @@ _UNCLOSED = {
 }
 
 
-def _explain(exc, text: str, mark) -> str:
+def _explain(exc, text: str, index: int | None) -> str:
+    """The problem in words, with a hint; `index` is the 0-based line of `text` it is on."""
     problem = exc.problem or exc.context or "not valid YAML"
     hint = _UNCLOSED.get(exc.context or "", "")
     if "another document" in str(problem):
         hint = ": a line `---` starts a second document; remove it"
-    if mark is not None and not hint:
-        lines = text.splitlines()
-        if 0 <= mark.line < len(lines) and "\t" in lines[mark.line]:
+    if index is not None and not hint:
+        lines = text.split("\n")
+        if 0 <= index < len(lines) and "\t" in lines[index]:
             hint = ": indent with spaces, not tabs"
         elif "found character '\\t'" in str(problem):
             hint = ": indent with spaces, not tabs"
@@ -129,9 +158,9 @@ def _explain(exc, text: str, mark) -> str:
     return f"front matter is not valid YAML ({problem}){hint}"
 
 
-def _build(loader, node, offset: int, counter, seen: set):
+def _build(loader, node, at, counter, seen: set):
     counter[0] += 1
-    line = node.start_mark.line + 1 + offset
+    line = at(node.start_mark.line)
     if counter[0] > _MAX_NODES:
         raise YamlProblem(line, "YAML is too large or too deeply nested")
     if id(node) in seen:
@@ -155,8 +184,8 @@ def _build(loader, node, offset: int, counter, seen: set):
         out.line = line
         out.item_lines = []
         for item in node.value:
-            out.append(_build(loader, item, offset, counter, seen))
-            out.item_lines.append(item.start_mark.line + 1 + offset)
+            out.append(_build(loader, item, at, counter, seen))
+            out.item_lines.append(at(item.start_mark.line))
         return out
     if isinstance(node, MappingNode):
         if node.tag != "tag:yaml.org,2002:map":
@@ -165,10 +194,10 @@ def _build(loader, node, offset: int, counter, seen: set):
         out.line = line
         out.key_lines = {}
         for key_node, value_node in node.value:
-            key_line = key_node.start_mark.line + 1 + offset
+            key_line = at(key_node.start_mark.line)
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise YamlProblem(key_line, "YAML merge keys (`<<`) are not allowed: write the fields out")
-            key = _build(loader, key_node, offset, counter, seen)
+            key = _build(loader, key_node, at, counter, seen)
             if isinstance(key, (dict, list)):
                 raise YamlProblem(key_line, "a field name must be plain text")
             if not isinstance(key, str):
@@ -179,7 +208,7 @@ def _build(loader, node, offset: int, counter, seen: set):
                     key_line,
                     f"`{key}` is given twice (first at line {out.key_lines[key]}): keep one",
                 )
-            out[key] = _build(loader, value_node, offset, counter, seen)
+            out[key] = _build(loader, value_node, at, counter, seen)
             out.key_lines[key] = key_line
         return out
     raise YamlProblem(line, "unsupported YAML")

@@ -195,6 +195,10 @@ CASES = [
          [(P, 2, "error", "`title` must be text")]),
     Case("yaml-control-character", {P: fm("title: A\x01B", "description: d")},
          [(P, 2, "error", "control character", "#x0001", "remove it")]),
+    Case("yaml-nel-and-line-separators", {P: fm("title: A\x85\x85\u2028\u2029", "description: d", "title: B")},
+         [(P, 4, "error", "`title` is given twice", "first at line 2")]),
+    Case("yaml-type-is-a-list", {P: fm("title: A", "description: d", "type: []")},
+         [(P, 4, "error", "unknown type")]),
     Case("front-matter-unclosed", {P: "---\ntitle: A\ndescription: d\n\nBody that never closes.\n"},
          [(P, 1, "error", "not closed", "add a line `---`")]),
     Case("front-matter-missing", {P: "# Health\n\nNo front matter here.\n"},
@@ -224,6 +228,10 @@ CASES = [
          [("site_config.yaml", 1, "error", "tag", "not allowed")]),
     Case("config-base-url-quotes", {"site_config.yaml": "title: x\nbase_url: 'https://a.example/\"><script>alert(1)</script>/'\n"},
          [("site_config.yaml", 2, "error", "`base_url` must be an absolute http or https address")]),
+    Case("config-base-url-bad-host", {"site_config.yaml": "title: x\nbase_url: https://[www.example.gov.uk/\n"},
+         [("site_config.yaml", 2, "error", "`base_url` must be an absolute http or https address")]),
+    Case("config-line-separators", {"site_config.yaml": "title: 'x\u2028\u2028\u2028'\n" + CONFIG_TAIL + "titel: y\n"},
+         [("site_config.yaml", 3, "warning", "unknown setting `titel`", "did you mean `title`")], code=0),
     Case("config-bom-crlf", {"site_config.yaml": b"\xef\xbb\xbftitle: Department\r\nbase_url: https://a.example/\r\n"}, [], code=0,
          check=_contains("index.html", "Department")),
 
@@ -272,6 +280,13 @@ CASES = [
          [(P, 304, "error", "nested too deeply")]),
 
     # ---- links ------------------------------------------------------------------------
+    Case("links-with-control-characters", {P: page("A", body="[a](\x01//[x/)\n\n[b](java\tscript:alert(1))\n",
+                                                    extra='related:\n  - "other.md\\nx"\n')},
+         [(P, 7, "error", "broken link `\\x01//[x/`", "control character"),
+          (P, 9, "error", "broken link `java", "script:alert(1)`"),
+          (P, 5, "error", "related link `other.md x`", "control character")]),
+    Case("links-split-over-lines", {P: page("A", body="Text.\n\n[a](nope\nmore.md)\n")},
+         [(P, 7, "error", "broken link `nope more.md`")]),
     Case("links-cycle-and-self", {
         "content/a.md": page("A", body="[b](b.md) [me](a.md) [top](#intro)\n\n## Intro\n"),
         "content/b.md": page("B", body="[a](a.md) [](b.md)\n"),
