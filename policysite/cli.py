@@ -86,7 +86,7 @@ def _run(site, output, strict, drafts, base_url, jobs, quiet, write, verb, cache
     site_dir = _site_dir(site)
     options = BuildOptions(site_dir=site_dir, output=Path(output) if output else None, strict=strict,
                            drafts=drafts, base_url=base_url, jobs=jobs, write=write,
-                           progress=_progress(quiet), cache_file=site_dir / CACHE_FILE if cache and write else None)
+                           progress=_progress(quiet), cache_file=site_dir / CACHE_FILE if cache else None)
     try:
         result = build(options)
     except KeyboardInterrupt:
