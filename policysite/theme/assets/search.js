@@ -197,6 +197,8 @@
   }
 
   form.hidden = false;
+  /* Start fetching the search code when the box is focused, not after the first word. */
+  input.addEventListener("focus", function () { getEngine().catch(function () {}); });
   input.addEventListener("input", function () {
     clearTimeout(timer);
     timer = setTimeout(function () { run(input.value); }, DELAY);
