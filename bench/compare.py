@@ -326,7 +326,7 @@ def summarise(results: list[Result]):
     if not good:
         r = results[0] if results else None
         return None if r is None else {"failed": True, "timed_out": r.timed_out,
-                                       "wall": r.wall, "rc": r.rc}
+                                       "wall": r.wall, "cpu": r.cpu, "rc": r.rc}
     return {
         "runs": len(good),
         "wall": statistics.median(r.wall for r in good),
@@ -359,7 +359,8 @@ def table(report) -> str:
                 continue
             if s.get("failed"):
                 what = f"timed out after {s['wall']:.0f} s" if s["timed_out"] else f"failed (exit {s['rc']})"
-                lines.append(f"| {size['pages']} | {label} | {e['version']} | 0 | {what} | | | | |")
+                lines.append(f"| {size['pages']} | {label} | {e['version']} | 0 | {what} "
+                             f"| {s.get('cpu', 0):.0f} | | {e['html']} written | |")
                 continue
             ratio = "" if label.startswith("policysite") else fmt_ratio(ps and ps["summary"], s)
             lines.append(
