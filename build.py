@@ -6,7 +6,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from policysite.cli import main  # noqa: E402
-
 if __name__ == "__main__":
-    main()
+    try:
+        from policysite.__main__ import run
+    except KeyboardInterrupt:
+        sys.stderr.write("\nInterrupted: the previous output is unchanged.\n")
+        sys.exit(130)
+    run()

@@ -125,7 +125,8 @@ class Templates:
         except jinja2.TemplateSyntaxError as exc:
             raise LayoutError(self._where(exc.name or name), exc.lineno or 1, f"layout syntax error: {exc.message}") from None
         except jinja2.TemplateNotFound as exc:
-            raise LayoutError(self._where(name), 1, f"layout `{exc.name}` was not found") from None
+            where, line = self._frame(exc, name)   # the line of the include or extends that asked
+            raise LayoutError(where, line, f"layout `{exc.name}` was not found") from None
         except Exception as exc:  # an error raised while a layout runs
             where, line = self._frame(exc, name)
             message = str(exc) if isinstance(exc, jinja2.UndefinedError) else f"{type(exc).__name__}: {exc}"

@@ -254,8 +254,6 @@ def test_link_to_a_page_that_cannot_be_read_says_so(make_site):
     assert "there is no page" not in msg and "content/b.md" in msg and "cannot be read" in msg
 
 
-@pytest.mark.xfail(strict=True, reason="templates.py (lead): a TemplateNotFound from an `{% include %}` is reported at "
-                   "line 1 of the layout, not at the include's line")
 def test_layout_including_a_missing_layout(make_site):
     layout = '{% extends "theme/page.html" %}\n{% block after_body %}\n{% include "missing-part.html" %}\n{% endblock %}\n'
     r = fails_with(make_site, {"layouts/page.html": layout, P: page("A")}, "layouts/page.html", 3, "missing-part.html")
