@@ -25,9 +25,12 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 def type_query(page, text: str = QUERY) -> None:
+    """Type like a person; wait until the results are those for the whole text, not a prefix."""
     box = page.locator("#search-input")
     box.click()
     box.press_sequentially(text, delay=40)
+    page.wait_for_function("q => document.getElementById('search-results').textContent.includes('\u201c' + q + '\u201d')",
+                           arg=text, timeout=15000)
     page.wait_for_selector("#search-hits a.document-list__link", timeout=15000)
 
 
