@@ -198,5 +198,5 @@ def describe_os_error(exc: OSError) -> str:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return f"the disk is full (writing{where}): free some space and build again (the previous output is unchanged)"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"cannot write to{where or ' the output folder'}: it is read-only or you lack permission (the previous output is unchanged)"
-    return f"cannot write the output{where and ' (' + where.strip() + ')'}: {exc.strerror or exc} (the previous output is unchanged)"
+        return f"cannot write to{where or ' the output folder'}: it is read-only or you lack permission; choose another output folder (the previous output is unchanged)"
+    return f"cannot write the output{where and ' (' + where.strip() + ')'}: {exc.strerror or exc}; choose another output folder (the previous output is unchanged)"
