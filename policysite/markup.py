@@ -206,7 +206,6 @@ class MarkdownRenderer:
                 GovspeakExtension(), "tables", "attr_list", "fenced_code", "sane_lists",
                 "footnotes", "def_list", _PolicysiteExtension(self),
             ],
-            extension_configs={"tables": {"use_align_attribute": True}},
             output_format="html",
         )
 

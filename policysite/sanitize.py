@@ -29,8 +29,8 @@ ATTRIBUTES = {
     "img": {"src", "alt", "width", "height", "loading"},
     "ol": {"start", "type", "reversed"},
     "li": {"value"},
-    "td": {"colspan", "rowspan", "headers", "align"},
-    "th": {"colspan", "rowspan", "headers", "scope", "align"},
+    "td": {"colspan", "rowspan", "headers", "style"},
+    "th": {"colspan", "rowspan", "headers", "scope", "style"},
     "col": {"span"},
     "colgroup": {"span"},
     "time": {"datetime"},
@@ -57,6 +57,7 @@ def clean(html: str) -> str:
         generic_attribute_prefixes={"aria-", "data-"},
         url_schemes=SCHEMES,
         link_rel=None,
+        filter_style_properties={"text-align"},   # table column alignment, nothing else
         strip_comments=True,
     )
 
