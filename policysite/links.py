@@ -7,6 +7,7 @@ from rendered HTML, so each problem can be reported at its file and line.
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 from dataclasses import dataclass
@@ -71,6 +72,10 @@ class Resolver:
             # Browsers drop tabs and line breaks inside addresses (`java\tscript:`): never guess.
             raise LinkProblem("the address contains a tab, line break or other control character: remove it")
         scheme = SCHEME.match(raw)
+        decoded = SCHEME.match(CONTROL.sub("", html.unescape(raw)).strip()) if "&" in raw else None
+        if decoded and not scheme and decoded.group(1).lower() not in EXTERNAL_SCHEMES:
+            # `&#106;avascript:` or `javascript&colon;`: a browser decodes the references.
+            raise LinkProblem(f"links starting `{decoded.group(1).lower()}:` are not allowed, even written with `&...;` character references: use https:, http:, mailto: or tel:, or a path to a page")
         if scheme:
             name = scheme.group(1).lower()
             if name in EXTERNAL_SCHEMES:

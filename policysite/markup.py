@@ -229,7 +229,8 @@ class MarkdownRenderer:
         result.html = wrap_tables(sanitize.clean(html))
 
         first = page.body_line
-        lines = body.split("\n")
+        # Python-Markdown expands tabs before anything else: so do the lines links are looked for in.
+        lines = body.expandtabs(self.md.tab_length).split("\n")
         seen: dict[str, int] = {}
         for needle, text, severity, message in self.current["pending"]:
             line = _locate(lines, needle, text, seen) + first - 1
@@ -280,11 +281,13 @@ def _locate(lines: list[str], needle: str | None, heading: str | None, seen: dic
         for index, line in enumerate(lines):
             if found(line):
                 return index + 1
-    # Tabs expanded or a line break inside (`[a](java\tscript:x)`): whitespace as any whitespace.
+    # A line break inside (`[a](nope\nmore.md)`): whitespace as any whitespace, the next occurrence.
     words = needle.split()
     if len(words) > 1:
         text = "\n".join(lines)
-        match = re.search(r"\s+".join(map(re.escape, words)), text)
+        key = "\x00" + needle
+        match = re.compile(r"\s+".join(map(re.escape, words))).search(text, seen.get(key, 0))
         if match:
+            seen[key] = match.end()
             return text.count("\n", 0, match.start()) + 1
     return 1
