@@ -59,7 +59,17 @@ def clean(html: str) -> str:
         link_rel=None,
         filter_style_properties={"text-align"},   # table column alignment, nothing else
         strip_comments=True,
+        attribute_filter=_url_filter,
     )
+
+
+def _url_filter(tag: str, name: str, value: str) -> str | None:
+    """nh3 checks the scheme of `href` and `src` only: `cite` (and any other URL) here too."""
+    if name in URL_ATTRIBUTES:
+        scheme = _SCHEME.match(re.sub(r"[\x00-\x20\x7f]", "", value))
+        if scheme and scheme.group(1).lower() not in SCHEMES:
+            return None
+    return value
 
 
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,}).*?^\1\2[ \t]*$", re.M | re.S)
@@ -104,7 +114,13 @@ def _blank_code(text: str) -> str:
     text = _FENCE.sub(keep_lines, text)
     text = _blank_indented_code(text)
     text = _LINK_DESTINATION.sub(keep_lines, text)
+    # `<!-->` and `<!--->` are whole (empty) comments to a browser and to nh3, but open
+    # one to HTMLParser, which would then miss the tags after them.
+    text = _ABRUPT_COMMENT.sub(keep_lines, text)
     return _CODE_SPAN.sub(keep_lines, text)
+
+
+_ABRUPT_COMMENT = re.compile(r"<!--->|<!-->")
 
 
 class _Scanner(HTMLParser):
