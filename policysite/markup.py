@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+import signal
+import threading
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -215,7 +217,16 @@ class MarkdownRenderer:
         self.md.reset()
         body = page.body
         try:
-            html = self.md.convert(body)
+            html = _convert(self.md, body)
+        except _TooSlow:
+            self.md.reset()
+            self.current["pending"] = []
+            result.problems.append((_longest_line(body) + page.body_line - 1, "error",
+                                    f"this page took over {CONVERT_SECONDS} s to convert and was stopped: a very long line "
+                                    "or paragraph with many `[`, `(` or `<` is the usual cause; split it, or write `\\[` "
+                                    "for a bracket that does not start a link"))
+            self.current = {}
+            return result
         except RecursionError:
             # Python-Markdown recurses once per level of nested lists and quotes.
             self.md.reset()
@@ -244,6 +255,39 @@ class MarkdownRenderer:
             result.problems.append((line + first - 1, "warning", message))
         self.current = {}
         return result
+
+
+# Python-Markdown is quadratic on some text (a long paragraph of `[` without `]` takes hours):
+# past this, a page is an error rather than a build that never ends.
+CONVERT_SECONDS = 60
+
+
+class _TooSlow(Exception):
+    pass
+
+
+def _convert(md, body: str) -> str:
+    """md.convert(body), stopped after CONVERT_SECONDS where a timer is free (the main thread)."""
+    if (threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer")
+            or signal.getitimer(signal.ITIMER_REAL)[0] > 0):
+        return md.convert(body)
+
+    def stop(signum, frame):
+        raise _TooSlow
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, CONVERT_SECONDS)
+        return md.convert(body)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _longest_line(body: str) -> int:
+    """The 1-based body line that is longest: where a conversion that never ends is stuck."""
+    lines = body.split("\n")
+    return max(range(len(lines)), key=lambda index: len(lines[index])) + 1
 
 
 def _deepest_line(body: str) -> int:

@@ -82,3 +82,19 @@ def test_corpus(case, tmp_path):
 def test_corpus_ids_are_unique():
     ids = [case.id for case in CASES]
     assert len(ids) == len(set(ids))
+
+
+def test_markdown_that_would_take_hours_is_stopped_with_an_error(tmp_path, monkeypatch):
+    """30,000 `[` on one line: Python-Markdown is quadratic on it (hours at 1 MB); the build stops it."""
+    import policysite.markup as markup
+
+    monkeypatch.setattr(markup, "CONVERT_SECONDS", 1)
+    body = "Intro.\n\n" + "[" * 30_000 + "\n\nAfter.\n"
+    site = write_site(tmp_path / "site", {"content/p.md": "---\ntitle: A\ndescription: d\n---\n" + body})
+    result = run_cli_in_process(["build", str(site), "--output", str(tmp_path / "out"), "--no-cache", "--jobs", "1"])
+    assert result.exception is None, repr(result.exception)
+    assert result.returncode == 1, result.stderr
+    found = diagnostics_in(result.stderr)
+    assert [(d["path"], d["line"]) for d in found if d["severity"] == "error"] == [("content/p.md", 7)], result.stderr
+    assert "took over 1 s to convert" in found[0]["message"] and "split it" in found[0]["message"]
+    assert not (tmp_path / "out").exists()
