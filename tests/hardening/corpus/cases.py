@@ -319,6 +319,8 @@ CASES = [
          output=lambda site, tmp: site / "layouts" / "out", says=("inside layouts/",)),
     Case("output-is-site", {}, [], code=2, output=lambda site, tmp: site, says=("contains the site itself", "choose another folder")),
     Case("output-contains-site", {}, [], code=2, output=lambda site, tmp: site.parent, says=("contains the site itself",)),
+    Case("output-symlink-into-content", {}, [], code=2, setup=_symlink("../linked-out", lambda site, tmp: site / "content"),
+         output=lambda site, tmp: tmp / "linked-out", says=("inside content/",)),
     Case("output-foreign-folder", {}, [], code=2, setup=_foreign_output, check=_foreign_kept,
          says=("not empty and was not made by policysite", "choose an empty or new folder")),
     Case("output-parent-is-file", {}, [], code=2, setup=_file_parent,
