@@ -13,6 +13,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import posixpath
 import shutil
 import signal
 import time
@@ -184,13 +185,16 @@ class FolderSink:
 
     def finish(self, keep: set[str]) -> None:
         """Remove files (and links) that the site no longer has, then emptied folders."""
-        for path in sorted(self.root.rglob("*"), reverse=True):
-            rel = path.relative_to(self.root).as_posix()
-            if path.is_symlink() or path.is_file():
-                if rel not in keep:
-                    path.unlink()
-            elif path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
+        root = str(self.root)
+        for folder, dirs, files in os.walk(root, topdown=False):
+            rel_folder = os.path.relpath(folder, root).replace(os.sep, "/")
+            prefix = "" if rel_folder == "." else rel_folder + "/"
+            # os.walk lists a link to a folder among `dirs` and does not follow it.
+            for name in files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
+                if prefix + name not in keep:
+                    os.unlink(os.path.join(folder, name))
+            if folder != root and not os.listdir(folder):
+                os.rmdir(folder)
 
 
 # State the worker processes inherit when they are forked.
@@ -314,11 +318,12 @@ class Builder:
         pages = [p for p in site.pages if p.source]
         root = site.config.root
         todo = []
+        outcome = _outcomes(resolver)
         for page in pages:
             key = digest(page.source, page.body, str(page.body_line), root, code_fingerprint())
             entry = cache.markdown.get(page.source)
             if entry is not None and entry["key"] == key and all(
-                    signature(resolver.outcome(raw, page)) == sig for raw, sig in entry["deps"]):
+                    signature(outcome(raw, page)) == sig for raw, sig in entry["deps"]):
                 cache.stats["markdown_hits"] += 1
                 self._apply(page, entry)
             else:
@@ -347,7 +352,7 @@ class Builder:
                 (diagnostics.error if severity == "error" else diagnostics.warning)(page.source, line, message)
             seen = set()
             for raw, line in entry["links"]:
-                target = resolver.outcome(raw, page)
+                target = outcome(raw, page)
                 if isinstance(target, LinkProblem) or target.page is None:
                     continue
                 linked = target.page
@@ -432,6 +437,25 @@ class Builder:
         self.cache.stats["rendered"] = rendered
         self.cache.stats["page_hits"] = len(written) - rendered
         return written
+
+
+def _outcomes(resolver: Resolver):
+    """resolver.outcome, remembered for this build: each link is checked twice, and siblings share links.
+
+    A link's outcome depends on the page only through the page's folder, except for a
+    link with no path (`#id`, `?q`), which names the page itself.
+    """
+    memo: dict = {}
+
+    def outcome(raw: str, page: Page):
+        if page.source is None or raw.strip()[:1] in ("", "#", "?"):
+            return resolver.outcome(raw, page)
+        key = (raw, posixpath.dirname(page.source))
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = resolver.outcome(raw, page)
+        return found
+    return outcome
 
 
 def _quiet_worker() -> None:
