@@ -123,6 +123,14 @@ def run_measured(cmd, cwd, log_path, env=None, timeout=900.0) -> Result:
 
 # ---------------------------------------------------------------- tools
 
+def _git(*args) -> str:
+    try:
+        return subprocess.run(["git", "-C", REPO, *args], capture_output=True,
+                              text=True).stdout.strip()
+    except OSError:
+        return ""
+
+
 class Tool:
     name = ""
     version = "?"
@@ -136,28 +144,40 @@ class Tool:
 class Policysite(Tool):
     name = "policysite"
 
-    def __init__(self, python: str, jobs: int | None):
+    def __init__(self, python: str, jobs: int | None, ref: str | None = None,
+                 work: str | None = None):
         self.python = python
         self.jobs = jobs
-        try:
-            rev = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
-                                 capture_output=True, text=True).stdout.strip()
-        except OSError:
-            rev = ""
-        self.version = f"git {rev}" if rev else "?"
+        self.root = REPO
+        rev = _git("rev-parse", "--short", ref or "HEAD")
+        if ref:
+            # a frozen copy of that commit, so edits to the work tree during a
+            # long run change neither the code measured nor its cache keys
+            if not rev:
+                raise SystemExit(f"--ref {ref}: no such commit")
+            self.root = os.path.join(work or os.path.join(HERE, "out"), f"policysite-{rev}")
+            if not os.path.exists(os.path.join(self.root, "build.py")):
+                os.makedirs(self.root, exist_ok=True)
+                archive = subprocess.run(["git", "-C", REPO, "archive", rev],
+                                         capture_output=True, check=True).stdout
+                subprocess.run(["tar", "-x", "-C", self.root], input=archive, check=True)
+            self.version = f"git {rev}"
+        else:
+            dirty = _git("status", "--porcelain", "--untracked-files=no", "--", "policysite", "build.py")
+            self.version = f"git {rev}{'+changes' if dirty else ''}" if rev else "?"
 
     def prepare(self, site, work, corpus):
         self.site = os.path.abspath(site)
 
     def command(self, out):
-        cmd = [self.python, os.path.join(REPO, "build.py"), "build", self.site,
+        cmd = [self.python, os.path.join(self.root, "build.py"), "build", self.site,
                "--output", out, "--quiet"]
         if self.jobs:
             cmd += ["--jobs", str(self.jobs)]
         return cmd
 
     def cwd(self):
-        return REPO
+        return self.root
 
     def clean(self, out):
         for p in (out, os.path.join(self.site, ".policysite-cache")):
@@ -379,6 +399,9 @@ def main(argv=None):
     ap.add_argument("--no-policysite", action="store_true", help="measure the peers only")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=None, help="passed to policysite --jobs")
+    ap.add_argument("--ref", default=None,
+                    help="measure policysite as committed at this git revision (a frozen "
+                         "copy under the work folder) instead of the live work tree")
     ap.add_argument("--python", default=None,
                     help="interpreter for policysite (default: the repo's .venv if present)")
     ap.add_argument("--timeout", type=float, default=900.0,
@@ -398,7 +421,7 @@ def main(argv=None):
         python = venv_py if os.path.exists(venv_py) else sys.executable
     tools: list[tuple[Tool, bool]] = []
     if not args.no_policysite:
-        tools.append((Policysite(python, args.jobs), True))
+        tools.append((Policysite(python, args.jobs, args.ref, os.path.abspath(args.work)), True))
     tools += [(p, False) for p in peers]
     if not tools:
         ap.error("nothing to measure")
