@@ -93,7 +93,7 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult
         result = builder.run(BuildSink(folder, output))
         if result.ok:
             folder.commit()
-            if use_disk_cache:
+            if use_disk_cache and (builder.cache.dirty or not options.cache_file.is_file()):
                 builder.cache.write(options.cache_file)
         else:
             folder.discard()
@@ -218,8 +218,13 @@ class Builder:
         config = load_config(options.site_dir, diagnostics, base_url=options.base_url)
         config_fp = self._config_fingerprint(options)
         skip = [result.output] if options.write else []
+        loaded: set[str] = set()
         site = build_site(options.site_dir, config, diagnostics, drafts=options.drafts, skip=skip,
-                          load=self._cached_loader(config_fp))
+                          load=self._cached_loader(config_fp, loaded))
+        for gone in [s for s in self.cache.loaded if s not in loaded]:   # files no longer there
+            del self.cache.loaded[gone]
+            self.cache.stamps.pop(gone, None)
+            self.cache.dirty = True
         result.site = site
         templates = Templates(site, diagnostics)
         check_layouts(site, templates, diagnostics)
@@ -271,10 +276,11 @@ class Builder:
 
     # -- load ---------------------------------------------------------------
 
-    def _cached_loader(self, config_fp: str):
+    def _cached_loader(self, config_fp: str, loaded: set[str]):
         cache = self.cache
 
         def load(where: str, path: Path, config, diagnostics: Diagnostics):
+            loaded.add(where)
             try:
                 stamp = file_stamp(path.stat())
                 known = cache.stamps.get(where)
@@ -307,6 +313,7 @@ class Builder:
                         "fields": page.fields, "lines": page.lines, "body": page.body, "body_line": page.body_line}
             cache.loaded[where] = {"key": key, "page": data,
                                    "diagnostics": [[d.path, d.line, d.severity, d.message] for d in local.items]}
+            cache.dirty = True
             return page
         return load
 
@@ -338,10 +345,12 @@ class Builder:
             entry = {"key": key, "html": rendered.html, "sha": digest(rendered.html), "ids": sorted(rendered.ids),
                      "toc": rendered.toc, "links": rendered.links, "deps": rendered.deps, "problems": rendered.problems}
             cache.markdown[page.source] = entry
+            cache.dirty = True
             self._apply(page, entry)
         live = {p.source for p in pages}
         for stale in [s for s in cache.markdown if s not in live]:
             del cache.markdown[stale]
+            cache.dirty = True
 
         for page in site.pages:
             if not page.source:
@@ -434,6 +443,7 @@ class Builder:
             self.cache.outputs = {**previous, **outputs}
         else:
             self.cache.outputs = outputs
+        self.cache.dirty |= self.cache.outputs != previous
         self.cache.stats["rendered"] = rendered
         self.cache.stats["page_hits"] = len(written) - rendered
         return written

@@ -97,9 +97,11 @@ class BuildCache:
         self.outputs: dict[str, dict] = {}    # output path -> {ctx, sha}
         self.stats = {"load_hits": 0, "markdown_hits": 0, "page_hits": 0}
         self.stamps: dict[str, tuple] = {}    # in memory only: path -> (file_stamp, sha)
+        self.dirty = False                    # changed since read or since the last build began
 
     def reset_stats(self) -> None:
         self.stats = {k: 0 for k in self.stats}
+        self.dirty = False
 
     @classmethod
     def read(cls, path: Path) -> "BuildCache":

@@ -687,3 +687,17 @@ def test_a_build_stopped_half_way_by_an_exception_leaves_nothing_stale(served, m
     assert "Version two." in s.html(calls[0])   # written before the failure
     s.edit(files)                                # back to version one
     assert s.build().ok                          # compared with a clean build
+
+
+def test_the_disk_cache_is_rewritten_only_when_it_changes_and_forgets_deleted_pages(make_site, tmp_path):
+    site = make_site({"content/a.md": page("Alpha"), "content/b.md": page("Beta")})
+    options = BuildOptions(site_dir=site, output=tmp_path / "out", cache_file=site / CACHE)
+    assert build(options).ok
+    written = (site / CACHE).stat()
+    assert build(options).ok and build(options).rendered == 0
+    assert (site / CACHE).stat().st_mtime_ns == written.st_mtime_ns and (site / CACHE).stat().st_ino == written.st_ino
+    (site / "content/b.md").unlink()
+    assert build(options).ok
+    cache = BuildCache.read(site / CACHE)
+    assert "content/b.md" not in cache.loaded and "content/b.md" not in cache.markdown
+    assert "b/index.html" not in cache.outputs and "a/index.html" in cache.outputs
