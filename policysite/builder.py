@@ -28,7 +28,7 @@ from .config import CONFIG_NAME, load_config
 from .diagnostics import Diagnostic, Diagnostics, closest
 from .links import URL_SAFE, LinkProblem, Resolver, signature
 from .load import load_page
-from .markup import MarkdownRenderer, Rendered
+from .markup import MarkdownRenderer, Rendered, link_lines
 from .model import Page
 from .site import Site, build_site
 from .templates import THEME_LAYOUTS, LayoutError, Templates, page_context, site_context
@@ -360,14 +360,17 @@ class Builder:
             for line, severity, message in entry["problems"]:
                 (diagnostics.error if severity == "error" else diagnostics.warning)(page.source, line, message)
             seen = set()
-            for raw, line in entry["links"]:
+            lines = None
+            for index, raw in enumerate(entry["links"]):
                 target = outcome(raw, page)
                 if isinstance(target, LinkProblem) or target.page is None:
                     continue
                 linked = target.page
                 if target.fragment and target.fragment not in linked.ids:
+                    if lines is None:   # found only when needed: locating every link is costly
+                        lines = link_lines(page, entry["links"])
                     where = "this page" if linked is page else (linked.source or linked.url)
-                    diagnostics.error(page.source, line, f"broken link `{raw}`: there is no heading or id `{target.fragment}` in {where}{_ids_hint(linked, target.fragment)}")
+                    diagnostics.error(page.source, lines[index], f"broken link `{raw}`: there is no heading or id `{target.fragment}` in {where}{_ids_hint(linked, target.fragment)}")
                 if linked is not page and id(linked) not in seen:
                     seen.add(id(linked))
                     page.links_to.append(linked)

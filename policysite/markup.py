@@ -83,7 +83,8 @@ class Rendered:
     html: str = ""
     ids: set = field(default_factory=set)
     toc: list = field(default_factory=list)
-    # (href as written, line) for every internal link; fragments are checked later.
+    # Every internal link as written, in order; fragments are checked later, and
+    # their lines found (link_lines) only for a link that turns out broken.
     links: list = field(default_factory=list)
     # (href as written, signature) for every link resolved: the cache's dependencies.
     deps: list = field(default_factory=list)
@@ -246,9 +247,6 @@ class MarkdownRenderer:
         for needle, text, severity, message in self.current["pending"]:
             line = _locate(lines, needle, text, seen) + first - 1
             result.problems.append((line, severity, message))
-        # Lines of internal links, for fragment checks and backlinks.
-        link_seen: dict[str, int] = {}
-        result.links = [(raw, _locate(lines, raw, None, link_seen) + first - 1) for raw in result.links]
         for line, message in sanitize.scan(body, first):
             result.problems.append((line, "warning", message))
         for line, message in getattr(self.md, "govspeak_warnings", []) or []:
@@ -298,6 +296,13 @@ def _deepest_line(body: str) -> int:
         if level > depth:
             best, depth = index + 1, level
     return best
+
+
+def link_lines(page: Page, links: list[str], tab_length: int = 4) -> list[int]:
+    """The source line of each link in `links` (in the order they were rendered)."""
+    lines = page.body.expandtabs(tab_length).split("\n")
+    seen: dict[str, int] = {}
+    return [_locate(lines, raw, None, seen) + page.body_line - 1 for raw in links]
 
 
 def _locate(lines: list[str], needle: str | None, heading: str | None, seen: dict) -> int:
