@@ -252,14 +252,29 @@ class Builder:
             if isinstance(sink, BuildSink):
                 # The full-text index reads the finished pages; `serve` skips it (search.js
                 # then falls back to search-index.json) to keep rebuilds quick.
-                try:
-                    keep.update(publish.run_pagefind(sink.tmp))
-                except publish.SearchIndexProblem as problem:
-                    raise OutputProblem(f"site search: {problem}") from None
+                keep.update(self.search_index(sink))
             sink.finish(keep)
         result.files = len(site.files) + len(site.assets)
         result.ok = True
         return self._done(result, started)
+
+    def search_index(self, sink: "BuildSink") -> list[str]:
+        """Pagefind's index, or the last build's when no page's HTML changed (checked file by file)."""
+        pages = sorted(f"{path}:{entry['sha']}" for path, entry in self.cache.outputs.items() if path.endswith(".html"))
+        key = digest(publish.pagefind_version(), *pages)
+        before = self.cache.search
+        if before.get("key") == key and before.get("files") and all(
+                sink.reuse(rel, sha) for rel, sha in sorted(before["files"].items())):
+            self.cache.stats["search_reused"] = 1
+            return sorted(before["files"])
+        try:
+            files = publish.run_pagefind(sink.tmp)
+        except publish.SearchIndexProblem as problem:
+            raise OutputProblem(f"site search: {problem}") from None
+        self.cache.search = {"key": key, "files": {rel: hashlib.sha1((sink.tmp / rel).read_bytes()).hexdigest()
+                                                   for rel in files}}
+        self.cache.dirty = True
+        return files
 
     def _done(self, result: BuildResult, started: float) -> BuildResult:
         result.seconds = time.perf_counter() - started

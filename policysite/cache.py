@@ -95,6 +95,7 @@ class BuildCache:
         self.loaded: dict[str, dict] = {}     # source path -> {key, ...page data}
         self.markdown: dict[str, dict] = {}   # source path -> {key, html, ids, toc, links, deps, problems}
         self.outputs: dict[str, dict] = {}    # output path -> {ctx, sha}
+        self.search: dict = {}                # Pagefind's index: {key, files: {path: sha}}
         self.stats = {"load_hits": 0, "markdown_hits": 0, "page_hits": 0}
         self.stamps: dict[str, tuple] = {}    # in memory only: path -> (file_stamp, sha)
         self.dirty = False                    # changed since read or since the last build began
@@ -117,6 +118,7 @@ class BuildCache:
             cache.loaded = {k: _decode(v) for k, v in data["loaded"].items()}
             cache.markdown = data["markdown"]
             cache.outputs = data["outputs"]
+            cache.search = data.get("search") or {}
         except (KeyError, TypeError, AttributeError, ValueError):
             return cls()
         return cache
@@ -124,7 +126,7 @@ class BuildCache:
     def write(self, path: Path) -> None:
         """Save atomically; a cache that cannot be written is simply not saved."""
         data = {"code": code_fingerprint(), "loaded": _encode(self.loaded),
-                "markdown": self.markdown, "outputs": self.outputs}
+                "markdown": self.markdown, "outputs": self.outputs, "search": self.search}
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(path.name + f".tmp-{os.getpid()}")

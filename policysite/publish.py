@@ -290,6 +290,16 @@ def pagefind_executable() -> str | None:
         return shutil.which("pagefind")
 
 
+def pagefind_version() -> str:
+    """Which Pagefind indexes the site: a different one means a new index."""
+    from importlib import metadata
+    try:
+        version = metadata.version("pagefind-bin")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    return f"pagefind-bin {version} at {pagefind_executable()}"
+
+
 def run_pagefind(folder: Path) -> list[str]:
     """Index the built site in `folder` with Pagefind into folder/pagefind/; the files it wrote.
 

@@ -440,6 +440,22 @@ def test_pagefind_index_is_reproducible(make_site):
     assert first and first == second
 
 
+def test_pagefind_index_is_reused_only_while_no_page_changes(make_site):
+    site = publishing_site(make_site)
+    entry = build_ok(site) / "pagefind" / "pagefind-entry.json"
+    first = entry.stat().st_ino
+    # Nothing changed: the last build's index files are linked in, not made again.
+    assert (build_ok(site) / "pagefind" / "pagefind-entry.json").stat().st_ino == first
+    # A page's words changed: Pagefind runs again, and finds the new word.
+    story = site / "content/news/story.md"
+    story.write_text(story.read_text() + "\nZanzibarian wombats.\n")
+    out = build_ok(site)
+    assert (out / "pagefind" / "pagefind-entry.json").stat().st_ino != first
+    incremental = {k: v for k, v in read_tree(out).items() if k.startswith("pagefind/")}
+    clean = {k: v for k, v in read_tree(build_ok(site, "--no-cache")).items() if k.startswith("pagefind/")}
+    assert incremental and incremental == clean
+
+
 def test_missing_pagefind_fails_the_build_and_keeps_the_old_output(make_site, tmp_path):
     site = publishing_site(make_site)
     out = build_ok(site)
