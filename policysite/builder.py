@@ -226,7 +226,7 @@ class Builder:
             self.cache.stamps.pop(gone, None)
             self.cache.dirty = True
         result.site = site
-        templates = Templates(site, diagnostics)
+        templates = Templates(site, diagnostics, self.cache.compiled_layouts)
         check_layouts(site, templates, diagnostics)
         resolver = Resolver(site)
         self.render_markdown(site, resolver)

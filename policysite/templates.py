@@ -44,7 +44,7 @@ class LayoutError(Exception):
 class Templates:
     """The Jinja environment for one site, with its layouts checked up front."""
 
-    def __init__(self, site: Site, diagnostics: Diagnostics):
+    def __init__(self, site: Site, diagnostics: Diagnostics, compiled: dict | None = None):
         self.site = site
         self.site_layouts = site.site_dir / "layouts"
         theme = jinja2.FileSystemLoader(str(THEME_LAYOUTS))
@@ -60,6 +60,8 @@ class Templates:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             auto_reload=False,
+            bytecode_cache=_MemoryBytecode(compiled, (site.config.root, site.config.base_url))
+            if compiled is not None else None,
         )
         root = site.config.root
         base = site.config.base_url
@@ -153,6 +155,27 @@ class Templates:
             except ValueError:
                 continue
         return path.name
+
+
+class _MemoryBytecode(jinja2.BytecodeCache):
+    """Compiled layouts kept in memory between `serve` rebuilds (never on disk: it is code).
+
+    Jinja checks each layout's source against the checksum it was compiled
+    from; the base path and URL are part of the key because Jinja may fold
+    constant `url` filter calls into the compiled code.
+    """
+
+    def __init__(self, store: dict, salt: tuple):
+        self.store = store
+        self.salt = salt
+
+    def load_bytecode(self, bucket) -> None:
+        data = self.store.get((self.salt, bucket.key, bucket.checksum))
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket) -> None:
+        self.store[(self.salt, bucket.key, bucket.checksum)] = bucket.bytecode_to_string()
 
 
 class _ContainedLoader(jinja2.FileSystemLoader):

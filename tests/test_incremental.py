@@ -701,3 +701,36 @@ def test_the_disk_cache_is_rewritten_only_when_it_changes_and_forgets_deleted_pa
     cache = BuildCache.read(site / CACHE)
     assert "content/b.md" not in cache.loaded and "content/b.md" not in cache.markdown
     assert "b/index.html" not in cache.outputs and "a/index.html" in cache.outputs
+
+
+def test_compiled_layouts_kept_between_rebuilds_are_never_stale(tmp_path):
+    """serve keeps compiled layouts in memory: an edited layout and another base path must still show."""
+    from policysite.builder import Builder, BuildOptions, FolderSink
+    from policysite.cache import BuildCache
+
+    site = tmp_path / "site"
+    (site / "content").mkdir(parents=True)
+    (site / "layouts").mkdir()
+    (site / "site_config.yaml").write_text("title: T\nbase_url: https://x.example/\n")
+    (site / "content" / "_index.md").write_text("---\ntitle: Home\n---\n")
+    (site / "content" / "a.md").write_text("---\ntitle: A\ndescription: d\n---\nBody.\n")
+    layout = site / "layouts" / "page.html"
+    layout.write_text('{% extends "theme/page.html" %}{% block head %}<meta name="v" content="one">'
+                      '<link rel="x" href="{{ \'/assets/x.css\' | url }}">{% endblock %}')
+    cache = BuildCache()
+
+    def build(base_url, out):
+        options = BuildOptions(site_dir=site, output=out, base_url=base_url)
+        out.mkdir(exist_ok=True)
+        result = Builder(options, cache).run(FolderSink(out))
+        assert result.ok, [d.format() for d in result.diagnostics.items]
+        return (out / "a" / "index.html").read_text()
+
+    first = build("https://x.example/", tmp_path / "one")
+    assert 'content="one"' in first and 'href="/assets/x.css"' in first
+    assert cache.compiled_layouts
+    other_root = build("https://x.example/health/", tmp_path / "two")
+    assert 'href="/health/assets/x.css"' in other_root
+    layout.write_text(layout.read_text().replace('content="one"', 'content="two"'))
+    edited = build("https://x.example/", tmp_path / "one")
+    assert 'content="two"' in edited and 'content="one"' not in edited
