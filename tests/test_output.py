@@ -46,8 +46,11 @@ def test_two_builds_give_identical_bytes(make_site, tmp_path):
 
 
 def test_parallel_and_serial_builds_match(make_site, tmp_path):
-    files = {f"content/s/p{i:02d}.md": page(f"Page {i}", body=f"[next](p{(i + 1) % 30:02d}.md)\n\n## Heading {i}\n")
-             for i in range(30)}
+    from policysite.builder import PARALLEL_THRESHOLD
+
+    count = PARALLEL_THRESHOLD + 16   # enough pages for worker processes to be used
+    files = {f"content/s/p{i:03d}.md": page(f"Page {i}", body=f"[next](p{(i + 1) % count:03d}.md#heading-{(i + 1) % count})\n\n## Heading {i}\n")
+             for i in range(count)}
     site = make_site(files)
     r = run("build", site, "--jobs", "1", "--no-cache", "--output", tmp_path / "one")
     assert r.code == 0, r.err
