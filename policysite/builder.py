@@ -535,7 +535,7 @@ def _render_page_chunk(bounds) -> list[tuple]:
         sha = hashlib.sha1(data).hexdigest()
         if sink is not None:
             sink.write(path, data)
-        out.append((path, ctx_key, sha, None, 1))
+        out.append((path, ctx_key, sha, None, 1 if kind == "page" else 0))   # redirects are not counted as pages
     return out
 
 
