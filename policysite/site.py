@@ -74,19 +74,32 @@ class Site:
     topic_pages: dict[str, Page] = field(default_factory=dict)
     organisation_pages: dict[str, Page] = field(default_factory=dict)
     aliases: list[Alias] = field(default_factory=list)
+    _tag_index: dict = field(default_factory=dict, repr=False)
 
     def listing(self, page: Page) -> list[Page]:
         """What a page lists: a section its children, a topic or organisation what it tags."""
         if page.kind in ("home", "section"):
             return page.children
         if page.kind == "topic":
-            return newest_first(p for p in self.content_pages() if page.key in p.fields.get("topics", ()))
+            return self._tagged("topics").get(page.key, [])
         if page.kind == "topics":
             return [self.topic_pages[k] for k in sorted(self.topic_pages)]
         if page.type == "organisation" and page.key:
-            return newest_first(p for p in self.content_pages()
-                                if page.key in p.fields.get("organisations", ()) and p is not page)
+            return [p for p in self._tagged("organisations").get(page.key, []) if p is not page]
         return []
+
+    def _tagged(self, field_name: str) -> dict[str, list[Page]]:
+        """Key -> pages tagged with it, newest first: one pass over the site, the first time it is asked.
+
+        Asked only once the site is complete (by layouts, feeds and the sitemap)."""
+        index = self._tag_index.get(field_name)
+        if index is None:
+            grouped: dict[str, list[Page]] = {}
+            for p in self.content_pages():
+                for key in dict.fromkeys(p.fields.get(field_name, ())):   # a key given twice counts once
+                    grouped.setdefault(key, []).append(p)
+            index = self._tag_index[field_name] = {key: newest_first(pages) for key, pages in grouped.items()}
+        return index
 
     def content_pages(self) -> list[Page]:
         """Pages written by editors (Markdown sources), in URL order."""
