@@ -50,11 +50,15 @@ class Resolver:
     def __init__(self, site: Site):
         self.site = site
         self.root = site.config.root
+        self._hrefs: dict[str, str] = {}   # many links lead to the same few pages
 
     def href_for(self, url: str) -> str:
         """A site-relative URL as written in HTML: with the base path in front, and
         characters a URL cannot hold (a space in a file's name) percent-encoded."""
-        return self.root + quote(url.lstrip("/"), safe=URL_SAFE)
+        href = self._hrefs.get(url)
+        if href is None:
+            href = self._hrefs[url] = self.root + quote(url.lstrip("/"), safe=URL_SAFE)
+        return href
 
     def outcome(self, raw: str, page: Page):
         """The Target, or the LinkProblem, for `raw` in `page`."""
