@@ -240,14 +240,13 @@ def check_fields(data, where: str, config: SiteConfig, diagnostics: Diagnostics,
 
     for key, known in (("organisations", config.organisations), ("topics", config.topics)):
         if key in data:
-            keys = key_list(data, key, where, diagnostics)
-            for index, item in keys:
+            keys = string_list(data, key, where, diagnostics)
+            for item, line in keys:
                 if item not in known and config.readable:
                     hint = closest(item, known)
                     tip = f", did you mean `{hint}`?" if hint else f": add it under `{key}:` in site_config.yaml"
-                    diagnostics.error(where, data[key].line_of(index) if isinstance(data[key], list) else data.line_of(key),
-                                      f"unknown {key[:-1]} `{item}`{tip}")
-            out[key] = [item for _, item in keys if item in known]
+                    diagnostics.error(where, line, f"unknown {key[:-1]} `{item}`{tip}")
+            out[key] = [item for item, _ in keys if item in known]
 
     if "government" in data:
         value = data["government"]
@@ -288,19 +287,9 @@ def check_fields(data, where: str, config: SiteConfig, diagnostics: Diagnostics,
             if len(withdrawn) == 2:
                 out["withdrawn"] = withdrawn
 
-    if "aliases" in data:
-        aliases = []
-        for index, item in string_list(data, "aliases", where, diagnostics):
-            line = data["aliases"].line_of(index) if isinstance(data["aliases"], list) else data.line_of("aliases")
-            aliases.append((item, line))
-        out["aliases"] = aliases
-
-    if "related" in data:
-        related = []
-        for index, item in string_list(data, "related", where, diagnostics):
-            line = data["related"].line_of(index) if isinstance(data["related"], list) else data.line_of("related")
-            related.append((item, line))
-        out["related"] = related
+    for key in ("aliases", "related"):
+        if key in data:
+            out[key] = string_list(data, key, where, diagnostics)
 
     if "image" in data:
         value = data["image"]
@@ -355,15 +344,11 @@ def check_change_history(data, where: str, diagnostics: Diagnostics) -> list[dic
     return entries
 
 
-def key_list(data, key: str, where: str, diagnostics: Diagnostics):
-    return string_list(data, key, where, diagnostics)
-
-
-def string_list(data, key: str, where: str, diagnostics: Diagnostics) -> list[tuple[int, str]]:
-    """A list of strings as (index, value); a single string counts as a list of one."""
+def string_list(data, key: str, where: str, diagnostics: Diagnostics) -> list[tuple[str, int]]:
+    """A list of strings as (value, line); a single string counts as a list of one."""
     value = data[key]
     if isinstance(value, str):
-        return [(0, value.strip())]
+        return [(value.strip(), data.line_of(key))]
     if not isinstance(value, list):
         diagnostics.error(where, data.line_of(key), f"`{key}` must be a list: one `- item` per line")
         return []
@@ -372,7 +357,7 @@ def string_list(data, key: str, where: str, diagnostics: Diagnostics) -> list[tu
         if not isinstance(item, str) or not item.strip():
             diagnostics.error(where, value.line_of(index), f"each item of `{key}` must be text")
         else:
-            items.append((index, item.strip()))
+            items.append((item.strip(), value.line_of(index)))
     return items
 
 
