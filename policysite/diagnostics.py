@@ -70,14 +70,6 @@ _LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
 _CONTROL = re.compile("[\x00-\x08\x09\x0e-\x1b\x1f\x7f]")
 
 
-class BuildFailed(Exception):
-    """Raised when the build stops because of reported problems."""
-
-    def __init__(self, diagnostics: Diagnostics):
-        super().__init__("build failed")
-        self.diagnostics = diagnostics
-
-
 def closest(word: str, candidates) -> str | None:
     """The candidate most like `word`, for 'did you mean' hints."""
     import difflib

@@ -28,14 +28,6 @@ DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
-def is_inside(path: Path, folder: Path) -> bool:
-    """True when `path`, with links followed, lies inside `folder`."""
-    try:
-        return path.resolve().is_relative_to(folder.resolve())
-    except (OSError, RuntimeError):
-        return False
-
-
 def scan_content(site_dir: Path, diagnostics: Diagnostics, skip: list[Path] = ()):
     """Every file under content/, sorted, as (site-relative path, absolute path).
 

@@ -119,7 +119,7 @@ class _PageTree(Treeprocessor):
                     el.set("id", unique_id(heading_id(text), taken))
                     taken.add(el.get("id"))
                 if tag == "h1":
-                    state["pending"].append(("h1", text, "warning",
+                    state["pending"].append(("h1", "warning",
                         "use `##` for headings in the body: the page title is the page's only top-level heading"))
                 if tag == "h2":
                     h2s.append({"id": el.get("id"), "text": text})
@@ -127,12 +127,23 @@ class _PageTree(Treeprocessor):
                 self._link(el, "href", page, result, state)
             elif tag == "img" and el.get("src") is not None:
                 if not (el.get("alt") or "").strip():
-                    state["pending"].append((el.get("src"), None, "warning",
+                    state["pending"].append((el.get("src"), "warning",
                         "the image has no alt text: describe what it shows between the `[ ]`"))
                 self._link(el, "src", page, result, state)
         result.toc = h2s if len(h2s) >= 2 else []
         result.ids -= RESERVED_IDS - {el.get("id") for el in root.iter() if el.get("id")}
         self._raw_html_links(page, result, state)
+
+    def _resolve(self, raw: str, page: Page, result: Rendered, state):
+        """The link's Target, recorded as a dependency (and, if internal, as a link); None when broken."""
+        target = self.renderer.resolver.outcome(raw, page)
+        result.deps.append((raw, signature(target)))
+        if isinstance(target, LinkProblem):
+            state["pending"].append((raw, "error", f"broken link `{raw}`: {target}"))
+            return None
+        if not target.external:
+            result.links.append(raw)
+        return target
 
     def _raw_html_links(self, page: Page, result: Rendered, state) -> None:
         """`<a href>` and `<img src>` in raw HTML: resolved and checked like Markdown links."""
@@ -147,13 +158,9 @@ class _PageTree(Treeprocessor):
                 probe = re.sub(r"[\t\n\r]", "", raw).strip()   # as a browser reads it
                 if not probe or _SCHEME_OR_NETWORK.match(probe):
                     return m.group(0)   # external, or a scheme sanitize removes with a warning
-                target = self.renderer.resolver.outcome(raw, page)
-                result.deps.append((raw, signature(target)))
-                if isinstance(target, LinkProblem):
-                    state["pending"].append((raw, None, "error", f"broken link `{raw}`: {target}"))
+                target = self._resolve(raw, page, result, state)
+                if target is None:
                     return m.group(0)
-                if not target.external:
-                    result.links.append(raw)
                 return f'{m.group("tag")}{m.group("before")}{m.group("attr")}="{html_lib.escape(target.href)}"'
 
             new = _RAW_URL_ATTRIBUTE.sub(rewrite, text)
@@ -167,15 +174,12 @@ class _PageTree(Treeprocessor):
             raw = html_lib.unescape(raw.replace(AMP_SUBSTITUTE, "&"))
             if _SCHEME_OR_NETWORK.match(raw):
                 return
-        target = self.renderer.resolver.outcome(raw, page)
-        result.deps.append((raw, signature(target)))
-        if isinstance(target, LinkProblem):
-            state["pending"].append((raw, None, "error", f"broken link `{raw}`: {target}"))
+        target = self._resolve(raw, page, result, state)
+        if target is None:
             return
         el.set(attr, target.href)
         if target.external:
             return
-        result.links.append(raw)
         if attr == "href" and not el.text and len(el) == 0:
             # Empty link text: the target page's title, or the file's name.
             if target.page is not None:
@@ -244,8 +248,8 @@ class MarkdownRenderer:
         # Python-Markdown expands tabs before anything else: so do the lines links are looked for in.
         lines = body.expandtabs(self.md.tab_length).split("\n")
         seen: dict[str, int] = {}
-        for needle, text, severity, message in self.current["pending"]:
-            line = _locate(lines, needle, text, seen) + first - 1
+        for needle, severity, message in self.current["pending"]:
+            line = _locate(lines, needle, seen) + first - 1
             result.problems.append((line, severity, message))
         for line, message in sanitize.scan(body, first):
             result.problems.append((line, "warning", message))
@@ -302,10 +306,10 @@ def link_lines(page: Page, links: list[str], tab_length: int = 4) -> list[int]:
     """The source line of each link in `links` (in the order they were rendered)."""
     lines = page.body.expandtabs(tab_length).split("\n")
     seen: dict[str, int] = {}
-    return [_locate(lines, raw, None, seen) + page.body_line - 1 for raw in links]
+    return [_locate(lines, raw, seen) + page.body_line - 1 for raw in links]
 
 
-def _locate(lines: list[str], needle: str | None, heading: str | None, seen: dict) -> int:
+def _locate(lines: list[str], needle: str | None, seen: dict) -> int:
     """The 1-based body line of the next unreported occurrence of `needle`."""
     if needle == "h1":
         for index, line in enumerate(lines):
