@@ -27,7 +27,7 @@ from .cache import BuildCache, code_fingerprint, digest, file_stamp
 from .config import CONFIG_NAME, load_config
 from .diagnostics import Diagnostic, Diagnostics, closest
 from .links import URL_SAFE, LinkProblem, Resolver, signature
-from .load import load_page
+from .load import MAX_FILE_BYTES, load_page
 from .markup import MarkdownRenderer, Rendered, link_lines
 from .model import Page
 from .site import Site, build_site
@@ -296,13 +296,18 @@ class Builder:
 
         def load(where: str, path: Path, config, diagnostics: Diagnostics):
             loaded.add(where)
+            raw = None   # the file's bytes, when they had to be read to hash them
             try:
-                stamp = file_stamp(path.stat())
+                st = path.stat()
+                stamp = file_stamp(st)
                 known = cache.stamps.get(where)
                 if stamp is not None and known is not None and known[0] == stamp:
                     sha = known[1]
+                elif st.st_size > MAX_FILE_BYTES:
+                    return load_page(where, path, config, diagnostics)   # reported there, unread
                 else:
-                    sha = hashlib.sha1(path.read_bytes()).hexdigest()
+                    raw = path.read_bytes()
+                    sha = hashlib.sha1(raw).hexdigest()
                     if stamp is None:
                         cache.stamps.pop(where, None)
                     else:
@@ -320,7 +325,7 @@ class Builder:
                 return Page(kind=data["kind"], source=where, title=data["title"], description=data["description"],
                             fields=data["fields"], lines=data["lines"], body=data["body"], body_line=data["body_line"])
             local = Diagnostics()
-            page = load_page(where, path, config, local)
+            page = load_page(where, path, config, local, raw)
             diagnostics.extend(local.items)
             data = None
             if page is not None:

@@ -99,14 +99,16 @@ def split_front_matter(text: str):
     return "unclosed"
 
 
-def read_text(path: Path, where: str, diagnostics: Diagnostics) -> str | None:
-    """A text file's contents as str with '\\n' line ends, or None after reporting why not."""
+def read_text(path: Path, where: str, diagnostics: Diagnostics, data: bytes | None = None) -> str | None:
+    """A text file's contents (read now, or `data` already read) as str with '\\n' line ends,
+    or None after reporting why not."""
     try:
-        size = path.stat().st_size
+        size = path.stat().st_size if data is None else len(data)
         if size > MAX_FILE_BYTES:
             diagnostics.error(where, 1, f"the file is {size:,} bytes, over the {MAX_FILE_BYTES // (1024 * 1024)} MB limit for a page: split it or attach the document as a file")
             return None
-        data = path.read_bytes()
+        if data is None:
+            data = path.read_bytes()
     except OSError as exc:
         diagnostics.error(where, 1, f"cannot read the file: {exc.strerror}")
         return None
@@ -126,9 +128,10 @@ def read_text(path: Path, where: str, diagnostics: Diagnostics) -> str | None:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def load_page(where: str, path: Path, config: SiteConfig, diagnostics: Diagnostics) -> Page | None:
-    """One Markdown file to a Page with checked fields, or None if it cannot be read at all."""
-    text = read_text(path, where, diagnostics)
+def load_page(where: str, path: Path, config: SiteConfig, diagnostics: Diagnostics,
+              data: bytes | None = None) -> Page | None:
+    """One Markdown file (or its bytes, already read) to a Page with checked fields, or None if it cannot be read."""
+    text = read_text(path, where, diagnostics, data)
     if text is None:
         return None
     if not text.strip():

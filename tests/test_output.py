@@ -335,3 +335,24 @@ def test_site_asset_replaces_theme_asset(make_site):
     out = build_ok(site)
     assert (out / "assets/policysite.css").read_text() == "/* mine */\n"
     assert (out / "assets/images/logo.svg").read_text() == "<svg/>"
+
+
+def test_a_clean_build_reads_each_page_once(make_site, monkeypatch):
+    """The bytes read to hash a page for the cache are the bytes parsed: no second read."""
+    import pathlib
+
+    from policysite.builder import BuildOptions, build as build_site
+
+    site = make_site({f"content/p{i}.md": page(f"Page {i}") for i in range(5)})
+    reads: dict[str, int] = {}
+    original = pathlib.Path.read_bytes
+
+    def counting(self):
+        if self.suffix == ".md":
+            reads[self.name] = reads.get(self.name, 0) + 1
+        return original(self)
+
+    monkeypatch.setattr(pathlib.Path, "read_bytes", counting)
+    result = build_site(BuildOptions(site_dir=site, write=False))
+    assert result.ok, [d.format() for d in result.diagnostics.items]
+    assert reads and set(reads.values()) == {1}, reads
