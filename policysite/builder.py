@@ -13,7 +13,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import posixpath
 import shutil
 import signal
 import time
@@ -345,7 +344,7 @@ class Builder:
         pages = [p for p in site.pages if p.source]
         root = site.config.root
         todo = []
-        outcome = _outcomes(resolver)
+        outcome = resolver.outcome
         for page in pages:
             key = digest(page.source, page.body, str(page.body_line), root, code_fingerprint())
             entry = cache.markdown.get(page.source)
@@ -470,25 +469,6 @@ class Builder:
         self.cache.stats["rendered"] = rendered
         self.cache.stats["page_hits"] = len(written) - rendered
         return written
-
-
-def _outcomes(resolver: Resolver):
-    """resolver.outcome, remembered for this build: each link is checked twice, and siblings share links.
-
-    A link's outcome depends on the page only through the page's folder, except for a
-    link with no path (`#id`, `?q`), which names the page itself.
-    """
-    memo: dict = {}
-
-    def outcome(raw: str, page: Page):
-        if page.source is None or raw.strip()[:1] in ("", "#", "?"):
-            return resolver.outcome(raw, page)
-        key = (raw, posixpath.dirname(page.source))
-        found = memo.get(key)
-        if found is None:
-            found = memo[key] = resolver.outcome(raw, page)
-        return found
-    return outcome
 
 
 def _quiet_worker() -> None:

@@ -51,6 +51,7 @@ class Resolver:
         self.site = site
         self.root = site.config.root
         self._hrefs: dict[str, str] = {}   # many links lead to the same few pages
+        self._outcomes: dict[tuple, object] = {}
 
     def href_for(self, url: str) -> str:
         """A site-relative URL as written in HTML: with the base path in front, and
@@ -61,7 +62,21 @@ class Resolver:
         return href
 
     def outcome(self, raw: str, page: Page):
-        """The Target, or the LinkProblem, for `raw` in `page`."""
+        """The Target, or the LinkProblem, for `raw` in `page`; remembered for this resolver's build.
+
+        Each link is looked at several times (rendering, checking the cache, fragments), and
+        sibling pages share links. An outcome depends on the page only through its folder,
+        except for a link with no path (`#id`, `?q`), which names the page itself.
+        """
+        if page.source is None or raw.strip()[:1] in ("", "#", "?"):
+            return self._outcome(raw, page)
+        key = (raw, posixpath.dirname(page.source))
+        found = self._outcomes.get(key)
+        if found is None:
+            found = self._outcomes[key] = self._outcome(raw, page)
+        return found
+
+    def _outcome(self, raw: str, page: Page):
         try:
             return self.resolve(raw, page)
         except LinkProblem as problem:
