@@ -8,21 +8,13 @@ bounded and the process is always killed.
 
 from __future__ import annotations
 
-import http.client
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import threading
-import time
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
 import pytest
 
-from conftest import REPO, page, write_files
+from conftest import page, write_files
+from serving import ServeProcess
 from policysite.serve import DevSite, is_loopback
 
 SECRET = "SECRET-7f3a91-not-for-the-web"
@@ -168,92 +160,6 @@ def test_is_loopback():
 
 
 # -- the command, as a subprocess ------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class ServeProcess:
-    """`python build.py serve SITE --port N [...]`, with its stderr collected by a thread."""
-
-    def __init__(self, site: Path, *extra: str, port: int | None = None):
-        self.port = port or free_port()
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), "serve", str(site), "--port", str(self.port), *extra],
-                                     cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        self.lines: list[str] = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self):
-        for raw in self.proc.stdout:
-            self.lines.append(raw.decode("utf-8", "replace"))
-
-    @property
-    def output(self) -> str:
-        return "".join(self.lines)
-
-    def wait_for_output(self, text: str, timeout: float = 20) -> None:
-        deadline = time.monotonic() + timeout
-        while text not in self.output:
-            assert self.proc.poll() is None or text in self.output, f"serve exited ({self.proc.returncode}):\n{self.output}"
-            assert time.monotonic() < deadline, f"no {text!r} after {timeout} s:\n{self.output}"
-            time.sleep(0.05)
-
-    def get(self, path: str, timeout: float = 5):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            conn.request("GET", path)   # sent as written: no client-side normalising
-            response = conn.getresponse()
-            return response.status, dict(response.getheaders()), response.read()
-        finally:
-            conn.close()
-
-    def raw(self, request_line: bytes, timeout: float = 5) -> bytes:
-        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as s:
-            s.sendall(request_line + b"\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-            chunks = []
-            while True:
-                try:
-                    chunk = s.recv(65536)
-                except socket.timeout:
-                    break
-                if not chunk:
-                    break
-                chunks.append(chunk)
-            return b"".join(chunks)
-
-    def wait_until(self, path: str, check, timeout: float = 20):
-        """GET `path` until check(status, body) holds; returns the last response."""
-        deadline = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, f"serve exited ({self.proc.returncode}):\n{self.output}"
-            try:
-                last = self.get(path)
-                if check(last[0], last[2]):
-                    return last
-            except OSError:
-                pass
-            time.sleep(0.2)
-        log = "".join(line for line in self.lines if "wsgi:" not in line)
-        pytest.fail(f"GET {path}: still {last and (last[0], last[2][:300])} after {timeout} s\n{log[-3000:]}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(timeout=10)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                self.proc.wait(timeout=10)
-        self.reader.join(timeout=5)
 
 
 @pytest.fixture

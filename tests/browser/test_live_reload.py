@@ -9,18 +9,11 @@ the new <h1> without the test navigating: livereload reloaded it.
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import threading
-import time
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from serving import ServeProcess
+
 WAIT_MS = 15_000
 
 
@@ -28,18 +21,8 @@ def source(title: str) -> str:
     return f"---\ntitle: {title}\ndescription: A page to edit while it is open.\n---\n## Costs\n\nSome text.\n"
 
 
-class Served:
-    def __init__(self, site: Path):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), "serve", str(site), "--port", str(self.port)],
-                                     cwd=REPO, env=dict(os.environ, PYTHONUNBUFFERED="1"), stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        self.lines: list[str] = []
-        self.reader = threading.Thread(target=lambda: [self.lines.append(l.decode("utf-8", "replace")) for l in self.proc.stdout],
-                                       daemon=True)
-        self.reader.start()
+class Served(ServeProcess):
+    """A served site, as tests/serving.py runs it, with the log livereload's requests left out."""
 
     @property
     def log(self) -> str:
@@ -49,24 +32,7 @@ class Served:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def wait_for(self, text: str, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while text not in self.log:
-            assert self.proc.poll() is None, f"serve exited ({self.proc.returncode}):\n{self.log}"
-            assert time.monotonic() < deadline, f"serve never printed {text!r}:\n{self.log}"
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(timeout=10)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                self.proc.wait(timeout=10)
-        self.reader.join(timeout=5)
+        self.wait_for_output(text, timeout)
 
 
 @pytest.fixture
