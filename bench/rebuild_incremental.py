@@ -9,8 +9,12 @@ Generates a site with `bench/generate.py --pages N --out DIR`, then times:
   build, no change      `build()` again with the on-disk cache (SITE/.policysite-cache)
   build, 1 page edit    the same after editing one page's body
   serve, first build    one Builder + BuildCache + FolderSink, as `serve` starts
-  serve, no change      the same Builder run again
-  serve, 1 page edit    the same after editing one page's body (what a save costs in `serve`)
+  serve, full rebuild   the same Builder run again with nothing changed (what any
+                        edit beyond a page body costs)
+  serve, 1 page edit    the same after editing one page's body, told which file
+                        changed as `serve`'s watcher tells it (what a save costs)
+  serve, watcher poll   one look by `serve`'s watcher for changed files (it looks
+                        about once a second)
 
 Rows after the first are the median of --repeat runs (each edit is a new
 sentence in the same deep page); the cold builds run once. Every build must
@@ -115,13 +119,27 @@ def main(argv=None) -> int:
         seconds, result = timed(lambda: builder.run(sink))
         row("serve, first build", [seconds], result)
         runs = [timed(lambda: builder.run(sink)) for _ in range(args.repeat)]
-        row("serve, no change", [s for s, _ in runs], runs[-1][1])
+        row("serve, full rebuild, nothing changed", [s for s, _ in runs], runs[-1][1])
         times = []
         for n in range(1, args.repeat + 1):
             edit_body(page, original, 100 + n)
-            seconds, result = timed(lambda: builder.run(sink))
+            seconds, result = timed(lambda: builder.run(sink, {page}))
+            if not result.stats.get("quick"):
+                raise SystemExit("the one-page body edit did not take the quick path")
             times.append(seconds)
         row("serve, 1 page body edit", times, result)
+
+        from policysite.serve import _site_watcher
+        watcher = _site_watcher(lambda changed: None)
+        watcher.watch(str(site / "content"), watcher.note)
+        watcher.examine()   # the first look records every file
+        times = []
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            watcher.examine()
+            times.append(time.perf_counter() - started)
+        rows.append(("serve, watcher poll (no change)", statistics.median(times), f"median of {len(times)}"))
+        print(f"  {rows[-1][0]}: {rows[-1][1]:.3f} s", file=sys.stderr)
     finally:
         if page is not None and original is not None:
             page.write_text(original, encoding="utf-8")

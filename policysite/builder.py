@@ -206,8 +206,15 @@ class Builder:
         self.cache = cache
         self.diagnostics = Diagnostics()
 
-    def run(self, sink) -> BuildResult:
+    def run(self, sink, changed: set[Path] | None = None) -> BuildResult:
+        """Build into `sink`. `changed` (from `serve`'s watcher) names the files edited since
+        the last run: when they are only page bodies, a quick rebuild may do instead."""
         started = time.perf_counter()
+        if changed is not None and self.cache.last_run is not None:
+            quick = QuickRebuild(self, sink).run(changed)
+            if quick is not None:
+                return self._done(quick, started)
+        self.cache.last_run = None
         options = self.options
         # A Builder can run again (after an edit): each run reports only its own problems.
         diagnostics = self.diagnostics = Diagnostics()
@@ -255,6 +262,10 @@ class Builder:
             sink.finish(keep)
         result.files = len(site.files) + len(site.assets)
         result.ok = True
+        if isinstance(sink, FolderSink):
+            self.cache.last_run = LastRun(site=site, resolver=resolver, templates=templates, config_fp=config_fp,
+                                          ctx_site=self.page_keys[0], site_key=self.page_keys[1],
+                                          diagnostics=list(diagnostics.items), files=result.files)
         return self._done(result, started)
 
     def search_index(self, sink: "BuildSink") -> list[str]:
@@ -434,6 +445,7 @@ class Builder:
         """Every page (and alias redirect) through its layout, written to `sink`; their paths."""
         ctx_site = site_context(site)
         site_key = digest(json.dumps(ctx_site, sort_keys=True, default=str), templates.fingerprint(), code_fingerprint())
+        self.page_keys = (ctx_site, site_key)
         jobs = []
         for page in site.pages:
             jobs.append(("page", page))
@@ -469,6 +481,144 @@ class Builder:
         self.cache.stats["rendered"] = rendered
         self.cache.stats["page_hits"] = len(written) - rendered
         return written
+
+
+@dataclass
+class LastRun:
+    """What a successful `serve` run leaves behind for a quick rebuild after a body-only edit."""
+    site: Site
+    resolver: Resolver
+    templates: Templates
+    config_fp: str
+    ctx_site: dict
+    site_key: str
+    diagnostics: list[Diagnostic]
+    files: int
+    renderer: MarkdownRenderer | None = None
+
+
+class QuickRebuild:
+    """Re-render only the pages whose bodies were edited, when nothing else can have changed.
+
+    A page's body reaches other pages only through its headings' ids (links to
+    `page.md#id`) and the pages it links to (their "Pages that link here"). When
+    the edited files are existing pages whose front matter is unchanged, whose ids
+    and link targets are the same and which render without errors, every other
+    output is the same as before, so only these pages are rendered and written.
+    Anything else (a new, deleted or renamed file, a layout, an asset, the
+    configuration, a front matter edit, an error) returns None: a full run then
+    gives the answer. The caches are updated exactly as a full run would.
+    """
+
+    def __init__(self, builder: "Builder", sink):
+        self.builder = builder
+        self.cache = builder.cache
+        self.last: LastRun = builder.cache.last_run
+        self.sink = sink
+
+    def run(self, changed: set[Path]) -> BuildResult | None:
+        builder, cache, last = self.builder, self.cache, self.last
+        options = builder.options
+        if not changed or not isinstance(self.sink, FolderSink):
+            return None
+        by_source = {p.source: p for p in last.site.pages if p.source}
+        root = Path(os.path.abspath(options.site_dir))   # as the watcher names files, links not followed
+        pages = []
+        for path in sorted(changed):
+            try:
+                where = Path(os.path.abspath(path)).relative_to(root).as_posix()
+            except ValueError:
+                return None
+            page = by_source.get(where)
+            if page is None or not (options.site_dir / where).is_file():
+                return None
+            pages.append(page)
+
+        diagnostics = Diagnostics()
+        diagnostics.extend(last.diagnostics)
+        renderer = last.renderer = last.renderer or MarkdownRenderer(last.resolver)
+        for page in pages:
+            if not self._reload(page) or not self._render_markdown(page, renderer, diagnostics):
+                return None
+        if diagnostics.has_errors(options.strict):
+            return None
+
+        ctx_site, site_key = last.ctx_site, last.site_key
+        _WORKER.update(jobs=[("page", p) for p in pages], site=last.site, templates=last.templates,
+                       ctx_site=ctx_site, site_key=site_key, sink=self.sink, previous=cache.outputs)
+        try:
+            results = _render_page_chunk((0, len(pages)))
+        finally:
+            _WORKER.clear()
+        if any(error is not None for _, _, _, error, _ in results):
+            return None
+        rendered = 0
+        for path, ctx_key, sha, _, did_render in results:
+            cache.outputs[path] = {"ctx": ctx_key, "sha": sha}
+            rendered += did_render
+        cache.reset_stats()
+        cache.stats.update(rendered=rendered, page_hits=len(results) - rendered, quick=1)
+        cache.dirty = True
+        last.diagnostics = list(diagnostics.items)
+        builder.diagnostics = diagnostics
+        return BuildResult(diagnostics=diagnostics, ok=True, site=last.site, pages=len(last.site.pages),
+                           rendered=rendered, files=last.files, output=options.output, stats=dict(cache.stats))
+
+    def _reload(self, page: Page) -> bool:
+        """Load the edited file again; True when only its body changed (the page then has the new body)."""
+        where = page.source
+        before = self.cache.loaded.get(where)
+        self.cache.stamps.pop(where, None)   # read it again, whatever its stamp says
+        local = Diagnostics()
+        fresh = self.builder._cached_loader(self.last.config_fp, set())(where, self.builder.options.site_dir / where,
+                                                                       self.last.site.config, local)
+        after = self.cache.loaded.get(where)
+        if fresh is None or before is None or after is None or before["diagnostics"] != after["diagnostics"]:
+            return False
+        old, new = before["page"], after["page"]
+        if old is None or any(old[k] != new[k] for k in new if k != "body"):
+            return False
+        page.body = fresh.body
+        return True
+
+    def _render_markdown(self, page: Page, renderer: MarkdownRenderer, diagnostics: Diagnostics) -> bool:
+        """Render the new body; True when its ids and link targets are as before and every fragment holds."""
+        cache, outcome = self.cache, self.last.resolver.outcome
+        before = cache.markdown.get(page.source)
+        if before is None:
+            return False
+        rendered = renderer.render(page)
+        key = digest(page.source, page.body, str(page.body_line), self.last.site.config.root, code_fingerprint())
+        entry = {"key": key, "html": rendered.html, "sha": digest(rendered.html), "ids": sorted(rendered.ids),
+                 "toc": rendered.toc, "links": rendered.links, "deps": rendered.deps, "problems": rendered.problems}
+        if set(entry["ids"]) | layout_ids(page) != page.ids:
+            return False
+        links_to, seen = [], set()
+        for raw in rendered.links:
+            target = outcome(raw, page)
+            if isinstance(target, LinkProblem) or target.page is None:
+                continue
+            if target.fragment and target.fragment not in target.page.ids:
+                return False   # a full run reports it, at its line
+            if target.page is not page and id(target.page) not in seen:
+                seen.add(id(target.page))
+                links_to.append(target.page)
+        if seen != {id(p) for p in page.links_to}:
+            return False
+        # This page's problems from its last render give way to those of this one.
+        old, new = Diagnostics(), Diagnostics()
+        for problems, into in ((before["problems"], old), (rendered.problems, new)):
+            for line, severity, message in problems:
+                (into.error if severity == "error" else into.warning)(page.source, line, message)
+        for gone in old.items:
+            if gone not in diagnostics.items:
+                return False
+            diagnostics.items.remove(gone)
+        diagnostics.extend(new.items)
+        cache.markdown[page.source] = entry
+        Builder._apply(page, entry)
+        page.links_to = links_to
+        return True
 
 
 def _quiet_worker() -> None:

@@ -99,6 +99,7 @@ class BuildCache:
         self.stats = {"load_hits": 0, "markdown_hits": 0, "page_hits": 0}
         self.stamps: dict[str, tuple] = {}    # in memory only: path -> (file_stamp, sha)
         self.compiled_layouts: dict = {}      # in memory only (it is code): Jinja bytecode
+        self.last_run = None                  # in memory only: builder.LastRun, for quick rebuilds
         self.dirty = False                    # changed since read or since the last build began
 
     def reset_stats(self) -> None:

@@ -244,6 +244,7 @@ class IncrementalSite(RuleBasedStateMachine):
         self.keep_mtime = False
         self.changed = True
         self.last_ok = False
+        self.edited: set[Path] = set()
 
     def teardown(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -254,10 +255,12 @@ class IncrementalSite(RuleBasedStateMachine):
         files = self.model.files()
         for rel in sorted(set(self.written) - set(files)):
             (self.site / rel).unlink()
+            self.edited.add(self.site / rel)
             note(f"delete {rel}")
         for rel, data in sorted(files.items()):
             if self.written.get(rel) == data:
                 continue
+            self.edited.add(self.site / rel)
             path = self.site / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             before = path.stat() if path.exists() else None
@@ -274,7 +277,10 @@ class IncrementalSite(RuleBasedStateMachine):
     @invariant()
     def incremental_equals_clean(self):
         self.sync()
-        a = self.builder.run(self.sink)
+        # Told which files changed, as `serve`'s watcher tells it: body-only edits take the quick path.
+        a = self.builder.run(self.sink, self.edited)
+        self.edited = set()
+        event(f"quick rebuild={bool(a.stats.get('quick'))}")
         b = build(BuildOptions(site_dir=self.site, output=self.out_b, jobs=1))
         c = build(BuildOptions(site_dir=self.site, output=self.out_c, jobs=1, cache_file=self.site / CACHE))
         assert b.output_problem is None and c.output_problem is None, (b.output_problem, c.output_problem)
@@ -485,12 +491,16 @@ class Served:
         self.clean_out = work / "clean"
         self.builder = Builder(BuildOptions(site_dir=site, output=self.out, jobs=1), BuildCache())
         self.sink = FolderSink(self.out)
+        self.edited: set[Path] = set()
 
     def edit(self, files: dict) -> None:
         write_files(self.site, files)
+        self.edited.update(self.site / rel for rel in files)
 
     def build(self):
-        result = self.builder.run(self.sink)
+        # Told what changed, as `serve`'s watcher tells it.
+        result = self.builder.run(self.sink, self.edited)
+        self.edited = set()
         shutil.rmtree(self.clean_out, ignore_errors=True)
         clean = build(BuildOptions(site_dir=self.site, output=self.clean_out, jobs=1))
         assert diagnostics(result) == diagnostics(clean)
@@ -586,6 +596,63 @@ def test_a_body_edit_renders_only_that_page_and_no_edit_renders_nothing(served):
     result = s.build()
     assert result.ok and result.rendered == 1, result.stats
     assert "Changed text." in s.html("section/p3/index.html")
+
+
+def quick(result) -> bool:
+    return bool(result.stats.get("quick"))
+
+
+PAGES = {
+    "content/a.md": page("Page A", body="## Costs\n\nMoney.\n\nSee [](b.md).\n"),
+    "content/b.md": page("Page B", body="Back to [the costs](a.md#costs).\n"),
+    "content/c.md": page("Page C", body="Plain.\n"),
+}
+
+
+def test_a_body_only_edit_is_rebuilt_quickly_and_equals_a_clean_build(served):
+    s = served(PAGES)
+    assert s.build().ok
+    s.edit({"content/a.md": page("Page A", body="## Costs\n\nMore money, *now*.\n\nSee [](b.md).\n")})
+    result = s.build()
+    assert result.ok and quick(result) and result.rendered == 1, result.stats
+    assert "More money, <em>now</em>." in s.html("a/index.html")
+    # The quick path kept the caches right: a full run after it renders nothing.
+    again = s.builder.run(s.sink)
+    assert again.ok and not quick(again) and again.rendered == 0, again.stats
+
+
+@pytest.mark.parametrize("edit, why", [
+    (page("Page A", extra="description: New words.\n", body="## Costs\n\nMoney.\n\nSee [](b.md).\n"), "front matter"),
+    (page("Page A", body="## Spending\n\nMoney.\n\nSee [](b.md).\n"), "a heading id others link to"),
+    (page("Page A", body="## Costs\n\nMoney.\n\nSee [](c.md).\n"), "the pages it links to"),
+    (page("Page A", body="## Costs\n\nMoney.\n\nSee [](b.md) and [x](gone.md).\n"), "a broken link"),
+])
+def test_edits_that_reach_other_pages_take_a_full_rebuild(served, edit, why):
+    s = served(PAGES)
+    assert s.build().ok
+    s.edit({"content/a.md": edit})
+    result = s.build()          # compared with a clean build inside
+    assert not quick(result), why
+
+
+def test_new_and_deleted_files_take_a_full_rebuild(served):
+    s = served(PAGES)
+    assert s.build().ok
+    s.edit({"content/d.md": page("Page D")})
+    assert not quick(s.build())
+    s.edit({"content/d.md": None})
+    assert not quick(s.build())
+
+
+def test_warnings_of_a_quickly_rebuilt_page_come_and_go(served):
+    s = served(PAGES)
+    assert s.build().ok
+    s.edit({"content/c.md": page("Page C", body="Plain <span onclick=\"x()\">text</span>.\n")})
+    result = s.build()
+    assert quick(result) and [d.severity for d in result.diagnostics.sorted()] == ["warning"]
+    s.edit({"content/c.md": page("Page C", body="Plain again.\n")})
+    result = s.build()
+    assert quick(result) and diagnostics(result) == []
 
 
 def test_a_builder_that_failed_builds_again_once_the_problem_is_fixed(served):

@@ -202,6 +202,19 @@ def test_serve_injects_live_reload_shows_errors_and_recovers(tmp_path, serving):
     assert server.proc.poll() is None
 
 
+def test_serve_rebuilds_a_body_edit_quickly_and_anything_else_fully(tmp_path, serving):
+    site = make(tmp_path)
+    server = serving(site)
+    server.wait_until("/policy/plan/", lambda s, b: s == 200)
+    write_files(site, {"content/policy/plan.md": page("The plan", body="## Costs\n\nA new sentence.\n")})
+    server.wait_until("/policy/plan/", lambda s, b: s == 200 and b"A new sentence." in b)
+    server.wait_for_output("pages rendered (only the edited pages)")
+    quick_lines = server.output.count("(only the edited pages)")
+    write_files(site, {"content/policy/plan.md": page("The plan, renamed", body="## Costs\n\nA new sentence.\n")})
+    server.wait_until("/other/", lambda s, b: s == 200 and b"The plan, renamed" in b)   # its link text there
+    assert server.output.count("(only the edited pages)") == quick_lines
+
+
 def test_serve_never_leaks_files(tmp_path, serving):
     site = make(tmp_path)
     server = serving(site)
