@@ -11,9 +11,11 @@ its descendants:
 - wall: elapsed time;
 - cpu: user + sys time, from os.wait4() on the child (includes any worker
   processes it waited for);
-- peak RSS: ru_maxrss from os.wait4() (the largest single process in the
-  tree), and the peak of the summed RSS of the whole process group sampled
-  from /proc every 0.1 s (what a multi-process build really holds).
+- peak memory: ru_maxrss from os.wait4() (the largest single process in the
+  tree), and the peaks of the process group's summed RSS and summed PSS,
+  sampled from /proc every 0.1 s. RSS counts memory that forked workers share
+  with their parent once per process; PSS divides it among them, so the PSS
+  sum is what a multi-process build really holds.
 
 policysite is also timed rebuilding into the same output with nothing
 changed (a second `build`), after each clean build.
@@ -51,8 +53,13 @@ ALL_PEERS = ("hugo", "eleventy", "mkdocs")
 
 # ---------------------------------------------------------------- measuring
 
-def _group_rss_kb(pgid: int) -> int:
-    total = 0
+def _group_memory_kb(pgid: int) -> tuple[int, int]:
+    """(summed RSS, summed PSS) of the process group, in KB.
+
+    RSS counts a page shared by forked workers once per process; PSS shares it
+    out among them, so their sum is what the group really holds."""
+    rss = pss = 0
+    page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
@@ -62,21 +69,26 @@ def _group_rss_kb(pgid: int) -> int:
             fields = stat[stat.rindex(b")") + 2:].split()
             if int(fields[2]) != pgid:       # field 5: pgrp
                 continue
-            total += int(fields[21]) * (os.sysconf("SC_PAGE_SIZE") // 1024)  # rss
+            rss += int(fields[21]) * page_kb  # field 24: rss in pages
+            with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+                for line in fh:
+                    if line.startswith(b"Pss:"):
+                        pss += int(line.split()[1])
+                        break
         except (OSError, ValueError, IndexError):
             continue
-    return total
+    return rss, pss
 
 
 class Result:
-    def __init__(self, wall, cpu, maxrss_kb, tree_kb, rc, timed_out):
+    def __init__(self, wall, cpu, maxrss_kb, tree_kb, rc, timed_out, tree_pss_kb=0):
         self.wall, self.cpu = wall, cpu
-        self.maxrss_kb, self.tree_kb = maxrss_kb, tree_kb
+        self.maxrss_kb, self.tree_kb, self.tree_pss_kb = maxrss_kb, tree_kb, tree_pss_kb
         self.rc, self.timed_out = rc, timed_out
 
     def as_dict(self):
         return dict(wall=self.wall, cpu=self.cpu, maxrss_kb=self.maxrss_kb,
-                    tree_rss_kb=self.tree_kb, rc=self.rc, timed_out=self.timed_out)
+                    tree_rss_kb=self.tree_kb, tree_pss_kb=self.tree_pss_kb, rc=self.rc, timed_out=self.timed_out)
 
 
 def run_measured(cmd, cwd, log_path, env=None, timeout=900.0) -> Result:
@@ -87,13 +99,14 @@ def run_measured(cmd, cwd, log_path, env=None, timeout=900.0) -> Result:
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
                              stdin=subprocess.DEVNULL, start_new_session=True)
-        peak = [0]
+        peak = [0, 0]   # summed RSS, summed PSS
         done = threading.Event()
         killed = [False]
 
         def sample():
             while not done.wait(0.1):
-                peak[0] = max(peak[0], _group_rss_kb(p.pid))
+                rss, pss = _group_memory_kb(p.pid)
+                peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
 
         def kill():
             killed[0] = True
@@ -118,7 +131,7 @@ def run_measured(cmd, cwd, log_path, env=None, timeout=900.0) -> Result:
         except (ProcessLookupError, PermissionError):
             pass
     return Result(wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss,
-                  max(peak[0], ru.ru_maxrss), p.returncode, killed[0])
+                  max(peak[0], ru.ru_maxrss), p.returncode, killed[0], peak[1])
 
 
 # ---------------------------------------------------------------- tools
@@ -354,6 +367,7 @@ def summarise(results: list[Result]):
         "cpu": statistics.median(r.cpu for r in good),
         "maxrss_mb": max(r.maxrss_kb for r in good) / 1024,
         "tree_mb": max(r.tree_kb for r in good) / 1024,
+        "pss_mb": max(r.tree_pss_kb for r in good) / 1024,
     }
 
 
@@ -366,7 +380,7 @@ def fmt_ratio(a, b):
 def table(report) -> str:
     lines = [
         "| pages | tool | version | runs | wall s (median) | CPU s (median) "
-        "| peak RSS MB (largest proc / whole tree) | HTML files "
+        "| peak memory MB (largest proc RSS / tree RSS / tree PSS) | HTML files "
         "| policysite ÷ tool (wall / CPU / mem) |",
         "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
@@ -385,7 +399,8 @@ def table(report) -> str:
             ratio = "" if label.startswith("policysite") else fmt_ratio(ps and ps["summary"], s)
             lines.append(
                 f"| {size['pages']} | {label} | {e['version']} | {s['runs']} | {s['wall']:.2f} "
-                f"| {s['cpu']:.2f} | {s['maxrss_mb']:.0f} / {s['tree_mb']:.0f} | {e['html']} | {ratio} |")
+                f"| {s['cpu']:.2f} | {s['maxrss_mb']:.0f} / {s['tree_mb']:.0f} / {s.get('pss_mb', 0):.0f} "
+                f"| {e['html']} | {ratio} |")
     return "\n".join(lines)
 
 
