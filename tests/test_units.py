@@ -13,6 +13,7 @@ from policysite.diagnostics import Diagnostics
 from policysite.links import LinkProblem, Resolver
 from policysite.markup import heading_id, unique_id
 from policysite.site import build_site, folder_title, slugify, valid_url_path
+from policysite.write import OutputFolder, OutputProblem
 
 
 # ---- links.Resolver ------------------------------------------------------------------
@@ -331,3 +332,21 @@ def test_resolver_relative_to_source_file_not_url(resolver_for):
     assert moved.url == "/somewhere/else/"
     assert resolver.resolve("deep.md", moved).href == "/care/deep/"
     assert resolver.resolve("../policy/other.md", moved).href == "/policy/other/"
+
+
+@pytest.mark.parametrize("rel", ["../x.html", "a/../../x.html", "/etc/x.html", "..", ".", "", "a/\x00.html"])
+def test_the_output_folder_refuses_paths_that_leave_it(tmp_path, rel):
+    folder = OutputFolder(tmp_path / "out")
+    try:
+        with pytest.raises(OutputProblem, match="outside the output folder"):
+            folder.write(rel, b"x")
+        assert sorted(p.name for p in tmp_path.iterdir()) == [folder.tmp.name]
+    finally:
+        folder.discard()
+
+
+def test_the_output_folder_writes_inside_it(tmp_path):
+    folder = OutputFolder(tmp_path / "out")
+    folder.write("a/b/../c/index.html", b"x")
+    folder.commit()
+    assert (tmp_path / "out/a/c/index.html").read_bytes() == b"x"
