@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import publish
+from . import memo, publish
 from .cache import BuildCache, code_fingerprint, digest, file_stamp
 from .config import CONFIG_NAME, load_config
 from .diagnostics import Diagnostic, Diagnostics, closest
@@ -73,6 +73,7 @@ class BuildResult:
 
 def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult:
     """A whole build into the output folder (or, for `check`, no writing at all)."""
+    started = time.perf_counter()
     output = options.output or options.site_dir / "_site"
     if options.write:
         try:
@@ -81,21 +82,38 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult
             result = BuildResult(diagnostics=Diagnostics(), output=output, output_problem=str(problem), usage_problem=True)
             return result
     use_disk_cache = cache is None and options.cache_file is not None
-    if use_disk_cache:
-        cache = BuildCache.read(options.cache_file)
-    builder = Builder(options, cache or BuildCache())
     if not options.write:
-        return builder.run(None)
+        if use_disk_cache:
+            cache = BuildCache.read(options.cache_file)
+        return Builder(options, cache or BuildCache()).run(None)
+    builder = Builder(options, cache or BuildCache())   # its cache is read below, unless the memo does
+    inputs = memo_file = None
+    if use_disk_cache:
+        memo_file = options.cache_file.with_name(memo.MEMO_NAME)
+        # Before anything is read: a file edited during the build then counts as changed.
+        inputs = memo.input_digest(options.site_dir, builder.config_fingerprint(options))
     folder = None
     try:
         folder = OutputFolder(output)
-        result = builder.run(BuildSink(folder, output))
+        sink = BuildSink(folder, output)
+        if inputs is not None:
+            last = memo.read(memo_file)
+            if last is not None and last["inputs"] == inputs:
+                if memo.take_over(last, sink):
+                    return _taken_over(last, options, folder, output, started)
+                folder.reset()
+        if use_disk_cache:
+            builder.cache = BuildCache.read(options.cache_file)
+        result = builder.run(sink)
         if result.ok:
             folder.commit()
             if use_disk_cache and (builder.cache.dirty or not options.cache_file.is_file()):
                 builder.cache.write(options.cache_file)
+            if inputs is not None:
+                memo.write(memo_file, inputs, output, result.diagnostics.items, result.pages, result.files)
         else:
             folder.discard()
+        result.seconds = time.perf_counter() - started
         return result
     except OutputProblem as problem:
         if folder is not None:
@@ -111,6 +129,21 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult
         raise
 
 
+def _taken_over(last: dict, options: BuildOptions, folder: OutputFolder, output: Path, started: float) -> BuildResult:
+    """The result of a build whose inputs were those of the last one: its output, its warnings."""
+    diagnostics = Diagnostics()
+    diagnostics.extend([Diagnostic(*d) for d in last["diagnostics"]])
+    result = BuildResult(diagnostics=diagnostics, output=output, pages=last["pages"], files=last["files"],
+                         stats={"taken_over": 1})
+    if diagnostics.has_errors(options.strict):
+        folder.discard()
+    else:
+        folder.commit()
+        result.ok = True
+    result.seconds = time.perf_counter() - started
+    return result
+
+
 class BuildSink:
     """Writes into a build's temporary folder, reusing unchanged pages from the last output."""
 
@@ -119,10 +152,11 @@ class BuildSink:
         self.tmp = folder.tmp
         self.previous = previous
 
-    def reuse(self, rel: str, sha: str) -> bool:
+    def reuse(self, rel: str, sha: str, checked: bool = False) -> bool:
+        """Link the last output's copy of `rel` in, if it holds `sha` (already `checked` by the caller)."""
         old = self.previous / rel
         try:
-            if hashlib.sha1(old.read_bytes()).hexdigest() != sha:
+            if not checked and hashlib.sha1(old.read_bytes()).hexdigest() != sha:
                 return False
             dest = self.folder._path(rel)
             dest.parent.mkdir(parents=True, exist_ok=True)
@@ -222,7 +256,7 @@ class Builder:
         result = BuildResult(diagnostics=diagnostics, output=options.output or options.site_dir / "_site")
 
         config = load_config(options.site_dir, diagnostics, base_url=options.base_url)
-        config_fp = self._config_fingerprint(options)
+        config_fp = self.config_fingerprint(options)
         skip = [result.output] if options.write else []
         loaded: set[str] = set()
         site = build_site(options.site_dir, config, diagnostics, drafts=options.drafts, skip=skip,
@@ -292,7 +326,8 @@ class Builder:
         result.rendered = result.stats.get("rendered", 0)
         return result
 
-    def _config_fingerprint(self, options: BuildOptions) -> str:
+    @staticmethod
+    def config_fingerprint(options: BuildOptions) -> str:
         try:
             raw = (options.site_dir / CONFIG_NAME).read_bytes()
         except OSError:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import importlib.metadata
 import json
 import os
 import time
@@ -51,6 +52,7 @@ def digest(*parts) -> str:
 
 
 _CODE_FINGERPRINT: str | None = None
+OUTPUT_LIBRARIES = ("markdown", "jinja2", "markupsafe", "nh3", "pyyaml", "pagefind-bin")
 
 
 def code_fingerprint() -> str:
@@ -62,6 +64,12 @@ def code_fingerprint() -> str:
         for path in sorted(package.glob("*.py")):
             h.update(path.name.encode())
             h.update(path.read_bytes())
+        # The libraries that shape the HTML: an upgrade must not keep pages rendered by the old one.
+        for library in OUTPUT_LIBRARIES:
+            try:
+                h.update(f"{library}={importlib.metadata.version(library)}".encode())
+            except importlib.metadata.PackageNotFoundError:
+                h.update(f"{library}=none".encode())
         _CODE_FINGERPRINT = h.hexdigest()
     return _CODE_FINGERPRINT
 

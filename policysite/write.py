@@ -127,6 +127,12 @@ class OutputFolder:
             finally:
                 _restore_signals(blocked)
 
+    def reset(self) -> None:
+        """Empty the temporary folder, to start writing it again."""
+        shutil.rmtree(self.tmp)
+        self.tmp.mkdir()
+        self.written.clear()
+
     def discard(self) -> None:
         blocked = _block_signals()   # a second Ctrl-C must not leave half the folder
         try:

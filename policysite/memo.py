@@ -1,0 +1,131 @@
+"""A `build` with nothing changed: every input hashed, the last output taken over whole.
+
+Beside its cache, `build` notes a hash of everything a build reads (the
+configuration and options, content/, layouts/, assets/, the theme and the code
+that turns them into HTML) with the hash of every file it wrote. When the next
+build's inputs hash the same, a full build would write the same bytes, so each
+file is taken from the last output instead, after checking it against its hash.
+Its warnings are noted too and reported again, as a full build would.
+
+Any difference, a symbolic link among the inputs (its target could change
+unseen) or an output file that is not what was written means a full build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+from pathlib import Path
+
+from .cache import code_fingerprint
+from .config import CONFIG_NAME
+from .diagnostics import Diagnostic
+from .write import MARKER
+
+MEMO_NAME = "last-build.json"
+THEME = Path(__file__).parent / "theme"
+
+
+def input_digest(site_dir: Path, config_fp: str) -> str | None:
+    """A hash of every file a build of `site_dir` can read, or None when it cannot be trusted."""
+    h = hashlib.sha1(config_fp.encode())
+    h.update(code_fingerprint().encode())
+    for name, root in (("config", site_dir / CONFIG_NAME), ("content", site_dir / "content"),
+                       ("layouts", site_dir / "layouts"), ("assets", site_dir / "assets"), ("theme", THEME)):
+        h.update(f"\0{name}\0".encode())
+        if not _hash_tree(h, root):
+            return None
+    return h.hexdigest()
+
+
+def _hash_tree(h, root: Path) -> bool:
+    """Names, sizes and bytes of every file under `root` (or of `root` itself) into h; False on a link."""
+    try:
+        st = os.lstat(root)
+    except FileNotFoundError:
+        h.update(b"missing")
+        return True
+    except OSError:
+        return False
+    if stat.S_ISLNK(st.st_mode):
+        return False
+    if stat.S_ISREG(st.st_mode):
+        return _hash_file(h, "", str(root))
+    if not stat.S_ISDIR(st.st_mode):
+        return False
+    for folder, dirs, files in os.walk(root):
+        dirs.sort()
+        rel = os.path.relpath(folder, root)
+        h.update(f"\0d\0{rel}".encode("utf-8", "surrogatepass"))
+        for name in dirs:
+            if os.path.islink(os.path.join(folder, name)):
+                return False
+        for name in sorted(files):
+            if not _hash_file(h, f"{rel}/{name}", os.path.join(folder, name)):
+                return False
+    return True
+
+
+def _hash_file(h, rel: str, path: str) -> bool:
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return False   # a link, a pipe, a device: not worth trusting
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return False
+    h.update(f"\0f\0{rel}\0{len(data)}\0".encode("utf-8", "surrogatepass"))
+    h.update(data)
+    return True
+
+
+def read(path: Path) -> dict | None:
+    """The note of the last successful build, or None when missing, damaged or from other code."""
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("code") != code_fingerprint():
+        return None
+    if not isinstance(data.get("inputs"), str) or not isinstance(data.get("outputs"), dict):
+        return None
+    return data
+
+
+def write(path: Path, inputs: str, output: Path, diagnostics: list[Diagnostic], pages: int, files: int) -> None:
+    """Note what the build that just finished wrote into `output`; a note that cannot be saved is skipped."""
+    outputs = {}
+    try:
+        for folder, _, names in os.walk(output):
+            for name in names:
+                full = os.path.join(folder, name)
+                rel = os.path.relpath(full, output).replace(os.sep, "/")
+                if rel == MARKER:   # OutputFolder.commit writes it
+                    continue
+                with open(full, "rb") as handle:
+                    outputs[rel] = hashlib.sha1(handle.read()).hexdigest()
+        data = {"code": code_fingerprint(), "inputs": inputs, "outputs": dict(sorted(outputs.items())),
+                "diagnostics": [[d.path, d.line, d.severity, d.message] for d in diagnostics],
+                "pages": pages, "files": files}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
+        tmp.write_text(json.dumps(data, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def take_over(memo: dict, sink) -> bool:
+    """Link every file of the last output into the new one; False (nothing trusted) if any differs."""
+    outputs = memo["outputs"]
+    for rel, sha in outputs.items():
+        try:
+            with open(sink.previous / rel, "rb") as handle:
+                if hashlib.sha1(handle.read()).hexdigest() != sha:
+                    return False
+        except OSError:
+            return False
+    return all(sink.reuse(rel, sha, checked=True) for rel, sha in outputs.items())

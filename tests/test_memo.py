@@ -1,0 +1,96 @@
+"""`build` with nothing changed takes the last output over whole (policysite/memo.py),
+and anything that could change the output means a full build."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from conftest import page, read_tree, run, write_files
+from policysite.builder import BuildOptions, build
+
+CACHE = Path(".policysite-cache") / "build.json.gz"
+FILES = {
+    "content/a.md": page("Alpha", body="## Costs\n\nSee [](b.md).\n"),
+    "content/b.md": page("Beta", body="Back to [the costs](a.md#costs).\n"),
+}
+
+
+def cached_build(site: Path, **options):
+    return build(BuildOptions(site_dir=site, output=site / "_site", cache_file=site / CACHE, **options))
+
+
+def taken_over(result) -> bool:
+    return bool(result.stats.get("taken_over"))
+
+
+def test_a_build_with_nothing_changed_takes_the_last_output_over(make_site):
+    site = make_site(FILES)
+    first = run("build", site)
+    assert first.code == 0, first.err
+    before = read_tree(site / "_site")
+    inode = (site / "_site/a/index.html").stat().st_ino
+    result = cached_build(site)
+    assert result.ok and taken_over(result) and result.pages == cached_build(site, strict=True).pages
+    assert read_tree(site / "_site") == before
+    assert (site / "_site/a/index.html").stat().st_ino == inode   # linked, not written again
+    again = run("build", site)
+    assert again.code == 0 and f"Built {result.pages} pages ({result.pages} unchanged)" in again.out
+
+
+def test_any_edit_means_a_full_build(make_site):
+    site = make_site(FILES)
+    assert cached_build(site).ok
+    for files in ({"content/b.md": page("Beta", body="Changed.\n")},
+                  {"content/files/new.pdf": b"%PDF-1.4\n"},
+                  {"layouts/page.html": '{% extends "theme/page.html" %}{% block after_body %}<p>v2</p>{% endblock %}'},
+                  {"assets/extra.css": "p { color: black; }\n"}):
+        write_files(site, files)
+        result = cached_build(site)
+        assert result.ok and not taken_over(result), files
+    assert "<p>v2</p>" in (site / "_site/a/index.html").read_text()
+    assert (site / "_site/files/new.pdf").is_file()
+    (site / "content/files/new.pdf").unlink()
+    result = cached_build(site)
+    assert not taken_over(result) and not (site / "_site/files/new.pdf").exists()
+    assert not taken_over(cached_build(site, base_url="https://example.org/sub/"))
+
+
+def test_an_output_file_changed_by_hand_is_not_trusted(make_site):
+    site = make_site(FILES)
+    assert cached_build(site).ok
+    good = (site / "_site/a/index.html").read_bytes()
+    (site / "_site/a/index.html").write_bytes(b"tampered")
+    result = cached_build(site)
+    assert result.ok and not taken_over(result)
+    assert (site / "_site/a/index.html").read_bytes() == good
+    (site / "_site/b/index.html").unlink()
+    result = cached_build(site)
+    assert result.ok and not taken_over(result) and (site / "_site/b/index.html").is_file()
+
+
+def test_warnings_are_reported_again_and_strict_still_fails(make_site):
+    site = make_site({**FILES, "content/c.md": page("Gamma", body='Text <span onclick="x()">here</span>.\n')})
+    first = run("build", site)
+    assert first.code == 0 and first.warnings(), first.err
+    again = run("build", site)
+    assert again.code == 0 and again.warnings() == first.warnings(), again.err
+    before = read_tree(site / "_site")
+    strict = run("build", site, "--strict")
+    assert strict.code == 1 and [(p, n) for p, n, _ in strict.errors()] == [(p, n) for p, n, _ in first.warnings()]
+    assert read_tree(site / "_site") == before
+
+
+def test_a_symbolic_link_among_the_inputs_means_a_full_build(make_site):
+    site = make_site(FILES)
+    os.symlink("b.md", site / "content/c.md")
+    assert cached_build(site).ok
+    result = cached_build(site)
+    assert result.ok and not taken_over(result)
+
+
+def test_no_cache_means_no_memo(make_site):
+    site = make_site(FILES)
+    assert run("build", site, "--no-cache").code == 0
+    assert not (site / ".policysite-cache").exists()
+    assert run("build", site, "--no-cache").code == 0
