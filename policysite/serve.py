@@ -188,7 +188,10 @@ def _site_watcher(on_change):
     (and reloads once when a tab first connects), so a second quick save was
     rebuilt but never shown. Here every poll that sees changes rebuilds once,
     however many files changed, then tells every tab to reload; livereload's
-    own reload is left out.
+    own reload is left out. It also tells the build which files changed, and
+    looks at each file with a single stat: livereload's own look took 0.6 s
+    per poll (every 0.8 s) on a 10,000-page site. Hidden files (editors' swap
+    and backup files) are left out, as the build leaves them out.
     """
     import os
 
@@ -201,30 +204,53 @@ def _site_watcher(on_change):
             self.changed = False
             self.paths: set[Path] = set()   # files added or modified since the last rebuild
             self.removed = False            # a file went: the rebuild must be a full one
+            self.seen: dict[str, dict] = {}  # watched path -> {file: stamp} at the last look
+            self.started_ns = time.time_ns()
 
         def note(self):
             self.changed = True
 
-        def is_file_changed(self, path, ignore=None):
-            found = super().is_file_changed(path, ignore)
-            if found:
-                self.paths.add(Path(path))
-            return found
+        def is_changed(self, path, ignore=None):
+            now: dict[str, tuple] = {}
+            self._look(path, now, set())
+            before = self.seen.get(path)
+            self.seen[path] = now
+            if before is None:   # the first look: files written since the watcher started count
+                found = {f for f, stamp in now.items() if stamp[0] > self.started_ns}
+            else:
+                found = {f for f, stamp in now.items() if before.get(f) != stamp}
+                if before.keys() - now.keys():
+                    self.removed = True
+            self.paths.update(Path(f) for f in found)
+            return bool(found) or (before is not None and bool(before.keys() - now.keys()))
 
-        def is_file_removed(self):
-            gone = super().is_file_removed()
-            self.removed = self.removed or gone
-            return gone
-
-        def is_folder_changed(self, path, ignore=None):
-            # Look at every file, not only up to the first change, so that one edit
-            # touching many files (a git checkout) is one rebuild, not one per poll.
-            found = False
-            for root, dirs, files in os.walk(path, followlinks=True):
-                dirs[:] = [d for d in dirs if d not in self.ignored_dirs]
-                for name in files:
-                    found = self.is_file_changed(os.path.join(root, name), ignore) or found
-            return found
+        def _look(self, path: str, into: dict, folders: set) -> None:
+            """Every file under `path` (following links, once per real folder) with its stamp."""
+            try:
+                st = os.stat(path)
+            except OSError:
+                return
+            if not os.path.isdir(path):
+                into[path] = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+                return
+            if (st.st_dev, st.st_ino) in folders:
+                return
+            folders.add((st.st_dev, st.st_ino))
+            try:
+                entries = list(os.scandir(path))
+            except OSError:
+                return
+            for entry in entries:
+                if entry.name.startswith(".") or entry.name in self.ignored_dirs:
+                    continue
+                try:
+                    if entry.is_dir():
+                        self._look(entry.path, into, folders)
+                    elif not self.ignore(entry.name):
+                        st = entry.stat()
+                        into[entry.path] = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+                except OSError:
+                    continue
 
         def examine(self):
             self._changes.clear()

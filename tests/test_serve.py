@@ -8,6 +8,7 @@ bounded and the process is always killed.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
@@ -264,3 +265,41 @@ def test_serve_warns_when_listening_beyond_this_machine(tmp_path, serving):
     server.wait_for_output("warning: serving on 0.0.0.0")
     server.stop()   # at once: it is not to be reached from outside
     assert "anyone who can reach this machine can see the site" in server.output
+
+
+def test_the_watcher_names_the_files_changed_and_ignores_hidden_ones(tmp_path, monkeypatch):
+    from livereload.handlers import LiveReloadHandler
+
+    from policysite.serve import _site_watcher
+
+    monkeypatch.setattr(LiveReloadHandler, "reload_waiters", classmethod(lambda cls, path=None: None))
+
+    content = tmp_path / "content"
+    write_files(tmp_path, {"content/a.md": "one", "content/deep/b.md": "two", "site_config.yaml": "title: x\n"})
+    calls = []
+    watcher = _site_watcher(calls.append)
+    watcher.watch(str(content), watcher.note)
+    watcher.watch(str(tmp_path / "site_config.yaml"), watcher.note)
+    watcher.examine()
+    calls.clear()   # the first look may count files written just now
+
+    def bump(path: Path, text: str) -> None:
+        path.write_text(text)
+        st = path.stat()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10_000_000_000))   # a later tick, whatever the clock
+
+    bump(content / "deep/b.md", "three")
+    watcher.examine()
+    assert calls == [{content / "deep/b.md"}]
+    (content / ".b.md.swp").write_text("editor state")
+    watcher.examine()
+    assert calls == [{content / "deep/b.md"}]            # hidden files do not rebuild
+    (content / "c.md").write_text("new")
+    bump(tmp_path / "site_config.yaml", "title: y\n")
+    watcher.examine()
+    assert calls[-1] == {content / "c.md", tmp_path / "site_config.yaml"}
+    (content / "a.md").unlink()
+    watcher.examine()
+    assert calls[-1] is None                              # a file went: a full rebuild
+    watcher.examine()
+    assert len(calls) == 3                                # nothing more changed
