@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import memo, publish
+from . import memo, publish, search
 from .cache import BuildCache, code_fingerprint, digest, file_stamp
 from .config import CONFIG_NAME, load_config
 from .diagnostics import Diagnostic, Diagnostics, closest
@@ -290,9 +290,9 @@ class Builder:
                 sink.write(rel, extra[rel].encode("utf-8"))
                 keep.add(rel)
             if isinstance(sink, BuildSink):
-                # The full-text index reads the finished pages; `serve` skips it (search.js
-                # then falls back to search-index.json) to keep rebuilds quick.
-                keep.update(self.search_index(sink))
+                # `serve` skips the full-text index (search.js then falls back to
+                # search-index.json) to keep rebuilds quick.
+                keep.update(self.search_index(site, sink))
             sink.finish(keep)
         result.files = len(site.files) + len(site.assets)
         result.ok = True
@@ -302,23 +302,28 @@ class Builder:
                                           diagnostics=list(diagnostics.items), files=result.files)
         return self._done(result, started)
 
-    def search_index(self, sink: "BuildSink") -> list[str]:
-        """Pagefind's index, or the last build's when no page's HTML changed (checked file by file)."""
-        pages = sorted(f"{path}:{entry['sha']}" for path, entry in self.cache.outputs.items() if path.endswith(".html"))
-        key = digest(publish.pagefind_version(), *pages)
+    def search_index(self, site: Site, sink: "BuildSink") -> list[str]:
+        """The full-text index (search.py), or the last build's files when nothing it reads has changed."""
+        topics = {key: topic.name for key, topic in site.config.topics.items()}
+        key = search.fingerprint(site.pages, site.config.root, topics)
         before = self.cache.search
-        if before.get("key") == key and before.get("files") and all(
-                sink.reuse(rel, sha) for rel, sha in sorted(before["files"].items())):
-            self.cache.stats["search_reused"] = 1
-            return sorted(before["files"])
-        try:
-            files = publish.run_pagefind(sink.tmp)
-        except publish.SearchIndexProblem as problem:
-            raise OutputProblem(f"site search: {problem}") from None
-        self.cache.search = {"key": key, "files": {rel: hashlib.sha1((sink.tmp / rel).read_bytes()).hexdigest()
-                                                   for rel in files}}
+        if before.get("key") == key and before.get("files"):
+            linked = []
+            for rel, sha in sorted(before["files"].items()):
+                if not sink.reuse(rel, sha):
+                    break
+                linked.append(rel)
+            else:
+                self.cache.stats["search_reused"] = 1
+                return linked
+            for rel in linked:   # a link that stayed would be written through, into the previous output
+                (sink.tmp / rel).unlink()
+        files = search.build_index(site.pages, site.config.root, topics)
+        for rel in sorted(files):
+            sink.write(rel, files[rel])
+        self.cache.search = {"key": key, "files": {rel: hashlib.sha1(data).hexdigest() for rel, data in files.items()}}
         self.cache.dirty = True
-        return files
+        return sorted(files)
 
     def _done(self, result: BuildResult, started: float) -> BuildResult:
         result.seconds = time.perf_counter() - started

@@ -52,7 +52,7 @@ def digest(*parts) -> str:
 
 
 _CODE_FINGERPRINT: str | None = None
-OUTPUT_LIBRARIES = ("markdown", "jinja2", "markupsafe", "nh3", "pyyaml", "pagefind-bin")
+OUTPUT_LIBRARIES = ("markdown", "jinja2", "markupsafe", "nh3", "pyyaml")
 
 
 def code_fingerprint() -> str:
@@ -103,7 +103,7 @@ class BuildCache:
         self.loaded: dict[str, dict] = {}     # source path -> {key, ...page data}
         self.markdown: dict[str, dict] = {}   # source path -> {key, html, ids, toc, links, deps, problems}
         self.outputs: dict[str, dict] = {}    # output path -> {ctx, sha}
-        self.search: dict = {}                # Pagefind's index: {key, files: {path: sha}}
+        self.search: dict = {}                # the full-text index: {key, files: {path: sha}}
         self.stats = {"load_hits": 0, "markdown_hits": 0, "page_hits": 0}
         self.stamps: dict[str, tuple] = {}    # in memory only: path -> (file_stamp, sha)
         self.compiled_layouts: dict = {}      # in memory only (it is code): Jinja bytecode

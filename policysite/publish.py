@@ -1,5 +1,6 @@
 """What hosts, search engines and feed readers need: sitemap, feeds, robots,
-structured data (JSON-LD) and the search indexes.
+structured data (JSON-LD) and the small search index (search.py writes the
+full-text one).
 
 Written by hand as text so the bytes are the same on every run.
 """
@@ -8,27 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shutil
-import subprocess
-import tempfile
-from pathlib import Path
 from urllib.parse import quote
 from xml.sax.saxutils import escape, quoteattr
 
 from .model import Page
+from .search import FOLDER as SEARCH_DIR
 from .site import Site
 
 FEED_SIZE = 50
+# The full-text index goes in the search page's folder (see search.py).
+SEARCH_PAGE = f"{SEARCH_DIR}/index.html"
 EPOCH = dt.date(1970, 1, 1)
-# Where Pagefind's bundle and index go, under the output folder.
-PAGEFIND_DIR = "pagefind"
-# Parts of a page that repeat other pages: lists of pages, contents, related links, the breadcrumbs.
-PAGEFIND_EXCLUDE = (".listing, .contents-list, .sidebar, .breadcrumbs, .card-grid-section, .topic-links, "
-                    ".page-header__label, .feed-link")
-# Pagefind's ready-made interfaces: we ship our own small one (assets/search.js).
-PAGEFIND_UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
-                   "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
 
 
 def absolute(site: Site, url: str) -> str:
@@ -257,8 +248,8 @@ def jsonld(page: Page, site: Site) -> str:
 def search_index(site: Site) -> str:
     """A small JSON index for the search page: titles, descriptions, types, topics.
 
-    search.js uses it when Pagefind's index is not there (under `serve`) or
-    cannot run in the reader's browser (no WebAssembly)."""
+    search.js uses it when the full-text index (search.py) is not there: under
+    `serve`, which does not write it so that rebuilds stay quick."""
     topics = site.config.topics
     entries = []
     for page in site.pages:
@@ -274,65 +265,10 @@ def search_index(site: Site) -> str:
     return json.dumps({"pages": entries}, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
 
 
-class SearchIndexProblem(Exception):
-    pass
-
-
-def pagefind_executable() -> str | None:
-    """The Pagefind binary from the `pagefind[bin]` wheel, or POLICYSITE_PAGEFIND; None when missing."""
-    explicit = os.environ.get("POLICYSITE_PAGEFIND")
-    if explicit:
-        return explicit if Path(explicit).is_file() else None
-    try:
-        import pagefind_bin
-        return str(pagefind_bin.get_executable())
-    except (ImportError, FileNotFoundError):
-        return shutil.which("pagefind")
-
-
-def pagefind_version() -> str:
-    """Which Pagefind indexes the site: a different one means a new index."""
-    from importlib import metadata
-    try:
-        version = metadata.version("pagefind-bin")
-    except metadata.PackageNotFoundError:
-        version = "unknown"
-    return f"pagefind-bin {version} at {pagefind_executable()}"
-
-
-def run_pagefind(folder: Path) -> list[str]:
-    """Index the built site in `folder` with Pagefind into folder/pagefind/; the files it wrote.
-
-    Pagefind reads the pages' <main data-pagefind-body> and writes a chunked
-    full-text index: a reader's browser fetches only the chunks for the words
-    typed. Its output is the same bytes for the same pages."""
-    binary = pagefind_executable()
-    if binary is None:
-        raise SearchIndexProblem("Pagefind is not installed: install policysite with its dependencies "
-                                 "(pip install -e .) to build the full-text search index")
-    # No pagefind.yml or PAGEFIND_* setting from wherever the build runs: the same index everywhere.
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("PAGEFIND_")}
-    try:
-        with tempfile.TemporaryDirectory(prefix="policysite-pagefind-") as cwd:
-            proc = subprocess.run([binary, "--site", str(folder.resolve()), "--output-subdir", PAGEFIND_DIR,
-                                   "--exclude-selectors", PAGEFIND_EXCLUDE, "--silent"],
-                                  cwd=cwd, env=env, capture_output=True, text=True, timeout=3600)
-    except OSError as exc:
-        raise SearchIndexProblem(f"Pagefind could not run: {exc}") from None
-    except subprocess.TimeoutExpired:
-        raise SearchIndexProblem("Pagefind took more than an hour to index the site") from None
-    if proc.returncode != 0:
-        detail = (proc.stderr or proc.stdout).strip().splitlines()
-        raise SearchIndexProblem(f"Pagefind failed ({proc.returncode}): {' '.join(detail[-3:]) or 'no message'}")
-    out = folder / PAGEFIND_DIR
-    for name in PAGEFIND_UNUSED:
-        (out / name).unlink(missing_ok=True)
-    return sorted(p.relative_to(folder).as_posix() for p in out.rglob("*") if p.is_file())
-
-
 def generated_paths(site: Site) -> dict[str, str]:
     """Output path -> description of every file the build writes besides pages and copies."""
     out = {"sitemap.xml": "the sitemap", "robots.txt": "robots.txt", "search-index.json": "the search index"}
+    out[f"{SEARCH_DIR}/index.json"] = "the full-text search index"   # and more files in /search/: see below
     out["feed.xml"] = "the site's Atom feed"
     for page in list(site.topic_pages.values()) + list(site.organisation_pages.values()):
         out[feed_url(page).lstrip("/")] = f"the Atom feed of {page.source or page.url}"
@@ -344,7 +280,8 @@ def check_generated_paths(site: Site, diagnostics) -> None:
 
     A claim on exactly the sitemap, robots.txt, search index or a topic's feed
     is reported where URLs are claimed (site.claim_urls); here: organisation
-    feeds, folders in the way of a generated file, and /pagefind/."""
+    feeds, folders in the way of a generated file, and anything in /search/
+    but the search page, where the build writes the full-text index."""
     generated = generated_paths(site)
     taken_elsewhere = {"sitemap.xml", "robots.txt", "search-index.json", "feed.xml", "404.html"}
     taken_elsewhere |= {f"topics/{k}/feed.xml" for k in site.topic_pages}
@@ -353,8 +290,8 @@ def check_generated_paths(site: Site, diagnostics) -> None:
     claims += [(a.path, a.target.source, a.line) for a in site.aliases]
     for path, source, line in claims:
         folded = path.casefold()
-        if folded == PAGEFIND_DIR or folded.startswith(PAGEFIND_DIR + "/"):
-            diagnostics.error(source, line, f"`/{path}` is inside /{PAGEFIND_DIR}/, where the build writes the site search index: move it elsewhere")
+        if folded.startswith(SEARCH_DIR + "/") and folded != SEARCH_PAGE:   # the search page is site.claim_urls's
+            diagnostics.error(source, line, f"`/{path}` is inside /{SEARCH_DIR}/, where the build writes the site search index: move it elsewhere")
             continue
         for gen, what in generated.items():
             if folded == gen.casefold() and gen not in taken_elsewhere:

@@ -65,8 +65,6 @@ def pages_in(out) -> dict[str, object]:
     found = {}
     for path in sorted(out.rglob("*.html")):
         rel = path.relative_to(out).as_posix()
-        if rel.startswith("pagefind/"):
-            continue
         text = path.read_text(encoding="utf-8")
         if 'http-equiv="refresh"' in text:
             continue
@@ -123,7 +121,6 @@ def test_404_page_is_not_indexed(out):
     assert doc.find("meta", name="robots").attrs["content"] == "noindex"
     assert doc.find("link", rel="canonical") is None
     assert doc.find("h1").text() == "Page not found"
-    assert "data-pagefind-body" not in doc.find("main").attrs
 
 
 # ---- Atom feeds -------------------------------------------------------------------
@@ -282,7 +279,7 @@ def test_alias_on_a_generated_page_is_an_error(make_site):
 @pytest.mark.parametrize("alias, words", [
     ("/feed.xml/", ("feed.xml", "Atom feed")),
     ("/sitemap.xml/old.html", ("sitemap.xml", "sitemap")),
-    ("/pagefind/", ("/pagefind/", "search index")),
+    ("/search/terms/", ("/search/", "search index")),
     ("/organisations/department-of-testing/feed.xml", ("feed.xml", "content/organisations/department-of-testing.md")),
 ])
 def test_alias_in_the_way_of_a_generated_file(make_site, alias, words):
@@ -293,8 +290,13 @@ def test_alias_in_the_way_of_a_generated_file(make_site, alias, words):
     }, "content/a.md", 5, *words)
 
 
-def test_content_folder_named_pagefind_is_an_error(make_site):
-    fails(make_site, {"content/pagefind/index.md": page("Index")}, "content/pagefind/index.md", 1, "/pagefind/", "search index")
+def test_files_in_the_search_folder_are_an_error(make_site):
+    # /search/ holds the search page and the full-text index (search/index.json, search/terms/…).
+    fails(make_site, {"content/search/terms/he.json": "{}"}, "content/search/terms/he.json", 1, "/search/", "search index")
+
+
+def test_page_moved_into_the_search_folder_is_an_error(make_site):
+    fails(make_site, {"content/help.md": page("Help", extra="url: /search/help/")}, "content/help.md", 4, "/search/", "search index")
 
 
 # ---- canonical, Open Graph, JSON-LD -----------------------------------------------
@@ -418,59 +420,10 @@ def test_json_search_index(out):
     assert "/404.html" not in by_url and "/search/" not in by_url
 
 
-def test_pagefind_index_is_built(out):
-    bundle = out / "pagefind"
-    assert (bundle / "pagefind.js").is_file()
-    entry = json.loads((bundle / "pagefind-entry.json").read_text())
-    (language,) = entry["languages"].values()
-    # Every page with data-pagefind-body: not the search page, the 404 page or redirects.
-    bodies = [u for u, doc in pages_in(out).items() if "data-pagefind-body" in doc.find("main").attrs]
-    assert "/search/" not in bodies and "/404.html" not in bodies and "/policy/tackling/" in bodies
-    assert language["page_count"] == len(bodies)
-    assert list(bundle.glob("fragment/*.pf_fragment")) and list(bundle.glob("index/*.pf_index"))
-    assert not (bundle / "pagefind-ui.js").exists()       # our own search.js is the interface
-    main = html_of(out, "policy/tackling/index.html").find("main")
-    assert main.attrs["data-description"] == "How we narrow the gap." and main.attrs["data-type"] == "Policy paper"
-
-
-def test_pagefind_index_is_reproducible(make_site):
-    site = publishing_site(make_site)
-    first = {k: v for k, v in read_tree(build_ok(site, "--no-cache")).items() if k.startswith("pagefind/")}
-    second = {k: v for k, v in read_tree(build_ok(site, "--no-cache")).items() if k.startswith("pagefind/")}
-    assert first and first == second
-
-
-def test_pagefind_index_is_reused_only_while_no_page_changes(make_site):
-    site = publishing_site(make_site)
-    entry = build_ok(site) / "pagefind" / "pagefind-entry.json"
-    first = entry.stat().st_ino
-    # Nothing changed: the last build's index files are linked in, not made again.
-    assert (build_ok(site) / "pagefind" / "pagefind-entry.json").stat().st_ino == first
-    # A page's words changed: Pagefind runs again, and finds the new word.
-    story = site / "content/news/story.md"
-    story.write_text(story.read_text() + "\nZanzibarian wombats.\n")
-    out = build_ok(site)
-    assert (out / "pagefind" / "pagefind-entry.json").stat().st_ino != first
-    incremental = {k: v for k, v in read_tree(out).items() if k.startswith("pagefind/")}
-    clean = {k: v for k, v in read_tree(build_ok(site, "--no-cache")).items() if k.startswith("pagefind/")}
-    assert incremental and incremental == clean
-
-
-def test_missing_pagefind_fails_the_build_and_keeps_the_old_output(make_site, tmp_path):
-    site = publishing_site(make_site)
-    out = build_ok(site)
-    before = read_tree(out)
-    r = run("build", site, env={"POLICYSITE_PAGEFIND": str(tmp_path / "no-such-pagefind")})
-    assert r.code == 1, r.err
-    assert "Pagefind is not installed" in r.err
-    r.assert_no_traceback()
-    assert read_tree(out) == before
-
-
-def test_check_does_not_run_pagefind(make_site, tmp_path):
-    site = publishing_site(make_site)
-    r = run("check", site, "--strict", env={"POLICYSITE_PAGEFIND": str(tmp_path / "no-such-pagefind")})
-    assert r.code == 0, r.err
+def test_full_text_index_is_built(out):
+    # Its files are tested in test_search.py; here: it is there, and names every page but two.
+    manifest = json.loads((out / "search" / "index.json").read_text())
+    assert manifest["pages"] == len([u for u in pages_in(out) if u not in ("/search/", "/404.html")])
 
 
 # ---- the Actions workflow -----------------------------------------------------------

@@ -29,7 +29,7 @@ def out(tmp_path_factory) -> Path:
 
 
 def html_files(out: Path) -> list[Path]:
-    return sorted(p for p in out.rglob("*.html") if not p.relative_to(out).as_posix().startswith("pagefind/"))
+    return sorted(out.rglob("*.html"))
 
 
 def ids_in(path: Path) -> set[str]:
@@ -71,7 +71,7 @@ def urls_of(doc) -> list[tuple[str, str]]:
     found = []
     for el in doc.iter():
         a = el.attrs
-        for attr in ("href", "src", "action", "poster", "data-index-url", "data-pagefind-url", "data-root"):
+        for attr in ("href", "src", "action", "poster", "data-index-url", "data-search-url"):
             if a.get(attr) is not None:
                 found.append((f"<{el.tag} {attr}>", a[attr]))
         if el.tag == "meta" and a.get("property") in ("og:url", "og:image"):
@@ -145,12 +145,18 @@ def test_sitemap_feeds_robots_and_search_index_under_the_sub_path(out):
         resolve(out, entry["url"], "search-index.json")
 
 
-def test_pagefind_bundle_is_where_the_search_page_looks(out):
+def test_full_text_index_is_where_the_search_page_looks(out):
     doc = html_of(out, "search/index.html")
     results = doc.find("div", id="search-results")
-    assert results.attrs["data-pagefind-url"] == "/health/pagefind/pagefind.js"
-    assert results.attrs["data-root"] == "/health/"
-    assert (out / "pagefind" / "pagefind.js").is_file()
+    assert results.attrs["data-search-url"] == "/health/search/"
+    assert results.attrs["data-index-url"] == "/health/search-index.json"
+    assert json.loads((out / "search" / "index.json").read_text())["pages"] > 20
+    # Every page in it is under the sub-path, and is a built page.
+    manifest = json.loads((out / "search" / "index.json").read_text())
+    for n in range(-(-manifest["pages"] // manifest["pageGroup"])):
+        for url, *_ in json.loads((out / "search" / "pages" / f"{n}.json").read_text()):
+            assert url.startswith(ROOT)
+            resolve(out, url, f"search/pages/{n}.json")
 
 
 def test_base_url_option_overrides_config(make_site):

@@ -1,6 +1,7 @@
-"""Site search in Chromium: typing finds pages, the count is announced, the
-JSON fallback works without Pagefind, and without JavaScript the page offers
-lists to browse. Also under a sub-path base_url.
+"""Site search in Chromium: typing finds pages with the full-text index
+(fetching only the files the words need), the count is announced, the JSON
+fallback works without the full-text index, and without JavaScript the page
+offers lists to browse. Also under a sub-path base_url.
 
 Uses the session's example site (see conftest.py); like every browser test it
 skips when Chromium or Playwright is missing, and fails instead when CI is set.
@@ -14,6 +15,7 @@ import os
 import subprocess
 import sys
 import threading
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -52,9 +54,13 @@ def test_typing_finds_the_page_and_announces_the_count(site, page):
     page.wait_for_function("document.getElementById('search-results').textContent.includes('results for')")
     assert status.inner_text().startswith(tuple(f"{n} results for \u201c{QUERY}\u201d" for n in range(2, 100)))
     assert status.locator("a").count() == 0
-    # Results came from Pagefind's full-text index, and the address keeps the query.
-    assert any("/pagefind/pagefind.js" in url for url in fetched)
-    assert not any(url.endswith("/search-index.json") for url in fetched)
+    # Results came from the full-text index: its manifest, the term files of the two
+    # words (he, in) and no other, and page files; the address keeps the query.
+    paths = [urlsplit(url).path for url in fetched]
+    assert "/search/index.json" in paths
+    assert sorted({p for p in paths if p.startswith("/search/terms/")}) == ["/search/terms/he.json", "/search/terms/in.json"]
+    assert any(p.startswith("/search/pages/") for p in paths)
+    assert "/search-index.json" not in paths
     assert "q=health+inequalities" in page.url
     page.click(f"#search-hits a[href='{TARGET}']")
     page.wait_for_url(site.url(TARGET))
@@ -62,13 +68,16 @@ def test_typing_finds_the_page_and_announces_the_count(site, page):
 
 
 def test_full_text_finds_words_only_in_page_bodies(site, page):
+    html = (site.root / TARGET.strip("/") / "index.html").read_text(encoding="utf-8")
+    assert "spearhead" in html and "spearhead" not in html.split('id="main-content"')[0].lower()
     page.goto(site.url("/search/"))
     type_query(page, "spearhead")
     titles = [t for t, _ in hit_links(page)]
     assert "Health inequalities" in titles
-    # Where the word was found is shown, highlighted, when it is not in the description.
+    # Each result shows its type and description.
     item = page.locator(f"#search-hits li:has(a[href='{TARGET}'])")
-    assert "spearhead" in item.locator("mark").first.inner_text().lower()
+    assert item.locator(".document-list__meta").inner_text() == "Policy paper"
+    assert item.locator(".document-list__description").inner_text().startswith("Our strategy to narrow the gap")
 
 
 def test_query_in_the_address_runs_on_load(site, page):
@@ -86,12 +95,16 @@ def test_no_results_says_so_and_points_to_browsing(site, page):
     assert page.locator("#search-hits li").count() == 0
 
 
-def test_falls_back_to_the_json_index_without_pagefind(site, page):
-    page.route("**/pagefind/**", lambda route: route.abort())
+def test_falls_back_to_the_json_index_without_the_full_text_index(site, page):
+    # As under `serve`, which does not write search/index.json.
+    page.route("**/search/index.json*", lambda route: route.fulfill(status=404, body="not found"))
+    fetched = []
+    page.on("request", lambda r: fetched.append(urlsplit(r.url).path))
     page.goto(site.url("/search/"))
     type_query(page)
     assert ["Health inequalities", TARGET] in hit_links(page)
     assert "results for" in page.locator("#search-results").inner_text()
+    assert "/search-index.json" in fetched and not any(p.startswith("/search/terms/") for p in fetched)
 
 
 def test_without_javascript_the_page_offers_browse_lists(site, browser):
@@ -146,14 +159,18 @@ def subpath_site(tmp_path_factory):
 
 
 def test_search_under_a_sub_path(subpath_site, page):
+    fetched = []
+    page.on("request", lambda r: fetched.append(urlsplit(r.url).path))
     page.goto(subpath_site + "search/")
     type_query(page)
     assert ["Health inequalities", "/health" + TARGET] in hit_links(page)
+    assert "/health/search/index.json" in fetched and "/health/search/terms/he.json" in fetched
+    assert not any(p.startswith("/search/") for p in fetched)
     page.click(f"#search-hits a[href='/health{TARGET}']")
     page.wait_for_url(subpath_site + TARGET.lstrip("/"))
     assert page.locator("h1").inner_text() == "Health inequalities"
     # and with the JSON index as well
-    page.route("**/pagefind/**", lambda route: route.abort())
+    page.route("**/search/index.json*", lambda route: route.abort())
     page.goto(subpath_site + "search/")
     type_query(page)
     assert ["Health inequalities", "/health" + TARGET] in hit_links(page)

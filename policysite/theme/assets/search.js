@@ -4,30 +4,270 @@
    browse, and the form stays hidden (a static site cannot answer it). With
    JavaScript this script shows the form and lists results as you type:
 
-   - from Pagefind's full-text index (pagefind/pagefind.js, named by the
-     data-pagefind-url attribute of #search-results), which fetches only the
-     parts of the index for the words typed;
-   - else (no WebAssembly, or a site built by `serve` without the index) from
-     the small titles-and-descriptions index named by data-index-url.
+   - from the site's full-text index in search/ (written by `build`, see
+     policysite/search.py), named by the data-search-url attribute of
+     #search-results. A search downloads the small manifest, one file of
+     terms per word typed, and the page details of the results it shows;
+     every file is fetched once and kept for the next search;
+   - else (a site previewed with `serve`, which does not write that index)
+     from the small titles-and-descriptions index named by data-index-url.
 
    #search-results is a polite live region holding only the count, so a
    screen reader announces "3 results for ..." once typing pauses, not the
    whole list; the list goes in #search-hits. ?q= in the address is kept in
-   step with the box, so a search can be shared and the back button works. */
+   step with the box, so a search can be shared and the back button works.
+
+   The word rules (fold, words, stem) are the same as in policysite/search.py;
+   tests run both over one list of words. Under Node (for those tests) this
+   file exports them and the index engine instead of touching the page. */
 (function () {
   "use strict";
+
+  var LIMIT = 20;
+  var FORMAT = 1;
+  var SCORE_BITS = 6;
+
+  /* -- words: the same steps as policysite/search.py ----------------------- */
+
+  var LETTERS = { "ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ð": "d", "ł": "l", "þ": "th", "ı": "i" };
+
+  /* Lower case without accents: NFKD, lower case, combining marks dropped, LETTERS replaced. */
+  function fold(text) {
+    return String(text || "").normalize("NFKD").toLowerCase().replace(/\p{M}/gu, "")
+      .replace(/[ßæœøđðłþı]/g, function (c) { return LETTERS[c]; });
+  }
+
+  /* The words of a text, folded: runs of Unicode letters and digits. */
+  function words(text) {
+    return fold(text).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  }
+
+  var MIN_STEM = 3;
+  function vowel(c) { return "aeiouy".indexOf(c) !== -1; }
+  function hasVowel(text) { return /[aeiouy]/.test(text); }
+
+  /* The light English stemmer; its rules are explained in policysite/search.py. */
+  function stem(word) {
+    if (word.length <= MIN_STEM || !/^[a-z]+$/.test(word)) { return word; }
+    var n = word.length;
+    /* 1: inflections */
+    if (/(ies|ied)$/.test(word)) {
+      if (n - 2 >= MIN_STEM) { word = word.slice(0, -2); }
+    } else if (/ing$/.test(word)) {
+      if (n - 3 >= MIN_STEM && hasVowel(word.slice(0, -3))) { word = word.slice(0, -3); }
+    } else if (/ed$/.test(word)) {
+      if (n - 2 >= MIN_STEM && word.charAt(n - 3) !== "e" && hasVowel(word.slice(0, -2))) { word = word.slice(0, -2); }
+    } else if (/s$/.test(word)) {
+      if (n - 1 >= MIN_STEM && "sui".indexOf(word.charAt(n - 2)) === -1) { word = word.slice(0, -1); }
+    }
+    /* 2: final y or e */
+    n = word.length;
+    if (n > MIN_STEM) {
+      if (word.charAt(n - 1) === "y" && !vowel(word.charAt(n - 2))) {
+        word = word.slice(0, -1) + "i";
+      } else if (word.charAt(n - 1) === "e") {
+        word = word.slice(0, -1);
+      }
+    }
+    /* 3: double consonant */
+    n = word.length;
+    if (n > MIN_STEM && word.charAt(n - 1) === word.charAt(n - 2) && !vowel(word.charAt(n - 1))) {
+      word = word.slice(0, -1);
+    }
+    return word;
+  }
+
+  /* Endings the stemmer removes after a stem: a last word typed as far as
+     "inequalitie" or "planni" already finds "inequaliti" and "plan". */
+  var ENDINGS = ["s", "e", "es", "ed", "ing"];
+  function typingEnding(term, typed) {
+    if (typed.length <= term.length || typed.slice(0, term.length) !== term) { return false; }
+    var rest = typed.slice(term.length);
+    var doubled = rest.charAt(0) === term.charAt(term.length - 1) ? rest.slice(1) : null;
+    return ENDINGS.some(function (ending) {
+      return ending.indexOf(rest) === 0 || (doubled !== null && ending.indexOf(doubled) === 0);
+    });
+  }
+
+  function chars(text) { return Array.from(text); }
+  function has(object, key) { return Object.prototype.hasOwnProperty.call(object, key); }
+
+  /* A term file's name: the key when it is plain a-z and 0-9, else "_" and each
+     character's code point in hex (as chunk_file in policysite/search.py). */
+  function chunkFile(key) {
+    if (/^[a-z0-9]+$/.test(key)) { return key + ".json"; }
+    return chars(key).map(function (c) { return "_" + c.codePointAt(0).toString(16); }).join("") + ".json";
+  }
+
+  /* -- the full-text index -------------------------------------------------
+
+     folder: the index's URL, ending in "/"; load(url, fresh): a promise of the
+     JSON at url (fresh: check with the server even if cached). */
+  function indexEngine(folder, load) {
+    return load(folder + "index.json", true).then(function (manifest) {
+      if (!manifest || manifest.version !== FORMAT || !Array.isArray(manifest.terms)) { throw new Error("unknown index"); }
+      var keys = new Set(manifest.terms);
+      var longest = manifest.terms.reduce(function (most, key) { return Math.max(most, chars(key).length); }, 1);
+      var version = "?v=" + encodeURIComponent(manifest.id);
+      var files = new Map();
+
+      function file(path) {
+        if (!files.has(path)) {
+          var loading = load(folder + path + version, false);
+          files.set(path, loading);
+          loading.catch(function () { files.delete(path); });   // try again on the next search
+        }
+        return files.get(path);
+      }
+      /* The key of the file that holds a term: the longest key the term starts with. */
+      function keyOf(term) {
+        var letters = chars(term);
+        for (var n = Math.min(letters.length, longest); n > 0; n--) {
+          var key = letters.slice(0, n).join("");
+          if (keys.has(key)) { return key; }
+        }
+        return null;
+      }
+      /* page number -> score of the terms that `match` accepts in the given files (the best one on a page). */
+      function postings(wantedKeys, match) {
+        var list = [];
+        wantedKeys.forEach(function (key) { if (key !== null && list.indexOf(key) === -1) { list.push(key); } });
+        return Promise.all(list.map(function (key) { return file("terms/" + chunkFile(key)); })).then(function (chunks) {
+          var found = new Map();
+          chunks.forEach(function (chunk) {
+            Object.keys(chunk).forEach(function (term) {
+              if (!match(term)) { return; }
+              var page = 0;
+              chunk[term].forEach(function (value) {
+                var score = value % (1 << SCORE_BITS);
+                page += (value - score) / (1 << SCORE_BITS);
+                if (!(found.get(page) >= score)) { found.set(page, score); }
+              });
+            });
+          });
+          return found;
+        });
+      }
+      function exact(word) {
+        var term = stem(word);
+        return postings([keyOf(term)], function (t) { return t === term; });
+      }
+      /* The last word may be unfinished: terms that start with it match too. */
+      function prefix(word) {
+        var term = stem(word);
+        var wantedKeys = [keyOf(word), keyOf(term)];
+        for (var cut = 1; cut <= 4 && cut < word.length; cut++) { wantedKeys.push(keyOf(word.slice(0, -cut))); }
+        manifest.terms.forEach(function (key) { if (key.length > word.length && key.indexOf(word) === 0) { wantedKeys.push(key); } });
+        return postings(wantedKeys, function (t) { return t === term || t.indexOf(word) === 0 || typingEnding(t, word); });
+      }
+      function details(numbers) {
+        return Promise.all(numbers.map(function (n) {
+          return file("pages/" + Math.floor(n / manifest.pageGroup) + ".json").then(function (group) {
+            var d = group[n % manifest.pageGroup] || [];
+            return { url: d[0], title: d[1], type: d[2], description: d[3] };
+          });
+        }));
+      }
+
+      return function (query) {
+        var typed = words(query);
+        if (!typed.length) { return Promise.resolve({ total: 0, items: [] }); }
+        var last = typed.length - 1;
+        return Promise.all(typed.map(function (word, i) {
+          /* A one-letter last word is taken as it is: as a start, it would need a file for every term. */
+          return i === last && chars(word).length > 1 ? prefix(word) : exact(word);
+        })).then(function (found) {
+          found.sort(function (a, b) { return a.size - b.size; });
+          var ranked = [];
+          found[0].forEach(function (score, page) {
+            for (var i = 1; i < found.length; i++) {
+              if (!found[i].has(page)) { return; }
+              score += found[i].get(page);
+            }
+            ranked.push([page, score]);
+          });
+          ranked.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
+          return details(ranked.slice(0, LIMIT).map(function (r) { return r[0]; })).then(function (items) {
+            return { total: ranked.length, items: exactTitleFirst(items, typed) };
+          });
+        });
+      };
+    });
+  }
+
+  /* A page whose title is exactly what was typed comes first. */
+  function exactTitleFirst(items, typed) {
+    var wanted = typed.join(" ");
+    var exact = items.filter(function (i) { return words(i.title).join(" ") === wanted; });
+    return exact.concat(items.filter(function (i) { return exact.indexOf(i) === -1; }));
+  }
+
+  /* The small JSON index: every word typed must be in the title, description, type or topics. */
+  function jsonEngine(url, load) {
+    return load(url, false).then(function (index) {
+      var pages = Array.isArray(index) ? index : index && index.pages;
+      if (!Array.isArray(pages)) { throw new Error("bad index"); }
+      return function (query) {
+        var terms = words(query);
+        var scored = [];
+        pages.forEach(function (doc) {
+          if (!doc || typeof doc.title !== "string") { return; }
+          var title = fold(doc.title);
+          var rest = fold([doc.description, doc.type, (doc.topics || []).join(" ")].join(" "));
+          var score = 0;
+          for (var i = 0; i < terms.length; i++) {
+            var inTitle = title.indexOf(terms[i]) !== -1;
+            if (!inTitle && rest.indexOf(terms[i]) === -1) { return; }
+            score += inTitle ? 3 : 1;
+          }
+          if (words(doc.title).join(" ") === terms.join(" ")) { score += 10; }
+          scored.push({ doc: doc, score: score });
+        });
+        scored.sort(function (a, b) { return b.score - a.score || a.doc.title.localeCompare(b.doc.title); });
+        return Promise.resolve({
+          total: scored.length,
+          items: scored.slice(0, LIMIT).map(function (hit) {
+            return { title: hit.doc.title, url: hit.doc.url, description: hit.doc.description, type: hit.doc.type };
+          })
+        });
+      };
+    });
+  }
+
+  var lib = { fold: fold, words: words, stem: stem, chunkFile: chunkFile, indexEngine: indexEngine, jsonEngine: jsonEngine };
+  if (typeof module === "object" && module.exports) { module.exports = lib; }
+  if (typeof document === "undefined") { return; }
+
+  /* -- the search page ------------------------------------------------------ */
+
   var status = document.getElementById("search-results");
   var hits = document.getElementById("search-hits");
   var input = document.getElementById("search-input");
   var form = input && input.form;
-  if (!status || !hits || !form || !window.fetch || !window.Promise || !window.URLSearchParams) { return; }
+  if (!status || !hits || !form || !window.fetch || !window.Promise || !window.URLSearchParams ||
+      !window.Map || !window.Set || !Array.from || !String.prototype.normalize) { return; }
 
-  var LIMIT = 20;
   var DELAY = 250;
-  var root = status.getAttribute("data-root") || "/";
   var engine = null;
   var latest = 0;
   var timer = null;
+
+  function load(url, fresh) {
+    return fetch(url, { credentials: "same-origin", cache: fresh ? "no-cache" : "default" }).then(function (response) {
+      if (!response.ok) { throw new Error(url + ": " + response.status); }
+      return response.json();
+    });
+  }
+
+  function getEngine() {
+    if (!engine) {
+      var full = status.getAttribute("data-search-url");
+      engine = (full ? indexEngine(full, load) : Promise.reject(new Error("no index")))
+        .catch(function () { return jsonEngine(status.getAttribute("data-index-url"), load); });
+      engine.catch(function () { engine = null; });   // try again on the next search
+    }
+    return engine;
+  }
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -35,105 +275,8 @@
     if (text) { node.textContent = text; }
     return node;
   }
-  function words(text) {
-    return String(text || "").toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
-  }
   function safeUrl(url) {
     return typeof url === "string" && /^\/(?!\/)/.test(url) ? url : null;
-  }
-
-  /* Pagefind: its excerpt is text with <mark> around the words found. */
-  function pagefindEngine() {
-    var url = status.getAttribute("data-pagefind-url");
-    if (!url || typeof WebAssembly !== "object") { return Promise.reject(new Error("no pagefind")); }
-    return import(url).then(function (pagefind) {
-      return Promise.resolve(pagefind.options({ baseUrl: root, excerptLength: 24 }))
-        .then(function () { return pagefind.init ? pagefind.init() : null; })
-        .then(function () {
-          return function (query) {
-            return pagefind.search(query).then(function (found) {
-              var all = (found && found.results) || [];
-              return Promise.all(all.slice(0, LIMIT).map(function (r) { return r.data(); })).then(function (data) {
-                var items = data.map(function (d) {
-                  var meta = d.meta || {};
-                  return { title: meta.title || d.url, url: d.url, description: meta.description,
-                           type: meta.type, excerpt: d.excerpt };
-                });
-                /* A page whose title is exactly what was typed comes first. */
-                var wanted = words(query).join(" ");
-                var exact = items.filter(function (i) { return words(i.title).join(" ") === wanted; });
-                return { total: all.length, items: exact.concat(items.filter(function (i) { return exact.indexOf(i) === -1; })) };
-              });
-            });
-          };
-        });
-    });
-  }
-
-  /* The small JSON index: every word typed must be in the title, description, type or topics. */
-  function jsonEngine() {
-    return fetch(status.getAttribute("data-index-url"), { credentials: "same-origin" })
-      .then(function (response) {
-        if (!response.ok) { throw new Error("index not found"); }
-        return response.json();
-      })
-      .then(function (index) {
-        var pages = Array.isArray(index) ? index : index && index.pages;
-        if (!Array.isArray(pages)) { throw new Error("bad index"); }
-        return function (query) {
-          var terms = words(query);
-          var scored = [];
-          pages.forEach(function (doc) {
-            if (!doc || typeof doc.title !== "string") { return; }
-            var title = doc.title.toLowerCase();
-            var rest = [doc.description, doc.type, (doc.topics || []).join(" ")].join(" ").toLowerCase();
-            var score = 0;
-            for (var i = 0; i < terms.length; i++) {
-              var inTitle = title.indexOf(terms[i]) !== -1;
-              if (!inTitle && rest.indexOf(terms[i]) === -1) { return; }
-              score += inTitle ? 3 : 1;
-            }
-            if (title === terms.join(" ")) { score += 10; }
-            scored.push({ doc: doc, score: score });
-          });
-          scored.sort(function (a, b) { return b.score - a.score || a.doc.title.localeCompare(b.doc.title); });
-          return Promise.resolve({
-            total: scored.length,
-            items: scored.slice(0, LIMIT).map(function (hit) {
-              return { title: hit.doc.title, url: hit.doc.url, description: hit.doc.description, type: hit.doc.type };
-            })
-          });
-        };
-      });
-  }
-
-  function getEngine() {
-    if (!engine) {
-      engine = pagefindEngine().catch(jsonEngine);
-      engine.catch(function () { engine = null; });   // try again on the next search
-    }
-    return engine;
-  }
-
-  function excerpt(item) {
-    /* Where the words were found in the page's text, when that is not its title or
-       description (already shown). Only <mark> is kept; everything else becomes text. */
-    var doc = new DOMParser().parseFromString("<body>" + String(item.excerpt) + "</body>", "text/html");
-    var marked = [];
-    doc.body.querySelectorAll("mark").forEach(function (m) { marked = marked.concat(words(m.textContent)); });
-    var shown = words(item.title + " " + (item.description || ""));
-    if (!marked.length || marked.every(function (w) { return shown.indexOf(w) !== -1; })) { return null; }
-    var p = el("p", "document-list__excerpt");
-    doc.body.childNodes.forEach(function (node) {
-      if (node.nodeType === 1 && node.nodeName === "MARK") {
-        p.appendChild(el("mark", null, node.textContent));
-      } else {
-        p.appendChild(document.createTextNode(node.textContent));
-      }
-    });
-    p.insertBefore(document.createTextNode("\u2026 "), p.firstChild);
-    p.appendChild(document.createTextNode(" \u2026"));
-    return p;
   }
 
   function say(text) {
@@ -153,15 +296,13 @@
     var list = el("ul", "document-list");
     found.items.forEach(function (item) {
       var url = safeUrl(item.url);
-      if (!url) { return; }
+      if (!url || typeof item.title !== "string") { return; }
       var li = el("li", "document-list__item");
       var link = el("a", "document-list__link", item.title);
       link.href = url;
       li.appendChild(link);
-      if (item.type) { li.appendChild(el("p", "document-list__meta", item.type)); }
-      if (item.description) { li.appendChild(el("p", "document-list__description", item.description)); }
-      var context = item.excerpt ? excerpt(item) : null;
-      if (context) { li.appendChild(context); }
+      if (item.type) { li.appendChild(el("p", "document-list__meta", String(item.type))); }
+      if (item.description) { li.appendChild(el("p", "document-list__description", String(item.description))); }
       list.appendChild(li);
     });
     hits.appendChild(list);
@@ -197,7 +338,7 @@
   }
 
   form.hidden = false;
-  /* Start fetching the search code when the box is focused, not after the first word. */
+  /* Fetch the index's manifest when the box is focused, not after the first word. */
   input.addEventListener("focus", function () { getEngine().catch(function () {}); });
   input.addEventListener("input", function () {
     clearTimeout(timer);

@@ -1,0 +1,322 @@
+"""The full-text search index: the site's words, split into small files.
+
+Readers on slow connections should download only what a search needs, so
+the index is many small JSON files under search/ (next to the search page):
+
+- search/index.json: the manifest (format version, page count, which term
+  files exist, an id that changes with the index);
+- search/terms/KEY.json: the terms that start with KEY (their first two
+  letters, or more where that file would be big: see _chunks), each with the
+  pages it is in and a score for each;
+- search/pages/N.json: title, address, type and description of pages
+  N*PAGE_GROUP to N*PAGE_GROUP+PAGE_GROUP-1, for showing results.
+
+A search fetches the manifest, one term file per word typed, and the page
+files of the results it shows. assets/search.js reads these files and holds
+the same word rules as this module (`words`, `stem`); a test runs both over
+one word list, so they cannot drift apart.
+
+Built in one pass over the pages: each page's words are counted and
+forgotten, and only the postings stay, packed in one `array` per term.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+import unicodedata
+from array import array
+from collections import Counter, defaultdict
+from functools import partial
+from itertools import groupby, repeat
+from operator import and_, sub
+
+from .cache import code_fingerprint
+from .model import Page
+
+FORMAT = 1
+# Pages per page file. A first search shows 20 results, spread over the site's
+# pages in address order: small files waste fewer bytes on pages not shown.
+PAGE_GROUP = 10
+# Letters of a term that name its term file, and the size above which a term
+# file is split by one more letter (see _chunks).
+KEY_LENGTH = 2
+CHUNK_BYTES = 16 * 1024
+FOLDER = "search"
+# Pages with nothing to find: the search page itself and "Page not found".
+SKIPPED_KINDS = ("404", "search")
+
+# Score of a term on a page (an integer, at most 55): how many times it is in
+# the body, counting at most BODY_CAP, plus a bonus for each of title,
+# description, and labels (the type and the topics' names) it is in. A word in
+# the title outweighs any number of mentions in the body.
+BODY_CAP = 10
+TITLE_BONUS = 30
+DESCRIPTION_BONUS = 10
+LABEL_BONUS = 5
+# A posting is one number: the page number's gap from the term's previous page,
+# times 2**SCORE_BITS, plus the score.
+SCORE_BITS = 6
+assert BODY_CAP + TITLE_BONUS + DESCRIPTION_BONUS + LABEL_BONUS < 1 << SCORE_BITS
+
+# -- words ----------------------------------------------------------------------
+
+# Besides accents (dropped by NFKD), these letters are folded to plain Latin
+# letters, so that "Œuvre" finds "oeuvre" and "Straße" finds "strasse".
+LETTERS = {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ð": "d", "ł": "l", "þ": "th", "ı": "i"}
+_WORD = re.compile(r"[^\W_]+")          # Unicode letters and digits, as [\p{L}\p{N}]+ in search.js
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# For bytes.translate: a-z and 0-9 stay, A-Z become a-z, anything else a space.
+_ASCII_TABLE = bytes(c + 32 if 65 <= c <= 90 else c if 48 <= c <= 57 or 97 <= c <= 122 else 32 for c in range(256))
+_FOLDED: dict[str, str] = {}            # a non-ASCII character, after NFKD and lower case -> what it becomes
+_AS_ASCII: dict[str, str | None] = {}   # a non-ASCII character -> the ASCII text it folds to (see _tokens)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: NFKD, then lower case, then combining marks
+    dropped and LETTERS replaced (the same steps as fold() in search.js)."""
+    text = unicodedata.normalize("NFKD", text).lower()
+    if text.isascii():
+        return text
+    for char in [c for c in set(text) if c > "\x7f"]:
+        folded = _FOLDED.get(char)
+        if folded is None:
+            folded = _FOLDED[char] = "" if unicodedata.category(char).startswith("M") else LETTERS.get(char, char)
+        if folded != char:
+            text = text.replace(char, folded)
+    return text
+
+
+def _as_ascii(char: str) -> str | None:
+    """A non-ASCII character's folding, in ASCII: what is not a letter or digit
+    becomes a space (it only separates words, as a space does); None when the
+    folding holds a letter or digit beyond ASCII."""
+    out = []
+    for c in fold(char):
+        if c.isascii():
+            out.append(c)
+        elif _WORD.match(c):
+            return None
+        else:
+            out.append(" ")
+    return "".join(out)
+
+
+def _tokens(text: str) -> list:
+    """words(text), quickly: as bytes when every letter folds to ASCII (most
+    English pages: typographic quotes and "£" only separate words), else str."""
+    if not text.isascii():
+        replace = {}
+        for char in set(_NON_ASCII.findall(text)):
+            if char not in _AS_ASCII:
+                _AS_ASCII[char] = _as_ascii(char)
+            ascii_form = _AS_ASCII[char]
+            if ascii_form is None:
+                return _WORD.findall(fold(text))
+            replace[char] = ascii_form
+        for char, ascii_form in replace.items():
+            text = text.replace(char, ascii_form)
+    return text.encode("ascii").translate(_ASCII_TABLE).split()
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, folded: runs of Unicode letters and digits."""
+    return [w.decode("ascii") if isinstance(w, bytes) else w for w in _tokens(text)]
+
+
+# -- the stemmer --------------------------------------------------------------------
+
+VOWELS = frozenset("aeiouy")
+MIN_STEM = 3
+
+
+def stem(word: str) -> str:
+    """A light English stemmer, so that "inequalities" finds "inequality".
+
+    Only words of plain letters a-z longer than 3 letters change, and a rule
+    applies only if at least 3 letters remain. In order:
+
+    1. One ending, the first of these the word ends with (a later one is not
+       tried when its condition fails):
+       -ies and -ied become -i (policies, studied); -ing and -ed go if a vowel
+       (a, e, i, o, u, y) is left before them, and -ed stays after e (need,
+       agreed); -s goes, except after s, u or i (class, status, analysis).
+    2. A final y after a consonant becomes i (policy: polici); else a final
+       e goes (service: servic, include: includ).
+    3. A final double consonant becomes single (planning: plann: plan).
+
+    So policy, policies: polici; services, serviced, servicing: servic;
+    planning, planned, plans: plan. A stem is the start of its word, except
+    that a final -y becomes -i. search.js has the same function.
+    """
+    if len(word) <= MIN_STEM or not word.isascii() or not word.isalpha() or not word.islower():
+        return word
+    # 1: inflections
+    if word.endswith(("ies", "ied")):
+        if len(word) - 2 >= MIN_STEM:
+            word = word[:-2]
+    elif word.endswith("ing"):
+        if len(word) - 3 >= MIN_STEM and VOWELS.intersection(word[:-3]):
+            word = word[:-3]
+    elif word.endswith("ed"):
+        if len(word) - 2 >= MIN_STEM and word[-3] != "e" and VOWELS.intersection(word[:-2]):
+            word = word[:-2]
+    elif word.endswith("s"):
+        if len(word) - 1 >= MIN_STEM and word[-2] not in "sui":
+            word = word[:-1]
+    # 2: final y or e
+    if len(word) > MIN_STEM:
+        if word[-1] == "y" and word[-2] not in VOWELS:
+            word = word[:-1] + "i"
+        elif word[-1] == "e":
+            word = word[:-1]
+    # 3: double consonant
+    if len(word) > MIN_STEM and word[-1] == word[-2] and word[-1] not in VOWELS:
+        word = word[:-1]
+    return word
+
+
+# -- page text --------------------------------------------------------------------
+
+# Text the build adds to a body, not written by its editor: "Warning: " for
+# screen readers before a warning callout, "(PDF, 2 KB)" after a link to a file.
+_ADDED = re.compile(r'<span class="(?:visually-hidden|attachment-meta)">[^<]*</span>')
+_TAG = re.compile(r"<[^>]*>")
+
+
+def body_text(page_html: str) -> str:
+    """The text of a rendered Markdown body: tags become spaces, entities characters."""
+    return html.unescape(_TAG.sub(" ", _ADDED.sub(" ", page_html)))
+
+
+def type_label(page: Page) -> str:
+    """What a result says the page is: "Policy paper", "Topic"…"""
+    return page.type_label or ("Topic" if page.kind == "topic" else "")
+
+
+def searchable(pages: list[Page]) -> list[Page]:
+    """The pages search can find, numbered in the order of their addresses."""
+    return sorted((p for p in pages if p.kind not in SKIPPED_KINDS), key=lambda p: p.url)
+
+
+# -- the index ----------------------------------------------------------------------
+
+def chunk_file(key: str) -> str:
+    """The file name of a term file: the key when it is plain a-z and 0-9, else
+    `_` and each character's code point in hex, joined by `_`."""
+    if re.fullmatch(r"[a-z0-9]+", key):
+        return key + ".json"
+    return "".join(f"_{ord(c):x}" for c in key) + ".json"
+
+
+def _dump(data) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class IndexBuilder:
+    """Adds pages one by one (in page-number order), then writes the files."""
+
+    def __init__(self):
+        # term -> page number << SCORE_BITS | score, for each page it is in, by page number
+        self.postings: defaultdict[str, array] = defaultdict(partial(array, "I"))
+        self.meta: list[list[str]] = []        # [url, title, type, description] by page number
+        self._stems: dict[str, str] = {}       # word -> stem, for this build
+
+    def _counts(self, text: str) -> Counter:
+        """How many times each term is in a text."""
+        tokens = _tokens(text)
+        cache = self._stems
+        try:
+            return Counter(map(cache.__getitem__, tokens))
+        except KeyError:   # new words: most pages have none once a few pages are read
+            for word in set(tokens).difference(cache):
+                cache[word] = stem(word.decode("ascii") if isinstance(word, bytes) else word)
+            return Counter(map(cache.__getitem__, tokens))
+
+    def add(self, url: str, title: str, description: str, label: str, topics: list[str], text: str) -> None:
+        number = len(self.meta)
+        self.meta.append([url, title, label, description])
+        body = self._counts(text)
+        bonus: dict[str, int] = {}
+        for part, points in ((title, TITLE_BONUS), (description, DESCRIPTION_BONUS), (" ".join([label, *topics]), LABEL_BONUS)):
+            for term in self._counts(part):
+                bonus[term] = bonus.get(term, 0) + points
+        postings = self.postings
+        base = number << SCORE_BITS
+        for term, points in bonus.items():
+            postings[term].append(base | min(body.pop(term, 0), BODY_CAP) + points)
+        for term, count in body.items():
+            postings[term].append(base | (count if count < BODY_CAP else BODY_CAP))
+
+    def files(self) -> dict[str, bytes]:
+        """Path under the output folder -> bytes, for every file of the index."""
+        out: dict[str, bytes] = {}
+        entries = []
+        for term in sorted(self.postings):
+            packed = self.postings[term]
+            # A page number minus the one before it, so the numbers stay small.
+            gaps = map(sub, packed, [0, *map(and_, packed[:-1], repeat(-1 << SCORE_BITS))])
+            entries.append((term, f'{json.dumps(term, ensure_ascii=False)}:[{",".join(map(str, gaps))}]'.encode("utf-8")))
+        keys = []
+        for key, chunk in _chunks(entries):
+            keys.append(key)
+            out[f"{FOLDER}/terms/{chunk_file(key)}"] = b"{" + b",".join(entry for _, entry in chunk) + b"}"
+        for start in range(0, len(self.meta), PAGE_GROUP):
+            out[f"{FOLDER}/pages/{start // PAGE_GROUP}.json"] = _dump(self.meta[start:start + PAGE_GROUP])
+        # The id changes whenever any file does: search.js asks for files with ?v=ID,
+        # so a browser never mixes files cached from an earlier build with these.
+        h = hashlib.sha1()
+        for path in sorted(out):
+            h.update(path.encode("utf-8") + b"\0" + out[path] + b"\0")
+        manifest = {"version": FORMAT, "id": h.hexdigest()[:16], "pages": len(self.meta),
+                    "pageGroup": PAGE_GROUP, "terms": sorted(keys)}
+        out[f"{FOLDER}/index.json"] = _dump(manifest)
+        return out
+
+
+def _chunks(entries: list[tuple[str, bytes]]):
+    """(key, entries) for each term file: terms grouped by their first KEY_LENGTH
+    characters, and a group bigger than CHUNK_BYTES split again by one more
+    character (its terms no longer than its key stay in it). So a term's file
+    is the longest key it starts with, and a word typed costs at most about
+    CHUNK_BYTES, plus its own postings when they alone are bigger."""
+    def split(group, length):
+        key = group[0][0][:length]
+        if len(group) == 1 or sum(len(entry) for _, entry in group) <= CHUNK_BYTES:
+            yield key, group
+            return
+        short = [item for item in group if len(item[0]) <= length]
+        if short:
+            yield key, short
+        for _, sub_group in groupby((item for item in group if len(item[0]) > length), key=lambda item: item[0][:length + 1]):
+            yield from split(list(sub_group), length + 1)
+
+    for _, group in groupby(entries, key=lambda item: item[0][:KEY_LENGTH]):
+        yield from split(list(group), KEY_LENGTH)
+
+
+def _entries(pages: list[Page], root: str, topic_names: dict[str, str]):
+    """(url, title, description, type, topics, page) of each page to index, by page number."""
+    for page in searchable(pages):
+        topics = [topic_names[k] for k in page.fields.get("topics", ()) if k in topic_names]
+        yield root + page.url.lstrip("/"), page.title, page.description or "", type_label(page), topics, page
+
+
+def build_index(pages: list[Page], root: str, topic_names: dict[str, str]) -> dict[str, bytes]:
+    """The index files of a site's pages (root: the base path, such as "/" or "/health/")."""
+    index = IndexBuilder()
+    for url, title, description, label, topics, page in _entries(pages, root, topic_names):
+        index.add(url, title, description, label, topics, body_text(page.html))
+    return index.files()
+
+
+def fingerprint(pages: list[Page], root: str, topic_names: dict[str, str]) -> str:
+    """Everything build_index reads, hashed (a page's body by its hash): the same
+    fingerprint, with the same code, gives the same files."""
+    h = hashlib.sha1(code_fingerprint().encode())
+    for url, title, description, label, topics, page in _entries(pages, root, topic_names):
+        body = page.html_sha or (hashlib.sha1(page.html.encode("utf-8")).hexdigest() if page.html else "")
+        h.update(json.dumps([url, title, description, label, topics, body], ensure_ascii=False).encode("utf-8"))
+    return h.hexdigest()

@@ -1,0 +1,48 @@
+/* Runs policysite/theme/assets/search.js under Node for tests/test_search.py.
+
+   Reads one JSON request on stdin and writes one JSON answer on stdout:
+     {"words": [text, ...]}   -> {"words": [[word, ...], ...], "stems": [stem, ...]}
+                                 (words(text) of each text; stem(text) of each text)
+     {"site": FOLDER, "root": "/", "queries": [q, ...]}
+                              -> {"results": [{total, urls, fetched}, ...]}
+        runs each query with the full-text engine on the built site in FOLDER,
+        reading files from disk as a browser would fetch them from `root`;
+        `fetched` lists the files each query read that earlier ones had not. */
+"use strict";
+const fs = require("fs");
+const path = require("path");
+const search = require(path.join(__dirname, "..", "policysite", "theme", "assets", "search.js"));
+
+function main(request) {
+  if (request.words) {
+    return {
+      words: request.words.map((text) => search.words(text)),
+      stems: request.words.map((text) => search.stem(text)),
+    };
+  }
+  const root = request.root || "/";
+  let fetched = [];
+  function load(url) {
+    if (!url.startsWith(root)) { return Promise.reject(new Error("outside the site: " + url)); }
+    const rel = url.slice(root.length).split("?")[0];
+    fetched.push(rel);
+    return fs.promises.readFile(path.join(request.site, rel), "utf8").then(JSON.parse);
+  }
+  return search.indexEngine(root + "search/", load).then(async (engine) => {
+    const results = [];
+    for (const query of request.queries) {
+      fetched = [];
+      const found = await engine(query);
+      results.push({ total: found.total, urls: found.items.map((i) => i.url), items: found.items, fetched });
+    }
+    return { results };
+  });
+}
+
+let input = "";
+process.stdin.on("data", (chunk) => { input += chunk; });
+process.stdin.on("end", () => {
+  Promise.resolve(main(JSON.parse(input))).then(
+    (answer) => { process.stdout.write(JSON.stringify(answer)); },
+    (error) => { process.stderr.write(String(error && error.stack || error)); process.exit(1); });
+});

@@ -1,0 +1,331 @@
+"""The full-text search index (policysite/search.py) and the engine in
+assets/search.js that reads it: words, the stemmer (the same in Python and in
+JavaScript, checked with Node), the files written, and queries run by the
+JavaScript engine under Node on built sites."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, build_ok, page, read_tree, run
+from policysite import search
+
+NODE_SCRIPT = Path(__file__).resolve().parent / "search_node.js"
+
+# Texts whose words are easy to get wrong: accents, letters NFKD does not
+# decompose, compatibility characters, other scripts, marks, digits, joiners.
+TRICKY = [
+    "Café naïve mañana Ågård", "Straße STRASSE ẞ", "Œuvre Æsir Ørsted Łódź Þór Đorđe", "İstanbul ı",
+    "ﬁnance ﬀ ﬆ", "Ｆｕｌｌｗｉｄｔｈ １２３", "x² ½ ① ™ ℡ Ⅻ ¼ ٣", "ΟΔΟΣ οδός Σίσυφος", "Москва",
+    "日本語テキスト", "한국어", "العربية", "हिन्दी", "e\u0301cole", "a_b don't co-operate NHS’s",
+    "£275 10% 2006–08", "ǅ ǆ Ǆ ŉ", "👍🏽 a\u200db soft\u00adhyphen", "  ", "", "HEALTH Inequalities",
+]
+
+
+def node(request: dict) -> dict:
+    """Run tests/search_node.js with `request`; Node is needed (CI has it: npm runs there)."""
+    exe = shutil.which("node")
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("node is not installed (CI is set, so this is a failure, not a skip)", pytrace=False)
+        pytest.skip("node is not installed")
+    proc = subprocess.run([exe, str(NODE_SCRIPT)], input=json.dumps(request), capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def query(site_out: Path, *queries: str, root: str = "/") -> list[dict]:
+    """Each query run by search.js's full-text engine on a built site: {total, urls, items, fetched}."""
+    return node({"site": str(site_out), "root": root, "queries": list(queries)})["results"]
+
+
+# ---- words --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("Health inequalities", ["health", "inequalities"]),
+    ("The NHS’s 2006–08 update: 10% (£275m)", ["the", "nhs", "s", "2006", "08", "update", "10", "275m"]),
+    ("Café, naïve, ÉCOLE", ["cafe", "naive", "ecole"]),
+    ("Straße Œuvre Łódź", ["strasse", "oeuvre", "lodz"]),
+    ("ﬁnance Ｆｕｌｌ x²", ["finance", "full", "x2"]),
+    ("snake_case co-operate", ["snake", "case", "co", "operate"]),
+    ("Москва 日本語", ["москва", "日本語"]),
+    ("", []),
+])
+def test_words_are_folded_runs_of_letters_and_digits(text, expected):
+    assert search.words(text) == expected
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_quick_words_are_the_plain_definition(text):
+    # _tokens skips NFKD for text whose letters are all ASCII after folding: the same words.
+    assert search.words(text) == re.findall(r"[^\W_]+", search.fold(text))
+
+
+# ---- the stemmer ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("group", [
+    ["inequality", "inequalities"],
+    ["service", "services", "serviced", "servicing"],
+    ["plan", "plans", "planned", "planning"],
+    ["policy", "policies"],
+    ["study", "studies", "studied", "studying"],
+    ["include", "includes", "included", "including"],
+    ["class", "classes"],
+    ["programme", "programmes", "program"],
+    ["fund", "funds", "funded", "funding"],
+    ["care", "cares", "cared", "caring"],
+    ["community", "communities"],
+])
+def test_forms_of_a_word_share_a_stem(group):
+    assert len({search.stem(w) for w in group}) == 1, {w: search.stem(w) for w in group}
+
+
+@pytest.mark.parametrize("word, expected", [
+    ("inequalities", "inequaliti"), ("policy", "polici"), ("police", "polic"), ("planning", "plan"),
+    ("services", "servic"), ("health", "health"), ("status", "status"), ("analysis", "analysis"),
+    ("need", "need"), ("agreed", "agreed"), ("bring", "bring"), ("string", "string"), ("ties", "ties"),
+    ("news", "new"), ("staff", "staf"), ("days", "day"),
+    # short words, digits and other scripts stay as they are
+    ("the", "the"), ("uses", "use"), ("2010s", "2010s"), ("naïve", "naïve"), ("москва", "москва"),
+])
+def test_stems(word, expected):
+    assert search.stem(word) == expected
+
+
+def test_police_is_not_policy():
+    assert search.stem("police") != search.stem("policy")
+
+
+def _word_list() -> list[str]:
+    """Every word of the example site and the README, and the tricky texts' words."""
+    text = " ".join(p.read_text(encoding="utf-8") for p in sorted((REPO / "content").rglob("*.md")))
+    text += (REPO / "README.md").read_text(encoding="utf-8")
+    found = sorted(set(search.words(text)) | {w for t in TRICKY for w in search.words(t)})
+    # and endings the rules treat apart
+    found += ["ies", "ied", "ing", "eed", "ss", "sss", "yy", "ayy", "boxes", "buses", "crises", "seeing",
+              "agreeing", "hopping", "fitted", "dying", "lying", "eyes", "ays", "aaaing", "xyzzy"]
+    return found
+
+
+def test_javascript_words_and_stems_are_the_same_as_python():
+    texts = TRICKY + _word_list()
+    answer = node({"words": texts})
+    assert answer["words"] == [search.words(t) for t in texts]
+    mismatched = {t: (s, search.stem(t)) for t, s in zip(texts, answer["stems"]) if s != search.stem(t)}
+    assert not mismatched, mismatched
+    assert len(texts) > 500   # the parity is checked on real text, not a handful of words
+
+
+# ---- the index files ------------------------------------------------------------------
+
+SITE = {
+    "content/policy/_index.md": page("Policy", None),
+    "content/policy/inequalities.md": page(
+        "Health inequalities", "How we narrow the gap.", extra="type: policy\ntopics: [public-health]",
+        body="Inequalities start early. Inequality lasts.\n\n%Quarterly figures are late.%\n\n"
+             "[The report](files/report.pdf) and [more](other.md).\n"),
+    "content/policy/other.md": page("Other plans", "Planning for later.", body="We planned a new service.\n"),
+    "content/policy/files/report.pdf": b"%PDF-1.4",
+    "content/news/story.md": page("A story", "Nothing to see.", extra="aliases: [/old-story/]",
+                                  body="Health services and zanzibarian wombats.\n"),
+}
+
+
+@pytest.fixture
+def site_out(make_site):
+    return build_ok(make_site(SITE))
+
+
+def index_files(out: Path) -> dict[str, bytes]:
+    return {k: v for k, v in read_tree(out).items() if k.startswith("search/") and k != "search/index.html"}
+
+
+def terms_in(out: Path) -> dict[str, list[tuple[int, int]]]:
+    """term -> [(page number, score)] from every term file."""
+    found = {}
+    for path in sorted((out / "search" / "terms").iterdir()):
+        for term, values in json.loads(path.read_text(encoding="utf-8")).items():
+            number, pairs = 0, []
+            for value in values:
+                number += value >> search.SCORE_BITS
+                pairs.append((number, value & ((1 << search.SCORE_BITS) - 1)))
+            found[term] = pairs
+    return found
+
+
+def pages_in(out: Path) -> list[list[str]]:
+    manifest = json.loads((out / "search" / "index.json").read_text())
+    pages = []
+    for n in range((manifest["pages"] + manifest["pageGroup"] - 1) // manifest["pageGroup"]):
+        pages += json.loads((out / "search" / "pages" / f"{n}.json").read_text(encoding="utf-8"))
+    assert len(pages) == manifest["pages"]
+    return pages
+
+
+def test_manifest_and_page_files(site_out):
+    manifest = json.loads((site_out / "search" / "index.json").read_text())
+    assert manifest["version"] == search.FORMAT and re.fullmatch(r"[0-9a-f]{16}", manifest["id"])
+    # Pages in address order; not the search page, the 404 page or redirects.
+    urls = [p[0] for p in pages_in(site_out)]
+    assert urls == sorted(urls)
+    assert "/search/" not in urls and "/404.html" not in urls and "/old-story/" not in urls
+    assert {"/", "/policy/", "/policy/inequalities/", "/news/", "/topics/public-health/"} <= set(urls)
+    assert ["/policy/inequalities/", "Health inequalities", "Policy paper", "How we narrow the gap."] in pages_in(site_out)
+    assert ["/topics/public-health/", "Public health", "Topic"] == pages_in(site_out)[urls.index("/topics/public-health/")][:3]
+    # Every term file the manifest names is there, and no other.
+    on_disk = sorted(p.name for p in (site_out / "search" / "terms").iterdir())
+    assert on_disk == sorted(search.chunk_file(k) for k in manifest["terms"])
+    # Compact JSON: no spaces between tokens, UTF-8 rather than escapes.
+    for rel, data in index_files(site_out).items():
+        assert data == json.dumps(json.loads(data), ensure_ascii=False, separators=(",", ":")).encode(), rel
+
+
+def test_postings_and_scores(site_out):
+    urls = [p[0] for p in pages_in(site_out)]
+    terms = terms_in(site_out)
+    page_of = lambda url: urls.index(url)   # noqa: E731
+    inequalities, story = page_of("/policy/inequalities/"), page_of("/news/story/")
+    # "inequalities" and "inequality" are one term: twice in the body, and in the title.
+    assert (inequalities, 2 + search.TITLE_BONUS) in terms["inequaliti"]
+    # "health": in the title, and the topic's name (a label); once in the story's body.
+    assert (inequalities, search.TITLE_BONUS + search.LABEL_BONUS) in terms["health"]
+    assert (story, 1) in terms["health"]
+    assert (page_of("/policy/other/"), search.TITLE_BONUS + search.DESCRIPTION_BONUS + 1) in terms["plan"]
+    # Page numbers ascend in every list.
+    for term, pairs in terms.items():
+        assert [n for n, _ in pairs] == sorted({n for n, _ in pairs}), term
+    # Only text the editor wrote: no "Warning:" before a callout, no "(PDF, 8 bytes)" after a link.
+    assert "warn" not in terms and "pdf" not in terms and "quarterli" in terms
+    # The body of a page is not indexed under the section that lists it.
+    assert {n for n, _ in terms["zanzibarian"]} == {story}
+
+
+def test_index_is_the_same_bytes_every_time(make_site):
+    site = make_site(SITE)
+    first = index_files(build_ok(site, "--no-cache"))
+    second = index_files(build_ok(site, "--no-cache"))
+    assert first and first == second
+
+
+def test_index_is_reused_only_while_nothing_it_reads_changes(make_site):
+    site = make_site(SITE)
+    manifest = build_ok(site) / "search" / "index.json"
+    first = manifest.stat().st_ino
+    # Nothing changed: the last build's files are linked in, not made again.
+    assert (build_ok(site) / "search" / "index.json").stat().st_ino == first
+    # A page's words changed: the index is made again, and has the new word.
+    story = site / "content/news/story.md"
+    story.write_text(story.read_text() + "\nQuokkas too.\n")
+    out = build_ok(site)
+    assert (out / "search" / "index.json").stat().st_ino != first
+    assert "quokka" in terms_in(out)
+    incremental = index_files(out)
+    assert incremental == index_files(build_ok(site, "--no-cache"))
+
+
+def test_check_and_serve_do_not_write_the_index(make_site, tmp_path):
+    from policysite.builder import Builder, BuildOptions, FolderSink
+    from policysite.cache import BuildCache
+    site = make_site(SITE)
+    assert run("check", site, "--strict").code == 0
+    assert not (site / "_site").exists()
+    folder = tmp_path / "served"
+    folder.mkdir()
+    result = Builder(BuildOptions(site_dir=site, output=folder), BuildCache()).run(FolderSink(folder))
+    assert result.ok
+    assert (folder / "search" / "index.html").is_file() and (folder / "search-index.json").is_file()
+    assert not (folder / "search" / "index.json").exists()
+
+
+def test_big_term_files_are_split_by_one_more_letter(monkeypatch):
+    monkeypatch.setattr(search, "CHUNK_BYTES", 200)
+    index = search.IndexBuilder()
+    body = " ".join(f"health{c} heal{c}ing he" for c in "abcdefghij")
+    for n in range(30):
+        index.add(f"/p{n:02}/", f"Page {n}", "", "", [], body + " hello")
+    files = index.files()
+    manifest = json.loads(files["search/index.json"])
+    keys = manifest["terms"]
+    assert "he" in keys and any(len(k) > 3 for k in keys)
+    seen = set()
+    for key in keys:
+        chunk = json.loads(files[f"search/terms/{search.chunk_file(key)}"])
+        for term in chunk:
+            # A term is in the file of the longest key it starts with.
+            assert key == max((k for k in keys if term.startswith(k)), key=len), (term, key)
+            seen.add(term)
+    assert {"he", "hello", "healtha", "heala"} <= seen
+    assert len(seen) == len(index.postings)
+
+
+def test_chunk_file_names():
+    assert search.chunk_file("he") == "he.json"
+    assert search.chunk_file("2a") == "2a.json"
+    assert search.chunk_file("мо") == "_43c_43e.json"
+    assert search.chunk_file("日") == "_65e5.json"
+
+
+# ---- queries, run by search.js under Node ------------------------------------------
+
+def test_all_words_must_match(site_out):
+    both, none, one = query(site_out, "health inequalities", "health quokka", "zanzibarian")
+    # The policy page and the topic of the same name (from the default site_config.yaml).
+    assert sorted(both["urls"]) == ["/policy/inequalities/", "/topics/health-inequalities/"] and both["total"] == 2
+    assert none["total"] == 0 and none["urls"] == []
+    assert one["urls"] == ["/news/story/"] and one["total"] == 1
+    assert one["items"][0] == {"url": "/news/story/", "title": "A story", "type": "", "description": "Nothing to see."}
+
+
+def test_ranked_by_score_with_the_exact_title_first(make_site):
+    out = build_ok(make_site({
+        "content/a.md": page("Wombats", "Small.", body="A wombat.\n"),
+        "content/b.md": page("Wombats and their care", "Wombats at home.", body="Wombats. " * 12 + "\n"),
+        "content/c.md": page("Other", "Other.", body="Wombats. " * 12 + "\n"),
+        "content/d.md": page("Last", "Other.", body="One wombat.\n"),
+    }))
+    (found,) = query(out, "wombats")
+    # b: title, description and the body (counted up to 10 times); c: the body; d: once.
+    # a has the least but its title is exactly the words typed.
+    assert found["urls"] == ["/a/", "/b/", "/c/", "/d/"]
+
+
+def test_the_last_word_may_be_unfinished(site_out):
+    for typed in ("inequalit", "inequalitie", "health inequ", "Health Inequalities"):
+        (found,) = query(site_out, typed)
+        assert "/policy/inequalities/" in found["urls"], typed
+    planning, planni, plant = query(site_out, "planning", "planni", "plant")
+    assert planning["urls"] == planni["urls"] == ["/policy/other/"]
+    assert plant["total"] == 0
+    # Only the last word: an unfinished first word finds nothing.
+    (first,) = query(site_out, "inequalit health")
+    assert first["total"] == 0
+
+
+def test_a_query_fetches_only_the_files_it_needs(site_out):
+    manifest = json.loads((site_out / "search" / "index.json").read_text())
+    urls = [p[0] for p in pages_in(site_out)]
+    first, again, other = query(site_out, "health inequalities", "health inequalities", "zanzibarian")
+    terms = [f for f in first["fetched"] if f.startswith("search/terms/")]
+    assert sorted(terms) == ["search/terms/he.json", "search/terms/in.json"]
+    groups = {f"search/pages/{urls.index(u) // manifest['pageGroup']}.json" for u in first["urls"]}
+    assert sorted(f for f in first["fetched"] if f.startswith("search/pages/")) == sorted(groups)
+    assert not any(f.endswith("search-index.json") for f in first["fetched"])
+    assert again["fetched"] == []                      # kept from the first search
+    assert other["fetched"][0] == "search/terms/za.json"
+
+
+def test_query_under_a_sub_path(make_site):
+    site = make_site(SITE)
+    out = build_ok(site, "--base-url", "https://example.github.io/health/")
+    assert all(p[0].startswith("/health/") for p in pages_in(out))
+    (found,) = query(out, "inequalities", root="/health/")
+    assert sorted(found["urls"]) == ["/health/policy/inequalities/", "/health/topics/health-inequalities/"]
+    assert all(f.startswith("search/") for f in found["fetched"])
