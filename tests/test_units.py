@@ -350,3 +350,22 @@ def test_the_output_folder_writes_inside_it(tmp_path):
     folder.write("a/b/../c/index.html", b"x")
     folder.commit()
     assert (tmp_path / "out/a/c/index.html").read_bytes() == b"x"
+
+
+def test_the_build_cache_reads_back_what_it_wrote(tmp_path):
+    import datetime as dt
+
+    from policysite.cache import BuildCache
+
+    cache = BuildCache()
+    cache.loaded = {"content/a.md": {"key": "k1", "page": {"fields": {"date": dt.date(2020, 1, 2), "title": "Ä \"quoted\""}},
+                                     "diagnostics": []}, "content/b.md": {"key": "k2", "page": None, "diagnostics": [["x", 1, "error", "m"]]}}
+    cache.markdown = {"content/a.md": {"key": "m1", "html": "<p>\u2028</p>", "links": ["b.md"]}}
+    cache.outputs = {"a/index.html": {"ctx": "c", "sha": "s"}}
+    cache.search = {"key": "q", "files": {"search/index.json": "h"}}
+    cache.write(tmp_path / "c.json.gz")
+    back = BuildCache.read(tmp_path / "c.json.gz")
+    assert (back.loaded, back.markdown, back.outputs, back.search) == (cache.loaded, cache.markdown, cache.outputs, cache.search)
+    empty = BuildCache()
+    empty.write(tmp_path / "e.json.gz")
+    assert BuildCache.read(tmp_path / "e.json.gz").loaded == {}
