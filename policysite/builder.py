@@ -275,7 +275,21 @@ class Builder:
         if diagnostics.has_errors(options.strict):
             return self._done(result, started)
 
-        written = self.render_pages(site, templates, sink)
+        extra: dict[str, str] = {}
+        search_files: list[str] = []
+
+        def meanwhile() -> None:
+            """Work done while worker processes render the pages."""
+            if sink is None:
+                return
+            extra.update({"sitemap.xml": publish.sitemap(site), "robots.txt": publish.robots(site),
+                          "search-index.json": publish.search_index(site), **publish.feeds(site)})
+            if isinstance(sink, BuildSink):
+                # `serve` skips the full-text index (search.js then falls back to
+                # search-index.json) to keep rebuilds quick.
+                search_files.extend(self.search_index(site, sink))
+
+        written = self.render_pages(site, templates, sink, alongside=meanwhile)
         if diagnostics.has_errors(options.strict):
             return self._done(result, started)
         result.pages = len(site.pages)
@@ -284,15 +298,10 @@ class Builder:
             for static in list(site.assets.values()) + sorted(site.files.values(), key=lambda f: f.url):
                 sink.copy(static.output_path, static.abs_path)
                 keep.add(static.output_path)
-            extra = {"sitemap.xml": publish.sitemap(site), "robots.txt": publish.robots(site),
-                     "search-index.json": publish.search_index(site), **publish.feeds(site)}
             for rel in sorted(extra):
                 sink.write(rel, extra[rel].encode("utf-8"))
                 keep.add(rel)
-            if isinstance(sink, BuildSink):
-                # `serve` skips the full-text index (search.js then falls back to
-                # search-index.json) to keep rebuilds quick.
-                keep.update(self.search_index(site, sink))
+            keep.update(search_files)
             sink.finish(keep)
         result.files = len(site.files) + len(site.assets)
         result.ok = True
@@ -455,8 +464,14 @@ class Builder:
         page.ids = set(entry["ids"]) | layout_ids(page)
         page.toc = entry["toc"]
 
-    def _map(self, func, count: int) -> list:
-        """func over chunks of range(count), in worker processes when it pays; results in order."""
+    def _map(self, func, count: int, alongside: Callable[[], None] | None = None) -> list:
+        """func over chunks of range(count), in worker processes when it pays; results in order.
+
+        `alongside` runs in this process meanwhile, while it would otherwise wait for the workers."""
+        if alongside is not None and (count == 0 or (self.options.jobs or os.cpu_count() or 1) <= 1
+                                      or count < PARALLEL_THRESHOLD):
+            alongside()
+            alongside = None
         if count == 0:
             return []
         jobs = self.options.jobs or os.cpu_count() or 1
@@ -473,7 +488,10 @@ class Builder:
         chunks = [(start, min(count, start + size)) for start in range(0, count, size)]
         out = []
         with multiprocessing.get_context("fork").Pool(jobs, initializer=_quiet_worker) as pool:
-            for part in pool.imap(func, chunks):
+            parts = pool.imap(func, chunks)
+            if alongside is not None:
+                alongside()
+            for part in parts:
                 out.extend(part)
                 if progress:
                     progress(len(out), count)
@@ -481,8 +499,10 @@ class Builder:
 
     # -- layouts ------------------------------------------------------------
 
-    def render_pages(self, site: Site, templates: Templates, sink) -> list[str]:
-        """Every page (and alias redirect) through its layout, written to `sink`; their paths."""
+    def render_pages(self, site: Site, templates: Templates, sink, alongside=None) -> list[str]:
+        """Every page (and alias redirect) through its layout, written to `sink`; their paths.
+
+        `alongside` is work for this process while worker processes render."""
         ctx_site = site_context(site)
         site_key = digest(json.dumps(ctx_site, sort_keys=True, default=str), templates.fingerprint(), code_fingerprint())
         self.page_keys = (ctx_site, site_key)
@@ -498,7 +518,7 @@ class Builder:
         _WORKER.update(jobs=jobs, site=site, templates=templates, ctx_site=ctx_site, site_key=site_key,
                        sink=sink, previous=previous)
         try:
-            results = self._map(_render_page_chunk, len(jobs))
+            results = self._map(_render_page_chunk, len(jobs), alongside)
         finally:
             _WORKER.clear()
         written = []
