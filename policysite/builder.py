@@ -486,15 +486,30 @@ class Builder:
             return out
         size = max(16, min(200, count // (jobs * 8) or 1))
         chunks = [(start, min(count, start + size)) for start in range(0, count, size)]
+        # This process is one of the `jobs`: it forks one worker fewer (each holds a copy of
+        # the site) and, once `alongside` is done, takes chunks from the end while the
+        # workers take them from the start. A shared flag per chunk says who has it.
+        context = multiprocessing.get_context("fork")
+        taken, lock = context.RawArray("b", len(chunks)), context.Lock()
+        _WORKER.update(chunk_func=func, chunk_taken=(taken, lock))
+        mine: dict[int, list] = {}
         out = []
-        with multiprocessing.get_context("fork").Pool(jobs, initializer=_quiet_worker) as pool:
-            parts = pool.imap(func, chunks)
-            if alongside is not None:
-                alongside()
-            for part in parts:
-                out.extend(part)
-                if progress:
-                    progress(len(out), count)
+        try:
+            with context.Pool(jobs - 1, initializer=_quiet_worker) as pool:
+                parts = pool.imap(_claimed_chunk, list(enumerate(chunks)))
+                if alongside is not None:
+                    alongside()
+                for index in range(len(chunks) - 1, -1, -1):
+                    if not _claim(index):
+                        break
+                    mine[index] = func(chunks[index])
+                for index, part in enumerate(parts):
+                    out.extend(mine.pop(index) if part is None else part)
+                    if progress:
+                        progress(len(out), count)
+        finally:
+            _WORKER.pop("chunk_func", None)
+            _WORKER.pop("chunk_taken", None)
         return out
 
     # -- layouts ------------------------------------------------------------
@@ -685,6 +700,22 @@ def _quiet_worker() -> None:
     """Workers leave interrupts to the main process, which cleans up and reports."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _claim(index: int) -> bool:
+    """Take chunk `index` for this process, unless another process has it."""
+    taken, lock = _WORKER["chunk_taken"]
+    with lock:
+        if taken[index]:
+            return False
+        taken[index] = 1
+        return True
+
+
+def _claimed_chunk(item) -> list | None:
+    """A worker's share of Builder._map: None for a chunk the main process took."""
+    index, bounds = item
+    return _WORKER["chunk_func"](bounds) if _claim(index) else None
 
 
 def _render_markdown_chunk(bounds) -> list[Rendered]:
