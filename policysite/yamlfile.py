@@ -8,6 +8,7 @@ it ourselves, keeping a line for every mapping key and list item.
 
 from __future__ import annotations
 
+import inspect
 import re
 
 import yaml
@@ -47,6 +48,26 @@ class LinedList(list):
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """Safe loader; libyaml's C parser where present. Aliases are refused while building."""
+
+    def resolve(self, kind, value, implicit):
+        """PyYAML's answer, remembered for short plain values (field names, types, keys),
+        which repeat on every page; quoted values and collections need no regex at all."""
+        if self.yaml_path_resolvers:
+            return super().resolve(kind, value, implicit)
+        if kind is not ScalarNode:
+            return self.DEFAULT_SEQUENCE_TAG if kind is SequenceNode else self.DEFAULT_MAPPING_TAG
+        if not implicit[0]:
+            return self.DEFAULT_SCALAR_TAG
+        tag = _PLAIN_TAGS.get(value)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(value) <= 80 and len(_PLAIN_TAGS) < 20000:
+                _PLAIN_TAGS[value] = tag
+        return tag
+
+
+# Plain scalar -> tag, as resolved by PyYAML (a pure function of the text).
+_PLAIN_TAGS: dict[str, str] = {}
 
 
 _MAX_NODES = 20000
@@ -158,7 +179,28 @@ def _explain(exc, text: str, index: int | None) -> str:
     return f"front matter is not valid YAML ({problem}){hint}"
 
 
+# Scalar tags whose SafeLoader constructor is a plain function of the node: called
+# directly, without construct_object's bookkeeping (kept for the rare other tags).
+_SCALAR_CONSTRUCTORS = {
+    tag: constructor for tag, constructor in _Loader.yaml_constructors.items()
+    if tag in ("tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
+               "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp")
+    and not inspect.isgeneratorfunction(constructor)
+}
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_MERGE = "tag:yaml.org,2002:merge"
+_PREFIX = "tag:yaml.org,2002:"
+_PYTHON = "tag:yaml.org,2002:python"
+
+
 def _build(loader, node, at, counter, seen: set):
+    """Plain values (LinedDict, LinedList, scalars) from the node tree, refusing aliases and tags.
+
+    This runs for every value of every page, so it avoids per-node overhead:
+    plain strings are taken from the node as PyYAML's str constructor would.
+    """
     counter[0] += 1
     line = at(node.start_mark.line)
     if counter[0] > _MAX_NODES:
@@ -167,49 +209,57 @@ def _build(loader, node, at, counter, seen: set):
         # The composer hands back the anchored node again for each `*alias`.
         raise _AliasProblem(line, "YAML anchors and aliases (`&name`, `*name`) are not allowed here: write the value out in full")
     seen.add(id(node))
-    if isinstance(node, ScalarNode):
-        if node.tag.startswith("tag:yaml.org,2002:python") or not node.tag.startswith("tag:yaml.org,2002:"):
-            raise YamlProblem(line, f"YAML tag `{node.tag}` is not allowed: remove it")
+    kind = type(node)
+    tag = node.tag
+    if kind is ScalarNode:
+        if tag == _STR:
+            return node.value
+        if tag.startswith(_PYTHON) or not tag.startswith(_PREFIX):
+            raise YamlProblem(line, f"YAML tag `{tag}` is not allowed: remove it")
         try:
+            constructor = _SCALAR_CONSTRUCTORS.get(tag)
+            if constructor is not None:
+                return constructor(loader, node)
             return loader.construct_object(node, deep=True)
         except (yaml.constructor.ConstructorError, ValueError, OverflowError) as exc:
             problem = getattr(exc, "problem", None) or str(exc)
-            if node.tag.endswith(":timestamp"):
+            if tag.endswith(":timestamp"):
                 return _BadDate(node.value)
             raise YamlProblem(line, f"cannot read value `{node.value[:60]}`: {problem}") from None
-    if isinstance(node, SequenceNode):
-        if node.tag != "tag:yaml.org,2002:seq":
-            raise YamlProblem(line, f"YAML tag `{node.tag}` is not allowed: remove it")
+    if kind is SequenceNode:
+        if tag != _SEQ:
+            raise YamlProblem(line, f"YAML tag `{tag}` is not allowed: remove it")
         out = LinedList()
         out.line = line
-        out.item_lines = []
+        out.item_lines = item_lines = []
         for item in node.value:
             out.append(_build(loader, item, at, counter, seen))
-            out.item_lines.append(at(item.start_mark.line))
+            item_lines.append(at(item.start_mark.line))
         return out
-    if isinstance(node, MappingNode):
-        if node.tag != "tag:yaml.org,2002:map":
-            raise YamlProblem(line, f"YAML tag `{node.tag}` is not allowed: remove it")
+    if kind is MappingNode:
+        if tag != _MAP:
+            raise YamlProblem(line, f"YAML tag `{tag}` is not allowed: remove it")
         out = LinedDict()
         out.line = line
-        out.key_lines = {}
+        out.key_lines = key_lines = {}
         for key_node, value_node in node.value:
             key_line = at(key_node.start_mark.line)
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == _MERGE:
                 raise YamlProblem(key_line, "YAML merge keys (`<<`) are not allowed: write the fields out")
             key = _build(loader, key_node, at, counter, seen)
-            if isinstance(key, (dict, list)):
-                raise YamlProblem(key_line, "a field name must be plain text")
-            if not isinstance(key, str):
-                # `on:`, `no:`, `~:`, `1:` as written, not YAML's reading of them (true, False, None).
-                key = key_node.value if isinstance(key_node, ScalarNode) else str(key)
+            if type(key) is not str:
+                if isinstance(key, (dict, list)):
+                    raise YamlProblem(key_line, "a field name must be plain text")
+                if not isinstance(key, str):
+                    # `on:`, `no:`, `~:`, `1:` as written, not YAML's reading of them (true, False, None).
+                    key = key_node.value if isinstance(key_node, ScalarNode) else str(key)
             if key in out:
                 raise YamlProblem(
                     key_line,
-                    f"`{key}` is given twice (first at line {out.key_lines[key]}): keep one",
+                    f"`{key}` is given twice (first at line {key_lines[key]}): keep one",
                 )
             out[key] = _build(loader, value_node, at, counter, seen)
-            out.key_lines[key] = key_line
+            key_lines[key] = key_line
         return out
     raise YamlProblem(line, "unsupported YAML")
 
