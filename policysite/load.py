@@ -11,7 +11,7 @@ import datetime as dt
 import errno
 import os
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from . import yamlfile
 from .config import SiteConfig
@@ -39,51 +39,62 @@ def scan_content(site_dir: Path, diagnostics: Diagnostics, skip: list[Path] = ()
     if not content.is_dir():
         diagnostics.error("content", 1, "the content/ folder is missing: create it and add content/_index.md for the home page")
         return found
-    skip_resolved = [p.resolve() for p in skip]
+    # Compared as strings: for resolved (absolute, normal) paths that is Path equality, and cheaper.
+    skip_resolved = {str(p.resolve()) for p in skip}
     content_real = content.resolve()
 
-    def walk(folder: Path, real: Path, above: frozenset):
+    def walk(folder: str, rel_folder: str, real: str, above: frozenset):
         # `above`: the real folders on the way down, so a link back up is a loop
-        # (the same folder reached twice by two routes is not).
+        # (the same folder reached twice by two routes is not). `rel_folder` is
+        # `folder` relative to the site, as messages name it.
         if real in above:
-            diagnostics.error(rel(folder), 1, "this folder links back to a folder above it: remove the link")
+            diagnostics.error(rel_folder, 1, "this folder links back to a folder above it: remove the link")
             return
         above = above | {real}
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
-            diagnostics.error(rel(folder), 1, f"cannot read this folder: {exc.strerror}")
+            diagnostics.error(rel_folder, 1, f"cannot read this folder: {exc.strerror}")
             return
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            path = Path(entry.path)
+            rel = f"{rel_folder}/{entry.name}"
             if entry.is_symlink():
+                path = Path(entry.path)
                 try:
                     target = path.resolve(strict=True)
                 except (OSError, RuntimeError) as exc:
                     if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP:
-                        diagnostics.error(rel(path), 1, "this link leads round in a loop: remove it")
+                        diagnostics.error(rel, 1, "this link leads round in a loop: remove it")
                     else:
-                        diagnostics.error(rel(path), 1, f"this is a link to {os.readlink(path)}, which does not exist: remove the link or copy the file in")
+                        diagnostics.error(rel, 1, f"this is a link to {os.readlink(path)}, which does not exist: remove the link or copy the file in")
                     continue
                 if not target.is_relative_to(content_real):
-                    diagnostics.error(rel(path), 1, "this is a link to a place outside content/: copy the file in instead")
+                    diagnostics.error(rel, 1, "this is a link to a place outside content/: copy the file in instead")
                     continue
+                target = str(target)
             else:
-                target = real / entry.name
-            if any(target == s for s in skip_resolved):
+                target = f"{real}/{entry.name}"
+            if target in skip_resolved:
                 continue
             if entry.is_dir():
-                walk(path, target, above)
+                walk(entry.path, rel, target, above)
             elif entry.is_file():
-                found.append((rel(path), path))
+                found.append((rel, Path(entry.path)))
 
-    def rel(path: Path) -> str:
-        return path.relative_to(site_dir).as_posix()
-
-    walk(content, content_real, frozenset())
+    walk(str(content), content.relative_to(site_dir).as_posix(), str(content_real), frozenset())
     return found
+
+
+def file_stem(path: str) -> str:
+    """PurePosixPath(path).stem for a site-relative file path, without making a path object
+    (asked several times for every page)."""
+    name = path.rpartition("/")[2]
+    if not name or name == ".":
+        return PurePosixPath(path).stem
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
 def split_front_matter(text: str):
@@ -157,7 +168,7 @@ def load_page(where: str, path: Path, config: SiteConfig, diagnostics: Diagnosti
         diagnostics.error(where, front_line, "the front matter must be `field: value` lines at the top level, not a list or a single value")
         return None
 
-    is_index = Path(where).stem == "_index"
+    is_index = file_stem(where) == "_index"
     page = Page(kind="section" if is_index else "page", source=where, body=body, body_line=body_line)
     page.lines = dict(data.key_lines)
     page.fields = check_fields(data, where, config, diagnostics, is_index)

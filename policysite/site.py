@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from .config import SiteConfig
 from .diagnostics import Diagnostics
-from .load import MARKDOWN_SUFFIXES, load_page, scan_content
+from .load import MARKDOWN_SUFFIXES, file_stem, load_page, scan_content
 from .model import Page, StaticFile
 
 SEGMENT = re.compile(r"^[\w.~-]+$")
@@ -135,7 +135,7 @@ def build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dra
     # One section per folder, from its _index.md or generated.
     sections: dict[str, Page] = {}
     for page in loaded:
-        if PurePosixPath(page.source).stem == "_index":
+        if file_stem(page.source) == "_index":
             folder = posixpath.dirname(page.source)
             page.folder = folder
             page.kind = "home" if folder == "content" else "section"
@@ -155,19 +155,18 @@ def build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dra
                                     description=description)
     site.home = sections.get("content")
 
-    # URLs from the folder path, then slug/url from front matter.
+    # URLs from the folder path, then slug/url from front matter. Each folder's URL is
+    # worked out once (every page and file in it asks); a problem is reported each time, as before.
+    folder_urls: dict[str, tuple[str | None, str | None]] = {}
+
     def folder_url(folder: str, page: Page | None) -> str | None:
-        if folder == "content":
-            return "/"
-        parts = PurePosixPath(folder).parts[1:]
-        segments = []
-        for part in parts:
-            seg = slugify(part)
-            if not seg:
-                diagnostics.error(folder, 1, f"cannot make a web address from the folder name `{part}`: rename it using letters a-z, digits and hyphens")
-                return None
-            segments.append(seg)
-        return "/" + "/".join(segments) + "/"
+        known = folder_urls.get(folder)
+        if known is None:
+            known = folder_urls[folder] = _folder_url(folder)
+        url, problem = known
+        if problem is not None:
+            diagnostics.error(folder, 1, problem)
+        return url
 
     for folder, section in sections.items():
         base = folder_url(folder, section)
@@ -182,7 +181,7 @@ def build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dra
         base = folder_url(folder, None)
         if base is None:
             continue
-        stem = PurePosixPath(page.source).stem
+        stem = file_stem(page.source)
         seg = slugify(stem)
         if not seg and "slug" not in page.fields and "url" not in page.fields:
             diagnostics.error(page.source, 1, f"cannot make a web address from the file name `{stem}`: rename the file using letters a-z, digits and hyphens, or add `slug:`")
@@ -222,6 +221,19 @@ def build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dra
     collect_assets(site, diagnostics)
     collect_aliases(site, diagnostics)
     return site
+
+
+def _folder_url(folder: str) -> tuple[str | None, str | None]:
+    """A content folder's URL, or None and what is wrong with its name."""
+    if folder == "content":
+        return "/", None
+    segments = []
+    for part in PurePosixPath(folder).parts[1:]:
+        seg = slugify(part)
+        if not seg:
+            return None, f"cannot make a web address from the folder name `{part}`: rename it using letters a-z, digits and hyphens"
+        segments.append(seg)
+    return "/" + "/".join(segments) + "/", None
 
 
 def override_url(page: Page, default: str, diagnostics: Diagnostics) -> str:
@@ -329,7 +341,7 @@ def link_organisations(site: Site, diagnostics: Diagnostics) -> None:
                 diagnostics.error("site_config.yaml", line, f"the organisation `{key}` has `url: {org.url}`, but no page has that address")
         if page is None:
             for candidate in site.pages:
-                if candidate.type == "organisation" and candidate.source and PurePosixPath(candidate.source).stem == key:
+                if candidate.type == "organisation" and candidate.source and file_stem(candidate.source) == key:
                     page = candidate
                     break
         if page is not None:
