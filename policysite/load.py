@@ -99,14 +99,21 @@ def file_stem(path: str) -> str:
 
 def split_front_matter(text: str):
     """(front matter text, its first line, body, body's first line) or None if absent."""
-    lines = text.split("\n")
-    if not lines or lines[0].strip() != "---":
+    # Line by line as text.split("\n") would give them, without splitting the whole body.
+    end = text.find("\n")
+    if (text if end < 0 else text[:end]).strip() != "---":
         return None
-    for index in range(1, len(lines)):
-        if lines[index].rstrip() in ("---", "..."):
-            front = "\n".join(lines[1:index])
-            body = "\n".join(lines[index + 1:])
-            return front, 2, body, index + 2
+    number = 1                      # 0-based number of the line starting at `start`
+    start = end + 1
+    while end >= 0:
+        end = text.find("\n", start)
+        line = text[start:] if end < 0 else text[start:end]
+        if line.rstrip() in ("---", "..."):
+            front = text[text.index("\n") + 1:start - 1] if number > 1 else ""
+            body = "" if end < 0 else text[end + 1:]
+            return front, 2, body, number + 2
+        start = end + 1
+        number += 1
     return "unclosed"
 
 
@@ -145,7 +152,7 @@ def load_page(where: str, path: Path, config: SiteConfig, diagnostics: Diagnosti
     text = read_text(path, where, diagnostics, data)
     if text is None:
         return None
-    if not text.strip():
+    if not text or text.isspace():   # `not text.strip()`, without copying the text
         diagnostics.error(where, 1, "the file is empty: start it with front matter between `---` lines, with at least `title:`")
         return None
     parts = split_front_matter(text)
@@ -360,10 +367,11 @@ def string_list(data, key: str, where: str, diagnostics: Diagnostics) -> list[tu
         return []
     items = []
     for index, item in enumerate(value):
-        if not isinstance(item, str) or not item.strip():
+        stripped = item.strip() if isinstance(item, str) else ""
+        if not stripped:
             diagnostics.error(where, value.line_of(index), f"each item of `{key}` must be text")
         else:
-            items.append((item.strip(), value.line_of(index)))
+            items.append((stripped, value.line_of(index)))
     return items
 
 
