@@ -226,6 +226,13 @@ def _build(loader, node, at, counter, seen: set):
             if tag.endswith(":timestamp"):
                 return _BadDate(node.value)
             raise YamlProblem(line, f"cannot read value `{node.value[:60]}`: {problem}") from None
+        except (LookupError, TypeError, AttributeError, ArithmeticError):
+            # PyYAML's own constructors fail this way on some tagged values (`!!bool maybe`, `!!int` alone).
+            if tag.endswith(":timestamp"):
+                return _BadDate(node.value)
+            name = tag[len(_PREFIX):]
+            raise YamlProblem(line, f"`{node.value[:60]}` is not a YAML `!!{name}` value: remove `!!{name}` "
+                                    "or write a value of that kind") from None
     if kind is SequenceNode:
         if tag != _SEQ:
             raise YamlProblem(line, f"YAML tag `{tag}` is not allowed: remove it")
