@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 import markdown
+from markdown import inlinepatterns, treeprocessors
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
-from markdown.util import AMP_SUBSTITUTE
+from markdown.util import AMP_SUBSTITUTE, AtomicString
 
 from . import sanitize
 from .govspeak import GovspeakExtension
@@ -202,17 +203,100 @@ class _PolicysiteExtension(Extension):
         md.treeprocessors.register(_PageTree(md, self.renderer), "policysite_page", 4)
 
 
+# What a text must contain for an inline pattern's regular expression to match in it,
+# keyed by that expression. Python-Markdown tries every pattern on every text, one
+# method call each; most texts hold none of these.
+_INLINE_NEEDS = {
+    inlinepatterns.BACKTICK_RE: "`",
+    inlinepatterns.ESCAPE_RE: "\\",
+    inlinepatterns.LINK_RE: "[",                 # also REFERENCE_RE
+    inlinepatterns.IMAGE_LINK_RE: "![",          # also IMAGE_REFERENCE_RE
+    inlinepatterns.AUTOLINK_RE: "<",
+    inlinepatterns.AUTOMAIL_RE: "<",
+    inlinepatterns.LINE_BREAK_RE: "  \n",
+    inlinepatterns.HTML_RE: "<",
+    inlinepatterns.ENTITY_RE: "&",
+    r"\[\^([^\]]*)\]": "[^",                     # footnote references
+}
+
+
+def _inline_needs(pattern) -> tuple | None:
+    """The strings one of which `pattern` needs in a text to match; None when not known."""
+    regex = getattr(pattern, "compiled_re", None)
+    if regex is None or not isinstance(pattern, inlinepatterns.InlineProcessor):
+        return None
+    if isinstance(pattern, inlinepatterns.DelimiterProcessor):
+        tokens = tuple(pattern.tokens)
+        return tokens if tokens and regex.pattern == "|".join(map(re.escape, tokens)) else None
+    needed = _INLINE_NEEDS.get(regex.pattern)
+    return (needed,) if needed else None
+
+
+class _QuickInline(treeprocessors.InlineProcessor):
+    """Python-Markdown's inline pass, not trying a pattern on a text it cannot match.
+
+    Skipping a pattern whose regular expression would find nothing is what
+    Python-Markdown does after trying it, so the output is the same. A text only
+    loses characters to placeholders (STX ... ETX) as patterns apply, so one with
+    none of the needed strings never gains one. This overrides the private loop
+    of InlineProcessor; `_quick_inline_usable` checks that it is there.
+    """
+
+    def run(self, tree, ancestors=None):
+        plan = [(pattern, _inline_needs(pattern)) for pattern in self.inlinePatterns]
+        # A pattern needing one string is checked with `in`, one needing any of several with a search.
+        self._plan = [(pattern, needs if needs is None or len(needs) > 1 else needs[0]) for pattern, needs in plan]
+        self._anything = None
+        if all(needs is not None for _, needs in plan):
+            self._anything = re.compile("|".join(re.escape(s) for _, needs in plan for s in needs)).search
+        return super().run(tree, ancestors)
+
+    def _InlineProcessor__handleInline(self, data, patternIndex=0):
+        if isinstance(data, AtomicString) or (self._anything is not None and not self._anything(data)):
+            return data
+        plan = self._plan
+        apply = self._InlineProcessor__applyPattern
+        count = len(plan)
+        startIndex = 0
+        while patternIndex < count:
+            pattern, needs = plan[patternIndex]
+            if needs is not None and not (needs in data if type(needs) is str else any(s in data for s in needs)):
+                patternIndex += 1
+                startIndex = 0
+                continue
+            data, matched, startIndex = apply(pattern, data, patternIndex, startIndex)
+            if not matched:
+                patternIndex += 1
+        return data
+
+
+def _quick_inline_usable() -> bool:
+    """Python-Markdown still has the private methods _QuickInline relies on."""
+    base = treeprocessors.InlineProcessor
+    return callable(getattr(base, "_InlineProcessor__handleInline", None)) and \
+        callable(getattr(base, "_InlineProcessor__applyPattern", None))
+
+
+class _SpeedupsExtension(Extension):
+    """Faster stand-ins for parts of Python-Markdown that give the same output."""
+
+    def extendMarkdown(self, md):
+        if _quick_inline_usable() and type(md.treeprocessors["inline"]) is treeprocessors.InlineProcessor:
+            md.treeprocessors.register(_QuickInline(md), "inline", 20)
+
+
 class MarkdownRenderer:
     """Renders page bodies; one per process, reused for every page."""
 
-    def __init__(self, resolver: Resolver):
+    def __init__(self, resolver: Resolver, speedups: bool = True):
+        """speedups=False: Python-Markdown's own pipeline, for tests to compare against."""
         self.resolver = resolver
         self.current: dict = {}
         self.md = markdown.Markdown(
             extensions=[
                 GovspeakExtension(), "tables", "attr_list", "fenced_code", "sane_lists",
                 "footnotes", "def_list", _PolicysiteExtension(self),
-            ],
+            ] + ([_SpeedupsExtension()] if speedups else []),
             output_format="html",
         )
 
