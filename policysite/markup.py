@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 import markdown
-from markdown import inlinepatterns, treeprocessors
-from markdown.extensions import Extension
+from markdown import blockprocessors, inlinepatterns, treeprocessors
+from markdown.extensions import Extension, abbr, def_list, footnotes, tables
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE, AtomicString
 
@@ -277,12 +277,46 @@ def _quick_inline_usable() -> bool:
         callable(getattr(base, "_InlineProcessor__applyPattern", None))
 
 
+# Block processors whose test() is only ever true, or whose run() only ever takes a block,
+# when the block holds these strings (all of them): (class, its regular expression as
+# checked, strings). Python-Markdown asks each processor about each block in turn, and
+# most of these search the whole block with a regular expression to say no.
+_BLOCK_NEEDS = [
+    (blockprocessors.BlockQuoteProcessor, r"(^|\n)[ ]{0,3}>[ ]?(.*)", (">",)),
+    (blockprocessors.HashHeaderProcessor,
+     r"(?:^|\n)(?P<level>#{1,6})(?P<header>(?:\\.|[^\\#]|#+(?=[^#\n]))*?)#*(?:\n|$)", ("#",)),
+    (def_list.DefListProcessor, r"(^|\n)[ ]{0,3}:[ ]{1,3}(.*?)(\n|$)", (":",)),
+    # A table's header and separator rows are two lines, each with a `|`.
+    (tables.TableProcessor, None, ("\n", "|")),
+    # These three say yes to every block, then give it back unless their search finds a definition.
+    (footnotes.FootnoteBlockProcessor, r"^[ ]{0,3}\[\^([^\]]*)\]:[ ]*(.*)$", ("[^", "]:")),
+    (abbr.AbbrBlockprocessor, r"^[*]\[(?P<abbr>[^\\]*?)\][ ]?:[ ]*\n?[ ]*(?P<title>.*)$", ("*[", "]")),
+    (blockprocessors.ReferenceProcessor,
+     r'^[ ]{0,3}\[([^\[\]]*)\]:[ ]*(?:\n[ ]*)?([^\s]+)[ ]*(?:\n[ ]*)?((["\'])(.*)\4[ ]*|\((.*)\)[ ]*)?$', ("]:",)),
+]
+
+
+def _guard_block_test(processor, needs: tuple) -> None:
+    """processor.test says no at once to a block missing any of `needs`."""
+    test = processor.test
+    if len(needs) == 1:
+        needed = needs[0]
+        processor.test = lambda parent, block: needed in block and test(parent, block)
+    else:
+        processor.test = lambda parent, block: all(s in block for s in needs) and test(parent, block)
+
+
 class _SpeedupsExtension(Extension):
     """Faster stand-ins for parts of Python-Markdown that give the same output."""
 
     def extendMarkdown(self, md):
         if _quick_inline_usable() and type(md.treeprocessors["inline"]) is treeprocessors.InlineProcessor:
             md.treeprocessors.register(_QuickInline(md), "inline", 20)
+        for processor in md.parser.blockprocessors:
+            for cls, regex, needs in _BLOCK_NEEDS:
+                # Only the class itself, with the expression its needs were worked out for.
+                if type(processor) is cls and (regex is None or getattr(processor.RE, "pattern", None) == regex):
+                    _guard_block_test(processor, needs)
 
 
 class MarkdownRenderer:

@@ -50,6 +50,8 @@ def test_speedups_are_in_use(renderers):
     # correct but loses most of the gain: this says so.
     assert type(renderers[2].md.treeprocessors["inline"]) is markup._QuickInline
     assert all(markup._inline_needs(pattern) is not None for pattern in renderers[2].md.inlinePatterns)
+    guarded = {type(p) for p in renderers[2].md.parser.blockprocessors if "test" in vars(p)}
+    assert guarded == {cls for cls, _regex, _needs in markup._BLOCK_NEEDS}
 
 
 def _markdown_files():
@@ -85,6 +87,9 @@ SNIPPETS = [
     "a\\*b\\_c\\[d\\]e\\<f\\&g `a\\`b`",
     "**unclosed *mixed _delims__ and * stars**_",
     "[![image in link](files/chart.png)](other.md) [a [nested] link](other.md) [x](<other.md> \"title\")",
+    "a | b\n--|--\n1 | 2\n\n|one|\n|---|\n\nno pipes\n---\n\n|\n|",
+    "[id]: other.md\n[Id2]:\n  other.md \"T\"\n\n[x][id] [y][id2] [^a]: not at start\n\n [^b]: note\n\n*[A]:\nB\n\nA",
+    "# h1 #\n#no space\n\\# not\n\n> q\n> > qq\n\n***\n- - -\n_  _  _\n\nterm\n:  def\n:bad",
 ]
 
 
