@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 import markdown
-from markdown import blockprocessors, inlinepatterns, treeprocessors
-from markdown.extensions import Extension, abbr, def_list, footnotes, tables
+from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
-from markdown.util import AMP_SUBSTITUTE, AtomicString
+from markdown.util import AMP_SUBSTITUTE
 
 from . import sanitize
 from .govspeak import GovspeakExtension
 from .links import LinkProblem, Resolver, signature
+from .mdspeed import SpeedupsExtension
 from .model import Page
 
 _PLACEHOLDER = re.compile("\x02[^\x03]*\x03")
@@ -203,122 +203,6 @@ class _PolicysiteExtension(Extension):
         md.treeprocessors.register(_PageTree(md, self.renderer), "policysite_page", 4)
 
 
-# What a text must contain for an inline pattern's regular expression to match in it,
-# keyed by that expression. Python-Markdown tries every pattern on every text, one
-# method call each; most texts hold none of these.
-_INLINE_NEEDS = {
-    inlinepatterns.BACKTICK_RE: "`",
-    inlinepatterns.ESCAPE_RE: "\\",
-    inlinepatterns.LINK_RE: "[",                 # also REFERENCE_RE
-    inlinepatterns.IMAGE_LINK_RE: "![",          # also IMAGE_REFERENCE_RE
-    inlinepatterns.AUTOLINK_RE: "<",
-    inlinepatterns.AUTOMAIL_RE: "<",
-    inlinepatterns.LINE_BREAK_RE: "  \n",
-    inlinepatterns.HTML_RE: "<",
-    inlinepatterns.ENTITY_RE: "&",
-    r"\[\^([^\]]*)\]": "[^",                     # footnote references
-}
-
-
-def _inline_needs(pattern) -> tuple | None:
-    """The strings one of which `pattern` needs in a text to match; None when not known."""
-    regex = getattr(pattern, "compiled_re", None)
-    if regex is None or not isinstance(pattern, inlinepatterns.InlineProcessor):
-        return None
-    if isinstance(pattern, inlinepatterns.DelimiterProcessor):
-        tokens = tuple(pattern.tokens)
-        return tokens if tokens and regex.pattern == "|".join(map(re.escape, tokens)) else None
-    needed = _INLINE_NEEDS.get(regex.pattern)
-    return (needed,) if needed else None
-
-
-class _QuickInline(treeprocessors.InlineProcessor):
-    """Python-Markdown's inline pass, not trying a pattern on a text it cannot match.
-
-    Skipping a pattern whose regular expression would find nothing is what
-    Python-Markdown does after trying it, so the output is the same. A text only
-    loses characters to placeholders (STX ... ETX) as patterns apply, so one with
-    none of the needed strings never gains one. This overrides the private loop
-    of InlineProcessor; `_quick_inline_usable` checks that it is there.
-    """
-
-    def run(self, tree, ancestors=None):
-        plan = [(pattern, _inline_needs(pattern)) for pattern in self.inlinePatterns]
-        # A pattern needing one string is checked with `in`, one needing any of several with a search.
-        self._plan = [(pattern, needs if needs is None or len(needs) > 1 else needs[0]) for pattern, needs in plan]
-        self._anything = None
-        if all(needs is not None for _, needs in plan):
-            self._anything = re.compile("|".join(re.escape(s) for _, needs in plan for s in needs)).search
-        return super().run(tree, ancestors)
-
-    def _InlineProcessor__handleInline(self, data, patternIndex=0):
-        if isinstance(data, AtomicString) or (self._anything is not None and not self._anything(data)):
-            return data
-        plan = self._plan
-        apply = self._InlineProcessor__applyPattern
-        count = len(plan)
-        startIndex = 0
-        while patternIndex < count:
-            pattern, needs = plan[patternIndex]
-            if needs is not None and not (needs in data if type(needs) is str else any(s in data for s in needs)):
-                patternIndex += 1
-                startIndex = 0
-                continue
-            data, matched, startIndex = apply(pattern, data, patternIndex, startIndex)
-            if not matched:
-                patternIndex += 1
-        return data
-
-
-def _quick_inline_usable() -> bool:
-    """Python-Markdown still has the private methods _QuickInline relies on."""
-    base = treeprocessors.InlineProcessor
-    return callable(getattr(base, "_InlineProcessor__handleInline", None)) and \
-        callable(getattr(base, "_InlineProcessor__applyPattern", None))
-
-
-# Block processors whose test() is only ever true, or whose run() only ever takes a block,
-# when the block holds these strings (all of them): (class, its regular expression as
-# checked, strings). Python-Markdown asks each processor about each block in turn, and
-# most of these search the whole block with a regular expression to say no.
-_BLOCK_NEEDS = [
-    (blockprocessors.BlockQuoteProcessor, r"(^|\n)[ ]{0,3}>[ ]?(.*)", (">",)),
-    (blockprocessors.HashHeaderProcessor,
-     r"(?:^|\n)(?P<level>#{1,6})(?P<header>(?:\\.|[^\\#]|#+(?=[^#\n]))*?)#*(?:\n|$)", ("#",)),
-    (def_list.DefListProcessor, r"(^|\n)[ ]{0,3}:[ ]{1,3}(.*?)(\n|$)", (":",)),
-    # A table's header and separator rows are two lines, each with a `|`.
-    (tables.TableProcessor, None, ("\n", "|")),
-    # These three say yes to every block, then give it back unless their search finds a definition.
-    (footnotes.FootnoteBlockProcessor, r"^[ ]{0,3}\[\^([^\]]*)\]:[ ]*(.*)$", ("[^", "]:")),
-    (abbr.AbbrBlockprocessor, r"^[*]\[(?P<abbr>[^\\]*?)\][ ]?:[ ]*\n?[ ]*(?P<title>.*)$", ("*[", "]")),
-    (blockprocessors.ReferenceProcessor,
-     r'^[ ]{0,3}\[([^\[\]]*)\]:[ ]*(?:\n[ ]*)?([^\s]+)[ ]*(?:\n[ ]*)?((["\'])(.*)\4[ ]*|\((.*)\)[ ]*)?$', ("]:",)),
-]
-
-
-def _guard_block_test(processor, needs: tuple) -> None:
-    """processor.test says no at once to a block missing any of `needs`."""
-    test = processor.test
-    if len(needs) == 1:
-        needed = needs[0]
-        processor.test = lambda parent, block: needed in block and test(parent, block)
-    else:
-        processor.test = lambda parent, block: all(s in block for s in needs) and test(parent, block)
-
-
-class _SpeedupsExtension(Extension):
-    """Faster stand-ins for parts of Python-Markdown that give the same output."""
-
-    def extendMarkdown(self, md):
-        if _quick_inline_usable() and type(md.treeprocessors["inline"]) is treeprocessors.InlineProcessor:
-            md.treeprocessors.register(_QuickInline(md), "inline", 20)
-        for processor in md.parser.blockprocessors:
-            for cls, regex, needs in _BLOCK_NEEDS:
-                # Only the class itself, with the expression its needs were worked out for.
-                if type(processor) is cls and (regex is None or getattr(processor.RE, "pattern", None) == regex):
-                    _guard_block_test(processor, needs)
-
-
 class MarkdownRenderer:
     """Renders page bodies; one per process, reused for every page."""
 
@@ -330,7 +214,7 @@ class MarkdownRenderer:
             extensions=[
                 GovspeakExtension(), "tables", "attr_list", "fenced_code", "sane_lists",
                 "footnotes", "def_list", _PolicysiteExtension(self),
-            ] + ([_SpeedupsExtension()] if speedups else []),
+            ] + ([SpeedupsExtension()] if speedups else []),
             output_format="html",
         )
 

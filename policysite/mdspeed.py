@@ -1,0 +1,329 @@
+"""Faster stand-ins for parts of Python-Markdown that give exactly its output.
+
+Most of Python-Markdown's time on a page goes in asking every processor about
+every block and every inline pattern about every text, where nearly all answer
+no after a regular expression search or a copy of the whole text. Each stand-in
+here first makes a cheap check that is necessary for a yes (`#` in a block
+before a heading search) and otherwise runs Python-Markdown's own code, so the
+output is the same, byte for byte.
+
+The checks are only as right as the code they were worked out against, so each
+stand-in is installed only while that code's source is unchanged (a digest);
+an upgraded Python-Markdown runs as it is until someone checks again.
+tests/test_render_speedups.py fails when a stand-in is left out, and compares
+output with and without them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import linecache
+import re
+
+from markdown import blockprocessors, htmlparser, inlinepatterns, preprocessors, treeprocessors, util
+from markdown.extensions import Extension, abbr, def_list, fenced_code, footnotes, tables
+from markdown.util import STX, AtomicString
+
+__all__ = ["SpeedupsExtension", "STAND_INS"]
+
+
+# -- inline patterns -------------------------------------------------------------------
+
+# What a text must contain for an inline pattern's regular expression to match in it,
+# keyed by that expression. Python-Markdown tries every pattern on every text, one
+# method call each; most texts hold none of these.
+_INLINE_NEEDS = {
+    inlinepatterns.BACKTICK_RE: "`",
+    inlinepatterns.ESCAPE_RE: "\\",
+    inlinepatterns.LINK_RE: "[",                 # also REFERENCE_RE
+    inlinepatterns.IMAGE_LINK_RE: "![",          # also IMAGE_REFERENCE_RE
+    inlinepatterns.AUTOLINK_RE: "<",
+    inlinepatterns.AUTOMAIL_RE: "<",
+    inlinepatterns.LINE_BREAK_RE: "  \n",
+    inlinepatterns.HTML_RE: "<",
+    inlinepatterns.ENTITY_RE: "&",
+    r"\[\^([^\]]*)\]": "[^",                     # footnote references
+}
+
+
+def inline_needs(pattern) -> tuple | None:
+    """The strings one of which `pattern` needs in a text to match; None when not known."""
+    regex = getattr(pattern, "compiled_re", None)
+    if regex is None or not isinstance(pattern, inlinepatterns.InlineProcessor):
+        return None
+    if isinstance(pattern, inlinepatterns.DelimiterProcessor):
+        tokens = tuple(pattern.tokens)
+        return tokens if tokens and regex.pattern == "|".join(map(re.escape, tokens)) else None
+    needed = _INLINE_NEEDS.get(regex.pattern)
+    return (needed,) if needed else None
+
+
+class QuickInline(treeprocessors.InlineProcessor):
+    """Python-Markdown's inline pass, not trying a pattern on a text it cannot match.
+
+    Skipping a pattern whose regular expression would find nothing is what
+    Python-Markdown does after trying it. A text only loses characters to
+    placeholders (STX ... ETX) as patterns apply, so one with none of the needed
+    strings never gains one. This overrides the private loop of InlineProcessor.
+    """
+
+    _key = None
+
+    def run(self, tree, ancestors=None):
+        patterns = list(self.inlinePatterns)
+        key = [(pattern, getattr(pattern, "compiled_re", None)) for pattern in patterns]
+        if key != self._key:   # first run, or the patterns (or a delimiter's expression) changed
+            self._key = key
+            needs = [inline_needs(pattern) for pattern in patterns]
+            # One needed string is looked for with `in`, several with any().
+            self._plan = [(pattern, n if n is None or len(n) > 1 else n[0]) for pattern, n in zip(patterns, needs)]
+            # A text holding none of these matches no pattern (`[` stands for `![` and `[^` too).
+            self._anything = None
+            if all(n is not None for n in needs):
+                every = {s for n in needs for s in n}
+                self._anything = tuple(sorted(s for s in every if not any(t != s and t in s for t in every)))
+        return super().run(tree, ancestors)
+
+    def _InlineProcessor__handleInline(self, data, patternIndex=0):
+        if isinstance(data, AtomicString):
+            return data
+        if self._anything is not None:
+            for needed in self._anything:   # `in` is much quicker than a search for alternatives
+                if needed in data:
+                    break
+            else:
+                return data
+        plan = self._plan
+        apply = self._InlineProcessor__applyPattern
+        count = len(plan)
+        startIndex = 0
+        while patternIndex < count:
+            pattern, needs = plan[patternIndex]
+            if needs is not None and not (needs in data if type(needs) is str else any(s in data for s in needs)):
+                patternIndex += 1
+                startIndex = 0
+                continue
+            data, matched, startIndex = apply(pattern, data, patternIndex, startIndex)
+            if not matched:
+                patternIndex += 1
+        return data
+
+
+# -- block processors ------------------------------------------------------------------
+
+# Block processors whose test() is only ever true when the block holds all of these
+# strings, and the methods that says so. Python-Markdown asks each processor about each
+# block in turn, and these search or split the whole block to say no. The footnote,
+# abbreviation and reference processors say yes to every block, then give it back
+# unless their search finds a definition: for them the strings are what that search needs.
+_BLOCK_NEEDS = {
+    blockprocessors.BlockQuoteProcessor: ((">",), ["test"]),
+    blockprocessors.HashHeaderProcessor: (("#",), ["test"]),
+    def_list.DefListProcessor: ((":",), ["test"]),
+    # The header and separator rows: two lines, the first split by a `|`.
+    tables.TableProcessor: (("\n", "|"), ["test", "_split_row", "_split"]),
+    footnotes.FootnoteBlockProcessor: (("[^", "]:"), ["test", "run"]),
+    abbr.AbbrBlockprocessor: (("*[", "]"), ["test", "run"]),
+    blockprocessors.ReferenceProcessor: (("]:",), ["test", "run"]),
+}
+
+
+def _guard_block_test(processor, needs: tuple) -> None:
+    """processor.test says no at once to a block missing any of `needs`."""
+    test = processor.test
+    if len(needs) == 1:
+        needed = needs[0]
+        processor.test = lambda parent, block: needed in block and test(parent, block)
+    else:
+        processor.test = lambda parent, block: all(s in block for s in needs) and test(parent, block)
+
+
+class ListedRegistry(util.Registry):
+    """A Registry that keeps its sorted list of items until it changes.
+
+    The block parser iterates its processors once per block, and a plain
+    Registry builds a new list each time.
+    """
+
+    _items = None
+
+    def __iter__(self):
+        items = self._items
+        if items is None or not self._is_sorted:
+            self._sort()
+            items = self._items = [self._data[k] for k, _p in self._priority]
+        return iter(items)
+
+    def register(self, item, name, priority):
+        self._items = None
+        super().register(item, name, priority)
+
+    def deregister(self, name, strict=True):
+        self._items = None
+        super().deregister(name, strict)
+
+    @classmethod
+    def copy_of(cls, registry: util.Registry) -> "ListedRegistry":
+        new = cls()
+        new._data = dict(registry._data)
+        new._priority = list(registry._priority)
+        new._is_sorted = registry._is_sorted
+        return new
+
+
+# -- preprocessors and the last tree processor ----------------------------------------
+
+def _quick_normalize(run):
+    def quick(lines):
+        text = "\n".join(lines)
+        # What NormalizeWhitespace changes, other than adding two empty lines at the end: STX
+        # and ETX, carriage returns, tabs, and spaces that end a line (the last line's too).
+        if not ("\x02" in text or "\x03" in text or "\r" in text or "\t" in text or " \n" in text
+                or text.endswith(" ")):
+            return lines + ["", ""]
+        return run(lines)
+    return quick
+
+
+def _quick_html_block(run):
+    # With no `<` or `&` the HTML parser hands the whole text to handle_data as one
+    # piece, which keeps it; nothing is stashed.
+    def quick(lines):
+        text = "\n".join(lines)
+        if "<" not in text and "&" not in text:
+            return list(lines)
+        return run(lines)
+    return quick
+
+
+def _quick_fenced(run):
+    # Its expression starts with a fence of three or more backticks or tildes.
+    def quick(lines):
+        text = "\n".join(lines)
+        if "```" not in text and "~~~" not in text:
+            return list(lines)
+        return run(lines)
+    return quick
+
+
+def _quick_unescape(run):
+    # It changes only text holding STX (a backslash escape). A text it passes over keeps
+    # its type (AtomicString), which nothing after this last tree processor looks at.
+    def quick(root):
+        for element in root.iter():
+            if STX in (element.text or "") or STX in (element.tail or ""):
+                return run(root)
+        return None
+    return quick
+
+
+# -- what each stand-in depends on -------------------------------------------------------
+
+def _last_line(code) -> int:
+    """The last source line with code in it, nested functions included."""
+    last = max((line for _start, _end, line in code.co_lines() if line), default=code.co_firstlineno)
+    for const in code.co_consts:
+        if hasattr(const, "co_lines"):
+            last = max(last, _last_line(const))
+    return last
+
+
+def _source(func) -> str:
+    """A function's source lines (found from its code: the tokenizer is slow to run per process)."""
+    code = getattr(getattr(func, "__func__", func), "__code__", None)
+    if code is None:
+        return ""
+    lines = linecache.getlines(code.co_filename)
+    return "".join(lines[code.co_firstlineno - 1:_last_line(code)])
+
+
+def _depends(cls, *names) -> list:
+    """These methods of cls, and the class's regular expression if it has one."""
+    found = [getattr(cls, name, None) for name in names]
+    for attribute in ("RE", "FENCED_BLOCK_RE"):
+        regex = getattr(cls, attribute, None)
+        if isinstance(regex, re.Pattern):
+            found.append(regex.pattern)
+    return found
+
+
+def digest(parts: list) -> str:
+    """One digest of the sources and expressions a stand-in was worked out against."""
+    h = hashlib.sha1()
+    for part in parts:
+        h.update((part if isinstance(part, str) else _source(part) if part is not None else "\0").encode())
+        h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
+def depends() -> dict:
+    """Stand-in name -> what it depends on in Python-Markdown."""
+    found = {
+        "inline": _depends(treeprocessors.InlineProcessor, "_InlineProcessor__handleInline",
+                           "_InlineProcessor__applyPattern"),
+        "registry": _depends(util.Registry, "__init__", "__iter__", "register", "deregister", "_sort"),
+        "normalize_whitespace": _depends(preprocessors.NormalizeWhitespace, "run"),
+        "html_block": _depends(preprocessors.HtmlBlockPreprocessor, "run")
+        + _depends(htmlparser.HTMLExtractor, "__init__", "reset", "close", "handle_data"),
+        "fenced_code_block": _depends(fenced_code.FencedBlockPreprocessor, "run"),
+        "unescape": _depends(treeprocessors.UnescapeTreeprocessor, "run", "unescape"),
+    }
+    for cls, (_needs, methods) in _BLOCK_NEEDS.items():
+        found[f"block:{cls.__name__}"] = _depends(cls, *methods)
+    return found
+
+
+# The digests of depends() when the stand-ins were checked against Python-Markdown 3.11.3.
+DIGESTS = {
+    "inline": "c7aa8560826c114a",
+    "registry": "0ffe314efee23323",
+    "normalize_whitespace": "65f77f3aa08cbba6",
+    "html_block": "0c1faf4308303ae7",
+    "fenced_code_block": "64dfedda1f945579",
+    "unescape": "6d75851824b11aa1",
+    "block:BlockQuoteProcessor": "8b5bea6b6ec51cd4",
+    "block:HashHeaderProcessor": "c961d5cf712c4dee",
+    "block:DefListProcessor": "3b888265e3bb9abc",
+    "block:TableProcessor": "187b87db1655bf51",
+    "block:FootnoteBlockProcessor": "40b88d757d0a516e",
+    "block:AbbrBlockprocessor": "14614f9ce9f2625e",
+    "block:ReferenceProcessor": "2d35591b9b80da2c",
+}
+
+_PREPROCESSORS = {
+    "normalize_whitespace": (preprocessors.NormalizeWhitespace, _quick_normalize),
+    "html_block": (preprocessors.HtmlBlockPreprocessor, _quick_html_block),
+    "fenced_code_block": (fenced_code.FencedBlockPreprocessor, _quick_fenced),
+}
+
+
+class SpeedupsExtension(Extension):
+    """Installs each stand-in whose Python-Markdown code is as checked; load it last."""
+
+    def extendMarkdown(self, md):
+        unchanged = {name for name, parts in depends().items() if DIGESTS.get(name) == digest(parts)}
+        md.speedups = installed = []
+        if "inline" in unchanged and type(md.treeprocessors["inline"]) is treeprocessors.InlineProcessor:
+            md.treeprocessors.register(QuickInline(md), "inline", 20)
+            installed.append("inline")
+        for processor in md.parser.blockprocessors:
+            needs = _BLOCK_NEEDS.get(type(processor))
+            name = f"block:{type(processor).__name__}"
+            if needs and name in unchanged:
+                _guard_block_test(processor, needs[0])
+                installed.append(name)
+        if "registry" in unchanged and type(md.parser.blockprocessors) is util.Registry:
+            md.parser.blockprocessors = ListedRegistry.copy_of(md.parser.blockprocessors)
+            installed.append("registry")
+        for name, (cls, quick) in _PREPROCESSORS.items():
+            if name in unchanged and name in md.preprocessors and type(md.preprocessors[name]) is cls:
+                processor = md.preprocessors[name]
+                processor.run = quick(processor.run)
+                installed.append(name)
+        if "unescape" in unchanged and type(md.treeprocessors["unescape"]) is treeprocessors.UnescapeTreeprocessor:
+            processor = md.treeprocessors["unescape"]
+            processor.run = _quick_unescape(processor.run)
+            installed.append("unescape")
+
+
+STAND_INS = ["inline", "registry", "unescape", *_PREPROCESSORS, *(f"block:{cls.__name__}" for cls in _BLOCK_NEEDS)]
