@@ -109,6 +109,45 @@ class QuickInline(treeprocessors.InlineProcessor):
         return data
 
 
+_BRACKET = re.compile(r"[\[\]]")
+_PAREN_OR_QUOTE = re.compile(r"""[()'"]""")
+
+
+def _quick_get_text(data: str, index: int):
+    """LinkInlineProcessor.getText, jumping from bracket to bracket instead of reading every character.
+
+    The text up to the `]` that balances the `[` before `index`: (text, index after it, True);
+    without one, (the rest of data, its end, False).
+    """
+    count = 1
+    for bracket in _BRACKET.finditer(data, index):
+        count += 1 if bracket.group() == "[" else -1
+        if count == 0:
+            end = bracket.start()
+            return data[index:end], end + 1, True
+    return data[index:], max(index, len(data)), False
+
+
+def _quick_get_link(processor):
+    """LinkInlineProcessor.getLink, with `(address)` holding no bracket or quote taken at once.
+
+    Python-Markdown reads such an address character by character, counting nothing,
+    until the `)`; anything else goes to its own code.
+    """
+    get_link, regex, unescape = processor.getLink, processor.RE_LINK, processor.unescape
+
+    def quick(data, index):
+        m = regex.match(data, pos=index)
+        if m and not m.group(1):
+            start = m.end()
+            found = _PAREN_OR_QUOTE.search(data, start)
+            if found is not None and found.group() == ")":
+                end = found.start()
+                return unescape(data[start:end]).strip(), None, end + 1, True
+        return get_link(data, index)
+    return quick
+
+
 # -- block processors ------------------------------------------------------------------
 
 # Block processors whose test() is only ever true when the block holds all of these
@@ -207,12 +246,16 @@ def _quick_fenced(run):
 
 
 def _quick_unescape(run):
-    # It changes only text holding STX (a backslash escape). A text it passes over keeps
-    # its type (AtomicString), which nothing after this last tree processor looks at.
+    # It changes only texts and attribute values holding STX (a backslash escape). A text
+    # it passes over keeps its type (AtomicString), which nothing after this last tree
+    # processor looks at.
     def quick(root):
         for element in root.iter():
             if STX in (element.text or "") or STX in (element.tail or ""):
                 return run(root)
+            for value in element.attrib.values():
+                if value is not None and STX in value:
+                    return run(root)
         return None
     return quick
 
@@ -261,6 +304,8 @@ def depends() -> dict:
     found = {
         "inline": _depends(treeprocessors.InlineProcessor, "_InlineProcessor__handleInline",
                            "_InlineProcessor__applyPattern"),
+        "links": _depends(inlinepatterns.LinkInlineProcessor, "getText", "getLink") + [
+            inlinepatterns.LinkInlineProcessor.RE_LINK.pattern],
         "registry": _depends(util.Registry, "__init__", "__iter__", "register", "deregister", "_sort"),
         "normalize_whitespace": _depends(preprocessors.NormalizeWhitespace, "run"),
         "html_block": _depends(preprocessors.HtmlBlockPreprocessor, "run")
@@ -275,6 +320,7 @@ def depends() -> dict:
 
 # The digests of depends() when the stand-ins were checked against Python-Markdown 3.11.3.
 DIGESTS = {
+    "links": "15cde589d67c4ce3",
     "inline": "c7aa8560826c114a",
     "registry": "0ffe314efee23323",
     "normalize_whitespace": "65f77f3aa08cbba6",
@@ -306,6 +352,14 @@ class SpeedupsExtension(Extension):
         if "inline" in unchanged and type(md.treeprocessors["inline"]) is treeprocessors.InlineProcessor:
             md.treeprocessors.register(QuickInline(md), "inline", 20)
             installed.append("inline")
+        if "links" in unchanged:
+            base = inlinepatterns.LinkInlineProcessor
+            for pattern in md.inlinePatterns:
+                if isinstance(pattern, base) and type(pattern).getText is base.getText:
+                    pattern.getText = _quick_get_text
+                    if type(pattern).getLink is base.getLink and pattern.RE_LINK is base.RE_LINK:
+                        pattern.getLink = _quick_get_link(pattern)
+            installed.append("links")
         for processor in md.parser.blockprocessors:
             needs = _BLOCK_NEEDS.get(type(processor))
             name = f"block:{type(processor).__name__}"
@@ -326,4 +380,4 @@ class SpeedupsExtension(Extension):
             installed.append("unescape")
 
 
-STAND_INS = ["inline", "registry", "unescape", *_PREPROCESSORS, *(f"block:{cls.__name__}" for cls in _BLOCK_NEEDS)]
+STAND_INS = ["inline", "links", "registry", "unescape", *_PREPROCESSORS, *(f"block:{cls.__name__}" for cls in _BLOCK_NEEDS)]

@@ -95,6 +95,9 @@ SNIPPETS = [
     "ends with a space ", "ends with spaces on a line of their own\n   ", "a  \n  \nb\t\tc\r\nd\re \n",
     "`` ` `` and ```\nfence\n```\n\n~~~~\ntilde\n~~~~\n\nnot ``` a fence",
     "&copy; alone\n\nand < alone\n\n<div>\nblock\n</div>\n\n<span>inline</span>",
+    "[a](other.md \"title\") [b](other.md 'title') [c](x(with)parens.md) [d](x\"q.md) [e](<o t.md> \"t\")",
+    "[f]( other.md ) [g](other.md [h[i]](other.md) [j](other.md)[k](#x) ![l](x.png \"t\") [m](\n other.md\n)",
+    "[n](other.md\"t\" ) [o](a'b\"c) [p](a (b) \"c)\") [q](a\\)b) [r](&amp;.md) [s]() [t]( ) [u](\"only\")",
 ]
 
 
