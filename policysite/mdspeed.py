@@ -150,31 +150,54 @@ def _quick_get_link(processor):
 
 # -- block processors ------------------------------------------------------------------
 
-# Block processors whose test() is only ever true when the block holds all of these
-# strings, and the methods that says so. Python-Markdown asks each processor about each
-# block in turn, and these search or split the whole block to say no. The footnote,
-# abbreviation and reference processors say yes to every block, then give it back
-# unless their search finds a definition: for them the strings are what that search needs.
-_BLOCK_NEEDS = {
-    blockprocessors.BlockQuoteProcessor: ((">",), ["test"]),
-    blockprocessors.HashHeaderProcessor: (("#",), ["test"]),
-    def_list.DefListProcessor: ((":",), ["test"]),
+# Guards for block processors: each takes a processor's test() and gives one that first
+# checks something its regular expression needs, and the methods that reasoning rests on.
+# Python-Markdown asks each processor about each block in turn, and these search or split
+# the whole block to say no. The footnote, abbreviation and reference processors say yes
+# to every block, then give it back unless their search finds a definition: for them the
+# check is on what that search needs.
+
+def _guard_setext(test):
+    # The first line break is followed by `=` or `-`.
+    def guarded(parent, block):
+        end = block.find("\n")
+        return end >= 0 and block[end + 1:end + 2] in ("=", "-") and test(parent, block)
+    return guarded
+
+
+def _guard_rule(test):
+    # Some line starts (after up to three spaces) with `-`, `_` or `*`.
+    def guarded(parent, block):
+        if "\n" in block:
+            return ("-" in block or "_" in block or "*" in block) and test(parent, block)
+        return block.lstrip(" ")[:1] in ("-", "_", "*") and test(parent, block)
+    return guarded
+
+
+def _guard_table(test):
     # The header and separator rows: two lines, the first split by a `|`.
-    tables.TableProcessor: (("\n", "|"), ["test", "_split_row", "_split"]),
-    footnotes.FootnoteBlockProcessor: (("[^", "]:"), ["test", "run"]),
-    abbr.AbbrBlockprocessor: (("*[", "]"), ["test", "run"]),
-    blockprocessors.ReferenceProcessor: (("]:",), ["test", "run"]),
+    def guarded(parent, block):
+        end = block.find("\n")
+        return end >= 0 and "|" in block[:end] and test(parent, block)
+    return guarded
+
+
+_BLOCK_GUARDS = {
+    blockprocessors.BlockQuoteProcessor: (lambda test: lambda parent, block: ">" in block and test(parent, block),
+                                          ["test"]),
+    blockprocessors.HashHeaderProcessor: (lambda test: lambda parent, block: "#" in block and test(parent, block),
+                                          ["test"]),
+    blockprocessors.SetextHeaderProcessor: (_guard_setext, ["test"]),
+    blockprocessors.HRProcessor: (_guard_rule, ["test"]),
+    def_list.DefListProcessor: (lambda test: lambda parent, block: ":" in block and test(parent, block), ["test"]),
+    tables.TableProcessor: (_guard_table, ["test", "_split_row", "_split"]),
+    footnotes.FootnoteBlockProcessor: (
+        lambda test: lambda parent, block: "[^" in block and "]:" in block and test(parent, block), ["test", "run"]),
+    abbr.AbbrBlockprocessor: (
+        lambda test: lambda parent, block: "*[" in block and "]" in block and test(parent, block), ["test", "run"]),
+    blockprocessors.ReferenceProcessor: (
+        lambda test: lambda parent, block: "]:" in block and test(parent, block), ["test", "run"]),
 }
-
-
-def _guard_block_test(processor, needs: tuple) -> None:
-    """processor.test says no at once to a block missing any of `needs`."""
-    test = processor.test
-    if len(needs) == 1:
-        needed = needs[0]
-        processor.test = lambda parent, block: needed in block and test(parent, block)
-    else:
-        processor.test = lambda parent, block: all(s in block for s in needs) and test(parent, block)
 
 
 class ListedRegistry(util.Registry):
@@ -283,10 +306,10 @@ def _source(func) -> str:
 def _depends(cls, *names) -> list:
     """These methods of cls, and the class's regular expression if it has one."""
     found = [getattr(cls, name, None) for name in names]
-    for attribute in ("RE", "FENCED_BLOCK_RE"):
+    for attribute in ("RE", "SEARCH_RE", "FENCED_BLOCK_RE"):
         regex = getattr(cls, attribute, None)
-        if isinstance(regex, re.Pattern):
-            found.append(regex.pattern)
+        if isinstance(regex, (str, re.Pattern)):
+            found.append(getattr(regex, "pattern", regex))
     return found
 
 
@@ -313,15 +336,15 @@ def depends() -> dict:
         "fenced_code_block": _depends(fenced_code.FencedBlockPreprocessor, "run"),
         "unescape": _depends(treeprocessors.UnescapeTreeprocessor, "run", "unescape"),
     }
-    for cls, (_needs, methods) in _BLOCK_NEEDS.items():
+    for cls, (_guard, methods) in _BLOCK_GUARDS.items():
         found[f"block:{cls.__name__}"] = _depends(cls, *methods)
     return found
 
 
 # The digests of depends() when the stand-ins were checked against Python-Markdown 3.11.3.
 DIGESTS = {
-    "links": "15cde589d67c4ce3",
     "inline": "c7aa8560826c114a",
+    "links": "15cde589d67c4ce3",
     "registry": "0ffe314efee23323",
     "normalize_whitespace": "65f77f3aa08cbba6",
     "html_block": "0c1faf4308303ae7",
@@ -329,6 +352,8 @@ DIGESTS = {
     "unescape": "6d75851824b11aa1",
     "block:BlockQuoteProcessor": "8b5bea6b6ec51cd4",
     "block:HashHeaderProcessor": "c961d5cf712c4dee",
+    "block:SetextHeaderProcessor": "c8033801de812bdf",
+    "block:HRProcessor": "2e6287dbee602f67",
     "block:DefListProcessor": "3b888265e3bb9abc",
     "block:TableProcessor": "187b87db1655bf51",
     "block:FootnoteBlockProcessor": "40b88d757d0a516e",
@@ -361,10 +386,10 @@ class SpeedupsExtension(Extension):
                         pattern.getLink = _quick_get_link(pattern)
             installed.append("links")
         for processor in md.parser.blockprocessors:
-            needs = _BLOCK_NEEDS.get(type(processor))
+            guard = _BLOCK_GUARDS.get(type(processor))
             name = f"block:{type(processor).__name__}"
-            if needs and name in unchanged:
-                _guard_block_test(processor, needs[0])
+            if guard and name in unchanged:
+                processor.test = guard[0](processor.test)
                 installed.append(name)
         if "registry" in unchanged and type(md.parser.blockprocessors) is util.Registry:
             md.parser.blockprocessors = ListedRegistry.copy_of(md.parser.blockprocessors)
@@ -380,4 +405,4 @@ class SpeedupsExtension(Extension):
             installed.append("unescape")
 
 
-STAND_INS = ["inline", "links", "registry", "unescape", *_PREPROCESSORS, *(f"block:{cls.__name__}" for cls in _BLOCK_NEEDS)]
+STAND_INS = ["inline", "links", "registry", "unescape", *_PREPROCESSORS, *(f"block:{cls.__name__}" for cls in _BLOCK_GUARDS)]

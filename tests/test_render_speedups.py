@@ -98,6 +98,8 @@ SNIPPETS = [
     "[a](other.md \"title\") [b](other.md 'title') [c](x(with)parens.md) [d](x\"q.md) [e](<o t.md> \"t\")",
     "[f]( other.md ) [g](other.md [h[i]](other.md) [j](other.md)[k](#x) ![l](x.png \"t\") [m](\n other.md\n)",
     "[n](other.md\"t\" ) [o](a'b\"c) [p](a (b) \"c)\") [q](a\\)b) [r](&amp;.md) [s]() [t]( ) [u](\"only\")",
+    "Title\n=\nx\n\nSub\n-  \n\n   * * *\ntext\n\ntext\n  ___\n\n    ---\n\nx\n\n- - -\n\n-- -\n\n*\n*\n*",
+    "h | k\n---|---\na | b\n\nh\n| k |\n\n`|` | x\n--|--\n\n| one |\n| --- |\n| 1 |",
 ]
 
 
