@@ -21,7 +21,7 @@ import linecache
 import re
 
 from markdown import blockprocessors, htmlparser, inlinepatterns, preprocessors, treeprocessors, util
-from markdown.extensions import Extension, abbr, def_list, fenced_code, footnotes, tables
+from markdown.extensions import Extension, abbr, attr_list, def_list, fenced_code, footnotes, tables
 from markdown.util import STX, AtomicString
 
 __all__ = ["SpeedupsExtension", "STAND_INS"]
@@ -58,6 +58,18 @@ def inline_needs(pattern) -> tuple | None:
     return (needed,) if needed else None
 
 
+def _reference_pattern(pattern) -> bool:
+    """A `[text][id]`, `[id]`, `![alt][id]` or `![id]` pattern, which changes nothing without references.
+
+    Its handleMatch makes an element only for an id in md.references; otherwise it
+    leaves the text as it is (at most telling the loop to go on after the brackets).
+    """
+    base = inlinepatterns.ReferenceInlineProcessor
+    return isinstance(pattern, base) and type(pattern).handleMatch is base.handleMatch and type(pattern).evalId in (
+        base.evalId, inlinepatterns.ShortReferenceInlineProcessor.evalId,
+        inlinepatterns.ShortImageReferenceInlineProcessor.evalId)
+
+
 class QuickInline(treeprocessors.InlineProcessor):
     """Python-Markdown's inline pass, not trying a pattern on a text it cannot match.
 
@@ -68,15 +80,19 @@ class QuickInline(treeprocessors.InlineProcessor):
     """
 
     _key = None
+    # Whether the reference patterns may be skipped on a page with no `[id]: address` lines.
+    skip_references = False
 
     def run(self, tree, ancestors=None):
         patterns = list(self.inlinePatterns)
-        key = [(pattern, getattr(pattern, "compiled_re", None)) for pattern in patterns]
+        no_references = self.skip_references and not self.md.references
+        key = [no_references] + [(pattern, getattr(pattern, "compiled_re", None)) for pattern in patterns]
         if key != self._key:   # first run, or the patterns (or a delimiter's expression) changed
             self._key = key
-            needs = [inline_needs(pattern) for pattern in patterns]
-            # One needed string is looked for with `in`, several with any().
-            self._plan = [(pattern, n if n is None or len(n) > 1 else n[0]) for pattern, n in zip(patterns, needs)]
+            needs = [() if no_references and _reference_pattern(pattern) else inline_needs(pattern)
+                     for pattern in patterns]
+            # One needed string is looked for with `in`, none or several with any().
+            self._plan = [(pattern, n[0] if n is not None and len(n) == 1 else n) for pattern, n in zip(patterns, needs)]
             # A text holding none of these matches no pattern (`[` stands for `![` and `[^` too).
             self._anything = None
             if all(n is not None for n in needs):
@@ -283,6 +299,16 @@ def _quick_unescape(run):
     return quick
 
 
+def _quick_attr_list(run):
+    # Its expressions all need a `{` in a text or tail of the tree.
+    def quick(root):
+        for element in root.iter():
+            if "{" in (element.text or "") or "{" in (element.tail or ""):
+                return run(root)
+        return None
+    return quick
+
+
 # -- what each stand-in depends on -------------------------------------------------------
 
 def _last_line(code) -> int:
@@ -327,6 +353,9 @@ def depends() -> dict:
     found = {
         "inline": _depends(treeprocessors.InlineProcessor, "_InlineProcessor__handleInline",
                            "_InlineProcessor__applyPattern"),
+        "references": _depends(inlinepatterns.ReferenceInlineProcessor, "handleMatch", "evalId")
+        + _depends(inlinepatterns.ShortReferenceInlineProcessor, "evalId")
+        + _depends(inlinepatterns.ShortImageReferenceInlineProcessor, "evalId"),
         "links": _depends(inlinepatterns.LinkInlineProcessor, "getText", "getLink") + [
             inlinepatterns.LinkInlineProcessor.RE_LINK.pattern],
         "registry": _depends(util.Registry, "__init__", "__iter__", "register", "deregister", "_sort"),
@@ -335,6 +364,9 @@ def depends() -> dict:
         + _depends(htmlparser.HTMLExtractor, "__init__", "reset", "close", "handle_data"),
         "fenced_code_block": _depends(fenced_code.FencedBlockPreprocessor, "run"),
         "unescape": _depends(treeprocessors.UnescapeTreeprocessor, "run", "unescape"),
+        "attr_list": _depends(attr_list.AttrListTreeprocessor, "run") + [
+            attr_list.AttrListTreeprocessor.HEADER_RE.pattern, attr_list.AttrListTreeprocessor.BLOCK_RE.pattern,
+            attr_list.AttrListTreeprocessor.INLINE_RE.pattern],
     }
     for cls, (_guard, methods) in _BLOCK_GUARDS.items():
         found[f"block:{cls.__name__}"] = _depends(cls, *methods)
@@ -344,12 +376,14 @@ def depends() -> dict:
 # The digests of depends() when the stand-ins were checked against Python-Markdown 3.11.3.
 DIGESTS = {
     "inline": "c7aa8560826c114a",
+    "references": "194c5e65600dd5a7",
     "links": "15cde589d67c4ce3",
     "registry": "0ffe314efee23323",
     "normalize_whitespace": "65f77f3aa08cbba6",
     "html_block": "0c1faf4308303ae7",
     "fenced_code_block": "64dfedda1f945579",
     "unescape": "6d75851824b11aa1",
+    "attr_list": "db3712e862abc171",
     "block:BlockQuoteProcessor": "8b5bea6b6ec51cd4",
     "block:HashHeaderProcessor": "c961d5cf712c4dee",
     "block:SetextHeaderProcessor": "c8033801de812bdf",
@@ -367,6 +401,11 @@ _PREPROCESSORS = {
     "fenced_code_block": (fenced_code.FencedBlockPreprocessor, _quick_fenced),
 }
 
+_TREEPROCESSORS = {
+    "attr_list": (attr_list.AttrListTreeprocessor, _quick_attr_list),
+    "unescape": (treeprocessors.UnescapeTreeprocessor, _quick_unescape),
+}
+
 
 class SpeedupsExtension(Extension):
     """Installs each stand-in whose Python-Markdown code is as checked; load it last."""
@@ -375,8 +414,12 @@ class SpeedupsExtension(Extension):
         unchanged = {name for name, parts in depends().items() if DIGESTS.get(name) == digest(parts)}
         md.speedups = installed = []
         if "inline" in unchanged and type(md.treeprocessors["inline"]) is treeprocessors.InlineProcessor:
-            md.treeprocessors.register(QuickInline(md), "inline", 20)
+            quick = QuickInline(md)
+            md.treeprocessors.register(quick, "inline", 20)
             installed.append("inline")
+            if "references" in unchanged:
+                quick.skip_references = True
+                installed.append("references")
         if "links" in unchanged:
             base = inlinepatterns.LinkInlineProcessor
             for pattern in md.inlinePatterns:
@@ -399,10 +442,12 @@ class SpeedupsExtension(Extension):
                 processor = md.preprocessors[name]
                 processor.run = quick(processor.run)
                 installed.append(name)
-        if "unescape" in unchanged and type(md.treeprocessors["unescape"]) is treeprocessors.UnescapeTreeprocessor:
-            processor = md.treeprocessors["unescape"]
-            processor.run = _quick_unescape(processor.run)
-            installed.append("unescape")
+        for name, (cls, quick) in _TREEPROCESSORS.items():
+            if name in unchanged and name in md.treeprocessors and type(md.treeprocessors[name]) is cls:
+                processor = md.treeprocessors[name]
+                processor.run = quick(processor.run)
+                installed.append(name)
 
 
-STAND_INS = ["inline", "links", "registry", "unescape", *_PREPROCESSORS, *(f"block:{cls.__name__}" for cls in _BLOCK_GUARDS)]
+STAND_INS = ["inline", "references", "links", "registry", *_PREPROCESSORS, *_TREEPROCESSORS,
+             *(f"block:{cls.__name__}" for cls in _BLOCK_GUARDS)]

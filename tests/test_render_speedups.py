@@ -100,6 +100,8 @@ SNIPPETS = [
     "[n](other.md\"t\" ) [o](a'b\"c) [p](a (b) \"c)\") [q](a\\)b) [r](&amp;.md) [s]() [t]( ) [u](\"only\")",
     "Title\n=\nx\n\nSub\n-  \n\n   * * *\ntext\n\ntext\n  ___\n\n    ---\n\nx\n\n- - -\n\n-- -\n\n*\n*\n*",
     "h | k\n---|---\na | b\n\nh\n| k |\n\n`|` | x\n--|--\n\n| one |\n| --- |\n| 1 |",
+    "No definitions: [a][b] [c][] [d] ![e][f] ![g] [h] [i](other.md) [j][k](other.md)",
+    "[a][b] [c][] [d] ![e][f] ![g] [B] [x](other.md)\n\n[b]: other.md\n[D]: #x\n[f]: files/chart.png 'T'",
 ]
 
 
