@@ -512,10 +512,11 @@ class GovspeakTreeprocessor(Treeprocessor):
         state.open_containers.clear()
 
         found = []
-        for parent in root.iter():
-            for index, child in enumerate(parent):
-                if child.tag == "blockquote":
-                    found.append((parent, index, child))
+        if next(root.iter("blockquote"), None) is not None:   # most pages have no quote
+            for parent in root.iter():
+                for index, child in enumerate(parent):
+                    if child.tag == "blockquote":
+                        found.append((parent, index, child))
         for parent, index, quote in reversed(found):
             self._attribute(parent, index, quote)
         state.warnings.sort(key=lambda w: w[0])
