@@ -2,10 +2,12 @@
 
 Most of Python-Markdown's time on a page goes in asking every processor about
 every block and every inline pattern about every text, where nearly all answer
-no after a regular expression search or a copy of the whole text. Each stand-in
-here first makes a cheap check that is necessary for a yes (`#` in a block
-before a heading search) and otherwise runs Python-Markdown's own code, so the
-output is the same, byte for byte.
+no after a regular expression search or a copy of the whole text. Most stand-ins
+here first make a cheap check that is necessary for a yes (`#` in a block
+before a heading search) and otherwise run Python-Markdown's own code, so the
+output is the same, byte for byte. Two are rewrites of small methods that read
+a link one character at a time (LinkInlineProcessor.getText, and getLink for
+a plain address), returning the same values.
 
 The checks are only as right as the code they were worked out against, so each
 stand-in is installed only while that code's source is unchanged (a digest);
@@ -76,7 +78,9 @@ class QuickInline(treeprocessors.InlineProcessor):
     Skipping a pattern whose regular expression would find nothing is what
     Python-Markdown does after trying it. A text only loses characters to
     placeholders (STX ... ETX) as patterns apply, so one with none of the needed
-    strings never gains one. This overrides the private loop of InlineProcessor.
+    strings never gains one. On a page without references the reference
+    patterns are skipped too (see _reference_pattern). This overrides the
+    private loop of InlineProcessor.
     """
 
     _key = None
@@ -92,7 +96,8 @@ class QuickInline(treeprocessors.InlineProcessor):
             needs = [() if no_references and _reference_pattern(pattern) else inline_needs(pattern)
                      for pattern in patterns]
             # One needed string is looked for with `in`, none or several with any().
-            self._plan = [(pattern, n[0] if n is not None and len(n) == 1 else n) for pattern, n in zip(patterns, needs)]
+            self._plan = [(pattern, n[0] if n is not None and len(n) == 1 else n)
+                          for pattern, n in zip(patterns, needs)]
             # A text holding none of these matches no pattern (`[` stands for `![` and `[^` too).
             self._anything = None
             if all(n is not None for n in needs):

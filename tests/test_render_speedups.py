@@ -56,6 +56,15 @@ def test_every_stand_in_is_in_use(renderers):
     assert not hasattr(renderers[1].md, "speedups")
 
 
+def test_a_changed_python_markdown_gets_no_stand_ins(renderers, monkeypatch):
+    monkeypatch.setattr(mdspeed, "DIGESTS", {name: "0" * 16 for name in mdspeed.DIGESTS})
+    template, stock, _quick = renderers
+    plain = markup.MarkdownRenderer(stock.resolver)
+    assert plain.md.speedups == []
+    assert type(plain.md.treeprocessors["inline"]) is not mdspeed.QuickInline
+    _same((template, stock, plain), "## Heading\n\nText, [a link](other.md), *em*.\n\n| a | b |\n|---|---|\n| 1 | 2 |")
+
+
 def _markdown_files():
     skip = {".venv", "node_modules", ".git"}
     return sorted(p for p in REPO.rglob("*.md") if not skip & set(p.relative_to(REPO).parts))
@@ -115,8 +124,12 @@ _PIECES = ["*", "**", "_", "`", "```", "\\", "[", "]", "(", ")", "](", "![", "[^
            "other.md", "files/chart.png", "https://", "<b>", "</b>", "&amp;", "\u2014 ", "*[A]: B", "A", "{: #x }"]
 
 
-@settings(deadline=None, max_examples=int(os.environ.get("SPEEDUP_EXAMPLES", "300")), derandomize=bool(os.environ.get("CI")),
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+_SETTINGS = dict(deadline=None, max_examples=int(os.environ.get("SPEEDUP_EXAMPLES", "300")),
+                 derandomize=bool(os.environ.get("CI")),
+                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+
+@settings(**_SETTINGS)
 @given(st.lists(st.sampled_from(_PIECES), max_size=80).map("".join))
 def test_random_markdown(renderers, body):
     _same(renderers, body)
@@ -132,8 +145,7 @@ _LINES = ["## Heading", "# Top", "Text with *em*, **strong**, `code` and [a link
           "a \\* b &amp; c", "\x02klzzwxh:0000\x03"]
 
 
-@settings(deadline=None, max_examples=int(os.environ.get("SPEEDUP_EXAMPLES", "300")), derandomize=bool(os.environ.get("CI")),
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(**_SETTINGS)
 @given(st.lists(st.sampled_from(_LINES), max_size=40).map("\n".join), st.sampled_from(["", "\n", " ", "\n  "]))
 def test_random_documents(renderers, body, end):
     _same(renderers, body + end)
