@@ -195,6 +195,20 @@ def _guard_rule(test):
     return guarded
 
 
+def _guard_hash_heading(test):
+    # A `#` starting the block or a line (a `#` in a link's address is no heading).
+    return lambda parent, block: (block[:1] == "#" or "\n#" in block) and test(parent, block)
+
+
+def _guard_definition(test):
+    # A line starting (after up to three spaces) with `:`.
+    def guarded(parent, block):
+        if "\n" in block:
+            return ":" in block and test(parent, block)
+        return block.lstrip(" ")[:1] == ":" and test(parent, block)
+    return guarded
+
+
 def _guard_table(test):
     # The header and separator rows: two lines, the first split by a `|`.
     def guarded(parent, block):
@@ -206,11 +220,10 @@ def _guard_table(test):
 _BLOCK_GUARDS = {
     blockprocessors.BlockQuoteProcessor: (lambda test: lambda parent, block: ">" in block and test(parent, block),
                                           ["test"]),
-    blockprocessors.HashHeaderProcessor: (lambda test: lambda parent, block: "#" in block and test(parent, block),
-                                          ["test"]),
+    blockprocessors.HashHeaderProcessor: (_guard_hash_heading, ["test"]),
     blockprocessors.SetextHeaderProcessor: (_guard_setext, ["test"]),
     blockprocessors.HRProcessor: (_guard_rule, ["test"]),
-    def_list.DefListProcessor: (lambda test: lambda parent, block: ":" in block and test(parent, block), ["test"]),
+    def_list.DefListProcessor: (_guard_definition, ["test"]),
     tables.TableProcessor: (_guard_table, ["test", "_split_row", "_split"]),
     footnotes.FootnoteBlockProcessor: (
         lambda test: lambda parent, block: "[^" in block and "]:" in block and test(parent, block), ["test", "run"]),

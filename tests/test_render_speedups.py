@@ -110,6 +110,7 @@ SNIPPETS = [
     "Title\n=\nx\n\nSub\n-  \n\n   * * *\ntext\n\ntext\n  ___\n\n    ---\n\nx\n\n- - -\n\n-- -\n\n*\n*\n*",
     "h | k\n---|---\na | b\n\nh\n| k |\n\n`|` | x\n--|--\n\n| one |\n| --- |\n| 1 |",
     "No definitions: [a][b] [c][] [d] ![e][f] ![g] [h] [i](other.md) [j][k](other.md)",
+    "Term\n   : indented\n\n: alone\n\n  :  two\n\nTerm\n    : four\n\ntext\n# heading after text\n\n[x](y.md#z) #not",
     "[a][b] [c][] [d] ![e][f] ![g] [B] [x](other.md)\n\n[b]: other.md\n[D]: #x\n[f]: files/chart.png 'T'",
 ]
 
