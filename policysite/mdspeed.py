@@ -267,6 +267,39 @@ class ListedRegistry(util.Registry):
         return new
 
 
+class SetList(list):
+    """A list whose `in` is a set lookup while every item is a string.
+
+    Markdown.is_block_level asks `tag in md.block_level_elements`, a list of 59 tags
+    read item by item, several times per element (prettifying, raw HTML, attr_list).
+    Any change to the list drops the set.
+    """
+
+    _set = None
+
+    def __contains__(self, item):
+        found = self._set
+        if found is None:
+            found = self._set = frozenset(self) if all(type(x) is str for x in self) else False
+        if found is not False and type(item) is str:
+            return item in found
+        return list.__contains__(self, item)
+
+
+def _dropping_set(method):
+    def changed(self, *args, **kwargs):
+        self._set = None
+        return method(self, *args, **kwargs)
+    changed.__name__ = method.__name__
+    return changed
+
+
+for _name in ("append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse",
+              "__setitem__", "__delitem__", "__iadd__", "__imul__"):
+    setattr(SetList, _name, _dropping_set(getattr(list, _name)))
+del _name
+
+
 # -- preprocessors and the last tree processor ----------------------------------------
 
 def _quick_normalize(run):
@@ -452,6 +485,9 @@ class SpeedupsExtension(Extension):
             if guard and name in unchanged:
                 processor.test = guard[0](processor.test)
                 installed.append(name)
+        if type(md.block_level_elements) is list:
+            md.block_level_elements = SetList(md.block_level_elements)
+            installed.append("block_level")
         if "registry" in unchanged and type(md.parser.blockprocessors) is util.Registry:
             md.parser.blockprocessors = ListedRegistry.copy_of(md.parser.blockprocessors)
             installed.append("registry")
@@ -467,5 +503,5 @@ class SpeedupsExtension(Extension):
                 installed.append(name)
 
 
-STAND_INS = ["inline", "references", "links", "registry", *_PREPROCESSORS, *_TREEPROCESSORS,
+STAND_INS = ["inline", "references", "links", "registry", "block_level", *_PREPROCESSORS, *_TREEPROCESSORS,
              *(f"block:{cls.__name__}" for cls in _BLOCK_GUARDS)]

@@ -60,9 +60,24 @@ def test_a_changed_python_markdown_gets_no_stand_ins(renderers, monkeypatch):
     monkeypatch.setattr(mdspeed, "DIGESTS", {name: "0" * 16 for name in mdspeed.DIGESTS})
     template, stock, _quick = renderers
     plain = markup.MarkdownRenderer(stock.resolver)
-    assert plain.md.speedups == []
+    assert plain.md.speedups == ["block_level"]   # SetList rests on no Python-Markdown code
     assert type(plain.md.treeprocessors["inline"]) is not mdspeed.QuickInline
     _same((template, stock, plain), "## Heading\n\nText, [a link](other.md), *em*.\n\n| a | b |\n|---|---|\n| 1 | 2 |")
+
+
+def test_set_list_is_a_list_whose_in_is_quick():
+    items = mdspeed.SetList(["p", "div"])
+    assert "p" in items and "span" not in items
+    items.append("span")
+    assert "span" in items
+    items.remove("p")
+    assert "p" not in items
+    items += ["p"]
+    items[0] = "q"
+    assert "q" in items and "div" not in items and type(items) is mdspeed.SetList
+    del items[0]
+    assert "q" not in items
+    assert ["x"] in mdspeed.SetList([["x"]]) and 1 in mdspeed.SetList(["a", 1])
 
 
 def _markdown_files():
