@@ -193,10 +193,10 @@ class GovspeakPreprocessor(Preprocessor):
         super().__init__(md)
         self.state = state
 
-    def _fenced_lines(self, lines: list[str]) -> list[bool]:
-        """Which lines belong to a fenced code block (fenced_code extension)."""
+    def _fenced_lines(self, lines: list[str], text: str) -> list[bool]:
+        """Which lines belong to a fenced code block (fenced_code extension); text is the lines joined."""
         inside = [False] * len(lines)
-        if "fenced_code_block" not in self.md.preprocessors:
+        if "fenced_code_block" not in self.md.preprocessors or ("```" not in text and "~~~" not in text):
             return inside
         closers: dict[str, list[int]] = {}
         for i, line in enumerate(lines):
@@ -222,8 +222,11 @@ class GovspeakPreprocessor(Preprocessor):
     def run(self, lines: list[str]) -> list[str]:
         state = self.state
         state.reset()
+        text = "\n".join(lines)
+        if "$" not in text and "^" not in text and "%" not in text:
+            return lines   # no marker, no callout: nothing to pair, warn about or rewrite
         tab = self.md.tab_length
-        fenced = self._fenced_lines(lines)
+        fenced = self._fenced_lines(lines, text)
 
         # 1. Pair the container markers.
         stack: list[int] = []   # indexes into state.markers
@@ -509,10 +512,11 @@ class GovspeakTreeprocessor(Treeprocessor):
         state.open_containers.clear()
 
         found = []
-        for parent in root.iter():
-            for index, child in enumerate(parent):
-                if child.tag == "blockquote":
-                    found.append((parent, index, child))
+        if next(root.iter("blockquote"), None) is not None:   # most pages have no quote
+            for parent in root.iter():
+                for index, child in enumerate(parent):
+                    if child.tag == "blockquote":
+                        found.append((parent, index, child))
         for parent, index, quote in reversed(found):
             self._attribute(parent, index, quote)
         state.warnings.sort(key=lambda w: w[0])

@@ -25,7 +25,15 @@ from markdown.util import AMP_SUBSTITUTE
 from . import sanitize
 from .govspeak import GovspeakExtension
 from .links import LinkProblem, Resolver, signature
+from .mdspeed import SpeedupsExtension
 from .model import Page
+
+try:
+    # signal.signal without the wrapper that turns handlers into enums, which costs
+    # ~20 us a page here (it raises and catches a ValueError for a function handler).
+    import _signal
+except ImportError:  # pragma: no cover
+    _signal = signal
 
 _PLACEHOLDER = re.compile("\x02[^\x03]*\x03")
 # Ids the theme's layouts use around the body; headings never take them.
@@ -39,11 +47,16 @@ _RAW_URL_ATTRIBUTE = re.compile(
 _SCHEME_OR_NETWORK = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.\-]*:|//)")
 
 
+_NOT_WORD = re.compile(r"[^\w\s-]")
+_WORD_BREAKS = re.compile(r"[\s_-]+")
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
 def heading_id(text: str) -> str:
     """Heading text to an id: lower case, words joined by '-', punctuation dropped."""
     text = _PLACEHOLDER.sub("", text).lower()
-    text = re.sub(r"[^\w\s-]", "", text)
-    return "-".join(re.split(r"[\s_-]+", text.strip())).strip("-") or "section"
+    text = _NOT_WORD.sub("", text)
+    return "-".join(_WORD_BREAKS.split(text.strip())).strip("-") or "section"
 
 
 def unique_id(base: str, taken: set) -> str:
@@ -103,35 +116,44 @@ class _PageTree(Treeprocessor):
         state = self.renderer.current
         page, result = state["page"], state["result"]
         taken = result.ids
-        for el in root.iter():
-            if el.get("id"):
-                taken.add(el.get("id"))
+        # One walk: the only elements added below are the spans of attachment links.
+        elements = list(root.iter())
+        present = set()   # ids in the tree
+        for el in elements:
+            ident = el.get("id")
+            if ident:
+                taken.add(ident)
+                present.add(ident)
         # Ids in raw HTML (stashed, not in the tree) are taken too.
         for stashed in self.md.htmlStash.rawHtmlBlocks:
             taken.update(_HTML_ID.findall(str(stashed)))
         taken |= RESERVED_IDS
         h2s = []
-        for el in root.iter():
+        for el in elements:
             tag = el.tag
-            if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            if tag in _HEADINGS:
                 text = _PLACEHOLDER.sub("", "".join(el.itertext())).strip()
-                if not el.get("id"):
-                    el.set("id", unique_id(heading_id(text), taken))
-                    taken.add(el.get("id"))
+                ident = el.get("id")
+                if not ident:
+                    ident = unique_id(heading_id(text), taken)
+                    el.set("id", ident)
+                    taken.add(ident)
+                    present.add(ident)
                 if tag == "h1":
                     state["pending"].append(("h1", "warning",
                         "use `##` for headings in the body: the page title is the page's only top-level heading"))
-                if tag == "h2":
-                    h2s.append({"id": el.get("id"), "text": text})
-            elif tag == "a" and el.get("href") is not None:
-                self._link(el, "href", page, result, state)
+                elif tag == "h2":
+                    h2s.append({"id": ident, "text": text})
+            elif tag == "a":
+                if el.get("href") is not None:
+                    self._link(el, "href", page, result, state)
             elif tag == "img" and el.get("src") is not None:
                 if not (el.get("alt") or "").strip():
                     state["pending"].append((el.get("src"), "warning",
                         "the image has no alt text: describe what it shows between the `[ ]`"))
                 self._link(el, "src", page, result, state)
         result.toc = h2s if len(h2s) >= 2 else []
-        result.ids -= RESERVED_IDS - {el.get("id") for el in root.iter() if el.get("id")}
+        result.ids -= RESERVED_IDS - present
         self._raw_html_links(page, result, state)
 
     def _resolve(self, raw: str, page: Page, result: Rendered, state):
@@ -205,14 +227,15 @@ class _PolicysiteExtension(Extension):
 class MarkdownRenderer:
     """Renders page bodies; one per process, reused for every page."""
 
-    def __init__(self, resolver: Resolver):
+    def __init__(self, resolver: Resolver, speedups: bool = True):
+        """speedups=False: Python-Markdown's own pipeline, for tests to compare against."""
         self.resolver = resolver
         self.current: dict = {}
         self.md = markdown.Markdown(
             extensions=[
                 GovspeakExtension(), "tables", "attr_list", "fenced_code", "sane_lists",
                 "footnotes", "def_list", _PolicysiteExtension(self),
-            ],
+            ] + ([SpeedupsExtension()] if speedups else []),
             output_format="html",
         )
 
@@ -245,12 +268,14 @@ class MarkdownRenderer:
         result.html = wrap_tables(sanitize.clean(html))
 
         first = page.body_line
-        # Python-Markdown expands tabs before anything else: so do the lines links are looked for in.
-        lines = body.expandtabs(self.md.tab_length).split("\n")
-        seen: dict[str, int] = {}
-        for needle, severity, message in self.current["pending"]:
-            line = _locate(lines, needle, seen) + first - 1
-            result.problems.append((line, severity, message))
+        pending = self.current["pending"]
+        if pending:
+            # Python-Markdown expands tabs before anything else: so do the lines links are looked for in.
+            lines = body.expandtabs(self.md.tab_length).split("\n")
+            seen: dict[str, int] = {}
+            for needle, severity, message in pending:
+                line = _locate(lines, needle, seen) + first - 1
+                result.problems.append((line, severity, message))
         for line, message in sanitize.scan(body, first):
             result.problems.append((line, "warning", message))
         for line, message in getattr(self.md, "govspeak_warnings", []) or []:
@@ -277,13 +302,13 @@ def _convert(md, body: str) -> str:
     def stop(signum, frame):
         raise _TooSlow
 
-    previous = signal.signal(signal.SIGALRM, stop)
+    previous = _signal.signal(signal.SIGALRM, stop)
     try:
         signal.setitimer(signal.ITIMER_REAL, CONVERT_SECONDS)
         return md.convert(body)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        _signal.signal(signal.SIGALRM, previous)
 
 
 def _longest_line(body: str) -> int:
