@@ -110,7 +110,9 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult
             if use_disk_cache and (builder.cache.dirty or not options.cache_file.is_file()):
                 builder.cache.write(options.cache_file)
             if inputs is not None:
-                memo.write(memo_file, inputs, output, result.diagnostics.items, result.pages, result.files)
+                known = {rel: entry["sha"] for rel, entry in builder.cache.outputs.items()}
+                known.update(builder.cache.search.get("files") or {})
+                memo.write(memo_file, inputs, output, result.diagnostics.items, result.pages, result.files, known)
         else:
             folder.discard()
         result.seconds = time.perf_counter() - started

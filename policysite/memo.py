@@ -95,8 +95,13 @@ def read(path: Path) -> dict | None:
     return data
 
 
-def write(path: Path, inputs: str, output: Path, diagnostics: list[Diagnostic], pages: int, files: int) -> None:
-    """Note what the build that just finished wrote into `output`; a note that cannot be saved is skipped."""
+def write(path: Path, inputs: str, output: Path, diagnostics: list[Diagnostic], pages: int, files: int,
+          known: dict[str, str] | None = None) -> None:
+    """Note what the build that just finished wrote into `output`; a note that cannot be saved is skipped.
+
+    `known`: hashes the build already has for some files (its pages), not read again. A wrong
+    one could only make the next build refuse the last output and build in full."""
+    known = known or {}
     outputs = {}
     try:
         for folder, _, names in os.walk(output):
@@ -104,6 +109,9 @@ def write(path: Path, inputs: str, output: Path, diagnostics: list[Diagnostic], 
                 full = os.path.join(folder, name)
                 rel = os.path.relpath(full, output).replace(os.sep, "/")
                 if rel == MARKER:   # OutputFolder.commit writes it
+                    continue
+                if rel in known:
+                    outputs[rel] = known[rel]
                     continue
                 with open(full, "rb") as handle:
                     outputs[rel] = hashlib.sha1(handle.read()).hexdigest()
