@@ -21,6 +21,7 @@ running nothing.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import importlib.util
@@ -128,30 +129,40 @@ def _collect_pages(root: Path) -> dict[str, str]:
     return pages
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory) -> BuiltSite:
-    """The example site, built once and served on 127.0.0.1 (random port)."""
+@contextlib.contextmanager
+def example_served(root: Path, folder: str = ""):
+    """The example site built into root/folder for the address it is served at (127.0.0.1,
+    a random port, `root` as the server's top): yields that address."""
     build_py = REPO / "build.py"
     require(build_py.is_file(), f"{build_py} does not exist yet")
-    out = tmp_path_factory.mktemp("browser-site") / "_site"
-    handler = functools.partial(_Handler, directory=str(out))
+    handler = functools.partial(_Handler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    base_url = f"http://127.0.0.1:{server.server_port}/"
+    base_url = f"http://127.0.0.1:{server.server_port}/" + (f"{folder}/" if folder else "")
     env = dict(os.environ, SOURCE_DATE_EPOCH=os.environ.get("SOURCE_DATE_EPOCH", "1700000000"))
     proc = subprocess.run(
-        [sys.executable, str(build_py), "build", ".", "--output", str(out), "--base-url", base_url, "--quiet"],
+        [sys.executable, str(build_py), "build", ".", "--output", str(root / folder if folder else root),
+         "--base-url", base_url, "--quiet"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
     )
     if proc.returncode != 0:
         server.server_close()
-        pytest.fail(f"building the example site failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}", pytrace=False)
+        pytest.fail(f"building the example site for {base_url} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}",
+                    pytrace=False)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield BuiltSite(root=out, base_url=base_url, pages=_collect_pages(out))
+        yield base_url
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> BuiltSite:
+    """The example site, built once and served on 127.0.0.1 (random port)."""
+    out = tmp_path_factory.mktemp("browser-site") / "_site"
+    with example_served(out) as base_url:
+        yield BuiltSite(root=out, base_url=base_url, pages=_collect_pages(out))
 
 
 def _kind(body_class: str) -> str:

@@ -9,17 +9,11 @@ skips when Chromium or Playwright is missing, and fails instead when CI is set.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
-import subprocess
-import sys
-import threading
 from urllib.parse import urlsplit
 
 import pytest
 
-from .conftest import REPO, _Handler, require
+from .conftest import example_served
 
 QUERY = "health inequalities"
 TARGET = "/policy/health-inequalities/"
@@ -138,24 +132,8 @@ def test_search_results_pass_axe(site, page, axe_js):
 @pytest.fixture(scope="module")
 def subpath_site(tmp_path_factory):
     """The example site built for /health/ and served from a folder above it."""
-    require((REPO / "build.py").is_file(), "build.py does not exist yet")
-    root = tmp_path_factory.mktemp("subpath-served")
-    handler = functools.partial(_Handler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    base_url = f"http://127.0.0.1:{server.server_port}/health/"
-    env = dict(os.environ, SOURCE_DATE_EPOCH=os.environ.get("SOURCE_DATE_EPOCH", "1700000000"))
-    proc = subprocess.run([sys.executable, str(REPO / "build.py"), "build", ".", "--output", str(root / "health"),
-                           "--base-url", base_url, "--quiet"], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
-    if proc.returncode != 0:
-        server.server_close()
-        pytest.fail(f"building the example site under /health/ failed:\n{proc.stderr}", pytrace=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with example_served(tmp_path_factory.mktemp("subpath-served"), "health") as base_url:
         yield base_url
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_search_under_a_sub_path(subpath_site, page):
