@@ -241,6 +241,16 @@ def build(site: Path, *extra) -> Result:
     return run("build", site, *extra)
 
 
+def build_fails(site: Path, path: str, line: int, *words: str) -> Result:
+    """Build and assert exit 1 with an error at PATH:LINE naming `words`, no traceback and no output."""
+    r = build(site)
+    assert r.code == 1, r.err
+    r.assert_has(path, line, "error", *words)
+    r.assert_no_traceback()
+    assert not (site / "_site").exists()
+    return r
+
+
 def build_ok(site: Path, *extra) -> Path:
     """Build and assert success with no diagnostics at all; returns the output folder."""
     result = run("build", site, *extra)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import build, build_ok, html_of, page, run
+from conftest import build, build_fails, build_ok, html_of, page, run
 
 P = "content/p.md"
 
@@ -19,13 +19,7 @@ def front(*lines: str, body: str = "Body.\n") -> str:
 def check_error(make_site, text: str, line: int, *words: str, path: str = P, extra_files=None):
     files = {path: text}
     files.update(extra_files or {})
-    site = make_site(files)
-    r = build(site)
-    assert r.code == 1, r.err
-    r.assert_has(path, line, "error", *words)
-    r.assert_no_traceback()
-    assert not (site / "_site").exists()
-    return r
+    return build_fails(make_site(files), path, line, *words)
 
 
 # ---- type errors, each at its field's line --------------------------------
