@@ -30,7 +30,7 @@ from .load import MAX_FILE_BYTES, load_page
 from .markup import MarkdownRenderer, Rendered, link_lines
 from .model import Page
 from .site import Site, build_site
-from .templates import THEME_LAYOUTS, LayoutError, Templates, page_context, site_context
+from .templates import LayoutError, Templates, page_context, site_context
 from .write import OutputFolder, OutputProblem, check_output_folder, describe_os_error
 
 def layout_ids(page: Page) -> set[str]:

@@ -6,7 +6,6 @@ the command line. Problems go to stderr as `PATH:LINE: severity: message`.
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
 from pathlib import Path
@@ -60,7 +59,6 @@ def _count(n: int, word: str) -> str:
 def _progress(quiet: bool):
     if quiet or not sys.stderr.isatty():
         return None
-    state = {}
 
     def show(done: int, total: int) -> None:
         if total < 200:

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from . import yamlfile
 from .config import SiteConfig
 from .diagnostics import Diagnostics, closest
-from .model import TYPE_LABELS, Page, StaticFile
+from .model import TYPE_LABELS, Page
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 FIELDS = {

@@ -13,9 +13,7 @@ from __future__ import annotations
 import html
 import ipaddress
 import mimetypes
-import posixpath
 import shutil
-import sys
 import tempfile
 import threading
 import time

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import sys
 import traceback
 from pathlib import Path
 

@@ -22,7 +22,6 @@ import os
 import posixpath
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -35,7 +34,7 @@ from policysite.cache import BuildCache
 from policysite.markup import heading_id, unique_id
 from policysite.site import slugify
 
-from conftest import DEFAULT_CONFIG, page, write_files
+from conftest import page, write_files
 
 MARKER = ".policysite-output"
 CACHE = Path(".policysite-cache") / "build.json.gz"
@@ -695,7 +694,7 @@ def test_an_edit_that_keeps_size_and_mtime_is_still_seen(served):
     s = served({"content/a.md": page("Alpha", body="[](b.md)\n"), "content/b.md": page("Omega")})
     assert s.build().ok
     keep_mtime(s.site / "content/b.md", page("Gamma").encode())
-    result = s.build()
+    s.build()
     assert "Gamma" in s.html("a/index.html") and "Omega" not in s.html("a/index.html")
 
 
