@@ -314,25 +314,23 @@ def _quick_normalize(run):
     return quick
 
 
-def _quick_html_block(run):
-    # With no `<` or `&` the HTML parser hands the whole text to handle_data as one
-    # piece, which keeps it; nothing is stashed.
-    def quick(lines):
-        text = "\n".join(lines)
-        if "<" not in text and "&" not in text:
-            return list(lines)
-        return run(lines)
-    return quick
+def _skip_without(*needed: str):
+    """A preprocessor's run, passing the lines through untouched when none of `needed` is in them."""
+    def wrap(run):
+        def quick(lines):
+            text = "\n".join(lines)
+            if not any(s in text for s in needed):
+                return list(lines)
+            return run(lines)
+        return quick
+    return wrap
 
 
-def _quick_fenced(run):
-    # Its expression starts with a fence of three or more backticks or tildes.
-    def quick(lines):
-        text = "\n".join(lines)
-        if "```" not in text and "~~~" not in text:
-            return list(lines)
-        return run(lines)
-    return quick
+# With no `<` or `&` the HTML parser hands the whole text to handle_data as one
+# piece, which keeps it; nothing is stashed.
+_quick_html_block = _skip_without("<", "&")
+# Its expression starts with a fence of three or more backticks or tildes.
+_quick_fenced = _skip_without("```", "~~~")
 
 
 def _quick_unescape(run):
