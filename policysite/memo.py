@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -90,9 +91,28 @@ def read(path: Path) -> dict | None:
         return None
     if not isinstance(data, dict) or data.get("code") != code_fingerprint():
         return None
-    if not isinstance(data.get("inputs"), str) or not isinstance(data.get("outputs"), dict):
+    # It sits in the site's folder, so it may have been edited or committed: every part must
+    # be what `write` makes, and every output path a plain path inside the output folder.
+    outputs, diagnostics = data.get("outputs"), data.get("diagnostics")
+    if not (isinstance(data.get("inputs"), str) and isinstance(outputs, dict) and isinstance(diagnostics, list)
+            and type(data.get("pages")) is int and type(data.get("files")) is int):
         return None
+    for rel, sha in outputs.items():
+        if not (isinstance(sha, str) and _SHA1.fullmatch(sha) and _plain_path(rel)):
+            return None
+    for d in diagnostics:
+        if not (isinstance(d, list) and len(d) == 4 and isinstance(d[0], str) and type(d[1]) is int
+                and d[2] in ("error", "warning") and isinstance(d[3], str)):
+            return None
     return data
+
+
+_SHA1 = re.compile(r"[0-9a-f]{40}")
+
+
+def _plain_path(rel: str) -> bool:
+    """A relative path with no `.`, `..` or empty part: one that stays inside the folder it is joined to."""
+    return bool(rel) and "\x00" not in rel and all(part not in ("", ".", "..") for part in rel.split("/"))
 
 
 def write(path: Path, inputs: str, output: Path, diagnostics: list[Diagnostic], pages: int, files: int,

@@ -94,3 +94,25 @@ def test_no_cache_means_no_memo(make_site):
     assert run("build", site, "--no-cache").code == 0
     assert not (site / ".policysite-cache").exists()
     assert run("build", site, "--no-cache").code == 0
+
+
+def test_a_damaged_or_edited_memo_means_a_full_build(make_site):
+    import json
+
+    site = make_site(FILES)
+    assert cached_build(site).ok
+    memo_file = site / CACHE.parent / "last-build.json"
+    good = json.loads(memo_file.read_text())
+    for change in ({"outputs": {"../outside.html": next(iter(good["outputs"].values()))}},
+                   {"outputs": {"/etc/passwd": next(iter(good["outputs"].values()))}},
+                   {"outputs": {"a/index.html": 7}},
+                   {"diagnostics": [["content/a.md", "one", "error", "x"]]},
+                   {"pages": "many"}):
+        memo_file.write_text(json.dumps({**good, **change}))
+        result = cached_build(site)
+        assert result.ok and not taken_over(result), change
+        assert (site / "_site/a/index.html").is_file()
+    memo_file.write_text("{not json")
+    result = cached_build(site)
+    assert result.ok and not taken_over(result)
+    assert taken_over(cached_build(site))   # the build wrote a good note again
