@@ -8,6 +8,7 @@ source first, to warn the editor at the line of each tag or attribute.
 from __future__ import annotations
 
 import re
+import sys
 from html.parser import HTMLParser
 
 import nh3
@@ -76,10 +77,29 @@ _CLEANER = nh3.Cleaner(**_options()) if hasattr(nh3, "Cleaner") else None
 
 
 def clean(html: str) -> str:
-    """Remove every tag, attribute and URL scheme outside the allow-list."""
-    if _CLEANER is not None:
-        return _CLEANER.clean(html)
-    return nh3.clean(html, **_options())
+    """Remove every tag, attribute and URL scheme outside the allow-list.
+
+    nh3 calls _url_filter from Rust and only prints an exception raised in it:
+    a Ctrl-C (or SIGTERM, which the command line turns into the same) that lands
+    there would be lost and the build would carry on. It is caught on its way to
+    sys.unraisablehook and raised again here."""
+    stopped = []
+    previous = sys.unraisablehook
+
+    def keep_interrupts(unraisable):
+        if isinstance(unraisable.exc_value, (KeyboardInterrupt, SystemExit)):
+            stopped.append(unraisable.exc_value)
+        else:
+            previous(unraisable)
+
+    sys.unraisablehook = keep_interrupts
+    try:
+        out = _CLEANER.clean(html) if _CLEANER is not None else nh3.clean(html, **_options())
+    finally:
+        sys.unraisablehook = previous
+    if stopped:
+        raise stopped[0]
+    return out
 
 
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,}).*?^\1\2[ \t]*$", re.M | re.S)

@@ -404,3 +404,20 @@ def test_the_build_cache_reads_back_what_it_wrote(tmp_path):
     empty = BuildCache()
     empty.write(tmp_path / "e.json.gz")
     assert BuildCache.read(tmp_path / "e.json.gz").loaded == {}
+
+
+def test_an_interrupt_inside_the_sanitiser_is_not_lost(monkeypatch):
+    from policysite import sanitize
+
+    real = sanitize._url_filter
+
+    def interrupted(tag, name, value):
+        if value == "/stop/":
+            raise KeyboardInterrupt
+        return real(tag, name, value)
+
+    monkeypatch.setattr(sanitize, "_url_filter", interrupted)
+    monkeypatch.setattr(sanitize, "_CLEANER", None)   # nh3.clean looks the filter up on each call
+    assert 'href="/go/"' in sanitize.clean('<a href="/go/">x</a>')
+    with pytest.raises(KeyboardInterrupt):
+        sanitize.clean('<a href="/stop/">x</a>')
