@@ -134,7 +134,7 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult
 def _taken_over(last: dict, options: BuildOptions, folder: OutputFolder, output: Path, started: float) -> BuildResult:
     """The result of a build whose inputs were those of the last one: its output, its warnings."""
     diagnostics = Diagnostics()
-    diagnostics.extend([Diagnostic(*d) for d in last["diagnostics"]])
+    diagnostics.extend([Diagnostic.from_list(d) for d in last["diagnostics"]])
     result = BuildResult(diagnostics=diagnostics, output=output, pages=last["pages"], files=last["files"],
                          stats={"taken_over": 1})
     if diagnostics.has_errors(options.strict):
@@ -379,7 +379,7 @@ class Builder:
             entry = cache.loaded.get(where)
             if entry is not None and entry["key"] == key:
                 cache.stats["load_hits"] += 1
-                diagnostics.extend([Diagnostic(*d) for d in entry["diagnostics"]])
+                diagnostics.extend([Diagnostic.from_list(d) for d in entry["diagnostics"]])
                 if entry["page"] is None:
                     return None
                 data = entry["page"]
@@ -393,7 +393,7 @@ class Builder:
                 data = {"kind": page.kind, "title": page.title, "description": page.description,
                         "fields": page.fields, "lines": page.lines, "body": page.body, "body_line": page.body_line}
             cache.loaded[where] = {"key": key, "page": data,
-                                   "diagnostics": [[d.path, d.line, d.severity, d.message] for d in local.items]}
+                                   "diagnostics": [d.as_list() for d in local.items]}
             cache.dirty = True
             return page
         return load

@@ -16,9 +16,24 @@ class Diagnostic:
     line: int
     severity: str  # "error" or "warning"
     message: str
+    code: str = ""  # stable name of the kind of problem, such as `broken-link` (README table)
 
     def format(self) -> str:
         return f"{self.path}:{self.line}: {self.severity}: {self.message}"
+
+    def as_list(self) -> list:
+        """The plain form kept in caches (JSON)."""
+        return [self.path, self.line, self.severity, self.message, self.code]
+
+    @classmethod
+    def from_list(cls, item: list) -> "Diagnostic":
+        return cls(*item)
+
+    @staticmethod
+    def well_formed(item) -> bool:
+        """True for a list that `as_list` could have made (caches may have been edited by hand)."""
+        return (isinstance(item, list) and len(item) == 5 and isinstance(item[0], str) and type(item[1]) is int
+                and item[2] in ("error", "warning") and isinstance(item[3], str) and isinstance(item[4], str))
 
 
 @dataclass
@@ -27,11 +42,11 @@ class Diagnostics:
 
     items: list[Diagnostic] = field(default_factory=list)
 
-    def error(self, path: str, line: int, message: str) -> None:
-        self.items.append(Diagnostic(path, max(1, int(line or 1)), "error", one_line(message)))
+    def error(self, path: str, line: int, message: str, code: str = "") -> None:
+        self.items.append(Diagnostic(path, max(1, int(line or 1)), "error", one_line(message), code))
 
-    def warning(self, path: str, line: int, message: str) -> None:
-        self.items.append(Diagnostic(path, max(1, int(line or 1)), "warning", one_line(message)))
+    def warning(self, path: str, line: int, message: str, code: str = "") -> None:
+        self.items.append(Diagnostic(path, max(1, int(line or 1)), "warning", one_line(message), code))
 
     def extend(self, others: list[Diagnostic]) -> None:
         self.items.extend(others)
@@ -53,7 +68,7 @@ class Diagnostics:
         out = []
         for d in sorted(self.items, key=lambda d: (d.path, d.line, d.severity, d.message)):
             if strict and d.severity == "warning":
-                d = Diagnostic(d.path, d.line, "error", d.message + " (an error under --strict)")
+                d = Diagnostic(d.path, d.line, "error", d.message + " (an error under --strict)", d.code)
             if d not in seen:
                 seen.add(d)
                 out.append(d)

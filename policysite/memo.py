@@ -100,10 +100,8 @@ def read(path: Path) -> dict | None:
     for rel, sha in outputs.items():
         if not (isinstance(sha, str) and _SHA1.fullmatch(sha) and _plain_path(rel)):
             return None
-    for d in diagnostics:
-        if not (isinstance(d, list) and len(d) == 4 and isinstance(d[0], str) and type(d[1]) is int
-                and d[2] in ("error", "warning") and isinstance(d[3], str)):
-            return None
+    if not all(Diagnostic.well_formed(d) for d in diagnostics):
+        return None
     return data
 
 
@@ -136,7 +134,7 @@ def write(path: Path, inputs: str, output: Path, diagnostics: list[Diagnostic], 
                 with open(full, "rb") as handle:
                     outputs[rel] = hashlib.sha1(handle.read()).hexdigest()
         data = {"code": code_fingerprint(), "inputs": inputs, "outputs": dict(sorted(outputs.items())),
-                "diagnostics": [[d.path, d.line, d.severity, d.message] for d in diagnostics],
+                "diagnostics": [d.as_list() for d in diagnostics],
                 "pages": pages, "files": files}
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
