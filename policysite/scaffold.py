@@ -85,7 +85,7 @@ def current_government(site_dir: Path) -> str | None:
 def new_page(site_dir: Path, path: str, page_type: str) -> int:
     """Write the new page; the exit status (0 written, 1 exists, 2 unusable PATH)."""
     if not (site_dir / CONFIG_NAME).is_file():
-        click.echo(f"error: {site_dir} has no {CONFIG_NAME}: run `new` in the site's folder or give it with --site", err=True)
+        click.echo(f"error: {site_dir} has no {CONFIG_NAME}: run `new` in the site's folder or give the folder first: new SITE PATH", err=True)
         return 2
     target = Path(path)
     if not target.is_absolute():
