@@ -88,27 +88,27 @@ def load_config(site_dir: Path, diagnostics: Diagnostics, base_url: str | None =
     path = site_dir / CONFIG_NAME
     name = CONFIG_NAME
     if not path.is_file():
-        diagnostics.error(name, 1, f"{CONFIG_NAME} is missing: create it with at least `title:` and `base_url:`")
+        diagnostics.error(name, 1, f"{CONFIG_NAME} is missing: create it with at least `title:` and `base_url:`", code="missing-config")
         config.readable = False
         return config
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        diagnostics.error(name, line, "the file is not valid UTF-8 text: save it as UTF-8")
+        diagnostics.error(name, line, "the file is not valid UTF-8 text: save it as UTF-8", code="not-utf-8")
         config.readable = False
         return config
     try:
         data = yamlfile.load(text.replace("\r\n", "\n"))
     except yamlfile.YamlProblem as problem:
-        diagnostics.error(name, problem.line, problem.message.replace("front matter", CONFIG_NAME))
+        diagnostics.error(name, problem.line, problem.message.replace("front matter", CONFIG_NAME), code="invalid-yaml")
         config.readable = False
         return config
     if data is None:
         data = yamlfile.LinedDict()
         data.line, data.key_lines = 1, {}
     if not isinstance(data, dict):
-        diagnostics.error(name, getattr(data, "line", 1), f"{CONFIG_NAME} must be a list of `setting: value` lines")
+        diagnostics.error(name, getattr(data, "line", 1), f"{CONFIG_NAME} must be a list of `setting: value` lines", code="invalid-yaml")
         config.readable = False
         return config
 
@@ -117,16 +117,16 @@ def load_config(site_dir: Path, diagnostics: Diagnostics, base_url: str | None =
         if key not in TOP_LEVEL:
             hint = closest(key, TOP_LEVEL)
             tip = f", did you mean `{hint}`?" if hint else f": known settings are {', '.join(sorted(TOP_LEVEL))}"
-            diagnostics.warning(name, data.line_of(key), f"unknown setting `{key}`{tip}")
+            diagnostics.warning(name, data.line_of(key), f"unknown setting `{key}`{tip}", code="unknown-setting")
 
     def text_setting(key: str, required: bool) -> str | None:
         if key not in data or data[key] is None:
             if required:
-                diagnostics.error(name, 1, f"`{key}:` is required in {CONFIG_NAME}")
+                diagnostics.error(name, 1, f"`{key}:` is required in {CONFIG_NAME}", code="missing-setting")
             return None
         value = data[key]
         if not isinstance(value, str) or not value.strip():
-            diagnostics.error(name, data.line_of(key), f"`{key}` must be text; put it in quotes if it looks like a number, date or yes/no")
+            diagnostics.error(name, data.line_of(key), f"`{key}` must be text; put it in quotes if it looks like a number, date or yes/no", code="wrong-type")
             return None
         return value.strip()
 
@@ -143,7 +143,7 @@ def load_config(site_dir: Path, diagnostics: Diagnostics, base_url: str | None =
         if normal is None:
             where = 1 if base_url is not None else data.line_of("base_url")
             source = "--base-url" if base_url is not None else "`base_url`"
-            diagnostics.error(name, where, f"{source} must be an absolute http or https address such as https://www.example.gov.uk/")
+            diagnostics.error(name, where, f"{source} must be an absolute http or https address such as https://www.example.gov.uk/", code="invalid-base-url")
         else:
             config.base_url = normal
 
@@ -152,7 +152,7 @@ def load_config(site_dir: Path, diagnostics: Diagnostics, base_url: str | None =
         if LANGUAGE_PATTERN.match(language):
             config.language = language
         else:
-            diagnostics.error(name, data.line_of("language"), "`language` must be a language tag such as en-GB or cy")
+            diagnostics.error(name, data.line_of("language"), "`language` must be a language tag such as en-GB or cy", code="invalid-language")
 
     for group in ("organisations", "governments", "topics"):
         entries = _load_entries(data, group, name, diagnostics)
@@ -164,7 +164,7 @@ def load_config(site_dir: Path, diagnostics: Diagnostics, base_url: str | None =
             if current not in config.governments:
                 hint = closest(current, config.governments)
                 tip = f", did you mean `{hint}`?" if hint else ": add it under `governments:`"
-                diagnostics.error(name, data.line_of("current_government"), f"unknown government `{current}`{tip}")
+                diagnostics.error(name, data.line_of("current_government"), f"unknown government `{current}`{tip}", code="unknown-government")
             else:
                 config.current_government = current
     return config
@@ -176,34 +176,34 @@ def _load_entries(data, group: str, name: str, diagnostics: Diagnostics) -> dict
         return entries
     block = data[group]
     if not isinstance(block, dict):
-        diagnostics.error(name, data.line_of(group), f"`{group}` must be a list of `key:` entries, each with a `name:`")
+        diagnostics.error(name, data.line_of(group), f"`{group}` must be a list of `key:` entries, each with a `name:`", code="wrong-type")
         return entries
     allowed = ENTRY_FIELDS[group]
     for key, value in block.items():
         line = block.line_of(key)
         if not KEY_PATTERN.match(key):
-            diagnostics.error(name, line, f"`{key}` is not a usable key: use lower-case letters, digits and hyphens")
+            diagnostics.error(name, line, f"`{key}` is not a usable key: use lower-case letters, digits and hyphens", code="invalid-key")
             continue
         if isinstance(value, str):
             entries[key] = Entry(key=key, name=value, line=line)
             continue
         if not isinstance(value, dict):
-            diagnostics.error(name, line, f"`{group}.{key}` must have a `name:`")
+            diagnostics.error(name, line, f"`{group}.{key}` must have a `name:`", code="missing-name")
             continue
         for field_name in value:
             if field_name not in allowed:
                 hint = closest(field_name, allowed)
                 tip = f", did you mean `{hint}`?" if hint else f": known fields are {', '.join(sorted(allowed))}"
-                diagnostics.warning(name, value.line_of(field_name), f"unknown field `{field_name}` in `{group}.{key}`{tip}")
+                diagnostics.warning(name, value.line_of(field_name), f"unknown field `{field_name}` in `{group}.{key}`{tip}", code="unknown-field")
         entry_name = value.get("name")
         if not isinstance(entry_name, str) or not entry_name.strip():
-            diagnostics.error(name, value.line_of("name", line), f"`{group}.{key}` needs a `name:` given as text")
+            diagnostics.error(name, value.line_of("name", line), f"`{group}.{key}` needs a `name:` given as text", code="missing-name")
             continue
         entry = Entry(key=key, name=entry_name.strip(), line=line)
         if "url" in allowed and value.get("url") is not None:
             url = value["url"]
             if not isinstance(url, str) or not (url.startswith("/") or url.startswith("https://") or url.startswith("http://")):
-                diagnostics.error(name, value.line_of("url"), f"`{group}.{key}.url` must be a site path starting with `/` or an https address")
+                diagnostics.error(name, value.line_of("url"), f"`{group}.{key}.url` must be a site path starting with `/` or an https address", code="invalid-url")
             else:
                 entry.url = url
                 entry.url_line = value.line_of("url")
@@ -212,6 +212,6 @@ def _load_entries(data, group: str, name: str, diagnostics: Diagnostics) -> dict
             if isinstance(desc, str):
                 entry.description = desc.strip()
             else:
-                diagnostics.error(name, value.line_of("description"), f"`{group}.{key}.description` must be text")
+                diagnostics.error(name, value.line_of("description"), f"`{group}.{key}.description` must be text", code="wrong-type")
         entries[key] = entry
     return entries
