@@ -130,7 +130,8 @@ def test_release_workflow_builds_checks_and_attaches_the_wheel_on_version_tags()
     job = data["jobs"]["release"]
     assert job["permissions"] == {"contents": "write"}
     text = commands(job)
-    order = ["npm ci", "npm run build:theme", "python -m build", "policysite/theme/assets/govuk/theme.css",
+    assert "python -m build" not in text        # build.py in the root would shadow the build package
+    order = ["npm ci", "npm run build:theme", "pyproject-build", "policysite/theme/assets/govuk/theme.css",
              "policysite init", "gh release create"]
     positions = [text.index(part) for part in order]
     assert positions == sorted(positions)
