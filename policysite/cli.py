@@ -45,6 +45,8 @@ def _report(result, strict: bool, quiet: bool, verb: str, fmt: str = "text",
     if summary:
         _append(summary, formats.markdown_summary(diagnostics, verb, result.pages, site_dir, result.output_problem))
     if result.output_problem:
+        if fmt == "github":   # not about a file of the site: an annotation on the run
+            click.echo(f"::error title=output::{formats.github_data(result.output_problem)}")
         click.echo(f"error: {result.output_problem}", err=True)
         return 2 if result.usage_problem else 1
     errors = sum(1 for d in diagnostics if d.severity == "error")

@@ -110,3 +110,14 @@ def test_summary_cells_cannot_break_the_table_or_add_html():
     row = [line for line in text.splitlines() if line.startswith("| `")][0]
     assert "<script>" not in row and "&lt;script&gt;" in row
     assert len(re.findall(r"(?<!\\)\|", row)) == 6   # five cells: every other `|` escaped
+
+
+def test_github_format_annotates_an_output_folder_it_cannot_use(make_site):
+    site = make_site({"content/a.md": page("A")})
+    (site / "_site").mkdir()
+    (site / "_site" / "precious.txt").write_text("not ours")
+    r = run("build", site, "--format", "github")
+    assert r.code in (1, 2)
+    assert r.out.startswith("::error title=output::") and "\n" == r.out[-1] and r.out.count("\n") == 1
+    assert "error: " in r.err
+    assert (site / "_site" / "precious.txt").read_text() == "not ours"

@@ -93,3 +93,16 @@ def test_init_into_an_empty_folder_and_misuse(tmp_path):
         assert r.code == 2, (args, r.err)
         r.assert_no_traceback()
     assert not any((tmp_path / n).exists() for n in ("n1", "n2", "n3"))
+
+
+def test_a_broken_page_in_a_new_site_is_annotated_for_github(tmp_path):
+    site = tmp_path / "s"
+    assert run("init", site, "--title", "T").code == 0
+    page = site / "content" / "accessibility.md"
+    lines = page.read_text().splitlines()
+    lines[8] = "See [the missing page](missing.md)."
+    page.write_text("\n".join(lines) + "\n")
+    r = run_subprocess("check", ".", "--strict", "--format", "github", cwd=site)
+    assert r.code == 1
+    assert r.out.startswith("::error file=content/accessibility.md,line=9")
+    assert "missing.md" in r.out
