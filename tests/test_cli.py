@@ -146,7 +146,7 @@ def test_version_and_help():
     assert r.code == 0 and "policysite" in r.out
     r = run("--help")
     assert r.code == 0
-    for verb in ("build", "check", "serve", "new"):
+    for verb in ("build", "check", "serve", "new", "init"):
         assert verb in r.out
 
 
