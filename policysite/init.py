@@ -37,6 +37,7 @@ STARTER_FILES = [
     ("github/workflows/publish.yml", ".github/workflows/publish.yml"),
     ("README.md", "README.md"),
 ]
+TOKEN = re.compile(r"@[A-Z_]+@")
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~!])")
 
 
@@ -66,9 +67,9 @@ class Starter:
         }
 
     def fill(self, text: str) -> str:
-        for token, value in self.values().items():
-            text = text.replace(token, value)
-        return text
+        """`text` with every token replaced, in one pass: a title that holds `@DATE@` stays as written."""
+        values = self.values()
+        return TOKEN.sub(lambda m: values.get(m.group(), m.group()), text)
 
 
 def yaml_text(value: str) -> str:

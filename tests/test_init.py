@@ -59,6 +59,12 @@ def test_init_fills_in_the_title_and_pins_this_version(tmp_path):
     assert "Office: of *Tests*" in html_of(site / "_site", "index.html").find("main").text()
 
 
+def test_init_writes_a_title_as_given_even_when_it_looks_like_a_token(tmp_path):
+    site = tmp_path / "s"
+    assert run("init", site, "--title", "Office @DATE@ and @TITLE@").code == 0
+    assert yaml.safe_load((site / "site_config.yaml").read_text())["title"] == "Office @DATE@ and @TITLE@"
+
+
 def test_init_requirement_option_pins_a_release_wheel(tmp_path):
     wheel = f"policysite @ https://github.com/OWNER/policysite/releases/download/v{__version__}/policysite-{__version__}-py3-none-any.whl"
     r = run("init", tmp_path / "s", "--title", "T", "--requirement", wheel)
