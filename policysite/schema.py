@@ -1,0 +1,252 @@
+"""Every front matter field and every page type, declared once.
+
+The declarations here drive the loading checks (load.py), the "did you mean"
+hints for field names, `new --type` and the archetypes it writes
+(scaffold.py), what layouts receive as `page.<field>` (templates.py) and the
+README's front matter table (tests/test_schema.py keeps it in step).
+
+A site adds its own page types, with their own fields, under `types:` in
+site_config.yaml (read by config.py into `SiteType`s built from the same
+`Field` declarations).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+# Field kinds: how a value is checked and what it becomes.
+TEXT = "text"          # one line of text (spaces folded)
+DATE = "date"          # YYYY-MM-DD, optionally with a time: a date, or an aware datetime
+BOOL = "bool"          # true or false
+INT = "int"            # a whole number
+TYPE = "type"          # the key of a page type (built-in or the site's own)
+KEY = "key"            # one key from a site_config.yaml group (`keys_of`)
+KEYS = "keys"          # a list of keys from a site_config.yaml group (`keys_of`)
+LIST = "list"          # a list of text items, each kept with its line: [(value, line)]
+RECORD = "record"      # a mapping with the sub-fields in `parts`
+RECORDS = "records"    # a list of mappings, each with the sub-fields in `parts`
+FREE = "free"          # anything: not checked (`extra:`)
+
+ALL_TYPES = frozenset({"*"})   # `required_in` value: every page type
+# The body a generated archetype gives a new page: an error until the editor writes the page.
+PLACEHOLDER_BODY = "Write the page here."
+
+
+@dataclass(frozen=True)
+class Field:
+    """One front matter field (or one sub-field of a mapping)."""
+
+    name: str
+    kind: str
+    doc: str                                       # one line, for the README and generated archetypes
+    required_in: frozenset[str] = frozenset()      # page types that must have it (ALL_TYPES: every one)
+    default: object = None                         # what layouts see when a page does not give it
+    keys_of: str | None = None                     # KEY/KEYS: the site_config.yaml group of allowed keys
+    filled_in: frozenset[str] = frozenset()        # KEYS: page types where an empty list is an error
+    parts: tuple["Field", ...] = ()                # RECORD/RECORDS: the sub-fields
+    optional_on_index: bool = False                # not required on an `_index.md`
+    placeholder: str | None = None                 # what `new` writes for it; left as written it is an error
+
+    def required_for(self, page_type: str) -> bool:
+        return self.required_in == ALL_TYPES or page_type in self.required_in
+
+    def part(self, name: str) -> "Field | None":
+        return next((p for p in self.parts if p.name == name), None)
+
+    @property
+    def part_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.parts)
+
+
+@dataclass(frozen=True)
+class PageType:
+    """A kind of page: its label, its layout and the fields its archetype writes."""
+
+    key: str
+    label: str                                     # shown above the title, such as "Policy paper"
+    layout: str | None = None                      # layout name; None: a layout named after the type, else `page`
+    archetype_fields: tuple[str, ...] = ()         # in the order a generated archetype writes them
+    description: str = "One sentence that says what this page is about, for lists and search results."
+    fields: tuple[Field, ...] = ()                 # a site type's own fields (built-in types have none)
+    line: int = 0                                  # the line of a site type in site_config.yaml
+    layout_line: int = 0                           # ... and of its `layout:`
+    builtin: bool = True
+
+    @property
+    def placeholder_description(self) -> str:
+        """The description `new` writes for this type: an error until replaced."""
+        return self.description
+
+
+DEPARTMENTAL = frozenset({"policy", "guidance", "publication", "news", "speech", "consultation"})
+
+FIELDS: tuple[Field, ...] = (
+    Field("title", TEXT, "The page's title: the h1, the browser tab and listings.", required_in=ALL_TYPES),
+    Field("description", TEXT, "One sentence for listings, search results and the meta description.",
+          required_in=ALL_TYPES, optional_on_index=True),
+    Field("type", TYPE, "The page type, which sets its label and layout.", default="page"),
+    Field("date", DATE, "First published: YYYY-MM-DD, optionally with a time."),
+    Field("updated", DATE, "Last updated: YYYY-MM-DD, optionally with a time; not before `date`."),
+    Field("change_history", RECORDS, "Dated notes on what changed, shown newest first.", default=(),
+          parts=(Field("date", DATE, "When it changed.", required_in=ALL_TYPES),
+                 Field("note", TEXT, "What changed.", required_in=ALL_TYPES))),
+    Field("organisations", KEYS, "Keys of the organisations in site_config.yaml that publish the page.",
+          default=(), keys_of="organisations", filled_in=DEPARTMENTAL),
+    Field("topics", KEYS, "Keys of the topics in site_config.yaml the page belongs to.",
+          default=(), keys_of="topics"),
+    Field("government", KEY, "Key of the government in site_config.yaml that published the page.",
+          keys_of="governments"),
+    Field("political", BOOL, "true for a page from a previous government's politics: it gets a history banner.",
+          default=False),
+    Field("withdrawn", RECORD, "Marks the page withdrawn, with the date and why.",
+          parts=(Field("date", DATE, "When it was withdrawn.", required_in=ALL_TYPES),
+                 Field("explanation", TEXT, "Why it was withdrawn.", required_in=ALL_TYPES))),
+    Field("draft", BOOL, "true to leave the page out unless building with `--drafts`.", default=False),
+    Field("aliases", LIST, "Old addresses that redirect to this page.", default=()),
+    Field("weight", INT, "Order among its siblings: lower first."),
+    Field("layout", TEXT, "The layout to use instead of the type's."),
+    Field("related", LIST, "Paths to related pages' `.md` files, shown beside the page.", default=()),
+    Field("image", RECORD, "A lead image, also used when the page is shared.",
+          parts=(Field("src", TEXT, "The image's path, under assets/ or content/.", required_in=ALL_TYPES),
+                 Field("alt", TEXT, "What the image shows, for people who cannot see it.", required_in=ALL_TYPES),
+                 Field("caption", TEXT, "A caption shown below the image."),
+                 Field("credit", TEXT, "Who made the image."))),
+    Field("slug", TEXT, "The last part of the page's address, instead of the file name."),
+    Field("url", TEXT, "The page's whole address, instead of the one from its folder."),
+    Field("extra", FREE, "Any data of your own for your layouts, as `page.extra`: not checked.", default=None),
+)
+FIELD_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
+
+_COMMON = ("title", "description", "type", "date")
+_OWNED = ("organisations", "topics")
+BUILTIN_TYPES: dict[str, PageType] = {t.key: t for t in (
+    PageType("page", "", archetype_fields=_COMMON),
+    PageType("policy", "Policy paper",
+             archetype_fields=_COMMON + _OWNED + ("government", "political", "change_history"),
+             description="One sentence that says what the policy is for and who it affects."),
+    PageType("guidance", "Guidance", archetype_fields=_COMMON + _OWNED + ("change_history",),
+             description="One sentence that says what this guidance helps people do."),
+    PageType("publication", "Publication", archetype_fields=_COMMON + _OWNED + ("government",),
+             description="One sentence that says what the document covers."),
+    PageType("news", "News story", archetype_fields=_COMMON + _OWNED + ("government", "political"),
+             description="One sentence that says what has happened."),
+    PageType("speech", "Speech", archetype_fields=_COMMON + _OWNED + ("government", "political"),
+             description="Who gave the speech, where, and what it was about, in one sentence."),
+    PageType("consultation", "Consultation", archetype_fields=_COMMON + _OWNED + ("government",),
+             description="One sentence that says what the consultation asks and who should respond."),
+    PageType("organisation", "Organisation", archetype_fields=("title", "description", "type", "topics"),
+             description="One sentence that says what the organisation does."),
+)}
+
+# Field type names a site may give its own fields under `types:` in site_config.yaml.
+SITE_FIELD_KINDS = {"string": TEXT, "text": TEXT, "date": DATE, "bool": BOOL, "boolean": BOOL,
+                    "int": INT, "integer": INT, "list": LIST}
+SITE_FIELD_SETTINGS = ("type", "required", "doc")
+SITE_TYPE_SETTINGS = ("label", "layout", "fields", "description")
+
+
+def page_types(site_types: dict[str, PageType] | None = None) -> dict[str, PageType]:
+    """Built-in page types, then the site's own."""
+    return {**BUILTIN_TYPES, **(site_types or {})}
+
+
+def fields_for(site_types: dict[str, PageType] | None = None) -> dict[str, Field]:
+    """Every declared field: built-in ones, then each site type's own."""
+    out = dict(FIELD_BY_NAME)
+    for page_type in (site_types or {}).values():
+        for declared in page_type.fields:
+            out.setdefault(declared.name, declared)
+    return out
+
+
+def placeholders(site_types: dict[str, PageType] | None = None) -> dict[str, set[str]]:
+    """Field name -> the placeholder texts `new` may write for it."""
+    out: dict[str, set[str]] = {"description": {t.placeholder_description for t in page_types(site_types).values()}}
+    for declared in fields_for(site_types).values():
+        if declared.placeholder:
+            out.setdefault(declared.name, set()).add(declared.placeholder)
+    return out
+
+
+# -- "did you mean": a near miss of a known name ------------------------------
+
+def edit_distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (optimal string alignment): edits, counting a swap of neighbours as one."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[len(b)]
+
+
+def allowed_edits(name: str) -> int:
+    """How far a misspelling may be: one edit for short names (`name` is not `date`), two for longer ones."""
+    return 1 if len(name) <= 4 else 2
+
+
+def misspelling_of(name: str, known) -> str | None:
+    """The known name that `name` is a near miss of (one or two edits), or None for a different name."""
+    best, best_distance = None, None
+    limit = allowed_edits(name)
+    for candidate in sorted(known):
+        if candidate == name or len(candidate) < 3:
+            continue
+        distance = edit_distance(name.casefold(), candidate.casefold()) if name.casefold() != candidate.casefold() else 1
+        if distance <= min(limit, allowed_edits(candidate)) and (best_distance is None or distance < best_distance):
+            best, best_distance = candidate, distance
+    return best
+
+
+# -- dates with times -----------------------------------------------------------
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# 2015-09-16 11:10:24 -0400, 2015-09-16T11:10:24Z, 2015-09-16T11:10:24.5-04:00, 2015-09-16 11:10
+_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(Z|[+-]\d{2}:?\d{2})?$", re.I)
+
+
+def date_value(value) -> dt.date | dt.datetime | None:
+    """A checked date: a plain `date`, or an aware `datetime` when a time is given (UTC when it has no offset)."""
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
+    if isinstance(value, dt.date) and type(value) is dt.date:
+        return value
+    if not isinstance(value, str) or type(value) is not str:   # yamlfile's _BadDate is a str subclass
+        return None
+    text = value.strip()
+    try:
+        if _DATE.match(text):
+            return dt.date.fromisoformat(text)
+        match = _DATETIME.match(text)
+        if match:
+            day, time, zone = match.groups()
+            zone = (zone or "Z").upper()
+            if zone != "Z" and ":" not in zone:
+                zone = zone[:3] + ":" + zone[3:]
+            return date_value(dt.datetime.fromisoformat(f"{day}T{time}{'+00:00' if zone == 'Z' else zone}"))
+    except ValueError:
+        return None
+    return None
+
+
+def moment(value: dt.date | None) -> dt.datetime | None:
+    """A date or datetime as an aware datetime, so dates with and without times sort together (a plain date: midnight UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
+
+
+def iso_stamp(value: dt.date) -> str:
+    """RFC 3339 date-time for feeds: the time as written, or midnight UTC for a plain date."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    return f"{value.isoformat()}T00:00:00Z"
