@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Field kinds: how a value is checked and what it becomes.
 TEXT = "text"          # one line of text (spaces folded)
@@ -48,6 +48,7 @@ class Field:
     parts: tuple["Field", ...] = ()                # RECORD/RECORDS: the sub-fields
     optional_on_index: bool = False                # not required on an `_index.md`
     placeholder: str | None = None                 # what `new` writes for it; left as written it is an error
+    example: str = ""                              # a front matter line, for the README
 
     def required_for(self, page_type: str) -> bool:
         return self.required_in == ALL_TYPES or page_type in self.required_in
@@ -83,39 +84,51 @@ class PageType:
 DEPARTMENTAL = frozenset({"policy", "guidance", "publication", "news", "speech", "consultation"})
 
 FIELDS: tuple[Field, ...] = (
-    Field("title", TEXT, "The page's title: the h1, the browser tab and listings.", required_in=ALL_TYPES),
-    Field("description", TEXT, "One sentence for listings, search results and the meta description.",
-          required_in=ALL_TYPES, optional_on_index=True),
-    Field("type", TYPE, "The page type, which sets its label and layout.", default="page"),
-    Field("date", DATE, "First published: YYYY-MM-DD, optionally with a time."),
-    Field("updated", DATE, "Last updated: YYYY-MM-DD, optionally with a time; not before `date`."),
-    Field("change_history", RECORDS, "Dated notes on what changed, shown newest first.", default=(),
-          parts=(Field("date", DATE, "When it changed.", required_in=ALL_TYPES),
-                 Field("note", TEXT, "What changed.", required_in=ALL_TYPES))),
-    Field("organisations", KEYS, "Keys of the organisations in site_config.yaml that publish the page.",
-          default=(), keys_of="organisations", filled_in=DEPARTMENTAL),
-    Field("topics", KEYS, "Keys of the topics in site_config.yaml the page belongs to.",
-          default=(), keys_of="topics"),
-    Field("government", KEY, "Key of the government in site_config.yaml that published the page.",
-          keys_of="governments"),
-    Field("political", BOOL, "true for a page from a previous government's politics: it gets a history banner.",
-          default=False),
-    Field("withdrawn", RECORD, "Marks the page withdrawn, with the date and why.",
-          parts=(Field("date", DATE, "When it was withdrawn.", required_in=ALL_TYPES),
-                 Field("explanation", TEXT, "Why it was withdrawn.", required_in=ALL_TYPES))),
-    Field("draft", BOOL, "true to leave the page out unless building with `--drafts`.", default=False),
-    Field("aliases", LIST, "Old addresses that redirect to this page.", default=()),
-    Field("weight", INT, "Order among its siblings: lower first."),
-    Field("layout", TEXT, "The layout to use instead of the type's."),
-    Field("related", LIST, "Paths to related pages' `.md` files, shown beside the page.", default=()),
-    Field("image", RECORD, "A lead image, also used when the page is shared.",
-          parts=(Field("src", TEXT, "The image's path, under assets/ or content/.", required_in=ALL_TYPES),
-                 Field("alt", TEXT, "What the image shows, for people who cannot see it.", required_in=ALL_TYPES),
-                 Field("caption", TEXT, "A caption shown below the image."),
-                 Field("credit", TEXT, "Who made the image."))),
-    Field("slug", TEXT, "The last part of the page's address, instead of the file name."),
-    Field("url", TEXT, "The page's whole address, instead of the one from its folder."),
-    Field("extra", FREE, "Any data of your own for your layouts, as `page.extra`: not checked.", default=None),
+    Field("title", TEXT, "the page's name in its heading, the browser tab, breadcrumbs and links "
+          "(a home page without one takes the site's title)",
+          required_in=ALL_TYPES, example="title: Health inequalities"),
+    Field("description", TEXT, "one sentence for listings, search results and search engines",
+          required_in=ALL_TYPES, optional_on_index=True, example="description: How we are narrowing…"),
+    Field("type", TYPE, "the label above the title and the layout; `page` if not given",
+          default="page", example="type: policy"),
+    Field("date", DATE, "first published, written `YYYY-MM-DD`, optionally with a time "
+          "(`2015-09-16 11:10:24 -0400`, `2015-09-16T11:10:24Z`); pages show the date only",
+          example="date: 2008-11-06"),
+    Field("updated", DATE, "last updated, written like `date`; not before `date`", example="updated: 2009-03-02"),
+    Field("change_history", RECORDS, "public notes of each change, shown newest first under \"Full page history\"",
+          default=(), example="see below",
+          parts=(Field("date", DATE, "when it changed", required_in=ALL_TYPES),
+                 Field("note", TEXT, "what changed", required_in=ALL_TYPES))),
+    Field("organisations", KEYS, "who published it (\"From: …\"), by key from `site_config.yaml`",
+          default=(), keys_of="organisations", filled_in=DEPARTMENTAL,
+          example="organisations: [department-of-health]"),
+    Field("topics", KEYS, "topics the page belongs to, by key; each topic has a page at `/topics/KEY/`; "
+          "an empty list is a warning", default=(), keys_of="topics", example="topics: [health-inequalities]"),
+    Field("government", KEY, "the government it was published under, by key from `site_config.yaml`",
+          keys_of="governments", example="government: 2005-to-2010-labour-government"),
+    Field("political", BOOL, "with a `government` that is not the current one, the page shows "
+          "\"This was published under the … government\"", default=False, example="political: true"),
+    Field("withdrawn", RECORD, "the page stays up with a notice saying when and why it was withdrawn",
+          example="see below",
+          parts=(Field("date", DATE, "when it was withdrawn", required_in=ALL_TYPES),
+                 Field("explanation", TEXT, "why it was withdrawn", required_in=ALL_TYPES))),
+    Field("draft", BOOL, "left out of the build unless you use `--drafts`", default=False, example="draft: true"),
+    Field("aliases", LIST, "old addresses that redirect to this page", default=(),
+          example="aliases: [/old/address/]"),
+    Field("weight", INT, "order among the pages of a section: lower first; then newest first, then by title",
+          example="weight: 10"),
+    Field("layout", TEXT, "use `layouts/wide.html` instead of the layout for the type", example="layout: wide"),
+    Field("related", LIST, "pages shown under \"Related content\"; each must exist", default=(),
+          example="related: [../care/other.md]"),
+    Field("image", RECORD, "a lead image, also shown when the page is shared; `src` must exist", example="see below",
+          parts=(Field("src", TEXT, "the image's path, under assets/ or content/", required_in=ALL_TYPES),
+                 Field("alt", TEXT, "what the image shows, for people who cannot see it", required_in=ALL_TYPES),
+                 Field("caption", TEXT, "a caption shown below the image"),
+                 Field("credit", TEXT, "who made the image"))),
+    Field("slug", TEXT, "replaces the last part of the page's address", example="slug: short-name"),
+    Field("url", TEXT, "sets the page's whole address", example="url: /any/path/"),
+    Field("extra", FREE, "your own data for your layouts, as `page.extra`; not checked",
+          default=None, example="extra: {team: Analysis}"),
 )
 FIELD_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 
@@ -168,6 +181,53 @@ def placeholders(site_types: dict[str, PageType] | None = None) -> dict[str, set
         if declared.placeholder:
             out.setdefault(declared.name, set()).add(declared.placeholder)
     return out
+
+
+# -- the README's table ----------------------------------------------------------
+
+README_START = "<!-- front matter fields: made by `python -m policysite.schema README.md` from policysite/schema.py -->"
+README_END = "<!-- end of front matter fields -->"
+KIND_NAMES = {TEXT: "text", DATE: "date", BOOL: "true/false", INT: "whole number", TYPE: "type key",
+              KEY: "key", KEYS: "list of keys", LIST: "list", RECORD: "fields below", RECORDS: "list of entries",
+              FREE: "anything"}
+
+
+def needed(spec: Field) -> str:
+    """When a field must be given, in words."""
+    if spec.required_in == ALL_TYPES:
+        return "required except on `_index.md`" if spec.optional_on_index else "required"
+    if spec.required_in:
+        return "required on " + ", ".join(f"`{t}`" for t in sorted(spec.required_in))
+    if spec.filled_in:
+        return "not empty on " + ", ".join(f"`{t}`" for t in sorted(spec.filled_in))
+    return ""
+
+
+def readme_table() -> str:
+    """The README's front matter table and type list, from FIELDS and BUILTIN_TYPES."""
+    rows = ["| field | example | value | meaning |", "| --- | --- | --- | --- |"]
+    for spec in FIELDS:
+        example = spec.example if spec.example == "see below" else f"`{spec.example}`"
+        parts = ", ".join(f"`{p.name}`" + (" (required)" if p.required_in == ALL_TYPES else "") for p in spec.parts)
+        meaning = "; ".join(part for part in (needed(spec), spec.doc, parts and f"fields: {parts}") if part)
+        rows.append(f"| `{spec.name}` | {example} | {KIND_NAMES[spec.kind]} | {meaning} |")
+    rows += ["", "| type | label | archetype fields |", "| --- | --- | --- |"]
+    for page_type in BUILTIN_TYPES.values():
+        label = f'"{page_type.label}"' if page_type.label else "(none)"
+        rows.append(f"| `{page_type.key}` | {label} | {', '.join(f'`{f}`' for f in page_type.archetype_fields)} |")
+    return "\n".join(rows)
+
+
+def update_readme(path: str) -> bool:
+    """Rewrite the table between the README's markers; True when it changed."""
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    start, end = text.index(README_START) + len(README_START), text.index(README_END)
+    new = text[:start] + "\n" + readme_table() + "\n" + text[end:]
+    if new != text:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(new)
+    return new != text
 
 
 # -- "did you mean": a near miss of a known name ------------------------------
@@ -250,3 +310,9 @@ def iso_stamp(value: dt.date) -> str:
     if isinstance(value, dt.datetime):
         return value.isoformat().replace("+00:00", "Z")
     return f"{value.isoformat()}T00:00:00Z"
+
+
+if __name__ == "__main__":
+    import sys
+    for name in sys.argv[1:] or ["README.md"]:
+        print(f"{name}: {'updated' if update_readme(name) else 'already up to date'}")
