@@ -236,8 +236,8 @@ def check_fields(data, where: str, config: SiteConfig, diagnostics: Diagnostics,
 
     for spec in list(schema.FIELDS) + list(types[page_type].fields):
         key = spec.name
-        if spec.kind == schema.TYPE or spec.kind == schema.FREE and key not in data:
-            continue
+        if spec.kind == schema.TYPE or (spec.kind == schema.FREE and key not in data):
+            continue   # `type` is read first, above; a missing `extra` is not an empty one
         if key not in data or data[key] is None:
             required = spec.required_for(page_type) and not (spec.optional_on_index and is_index)
             if key == "title" and is_home:
@@ -375,53 +375,39 @@ def check_unknown_parts(record, spec, where: str, diagnostics: Diagnostics) -> N
 
 
 def check_record(data, spec, where: str, diagnostics: Diagnostics) -> dict | None:
-    """`withdrawn` and `image`: a mapping with declared sub-fields."""
-    if spec.name == "image":
-        return check_image(data, spec, where, diagnostics)
+    """A mapping with declared sub-fields (`withdrawn`, `image`): each checked at its line.
+
+    The result keeps each sub-field's line as `<name>_line`, and the mapping's own as `line`,
+    for checks made later (`image.src` must lead to a file)."""
     value = data[spec.name]
     line = data.line_of(spec.name)
+    required = [p.name for p in spec.parts if p.required_in == schema.ALL_TYPES]
     if not isinstance(value, dict):
-        diagnostics.error(where, line, f"`{spec.name}` needs {' and '.join(f'`{n}:`' for n in spec.part_names)} indented below it",
+        diagnostics.error(where, line, f"`{spec.name}` needs {' and '.join(f'`{n}:`' for n in required)} indented below it",
                           code="field-type")
         return None
     check_unknown_parts(value, spec, where, diagnostics)
-    record = {}
-    date = schema.date_value(value.get("date"))
-    if date is None:
-        diagnostics.error(where, value.line_of("date", line), "`withdrawn.date` must be a date written YYYY-MM-DD",
-                          code="field-type")
-    else:
-        record["date"] = date
-    explanation = value.get("explanation")
-    if not isinstance(explanation, str) or not explanation.strip():
-        diagnostics.error(where, value.line_of("explanation", line), "`withdrawn.explanation` must say, as text, why the page was withdrawn",
-                          code="missing-field")
-    else:
-        record["explanation"] = html.unescape(explanation.strip()) if CHARACTER_REFERENCE.search(explanation) else explanation.strip()
-    return record if len(record) == 2 else None
-
-
-def check_image(data, spec, where: str, diagnostics: Diagnostics) -> dict | None:
-    value = data["image"]
-    if not isinstance(value, dict):
-        diagnostics.error(where, data.line_of("image"), "`image` needs `src:` and `alt:` indented below it", code="field-type")
-        return None
-    image = {"line": data.line_of("image")}
-    check_unknown_parts(value, spec, where, diagnostics)
+    record: dict = {"line": line}
     for part in spec.parts:
-        sub = part.name
-        required = part.required_for("*")
-        item = value.get(sub)
+        name = f"{spec.name}.{part.name}"
+        item = value.get(part.name)
         if item is None:
-            if required:
-                what = "a short text saying what the image shows, for people who cannot see it" if sub == "alt" else "the image's path"
-                diagnostics.error(where, data.line_of("image"), f"`image` needs `{sub}:`: {what}", code="missing-field")
-        elif not isinstance(item, str) or (required and not item.strip()):
-            diagnostics.error(where, value.line_of(sub), f"`image.{sub}` must be text", code="field-type")
+            if part.name in required:
+                diagnostics.error(where, value.line_of(part.name, line),
+                                  f"`{name}` is missing: add `{part.name}:` below `{spec.name}:`, giving {part.doc}",
+                                  code="missing-field")
+            continue
+        if part.kind == schema.DATE:
+            checked = schema.date_value(item)
+            if checked is None:
+                diagnostics.error(where, value.line_of(part.name), f"`{name}` must be a date written YYYY-MM-DD, "
+                                  "optionally with a time", code="field-type")
         else:
-            image[sub] = item.strip()
-            image[sub + "_line"] = value.line_of(sub)
-    return image if "src" in image and "alt" in image else None
+            checked = check_text(item, name, value.line_of(part.name), where, diagnostics)
+        if checked is not None:
+            record[part.name] = checked
+            record[part.name + "_line"] = value.line_of(part.name)
+    return record if all(n in record for n in required) else None
 
 
 def check_change_history(data, where: str, diagnostics: Diagnostics, spec=None) -> list[dict]:
