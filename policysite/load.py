@@ -316,34 +316,37 @@ def check_text(value, key: str, line: int, where: str, diagnostics: Diagnostics)
 def check_keys(data, spec, page_type: str, where: str, config: SiteConfig, diagnostics: Diagnostics) -> list[str]:
     """A list of keys from one site_config.yaml group: unknown keys are errors, an empty list may be one too."""
     key = spec.name
-    known = getattr(config, spec.keys_of)
+    known = getattr(config, spec.keys_of) if spec.keys_of else spec.choices
     keys = string_list(data, key, where, diagnostics)
     for item, line in keys:
-        if item not in known and config.readable:
+        if item not in known and (config.readable or not spec.keys_of):
             hint = closest(item, known)
-            tip = f", did you mean `{hint}`?" if hint else f": add it under `{spec.keys_of}:` in site_config.yaml"
-            diagnostics.error(where, line, f"unknown {key[:-1]} `{item}`{tip}", code="unknown-key")
+            tip = f", did you mean `{hint}`?" if hint else (
+                f": add it under `{spec.keys_of}:` in site_config.yaml" if spec.keys_of else f": use {', '.join(known)}")
+            diagnostics.error(where, line, f"unknown {key.removesuffix('s')} `{item}`{tip}", code="unknown-key")
     value = data[key]
     if isinstance(value, list) and not value:
+        source = f"`{spec.keys_of}:` in site_config.yaml" if spec.keys_of else ", ".join(spec.choices)
         if page_type in spec.filled_in:
             diagnostics.error(where, data.line_of(key), f"`{key}` is empty: a {page_type} page needs at least one, "
-                                                        f"from `{spec.keys_of}:` in site_config.yaml", code="empty-field")
+                                                        f"from {source}", code="empty-field")
         else:
-            diagnostics.warning(where, data.line_of(key), f"`{key}` is empty: add keys from `{spec.keys_of}:` in "
-                                                          "site_config.yaml, or remove the line", code="empty-field")
+            diagnostics.warning(where, data.line_of(key), f"`{key}` is empty: add keys from {source}, or remove the line",
+                                code="empty-field")
     return [item for item, _ in keys if item in known]
 
 
 def check_key(data, spec, where: str, config: SiteConfig, diagnostics: Diagnostics) -> str | None:
     key, value = spec.name, data[spec.name]
-    known = getattr(config, spec.keys_of)
+    known = getattr(config, spec.keys_of) if spec.keys_of else spec.choices
     if not isinstance(value, str):
-        diagnostics.error(where, data.line_of(key), f"`{key}` must be the key of one of the {spec.keys_of} in site_config.yaml",
-                          code="field-type")
+        what = f"the key of one of the {spec.keys_of} in site_config.yaml" if spec.keys_of else f"one of {', '.join(known)}"
+        diagnostics.error(where, data.line_of(key), f"`{key}` must be {what}", code="field-type")
     elif value not in known:
-        if config.readable:   # else site_config.yaml's own error says why no key is known
+        if config.readable or not spec.keys_of:   # else site_config.yaml's own error says why no key is known
             hint = closest(value, known)
-            tip = f", did you mean `{hint}`?" if hint else f": add it under `{spec.keys_of}:` in site_config.yaml"
+            tip = f", did you mean `{hint}`?" if hint else (
+                f": add it under `{spec.keys_of}:` in site_config.yaml" if spec.keys_of else f": use one of {', '.join(known)}")
             diagnostics.error(where, data.line_of(key), f"unknown {key} `{value}`{tip}", code="unknown-key")
     else:
         return value

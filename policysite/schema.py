@@ -22,8 +22,8 @@ DATE = "date"          # YYYY-MM-DD, optionally with a time: a date, or an aware
 BOOL = "bool"          # true or false
 INT = "int"            # a whole number
 TYPE = "type"          # the key of a page type (built-in or the site's own)
-KEY = "key"            # one key from a site_config.yaml group (`keys_of`)
-KEYS = "keys"          # a list of keys from a site_config.yaml group (`keys_of`)
+KEY = "key"            # one key from a site_config.yaml group (`keys_of`), or one of `choices`
+KEYS = "keys"          # a list of keys from a site_config.yaml group (`keys_of`), or of `choices`
 LIST = "list"          # a list of text items, each kept with its line: [(value, line)]
 RECORD = "record"      # a mapping with the sub-fields in `parts`
 RECORDS = "records"    # a list of mappings, each with the sub-fields in `parts`
@@ -44,6 +44,7 @@ class Field:
     required_in: frozenset[str] = frozenset()      # page types that must have it (ALL_TYPES: every one)
     default: object = None                         # what layouts see when a page does not give it
     keys_of: str | None = None                     # KEY/KEYS: the site_config.yaml group of allowed keys
+    choices: tuple[str, ...] = ()                  # KEY/KEYS without `keys_of`: the fixed allowed values
     filled_in: frozenset[str] = frozenset()        # KEYS: page types where an empty list is an error
     parts: tuple["Field", ...] = ()                # RECORD/RECORDS: the sub-fields
     optional_on_index: bool = False                # not required on an `_index.md`
@@ -198,6 +199,9 @@ def needed(spec: Field) -> str:
         return "required except on `_index.md`" if spec.optional_on_index else "required"
     if spec.required_in:
         return "required on " + ", ".join(f"`{t}`" for t in sorted(spec.required_in))
+    if spec.choices:
+        prefix = "one of " if spec.kind == KEY else "any of "
+        return prefix + ", ".join(f"`{c}`" for c in spec.choices)
     if spec.filled_in:
         return "not empty on " + ", ".join(f"`{t}`" for t in sorted(spec.filled_in))
     return ""

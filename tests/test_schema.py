@@ -361,3 +361,39 @@ def test_new_with_a_site_type_uses_the_sites_archetype(make_site):
     r = run("new", "content/stats/may.md", "--type", "statistics", cwd=site, env={"SOURCE_DATE_EPOCH": "1226000000"})
     assert r.code == 0, r.err
     assert (site / "content/stats/may.md").read_text().endswith("release_date: 2008-11-06\n---\n\n## Main points\n")
+
+
+# ---- adding a field is one declaration -------------------------------------------
+
+def test_a_declared_field_is_checked_documented_and_given_to_layouts(make_site, monkeypatch):
+    """One new Field in schema.FIELDS: checked with lines, a near miss of it is an error,
+    the README table lists it, and layouts see it as page.<name> (its default when absent)."""
+    from policysite.config import load_config
+    from policysite.diagnostics import Diagnostics
+    from policysite.load import load_page
+    from policysite.site import build_site
+    from policysite.templates import page_context, site_context
+
+    nations = schema.Field("applies_to", schema.KEYS, "the nations the page applies to", default=(),
+                           choices=("england", "scotland", "wales", "northern-ireland"), example="applies_to: [wales]")
+    fields = schema.FIELDS + (nations,)
+    monkeypatch.setattr(schema, "FIELDS", fields)
+    monkeypatch.setattr(schema, "FIELD_BY_NAME", {f.name: f for f in fields})
+    assert "| `applies_to` | `applies_to: [wales]` | list of keys | any of `england`" in schema.readme_table()
+
+    site = make_site({P: front("title: t", "description: d", "applies_to:", "  - wales", "  - walse", "apllies_to: [x]"),
+                      "content/q.md": front("title: q", "description: d")})
+    diagnostics = Diagnostics()
+    config = load_config(site, diagnostics)
+    page = load_page(P, site / P, config, diagnostics)
+    problems = sorted((d.line, d.code, d.message) for d in diagnostics.items)
+    assert problems[0][:2] == (6, "unknown-key") and "did you mean `wales`?" in problems[0][2]
+    assert problems[1][:2] == (7, "misspelled-field") and "did you mean `applies_to`?" in problems[1][2]
+    assert len(problems) == 2
+    assert page.fields["applies_to"] == ["wales"]
+
+    built = build_site(site, config, Diagnostics())
+    ctx_site = site_context(built)
+    by_source = {p.source: p for p in built.pages}
+    assert page_context(by_source[P], built, ctx_site)["applies_to"] == ["wales"]
+    assert page_context(by_source["content/q.md"], built, ctx_site)["applies_to"] == []
