@@ -436,8 +436,8 @@ def check_change_history(data, where: str, diagnostics: Diagnostics, spec=None) 
                               code="missing-field")
         check_unknown_parts(entry, spec, where, diagnostics)
         if date is not None and isinstance(note, str) and note.strip():
-            note = " ".join(note.split())
-            entries.append({"date": date, "note": html.unescape(note) if CHARACTER_REFERENCE.search(note) else note})
+            entries.append({"date": date, "note": check_text(note, "change_history.note", entry.line_of("note"),
+                                                             where, diagnostics)})
     entries.sort(key=lambda e: schema.moment(e["date"]), reverse=True)
     return entries
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -397,3 +398,37 @@ def test_a_declared_field_is_checked_documented_and_given_to_layouts(make_site, 
     by_source = {p.source: p for p in built.pages}
     assert page_context(by_source[P], built, ctx_site)["applies_to"] == ["wales"]
     assert page_context(by_source["content/q.md"], built, ctx_site)["applies_to"] == []
+
+
+def test_incremental_builds_with_site_types_and_extra_equal_clean_builds(make_site):
+    import shutil
+    site = stats_site(make_site, **{
+        "content/stats/march.md": front("title: March", "description: d", "type: statistics",
+                                        "release_date: 2024-03-05T09:30:00Z", "extra:", "  owner: Analysis"),
+        "content/news.md": front("title: News", "description: d", "date: 2024-03-06 10:00:00 +0100"),
+    })
+    out = build_ok(site)
+    page = site / "content/stats/march.md"
+    page.write_text(page.read_text().replace("owner: Analysis", "owner: Statistics")
+                    .replace("T09:30:00Z", "T11:30:00+01:00"))
+    (site / "site_config.yaml").write_text(STATS_CONFIG.replace("Official statistics", "National statistics"))
+    assert build(site).code == 0
+    incremental = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert b"Statistics" in incremental[Path("stats/march/index.html")]
+    assert b"National statistics" in incremental[Path("stats/march/index.html")]
+    shutil.rmtree(out)
+    shutil.rmtree(site / ".policysite-cache")
+    assert build(site).code == 0
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == incremental
+
+
+def test_character_references_in_sub_fields(make_site):
+    site = make_site({P: front("title: t", "description: d", "date: 2015-09-16", "change_history:",
+                               "  - date: 2015-09-16", "    note: Added Q&amp;A.",
+                               "withdrawn:", "  date: 2016-01-01", "  explanation: It&#8217;s gone.")})
+    r = build(site)
+    assert r.code == 0
+    r.assert_has(P, 7, "warning", "`change_history.note`", "`&amp;`")
+    r.assert_has(P, 10, "warning", "`withdrawn.explanation`", "`&#8217;`")
+    text = html_of(site / "_site", "p/index.html").text()
+    assert "Added Q&A." in text and "It\u2019s gone." in text
