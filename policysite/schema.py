@@ -6,8 +6,8 @@ hints for field names, `new --type` and the archetypes it writes
 README's front matter table (tests/test_schema.py keeps it in step).
 
 A site adds its own page types, with their own fields, under `types:` in
-site_config.yaml (read by config.py into `SiteType`s built from the same
-`Field` declarations).
+site_config.yaml (read by config.py into `PageType`s with `builtin=False`,
+whose fields are the same `Field` declarations).
 """
 
 from __future__ import annotations
