@@ -248,7 +248,7 @@ def check_fields(data, where: str, config: SiteConfig, diagnostics: Diagnostics,
             continue
         value = data[key]
         if spec.kind == schema.TEXT:
-            checked = check_text(value, key, data.line_of(key), where, diagnostics)
+            checked = check_text(value, key, data.line_of(key), where, diagnostics, decode=not spec.address)
         elif spec.kind == schema.DATE:
             checked = schema.date_value(value)
             if checked is None:
@@ -290,8 +290,8 @@ def check_fields(data, where: str, config: SiteConfig, diagnostics: Diagnostics,
     return out
 
 
-def check_text(value, key: str, line: int, where: str, diagnostics: Diagnostics) -> str | None:
-    """One line of text, spaces folded and character references (`&amp;`) decoded."""
+def check_text(value, key: str, line: int, where: str, diagnostics: Diagnostics, decode: bool = True) -> str | None:
+    """One line of text, spaces folded and (unless `decode` is False: addresses) character references decoded."""
     if isinstance(value, (int, float, bool, dt.date)) and not isinstance(value, yamlfile._BadDate):
         diagnostics.error(where, line, f"`{key}` must be text, but YAML reads `{_show(value)}` as a {_kind(value)}: "
                                        "put the value in quotes", code="field-type")
@@ -301,7 +301,7 @@ def check_text(value, key: str, line: int, where: str, diagnostics: Diagnostics)
         diagnostics.error(where, line, f"`{key}` is empty: write the {key}", code="empty-field")
     else:
         text = " ".join(value.split())
-        if CHARACTER_REFERENCE.search(text):
+        if decode and CHARACTER_REFERENCE.search(text):
             decoded = " ".join(html.unescape(text).split())
             if decoded != text:
                 shown = ", ".join(f"`{m}`" for m in dict.fromkeys(CHARACTER_REFERENCE.findall(text)))
@@ -406,7 +406,7 @@ def check_record(data, spec, where: str, diagnostics: Diagnostics) -> dict | Non
                 diagnostics.error(where, value.line_of(part.name), f"`{name}` must be a date written YYYY-MM-DD, "
                                   "optionally with a time", code="field-type")
         else:
-            checked = check_text(item, name, value.line_of(part.name), where, diagnostics)
+            checked = check_text(item, name, value.line_of(part.name), where, diagnostics, decode=not part.address)
         if checked is not None:
             record[part.name] = checked
             record[part.name + "_line"] = value.line_of(part.name)

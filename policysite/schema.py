@@ -50,6 +50,8 @@ class Field:
     optional_on_index: bool = False                # not required on an `_index.md`
     placeholder: str | None = None                 # what `new` writes for it; left as written it is an error
     example: str = ""                              # a front matter line, for the README
+    address: bool = False                          # TEXT that is an address or a name, not shown as text:
+                                                   # its `&...;` references are left as written
 
     def required_for(self, page_type: str) -> bool:
         return self.required_in == ALL_TYPES or page_type in self.required_in
@@ -118,16 +120,17 @@ FIELDS: tuple[Field, ...] = (
           example="aliases: [/old/address/]"),
     Field("weight", INT, "order among the pages of a section: lower first; then newest first, then by title",
           example="weight: 10"),
-    Field("layout", TEXT, "use `layouts/wide.html` instead of the layout for the type", example="layout: wide"),
+    Field("layout", TEXT, "use `layouts/wide.html` instead of the layout for the type", example="layout: wide",
+          address=True),
     Field("related", LIST, "pages shown under \"Related content\"; each must exist", default=(),
           example="related: [../care/other.md]"),
     Field("image", RECORD, "a lead image, also shown when the page is shared; `src` must exist", example="see below",
-          parts=(Field("src", TEXT, "the image's path, under assets/ or content/", required_in=ALL_TYPES),
+          parts=(Field("src", TEXT, "the image's path, under assets/ or content/", required_in=ALL_TYPES, address=True),
                  Field("alt", TEXT, "what the image shows, for people who cannot see it", required_in=ALL_TYPES),
                  Field("caption", TEXT, "a caption shown below the image"),
                  Field("credit", TEXT, "who made the image"))),
-    Field("slug", TEXT, "replaces the last part of the page's address", example="slug: short-name"),
-    Field("url", TEXT, "sets the page's whole address", example="url: /any/path/"),
+    Field("slug", TEXT, "replaces the last part of the page's address", example="slug: short-name", address=True),
+    Field("url", TEXT, "sets the page's whole address", example="url: /any/path/", address=True),
     Field("extra", FREE, "your own data for your layouts, as `page.extra`; not checked",
           default=None, example="extra: {team: Analysis}"),
 )

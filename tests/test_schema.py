@@ -432,3 +432,18 @@ def test_character_references_in_sub_fields(make_site):
     r.assert_has(P, 10, "warning", "`withdrawn.explanation`", "`&#8217;`")
     text = html_of(site / "_site", "p/index.html").text()
     assert "Added Q&A." in text and "It\u2019s gone." in text
+
+
+def test_addresses_keep_their_character_references(make_site):
+    """Only text shown to readers is decoded: a slug, url, layout or image path is left as written."""
+    from policysite.config import load_config
+    from policysite.diagnostics import Diagnostics
+    from policysite.load import load_page
+    site = make_site({P: front("title: Q&amp;A", "description: d", "layout: a&amp;b", "url: /a&amp;b/",
+                               "image:", "  src: files/a&amp;b.png", "  alt: Fish &amp; chips")})
+    diagnostics = Diagnostics()
+    page = load_page(P, site / P, load_config(site, diagnostics), diagnostics)
+    assert page.fields["layout"] == "a&amp;b" and page.fields["url"] == "/a&amp;b/"
+    assert page.fields["image"]["src"] == "files/a&amp;b.png" and page.fields["image"]["alt"] == "Fish & chips"
+    assert page.title == "Q&A"
+    assert sorted(d.line for d in diagnostics.items if d.code == "character-reference") == [2, 8]
