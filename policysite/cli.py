@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .schema import BUILTIN_TYPES   # plain declarations: cheap to import
 
 
 def _interrupt(signum, frame):
@@ -170,12 +171,10 @@ def serve_command(site, host, port, drafts, verbose):
     sys.exit(serve(_site_dir(site), host=host, port=port, drafts=drafts, verbose=verbose))
 
 
-PAGE_TYPES = ["page", "policy", "guidance", "publication", "news", "speech", "consultation", "organisation"]
-
-
 @main.command("new")
 @click.argument("where", nargs=-1, required=True, metavar="[SITE] PATH")
-@click.option("--type", "page_type", default="page", show_default=True, type=click.Choice(PAGE_TYPES))
+@click.option("--type", "page_type", default="page", show_default=True, metavar="TYPE",
+              help=f"The page type: {', '.join(BUILTIN_TYPES)}, or one of the site's own `types:`.")
 @click.option("--site", "site_option", metavar="DIR", help="The site folder (default: this folder); the same as SITE.")
 def new_command(where, page_type, site_option):
     """Write a new page at PATH with the front matter its type needs.

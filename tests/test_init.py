@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -112,3 +113,30 @@ def test_a_broken_page_in_a_new_site_is_annotated_for_github(tmp_path):
     assert r.code == 1
     assert r.out.startswith("::error file=content/accessibility.md,line=9")
     assert "missing.md" in r.out
+
+
+def test_in_a_new_site_a_page_left_as_new_wrote_it_fails_the_pull_request_check(tmp_path):
+    site = tmp_path / "s"
+    assert run("init", site, "--title", "Department for Testing").code == 0
+    assert run("new", site, "content/policy/roads.md", "--type", "policy").code == 0
+    r = run_subprocess("check", ".", "--strict", "--format", "github", cwd=site)
+    assert r.code == 1
+    found = [line for line in r.out.splitlines() if line.startswith("::error file=content/policy/roads.md,")]
+    titles = {re.search(r"title=([a-z-]+)", line)[1] for line in found}
+    assert {"placeholder", "empty-field"} <= titles, r.out
+    r = run_subprocess("check", ".", "--format", "json", cwd=site)   # errors without --strict too
+    assert r.code == 1
+    codes = {p["code"] for p in json.loads(r.out) if p["path"] == "content/policy/roads.md" and p["severity"] == "error"}
+    assert {"placeholder", "empty-field"} <= codes
+
+
+def test_in_a_new_site_a_misspelled_field_fails_the_build(tmp_path):
+    site = tmp_path / "s"
+    assert run("init", site, "--title", "Department for Testing").code == 0
+    (site / "content" / "roads.md").write_text(
+        "---\ntitle: Roads\ndescription: How roads are planned.\ntype: news\n"
+        "organsations: [department-for-testing]\n---\nText.\n")
+    r = run_subprocess("build", ".", "--format", "github", cwd=site)
+    assert r.code == 1
+    assert r.out.startswith("::error file=content/roads.md,line=5,title=misspelled-field::")
+    assert not (site / "_site").exists()

@@ -42,4 +42,4 @@ def test_a_config_problem_carries_its_code(make_site):
     site = make_site({"site_config.yaml": "title: T\nbase_url: https://x.example/\ncolour: blue\n"})
     r = run("check", site, "--format", "json")
     problems = json.loads(r.out)
-    assert [(p["path"], p["line"], p["code"]) for p in problems] == [("site_config.yaml", 3, "unknown-setting")]
+    assert [(p["path"], p["line"], p["code"]) for p in problems] == [("site_config.yaml", 3, "unknown-field")]
