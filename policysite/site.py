@@ -170,11 +170,10 @@ def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dr
         if folder not in sections:
             name = PurePosixPath(folder).name
             title = config.title if folder == "content" else folder_title(name)
-            # Like topic pages, a generated section says what it lists: every page has a description.
-            description = (config.description or f"Pages from {config.title}") if folder == "content" \
-                else f"{title}: pages from {config.title}"
+            # No filler: a section with nothing to say about itself has no description (the meta
+            # description falls back to the site's, see templates.page_context).
             sections[folder] = Page(kind="home" if folder == "content" else "section", folder=folder, title=title,
-                                    description=description)
+                                    description=config.description if folder == "content" else "")
     site.home = sections.get("content")
 
     # URLs from the folder path, then slug/url from front matter. Each folder's URL is
@@ -409,8 +408,13 @@ def collect_aliases(site: Site, diagnostics: Diagnostics) -> None:
             else:
                 out_path = "/".join(parts) + "/index.html"
             key = out_path.casefold()
+            if key == page.output_path.casefold():
+                diagnostics.warning(page.source, line, f"alias `{alias}` is this page's own address, so it is not needed: remove it",
+                                    code="alias-not-needed")
+                continue
             if key in taken:
-                diagnostics.error(page.source, line, f"alias `{alias}` collides with {taken[key]}: remove the alias or move the other page")
+                diagnostics.error(page.source, line, f"alias `{alias}` collides with {taken[key]}: remove the alias or move the other page",
+                                  code="alias-collision")
                 continue
             taken[key] = f"an alias of {page.source}"
             site.aliases.append(Alias(path=out_path, url=alias, target=page, line=line))
