@@ -171,7 +171,7 @@ class _PageTree(Treeprocessor):
         stash = self.md.htmlStash.rawHtmlBlocks
         for index, block in enumerate(stash):
             text = str(block)
-            new = sanitize.replace_embeds(sanitize.anchor_names(text))
+            new = sanitize.replace_embeds(sanitize.anchor_names(text, RESERVED_IDS))
             if new != text:
                 stash[index] = new
 

@@ -246,8 +246,11 @@ def safe_id(value: str) -> str:
     return _NOT_ID.sub("", "-".join(html_lib.unescape(value).split()))
 
 
-def anchor_names(raw_html: str) -> str:
-    """`<a name="x">` as `<a id="x">`: the old way of marking a place to link to, kept working."""
+def anchor_names(raw_html: str, reserved: frozenset[str] = frozenset()) -> str:
+    """`<a name="x">` as `<a id="x">`: the old way of marking a place to link to, kept working.
+
+    A name that is one of the `reserved` ids (the theme's) is dropped: a second element
+    with that id would break the page around the body."""
     if "name" not in raw_html.lower():
         return raw_html
 
@@ -257,7 +260,7 @@ def anchor_names(raw_html: str) -> str:
         if found is None:
             return tag
         value = safe_id(next(g for g in found.groups() if g is not None))
-        keep = "" if _ID_ATTRIBUTE.search(tag) or not value else f'id="{value}"'
+        keep = "" if _ID_ATTRIBUTE.search(tag) or not value or value in reserved else f'id="{value}"'
         return tag[:found.start()] + keep + tag[found.end():]
 
     return _A_TAG.sub(rewrite, raw_html)

@@ -43,6 +43,7 @@ def test_anchor_names_are_made_safe_ids():
     assert sanitize.anchor_names('<a name="&lt;&gt;">x</a>') == "<a >x</a>"
     assert sanitize.anchor_names('<A NAME=plain>') == '<A id="plain">'
     assert sanitize.anchor_names('<abbr name="x">') == '<abbr name="x">'   # only on <a>
+    assert sanitize.anchor_names('<a name="main-content">', frozenset({"main-content"})) == "<a >"
 
 
 def test_anchor_with_a_space_keeps_a_usable_id(make_site):
@@ -192,3 +193,16 @@ def test_an_alias_not_needed_fails_only_under_strict(make_site):
     site = make_site({P: page("P", extra="aliases:\n  - /p/\n")})
     assert run("build", str(site), "--strict").code == 1
     assert run("build", str(site)).code == 0
+
+
+def test_each_kind_of_problem_has_its_code(make_site):
+    from policysite.builder import BuildOptions, build as build_site_dir
+    body = ('<a href="https://e.org/" target="_blank">a</a>\n\n<iframe src="https://www.youtube.com/embed/x"></iframe>\n\n'
+            '{{< relref "x.md" >}}\n')
+    config = ("title: Department of Testing\nbase_url: https://www.example.gov.uk/\n"
+              "markdown_extensions:\n  - no_such_extension_here\n")
+    site = make_site({"site_config.yaml": config, P: page("P", extra="aliases: [/p/]\n", body=body)})
+    result = build_site_dir(BuildOptions(site_dir=site, write=False))
+    codes = {(d.path, d.line, d.code) for d in result.diagnostics.items}
+    assert {(P, 6, "presentational-attribute"), (P, 8, "embed-replaced"), (P, 10, "template-tag"),
+            (P, 4, "alias-not-needed"), ("site_config.yaml", 4, "markdown-extension")} <= codes, codes
