@@ -412,6 +412,10 @@ def collect_aliases(site: Site, diagnostics: Diagnostics) -> None:
                 diagnostics.warning(page.source, line, f"alias `{alias}` is this page's own address, so it is not needed: remove it",
                                     code="alias-not-needed")
                 continue
+            if taken.get(key) == f"an alias of {page.source}":
+                diagnostics.warning(page.source, line, f"alias `{alias}` is listed twice in this page: remove one",
+                                    code="alias-not-needed")
+                continue
             if key in taken:
                 diagnostics.error(page.source, line, f"alias `{alias}` collides with {taken[key]}: remove the alias or move the other page",
                                   code="alias-collision")

@@ -182,6 +182,13 @@ def test_an_alias_equal_to_the_page_address_is_a_warning(make_site):
     assert "/p/" in (site / "_site/p/index.html").read_text()   # the page itself, not a redirect
 
 
+def test_an_alias_listed_twice_is_a_warning(make_site):
+    site = make_site({P: page("P", extra="aliases:\n  - /old-p/\n  - /old-p\n")})
+    r = build(site)
+    assert r.code == 0, r.err
+    r.assert_has(P, 6, "warning", "alias `/old-p`", "listed twice")
+
+
 def test_an_alias_on_another_page_still_collides(make_site):
     site = make_site({P: page("P"), "content/q.md": page("Q", extra="aliases:\n  - /p/\n")})
     r = build(site)
