@@ -19,9 +19,6 @@ from pathlib import PurePosixPath
 
 import markdown
 from markdown.extensions import Extension
-from markdown.treeprocessors import Treeprocessor
-from markdown.util import AMP_SUBSTITUTE
-
 from markdown.extensions.abbr import AbbrExtension
 from markdown.extensions.attr_list import AttrListExtension
 from markdown.extensions.def_list import DefListExtension
@@ -29,6 +26,8 @@ from markdown.extensions.fenced_code import FencedCodeExtension
 from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import AMP_SUBSTITUTE
 
 from . import mdext, sanitize, templatetags
 from .govspeak import GovspeakExtension

@@ -17,6 +17,8 @@ from .sanitize import blank_code
 # one of Jekyll's objects (`{{ site.x }}`, `{{ page.x }}`): a bare `{{ x }}` may be prose.
 _TAG = re.compile(r"\{\{[<%]|\{%|\{\{-?\s*(?:site|page|include|layout|paginator|jekyll)\b")
 _WHOLE_TAG = re.compile(r"\{\{[<%].*?[>%]\}\}|\{%.*?%\}|\{\{.*?\}\}")
+# An HTML comment is not published, and neither is a tag inside it.
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,8 @@ def find(markdown_text: str, first_line: int = 1) -> list[TemplateTag]:
     if "{" not in markdown_text:
         return []
     out = []
-    for index, line in enumerate(blank_code(markdown_text).split("\n")):
+    text = _COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), blank_code(markdown_text))
+    for index, line in enumerate(text.split("\n")):
         found = _TAG.search(line)
         if found is None:
             continue

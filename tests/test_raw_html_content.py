@@ -168,6 +168,7 @@ def test_template_tag_lines_count_from_the_body():
     found = templatetags.find("a\n{% link x.md %}\n", first_line=10)
     assert [(t.line, "{% link x.md %}" in t.message) for t in found] == [(11, True)]
     assert templatetags.find("no tags {here}\n") == []
+    assert templatetags.find("<!-- {{< old >}}\n{% gone %} -->\n") == []
 
 
 # -- aliases and sections ------------------------------------------------------------------
