@@ -394,6 +394,8 @@ def collect_aliases(site: Site, diagnostics: Diagnostics) -> None:
     """A redirect for each `aliases:` entry; collisions name both claimants."""
     taken: dict[str, str] = {p.output_path.casefold(): (p.source or p.folder or p.url) for p in site.pages}
     taken.update({f.output_path.casefold(): f.source for f in site.files.values()})
+    # Sections without an `_index.md`: their listing pages are ours, not an editor's.
+    generated = {p.output_path.casefold(): p for p in site.pages if p.source is None and p.kind == "section"}
     for page in site.pages:
         for alias, line in page.fields.get("aliases", ()):
             if not alias.startswith("/") or "\\" in alias or "?" in alias or "#" in alias:
@@ -415,6 +417,13 @@ def collect_aliases(site: Site, diagnostics: Diagnostics) -> None:
             if taken.get(key) == f"an alias of {page.source}":
                 diagnostics.warning(page.source, line, f"alias `{alias}` is listed twice in this page: remove one",
                                     code="alias-not-needed")
+                continue
+            if key in generated:
+                # The old address still leads somewhere: the listing of that section.
+                folder = generated[key].folder
+                diagnostics.warning(page.source, line, f"alias `{alias}` is the address of the list of pages in {folder}/, "
+                                                       f"which shows there instead: remove the alias, or write {folder}/_index.md "
+                                                       "to say what the section is", code="alias-not-needed")
                 continue
             if key in taken:
                 diagnostics.error(page.source, line, f"alias `{alias}` collides with {taken[key]}: remove the alias or move the other page",

@@ -190,6 +190,21 @@ def test_an_alias_listed_twice_is_a_warning(make_site):
     r.assert_has(P, 6, "warning", "alias `/old-p`", "listed twice")
 
 
+def test_an_alias_at_a_generated_section_address_is_a_warning(make_site):
+    site = make_site({"content/docs/a.md": page("A", extra="aliases: [/docs/]\n"), "content/docs/b.md": page("B")})
+    r = build(site)
+    assert r.code == 0, r.err
+    r.assert_has("content/docs/a.md", 4, "warning", "alias `/docs/`", "content/docs/", "_index.md")
+    assert "document-list" in (site / "_site/docs/index.html").read_text()   # the section's list, not a redirect
+
+
+def test_an_alias_at_a_written_section_address_collides(make_site):
+    site = make_site({"content/docs/_index.md": page("Docs", None), "content/docs/a.md": page("A", extra="aliases: [/docs/]\n")})
+    r = build(site)
+    assert r.code == 1
+    r.assert_has("content/docs/a.md", 4, "error", "collides with content/docs/_index.md")
+
+
 def test_an_alias_on_another_page_still_collides(make_site):
     site = make_site({P: page("P"), "content/q.md": page("Q", extra="aliases:\n  - /p/\n")})
     r = build(site)
