@@ -315,8 +315,8 @@ class Builder:
 
     def search_index(self, site: Site, sink: "BuildSink") -> list[str]:
         """The full-text index (search.py), or the last build's files when nothing it reads has changed."""
-        topics = {key: topic.name for key, topic in site.config.topics.items()}
-        key = search.fingerprint(site.pages, site.config.root, topics)
+        labels = search.Labels.of(site.config)
+        key = search.fingerprint(site.pages, site.config.root, labels)
         before = self.cache.search
         if before.get("key") == key and before.get("files"):
             linked = []
@@ -329,7 +329,7 @@ class Builder:
                 return linked
             for rel in linked:   # a link that stayed would be written through, into the previous output
                 (sink.tmp / rel).unlink()
-        files = search.build_index(site.pages, site.config.root, topics)
+        files = search.build_index(site.pages, site.config.root, labels)
         for rel in sorted(files):
             sink.write(rel, files[rel])
         self.cache.search = {"key": key, "files": {rel: hashlib.sha1(data).hexdigest() for rel, data in files.items()}}
