@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import memo, publish, search
+from . import images, memo, publish, search
 from .cache import BuildCache, code_fingerprint, digest, file_stamp
 from .config import CONFIG_NAME, load_config
 from .diagnostics import Diagnostic, Diagnostics, closest
@@ -273,6 +273,7 @@ class Builder:
         resolver = Resolver(site)
         self.render_markdown(site, resolver)
         check_front_matter_links(site, resolver, diagnostics)
+        images.size_lead_images(site, resolver, diagnostics)   # images: lead images' sizes and checks
         publish.check_generated_paths(site, diagnostics)
         if diagnostics.has_errors(options.strict):
             return self._done(result, started)
@@ -304,6 +305,8 @@ class Builder:
                 sink.write(rel, extra[rel].encode("utf-8"))
                 keep.add(rel)
             keep.update(search_files)
+            # images: smaller copies of large images, next to them (cached in .policysite-cache/images/).
+            keep.update(images.VariantMaker(self.image_cache(), self.cache.stats, diagnostics).write(site, sink))
             sink.finish(keep)
         result.files = len(site.files) + len(site.assets)
         result.ok = True
@@ -335,6 +338,11 @@ class Builder:
         self.cache.search = {"key": key, "files": {rel: hashlib.sha1(data).hexdigest() for rel, data in files.items()}}
         self.cache.dirty = True
         return sorted(files)
+
+    def image_cache(self) -> Path | None:
+        """Where smaller copies of images are kept between builds (None under --no-cache)."""
+        cache_file = self.options.cache_file
+        return cache_file.parent / "images" if cache_file is not None else None
 
     def _done(self, result: BuildResult, started: float) -> BuildResult:
         result.seconds = time.perf_counter() - started
@@ -438,8 +446,8 @@ class Builder:
                 page.ids = layout_ids(page)
         for page in pages:
             entry = cache.markdown[page.source]
-            for line, severity, message in entry["problems"]:
-                (diagnostics.error if severity == "error" else diagnostics.warning)(page.source, line, message)
+            for line, severity, message, *code in entry["problems"]:
+                (diagnostics.error if severity == "error" else diagnostics.warning)(page.source, line, message, *code)
             seen = set()
             lines = None
             for index, raw in enumerate(entry["links"]):
@@ -685,8 +693,8 @@ class QuickRebuild:
         # This page's problems from its last render give way to those of this one.
         old, new = Diagnostics(), Diagnostics()
         for problems, into in ((before["problems"], old), (rendered.problems, new)):
-            for line, severity, message in problems:
-                (into.error if severity == "error" else into.warning)(page.source, line, message)
+            for line, severity, message, *code in problems:
+                (into.error if severity == "error" else into.warning)(page.source, line, message, *code)
         for gone in old.items:
             if gone not in diagnostics.items:
                 return False

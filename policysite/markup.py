@@ -22,7 +22,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE
 
-from . import sanitize
+from . import images, sanitize
 from .govspeak import GovspeakExtension
 from .links import LinkProblem, Resolver, signature
 from .mdspeed import SpeedupsExtension
@@ -101,7 +101,7 @@ class Rendered:
     links: list = field(default_factory=list)
     # (href as written, signature) for every link resolved: the cache's dependencies.
     deps: list = field(default_factory=list)
-    # (line, severity, message)
+    # (line, severity, message), or (line, severity, message, code)
     problems: list = field(default_factory=list)
 
 
@@ -202,6 +202,8 @@ class _PageTree(Treeprocessor):
         el.set(attr, target.href)
         if target.external:
             return
+        if attr == "src" and target.file is not None:
+            self._size_image(el, raw, target, state)
         if attr == "href" and not el.text and len(el) == 0:
             # Empty link text: the target page's title, or the file's name.
             if target.page is not None:
@@ -212,6 +214,23 @@ class _PageTree(Treeprocessor):
             meta = etree.SubElement(el, "span")
             meta.set("class", "attachment-meta")
             meta.text = f" ({describe_file(target.file.source, target.file.size)})"
+
+
+    def _size_image(self, el, raw: str, target, state) -> None:
+        """An image from a local file: width and height read from it, and for a large
+        one a srcset, added once the HTML is sanitised (nh3 would drop it)."""
+        try:
+            found = self.renderer.picture(target.file)
+        except images.ImageProblem as problem:
+            state["pending"].append((raw, "warning", f"image `{raw}`: {problem}", "image-unreadable"))
+            return
+        if found is None:
+            return
+        if el.get("width") is None and el.get("height") is None:   # sizes the editor wrote win
+            el.set("width", str(found.width))
+            el.set("height", str(found.height))
+        if found.srcset:
+            state["srcsets"][target.href] = found
 
 
 class _PolicysiteExtension(Extension):
@@ -231,6 +250,7 @@ class MarkdownRenderer:
         """speedups=False: Python-Markdown's own pipeline, for tests to compare against."""
         self.resolver = resolver
         self.current: dict = {}
+        self._taken: set[str] | None = None   # URLs smaller copies of images must not take
         self.md = markdown.Markdown(
             extensions=[
                 GovspeakExtension(), "tables", "attr_list", "fenced_code", "sane_lists",
@@ -239,9 +259,17 @@ class MarkdownRenderer:
             output_format="html",
         )
 
+    def picture(self, file) -> "images.Picture | None":
+        """The width, height and srcset of an image file (None when it is not an image); raises ImageProblem."""
+        if not images.is_image(file.source):
+            return None
+        if self._taken is None:
+            self._taken = images.taken_urls(self.resolver.site)
+        return images.picture(file, self.resolver.href_for, self._taken)
+
     def render(self, page: Page) -> Rendered:
         result = Rendered()
-        self.current = {"page": page, "result": result, "pending": []}
+        self.current = {"page": page, "result": result, "pending": [], "srcsets": {}}
         self.md.reset()
         body = page.body
         try:
@@ -265,7 +293,7 @@ class MarkdownRenderer:
             return result
         for stashed in self.md.htmlStash.rawHtmlBlocks:
             result.ids.update(_HTML_ID.findall(str(stashed)))
-        result.html = wrap_tables(sanitize.clean(html))
+        result.html = wrap_tables(images.add_srcsets(sanitize.clean(html), self.current["srcsets"]))
 
         first = page.body_line
         pending = self.current["pending"]
@@ -273,9 +301,9 @@ class MarkdownRenderer:
             # Python-Markdown expands tabs before anything else: so do the lines links are looked for in.
             lines = body.expandtabs(self.md.tab_length).split("\n")
             seen: dict[str, int] = {}
-            for needle, severity, message in pending:
+            for needle, severity, message, *code in pending:
                 line = _locate(lines, needle, seen) + first - 1
-                result.problems.append((line, severity, message))
+                result.problems.append((line, severity, message, *code))
         for line, message in sanitize.scan(body, first):
             result.problems.append((line, "warning", message))
         for line, message in getattr(self.md, "govspeak_warnings", []) or []:

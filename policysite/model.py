@@ -47,6 +47,7 @@ class Page:
     # Resolved from front matter by the builder (fields stay as loaded: caches share them).
     related: list = field(default_factory=list)
     image_url: str | None = None
+    lead_image: object = None      # images.Picture of the lead image, when it could be read
     # Generated listings (topics, organisations) keep their key here.
     key: str | None = None
 
