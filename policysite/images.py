@@ -435,12 +435,14 @@ def encode_variant(data: bytes, width: int, fmt: str) -> bytes:
 
 _IMG_TAG = re.compile(r"<img\b[^>]*>")
 _SRC = re.compile(r'\ssrc="([^"]*)"')
+_SIZED = re.compile(r"\s(?:width|height)=")
 
 
-def add_srcsets(html: str, pictures: dict[str, Picture]) -> str:
-    """`srcset` and `sizes` on each `<img>` of sanitised HTML whose src (as written in
-    the HTML) has a Picture with a srcset. Done after sanitising: these values are
-    the build's own, not the editor's, so they need no checking."""
+def add_picture_attributes(html: str, pictures: dict[str, Picture]) -> str:
+    """On each `<img>` of sanitised HTML whose src (as written in the HTML) has a
+    Picture: `width` and `height` unless it has either, and `srcset` and `sizes`.
+    Done after sanitising, which would drop srcset: these values are the build's
+    own, not the editor's, so they need no checking."""
     if not pictures or "<img" not in html:
         return html
 
@@ -448,9 +450,13 @@ def add_srcsets(html: str, pictures: dict[str, Picture]) -> str:
         tag = match.group(0)
         src = _SRC.search(tag)
         found = pictures.get(html_lib.unescape(src.group(1))) if src else None
-        if found is None or " srcset=" in tag:
+        if found is None:
             return tag
-        extra = f' srcset="{html_lib.escape(found.srcset)}" sizes="{html_lib.escape(found.sizes)}"'
-        return tag[:-2] + extra + " />" if tag.endswith("/>") else tag[:-1] + extra + ">"
+        extra = ""
+        if not _SIZED.search(tag):
+            extra += f' width="{found.width}" height="{found.height}"'
+        if found.srcset and " srcset=" not in tag:
+            extra += f' srcset="{html_lib.escape(found.srcset)}" sizes="{html_lib.escape(found.sizes)}"'
+        return tag[:-2].rstrip() + extra + " />" if tag.endswith("/>") else tag[:-1] + extra + ">"
 
     return _IMG_TAG.sub(add, html)

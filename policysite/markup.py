@@ -183,6 +183,8 @@ class _PageTree(Treeprocessor):
                 target = self._resolve(raw, page, result, state)
                 if target is None:
                     return m.group(0)
+                if m.group("tag").lower() == "img" and m.group("attr").lower() == "src" and target.file is not None:
+                    self._size_image(None, raw, target, state)
                 return f'{m.group("tag")}{m.group("before")}{m.group("attr")}="{html_lib.escape(target.href)}"'
 
             new = _RAW_URL_ATTRIBUTE.sub(rewrite, text)
@@ -218,7 +220,8 @@ class _PageTree(Treeprocessor):
 
     def _size_image(self, el, raw: str, target, state) -> None:
         """An image from a local file: width and height read from it, and for a large
-        one a srcset, added once the HTML is sanitised (nh3 would drop it)."""
+        one a srcset, added once the HTML is sanitised (nh3 would drop it). el is
+        None for an <img> in raw HTML: its width and height are added then too."""
         try:
             found = self.renderer.picture(target.file)
         except images.ImageProblem as problem:
@@ -226,11 +229,14 @@ class _PageTree(Treeprocessor):
             return
         if found is None:
             return
+        if el is None:
+            state["pictures"][target.href] = found
+            return
         if el.get("width") is None and el.get("height") is None:   # sizes the editor wrote win
             el.set("width", str(found.width))
             el.set("height", str(found.height))
         if found.srcset:
-            state["srcsets"][target.href] = found
+            state["pictures"][target.href] = found
 
 
 class _PolicysiteExtension(Extension):
@@ -269,7 +275,7 @@ class MarkdownRenderer:
 
     def render(self, page: Page) -> Rendered:
         result = Rendered()
-        self.current = {"page": page, "result": result, "pending": [], "srcsets": {}}
+        self.current = {"page": page, "result": result, "pending": [], "pictures": {}}
         self.md.reset()
         body = page.body
         try:
@@ -293,7 +299,7 @@ class MarkdownRenderer:
             return result
         for stashed in self.md.htmlStash.rawHtmlBlocks:
             result.ids.update(_HTML_ID.findall(str(stashed)))
-        result.html = wrap_tables(images.add_srcsets(sanitize.clean(html), self.current["srcsets"]))
+        result.html = wrap_tables(images.add_picture_attributes(sanitize.clean(html), self.current["pictures"]))
 
         first = page.body_line
         pending = self.current["pending"]

@@ -259,3 +259,24 @@ def test_srcset_under_a_sub_path(make_site):
     assert attrs["srcset"].split(", ") == ["/health/a-320w.png 320w", "/health/a-640w.png 640w",
                                            "/health/a-960w.png 960w", "/health/a.png 1000w"]
     assert (out / "a-960w.png").is_file()
+
+
+def test_images_in_raw_html_are_sized_too(make_site):
+    body = ('Intro.\n\n<figure>\n<img src="a.png" alt="Raw small">\n</figure>\n\n'
+            '<p><img alt="Raw large" src="/assets/b.jpg"> and <img src="a.png" alt="Raw sized" width="9"></p>\n')
+    out = build_ok(make_site({"content/story.md": page("Story", body=body), "content/a.png": raster("PNG", (40, 30)),
+                              "assets/b.jpg": raster("JPEG", (1200, 600))}))
+    found = img_attrs(out)
+    assert (found["Raw small"]["width"], found["Raw small"]["height"]) == ("40", "30")
+    assert "srcset" not in found["Raw small"]
+    assert (found["Raw large"]["width"], found["Raw large"]["height"]) == ("1200", "600")
+    assert found["Raw large"]["srcset"].endswith("/assets/b.jpg 1200w") and "sizes" in found["Raw large"]
+    assert found["Raw sized"].get("width") == "9" and "height" not in found["Raw sized"]
+
+
+def test_a_damaged_image_in_raw_html_is_reported_at_its_line(make_site):
+    site = make_site({"content/story.md": page("Story", body='Intro.\n\n<p><img src="bad.png" alt="Bad"></p>\n'),
+                      "content/bad.png": b"GIF89a broken"})
+    result = build(site)
+    result.assert_no_traceback()
+    result.assert_has("content/story.md", 7, "warning", "bad.png", "export it again")
