@@ -239,7 +239,7 @@ def test_show_more_reaches_results_past_the_first_twenty(many_site, page):
     assert more.count() == 0
 
 
-def test_results_show_type_date_and_status(many_site, page):
+def test_results_show_type_date_and_status(many_site, page, axe_js):
     page.goto(many_site + "search/?q=capybara")
     page.wait_for_selector("#search-hits a.document-list__link")
     withdrawn = page.locator("#search-hits li:has(a[href='/many/p00/']) .document-list__meta")
@@ -247,3 +247,19 @@ def test_results_show_type_date_and_status(many_site, page):
     assert withdrawn.locator("time").get_attribute("datetime") == "2010-02-01"
     history = page.locator("#search-hits li:has(a[href='/many/p01/']) .document-list__meta")
     assert history.inner_text() == "Speech \u00b7 6 November 2008 \u00b7 2005 to 2010 Old government"
+    # The list with its "Show more" button passes axe as well.
+    assert page.locator("#search-hits button.search-more").count() == 1
+    page.add_script_tag(path=str(axe_js))
+    violations = page.evaluate(
+        """async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags},
+                                                      resultTypes: ['violations']})).violations""", WCAG_TAGS)
+    assert violations == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
+
+
+def test_the_json_index_gives_date_and_status_too(many_site, page):
+    # As under `serve`, where the small index (titles, descriptions, types, topics) answers.
+    page.route("**/search/index.json*", lambda route: route.fulfill(status=404, body="not found"))
+    page.goto(many_site + "search/")
+    type_query(page, "capybara rules")
+    withdrawn = page.locator("#search-hits li:has(a[href='/many/p00/']) .document-list__meta")
+    assert withdrawn.inner_text() == "News story \u00b7 1 February 2010 \u00b7 Withdrawn"
