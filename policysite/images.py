@@ -25,12 +25,14 @@ with the alt text in the image's place, and `--strict` makes it an error.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html as html_lib
 import io
 import os
 import posixpath
 import re
+import warnings
 import xml.parsers.expat
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,11 +146,22 @@ def _read(abs_path: str) -> ImageSize:
     return _raster_size(abs_path)
 
 
+@contextlib.contextmanager
+def _big_images_allowed():
+    """Pillow warns (on stderr) about images of over 89 million pixels; a photo may be
+    that big. Those over twice that still raise DecompressionBombError: a problem."""
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        yield
+
+
 def _raster_size(abs_path: str) -> ImageSize:
     from PIL import Image, UnidentifiedImageError   # only builds with raster images pay for the import
 
     try:
-        with Image.open(abs_path) as image:
+        with _big_images_allowed(), Image.open(abs_path) as image:
             if image.format not in RESIZED_FORMATS | {"GIF"}:
                 raise ImageProblem(f"this is a {image.format} image: use PNG, JPEG, GIF, WebP or SVG")
             width, height = image.size
@@ -410,7 +423,7 @@ def encode_variant(data: bytes, width: int, fmt: str) -> bytes:
     from PIL import Image, ImageOps
 
     try:
-        with Image.open(io.BytesIO(data)) as source:
+        with _big_images_allowed(), Image.open(io.BytesIO(data)) as source:
             icc = source.info.get("icc_profile")
             image = ImageOps.exif_transpose(source)
             height = max(1, round(image.height * width / image.width))

@@ -217,7 +217,6 @@ class _PageTree(Treeprocessor):
             meta.set("class", "attachment-meta")
             meta.text = f" ({describe_file(target.file.source, target.file.size)})"
 
-
     def _size_image(self, el, raw: str, target, state) -> None:
         """An image from a local file: width and height read from it, and for a large
         one a srcset, added once the HTML is sanitised (nh3 would drop it). el is

@@ -31,8 +31,8 @@ import json
 import re
 import unicodedata
 from array import array
-from dataclasses import dataclass
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from functools import partial
 from itertools import groupby, repeat
 from operator import and_, sub

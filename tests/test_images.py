@@ -9,9 +9,9 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import build, build_ok, html_of, main_text, page, read_tree
 from PIL import Image
 
-from conftest import build, build_ok, html_of, main_text, page, read_tree
 from policysite import images
 from policysite.builder import BuildOptions
 from policysite.builder import build as build_site
