@@ -361,8 +361,9 @@ class Labels:
                    config.current_government)
 
 
-def _iso(value) -> str:
-    return value.isoformat() if value else ""
+def day(value) -> str:
+    """A date, or a datetime's date as written, as YYYY-MM-DD ("" for none)."""
+    return f"{value.year:04}-{value.month:02}-{value.day:02}" if value else ""
 
 
 def _entries(pages: list[Page], root: str, labels: Labels):
@@ -370,7 +371,7 @@ def _entries(pages: list[Page], root: str, labels: Labels):
     for page in searchable(pages):
         topics = [labels.topics[k] for k in page.fields.get("topics", ()) if k in labels.topics]
         entry = ResultEntry(root + page.url.lstrip("/"), page.title, type_label(page), page.description or "",
-                            _iso(page.date), _iso(page.updated),
+                            day(page.date), day(page.updated),
                             status_label(page, labels.current_government, labels.governments))
         yield entry, topics, page
 

@@ -343,7 +343,7 @@ STATUS_SITE = {
     "content/news/gone.md": page("Gone okapi", "No longer.", extra="type: news\ndate: 2010-02-01\n"
                                  "government: old-government\npolitical: true\n"
                                  "withdrawn:\n  date: 2012-01-01\n  explanation: Superseded.", body="Okapi.\n"),
-    "content/news/neutral.md": page("Neutral okapi", "Not political.", extra="date: 2007-01-01\n"
+    "content/news/neutral.md": page("Neutral okapi", "Not political.", extra="date: 2007-01-01T23:30:00-05:00\n"
                                     "government: old-government", body="Okapi.\n"),
 }
 
@@ -358,7 +358,7 @@ def test_index_entries_carry_date_type_and_status(make_site):
     assert rows["/news/old/"] == ["/news/old/", "Old okapi", "Speech", "From before.", "2008-11-06", "2009-01-02", 1]
     # Withdrawn wins over the government; a page that is not political has no status.
     assert rows["/news/gone/"][4:] == ["2010-02-01", "", 2]
-    assert rows["/news/neutral/"][4:] == ["2007-01-01"]
+    assert rows["/news/neutral/"][4:] == ["2007-01-01"]   # the date as written, without its time
     assert rows["/news/"] == ["/news/", "News"]
     # The JavaScript engine gives each result its date, updated date and status by name.
     (found,) = query(out, "okapi")
