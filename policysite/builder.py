@@ -30,7 +30,7 @@ from .load import MAX_FILE_BYTES, load_page
 from .markup import MarkdownRenderer, Rendered, link_lines
 from .model import Page
 from .site import Site, build_site
-from .templates import LayoutError, Templates, page_context, site_context
+from .templates import LayoutError, Templates, check_compiled_assets, page_context, site_context
 from .write import OutputFolder, OutputProblem, check_output_folder, describe_os_error
 
 def layout_ids(page: Page) -> set[str]:
@@ -269,6 +269,8 @@ class Builder:
             self.cache.dirty = True
         result.site = site
         templates = Templates(site, diagnostics, self.cache.compiled_layouts)
+        if options.write:
+            check_compiled_assets(diagnostics, config.govuk_brand)
         check_layouts(site, templates, diagnostics)
         resolver = Resolver(site)
         self.render_markdown(site, resolver)
