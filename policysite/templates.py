@@ -273,7 +273,8 @@ def check_compiled_assets(diagnostics: Diagnostics, brand: bool) -> None:
     """A build needs govuk-frontend's CSS compiled; a checkout has none until it is built."""
     css = BRAND_CSS if brand else COMPILED_CSS
     if not css.is_file():
-        diagnostics.error(f"policysite/theme/assets/{css.relative_to(THEME / 'assets').as_posix()}", 1,
+        where = "policysite/theme/assets/govuk/" + ("brand/theme.css" if brand else "theme.css")
+        diagnostics.error(where, 1,
                           f"the theme's compiled CSS is missing: run `{ASSET_BUILD_COMMAND}` in the policysite "
                           "source folder (it needs Node.js), then build again", code="missing-theme-assets")
 
