@@ -369,6 +369,54 @@ def listing_item(page: Page, site: Site) -> dict:
     }
 
 
+# Pages listed on one page of a section, topic or organisation; more go on /URL/page-2/ …
+LISTING_PAGE_SIZE = 20
+PAGED_KINDS = ("section", "topic")
+
+
+def paged_url(url: str, number: int) -> str:
+    return url if number == 1 else f"{url}page-{number}/"
+
+
+def listing_page_count(page: Page, site: Site) -> int:
+    """How many pages a listing takes: 1 unless it is a long section, topic or organisation
+    listing (and no page of the site already has one of the addresses it would use)."""
+    if page.kind not in PAGED_KINDS and page.type != "organisation":
+        return 1
+    count = max(1, -(-len(site.listing(page)) // LISTING_PAGE_SIZE))
+    if any(paged_url(page.url, n) in site.by_url for n in range(2, count + 1)):
+        return 1
+    return count
+
+
+def paginate(context: dict, number: int, count: int) -> dict:
+    """The page context for page `number` of `count` of a listing: its share of the
+    children, counts by type over all of them, and the links between the pages."""
+    page = dict(context)
+    children = page["children"]
+    page["group_counts"] = {}
+    for child in children:
+        label = child["type_label"]
+        page["group_counts"][label] = page["group_counts"].get(label, 0) + 1
+    if count > 1:
+        start = (number - 1) * LISTING_PAGE_SIZE
+        page["children"] = children[start:start + LISTING_PAGE_SIZE]
+        url = page["url"]
+        page["pagination"] = {
+            "number": number, "count": count,
+            "previous": paged_url(url, number - 1) if number > 1 else None,
+            "next": paged_url(url, number + 1) if number < count else None,
+            "pages": [{"number": n, "url": paged_url(url, n), "current": n == number} for n in range(1, count + 1)],
+        }
+        if number > 1:
+            page["url"] = paged_url(url, number)
+            page["content"] = Markup("")   # the introduction stays on the first page
+            page["toc"] = []
+    else:
+        page["pagination"] = None
+    return page
+
+
 def sidebar_links(page: Page) -> dict:
     """"Pages that link here": links from the body of content pages only (not the home
     page, sections or organisation pages), none already under "Related content". Where two

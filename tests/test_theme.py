@@ -286,3 +286,24 @@ def test_missing_compiled_assets_stop_the_build_with_the_command(make_site, monk
     r.assert_has("policysite/theme/assets/govuk/theme.css", 1, "error", "npm ci && npm run build:theme")
     r.assert_no_traceback()
     assert run("check", site).code == 0   # check writes nothing and needs no CSS
+
+
+def test_long_listings_are_paginated(make_site):
+    files = {"content/s/_index.md": front("title: Section", body="Introduction.\n")}
+    for n in range(45):
+        files[f"content/s/p{n:02}.md"] = front(f"title: Page {n:02}", "description: d", f"weight: {n}")
+    out = build_ok(make_site(files))
+    first, second, third = (html_of(out, rel) for rel in ("s/index.html", "s/page-2/index.html", "s/page-3/index.html"))
+    titles = [[a.text() for a in doc.find_all("a", class_="document-list__link")] for doc in (first, second, third)]
+    assert [len(t) for t in titles] == [20, 20, 5]
+    assert titles[0][0] == "Page 00" and titles[1][0] == "Page 20" and titles[2][-1] == "Page 44"
+    assert second.find("title").text() == "Section (page 2 of 3) - Department of Testing"
+    nav = second.find("nav", class_="govuk-pagination")
+    assert nav.find("a", rel="prev").attrs["href"] == "/s/" and nav.find("a", rel="next").attrs["href"] == "/s/page-3/"
+    assert nav.find("a", aria_current="page").text() == "2"
+    assert "Introduction." in first.text() and "Introduction." not in second.text()
+    assert first.find("link", rel="canonical").attrs["href"] == "https://www.example.gov.uk/s/"
+    assert second.find("link", rel="canonical").attrs["href"] == "https://www.example.gov.uk/s/page-2/"
+    assert not (out / "s/page-4").exists()
+    short = build_ok(make_site({"content/t/_index.md": section_index("T"), "content/t/a.md": page("A")}))
+    assert html_of(short, "t/index.html").find("nav", class_="govuk-pagination") is None
