@@ -137,3 +137,18 @@ def new_command(path, page_type, site):
     """Write a new page at PATH with the front matter its type needs."""
     from .scaffold import new_page
     sys.exit(new_page(_site_dir(site), path, page_type))
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(["hugo", "jekyll"]))
+@click.argument("src")
+@click.argument("dest")
+def import_command(kind, src, dest):
+    """Read the Hugo or Jekyll site in SRC and write it as a policysite site in DEST."""
+    from .importer import REPORT_NAME, ImportRefused, run_import
+    try:
+        report = run_import(kind, Path(src), Path(dest))
+    except ImportRefused as refused:
+        raise click.UsageError(str(refused))
+    click.echo(report.summary())
+    click.echo(f"What is left for a person, with file and line: {Path(dest) / REPORT_NAME}")

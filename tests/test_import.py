@@ -1,0 +1,280 @@
+"""`policysite import hugo|jekyll SRC DEST`, through the command line, on small fixture sites."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import FIXTURES, run
+
+HUGO = FIXTURES / "import-hugo"
+JEKYLL = FIXTURES / "import-jekyll"
+
+
+def tree_digest(root: Path) -> str:
+    """One hash over every path, file's bytes and link target under root."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        if path.is_symlink():
+            digest.update(os.readlink(path).encode())
+        elif path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def front(path: Path) -> dict:
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("---\n"), text
+    return yaml.safe_load(text.split("---\n", 2)[1])
+
+
+def body(path: Path) -> str:
+    return path.read_text(encoding="utf-8").split("---\n", 2)[2]
+
+
+def do_import(kind: str, src: Path, dest: Path):
+    result = run("import", kind, src, dest)
+    result.assert_no_traceback()
+    assert result.code == 0, result.err + result.out
+    return result
+
+
+@pytest.fixture
+def hugo_site(tmp_path):
+    dest = tmp_path / "hugo-out"
+    result = do_import("hugo", HUGO, dest)
+    return dest, result
+
+
+@pytest.fixture
+def jekyll_site(tmp_path):
+    dest = tmp_path / "jekyll-out"
+    result = do_import("jekyll", JEKYLL, dest)
+    return dest, result
+
+
+# ---------------------------------------------------------------- Hugo
+
+def test_hugo_every_page_becomes_one_page(hugo_site):
+    dest, result = hugo_site
+    pages = sorted(p.relative_to(dest / "content").as_posix() for p in (dest / "content").rglob("*.md"))
+    assert pages == ["_index.md", "about.md", "fr/about.md", "guidance/_index.md", "guidance/apply.md",
+                     "guidance/report.md"]
+    assert "Imported 6 source pages as 6 pages" in result.out
+
+
+def test_hugo_toml_front_matter_keeps_time_aliases_topics_and_extra(hugo_site):
+    dest, _ = hugo_site
+    about = front(dest / "content/about.md")
+    assert about["title"] == "About us"
+    assert about["description"] == "Who we are and what we do."
+    assert str(about["date"]) in ("2015-09-16 11:10:24-04:00", "2015-09-16T11:10:24-04:00")
+    assert "date: 2015-09-16T11:10:24-04:00" in (dest / "content/about.md").read_text()
+    assert str(about["updated"]) == "2016-01-05"
+    assert about["aliases"] == ["/old-about/"]
+    assert about["topics"] == ["health-care", "nhs"]
+    assert about["extra"]["author"] == "Press office"
+    assert about["extra"]["translationKey"] == "about"
+
+
+def test_hugo_yaml_front_matter_summary_taxonomies_and_weight(hugo_site):
+    dest, _ = hugo_site
+    apply = front(dest / "content/guidance/apply.md")
+    assert apply["description"] == "The steps to apply for a grant."
+    assert "date: 2019-03-01T09:30:00+01:00" in (dest / "content/guidance/apply.md").read_text()
+    assert apply["weight"] == 2
+    assert apply["topics"] == ["grants", "money"]     # categories and the configured `themes`
+    config = yaml.safe_load((dest / "site_config.yaml").read_text())
+    assert config["topics"]["health-care"] == {"name": "Health Care"}
+    assert config["topics"]["money"] == {"name": "Money"}
+    assert config["title"] == "Example Department"
+    assert config["base_url"] == "https://www.example.gov/"
+    assert config["language"] == "en-GB"
+
+
+def test_hugo_menus_become_nav(hugo_site):
+    dest, _ = hugo_site
+    config = yaml.safe_load((dest / "site_config.yaml").read_text())
+    assert config["nav"] == ["about.md", "guidance/_index.md"]   # front matter weight 1, then config weight 2
+    report = (dest / "IMPORT-REPORT.md").read_text()
+    assert "the menu `footer` (1 entries) was not imported" in report
+
+
+def test_hugo_bundle_resource_copied_beside_and_linked(hugo_site):
+    dest, _ = hugo_site
+    assert (dest / "content/guidance/report/chart.png").read_bytes() == (HUGO / "content/guidance/report/chart.png").read_bytes()
+    text = body(dest / "content/guidance/report.md")
+    assert "![Chart of spending](report/chart.png)" in text
+    # A relative link to the old address of a sibling, with its anchor.
+    assert "[how to apply](apply.md#eligibility)" in text
+
+
+def test_hugo_shortcodes_and_links(hugo_site):
+    dest, result = hugo_site
+    text = body(dest / "content/guidance/apply.md")
+    assert "[the findings](report.md#key-findings)" in text          # relref by path, with anchor
+    assert "[who we are](../about.md)" in text                       # ref by unique name
+    assert "![Bar chart of grants by region](../files/chart.png)" in text   # figure, static file kept
+    assert "^Applications close on 1 April.^" in text                # note -> information callout
+    assert '{{< tweet user="example" id="123" >}}' in text           # unknown: left in place
+    assert "[an old page](/nowhere/)" in text                        # no such page: left
+    about = body(dest / "content/about.md")
+    assert "[our guidance](guidance/_index.md)" in about             # root-relative
+    assert "[application form](guidance/apply.md)" in about          # absolute to the site's own host
+    assert "Call 0300 123 4567." in about                            # param from config
+    assert (dest / "content/files/form.pdf").is_file()               # static/ keeps its address
+    assert "Converted: figure 1, note 1, param 1, ref 1, relref 1" in result.out
+    assert "Left in place: {{< tweet >}} 1" in result.out
+
+
+def test_hugo_report_lists_left_items_with_file_and_line(hugo_site):
+    dest, _ = hugo_site
+    report = (dest / "IMPORT-REPORT.md").read_text()
+    lines = (dest / "content/guidance/apply.md").read_text().splitlines()
+    tweet_line = next(i for i, line in enumerate(lines, 1) if "{{< tweet" in line)
+    nowhere_line = next(i for i, line in enumerate(lines, 1) if "/nowhere/" in line)
+    assert f"- content/guidance/apply.md:{tweet_line}: `{{{{< tweet" in report
+    assert f"- content/guidance/apply.md:{nowhere_line}: `/nowhere/`" in report
+    assert "## Links left as written" in report and "## Template tags left in place" in report
+
+
+def test_hugo_multilingual_pair_imports_as_a_section(hugo_site):
+    dest, _ = hugo_site
+    french = front(dest / "content/fr/about.md")
+    assert french["title"] == "À propos"
+    assert french["extra"]["translationKey"] == "about"
+    report = (dest / "IMPORT-REPORT.md").read_text()
+    assert "## Languages" in report and "content/fr/" in report
+
+
+# ---------------------------------------------------------------- Jekyll
+
+def test_jekyll_pages_posts_and_collections(jekyll_site):
+    dest, result = jekyll_site
+    pages = sorted(p.relative_to(dest / "content").as_posix() for p in (dest / "content").rglob("*.md"))
+    assert pages == ["_index.md", "about-us.md", "guides/apply.md", "posts/2020-01-02-first-post.md",
+                     "posts/2020-02-03-second.md"]
+    assert "Imported 5 source pages as 5 pages" in result.out
+    assert "the collection `notes` has no `output: true`" in (dest / "IMPORT-REPORT.md").read_text()
+
+
+def test_jekyll_post_date_from_name_permalinks_and_redirects(jekyll_site):
+    dest, _ = jekyll_site
+    first = front(dest / "content/posts/2020-01-02-first-post.md")
+    assert str(first["date"]) == "2020-01-02"
+    assert first["url"] == "/2020/01/02/first-post/"            # permalink: pretty, kept
+    assert first["topics"] == ["data", "health"]                  # tags as Jekyll splits them
+    second = front(dest / "content/posts/2020-02-03-second.md")
+    assert "date: 2020-02-03T10:00:00+01:00" in (dest / "content/posts/2020-02-03-second.md").read_text()
+    assert str(second["updated"]) == "2020-03-01"
+    assert second["draft"] is True                                # published: false
+    assert second["description"] == "The second post, not yet published."
+    about = front(dest / "content/about-us.md")
+    assert about["aliases"] == ["/old-about/", "/about.html"]     # redirect_from
+    assert "url" not in about                                     # /about-us/ is where the file now is
+
+
+def test_jekyll_liquid_links_and_tags(jekyll_site):
+    dest, result = jekyll_site
+    post = body(dest / "content/posts/2020-01-02-first-post.md")
+    assert "[a guide](../guides/apply.md)" in post                # {% link %}
+    assert "[about page](../about-us.md)" in post                 # {{ site.baseurl }}/path/
+    assert "[our first post](2020-01-02-first-post.md)" in body(dest / "content/posts/2020-02-03-second.md")  # post_url
+    guide = body(dest / "content/guides/apply.md")
+    assert "[about us](../about-us.md)" in guide                  # {{ site.baseurl }}{% link %}
+    assert "%Apply before 1 April.%" in guide                     # alert include -> warning callout
+    assert "{% include signup-form.html %}" in guide              # other include: left
+    assert "{:toc}" not in guide and "* TOC" not in guide
+    assert '```ruby\nputs "hello"\n```' in guide
+    assert "Write to help@example.gov." in body(dest / "content/about-us.md")
+    assert front(dest / "content/guides/apply.md")["extra"] == {"sidenav": True}
+    assert "Fields kept under extra: layout 2, sidenav 1" in result.out
+
+
+def test_jekyll_site_config_nav_and_assets(jekyll_site):
+    dest, _ = jekyll_site
+    config = yaml.safe_load((dest / "site_config.yaml").read_text())
+    assert config["title"] == "Example Agency"
+    assert config["base_url"] == "https://www.example.gov/"
+    assert config["nav"] == ["about-us.md", {"title": "Guides", "url": "/guides/apply/"},
+                             {"title": "Status", "url": "https://status.example.gov/"}]
+    assert (dest / "assets/css/site.css").is_file()
+    assert (dest / "content/images/logo.png").is_file()
+    assert not (dest / "content/README.md").exists()
+
+
+def test_jekyll_description_from_first_paragraph_is_reported(jekyll_site):
+    dest, _ = jekyll_site
+    assert front(dest / "content/about-us.md")["description"].startswith("The Example Agency helps people")
+    assert "content/about-us.md:2: Jekyll shows the first paragraph" in (dest / "IMPORT-REPORT.md").read_text()
+
+
+# ---------------------------------------------------------------- safety
+
+@pytest.mark.parametrize("kind,src", [("hugo", HUGO), ("jekyll", JEKYLL)])
+def test_source_is_untouched(tmp_path, kind, src):
+    copy = tmp_path / "src"
+    shutil.copytree(src, copy)
+    before = tree_digest(copy)
+    do_import(kind, copy, tmp_path / "out")
+    assert tree_digest(copy) == before
+
+
+def test_refuses_a_destination_that_is_not_empty(tmp_path):
+    dest = tmp_path / "out"
+    dest.mkdir()
+    (dest / "keep.txt").write_text("mine")
+    result = run("import", "hugo", HUGO, dest)
+    result.assert_no_traceback()
+    assert result.code == 2
+    assert "is not empty" in result.err
+    assert sorted(p.name for p in dest.iterdir()) == ["keep.txt"]
+
+
+def test_refuses_a_destination_inside_the_source(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(HUGO, src)
+    result = run("import", "hugo", src, src / "out")
+    assert result.code == 2
+    assert "inside" in result.err
+    assert not (src / "out").exists()
+
+
+def test_odd_files_give_no_traceback_and_are_reported(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(HUGO, src)
+    (src / "content/guidance/Café Plans (Draft).md").write_text("---\ntitle: [unclosed\n---\nBody.\n")
+    (src / "content/guidance/no-front.md").write_text("Just text.\n")
+    (src / "content/guidance/binary.md").write_bytes(b"\x00\x01\x02")
+    (src / "content/guidance/latin.md").write_bytes("---\ntitle: Caf\xe9\n---\nx\n".encode("latin-1"))
+    outside = tmp_path / "secret.md"
+    outside.write_text("---\ntitle: Secret\n---\n")
+    (src / "content/guidance/link.md").symlink_to(outside)
+    result = do_import("hugo", src, tmp_path / "out")
+    content = tmp_path / "out/content/guidance"
+    odd = front(content / "cafe-plans-draft.md")
+    assert odd["title"] == "Café Plans (Draft)"                   # made from the file name
+    assert "title: [unclosed" in odd["extra"]["source_front_matter"]
+    assert front(content / "no-front.md")["title"] == "No front"
+    assert front(content / "latin.md")["title"] == "Café"
+    assert not (content / "link.md").exists()
+    assert not (content / "binary.md").exists()
+    report = (tmp_path / "out/IMPORT-REPORT.md").read_text()
+    assert "a link to a place outside the source site" in report
+    assert "binary data" in report
+    assert "could not be read" in report
+    assert "Imported 9 source pages as 9 pages" in result.out
+
+
+def test_imported_site_is_read_by_check(hugo_site):
+    dest, _ = hugo_site
+    result = run("check", dest)
+    result.assert_no_traceback()
+    # Whatever else check says, it reads every page the import wrote.
+    assert not any("no front matter" in m or "not valid YAML" in m for _, _, m in result.errors())
