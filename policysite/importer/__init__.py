@@ -49,7 +49,7 @@ def run_import(kind: str, src: Path, dest: Path) -> Report:
     report.source_pages = len(site.pages)
     settle_destinations(site, report)
     resolver = Resolver.build(site)
-    topics: dict[str, str] = {}
+    topics: dict[str, dict] = {}
     counts = {"rewritten": 0, "left": 0}
     pending: dict[int, list] = {}
     for page in site.pages:
@@ -84,7 +84,13 @@ def run_import(kind: str, src: Path, dest: Path) -> Report:
                 report.add("description", where, 1, "no description, summary or excerpt: write one sentence "
                            "saying what the page is for")
         for key, name in page.topics:
-            topics.setdefault(key, name)
+            topics.setdefault(key, {"name": name})
+        if page.term:
+            # The term's own page names the topic and says what it is about.
+            topic = topics.setdefault(page.term, {})
+            topic["name"] = page.fields["title"]
+            if page.fields.get("description"):
+                topic["description"] = page.fields["description"]
         offset = page_text(page).count("\n") - body.count("\n")
         for kind_, line, message, name in pending[id(page)]:
             if name is not None:

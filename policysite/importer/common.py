@@ -57,6 +57,7 @@ class SourcePage:
     derived_title: str = ""        # a title made from the file name
     more_aliases: list[str] = field(default_factory=list)   # old addresses the move itself made
     alias_prefix: str = ""         # put before the page's old addresses: its language folder
+    term: str = ""                 # the topic key when the page is a taxonomy term's own page
     resources: list[SourceFile] = field(default_factory=list)
     body: str = ""                 # converted body
     fields: dict = field(default_factory=dict)
@@ -375,11 +376,18 @@ def settle_destinations(site: SourceSite, report: Report) -> None:
         parts = page.dest.split("/")[:-1]
         for i in range(1, len(parts) + 1):
             folders.add("/".join(parts[:i]))
+    for page in site.pages:
+        first, _, rest = page.dest.partition("/")
+        if rest and first in RESERVED_SEGMENTS:
+            # The generator's own folders: /search/ and /topics/ (reserve() moved the address the same way).
+            page.dest = RESERVED_SEGMENTS[first] + "/" + rest
+    folders = {RESERVED_SEGMENTS.get(f.split("/")[0], f.split("/")[0]) + f[len(f.split("/")[0]):] for f in folders}
+    planned = {p.dest for p in site.pages}
     taken: dict[str, SourcePage] = {}
     for page in sorted(site.pages, key=lambda p: (not p.section, p.source)):
         if not page.section and page.dest[:-3] in folders:
             candidate = page.dest[:-3] + "/_index.md"
-            if candidate not in taken and not any(p.dest == candidate for p in site.pages if p is not page):
+            if candidate not in taken and candidate not in planned:
                 page.dest, page.section = candidate, True
         dest = page.dest
         number = 2
@@ -404,7 +412,7 @@ def reserve(url: str) -> str:
     return url
 
 
-def site_config(site: SourceSite, topics: dict[str, str], nav: list) -> str:
+def site_config(site: SourceSite, topics: dict[str, dict], nav: list) -> str:
     """site_config.yaml for the imported site."""
     data: dict = {"title": site.title or site.root.name}
     if site.base_url:
@@ -414,7 +422,7 @@ def site_config(site: SourceSite, topics: dict[str, str], nav: list) -> str:
     if site.description:
         data["description"] = " ".join(site.description.split())
     if topics:
-        data["topics"] = {key: {"name": name} for key, name in sorted(topics.items())}
+        data["topics"] = {key: topic for key, topic in sorted(topics.items())}
     if nav:
         data["nav"] = nav
     return dump(data)

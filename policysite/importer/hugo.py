@@ -245,6 +245,9 @@ class HugoReader:
             stem = stem[: -len(code) - 1]
         front = lower_keys(page.front)
         value = lambda key: front.get(key, (None, None))[1]
+        parts = folder.split("/") if folder else []
+        if stem == "_index" and len(parts) == 2 and parts[0].lower() in self.site.taxonomies:
+            page.term = topic_key(parts[1])
         if stem == "_index":
             page.section = True
             page.derived_title = title_from_name(posixpath.basename(folder)) if folder else (self.site.title or "Home")

@@ -490,13 +490,9 @@ class JekyllReader:
     def resolve_tag(self, tag: str, arg: str):
         if tag == "link":
             arg = re.sub(r"\{\{-?\s*site\.baseurl\s*-?\}\}", "", arg).strip().lstrip("/")
-            for page in self.site.pages:
-                if page.source == arg:
-                    return page
-            for f in self.site.files:
-                if f.source == arg:
-                    return f
-            return None
+            if not hasattr(self, "_by_source"):
+                self._by_source = {f.source: f for f in self.site.files} | {p.source: p for p in self.site.pages}
+            return self._by_source.get(arg)
         name = arg.strip().removesuffix(".md")
         for page in self.posts:
             stem = page.source.rsplit(".", 1)[0]

@@ -15,6 +15,7 @@ REF_DEF = re.compile(r"^( {0,3}\[(?!\^)[^\]\n]+\]:[ \t]*)(<[^>\n]*>|\S+)", re.M)
 HTML_ATTR = re.compile(r"(\b(?:href|src)\s*=\s*)(\"[^\"\n]*\"|'[^'\n]*')", re.I)
 SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 TEMPLATE = re.compile(r"\{\{|\{%")
+TAG_SPAN = re.compile(r"\{\{[<%].*?[>%]\}\}|\{%.*?%\}", re.S)
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Resolver:
     by_source: dict = field(default_factory=dict)   # source path -> page or file
     hosts: list = field(default_factory=list)       # (host and path prefix, space)
     written: set = field(default_factory=set)       # every path from DEST we write: 'content/a.md'
+    spaces: list = field(default_factory=list)      # every language's URL space
 
     @classmethod
     def build(cls, site: SourceSite) -> "Resolver":
@@ -53,6 +55,7 @@ class Resolver:
                             base = posixpath.dirname(page.url.rstrip("/")) if site.kind == "hugo" else "/"
                             alias = posixpath.join(base, alias)
                         self.aliases.setdefault((page.space, normal_url(alias)), page)
+        self.spaces = sorted({p.space for p in site.pages})
         self.written = {"content/" + p.dest for p in site.pages} | {f.dest for f in site.files} | \
             {r.dest for p in site.pages for r in p.resources}
         for f in site.files:
@@ -91,7 +94,7 @@ class Resolver:
             if candidate in self.files:
                 return self.files[candidate]
         key = normal_url(decoded)
-        spaces = [space] + [s for s in {p.space for p in self.site.pages} if s != space]
+        spaces = [space] + [s for s in self.spaces if s != space]
         for table in (self.by_url, self.aliases):
             for s in spaces:
                 found = table.get((s, key)) or table.get((s, key.lower()))
@@ -148,6 +151,10 @@ def rewrite_links(body: str, page: SourcePage, resolver: Resolver, counts) -> tu
             for m in pattern.finditer(chunk):
                 matches.append((start + m.start(2), start + m.end(2), m.group(2)))
     matches.sort()
+    # Addresses inside template tags left in place are the tag's business, not links.
+    tags = [(m.start(), m.end()) for m in TAG_SPAN.finditer(body)]
+    if tags:
+        matches = [m for m in matches if not any(a <= m[0] < b for a, b in tags)]
     last_end = -1
     for start, end, written in matches:
         if start < last_end:
