@@ -211,8 +211,14 @@ def test_jekyll_site_config_nav_and_assets(jekyll_site):
 
 def test_jekyll_description_from_first_paragraph_is_reported(jekyll_site):
     dest, _ = jekyll_site
-    assert front(dest / "content/about-us.md")["description"].startswith("The Example Agency helps people")
-    assert "content/about-us.md:2: Jekyll shows the first paragraph" in (dest / "IMPORT-REPORT.md").read_text()
+    report = (dest / "IMPORT-REPORT.md").read_text()
+    # A post has an excerpt: its first paragraph, as plain text.
+    post = front(dest / "content/posts/2020-01-02-first-post.md")
+    assert post["description"] == "We have published a guide and an about page."
+    assert "content/posts/2020-01-02-first-post.md:2: Jekyll shows a post's first paragraph" in report
+    # A page has none: the gap is left for a person.
+    assert "description" not in front(dest / "content/about-us.md")
+    assert "content/about-us.md:1: no description" in report
 
 
 # ---------------------------------------------------------------- safety
@@ -253,6 +259,8 @@ def test_odd_files_give_no_traceback_and_are_reported(tmp_path):
     (src / "content/guidance/no-front.md").write_text("Just text.\n")
     (src / "content/guidance/binary.md").write_bytes(b"\x00\x01\x02")
     (src / "content/guidance/latin.md").write_bytes("---\ntitle: Caf\xe9\n---\nx\n".encode("latin-1"))
+    (src / "content/guidance/json.md").write_text('{\n  "title": "From JSON",\n  "tags": ["Data"]\n}\nBody.\n')
+    (src / "content/guidance/page.html").write_text("---\ntitle: An HTML page\n---\n<p>Hello</p>\n")
     outside = tmp_path / "secret.md"
     outside.write_text("---\ntitle: Secret\n---\n")
     (src / "content/guidance/link.md").symlink_to(outside)
@@ -263,13 +271,17 @@ def test_odd_files_give_no_traceback_and_are_reported(tmp_path):
     assert "title: [unclosed" in odd["extra"]["source_front_matter"]
     assert front(content / "no-front.md")["title"] == "No front"
     assert front(content / "latin.md")["title"] == "Café"
+    assert front(content / "json.md")["title"] == "From JSON"
+    assert front(content / "json.md")["topics"] == ["data"]
+    assert body(content / "json.md") == "Body.\n"
+    assert body(content / "page.md") == "<p>Hello</p>\n"
     assert not (content / "link.md").exists()
     assert not (content / "binary.md").exists()
     report = (tmp_path / "out/IMPORT-REPORT.md").read_text()
     assert "a link to a place outside the source site" in report
     assert "binary data" in report
     assert "could not be read" in report
-    assert "Imported 9 source pages as 9 pages" in result.out
+    assert "Imported 11 source pages as 11 pages" in result.out
 
 
 def test_imported_site_is_read_by_check(hugo_site):
@@ -278,3 +290,75 @@ def test_imported_site_is_read_by_check(hugo_site):
     result.assert_no_traceback()
     # Whatever else check says, it reads every page the import wrote.
     assert not any("no front matter" in m or "not valid YAML" in m for _, _, m in result.errors())
+
+
+def test_hugo_language_folders_redirect_pages_and_anchor_spelling(tmp_path):
+    src = tmp_path / "src"
+    files = {
+        "config/_default/config.yaml": """\
+            defaultContentLanguage: en
+            languages:
+              en:
+                baseUrl: https://www.example.ca/
+                contentDir: content/en
+                languageCode: en-CA
+                title: Example service
+                permalinks:
+                  blog: /:year/:month/:day/:filename
+              fr:
+                baseUrl: https://www.exemple.ca/
+                contentDir: content/fr
+                title: Service exemple
+                permalinks:
+                  blog: /:year/:month/:day/:filename
+            """,
+        "content/en/blog/launch.md": """\
+            ---
+            title: We launched
+            description: The service is live.
+            date: '2017-12-07 09:00:00 -0400'
+            translationKey: launch
+            ---
+            Read the [setup guide]({{< relref "setup.md#log-into-cloud-gov" >}}).
+            """,
+        "content/en/setup.md": """\
+            ---
+            title: Setup
+            description: How to set up.
+            ---
+            ## Log into cloud.gov
+
+            Steps.
+            """,
+        "content/en/old-setup.html": '<meta http-equiv="refresh" content="0; url=https://www.example.ca/setup/" />\n',
+        "content/fr/blog/lancement.md": """\
+            ---
+            title: Lancement
+            description: Le service est en ligne.
+            date: '2017-12-07 09:00:00 -0400'
+            translationKey: launch
+            ---
+            Voir [la version anglaise](https://www.example.ca/2017/12/07/launch/) et [ce billet](https://www.exemple.ca/2017/12/07/lancement/).
+            """,
+    }
+    import textwrap
+    for rel, text in files.items():
+        path = src / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    dest = tmp_path / "out"
+    result = do_import("hugo", src, dest)
+    assert "Imported 4 source pages as 3 pages and 1 aliases" in result.out
+    launch = front(dest / "content/blog/launch.md")
+    assert launch["url"] == "/2017/12/07/launch/"                       # the blog permalink, kept
+    assert "[setup guide](../setup.md#log-into-cloudgov)" in body(dest / "content/blog/launch.md")
+    assert front(dest / "content/setup.md")["aliases"] == ["/old-setup/"]   # the redirect page
+    french = dest / "content/fr/blog/lancement.md"
+    assert front(french)["url"] == "/fr/2017/12/07/lancement/"
+    text = body(french)
+    assert "[la version anglaise](../../blog/launch.md)" in text        # the other language's own domain
+    assert "[ce billet](lancement.md)" in text
+    config = yaml.safe_load((dest / "site_config.yaml").read_text())
+    assert config["title"] == "Example service"
+    assert config["base_url"] == "https://www.example.ca/"
+    assert config["language"] == "en-CA"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import hugo, jekyll
-from .common import (ImportRefused, SourceSite, copy_file, map_fields, natural_url, page_text, plain_text,
+from .common import (ImportRefused, SourceSite, copy_file, fold_redirects, map_fields, natural_url, page_text, plain_text,
                      settle_destinations, site_config, write_text)
 from .anchors import fix_fragments, id_map
 from .convert import remaining_tags
@@ -47,6 +47,9 @@ def run_import(kind: str, src: Path, dest: Path) -> Report:
     report = Report()
     site, reader = READERS[kind](src_real, report)
     report.source_pages = len(site.pages)
+    finder = Resolver.build(site)
+    fold_redirects(site, lambda url, page: _find(finder, url, page), report)
+    report.redirects = report.source_pages - len(site.pages)
     settle_destinations(site, report)
     resolver = Resolver.build(site)
     topics: dict[str, dict] = {}
@@ -75,10 +78,10 @@ def run_import(kind: str, src: Path, dest: Path) -> Report:
                        f"({page.text.problem}): it is kept under `extra.source_front_matter`")
         map_fields(page, site, report, TOPIC_KEYS[kind])
         if "description" not in page.fields and not page.section and not page.home:
-            made = plain_text(body) if kind == "jekyll" else ""
+            made = plain_text(body) if page.document else ""
             if made:
                 page.fields = _insert_after(page.fields, "title", "description", made)
-                report.add("description-made", where, 2, "Jekyll shows the first paragraph as the excerpt: "
+                report.add("description-made", where, 2, "Jekyll shows a post's first paragraph as its excerpt: "
                            "it is the description; check it reads as a summary")
             else:
                 report.add("description", where, 1, "no description, summary or excerpt: write one sentence "
@@ -114,6 +117,15 @@ def run_import(kind: str, src: Path, dest: Path) -> Report:
         report.files_copied += _copy(dest_real, f, report)
     write_text(dest_real, REPORT_NAME, report.markdown())
     return report
+
+
+def _find(resolver: Resolver, url: str, page):
+    own = resolver.own_path(url) if url.startswith(("http:", "https:")) else None
+    if own is not None:
+        return resolver.find(own[1], own[0])
+    if url.startswith("/"):
+        return resolver.find(url, page.space)
+    return None
 
 
 def _copy(dest: Path, f, report: Report) -> int:

@@ -58,6 +58,8 @@ class SourcePage:
     more_aliases: list[str] = field(default_factory=list)   # old addresses the move itself made
     alias_prefix: str = ""         # put before the page's old addresses: its language folder
     term: str = ""                 # the topic key when the page is a taxonomy term's own page
+    document: bool = False         # a Jekyll post or collection document (these have excerpts)
+    redirects_here: list[str] = field(default_factory=list)   # new-site addresses of redirect pages to this one
     resources: list[SourceFile] = field(default_factory=list)
     body: str = ""                 # converted body
     fields: dict = field(default_factory=dict)
@@ -283,6 +285,9 @@ def map_fields(page: SourcePage, site: SourceSite, report: Report, normalise_top
             aliases.append((item.strip(), key))
     kept_aliases = []
     own = {page.target, normal_url(page.target)}
+    for fixed in page.redirects_here:
+        if fixed not in own and fixed not in kept_aliases:
+            kept_aliases.append(fixed)
     for alias, key in aliases + [(a, "address") for a in page.more_aliases]:
         fixed = alias_path(alias, page, site)
         if fixed is None:
@@ -367,6 +372,34 @@ def alias_path(alias: str, page: SourcePage, site: SourceSite) -> str | None:
         return None
     last = parts[-1].lower()
     return "/" + "/".join(parts) + ("" if last.endswith((".html", ".htm", ".xml", ".php", ".aspx")) else "/")
+
+
+META_REFRESH = re.compile(r"""^\s*(?:<!doctype[^>]*>\s*)?(?:<html[^>]*>\s*)?(?:<head[^>]*>\s*)?"""
+                          r"""<meta\s+http-equiv\s*=\s*["']?refresh["']?\s+content\s*=\s*["']\s*\d+\s*;\s*url\s*=\s*"""
+                          r"""([^"'\s>]+)\s*["']\s*/?>""", re.I)
+
+
+def redirect_target(page: SourcePage) -> str | None:
+    """The address a page with no front matter only redirects to (`<meta http-equiv="refresh">`), else None."""
+    if page.text.has_front:
+        return None
+    match = META_REFRESH.match(page.text.body)
+    return match.group(1) if match else None
+
+
+def fold_redirects(site: SourceSite, find, report: Report) -> None:
+    """Pages that only redirect become aliases of the page they lead to (when it is imported)."""
+    kept = []
+    for page in site.pages:
+        url = redirect_target(page)
+        target = find(url, page) if url else None
+        if target is None or target is page or not isinstance(target, SourcePage):
+            kept.append(page)
+            continue
+        target.redirects_here.append(page.target)
+        report.add("note", page.source, 1, f"a page that only redirects to `{url}`: its address `{page.target}` "
+                   f"is now an alias of that page")
+    site.pages = kept
 
 
 def settle_destinations(site: SourceSite, report: Report) -> None:

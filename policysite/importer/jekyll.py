@@ -222,7 +222,7 @@ class JekyllReader:
             self.report.add("file", src, 1, "a post whose file name does not start with its date (YYYY-MM-DD-): "
                             "Jekyll skips it, so it was not imported")
             return
-        page = SourcePage(source=src, path=path, text=parsed)
+        page = SourcePage(source=src, path=path, text=parsed, document=True)
         slug_part = match.group(2) if match else name
         page.file_date = when(match.group(1)) if match else None
         if page.file_date is None and match:
@@ -256,7 +256,7 @@ class JekyllReader:
         if parsed == "file":
             self.add_static(src, path, url="/" + label + "/" + posixpath.relpath(src, folder))
             return
-        page = SourcePage(source=src, path=path, text=parsed)
+        page = SourcePage(source=src, path=path, text=parsed, document=True)
         inner = posixpath.relpath(src, folder)
         stem_path = inner.rsplit(".", 1)[0]
         name = posixpath.basename(stem_path)

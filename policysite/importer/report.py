@@ -37,6 +37,7 @@ class Item:
 class Report:
     source_pages: int = 0
     output_pages: int = 0
+    redirects: int = 0           # source pages that only redirected, now aliases
     files_copied: int = 0
     links_rewritten: int = 0
     links_left: int = 0
@@ -51,8 +52,9 @@ class Report:
     def summary(self) -> str:
         """The lines `import` prints."""
         lines = [
-            f"Imported {self.source_pages} source pages as {self.output_pages} pages, "
-            f"{self.files_copied} other files copied.",
+            f"Imported {self.source_pages} source pages as {self.output_pages} pages"
+            + (f" and {self.redirects} aliases (pages that only redirected)" if self.redirects else "")
+            + f", {self.files_copied} other files copied.",
             f"Links: {self.links_rewritten} rewritten, {self.links_left} left as written.",
             "Converted: " + _counts(self.converted),
             "Left in place: " + _counts(self.left),
