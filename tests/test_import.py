@@ -129,7 +129,9 @@ def test_hugo_shortcodes_and_links(hugo_site):
     assert "[application form](guidance/apply.md)" in about          # absolute to the site's own host
     assert "Call 0300 123 4567." in about                            # param from config
     assert (dest / "content/files/form.pdf").is_file()               # static/ keeps its address
-    assert "Converted: figure 1, note 1, param 1, ref 1, relref 1" in result.out
+    assert "[How to apply, in 3 minutes](https://www.youtube.com/watch?v=dQw4w9WgXcQ)" in text
+    assert "```python\nprint(\"apply\")\n```" in text
+    assert "Converted: figure 1, highlight 1, note 1, param 1, ref 1, relref 1, youtube 1" in result.out
     assert "Left in place: {{< tweet >}} 1" in result.out
 
 
@@ -192,6 +194,10 @@ def test_jekyll_liquid_links_and_tags(jekyll_site):
     assert "{% include signup-form.html %}" in guide              # other include: left
     assert "{:toc}" not in guide and "* TOC" not in guide
     assert '```ruby\nputs "hello"\n```' in guide
+    assert "{: .lead}" in guide                                  # attribute lists are kept, and listed
+    lines = (dest / "content/guides/apply.md").read_text().splitlines()
+    lead = lines.index("{: .lead}") + 1
+    assert f"- content/guides/apply.md:{lead}: `{{: .lead}}` kept" in (dest / "IMPORT-REPORT.md").read_text()
     assert "Write to help@example.gov." in body(dest / "content/about-us.md")
     assert front(dest / "content/guides/apply.md")["extra"] == {"sidenav": True}
     assert "Fields kept under extra: layout 2, sidenav 1" in result.out

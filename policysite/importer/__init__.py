@@ -14,7 +14,7 @@ from . import hugo, jekyll
 from .common import (ImportRefused, SourceSite, copy_file, fold_redirects, map_fields, natural_url, page_text, plain_text,
                      settle_destinations, site_config, write_text)
 from .anchors import fix_fragments, id_map
-from .convert import remaining_tags
+from .convert import attribute_lists, remaining_tags
 from .links import Resolver, rewrite_links
 from .report import Report
 
@@ -63,6 +63,7 @@ def run_import(kind: str, src: Path, dest: Path) -> Report:
         items = [(item.kind, body.count("\n", 0, item.offset), item.message, None) for item in left]
         items += [(item.kind, body.count("\n", 0, item.offset), item.message, name)
                   for item, name in remaining_tags(body, notes)]
+        items += [(item.kind, body.count("\n", 0, item.offset), item.message, None) for item in attribute_lists(body)]
         pending[id(page)] = items
     ids = {"content/" + page.dest: id_map(page.body) for page in site.pages}
     for page in site.pages:
@@ -78,11 +79,10 @@ def run_import(kind: str, src: Path, dest: Path) -> Report:
                        f"({page.text.problem}): it is kept under `extra.source_front_matter`")
         map_fields(page, site, report, TOPIC_KEYS[kind])
         if "description" not in page.fields and not page.section and not page.home:
-            made = plain_text(body) if page.document else ""
+            made, how = summary_of(page, body, getattr(reader, "summary_divider", None))
             if made:
                 page.fields = _insert_after(page.fields, "title", "description", made)
-                report.add("description-made", where, 2, "Jekyll shows a post's first paragraph as its excerpt: "
-                           "it is the description; check it reads as a summary")
+                report.add("description-made", where, 2, how)
             else:
                 report.add("description", where, 1, "no description, summary or excerpt: write one sentence "
                            "saying what the page is for")
@@ -145,6 +145,21 @@ def _copy(dest: Path, f, report: Report) -> int:
         report.add("file", f.source, 1, f"could not be copied: {exc.strerror}")
         return 0
     return 1
+
+
+def summary_of(page, body: str, divider: str | None) -> tuple[str, str]:
+    """The summary the old site showed for a page with no description, and how it was found; else ('', '')."""
+    if divider and divider in body:
+        before = body.split(divider, 1)[0]
+        text = " ".join(filter(None, (plain_text(part) for part in before.split("\n\n"))))
+        if text:
+            return text, (f"the text before `{divider}` (the summary the old site showed) is the description; "
+                          "check it reads as one")
+    if page.document:
+        text = plain_text(body)
+        if text:
+            return text, "Jekyll shows a post's first paragraph as its excerpt: it is the description; check it reads as a summary"
+    return "", ""
 
 
 def _insert_after(fields: dict, after: str, key: str, value) -> dict:

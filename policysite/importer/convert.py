@@ -76,6 +76,18 @@ def remove_toc_markers(text: str, counts) -> str:
     return text
 
 
+KRAMDOWN_ATTRIBUTES = re.compile(r"\{:(?!:)[^}\n]*\}")
+
+
+def attribute_lists(body: str) -> list[Left]:
+    """kramdown's `{: .class}` and `{:target="_blank"}` outside code: kept, as Python-Markdown's attr_list reads them."""
+    found = []
+    for start, end in outside_code(body):
+        for match in KRAMDOWN_ATTRIBUTES.finditer(body, start, end):
+            found.append(Left("attribute", match.start(), f"`{match.group(0)}` kept as it is"))
+    return found
+
+
 def remaining_tags(body: str, notes: dict[str, str]) -> list[tuple[Left, str]]:
     """Every template tag still in the body, with the name to count it under."""
     found = []

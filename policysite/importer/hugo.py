@@ -116,6 +116,8 @@ def read_config(root: Path, report: Report) -> dict:
 # ---------------------------------------------------------------- reading
 
 class HugoReader:
+    summary_divider = "<!--more-->"
+
     def __init__(self, root: Path, report: Report):
         self.root = root
         self.report = report

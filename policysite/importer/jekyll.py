@@ -49,6 +49,8 @@ class JekyllReader:
         self.site = SourceSite(kind="jekyll", root=root, taxonomies=["tags", "categories"])
         self.config = self.read_config()
         self.posts: list[SourcePage] = []
+        separator = self.config.get("excerpt_separator")
+        self.summary_divider = separator.strip() if isinstance(separator, str) and separator.strip() else None
 
     def read_config(self) -> dict:
         for name in ("_config.yml", "_config.yaml"):

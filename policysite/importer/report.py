@@ -11,6 +11,7 @@ KINDS = {
     "tag": "Template tags left in place (policysite does not run them)",
     "address": "Addresses that could not be kept",
     "alias": "Old addresses (aliases) not kept",
+    "attribute": "Kramdown attribute lists kept (policysite reads `{: ...}` too: check what each sets)",
     "title": "Titles made from file names",
     "description": "Pages without a description",
     "description-made": "Descriptions taken from the first paragraph",
