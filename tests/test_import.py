@@ -113,6 +113,9 @@ def test_hugo_bundle_resource_copied_beside_and_linked(hugo_site):
     assert "![Chart of spending](report/chart.png)" in text
     # A relative link to the old address of a sibling, with its anchor.
     assert "[how to apply](apply.md#eligibility)" in text
+    # An image named by a key the old site's template looked up: left, with what to do.
+    assert '{{< img src="team-photo" >}}' in text
+    assert "`team-photo` is a name the old site's template turned into an address" in (dest / "IMPORT-REPORT.md").read_text()
 
 
 def test_hugo_shortcodes_and_links(hugo_site):
@@ -132,7 +135,7 @@ def test_hugo_shortcodes_and_links(hugo_site):
     assert "[How to apply, in 3 minutes](https://www.youtube.com/watch?v=dQw4w9WgXcQ)" in text
     assert "```python\nprint(\"apply\")\n```" in text
     assert "Converted: figure 1, highlight 1, note 1, param 1, ref 1, relref 1, youtube 1" in result.out
-    assert "Left in place: {{< tweet >}} 1" in result.out
+    assert "Left in place: {{< img >}} 1, {{< tweet >}} 1" in result.out
 
 
 def test_hugo_report_lists_left_items_with_file_and_line(hugo_site):
@@ -198,7 +201,10 @@ def test_jekyll_liquid_links_and_tags(jekyll_site):
     lines = (dest / "content/guides/apply.md").read_text().splitlines()
     lead = lines.index("{: .lead}") + 1
     assert f"- content/guides/apply.md:{lead}: `{{: .lead}}` kept" in (dest / "IMPORT-REPORT.md").read_text()
-    assert "Write to help@example.gov." in body(dest / "content/about-us.md")
+    about = body(dest / "content/about-us.md")
+    assert "Write to help@example.gov." in about                  # {{ site.x }}: its value
+    assert "![The agency's logo](images/logo.png)" in about        # an image include
+    assert "<!--Ask the press office before changing this page.-->" in about   # {% comment %}
     assert front(dest / "content/guides/apply.md")["extra"] == {"sidenav": True}
     assert "Fields kept under extra: layout 2, sidenav 1" in result.out
 

@@ -19,7 +19,8 @@ TOC_ALONE = re.compile(r"^[ \t]*\{:[ \t]*(?:\.|#)?toc[ \t]*\}[ \t]*$\n?", re.M)
 def callout_kind(name: str, params: dict) -> str | None:
     """'^' for an information callout, '%' for a warning, None when the name is neither."""
     name = name.lower().rsplit("/", 1)[-1]
-    for value in (params.get("type"), params.get("kind"), params.get("class"), params.get("0")):
+    for value in (params.get("type"), params.get("kind"), params.get("variant"), params.get("class"),
+                  params.get("level"), params.get("0")):
         if isinstance(value, str) and value.lower() in WARNING:
             return "%"
         if isinstance(value, str) and value.lower() in INFORMATION and name in INFORMATION | WARNING:

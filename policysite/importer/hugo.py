@@ -261,9 +261,12 @@ class HugoReader:
                 if not stem:
                     stem = "index"
             page.derived_title = title_from_name(stem)
-            date_match = re.match(r"^(\d{4}-\d{2}-\d{2})", stem)
+            date_match = re.match(r"^(\d{4}-\d{2}-\d{2})[-_]?", stem)
             if date_match:
                 page.file_date = when(date_match.group(1))
+                if self.filename_dates(lang) and date_match.end() < len(stem):
+                    # Hugo's `:filename` date handler: the rest of the name is the page's name.
+                    front.setdefault("slug", ("slug", stem[date_match.end():]))
             old = self._permalink(page, folder, stem, front, lang)
             dest_parts = [dest_segment(p) for p in folder.split("/") if p] + [dest_segment(stem) + ".md"]
             if stem == "index" and not folder:
@@ -307,6 +310,16 @@ class HugoReader:
             self.by_name.setdefault((page.space, key), []).append(page)
         if posixpath.basename(rel_key).rsplit(".", 1)[0] in ("index", "_index") and posixpath.dirname(rel_key):
             self.by_name.setdefault((page.space, posixpath.basename(posixpath.dirname(rel_key))), []).append(page)
+
+    def filename_dates(self, lang) -> bool:
+        """True when the site takes dates (and names) from file names (`frontmatter: date: [":filename"]`)."""
+        for settings in (lang["settings"], self.config):
+            frontmatter = settings.get("frontmatter")
+            if isinstance(frontmatter, dict):
+                handlers = frontmatter.get("date")
+                handlers = handlers if isinstance(handlers, list) else [handlers]
+                return ":filename" in [str(h).lower() for h in handlers]
+        return False
 
     def _permalink(self, page, folder, stem, front, lang) -> str:
         value = lambda key: front.get(key, (None, None))[1]
@@ -428,7 +441,8 @@ class HugoReader:
                 continue
             if lname in ("ref", "relref"):
                 target = params.get("path") or params.get("0") or ""
-                found = self.resolve_ref(target, page)
+                lang = (params.get("lang") or params.get("1") or "").lower()
+                found = self.resolve_ref(target, page, self.langs[lang]["space"] if lang in self.langs else None)
                 if found is not None:
                     replacement = found
                     report.links_rewritten += 1
@@ -441,6 +455,11 @@ class HugoReader:
                 alt = params.get("alt") or params.get("caption") or params.get("title") or ""
                 if src and not re.match(r"^[a-z]+:|^/", src) and self.rooted(lname):
                     src = "/" + src
+                if src and "/" not in src and "." not in src:
+                    # A key the site's own template looks up (in data/ or a CDN): no path to write.
+                    notes[match.group(0)] = (f"`{_short(match.group(0))}`: `{src}` is a name the old site's "
+                                             "template turned into an address: write the image's path")
+                    src = ""
                 if src:
                     replacement = convert.image(src, _plain(alt), _plain(params.get("title", "")),
                                                 _plain(params.get("caption", "")) if params.get("alt") else "")
@@ -501,15 +520,16 @@ class HugoReader:
                 return bool(text) and bool(re.search(r"BaseURL\s*\}\}/?\{\{|absURL|relURL", text))
         return False
 
-    def resolve_ref(self, target: str, page: SourcePage) -> str | None:
+    def resolve_ref(self, target: str, page: SourcePage, space: str | None = None) -> str | None:
         """`ref`/`relref` as Hugo resolves it: by path from this page or from content/, else by unique name."""
         target = target.strip()
         path, _, fragment = target.partition("#")
         fragment = "#" + fragment if fragment else ""
         if not path:
             return fragment or None
-        space = page.space
-        here = posixpath.dirname(self.rel_of.get(id(page), ""))
+        same = space is None or space == page.space
+        space = page.space if space is None else space
+        here = posixpath.dirname(self.rel_of.get(id(page), "")) if same else ""
         path = path.strip()
         candidates = []
         clean = path.strip("/")
@@ -554,6 +574,11 @@ def _params(args: str) -> dict:
             out[str(index)] = value
             index += 1
     return out
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _plain(text: str) -> str:

@@ -470,6 +470,11 @@ class JekyllReader:
                 report.converted["include " + name] += 1
                 return convert.video_link(stem if stem != "video" else "", params.get("id") or params.get("src") or params.get("0"),
                                           _plain(params.get("title", "")))
+            src = params.get("src") or params.get("image") or params.get("url")
+            alt = params.get("alt") or params.get("alt_text") or params.get("caption") or params.get("title")
+            if stem in ("image", "img", "figure", "picture") and src and "{" not in src:
+                report.converted["include " + name] += 1
+                return convert.image(src, _plain(alt or ""), "", _plain(params.get("caption", "")) if params.get("alt") else "")
             marker = convert.callout_kind(stem, params)
             if marker and content:
                 heading = params.get("heading") or params.get("title")
@@ -479,6 +484,11 @@ class JekyllReader:
                     return result
             return m.group(0)
         text = re.sub(r"\{%-?\s*include\s+([\w./-]+)(.*?)-?%\}", include, text, flags=re.S)
+
+        def comment(m):
+            report.converted["comment"] += 1
+            return "<!--" + m.group(1).replace("--", "- -") + "-->"
+        text = re.sub(r"\{%-?\s*comment\s*-?%\}(.*?)\{%-?\s*endcomment\s*-?%\}", comment, text, flags=re.S)
 
         def video(m):
             report.converted[m.group(1)] += 1
