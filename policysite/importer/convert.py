@@ -90,28 +90,25 @@ def attribute_lists(body: str) -> list[Left]:
 
 
 def remaining_tags(body: str, notes: dict[str, str]) -> list[tuple[Left, str]]:
-    """Every template tag still in the body, with the name to count it under."""
+    """Every template tag still in the body (closing tags aside), with the name to count it under."""
     found = []
     for match in REMAINING.finditer(body):
         closing, hugo_name, liquid_name, output = match.groups()
         text = match.group(0)
         if closing or (liquid_name or "").startswith("end"):
             continue
-        if hugo_name is not None and text.startswith(("{{<", "{{%")):
-            name = hugo_name or "?"
-            shown = "{{< " + name + " >}}" if text.startswith("{{<") else "{{% " + name + " %}}"
+        if hugo_name is not None:
+            name = "{{< " + (hugo_name or "?") + " >}}" if text.startswith("{{<") else "{{% " + (hugo_name or "?") + " %}}"
         elif liquid_name is not None:
             name = liquid_name
-            shown = "{% " + name + " %}"
         else:
             variable = (output or "").split("|")[0].strip()
             name = "{{ " + variable + " }}" if variable.startswith("site.") else "{{ ... }}"
-            shown = name
         snippet = " ".join(text.split())
         if len(snippet) > 120:
             snippet = snippet[:117] + "..."
         message = notes.get(text) or f"`{snippet}`: a template tag policysite does not run"
-        found.append((Left("tag", match.start(), message), shown if liquid_name is None and hugo_name else name if liquid_name else shown))
+        found.append((Left("tag", match.start(), message), name))
     return found
 
 

@@ -90,11 +90,11 @@ def _parse(parsed: SourceText, raw: str, kind: str, first_line: int) -> None:
         line = first_line + mark.line if mark is not None else first_line
         parsed.problem = f"line {line}: {getattr(exc, 'problem', None) or 'not valid YAML'}"
         return
-    except (tomllib.TOMLDecodeError, ValueError, RecursionError) as exc:
+    except (tomllib.TOMLDecodeError, ValueError) as exc:
         parsed.problem = f"not valid TOML: {exc}"
         return
     except RecursionError:
-        parsed.problem = "nested too deeply"
+        parsed.problem = "nested too deeply to read"
         return
     if value is None:
         value = {}
@@ -118,8 +118,7 @@ class When(str):
 def when(value) -> When | None:
     """A date or time from front matter (text, TOML or YAML value) as ISO 8601 text, or None."""
     if isinstance(value, dt.datetime):
-        text = value.isoformat(timespec="seconds")
-        return When(text.replace("+00:00", "+00:00"))
+        return When(value.isoformat(timespec="seconds"))
     if isinstance(value, dt.date):
         return When(value.isoformat())
     if not isinstance(value, str):

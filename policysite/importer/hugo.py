@@ -203,24 +203,36 @@ class HugoReader:
                 continue
             files = walk(self.root, folder, self.report)
             rels = {posixpath.relpath(src, content_dir): (src, path) for src, path in files}
+            # Leaf bundles: folders (not content/ itself) whose index.* is a page; the rest inside are its resources.
             bundles = {posixpath.dirname(rel) for rel in rels
-                       if posixpath.basename(rel).rsplit(".", 1)[0] == "index"
+                       if posixpath.dirname(rel) and posixpath.basename(rel).rsplit(".", 1)[0] == "index"
                        and posixpath.splitext(rel)[1].lower() in PAGE_SUFFIXES}
+            resources: dict[str, list] = {}
+            first_page = len(self.site.pages)
             for rel, (src, path) in sorted(rels.items()):
                 suffix = posixpath.splitext(rel)[1].lower()
                 bundle = next((b for b in _ancestors(rel) if b in bundles), None)
                 is_page = suffix in PAGE_SUFFIXES
-                name = posixpath.basename(rel)
-                if bundle is not None and not (is_page and name.rsplit(".", 1)[0] == "index" and posixpath.dirname(rel) == bundle):
-                    continue   # a resource of a leaf bundle: copied with its page
+                if bundle is not None and not (is_page and rel.rsplit(".", 1)[0] == bundle + "/index"):
+                    if is_page:
+                        self.report.add("file", src, 1, "a page inside a leaf bundle: Hugo does not publish it, "
+                                        "so it was not imported")
+                    else:
+                        resources.setdefault(bundle, []).append((rel[len(bundle) + 1:], src, path))
+                    continue
                 if suffix in OTHER_FORMATS:
                     self.report.add("file", src, 1, f"a {suffix} page: policysite reads only Markdown; copy its text into a .md file")
                     continue
                 code = self._language(rel, codes)
                 if is_page:
-                    self.add_page(rel, src, path, code, rels, bundles)
+                    self.add_page(rel, src, path, code, rel.rsplit(".", 1)[0].endswith("/index") and
+                                  posixpath.dirname(rel) in bundles)
                 else:
                     self.add_content_file(rel, src, path, code)
+            for page in self.site.pages[first_page:]:
+                for inner, src, path in resources.get(page.bundle, []) if page.bundle is not None else []:
+                    page.resources.append(SourceFile(path=path, source=src, dest="content/" + page.dest[:-3] + "/" + inner,
+                                                     url=normal_url(page.url) + inner, space=page.space))
 
     def _language(self, rel: str, codes: list[str]) -> str:
         if len(codes) == 1 and len(self.langs) == 1:
@@ -231,7 +243,7 @@ class HugoReader:
             return parts[-2].lower()
         return self.default if self.default in codes else codes[0]
 
-    def add_page(self, rel: str, src: str, path: Path, code: str, rels: dict, bundles: set) -> None:
+    def add_page(self, rel: str, src: str, path: Path, code: str, is_bundle: bool) -> None:
         text, problem = read_text(path)
         if text is None:
             self.report.add("file", src, 1, f"{problem}: not imported")
@@ -256,10 +268,9 @@ class HugoReader:
             old = "/" + "".join(urlize(p, self.lower_paths) + "/" for p in folder.split("/") if p)
             dest_parts = [dest_segment(p) for p in folder.split("/") if p] + ["_index.md"]
         else:
-            if stem == "index" and folder in bundles:
+            if is_bundle:
+                page.bundle = folder
                 folder, stem = posixpath.split(folder)
-                if not stem:
-                    stem = "index"
             page.derived_title = title_from_name(stem)
             date_match = re.match(r"^(\d{4}-\d{2}-\d{2})[-_]?", stem)
             if date_match:
@@ -292,17 +303,6 @@ class HugoReader:
             self.report.add("address", "content/" + "/".join(dest_parts), 1,
                             f"`{target}` is the address of policysite's own page: this page moves to `{page.target}`")
         page.dest = "/".join(dest_parts)
-        if stem == "index" and rel.rsplit("/", 1)[0] in bundles or (posixpath.basename(rel).startswith("index.") and posixpath.dirname(rel) in bundles):
-            bundle_dir = posixpath.dirname(rel)
-            for other, (osrc, opath) in rels.items():
-                if other.startswith(bundle_dir + "/") and other != rel:
-                    inner = other[len(bundle_dir) + 1:]
-                    if posixpath.splitext(other)[1].lower() in PAGE_SUFFIXES:
-                        self.report.add("file", osrc, 1, "a page inside a leaf bundle: Hugo does not publish it, so it was not imported")
-                        continue
-                    page.resources.append(SourceFile(path=opath, source=osrc,
-                                                     dest="content/" + page.dest[:-3] + "/" + inner,
-                                                     url=path_only + inner, space=page.space))
         rel_key = posixpath.relpath(src, self.langs[code]["content"])
         self.rel_of[id(page)] = rel_key
         self.by_rel[(page.space, rel_key)] = page

@@ -84,7 +84,7 @@ class JekyllReader:
         if lang:
             parts = lang.replace("_", "-").split("-")
             site.language = parts[0].lower() + "".join("-" + p.upper() for p in parts[1:])
-        site.variables = {k: v for k, v in cfg.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)}
+        site.variables = cfg
         self.style = text("permalink") or "date"
         self.collections = self.read_collections()
         self.defaults = cfg.get("defaults") if isinstance(cfg.get("defaults"), list) else []
@@ -454,12 +454,14 @@ class JekyllReader:
 
         def variable(m):
             key = m.group(1)
-            value = self.site.variables.get(key)
-            if value is None or key in ("baseurl",):
+            value = self.site.variables
+            for part in key.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            if not isinstance(value, (str, int, float)) or isinstance(value, bool) or key in ("baseurl", "url"):
                 return m.group(0)
             report.converted["site." + key] += 1
             return str(value)
-        text = re.sub(r"\{\{-?\s*site\.([\w-]+)\s*-?\}\}", variable, text)
+        text = re.sub(r"\{\{-?\s*site\.([\w.-]+)\s*-?\}\}", variable, text)
 
         def include(m):
             name, args = m.group(1), m.group(2)

@@ -213,14 +213,12 @@ def rewrite_one(url: str, page: SourcePage, resolver: Resolver):
         return None
     target = resolver.find(path, space)
     if target is None:
-        if path.startswith("/assets/") or path.split("#", 1)[0] in ("", "/"):
-            if path.split("#", 1)[0] in ("", "/") and resolver.site.pages:
-                home = next((p for p in resolver.site.pages if p.home), None)
-                if home is not None:
-                    return resolver.relative(page, home) + _fragment(path)
-            return None
-        if not SCHEME.match(url) and not url.startswith("/") and posixpath.splitext(url.split("#")[0])[1] not in ("", ".html", ".htm", ".md"):
-            return False
+        bare = path.split("#", 1)[0]
+        if bare in ("", "/"):
+            home = next((p for p in resolver.site.pages if p.home), None)
+            return None if home is None else resolver.relative(page, home) + _fragment(path)
+        if bare.startswith("/assets/"):
+            return None   # the assets folder keeps its addresses: the build checks them
         return False
     if target is page and "#" in path:
         return "#" + path.split("#", 1)[1]
