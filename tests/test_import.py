@@ -374,3 +374,25 @@ def test_hugo_language_folders_redirect_pages_and_anchor_spelling(tmp_path):
     assert config["title"] == "Example service"
     assert config["base_url"] == "https://www.example.ca/"
     assert config["language"] == "en-CA"
+
+
+def test_jekyll_site_published_under_a_path(tmp_path):
+    src = tmp_path / "src"
+    (src / "_posts").mkdir(parents=True)
+    (src / "_config.yml").write_text("title: Agency\nurl: https://example.github.io\nbaseurl: /agency\n")
+    (src / "about.md").write_text("---\ntitle: About\ndescription: About us.\n---\nHello.\n")
+    (src / "_posts/2021-05-17-hello.md").write_text(
+        "---\ntitle: Hello\ndate: May 17th, 2021\n---\n"
+        "See [about](/agency/about.html), [again]({{ site.baseurl }}/about.html) "
+        "and [in full](https://example.github.io/agency/about.html).\n")
+    dest = tmp_path / "out"
+    do_import("jekyll", src, dest)
+    post = dest / "content/posts/2021-05-17-hello.md"
+    assert body(post).count("(../about.md)") == 3
+    assert str(front(post)["date"]) == "2021-05-17"              # a date as Ruby reads it
+    assert front(post)["url"] == "/2021/05/17/hello/"              # permalink style `date`: .html dropped
+    assert front(post)["aliases"] == ["/2021/05/17/hello.html"]  # ... and kept as an alias
+    about = front(dest / "content/about.md")
+    assert about["aliases"] == ["/about.html"]                   # the old .html address redirects
+    config = yaml.safe_load((dest / "site_config.yaml").read_text())
+    assert config["base_url"] == "https://example.github.io/agency/"

@@ -294,7 +294,7 @@ def map_fields(page: SourcePage, site: SourceSite, report: Report, normalise_top
         if fixed is None:
             report.add("alias", where, 1, f"`{alias}` (from `{key}`) is not a path on this site: dropped")
             continue
-        if fixed in own or normal_url(fixed) in own:
+        if fixed in own:
             continue   # the page's own address: nothing to redirect
         if fixed not in kept_aliases:
             kept_aliases.append(fixed)

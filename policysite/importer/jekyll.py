@@ -457,7 +457,7 @@ class JekyllReader:
             value = self.site.variables
             for part in key.split("."):
                 value = value.get(part) if isinstance(value, dict) else None
-            if not isinstance(value, (str, int, float)) or isinstance(value, bool) or key in ("baseurl", "url"):
+            if not isinstance(value, (str, int, float)) or isinstance(value, bool) or key == "baseurl":
                 return m.group(0)
             report.converted["site." + key] += 1
             return str(value)

@@ -36,6 +36,7 @@ class Resolver:
     hosts: list = field(default_factory=list)       # (host and path prefix, space)
     written: set = field(default_factory=set)       # every path from DEST we write: 'content/a.md'
     spaces: list = field(default_factory=list)      # every language's URL space
+    prefixes: list = field(default_factory=list)    # the path of a base URL such as https://x.github.io/site/
 
     @classmethod
     def build(cls, site: SourceSite) -> "Resolver":
@@ -68,6 +69,7 @@ class Resolver:
                 self.hosts.append((host, parts.path.rstrip("/"), space))
         # Longest path first, so https://x.gov/fr/ wins over https://x.gov/.
         self.hosts.sort(key=lambda h: -len(h[1]))
+        self.prefixes = sorted({h[1] for h in self.hosts if h[1]}, key=len, reverse=True)
         return self
 
     def own_path(self, url: str) -> tuple[str, str] | None:
@@ -100,6 +102,10 @@ class Resolver:
                 found = table.get((s, key)) or table.get((s, key.lower()))
                 if found is not None:
                     return found
+        for prefix in self.prefixes:
+            # A root-relative link that includes the path the site was published under.
+            if decoded.startswith(prefix + "/"):
+                return self.find(decoded[len(prefix):], space)
         return None
 
     def relative(self, page: SourcePage, target) -> str:
