@@ -67,6 +67,9 @@ def test_hugo_every_page_becomes_one_page(hugo_site):
     assert pages == ["_index.md", "about.md", "fr/about.md", "guidance/_index.md", "guidance/apply.md",
                      "guidance/report.md"]
     assert "Imported 6 source pages as 6 pages" in result.out
+    report = (dest / "IMPORT-REPORT.md").read_text()
+    assert "- content/guidance/report/index.md → content/guidance/report.md" in report
+    assert "- content/about.fr.md → content/fr/about.md" in report
 
 
 def test_hugo_toml_front_matter_keeps_time_aliases_topics_and_extra(hugo_site):

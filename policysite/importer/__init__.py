@@ -111,6 +111,7 @@ def run_import(kind: str, src: Path, dest: Path) -> Report:
     for page in site.pages:
         write_text(dest_real, "content/" + page.dest, page_text(page))
         report.output_pages += 1
+        report.moves.append((page.source, "content/" + page.dest))
         for resource in page.resources:
             report.files_copied += _copy(dest_real, resource, report)
     for f in site.files:

@@ -398,6 +398,7 @@ def fold_redirects(site: SourceSite, find, report: Report) -> None:
             kept.append(page)
             continue
         target.redirects_here.append(page.target)
+        report.moves.append((page.source, f"an alias of {target.source}"))
         report.add("note", page.source, 1, f"a page that only redirects to `{url}`: its address `{page.target}` "
                    f"is now an alias of that page")
     site.pages = kept

@@ -46,6 +46,7 @@ class Report:
     left: Counter = field(default_factory=Counter)        # tag or shortcode name -> count
     extra_fields: Counter = field(default_factory=Counter)  # field name -> pages keeping it under extra
     items: list[Item] = field(default_factory=list)
+    moves: list[tuple[str, str]] = field(default_factory=list)   # (source path, what it became)
 
     def add(self, kind: str, where: str, line: int, message: str) -> None:
         self.items.append(Item(kind, where, line, message))
@@ -76,6 +77,10 @@ class Report:
                 continue
             out += [f"## {heading} ({len(items)})", ""]
             out += [f"- {i.where}:{i.line}: {i.message}" for i in items]
+            out.append("")
+        if self.moves:
+            out += [f"## Where each source page went ({len(self.moves)})", ""]
+            out += [f"- {source} → {became}" for source, became in sorted(self.moves)]
             out.append("")
         return "\n".join(out)
 
