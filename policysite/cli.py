@@ -150,5 +150,11 @@ def import_command(kind, src, dest):
         report = run_import(kind, Path(src), Path(dest))
     except ImportRefused as refused:
         raise click.UsageError(str(refused))
+    except OSError as exc:
+        click.echo(f"error: could not write {exc.filename or dest}: {exc.strerror}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo(f"\nInterrupted: {dest} is incomplete; remove it and run the import again.", err=True)
+        sys.exit(130)
     click.echo(report.summary())
     click.echo(f"What is left for a person, with file and line: {Path(dest) / REPORT_NAME}")
