@@ -168,7 +168,7 @@ def test_jekyll_pages_posts_and_collections(jekyll_site):
     pages = sorted(p.relative_to(dest / "content").as_posix() for p in (dest / "content").rglob("*.md"))
     assert pages == ["_index.md", "about-us.md", "guides/apply.md", "posts/2020-01-02-first-post.md",
                      "posts/2020-02-03-second.md"]
-    assert "Imported 5 source pages as 5 pages" in result.out
+    assert "Imported 6 source pages as 5 pages and 1 aliases" in result.out   # team.md only redirected
     assert "the collection `notes` has no `output: true`" in (dest / "IMPORT-REPORT.md").read_text()
 
 
@@ -184,7 +184,7 @@ def test_jekyll_post_date_from_name_permalinks_and_redirects(jekyll_site):
     assert second["draft"] is True                                # published: false
     assert second["description"] == "The second post, not yet published."
     about = front(dest / "content/about-us.md")
-    assert about["aliases"] == ["/old-about/", "/about.html"]     # redirect_from
+    assert about["aliases"] == ["/team/", "/old-about/", "/about.html"]   # redirect_to elsewhere, then redirect_from
     assert "url" not in about                                     # /about-us/ is where the file now is
 
 

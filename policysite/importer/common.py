@@ -381,9 +381,12 @@ META_REFRESH = re.compile(r"""^\s*(?:<!doctype[^>]*>\s*)?(?:<html[^>]*>\s*)?(?:<
 
 
 def redirect_target(page: SourcePage) -> str | None:
-    """The address a page with no front matter only redirects to (`<meta http-equiv="refresh">`), else None."""
+    """The address a page only redirects to (jekyll-redirect-from's `redirect_to:`, or nothing but
+    `<meta http-equiv="refresh">`), else None."""
     if page.text.has_front:
-        return None
+        value = page.front.get("redirect_to")
+        value = value[0] if isinstance(value, list) and value else value
+        return value.strip() if isinstance(value, str) and value.strip() and not page.text.body.strip() else None
     match = META_REFRESH.match(page.text.body)
     return match.group(1) if match else None
 
