@@ -29,7 +29,7 @@ class NavEntry:
     url: str              # as written in the source menu (a site path or a full URL)
     weight: float = 0
     order: int = 0
-    page: "SourcePage | None" = None
+    page: SourcePage | None = None
 
 
 @dataclass

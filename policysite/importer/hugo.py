@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+from dataclasses import dataclass
 import re
 import tomllib
 import unicodedata
@@ -15,7 +16,7 @@ from . import convert
 from .common import (NavEntry, SourceFile, SourcePage, SourceSite, dest_segment, lower_keys, menu_entries,
                      normal_url, reserve, title_from_name)
 from .frontmatter import read_text, split, when
-from .links import Left, Resolver
+from .links import Resolver
 from .report import Report
 from .walk import walk
 
@@ -40,6 +41,15 @@ def urlize(text: str, lower: bool = True) -> str:
 def topic_key(name: str) -> str:
     """A taxonomy term as Hugo writes its address (urlize), kept to what our addresses allow."""
     return re.sub(r"[^\w.~-]+", "", urlize(name)).strip(".") or ""
+
+
+@dataclass
+class Language:
+    """One language of the site as its addresses and files are laid out."""
+    space: str        # key of its address space ('' when the site has one language)
+    prefix: str       # what its old addresses start with: '', '/fr', or the path of its own base URL
+    settings: dict    # its block under `languages:`
+    content: str      # its content folder, from SRC
 
 
 # ---------------------------------------------------------------- config
@@ -147,7 +157,7 @@ class HugoReader:
         default = str(cfg.get("defaultcontentlanguage") or "en").lower()
         in_subdir = bool(cfg.get("defaultcontentlanguageinsubdir"))
         content_dir = str(cfg.get("contentdir") or "content")
-        self.langs: dict[str, dict] = {}
+        self.langs: dict[str, Language] = {}
         multilingual = len(languages) > 1
         order = sorted(languages.items(), key=lambda kv: (kv[1].get("weight", 0) if isinstance(kv[1], dict) else 0, kv[0]))
         for code, settings in order or [(default, {})]:
@@ -162,18 +172,18 @@ class HugoReader:
                 prefix = "/" + code
             else:
                 prefix = ""
-            self.langs[code] = {"space": space, "prefix": prefix, "settings": settings,
-                                "content": str(settings.get("contentdir") or content_dir)}
+            self.langs[code] = Language(space=space, prefix=prefix, settings=settings,
+                                        content=str(settings.get("contentdir") or content_dir))
         if default not in self.langs:
             default = next(iter(self.langs))
         self.default = default
-        site.default_space = self.langs[default]["space"]
+        site.default_space = self.langs[default].space
         if site.base_url and site.base_url not in site.base_urls:
             site.base_urls[site.base_url] = site.default_space
         if not site.base_url:
-            own = self.langs[default]["settings"].get("baseurl")
+            own = self.langs[default].settings.get("baseurl")
             site.base_url = str(own) if own else ""
-        lang_settings = self.langs[default]["settings"]
+        lang_settings = self.langs[default].settings
         code = cfg.get("languagecode") or lang_settings.get("languagecode") or lang_settings.get("lang") or \
             (default if languages else None)
         if isinstance(code, str) and code:
@@ -195,7 +205,7 @@ class HugoReader:
     def read_pages(self) -> None:
         seen_dirs: dict[str, list[str]] = {}
         for code, lang in self.langs.items():
-            seen_dirs.setdefault(lang["content"], []).append(code)
+            seen_dirs.setdefault(lang.content, []).append(code)
         for content_dir, codes in seen_dirs.items():
             folder = self.root / content_dir
             if not folder.resolve().is_relative_to(self.root.resolve()):
@@ -252,7 +262,7 @@ class HugoReader:
         if problem:
             self.report.add("note", src, 1, problem)
         lang = self.langs[code]
-        page.space, page.lang = lang["space"], code
+        page.space, page.lang = lang.space, code
         folder, name = posixpath.split(rel)
         stem = name.rsplit(".", 1)[0]
         if stem.endswith("." + code):
@@ -287,13 +297,13 @@ class HugoReader:
             url = re.sub(r"^[a-z]+://[^/]*", "", url.strip())
             page.url = url if url.startswith("/") else "/" + url
         else:
-            page.url = lang["prefix"] + old
+            page.url = lang.prefix + old
         path_only = normal_url(page.url)
         if page.url.rstrip("/").endswith((".html", ".htm")):
             page.more_aliases.append(page.url)
         target = path_only
-        if lang["prefix"] and target.startswith(lang["prefix"] + "/"):
-            target = target[len(lang["prefix"]):]
+        if lang.prefix and target.startswith(lang.prefix + "/"):
+            target = target[len(lang.prefix):]
         if code != self.default:
             target = "/" + code + target
             dest_parts = [code] + dest_parts
@@ -303,7 +313,7 @@ class HugoReader:
             self.report.add("address", "content/" + "/".join(dest_parts), 1,
                             f"`{target}` is the address of policysite's own page: this page moves to `{page.target}`")
         page.dest = "/".join(dest_parts)
-        rel_key = posixpath.relpath(src, self.langs[code]["content"])
+        rel_key = posixpath.relpath(src, self.langs[code].content)
         self.rel_of[id(page)] = rel_key
         self.by_rel[(page.space, rel_key)] = page
         for key in {posixpath.basename(rel_key), posixpath.basename(rel_key).rsplit(".", 1)[0]}:
@@ -313,7 +323,7 @@ class HugoReader:
 
     def filename_dates(self, lang) -> bool:
         """True when the site takes dates (and names) from file names (`frontmatter: date: [":filename"]`)."""
-        for settings in (lang["settings"], self.config):
+        for settings in (lang.settings, self.config):
             frontmatter = settings.get("frontmatter")
             if isinstance(frontmatter, dict):
                 handlers = frontmatter.get("date")
@@ -326,7 +336,7 @@ class HugoReader:
         slug = value("slug")
         slug = str(slug).strip() if isinstance(slug, (str, int)) and str(slug).strip() else None
         section = folder.split("/")[0] if folder else ""
-        patterns = lang["settings"].get("permalinks") or self.config.get("permalinks") or {}
+        patterns = lang.settings.get("permalinks") or self.config.get("permalinks") or {}
         if isinstance(patterns, dict) and isinstance(patterns.get("page"), dict):
             patterns = patterns["page"]
         pattern = patterns.get(section.lower()) if isinstance(patterns, dict) and section else None
@@ -360,7 +370,7 @@ class HugoReader:
             dest_folder = [code] + dest_folder
         url = "/" + "".join(urlize(p, self.lower_paths) + "/" for p in folder.split("/") if p) + name
         self.site.files.append(SourceFile(path=path, source=src, dest="/".join(["content"] + dest_folder + [name]),
-                                          url=self.langs[code]["prefix"] + url, space=self.langs[code]["space"]))
+                                          url=self.langs[code].prefix + url, space=self.langs[code].space))
 
     def read_static(self) -> None:
         static = self.config.get("staticdir") or "static"
@@ -380,7 +390,7 @@ class HugoReader:
         entries: list[NavEntry] = []
         others: dict[str, int] = {}
         menus = {}
-        for source in (self.config, self.langs[self.default]["settings"]):
+        for source in (self.config, self.langs[self.default].settings):
             for key in ("menu", "menus"):
                 if isinstance(source.get(key), dict):
                     for name, items in source[key].items():
@@ -442,7 +452,7 @@ class HugoReader:
             if lname in ("ref", "relref"):
                 target = params.get("path") or params.get("0") or ""
                 lang = (params.get("lang") or params.get("1") or "").lower()
-                found = self.resolve_ref(target, page, self.langs[lang]["space"] if lang in self.langs else None)
+                found = self.resolve_ref(target, page, self.langs[lang].space if lang in self.langs else None)
                 if found is not None:
                     replacement = found
                     report.links_rewritten += 1

@@ -39,7 +39,7 @@ class Resolver:
     prefixes: list = field(default_factory=list)    # the path of a base URL such as https://x.github.io/site/
 
     @classmethod
-    def build(cls, site: SourceSite) -> "Resolver":
+    def build(cls, site: SourceSite) -> Resolver:
         self = cls(site)
         for page in site.pages:
             self.by_url.setdefault((page.space, normal_url(page.url)), page)
