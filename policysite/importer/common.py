@@ -292,7 +292,8 @@ def map_fields(page: SourcePage, site: SourceSite, report: Report, normalise_top
     for alias, key in aliases + [(a, "address") for a in page.more_aliases]:
         fixed = alias_path(alias, page, site)
         if fixed is None:
-            report.add("alias", where, 1, f"`{alias}` (from `{key}`) is not a path on this site: dropped")
+            if key != "address":   # the page's own old address (/404.html): policysite writes that file itself
+                report.add("alias", where, 1, f"`{alias}` (from `{key}`) is not a path on this site: dropped")
             continue
         if fixed in own:
             continue   # the page's own address: nothing to redirect
