@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..model import TYPE_LABELS
+from ..schema import BUILTIN_TYPES
 from ..site import SEGMENT, slugify, valid_url_path
 from .frontmatter import SourceText, When, dump, plain, when
 from .report import Report
@@ -251,7 +251,7 @@ def map_fields(page: SourcePage, site: SourceSite, report: Report, normalise_top
         used.discard("weight")
 
     type_value = front.get("type", (None, None))[1]
-    if isinstance(type_value, str) and type_value.strip().lower() in TYPE_LABELS:
+    if isinstance(type_value, str) and type_value.strip().lower() in BUILTIN_TYPES:
         fields["type"] = type_value.strip().lower()
         used.add("type")
 
