@@ -41,9 +41,12 @@ def callout(marker: str, text: str) -> str | None:
     return f"{marker}{' '.join(text.split())}{marker}"
 
 
-def image(src: str, alt: str, title: str = "", caption: str = "") -> str:
+def image(src: str, alt: str, title: str = "", caption: str = "", link: str = "") -> str:
+    """A Markdown image (linked when the figure was a link), its caption in italics below."""
     title_part = f' "{title}"' if title and title != alt and '"' not in title else ""
     out = f"![{_bracket(alt)}]({_target(src)}{title_part})"
+    if link:
+        out = f"[{out}]({_target(link)})"
     if caption and caption != alt:
         out += f"\n\n*{caption.strip()}*"
     return out

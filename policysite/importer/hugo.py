@@ -472,7 +472,8 @@ class HugoReader:
                     src = ""
                 if src:
                     replacement = convert.image(src, _plain(alt), _plain(params.get("title", "")),
-                                                _plain(params.get("caption", "")) if params.get("alt") else "")
+                                                _plain(params.get("caption", "")) if params.get("alt") else "",
+                                                params.get("link", ""))
                     report.converted[lname] += 1
                     if not alt:
                         report.add("image", "content/" + page.dest, 0, f"`{src}` has no alt text: say what the image shows")
@@ -560,6 +561,8 @@ class HugoReader:
         return None
 
     def _link(self, page, found, fragment):
+        while found.folded_into is not None:
+            found = found.folded_into
         if found is page:
             return fragment or posixpath.basename(page.dest)
         here = posixpath.dirname(page.dest)

@@ -506,11 +506,16 @@ class JekyllReader:
             arg = re.sub(r"\{\{-?\s*site\.baseurl\s*-?\}\}", "", arg).strip().lstrip("/")
             if not hasattr(self, "_by_source"):
                 self._by_source = {f.source: f for f in self.site.files} | {p.source: p for p in self.site.pages}
-            return self._by_source.get(arg)
+            found = self._by_source.get(arg)
+            while isinstance(found, SourcePage) and found.folded_into is not None:
+                found = found.folded_into
+            return found
         name = arg.strip().removesuffix(".md")
         for page in self.posts:
             stem = page.source.rsplit(".", 1)[0]
             if stem.endswith("/" + name) or posixpath.basename(stem) == posixpath.basename(name):
+                while page.folded_into is not None:
+                    page = page.folded_into
                 return page
         return None
 
