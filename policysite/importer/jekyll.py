@@ -339,7 +339,7 @@ class JekyllReader:
             if id(page) in posts:
                 page.dest = f"{folder}/{dest_segment(posixpath.basename(page.source).rsplit('.', 1)[0])}.md"
                 continue
-            section = page.section or page.target in below or page.target == "/"
+            section = page.target in below or page.target == "/"   # an index with nothing below is a page
             dest = url_to_dest(page.target, section)
             if dest is None:
                 folder_parts = [dest_segment(p) for p in posixpath.dirname(page.source).split("/") if p]
