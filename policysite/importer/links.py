@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
-from .common import SourceFile, SourcePage, SourceSite, normal_url
+from .common import SourceFile, SourcePage, SourceSite, natural_url, normal_url
 
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.M)
 MD_LINK = re.compile(r"(\]\(\s*)(<[^>\n]*>|[^\s)<>]+(?:\([^\s)]*\)[^\s)]*)?)((?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\))")
@@ -37,6 +37,7 @@ class Resolver:
     written: set = field(default_factory=set)       # every path from DEST we write: 'content/a.md'
     spaces: list = field(default_factory=list)      # every language's URL space
     prefixes: list = field(default_factory=list)    # the path of a base URL such as https://x.github.io/site/
+    folders: set = field(default_factory=set)       # addresses of the new site's folders of pages: '/news/'
 
     @classmethod
     def build(cls, site: SourceSite) -> Resolver:
@@ -57,6 +58,10 @@ class Resolver:
                             alias = posixpath.join(base, alias)
                         self.aliases.setdefault((page.space, normal_url(alias)), page)
         self.spaces = sorted({p.space for p in site.pages})
+        for page in site.pages:
+            parts = page.dest.split("/")[:-1]
+            for i in range(1, len(parts) + 1):
+                self.folders.add(natural_url("/".join(parts[:i]) + "/_index.md"))
         self.written = {"content/" + p.dest for p in site.pages} | {f.dest for f in site.files} | \
             {r.dest for p in site.pages for r in p.resources}
         for f in site.files:
@@ -225,6 +230,12 @@ def rewrite_one(url: str, page: SourcePage, resolver: Resolver):
             return None if home is None else resolver.relative(page, home) + _fragment(path)
         if bare.startswith("/assets/"):
             return None   # the assets folder keeps its addresses: the build checks them
+        # A folder of pages with no index page of its own: the new site lists it at the same place.
+        folder = normal_url(unquote(bare))
+        if page.alias_prefix and not folder.startswith("/" + page.alias_prefix + "/"):
+            folder = "/" + page.alias_prefix + folder
+        if folder in resolver.folders:
+            return None if url == folder + _fragment(path) else folder + _fragment(path)
         return False
     if target is page and "#" in path:
         return "#" + path.split("#", 1)[1]
