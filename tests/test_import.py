@@ -344,7 +344,7 @@ def test_hugo_language_folders_redirect_pages_and_anchor_spelling(tmp_path):
             ---
             ## Log into cloud.gov
 
-            Steps. Then read [the blog](https://www.example.ca/blog/).
+            Steps. Then read [the blog](https://www.example.ca/blog/) ([again]({{< relref "blog" >}})).
             """,
         "content/en/old-setup.html": '<meta http-equiv="refresh" content="0; url=https://www.example.ca/setup/" />\n',
         "content/fr/blog/lancement.md": """\
@@ -370,7 +370,7 @@ def test_hugo_language_folders_redirect_pages_and_anchor_spelling(tmp_path):
     assert "[setup guide](../setup.md#log-into-cloudgov)" in body(dest / "content/blog/launch.md")
     assert front(dest / "content/setup.md")["aliases"] == ["/old-setup/"]   # the redirect page
     # blog/ has no index page: the new site lists the folder at the same address.
-    assert "[the blog](/blog/)" in body(dest / "content/setup.md")
+    assert "[the blog](/blog/) ([again](/blog/))" in body(dest / "content/setup.md")
     assert "## Links left" not in (dest / "IMPORT-REPORT.md").read_text()
     french = dest / "content/fr/blog/lancement.md"
     assert front(french)["url"] == "/fr/2017/12/07/lancement/"

@@ -14,7 +14,7 @@ import yaml
 
 from . import convert
 from .common import (NavEntry, SourceFile, SourcePage, SourceSite, dest_segment, lower_keys, menu_entries,
-                     normal_url, reserve, title_from_name)
+                     natural_url, normal_url, reserve, title_from_name)
 from .frontmatter import read_text, split, when
 from .links import Resolver
 from .report import Report
@@ -136,6 +136,7 @@ class HugoReader:
         self.by_rel: dict[tuple[str, str], SourcePage] = {}       # (space, path in its content root)
         self.by_name: dict[tuple[str, str], list[SourcePage]] = {}
         self.rel_of: dict[int, str] = {}
+        self.folders: set[str] = set()     # the new site's folders of pages, from the resolver
 
     def read(self) -> SourceSite:
         cfg, site = self.config, self.site
@@ -436,6 +437,7 @@ class HugoReader:
     def convert(self, page: SourcePage, resolver: Resolver, report: Report) -> tuple[str, dict]:
         """The body with the shortcodes we understand turned into Markdown; notes for those left."""
         notes: dict[str, str] = {}
+        self.folders = resolver.folders
         text = page.text.body
         text = re.sub(r"\{\{([<%])/\*(.*?)\*/([>%])\}\}", lambda m: "{{" + m.group(1) + m.group(2) + m.group(3) + "}}",
                       text, flags=re.S)
@@ -558,6 +560,14 @@ class HugoReader:
             matches = self.by_name.get((space, key), [])
             if len(matches) == 1:
                 return self._link(page, matches[0], fragment)
+        # A folder of pages with no _index.md: the new site lists it at its folder's address.
+        code = next((c for c, lang in self.langs.items() if lang.space == space), self.default)
+        for base in bases:
+            folder = posixpath.normpath(posixpath.join(base, clean)) if clean else base
+            parts = ([code] if code != self.default else []) + [dest_segment(p) for p in folder.split("/") if p not in ("", ".")]
+            url = natural_url("/".join(parts + ["_index.md"]))
+            if parts and url in self.folders:
+                return url + fragment
         return None
 
     def _link(self, page, found, fragment):
