@@ -60,7 +60,7 @@ class SourcePage:
     term: str = ""                 # the topic key when the page is a taxonomy term's own page
     document: bool = False         # a Jekyll post or collection document (these have excerpts)
     redirects_here: list[str] = field(default_factory=list)   # new-site addresses of redirect pages to this one
-    folded_into: "SourcePage | None" = None   # the page this one only redirected to (it became an alias there)
+    folded_into: SourcePage | None = None   # the page this one only redirected to (it became an alias there)
     bundle: str | None = None      # Hugo: the leaf bundle folder (in its content folder) the page is the index of
     resources: list[SourceFile] = field(default_factory=list)
     body: str = ""                 # converted body
