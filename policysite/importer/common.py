@@ -224,6 +224,8 @@ def map_fields(page: SourcePage, site: SourceSite, report: Report, normalise_top
         for key in UPDATED_KEYS:
             if key in used:
                 used.discard(key)
+                report.add("date", where, 1, f"`{front[key][0]}` ({fields['updated']}) is before the date "
+                           f"({fields['date']}): kept under `extra`")
         del fields["updated"]
     elif "date" in fields and "updated" in fields and fields["updated"] == fields["date"]:
         del fields["updated"]
