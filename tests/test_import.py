@@ -403,3 +403,35 @@ def test_jekyll_site_published_under_a_path(tmp_path):
     assert about["aliases"] == ["/about.html"]                   # the old .html address redirects
     config = yaml.safe_load((dest / "site_config.yaml").read_text())
     assert config["base_url"] == "https://example.github.io/agency/"
+
+
+# ---------------------------------------------------------------- units
+
+@pytest.mark.parametrize("written,expected", [
+    ("2015-09-16 11:10:24 -0400", "2015-09-16T11:10:24-04:00"),
+    ("2015-09-16T11:10:24Z", "2015-09-16T11:10:24+00:00"),
+    ("2015-09-16T11:10:24.123+05:30", "2015-09-16T11:10:24+05:30"),
+    ("2015-09-16 11:10", "2015-09-16T11:10:00"),
+    ("2015-9-6", "2015-09-06"),
+    ("May 17, 2021", "2021-05-17"),
+    ("March 4th 2022", "2022-03-04"),
+    ("2015-02-30", None),
+    ("soon", None),
+])
+def test_dates_as_the_old_generators_read_them(written, expected):
+    from policysite.importer.frontmatter import when
+    assert when(written) == expected
+
+
+@pytest.mark.parametrize("heading,old", [
+    ("Log into cloud.gov", {"log-into-cloud-gov", "log-into-cloudgov"}),        # Hugo before 0.60; goldmark and kramdown
+    ("Step 2: Create CNAME record(s)", {"step-2-create-cname-record-s", "step-2-create-cname-records"}),
+    ("2. Go build", {"2-go-build", "go-build"}),                                 # kramdown drops leading digits
+])
+def test_heading_ids_of_the_old_generators_map_to_ours(heading, old):
+    from policysite.importer.anchors import id_map
+    from policysite.markup import heading_id
+    ours, mapped = id_map(f"## {heading}\n\nText.\n")
+    assert ours == {heading_id(heading)}
+    for spelling in old - ours:
+        assert mapped[spelling] == heading_id(heading)
