@@ -497,6 +497,10 @@ class JekyllReader:
             return convert.video_link(m.group(1), m.group(2).strip("'\""), "")
         text = re.sub(r"\{%-?\s*(youtube|vimeo)\s+(\S+)\s*-?%\}", video, text)
 
+        for loop in re.finditer(r"\{%-?\s*for\s+\w+\s+in\s+(paginator\.posts|site\.posts|site\.(?!data\b)[\w-]+)[^%]*%\}", text):
+            notes[loop.group(0)] = (f"`{' '.join(loop.group(0).split())}`: a loop over {loop.group(1)}; policysite lists "
+                                    "a section's pages (and each topic's) itself: keep an introduction here and "
+                                    "remove the loop")
         text = convert.remove_toc_markers(text, report.converted)
         text = re.sub(r"\x00RAW(\d+)\x00", lambda m: raws[int(m.group(1))], text)
         return text, notes
