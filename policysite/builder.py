@@ -30,7 +30,8 @@ from .load import MAX_FILE_BYTES, load_page
 from .markup import MarkdownRenderer, Rendered, link_lines, render_fingerprint
 from .model import Page
 from .site import Site, build_site
-from .templates import LayoutError, Templates, page_context, site_context
+from .templates import (LayoutError, Templates, check_compiled_assets, listing_page_count, page_context,
+                        paged_url, paginate, site_context)
 from .write import OutputFolder, OutputProblem, check_output_folder, describe_os_error
 
 def layout_ids(page: Page) -> set[str]:
@@ -269,6 +270,8 @@ class Builder:
             self.cache.dirty = True
         result.site = site
         templates = Templates(site, diagnostics, self.cache.compiled_layouts)
+        if options.write:
+            check_compiled_assets(diagnostics, config.govuk_brand)
         check_layouts(site, templates, diagnostics)
         resolver = Resolver(site)
         self.render_markdown(site, resolver)
@@ -535,6 +538,8 @@ class Builder:
         jobs = []
         for page in site.pages:
             jobs.append(("page", page))
+            for number in range(2, listing_page_count(page, site) + 1):   # the rest of a long listing
+                jobs.append(("listing", (page, number)))
         for alias in site.aliases:
             jobs.append(("alias", alias))
         previous = self.cache.outputs
@@ -743,12 +748,14 @@ def _render_page_chunk(bounds) -> list[tuple]:
     out = []
     for index in range(*bounds):
         kind, item = jobs[index]
-        if kind == "page":
-            path = item.output_path
-            layout = templates.layout_for(item)
-            context = {"page": page_context(item, site, ctx_site), "site": ctx_site}
-            hashed = dict(context["page"], content=item.html_sha)
-            where = item.url
+        if kind in ("page", "listing"):
+            page, number = (item, 1) if kind == "page" else item
+            count = listing_page_count(page, site)
+            path = page.output_path if number == 1 else paged_url(page.url, number).strip("/") + "/index.html"
+            layout = templates.layout_for(page)
+            context = {"page": paginate(page_context(page, site, ctx_site), number, count), "site": ctx_site}
+            hashed = dict(context["page"], content=page.html_sha if number == 1 else "")
+            where = paged_url(page.url, number)
         else:
             path = item.path
             layout = "redirect.html"

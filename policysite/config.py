@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from . import mdext, yamlfile
 from .diagnostics import Diagnostics, closest
+from .strings import known_keys
 from .schema import (BUILTIN_TYPES, FIELD_BY_NAME, SITE_FIELD_KINDS, SITE_FIELD_SETTINGS, SITE_TYPE_SETTINGS,
                      Field, PageType)
 
@@ -22,6 +23,7 @@ TOP_LEVEL = {
     "title", "base_url", "language", "description",
     "organisations", "governments", "current_government", "topics", "types",
     "markdown_extensions",
+    "nav", "theme", "govuk_brand", "footer", "strings",
 }
 ENTRY_FIELDS = {
     "organisations": {"name", "url", "description"},
@@ -46,6 +48,32 @@ class Entry:
 
 
 @dataclass
+class LinkSetting:
+    """An item of `nav:` or `footer.links:`: a page by its content path, or a title and address."""
+
+    line: int
+    page: str | None = None       # content-relative Markdown path: `about.md`, `policy/_index.md`
+    title: str | None = None
+    url: str | None = None        # a site path `/x/` or an https address
+
+
+@dataclass
+class ThemeSettings:
+    """`theme:`: the site's colour and the name or logo in its header."""
+
+    colour: str | None = None     # `#rrggbb`, light enough for white text on it to pass AA
+    logo: str | None = None       # a file under assets/, as its site path `/assets/logo.svg`
+    name: str | None = None       # the header's text (the logo's alt text); default: `title`
+
+
+@dataclass
+class FooterSettings:
+    links: list[LinkSetting] | None = None   # None: the theme's own (only to pages that exist)
+    licence: str | bool = True    # True: the Open Government Licence line; False: none; text: that line
+    owner: str | None = None      # the last line; default: `title`
+
+
+@dataclass
 class SiteConfig:
     title: str = "Untitled site"
     base_url: str = "http://localhost/"
@@ -55,6 +83,11 @@ class SiteConfig:
     governments: dict[str, Entry] = field(default_factory=dict)
     current_government: str | None = None
     topics: dict[str, Entry] = field(default_factory=dict)
+    nav: list[LinkSetting] | None = None   # None: top-level sections with an _index.md
+    theme: ThemeSettings = field(default_factory=ThemeSettings)
+    govuk_brand: bool = False
+    footer: FooterSettings = field(default_factory=FooterSettings)
+    strings: dict[str, str] = field(default_factory=dict)
     # The site's own page types, from `types:` (schema.page_types adds the built-in ones).
     types: dict[str, PageType] = field(default_factory=dict)
     # Python-Markdown extensions the site adds after policysite's own.
@@ -177,6 +210,7 @@ def load_config(site_dir: Path, diagnostics: Diagnostics, base_url: str | None =
             else:
                 config.current_government = current
     config.markdown_extensions = _load_markdown_extensions(data, name, diagnostics)
+    _load_theme_settings(data, config, site_dir, name, diagnostics)
     return config
 
 
@@ -267,6 +301,133 @@ def _load_entries(data, group: str, name: str, diagnostics: Diagnostics) -> dict
     return entries
 
 
+# -- theme settings: nav, theme, govuk_brand, footer, strings -----------------
+
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _load_theme_settings(data, config: SiteConfig, site_dir: Path, name: str, diagnostics: Diagnostics) -> None:
+    if data.get("nav") is not None:
+        config.nav = _load_links(data["nav"], data.line_of("nav"), "nav", name, diagnostics)
+    if data.get("govuk_brand") is not None:
+        if isinstance(data["govuk_brand"], bool):
+            config.govuk_brand = data["govuk_brand"]
+        else:
+            diagnostics.error(name, data.line_of("govuk_brand"), "`govuk_brand` must be true or false", code="wrong-type")
+    block = _mapping(data, "theme", {"colour", "logo", "name"}, name, diagnostics)
+    if block is not None:
+        colour = block.get("colour")
+        if colour is not None:
+            if not isinstance(colour, str) or not _COLOUR.match(colour):
+                diagnostics.error(name, block.line_of("colour"), "`theme.colour` must be a colour written `\"#1d70b8\"` (in quotes)", code="wrong-type")
+            elif contrast_with_white(colour) < 4.5:
+                diagnostics.error(name, block.line_of("colour"), f"`theme.colour` {colour} is too light: white text on it must have a contrast of at least 4.5 to 1 (it has {contrast_with_white(colour):.1f}); choose a darker colour", code="low-contrast")
+            else:
+                config.theme.colour = colour.lower()
+        logo = block.get("logo")
+        if logo is not None:
+            rel = logo.strip().lstrip("/") if isinstance(logo, str) else ""
+            path = (site_dir / rel).resolve()
+            assets = (site_dir / "assets").resolve()
+            if not rel.startswith("assets/") or not path.is_relative_to(assets):
+                diagnostics.error(name, block.line_of("logo"), "`theme.logo` must be a file under assets/, such as `assets/logo.svg`", code="wrong-type")
+            elif not path.is_file():
+                diagnostics.error(name, block.line_of("logo"), f"`theme.logo`: there is no file {rel}: check the spelling", code="missing-file")
+            else:
+                config.theme.logo = "/" + rel
+        config.theme.name = _text(block, "name", "theme.name", name, diagnostics)
+    block = _mapping(data, "footer", {"links", "licence", "owner"}, name, diagnostics)
+    if block is not None:
+        if block.get("links") is not None:
+            config.footer.links = _load_links(block["links"], block.line_of("links"), "footer.links", name, diagnostics)
+        licence = block.get("licence")
+        if isinstance(licence, bool):
+            config.footer.licence = licence
+        elif licence is not None:
+            config.footer.licence = _text(block, "licence", "footer.licence", name, diagnostics) or True
+        config.footer.owner = _text(block, "owner", "footer.owner", name, diagnostics)
+    block = _mapping(data, "strings", None, name, diagnostics)
+    if block is not None:
+        known = known_keys()   # the theme's table names the keys a site may replace
+        for key in block:
+            if key not in known:
+                hint = closest(key, known)
+                tip = f", did you mean `{hint}`?" if hint else ": see policysite/theme/strings/en.yaml for the keys"
+                diagnostics.warning(name, block.line_of(key), f"unknown string `{key}`{tip}", code="unknown-setting")
+                continue
+            text = _text(block, key, f"strings.{key}", name, diagnostics)
+            if text is not None:
+                config.strings[key] = text
+
+
+def _mapping(data, key: str, allowed: set[str] | None, name: str, diagnostics: Diagnostics):
+    """The block under `key`, checked to be a mapping whose keys are `allowed`; None if absent or wrong."""
+    if data.get(key) is None:
+        return None
+    block = data[key]
+    if not isinstance(block, dict):
+        diagnostics.error(name, data.line_of(key), f"`{key}` must be a list of `setting: value` lines", code="wrong-type")
+        return None
+    if allowed is not None:
+        for field_name in block:
+            if field_name not in allowed:
+                hint = closest(field_name, allowed)
+                tip = f", did you mean `{hint}`?" if hint else f": known settings are {', '.join(sorted(allowed))}"
+                diagnostics.warning(name, block.line_of(field_name), f"unknown setting `{field_name}` in `{key}`{tip}", code="unknown-setting")
+    return block
+
+
+def _text(block, key: str, label: str, name: str, diagnostics: Diagnostics) -> str | None:
+    value = block.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        diagnostics.error(name, block.line_of(key), f"`{label}` must be text; put it in quotes if it looks like a number, date or yes/no", code="wrong-type")
+        return None
+    return value.strip()
+
+
+def _load_links(value, line: int, label: str, name: str, diagnostics: Diagnostics) -> list[LinkSetting]:
+    """`nav:` or `footer.links:`: page paths, or `{title, url}` maps. Whether each
+    page or address exists is checked once the site's pages are known (templates.py)."""
+    if not isinstance(value, list):
+        diagnostics.error(name, line, f"`{label}` must be a list: `- about.md` or `- {{title: Blog, url: https://blog.example.gov.uk/}}`", code="wrong-type")
+        return []
+    links = []
+    for index, item in enumerate(value):
+        item_line = value.line_of(index) if hasattr(value, "line_of") else line
+        if isinstance(item, str) and item.strip():
+            links.append(LinkSetting(line=item_line, page=item.strip().lstrip("/")))
+            continue
+        if not isinstance(item, dict):
+            diagnostics.error(name, item_line, f"each item of `{label}` is a page such as `about.md` or a `{{title: …, url: …}}`", code="wrong-type")
+            continue
+        for field_name in item:
+            if field_name not in ("title", "url"):
+                hint = closest(field_name, ("title", "url"))
+                tip = f", did you mean `{hint}`?" if hint else ": known fields are title, url"
+                diagnostics.warning(name, item.line_of(field_name), f"unknown field `{field_name}` in `{label}`{tip}", code="unknown-setting")
+        title = _text(item, "title", f"{label} title", name, diagnostics)
+        url = _text(item, "url", f"{label} url", name, diagnostics)
+        if title is None or url is None:
+            if "title" not in item or "url" not in item:
+                diagnostics.error(name, item_line, f"an item of `{label}` needs both `title:` and `url:`", code="wrong-type")
+            continue
+        if not (url.startswith("/") and not url.startswith("//")) and not url.startswith("https://"):
+            diagnostics.error(name, item.line_of("url"), f"`{label}` url `{url}` must be a site address starting with `/` or an https address", code="wrong-type")
+            continue
+        links.append(LinkSetting(line=item.line_of("url", item_line), title=title, url=url))
+    return links
+
+
+def contrast_with_white(colour: str) -> float:
+    """WCAG contrast ratio of white text on `#rrggbb`."""
+    def channel(hex_pair: str) -> float:
+        c = int(hex_pair, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(colour[i:i + 2]) for i in (1, 3, 5))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return 1.05 / (luminance + 0.05)
 def _load_types(data, name: str, diagnostics: Diagnostics) -> dict[str, PageType]:
     """`types:`: the site's own page types, each with a label, an optional layout and its own fields."""
     types: dict[str, PageType] = {}

@@ -86,11 +86,13 @@ def describe_file(path: str, size: int) -> str:
     return f"{kind}, {amount}"
 
 
-_TABLE_OPEN = '<div class="table-wrapper" tabindex="0" role="region" aria-label="Table (scrolls sideways)"><table'
+# A wide table scrolls inside its wrapper; the theme's tables.js makes the wrapper a
+# labelled, focusable region only when the table really overflows.
+_TABLE_OPEN = '<div class="table-wrapper"><table'
 
 
 def wrap_tables(html: str) -> str:
-    """Put each table in a focusable region that scrolls sideways on narrow screens."""
+    """Put each table in a wrapper that scrolls sideways on narrow screens."""
     if "<table" not in html:
         return html
     return html.replace("<table", _TABLE_OPEN).replace("</table>", "</table></div>")

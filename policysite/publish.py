@@ -248,6 +248,20 @@ def jsonld(page: Page, site: Site) -> str:
 
 # -- search -------------------------------------------------------------------
 
+def page_status(page, config) -> dict:
+    """Whether a page is withdrawn, and the earlier government it was published under
+    (a political page from a government that is not the current one): for listings,
+    titles and search results. Empty when the page is current."""
+    fields = page.fields
+    status = {}
+    if fields.get("withdrawn"):
+        status["withdrawn"] = True
+    key = fields.get("government")
+    if key and fields.get("political") and key != config.current_government and key in config.governments:
+        status["government"] = config.governments[key].name
+    return status
+
+
 def search_index(site: Site) -> str:
     """A small JSON index for the search page: titles, descriptions, types, topics.
 

@@ -19,6 +19,7 @@ from .config import SiteConfig
 from .diagnostics import Diagnostics
 from .load import MARKDOWN_SUFFIXES, file_stem, load_page, scan_content
 from .model import Page, StaticFile
+from .strings import strings_for
 from .schema import moment
 
 SEGMENT = re.compile(r"^[\w.~-]+$")
@@ -299,7 +300,7 @@ def add_generated_pages(site: Site, pages: list[Page]) -> None:
         pages.append(index)
         for key, topic in sorted(config.topics.items()):
             page = Page(kind="topic", key=key, title=topic.name, url=f"/topics/{key}/", parent=index,
-                        description=topic.description or f"Pages about {topic.name.lower()} from {config.title}")
+                        description=topic.description or topic_description(topic.name, config))
             site.topic_pages[key] = page
             pages.append(page)
     pages.append(Page(kind="search", title="Search", url="/search/", parent=home,
@@ -376,6 +377,19 @@ def link_organisations(site: Site, diagnostics: Diagnostics) -> None:
             site.organisation_pages[key] = page
 
 
+def theme_asset_wanted(rel: str, brand: bool) -> bool:
+    """The theme's compiled CSS comes in two: with the GOV.UK brand (its fonts and crest
+    under govuk/brand/) and without. A site publishes only the one it uses."""
+    if rel.startswith("govuk/brand/"):
+        return brand
+    return not (brand and rel.startswith("govuk/"))
+
+
+def topic_description(name: str, config: SiteConfig) -> str:
+    """A whole sentence for a topic that has no description, its name kept as written."""
+    return strings_for(config.language, config.strings)["topic_description"].format(topic=name, site=config.title)
+
+
 def collect_assets(site: Site, diagnostics: Diagnostics | None = None) -> None:
     """Theme assets, then the site's assets/ over them: all under /assets/."""
     theme_assets = Path(__file__).parent / "theme" / "assets"
@@ -392,6 +406,8 @@ def collect_assets(site: Site, diagnostics: Diagnostics | None = None) -> None:
                                       "this is a link to a place outside assets/: copy the file in instead")
                 continue
             rel = path.relative_to(root).as_posix()
+            if prefix != "assets" and not theme_asset_wanted(rel, site.config.govuk_brand):
+                continue
             url = "/assets/" + rel
             site.assets[url] = StaticFile(source=f"{prefix}/{rel}", abs_path=str(path), url=url, size=path.stat().st_size)
 

@@ -179,9 +179,9 @@ def test_withdrawn_notice(make_site):
     site = make_site({P: front("title: t", "description: d", "withdrawn:", "  date: 2012-03-04",
                                "  explanation: Replaced by the new strategy.")})
     out = build_ok(site)
-    notice = html_of(out, "p/index.html").find("div", class_="notice notice--withdrawn")
-    assert notice.find("h2").text() == "This page was withdrawn on 4 March 2012"
-    assert notice.find("p").text() == "Replaced by the new strategy."
+    notice = html_of(out, "p/index.html").find("div", class_="govuk-notification-banner app-notice--withdrawn")
+    assert notice.find("h2").text() == "Withdrawn"
+    assert [p.text() for p in notice.find_all("p")] == ["This page was withdrawn on 4 March 2012", "Replaced by the new strategy."]
 
 
 def test_change_history_newest_first(make_site):
@@ -200,9 +200,9 @@ def test_dates_shown_and_organisations(make_site):
     site = make_site({P: front("title: t", "description: d", "date: 2008-11-06", "updated: 2009-01-02",
                                "organisations:", "  - department-of-testing")})
     html = (build_ok(site) / "p/index.html").read_text()
-    assert "Published 6 November 2008" in html
-    assert "Last updated 2 January 2009" in html
-    assert re.search(r"From:</span>\s*Department of Testing", html)
+    assert re.search(r"<dt>Published</dt>\s*<dd><time datetime=\"2008-11-06\">6 November 2008</time>", html)
+    assert re.search(r"<dt>Last updated</dt>\s*<dd><time datetime=\"2009-01-02\">2 January 2009</time>", html)
+    assert re.search(r"<dt>From:</dt>\s*<dd>Department of Testing</dd>", html)
 
 
 def test_political_history_banner(make_site):
@@ -220,7 +220,7 @@ def test_political_history_banner(make_site):
 def test_type_label_shown(make_site):
     site = make_site({P: front("title: t", "description: d", "type: policy")})
     doc = html_of(build_ok(site), "p/index.html")
-    assert doc.find("p", class_="page-header__label").text() == "Policy paper"
+    assert doc.find("span", class_="govuk-caption-l").text() == "Policy paper"
 
 
 def test_layout_override(make_site):

@@ -345,9 +345,9 @@ def test_site_layout_replaces_theme_layout_and_sees_the_contract(make_site):
 
 
 def test_site_asset_replaces_theme_asset(make_site):
-    site = make_site({"assets/policysite.css": "/* mine */\n", "assets/images/logo.svg": "<svg/>"})
+    site = make_site({"assets/govuk/theme.css": "/* mine */\n", "assets/images/logo.svg": "<svg/>"})
     out = build_ok(site)
-    assert (out / "assets/policysite.css").read_text() == "/* mine */\n"
+    assert (out / "assets/govuk/theme.css").read_text() == "/* mine */\n"
     assert (out / "assets/images/logo.svg").read_text() == "<svg/>"
 
 

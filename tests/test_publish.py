@@ -209,7 +209,7 @@ def test_pages_link_their_feeds(out):
             assert feeds[1:] == [url + "feed.xml"], url
         elif url.startswith("/organisations/") and url != "/organisations/":
             assert feeds[1:] == [url + "feed.xml"], url
-            assert doc.find("p", class_="feed-link").find("a").attrs["href"] == url + "feed.xml"
+            assert doc.find("p", class_="govuk-body app-feed-link").find("a").attrs["href"] == url + "feed.xml"
         else:
             assert feeds == ["/feed.xml"], url
         for href in feeds:
@@ -244,7 +244,7 @@ def test_alias_redirects_under_a_sub_path(make_site):
     out = build_ok(publishing_site(make_site), "--base-url", "https://example.github.io/health/")
     check_redirect(out, "en/Policy/Tackling/index.html", "/health/policy/tackling/",
                    "https://example.github.io/health/policy/tackling/", "Tackling inequalities")
-    assert html_of(out, "en/Policy/Tackling/index.html").find("link", rel="stylesheet").attrs["href"] == "/health/assets/policysite.css"
+    assert html_of(out, "en/Policy/Tackling/index.html").find("link", rel="stylesheet").attrs["href"] == "/health/assets/govuk/theme.css"
 
 
 def fails(make_site, files, path, line, *words):

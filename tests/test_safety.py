@@ -47,14 +47,14 @@ def test_front_matter_values_are_escaped(make_site):
     doc = html_of(out, "p/index.html")
     title = f'Title {EVIL} & "q"'
     assert doc.find("h1").text() == title
-    assert doc.find("title").text() == f"{title} - Department of Testing"
+    assert doc.find("title").text() == f"[Withdrawn] {title} - Department of Testing"
     assert doc.find("meta", name="description").attrs["content"] == f'Desc {EVIL} "quoted"'
     assert "Title &lt;script&gt;alert(1)&lt;/script&gt; &amp;" in html
     img = doc.find("figure").find("img")
     assert img.attrs["alt"] == f'Alt {EVIL} " end'
     assert doc.find("figcaption").text() == f"Cap {EVIL} Credit: Cred {EVIL}"
     assert doc.find("section", id="full-history").find("p").text() == f"Note {EVIL}"
-    assert doc.find("div", class_="notice notice--withdrawn").find("p").text() == f"Why {EVIL}"
+    assert doc.find("div", class_="govuk-notification-banner app-notice--withdrawn").find_all("p")[1].text() == f"Why {EVIL}"
     related = doc.find("section", aria_labelledby="related-title").find("a")
     assert related.text() == f"Other {EVIL}"
     # The empty link text filled from a title is escaped too.

@@ -75,7 +75,7 @@ def test_resolver_pages(resolver_for, raw, href, target, fragment):
     ("/policy/files/report.pdf", "/policy/files/report.pdf"),
     ("../policy/files/report.pdf", "/policy/files/report.pdf"),
     ("/assets/site.css", "/assets/site.css"),
-    ("/assets/policysite.css", "/assets/policysite.css"),
+    ("/assets/search.js", "/assets/search.js"),
 ])
 def test_resolver_files(resolver_for, raw, href):
     resolver, site = resolver_for()
