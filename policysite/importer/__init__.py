@@ -106,6 +106,9 @@ def run_import(kind: str, src: Path, dest: Path) -> Report:
             item.line = 1
 
     nav = build_nav(site, resolver, report)
+    if not site.base_url:
+        report.add("setting", "site_config.yaml", 1, "the old site's configuration gives no address it is published "
+                   "at: add `base_url:` (such as https://www.example.gov.uk/)")
     dest_real.mkdir(parents=True, exist_ok=True)
     write_text(dest_real, "site_config.yaml", site_config(site, topics, nav))
     for page in site.pages:
@@ -199,8 +202,11 @@ def build_nav(site: SourceSite, resolver: Resolver, report: Report) -> list:
                 nav.append(page.dest)
             else:
                 nav.append({"title": title, "url": page.fields.get("url") or natural_url(page.dest)})
-        elif url.startswith(("http:", "https:", "mailto:")):
+        elif url.startswith("https:"):
             nav.append({"title": entry.title or url, "url": url})
+        elif url.startswith(("http:", "mailto:")):
+            report.add("nav", "site_config.yaml", 1, f"the menu item `{entry.title}` leads to `{url}`: `nav:` "
+                       "takes site addresses and https addresses only, so it was left out")
         else:
             report.add("nav", "site_config.yaml", 1, f"the menu item `{entry.title}` leads to `{url}`, "
                        "where there is no page: left out of `nav:`")
