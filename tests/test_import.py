@@ -317,6 +317,103 @@ def test_imported_sites_check_with_only_their_own_content_problems(hugo_site, je
     assert [(p, n) for p, n, _ in result.errors()] == [("content/about-us.md", 2)]
 
 
+def test_hugo_language_folders_redirect_pages_and_anchor_spelling(tmp_path):
+    src = tmp_path / "src"
+    files = {
+        "config/_default/config.yaml": """\
+            defaultContentLanguage: en
+            languages:
+              en:
+                baseUrl: https://www.example.ca/
+                contentDir: content/en
+                languageCode: en-CA
+                title: Example service
+                permalinks:
+                  blog: /:year/:month/:day/:filename
+              fr:
+                baseUrl: https://www.exemple.ca/
+                contentDir: content/fr
+                title: Service exemple
+                permalinks:
+                  blog: /:year/:month/:day/:filename
+            """,
+        "content/en/blog/launch.md": """\
+            ---
+            title: We launched
+            description: The service is live.
+            date: '2017-12-07 09:00:00 -0400'
+            translationKey: launch
+            ---
+            Read the [setup guide]({{< relref "setup.md#log-into-cloud-gov" >}}).
+            """,
+        "content/en/setup.md": """\
+            ---
+            title: Setup
+            description: How to set up.
+            ---
+            ## Log into cloud.gov
+
+            Steps. Then read [the blog](https://www.example.ca/blog/) ([again]({{< relref "blog" >}})).
+            """,
+        "content/en/old-setup.html": '<meta http-equiv="refresh" content="0; url=https://www.example.ca/setup/" />\n',
+        "content/fr/blog/lancement.md": """\
+            ---
+            title: Lancement
+            description: Le service est en ligne.
+            date: '2017-12-07 09:00:00 -0400'
+            translationKey: launch
+            ---
+            Voir [la version anglaise](https://www.example.ca/2017/12/07/launch/) et [ce billet](https://www.exemple.ca/2017/12/07/lancement/).
+            """,
+    }
+    import textwrap
+    for rel, text in files.items():
+        path = src / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    dest = tmp_path / "out"
+    result = do_import("hugo", src, dest)
+    assert "Imported 4 source pages as 3 pages and 1 aliases" in result.out
+    launch = front(dest / "content/blog/launch.md")
+    assert launch["url"] == "/2017/12/07/launch/"                       # the blog permalink, kept
+    assert "[setup guide](../setup.md#log-into-cloudgov)" in body(dest / "content/blog/launch.md")
+    assert front(dest / "content/setup.md")["aliases"] == ["/old-setup/"]   # the redirect page
+    # blog/ has no index page: the new site lists the folder at the same address.
+    assert "[the blog](/blog/) ([again](/blog/))" in body(dest / "content/setup.md")
+    assert "## Links left" not in (dest / "IMPORT-REPORT.md").read_text()
+    french = dest / "content/fr/blog/lancement.md"
+    assert front(french)["url"] == "/fr/2017/12/07/lancement/"
+    text = body(french)
+    assert "[la version anglaise](../../blog/launch.md)" in text        # the other language's own domain
+    assert "[ce billet](lancement.md)" in text
+    config = yaml.safe_load((dest / "site_config.yaml").read_text())
+    assert config["title"] == "Example service"
+    assert config["base_url"] == "https://www.example.ca/"
+    assert config["language"] == "en-CA"
+
+
+def test_jekyll_site_published_under_a_path(tmp_path):
+    src = tmp_path / "src"
+    (src / "_posts").mkdir(parents=True)
+    (src / "_config.yml").write_text("title: Agency\nurl: https://example.github.io\nbaseurl: /agency\n")
+    (src / "about.md").write_text("---\ntitle: About\ndescription: About us.\n---\nHello.\n")
+    (src / "_posts/2021-05-17-hello.md").write_text(
+        "---\ntitle: Hello\ndate: May 17th, 2021\n---\n"
+        "See [about](/agency/about.html), [again]({{ site.baseurl }}/about.html) "
+        "and [in full](https://example.github.io/agency/about.html).\n")
+    dest = tmp_path / "out"
+    do_import("jekyll", src, dest)
+    post = dest / "content/posts/2021-05-17-hello.md"
+    assert body(post).count("(../about.md)") == 3
+    assert str(front(post)["date"]) == "2021-05-17"              # a date as Ruby reads it
+    assert front(post)["url"] == "/2021/05/17/hello/"              # permalink style `date`: .html dropped
+    assert front(post)["aliases"] == ["/2021/05/17/hello.html"]  # ... and kept as an alias
+    about = front(dest / "content/about.md")
+    assert about["aliases"] == ["/about.html"]                   # the old .html address redirects
+    config = yaml.safe_load((dest / "site_config.yaml").read_text())
+    assert config["base_url"] == "https://example.github.io/agency/"
+
+
 # ---------------------------------------------------------------- units
 
 @pytest.mark.parametrize("written,expected", [
