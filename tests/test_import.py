@@ -194,7 +194,10 @@ def test_jekyll_liquid_links_and_tags(jekyll_site):
     post = body(dest / "content/posts/2020-01-02-first-post.md")
     assert "[a guide](../guides/apply.md)" in post                # {% link %}
     assert "[about page](../about-us.md)" in post                 # {{ site.baseurl }}/path/
-    assert "[our first post](2020-01-02-first-post.md)" in body(dest / "content/posts/2020-02-03-second.md")  # post_url
+    second = body(dest / "content/posts/2020-02-03-second.md")
+    assert "[our first post](2020-01-02-first-post.md)" in second   # post_url
+    # A site value that is set nowhere shows nothing in Liquid, so it goes.
+    assert "[the first post again](2020-01-02-first-post.md)" in second
     guide = body(dest / "content/guides/apply.md")
     assert "[about us](../about-us.md)" in guide                  # {{ site.baseurl }}{% link %}
     assert "%Apply before 1 April.%" in guide                     # alert include -> warning callout

@@ -31,6 +31,9 @@ STYLES = {
     "none": "/:categories/:title:output_ext",
 }
 POST_NAME = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})-(.+)$")
+# What Jekyll itself puts in `site` (not from _config.yml): left for a person, never emptied.
+JEKYLL_SITE_VALUES = {"posts", "pages", "data", "time", "collections", "categories", "tags", "static_files",
+                      "html_pages", "html_files", "documents", "related_posts", "url", "baseurl", "github"}
 NAV_KEYS = ("navigation", "nav", "main_navigation", "primary_navigation", "main_nav", "menu", "main_menu", "header_pages")
 
 
@@ -457,6 +460,10 @@ class JekyllReader:
             value = self.site.variables
             for part in key.split("."):
                 value = value.get(part) if isinstance(value, dict) else None
+            if value is None and key.split(".")[0] not in JEKYLL_SITE_VALUES | set(self.collections):
+                # Not set anywhere: Liquid shows nothing, so the old site showed nothing.
+                report.converted[f"site.{key} (not set: empty)"] += 1
+                return ""
             if not isinstance(value, (str, int, float)) or isinstance(value, bool) or key == "baseurl":
                 return m.group(0)
             report.converted["site." + key] += 1
