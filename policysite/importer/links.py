@@ -230,6 +230,8 @@ def rewrite_one(url: str, page: SourcePage, resolver: Resolver):
             return None if home is None else resolver.relative(page, home) + _fragment(path)
         if bare.startswith("/assets/"):
             return None   # the assets folder keeps its addresses: the build checks them
+        if bare.startswith("/") and "content" + unquote(bare) in resolver.written:
+            return None   # a path from content/ that the new site has: it works as written
         # A folder of pages with no index page of its own: the new site lists it at the same place.
         folder = normal_url(unquote(bare))
         if page.alias_prefix and not folder.startswith("/" + page.alias_prefix + "/"):
