@@ -201,3 +201,24 @@ def init_command(folder, title, base_url, requirement):
     """Write a new site repository into DIR, ready to check, build and publish."""
     from .init import init_site
     sys.exit(init_site(Path(folder), title=title, base_url=base_url, requirement=requirement))
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(["hugo", "jekyll"]))
+@click.argument("src")
+@click.argument("dest")
+def import_command(kind, src, dest):
+    """Read the Hugo or Jekyll site in SRC and write it as a policysite site in DEST."""
+    from .importer import REPORT_NAME, ImportRefused, run_import
+    try:
+        report = run_import(kind, Path(src), Path(dest))
+    except ImportRefused as refused:
+        raise click.UsageError(str(refused))
+    except OSError as exc:
+        click.echo(f"error: could not write {exc.filename or dest}: {exc.strerror}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo(f"\nInterrupted: {dest} is incomplete; remove it and run the import again.", err=True)
+        sys.exit(130)
+    click.echo(report.summary())
+    click.echo(f"What is left for a person, with file and line: {Path(dest) / REPORT_NAME}")
