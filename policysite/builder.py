@@ -20,11 +20,10 @@ from . import memo, stages
 from .cache import BuildCache, file_stamp
 from .diagnostics import Diagnostic, Diagnostics
 from .pool import PARALLEL_THRESHOLD
-from .stages import BuildOptions, BuildResult, BuildState, config_fingerprint, layout_ids
+from .stages import BuildOptions, BuildResult, BuildState, config_fingerprint
 from .write import OutputFolder, OutputProblem, check_output_folder, describe_os_error
 
-__all__ = ["BuildOptions", "BuildResult", "Builder", "BuildSink", "FolderSink", "PARALLEL_THRESHOLD", "build",
-           "layout_ids"]
+__all__ = ["BuildOptions", "BuildResult", "Builder", "BuildSink", "FolderSink", "PARALLEL_THRESHOLD", "build"]
 
 
 def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult:

@@ -127,7 +127,7 @@ class _PageTree(Treeprocessor):
         # Ids in raw HTML (stashed, not in the tree) are taken too.
         for stashed in self.md.htmlStash.rawHtmlBlocks:
             taken.update(_HTML_ID.findall(str(stashed)))
-        taken |= RESERVED_IDS
+        taken |= self.renderer.reserved_ids
         h2s = []
         for el in elements:
             tag = el.tag
@@ -153,7 +153,7 @@ class _PageTree(Treeprocessor):
                         "the image has no alt text: describe what it shows between the `[ ]`"))
                 self._link(el, "src", page, result, state)
         result.toc = h2s if len(h2s) >= 2 else []
-        result.ids -= RESERVED_IDS - present
+        result.ids -= self.renderer.reserved_ids - present
         self._raw_html_links(page, result, state)
 
     def _resolve(self, raw: str, page: Page, result: Rendered, state):
@@ -227,9 +227,11 @@ class _PolicysiteExtension(Extension):
 class MarkdownRenderer:
     """Renders page bodies; one per process, reused for every page."""
 
-    def __init__(self, resolver: Resolver, speedups: bool = True):
-        """speedups=False: Python-Markdown's own pipeline, for tests to compare against."""
+    def __init__(self, resolver: Resolver, speedups: bool = True, reserved_ids: frozenset[str] = RESERVED_IDS):
+        """speedups=False: Python-Markdown's own pipeline, for tests to compare against.
+        reserved_ids: ids the layouts give (layoutids.py), which headings never take."""
         self.resolver = resolver
+        self.reserved_ids = reserved_ids
         self.current: dict = {}
         self.md = markdown.Markdown(
             extensions=[

@@ -24,13 +24,14 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote
 
-from . import pool, publish, search
+from . import layoutids, pool, publish, search
 from .cache import (BuildCache, LoadRecord, MarkdownRecord, OutputRecord, PageData, SearchRecord, code_fingerprint,
                     digest, file_stamp)
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .diagnostics import Diagnostic, Diagnostics, closest
 from .hooks import PAGE_HOOKS, HookError, Hooks, load_hooks
 from .hooks import fingerprint as hooks_fingerprint
+from .layoutids import LayoutIds
 from .links import URL_SAFE, LinkProblem, Resolver, signature
 from .load import MAX_FILE_BYTES, load_page
 from .markup import MarkdownRenderer, link_lines
@@ -82,6 +83,7 @@ class BuildState:
     templates: Templates | None = None
     resolver: Resolver | None = None
     renderer: MarkdownRenderer | None = None   # kept for quick rebuilds
+    layout_ids: LayoutIds = field(default_factory=LayoutIds)
     ctx_site: dict = field(default_factory=dict)
     site_key: str = ""                # hash of what every layout sees besides the page
     written: list[str] = field(default_factory=list)
@@ -207,18 +209,11 @@ def cached_loader(state: BuildState, loaded: set[str]):
 
 # -- layouts -----------------------------------------------------------------
 
-def layout_ids(page: Page) -> set[str]:
-    """Ids the theme's layouts give a page, so links such as `page.md#full-history` resolve."""
-    ids = {"main-content"}
-    if page.fields.get("change_history"):
-        ids.add("full-history")
-    return ids
-
-
 def prepare_layouts(state: BuildState) -> None:
-    """Load the layouts (compiled ones kept in the cache) and check every page's `layout:`."""
+    """Load the layouts (compiled ones kept in the cache), gather the ids they give, check every `layout:`."""
     site = state.site
     state.templates = templates = Templates(site, state.diagnostics, state.cache.compiled_layouts)
+    state.layout_ids = layoutids.gather(templates.env, templates.names)
     names = sorted(n[:-5] for n in templates.names if n.endswith(".html") and not n.startswith(("_", "theme/")))
     for page in site.pages:
         if "layout" in page.fields and not templates.has_layout(page.fields["layout"]):
@@ -235,11 +230,12 @@ class MarkdownWork:
     pages: list[Page]
     resolver: Resolver
     hooks: Hooks
+    reserved_ids: frozenset[str]               # ids the layouts give: headings never take them
     renderer: MarkdownRenderer | None = None   # made in each process on first use
 
     def __call__(self, start: int, stop: int) -> list:
         if self.renderer is None:
-            self.renderer = MarkdownRenderer(self.resolver)
+            self.renderer = MarkdownRenderer(self.resolver, reserved_ids=self.reserved_ids)
         return [self.render(self.pages[i]) for i in range(start, stop)]
 
     def render(self, page: Page):
@@ -266,17 +262,19 @@ def render_markdown(state: BuildState, pages: list[Page]) -> None:
     outcome = state.resolver.outcome
     reuse = not state.hooks.has("on_page_markdown")   # a hook sees the whole site: nothing is reusable
     todo = []
+    reserved = state.layout_ids.reserved
+    seal = digest(state.seal, *sorted(reserved))
     for page in pages:
-        key = digest(page.source, page.body, str(page.body_line), site.config.root, state.seal)
+        key = digest(page.source, page.body, str(page.body_line), site.config.root, seal)
         record = cache.markdown.get(page.source)
         if reuse and record is not None and record.key == key and all(
                 signature(outcome(raw, page)) == sig for raw, sig in record.deps):
             cache.stats.markdown_hits += 1
-            _apply(page, record)
+            _apply(state, page, record)
         else:
             todo.append((page, key))
     work = MarkdownWork(pages=[p for p, _ in todo], resolver=state.resolver, hooks=state.hooks,
-                        renderer=state.renderer)
+                        reserved_ids=reserved, renderer=state.renderer)
     results = pool.run(pool.Job(work=work, count=len(todo)), state.options.jobs, state.options.progress)
     state.renderer = work.renderer   # this process's, when it rendered any: a quick rebuild reuses it
     for (page, key), rendered in zip(todo, results):
@@ -288,13 +286,13 @@ def render_markdown(state: BuildState, pages: list[Page]) -> None:
                                 toc=rendered.toc, links=rendered.links, deps=rendered.deps, problems=rendered.problems)
         cache.markdown[page.source] = record
         cache.dirty = True
-        _apply(page, record)
+        _apply(state, page, record)
 
 
-def _apply(page: Page, record: MarkdownRecord) -> None:
+def _apply(state: BuildState, page: Page, record: MarkdownRecord) -> None:
     page.html = record.html
     page.html_sha = record.sha
-    page.ids = set(record.ids) | layout_ids(page)
+    page.ids = set(record.ids) | state.layout_ids.for_page(page)
     page.toc = record.toc
 
 
@@ -305,7 +303,7 @@ def check_links(state: BuildState) -> None:
     site = state.site
     for page in site.pages:
         if not page.source:
-            page.ids = layout_ids(page)
+            page.ids = state.layout_ids.for_page(page)
     for page in site.pages:
         if page.source and page.source in state.cache.markdown:
             page.links_to = check_page_links(state, page)
@@ -335,15 +333,15 @@ def check_page_links(state: BuildState, page: Page) -> list[Page]:
             if lines is None:   # found only when needed: locating every link is costly
                 lines = link_lines(page, record.links)
             where = "this page" if linked is page else (linked.source or linked.url)
-            diagnostics.error(page.source, lines[index], f"broken link `{raw}`: there is no heading or id `{target.fragment}` in {where}{_ids_hint(linked, target.fragment)}")
+            diagnostics.error(page.source, lines[index], f"broken link `{raw}`: there is no heading or id `{target.fragment}` in {where}{_ids_hint(state, linked, target.fragment)}")
         if linked is not page and id(linked) not in seen:
             seen.add(id(linked))
             links_to.append(linked)
     return links_to
 
 
-def _ids_hint(page: Page, wanted: str) -> str:
-    hint = closest(wanted, sorted(page.ids - layout_ids(page)))
+def _ids_hint(state: BuildState, page: Page, wanted: str) -> str:
+    hint = closest(wanted, sorted(page.ids - state.layout_ids.for_page(page)))
     return f": did you mean `#{hint}`?" if hint else ""
 
 
