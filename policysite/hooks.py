@@ -78,8 +78,13 @@ class Hooks:
         """Pass `value` through every `name` hook in turn; one that returns None keeps it."""
         for hook in self.by_name.get(name, ()):
             new = self._call(hook, where, {value_name: value, **arguments})
-            if new is not None:
-                value = new
+            if new is None:
+                continue
+            if not isinstance(new, type(value)):
+                kind = "a dict" if isinstance(value, dict) else "text"
+                raise HookError(hook.source, hook.func.__code__.co_firstlineno,
+                                f"`{name}` must return {kind} or None, not {type(new).__name__} (while {where})")
+            value = new
         return value
 
     def _call(self, hook: Hook, where: str, arguments: dict) -> Any:

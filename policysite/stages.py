@@ -244,9 +244,6 @@ class MarkdownWork:
         try:
             page.body = self.hooks.transform("on_page_markdown", "markdown", body, f"building {page.source}",
                                              page=page, site=self.resolver.site)
-            if not isinstance(page.body, str):
-                raise HookError(self.hooks.by_name["on_page_markdown"][-1].source, 1,
-                                f"`on_page_markdown` must return text or None (while building {page.source})")
             return self.renderer.render(page)
         except HookError as error:
             return error.as_tuple()

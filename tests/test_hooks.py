@@ -153,3 +153,11 @@ def test_a_hook_file_that_does_not_import_is_an_error_at_its_line(make_site):
     result.assert_has("hooks/dept.py", 3, "error", "ZeroDivisionError")
     site2 = hooked_site(make_site, hook="def on_config(config)\n    pass\n")
     build(site2).assert_has("hooks/dept.py", 1, "error", "does not run")
+
+
+def test_a_hook_that_returns_the_wrong_kind_of_value_is_an_error_at_its_definition(make_site):
+    site = hooked_site(make_site, hook="import os\n\n\ndef on_page_html(html):\n    return 42\n")
+    result = build(site)
+    assert result.code == 1
+    result.assert_has("hooks/dept.py", 4, "error", "on_page_html", "must return text", "int")
+    result.assert_no_traceback()
