@@ -222,6 +222,7 @@ class BuildCache:
         self.stats = BuildStats()
         self.stamps: dict[str, tuple] = {}    # in memory only: path -> (file_stamp, sha)
         self.compiled_layouts: dict = {}      # in memory only (it is code): Jinja bytecode
+        self.layout_ids = None                # in memory only: (layouts' fingerprint, layoutids.LayoutIds)
         self.last_run = None                  # in memory only: the BuildState of serve's last good run
         self.dirty = False                    # changed since read or since the last build began
 

@@ -104,7 +104,7 @@ def run(state: BuildState) -> BuildResult:
     state.cache.reset_stats()      # each run reports only its own reuse
     load_configuration(state)      # site_config.yaml, hook files, then on_config
     load_pages(state)              # content/ into a Site, each file through its LoadRecord
-    prepare_layouts(state)         # the layouts; every `layout:` names one
+    prepare_layouts(state)         # the layouts, the ids they give a page; every `layout:` names one
     render_markdown(state, [p for p in state.site.pages if p.source])   # on_page_markdown, then HTML
     check_links(state)             # fragments, backlinks, `related:`, `image.src`, generated paths
     if not state.failed():
@@ -213,7 +213,10 @@ def prepare_layouts(state: BuildState) -> None:
     """Load the layouts (compiled ones kept in the cache), gather the ids they give, check every `layout:`."""
     site = state.site
     state.templates = templates = Templates(site, state.diagnostics, state.cache.compiled_layouts)
-    state.layout_ids = layoutids.gather(templates.env, templates.names)
+    known = state.cache.layout_ids   # reading the layouts again takes about as long as compiling them
+    if known is None or known[0] != templates.fingerprint():
+        known = state.cache.layout_ids = (templates.fingerprint(), layoutids.gather(templates.env, templates.names))
+    state.layout_ids = known[1]
     names = sorted(n[:-5] for n in templates.names if n.endswith(".html") and not n.startswith(("_", "theme/")))
     for page in site.pages:
         if "layout" in page.fields and not templates.has_layout(page.fields["layout"]):
