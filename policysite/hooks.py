@@ -64,7 +64,6 @@ class Hooks:
     """The loaded hook files' functions, by hook name, in the order the files are listed."""
     by_name: dict[str, list[Hook]] = field(default_factory=dict)
     files: list[HookFile] = field(default_factory=list)
-    site_dir: Path | None = None
 
     def has(self, *names: str) -> bool:
         return any(self.by_name.get(name) for name in names)
