@@ -166,17 +166,19 @@ class MarkdownRecord:
 
 @dataclass
 class OutputRecord:
-    """The render stage's record of one written file: a hash of what its layout saw, and of its bytes."""
+    """The render stage's record of one written file: a hash of what its layout saw, of its bytes,
+    and the links its layout wrote (outside the page's Markdown body), checked on every build."""
     ctx: str
     sha: str
+    links: list[str] = field(default_factory=list)
 
     def to_json(self) -> list:
-        return [self.ctx, self.sha]
+        return [self.ctx, self.sha, self.links]
 
     @classmethod
     def from_json(cls, data: list) -> "OutputRecord":
-        ctx, sha = data
-        return cls(ctx=ctx, sha=sha)
+        ctx, sha, links = data
+        return cls(ctx=ctx, sha=sha, links=list(links))
 
 
 @dataclass

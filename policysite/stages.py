@@ -19,12 +19,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote
 
-from . import layoutids, pool, publish, search
+from . import layoutids, layoutlinks, pool, publish, search
 from .cache import (BuildCache, LoadRecord, MarkdownRecord, OutputRecord, PageData, SearchRecord, code_fingerprint,
                     digest, file_stamp)
 from .config import CONFIG_NAME, SiteConfig, load_config
@@ -110,6 +111,7 @@ def run(state: BuildState) -> BuildResult:
     if not state.failed():
         # on_page_context, the layout, on_page_html; sitemap, feeds and search meanwhile
         render_pages(state, page_jobs(state), alongside=lambda: make_extras(state))
+        check_layout_links(state)  # every internal href and src the site's layouts wrote leads somewhere
     if not state.failed() and state.sink is not None:
         write_files(state)         # static files and extras; files the site no longer has go
         post_build(state)          # on_post_build
@@ -393,12 +395,13 @@ class PageWork:
     state: BuildState
     previous: dict[str, OutputRecord]
     reuse: bool
+    collect_links: bool          # the site has layouts of its own, whose links are checked
 
     def __call__(self, start: int, stop: int) -> list[tuple]:
         return [self.render(*self.jobs[i]) for i in range(start, stop)]
 
     def render(self, kind: str, item) -> tuple:
-        """(output path, context key, sha, error or None, 1 if a page's layout ran)."""
+        """(output path, context key, sha, error or None, 1 if a page's layout ran, links the layout wrote)."""
         state = self.state
         site, templates, ctx_site, sink, hooks = state.site, state.templates, state.ctx_site, state.sink, state.hooks
         if kind == "page":
@@ -420,7 +423,7 @@ class PageWork:
         before = self.previous.get(path)
         if (self.reuse and sink is not None and before is not None and before.ctx == ctx_key
                 and sink.reuse(path, before.sha)):
-            return (path, ctx_key, before.sha, None, 0)
+            return (path, ctx_key, before.sha, None, 0, before.links)
         try:
             if kind == "page":
                 context = hooks.transform("on_page_context", "context", context, f"building {item.where}",
@@ -429,14 +432,15 @@ class PageWork:
             if kind == "page":
                 html = hooks.transform("on_page_html", "html", html, f"building {item.where}", page=item, site=site)
         except LayoutError as error:
-            return (path, ctx_key, "", (error.path, error.line, f"{error.message} (while building {where})"), 0)
+            return (path, ctx_key, "", (error.path, error.line, f"{error.message} (while building {where})"), 0, [])
         except HookError as error:
-            return (path, ctx_key, "", error.as_tuple(), 0)
+            return (path, ctx_key, "", error.as_tuple(), 0, [])
         data = html.encode("utf-8")
         sha = hashlib.sha1(data).hexdigest()
         if sink is not None:
             sink.write(path, data)
-        return (path, ctx_key, sha, None, 1 if kind == "page" else 0)   # redirects are not counted as pages
+        links = layoutlinks.links_in(html, item.html if kind == "page" else "") if self.collect_links else []
+        return (path, ctx_key, sha, None, 1 if kind == "page" else 0, links)   # redirects are not counted as pages
 
 
 def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Callable[[], None] | None = None,
@@ -456,15 +460,16 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
         # exception (a FolderSink writes in place), the next run renders every page again.
         cache.outputs = {}
     work = PageWork(jobs=jobs, state=state, previous=previous,
-                    reuse=not state.hooks.has("on_page_context", "on_page_html"))
+                    reuse=not state.hooks.has("on_page_context", "on_page_html"),
+                    collect_links=state.templates.site_layouts.is_dir())
     results = pool.run(pool.Job(work=work, count=len(jobs)), state.options.jobs, state.options.progress, alongside)
     outputs = {}
     rendered = 0
-    for path, ctx_key, sha, error, did_render in results:
+    for path, ctx_key, sha, error, did_render, links in results:
         if error is not None:
             state.diagnostics.error(*error, code="hook-failed" if _is_hook(state, error) else "")
             continue
-        outputs[path] = OutputRecord(ctx=ctx_key, sha=sha)
+        outputs[path] = OutputRecord(ctx=ctx_key, sha=sha, links=links)
         state.written.append(path)
         rendered += did_render
     if subset or state.failed():
@@ -489,8 +494,6 @@ def make_extras(state: BuildState) -> None:
     from .builder import BuildSink
 
     sink, site = state.sink, state.site
-    if sink is None:
-        return
     state.extra.update({"sitemap.xml": publish.sitemap(site), "robots.txt": publish.robots(site),
                         "search-index.json": publish.search_index(site), **publish.feeds(site)})
     if isinstance(sink, BuildSink):
@@ -522,6 +525,38 @@ def search_index(state: BuildState) -> list[str]:
     cache.search = SearchRecord(key=key, files={rel: hashlib.sha1(data).hexdigest() for rel, data in files.items()})
     cache.dirty = True
     return sorted(files)
+
+
+def check_layout_links(state: BuildState) -> None:
+    """Every internal href and src that the site's own layouts wrote leads to a file of this build.
+
+    Checked from the OutputRecords, reused ones included, so a deleted page breaks
+    the links to it in pages that were not rendered again."""
+    if state.failed() or not state.templates.site_layouts.is_dir():
+        return
+    site = state.site
+    files = set(state.cache.outputs) | set(state.extra) | set(state.search_files)
+    files |= {f.output_path for f in list(site.assets.values()) + list(site.files.values())}
+    root, base_url = site.config.root, site.config.base_url
+    broken: dict[str, list[str]] = {}    # link as written -> the pages (addresses) it is on
+    for path in sorted(state.cache.outputs):
+        page_url = "/" + (posixpath.dirname(path) + "/").lstrip("/")
+        for link in state.cache.outputs[path].links:
+            rel = layoutlinks.output_path(link, page_url, root, base_url)
+            if rel is not None and not layoutlinks.exists(rel, files):
+                broken.setdefault(link, []).append(page_url)
+    if not broken:
+        return
+    folder = state.templates.site_layouts
+    sources = [(f"layouts/{p.relative_to(folder).as_posix()}", p.read_text(encoding="utf-8", errors="replace"))
+               for p in sorted(folder.rglob("*.html")) if p.is_file()]
+    for link, pages in broken.items():
+        found = layoutlinks.find_line(link, root, base_url, sources)
+        if found is None:
+            continue   # not written by the site's own layouts
+        others = f" and {len(pages) - 1} other page{'s' if len(pages) > 2 else ''}" if len(pages) > 1 else ""
+        state.diagnostics.error(*found, f"broken link `{link}` (on {pages[0]}{others}): there is no page or file "
+                                        "at that address on this site", code="broken-layout-link")
 
 
 def write_files(state: BuildState) -> None:
