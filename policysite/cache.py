@@ -96,7 +96,8 @@ def _encode(value):
 def _decode(value):
     if isinstance(value, dict):
         if len(value) == 1 and "$date" in value:
-            return dt.date.fromisoformat(value["$date"])
+            text = value["$date"]   # a date, or a date with a time (front matter keeps times)
+            return dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
         return {k: _decode(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_decode(v) for v in value]
@@ -208,6 +209,8 @@ class BuildStats:
     search_reused: int = 0
     quick: int = 0
     taken_over: int = 0
+    images_encoded: int = 0
+    images_reused: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(vars(self))

@@ -13,7 +13,9 @@ from urllib.parse import quote
 from xml.sax.saxutils import escape, quoteattr
 
 from .model import Page
+from .schema import iso_stamp, moment
 from .search import FOLDER as SEARCH_DIR
+from .search import day, status_label
 from .site import Site
 
 FEED_SIZE = 50
@@ -51,7 +53,7 @@ def modified_dates(site: Site) -> dict[int, dt.date | None]:
         if _lists(page):
             dates += [newest(p) for p in site.listing(page)]
         dates = [d for d in dates if d is not None]
-        found[id(page)] = max(dates) if dates else None
+        found[id(page)] = max(dates, key=moment) if dates else None
         busy.discard(id(page))
         return found[id(page)]
 
@@ -83,13 +85,14 @@ def robots(site: Site) -> str:
 
 
 def _stamp(date: dt.date) -> str:
-    return f"{date.isoformat()}T00:00:00Z"
+    """A feed time stamp: the time as written in front matter, or midnight UTC for a plain date."""
+    return iso_stamp(date)
 
 
 def feed_entries(pages: list[Page]) -> list[Page]:
     """Dated pages, newest first (by last update), at most FEED_SIZE."""
     dated = [p for p in pages if lastmod(p) is not None]
-    dated.sort(key=lambda p: (lastmod(p), p.date or lastmod(p), p.url), reverse=True)
+    dated.sort(key=lambda p: (moment(lastmod(p)), moment(p.date or lastmod(p)), p.url), reverse=True)
     return dated[:FEED_SIZE]
 
 
@@ -100,7 +103,7 @@ def atom(site: Site, title: str, feed_url: str, page_url: str, pages: list[Page]
     if entries:
         updated = lastmod(entries[0])
     else:  # an empty feed changes when the site last did, never with the build time
-        updated = max((d for d in (lastmod(p) for p in site.pages) if d), default=EPOCH)
+        updated = max((d for d in (lastmod(p) for p in site.pages) if d), default=EPOCH, key=moment)
     out = ['<?xml version="1.0" encoding="utf-8"?>',
            f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(config.language)}>',
            f"  <title>{escape(title)}</title>",
@@ -251,17 +254,24 @@ def search_index(site: Site) -> str:
     search.js uses it when the full-text index (search.py) is not there: under
     `serve`, which does not write it so that rebuilds stay quick."""
     topics = site.config.topics
+    governments = {k: g.name for k, g in site.config.governments.items()}
     entries = []
     for page in site.pages:
         if page.kind in ("404", "search"):
             continue
-        entries.append({
+        entry = {
             "title": page.title,
             "url": site.config.root + page.url.lstrip("/"),
             "description": page.description,
             "type": page.type_label,
             "topics": [topics[k].name for k in page.fields.get("topics", ()) if k in topics],
-        })
+        }
+        # As in the full-text index: the dates and status a result shows, when there are any.
+        status = status_label(page, site.config.current_government, governments)
+        for name, value in (("date", day(page.date)), ("updated", day(page.updated)), ("status", status)):
+            if value:
+                entry[name] = value
+        entries.append(entry)
     return json.dumps({"pages": entries}, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote
 
-from . import layoutids, layoutlinks, pool, publish, search
+from . import images, layoutids, layoutlinks, pool, publish, search
 from .cache import (BuildCache, LoadRecord, MarkdownRecord, OutputRecord, PageData, SearchRecord, code_fingerprint,
                     digest, file_stamp)
 from .config import CONFIG_NAME, SiteConfig, load_config
@@ -35,7 +35,7 @@ from .hooks import fingerprint as hooks_fingerprint
 from .layoutids import LayoutIds
 from .links import URL_SAFE, LinkProblem, Resolver, signature
 from .load import MAX_FILE_BYTES, load_page
-from .markup import MarkdownRenderer, link_lines
+from .markup import MarkdownRenderer, link_lines, render_fingerprint
 from .model import Page
 from .site import Site, build_site
 from .templates import LayoutError, Templates, page_context, site_context
@@ -225,6 +225,12 @@ def prepare_layouts(state: BuildState) -> None:
             hint = closest(page.fields["layout"], names)
             tip = f", did you mean `{hint}`?" if hint else f": available layouts are {', '.join(names)}"
             state.diagnostics.error(page.source, page.line("layout"), f"unknown layout `{page.fields['layout']}`{tip}")
+    for page_type in site.config.types.values():   # a site type's `layout:` (schema.PageType)
+        if page_type.layout and not templates.has_layout(page_type.layout):
+            hint = closest(page_type.layout, names)
+            tip = f", did you mean `{hint}`?" if hint else f": available layouts are {', '.join(names)}"
+            state.diagnostics.error(CONFIG_NAME, page_type.layout_line, f"unknown layout `{page_type.layout}` for type `{page_type.key}`{tip}",
+                                    code="unknown-layout")
 
 
 # -- Markdown ----------------------------------------------------------------
@@ -267,7 +273,7 @@ def render_markdown(state: BuildState, pages: list[Page]) -> None:
     reserved = state.layout_ids.reserved
     seal = digest(state.seal, *sorted(reserved))
     for page in pages:
-        key = digest(page.source, page.body, str(page.body_line), site.config.root, seal)
+        key = digest(page.source, page.body, str(page.body_line), render_fingerprint(site.config), seal)
         record = cache.markdown.get(page.source)
         if reuse and record is not None and record.key == key and all(
                 signature(outcome(raw, page)) == sig for raw, sig in record.deps):
@@ -314,6 +320,7 @@ def check_links(state: BuildState) -> None:
     for page in site.pages:
         page.backlinks.sort(key=lambda p: (p.title.casefold(), p.url))
     check_front_matter_links(state)
+    images.size_lead_images(site, state.resolver, state.diagnostics)   # lead images' sizes and checks
     publish.check_generated_paths(site, state.diagnostics)
 
 
@@ -322,7 +329,7 @@ def check_page_links(state: BuildState, page: Page) -> list[Page]:
     record = state.cache.markdown[page.source]
     diagnostics, outcome = state.diagnostics, state.resolver.outcome
     for problem in record.problems:
-        (diagnostics.error if problem[1] == "error" else diagnostics.warning)(page.source, problem[0], problem[2])
+        _report(diagnostics, page, problem)
     seen: set[int] = set()
     links_to = []
     lines = None
@@ -335,11 +342,18 @@ def check_page_links(state: BuildState, page: Page) -> list[Page]:
             if lines is None:   # found only when needed: locating every link is costly
                 lines = link_lines(page, record.links)
             where = "this page" if linked is page else (linked.source or linked.url)
-            diagnostics.error(page.source, lines[index], f"broken link `{raw}`: there is no heading or id `{target.fragment}` in {where}{_ids_hint(state, linked, target.fragment)}")
+            diagnostics.error(page.source, lines[index], f"broken link `{raw}`: there is no heading or id `{target.fragment}` in {where}{_ids_hint(state, linked, target.fragment)}",
+                              code="broken-link")
         if linked is not page and id(linked) not in seen:
             seen.add(id(linked))
             links_to.append(linked)
     return links_to
+
+
+def _report(diagnostics: Diagnostics, page: Page, problem) -> None:
+    """One of a MarkdownRecord's problems: [line, severity, message, code]."""
+    line, severity, message, code = problem
+    (diagnostics.error if severity == "error" else diagnostics.warning)(page.source, line, message, code)
 
 
 def _ids_hint(state: BuildState, page: Page, wanted: str) -> str:
@@ -505,8 +519,8 @@ def make_extras(state: BuildState) -> None:
 def search_index(state: BuildState) -> list[str]:
     """The full-text index (search.py), or the last build's files when nothing it reads has changed."""
     site, sink, cache = state.site, state.sink, state.cache
-    topics = {key: topic.name for key, topic in site.config.topics.items()}
-    key = search.fingerprint(site.pages, site.config.root, topics)
+    labels = search.Labels.of(site.config)
+    key = search.fingerprint(site.pages, site.config.root, labels)
     before = cache.search
     if before.key == key and before.files:
         linked = []
@@ -519,7 +533,7 @@ def search_index(state: BuildState) -> list[str]:
             return linked
         for rel in linked:   # a link that stayed would be written through, into the previous output
             (sink.tmp / rel).unlink()
-    files = search.build_index(site.pages, site.config.root, topics)
+    files = search.build_index(site.pages, site.config.root, labels)
     for rel in sorted(files):
         sink.write(rel, files[rel])
     cache.search = SearchRecord(key=key, files={rel: hashlib.sha1(data).hexdigest() for rel, data in files.items()})
@@ -570,6 +584,13 @@ def write_files(state: BuildState) -> None:
         sink.write(rel, state.extra[rel].encode("utf-8"))
         keep.add(rel)
     keep.update(state.search_files)
+    # Smaller copies of large images, next to them (kept in .policysite-cache/images/ between builds).
+    cache_file = state.options.cache_file
+    made: dict[str, int] = {}
+    keep.update(images.VariantMaker(cache_file.parent / "images" if cache_file is not None else None, made,
+                                    state.diagnostics).write(site, sink))
+    state.cache.stats.images_encoded += made.get("images_encoded", 0)
+    state.cache.stats.images_reused += made.get("images_reused", 0)
     sink.finish(keep)
 
 
@@ -639,7 +660,7 @@ def quick_rebuild(last: BuildState, changed: set[Path], sink) -> BuildResult | N
         # The page's problems from its last render give way to those of this one (added below).
         old = Diagnostics()
         for problem in record.problems:
-            (old.error if problem[1] == "error" else old.warning)(page.source, problem[0], problem[2])
+            _report(old, page, problem)
         for gone in old.items:
             if gone not in state.diagnostics.items:
                 return None

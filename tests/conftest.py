@@ -53,6 +53,11 @@ topics:
     name: Public health
 """
 
+# Real PNG files, 300 and 320 pixels wide and 1 high: the build reads the size of
+# every image it shows, and a lead image narrower than 300 pixels is a warning.
+PNG_300 = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01,\x00\x00\x00\x01\x01\x00\x00\x00\x00LC\xae\x84\x00\x00\x00\x0cIDATx\x9cc` \n\x00\x00\x00'\x00\x01\xcaG\x11\xaa\x00\x00\x00\x00IEND\xaeB`\x82"
+PNG_320 = b'\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01@\x00\x00\x00\x01\x01\x00\x00\x00\x00\x87\x98Jz\x00\x00\x00\x0cIDATx\x9cc` \x12\x00\x00\x00)\x00\x01\x94\xe8\xee\t\x00\x00\x00\x00IEND\xaeB`\x82'
+
 HOME = """\
 ---
 title: Home
@@ -337,3 +342,22 @@ def main_text(doc: Element) -> Element:
     main = doc.find("main", id="main-content")
     assert main is not None
     return main
+
+
+def fill_in(path: Path, keys: bool = True) -> None:
+    """What an editor does to a new page: a real description, keys in the empty lists
+    (or, on a site with no organisations and topics, no lists)."""
+    import yaml
+    text = path.read_text(encoding="utf-8")
+    head, body = text.split("---\n", 2)[1:]
+    description = yaml.safe_load(head)["description"]
+    lines = []
+    for line in head.splitlines(keepends=True):
+        if line.startswith("description:"):
+            line = "description: What this page is about.\n"
+        if not keys and line.strip() in ("organisations: []", "topics: []"):
+            continue
+        line = line.replace("organisations: []", "organisations: [department-of-testing]")
+        lines.append(line.replace("topics: []", "topics: [public-health]"))
+    assert description not in "".join(lines)
+    path.write_text("---\n" + "".join(lines) + "---\n" + body, encoding="utf-8")
