@@ -170,7 +170,7 @@ class _PageTree(Treeprocessor):
         stash = self.md.htmlStash.rawHtmlBlocks
         for index, block in enumerate(stash):
             text = str(block)
-            new = sanitize.replace_embeds(sanitize.anchor_names(text, self.reserved_ids))
+            new = sanitize.replace_embeds(sanitize.anchor_names(text, self.renderer.reserved_ids))
             if new != text:
                 stash[index] = new
 
