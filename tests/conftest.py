@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -32,6 +33,23 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from policysite.cli import main as cli_main  # noqa: E402
+
+# Property tests run under one of two Hypothesis profiles, chosen by the
+# HYPOTHESIS_PROFILE environment variable (or pytest's --hypothesis-profile):
+#   default   every property test, few examples, the same examples on every run
+#             (derandomized), so a failure in CI reproduces anywhere;
+#   thorough  many fresh random examples, for a long run before a release:
+#             HYPOTHESIS_PROFILE=thorough python -m pytest tests/test_hardening_properties.py \
+#               tests/test_render_speedups.py tests/test_incremental.py
+# Neither has a deadline: how long one example takes depends on the machine,
+# and a test must never fail because the machine is busy. Tests that are much
+# cheaper or dearer than a typical build scale `settings.default.max_examples`.
+_QUIET_HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+settings.register_profile("default", max_examples=20, derandomize=True, database=None, deadline=None,
+                          print_blob=True, suppress_health_check=_QUIET_HEALTH)
+settings.register_profile("thorough", max_examples=500, derandomize=False, deadline=None,
+                          print_blob=True, suppress_health_check=_QUIET_HEALTH)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 DEFAULT_CONFIG = """\
 title: Department of Testing

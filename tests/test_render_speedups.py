@@ -10,7 +10,6 @@ contents, links and problems.
 from __future__ import annotations
 
 import copy
-import os
 from pathlib import Path
 
 import nh3
@@ -144,8 +143,8 @@ _PIECES = ["*", "**", "_", "`", "```", "\\", "[", "]", "(", ")", "](", "![", "[^
            "other.md", "files/chart.png", "https://", "<b>", "</b>", "&amp;", "\u2014 ", "*[A]: B", "A", "{: #x }"]
 
 
-_SETTINGS = dict(deadline=None, max_examples=int(os.environ.get("SPEEDUP_EXAMPLES", "300")),
-                 derandomize=bool(os.environ.get("CI")),
+# One example is a fraction of a millisecond: four times the profile's count (tests/conftest.py).
+_SETTINGS = dict(max_examples=4 * settings.default.max_examples,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 
