@@ -150,13 +150,6 @@ def test_version_and_help():
         assert verb in r.out
 
 
-def test_base_url_option_overrides_config(make_site):
-    site = make_site({"content/a.md": page("A")})
-    out = build_ok(site, "--base-url", "https://other.example/sub")
-    doc = html_of(out, "a/index.html")
-    assert doc.find("link", rel="canonical").attrs["href"] == "https://other.example/sub/a/"
-
-
 # ---- new --------------------------------------------------------------------------------
 
 TYPES = ["page", "policy", "guidance", "publication", "news", "speech", "consultation", "organisation"]
