@@ -97,7 +97,7 @@ class QuickInline(treeprocessors.InlineProcessor):
                      for pattern in patterns]
             # One needed string is looked for with `in`, none or several with any().
             self._plan = [(pattern, n[0] if n is not None and len(n) == 1 else n)
-                          for pattern, n in zip(patterns, needs)]
+                          for pattern, n in zip(patterns, needs, strict=True)]
             # A text holding none of these matches no pattern (`[` stands for `![` and `[^` too).
             self._anything = None
             if all(n is not None for n in needs):
@@ -259,7 +259,7 @@ class ListedRegistry(util.Registry):
         super().deregister(name, strict)
 
     @classmethod
-    def copy_of(cls, registry: util.Registry) -> "ListedRegistry":
+    def copy_of(cls, registry: util.Registry) -> ListedRegistry:
         new = cls()
         new._data = dict(registry._data)
         new._priority = list(registry._priority)

@@ -14,9 +14,9 @@ import glob
 import os
 import posixpath
 import shutil
+import signal
 import subprocess
 import sys
-import signal
 import tempfile
 import threading
 from pathlib import Path

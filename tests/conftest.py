@@ -297,14 +297,14 @@ class Element:
             if isinstance(c, Element):
                 yield from c.iter()
 
-    def find_all(self, tag: str, **attrs) -> list["Element"]:
+    def find_all(self, tag: str, **attrs) -> list[Element]:
         return [e for e in self.iter() if e.tag == tag and all(e.attrs.get(k.rstrip("_").replace("_", "-")) == v for k, v in attrs.items())]
 
-    def find(self, tag: str, **attrs) -> "Element | None":
+    def find(self, tag: str, **attrs) -> Element | None:
         found = self.find_all(tag, **attrs)
         return found[0] if found else None
 
-    def elements(self) -> list["Element"]:
+    def elements(self) -> list[Element]:
         return [c for c in self.children if isinstance(c, Element)]
 
     def __repr__(self):

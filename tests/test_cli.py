@@ -5,8 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
-from conftest import FIXTURES, REPO, build_ok, html_of, page, read_tree, run, run_subprocess
+from conftest import FIXTURES, html_of, page, read_tree, run, run_subprocess
 
 
 def copy_fixture(name: str, tmp_path):

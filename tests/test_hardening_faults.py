@@ -25,8 +25,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from hardening.helpers import (BUILD_PY, REPO, diagnostics_in, leftovers, page, run_cli_in_process, write_site)
+from hardening.helpers import BUILD_PY, REPO, diagnostics_in, leftovers, page, run_cli_in_process, write_site
 
 GENERATE = REPO / "bench" / "generate.py"
 PAUSE_AT = Path(__file__).resolve().parent / "hardening" / "pause_at.py"

@@ -14,10 +14,9 @@ import tempfile
 from pathlib import Path
 
 import yaml
+from hardening.helpers import CONFIG, assert_diagnostics_sane, build_in_process, write_site
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from hardening.helpers import CONFIG, assert_diagnostics_sane, build_in_process, write_site
 
 # How many examples, whether random or the same each run: the profile (tests/conftest.py).
 SETTINGS = dict(

@@ -25,6 +25,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import page, write_files
 from hypothesis import HealthCheck, event, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -33,8 +34,6 @@ from policysite.builder import Builder, BuildOptions, FolderSink, build
 from policysite.cache import BuildCache
 from policysite.markup import heading_id, unique_id
 from policysite.site import slugify
-
-from conftest import page, write_files
 
 MARKER = ".policysite-output"
 CACHE = Path(".policysite-cache") / "build.json.gz"

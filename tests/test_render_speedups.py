@@ -14,10 +14,10 @@ from pathlib import Path
 
 import nh3
 import pytest
+from conftest import FIXTURES, REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES, REPO
 from policysite import markup, mdspeed, sanitize
 from policysite.config import load_config
 from policysite.diagnostics import Diagnostics

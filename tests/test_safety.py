@@ -29,7 +29,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, build, build_ok, html_of, page
 
 BAD_SCHEMES = ("javascript:", "vbscript:", "data:", "livescript:")

@@ -13,9 +13,9 @@ from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
 import pytest
-
 from conftest import page, write_files
 from serving import ServeProcess
+
 from policysite.serve import DevSite, is_loopback
 
 SECRET = "SECRET-7f3a91-not-for-the-web"
