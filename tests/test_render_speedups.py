@@ -10,8 +10,10 @@ contents, links and problems.
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
+import markdown
 import nh3
 import pytest
 from conftest import FIXTURES, REPO
@@ -51,10 +53,23 @@ def test_every_stand_in_is_in_use(renderers):
     # reasoning against the new code, then update mdspeed.DIGESTS from
     # {name: mdspeed.digest(parts) for name, parts in mdspeed.depends().items()}.
     md = renderers[2].md
+    if _version(markdown.__version__) < _version(mdspeed.CHECKED_WITH):
+        # An older Python-Markdown, as the lowest-dependencies CI job installs: the stand-ins
+        # whose code it shares, and the same output (the other tests here compare it).
+        same = {name for name, parts in mdspeed.depends().items()
+                if parts is not None and mdspeed.DIGESTS.get(name) == mdspeed.digest(parts)}
+        if "inline" not in same:
+            same.discard("references")   # it is a setting of the inline stand-in
+        assert set(md.speedups) == (same & set(mdspeed.STAND_INS)) | {"block_level"}
+        return
     assert sorted(md.speedups) == sorted(mdspeed.STAND_INS)
     assert type(md.treeprocessors["inline"]) is mdspeed.QuickInline
     assert all(mdspeed.inline_needs(pattern) is not None for pattern in md.inlinePatterns)
     assert not hasattr(renderers[1].md, "speedups")
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
 
 
 def test_a_changed_python_markdown_gets_no_stand_ins(renderers, monkeypatch):
