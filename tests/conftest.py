@@ -229,7 +229,10 @@ class Result:
 
 def run(*args, cwd: Path | None = None, env: dict | None = None) -> Result:
     """The command line in-process: run('build', str(site), '--strict')."""
-    runner = CliRunner()
+    try:
+        runner = CliRunner(mix_stderr=False)   # click 8.1 (the lowest allowed): stderr apart
+    except TypeError:
+        runner = CliRunner()                   # click 8.2 and later keep stderr apart always
     old = os.getcwd()
     try:
         if cwd is not None:
