@@ -21,16 +21,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import memo, publish, search
+from . import images, memo, publish, search
 from .cache import BuildCache, code_fingerprint, digest, file_stamp
 from .config import CONFIG_NAME, load_config
 from .diagnostics import Diagnostic, Diagnostics, closest
 from .links import URL_SAFE, LinkProblem, Resolver, signature
 from .load import MAX_FILE_BYTES, load_page
-from .markup import MarkdownRenderer, Rendered, link_lines
+from .markup import MarkdownRenderer, Rendered, link_lines, render_fingerprint
 from .model import Page
 from .site import Site, build_site
-from .templates import LayoutError, Templates, page_context, site_context
+from .templates import (LayoutError, Templates, check_compiled_assets, listing_page_count, page_context,
+                        paged_url, paginate, site_context)
 from .write import OutputFolder, OutputProblem, check_output_folder, describe_os_error
 
 def layout_ids(page: Page) -> set[str]:
@@ -269,10 +270,13 @@ class Builder:
             self.cache.dirty = True
         result.site = site
         templates = Templates(site, diagnostics, self.cache.compiled_layouts)
+        if options.write:
+            check_compiled_assets(diagnostics, config.govuk_brand)
         check_layouts(site, templates, diagnostics)
         resolver = Resolver(site)
         self.render_markdown(site, resolver)
         check_front_matter_links(site, resolver, diagnostics)
+        images.size_lead_images(site, resolver, diagnostics)   # images: lead images' sizes and checks
         publish.check_generated_paths(site, diagnostics)
         if diagnostics.has_errors(options.strict):
             return self._done(result, started)
@@ -304,6 +308,8 @@ class Builder:
                 sink.write(rel, extra[rel].encode("utf-8"))
                 keep.add(rel)
             keep.update(search_files)
+            # images: smaller copies of large images, next to them (cached in .policysite-cache/images/).
+            keep.update(images.VariantMaker(self.image_cache(), self.cache.stats, diagnostics).write(site, sink))
             sink.finish(keep)
         result.files = len(site.files) + len(site.assets)
         result.ok = True
@@ -315,8 +321,8 @@ class Builder:
 
     def search_index(self, site: Site, sink: "BuildSink") -> list[str]:
         """The full-text index (search.py), or the last build's files when nothing it reads has changed."""
-        topics = {key: topic.name for key, topic in site.config.topics.items()}
-        key = search.fingerprint(site.pages, site.config.root, topics)
+        labels = search.Labels.of(site.config)
+        key = search.fingerprint(site.pages, site.config.root, labels)
         before = self.cache.search
         if before.get("key") == key and before.get("files"):
             linked = []
@@ -329,12 +335,17 @@ class Builder:
                 return linked
             for rel in linked:   # a link that stayed would be written through, into the previous output
                 (sink.tmp / rel).unlink()
-        files = search.build_index(site.pages, site.config.root, topics)
+        files = search.build_index(site.pages, site.config.root, labels)
         for rel in sorted(files):
             sink.write(rel, files[rel])
         self.cache.search = {"key": key, "files": {rel: hashlib.sha1(data).hexdigest() for rel, data in files.items()}}
         self.cache.dirty = True
         return sorted(files)
+
+    def image_cache(self) -> Path | None:
+        """Where smaller copies of images are kept between builds (None under --no-cache)."""
+        cache_file = self.options.cache_file
+        return cache_file.parent / "images" if cache_file is not None else None
 
     def _done(self, result: BuildResult, started: float) -> BuildResult:
         result.seconds = time.perf_counter() - started
@@ -404,7 +415,7 @@ class Builder:
         """Render every body (reusing what still holds), then check fragments and collect backlinks."""
         cache, diagnostics = self.cache, self.diagnostics
         pages = [p for p in site.pages if p.source]
-        root = site.config.root
+        root = render_fingerprint(site.config)
         todo = []
         outcome = resolver.outcome
         for page in pages:
@@ -438,8 +449,8 @@ class Builder:
                 page.ids = layout_ids(page)
         for page in pages:
             entry = cache.markdown[page.source]
-            for line, severity, message in entry["problems"]:
-                (diagnostics.error if severity == "error" else diagnostics.warning)(page.source, line, message)
+            for line, severity, message, code in entry["problems"]:
+                (diagnostics.error if severity == "error" else diagnostics.warning)(page.source, line, message, code)
             seen = set()
             lines = None
             for index, raw in enumerate(entry["links"]):
@@ -451,7 +462,8 @@ class Builder:
                     if lines is None:   # found only when needed: locating every link is costly
                         lines = link_lines(page, entry["links"])
                     where = "this page" if linked is page else (linked.source or linked.url)
-                    diagnostics.error(page.source, lines[index], f"broken link `{raw}`: there is no heading or id `{target.fragment}` in {where}{_ids_hint(linked, target.fragment)}")
+                    diagnostics.error(page.source, lines[index], f"broken link `{raw}`: there is no heading or id `{target.fragment}` in {where}{_ids_hint(linked, target.fragment)}",
+                                      code="broken-link")
                 if linked is not page and id(linked) not in seen:
                     seen.add(id(linked))
                     page.links_to.append(linked)
@@ -526,6 +538,8 @@ class Builder:
         jobs = []
         for page in site.pages:
             jobs.append(("page", page))
+            for number in range(2, listing_page_count(page, site) + 1):   # the rest of a long listing
+                jobs.append(("listing", (page, number)))
         for alias in site.aliases:
             jobs.append(("alias", alias))
         previous = self.cache.outputs
@@ -665,7 +679,7 @@ class QuickRebuild:
         if before is None:
             return False
         rendered = renderer.render(page)
-        key = digest(page.source, page.body, str(page.body_line), self.last.site.config.root, code_fingerprint())
+        key = digest(page.source, page.body, str(page.body_line), render_fingerprint(self.last.site.config), code_fingerprint())
         entry = {"key": key, "html": rendered.html, "sha": digest(rendered.html), "ids": sorted(rendered.ids),
                  "toc": rendered.toc, "links": rendered.links, "deps": rendered.deps, "problems": rendered.problems}
         if set(entry["ids"]) | layout_ids(page) != page.ids:
@@ -685,8 +699,8 @@ class QuickRebuild:
         # This page's problems from its last render give way to those of this one.
         old, new = Diagnostics(), Diagnostics()
         for problems, into in ((before["problems"], old), (rendered.problems, new)):
-            for line, severity, message in problems:
-                (into.error if severity == "error" else into.warning)(page.source, line, message)
+            for line, severity, message, code in problems:
+                (into.error if severity == "error" else into.warning)(page.source, line, message, code)
         for gone in old.items:
             if gone not in diagnostics.items:
                 return False
@@ -734,12 +748,14 @@ def _render_page_chunk(bounds) -> list[tuple]:
     out = []
     for index in range(*bounds):
         kind, item = jobs[index]
-        if kind == "page":
-            path = item.output_path
-            layout = templates.layout_for(item)
-            context = {"page": page_context(item, site, ctx_site), "site": ctx_site}
-            hashed = dict(context["page"], content=item.html_sha)
-            where = item.url
+        if kind in ("page", "listing"):
+            page, number = (item, 1) if kind == "page" else item
+            count = listing_page_count(page, site)
+            path = page.output_path if number == 1 else paged_url(page.url, number).strip("/") + "/index.html"
+            layout = templates.layout_for(page)
+            context = {"page": paginate(page_context(page, site, ctx_site), number, count), "site": ctx_site}
+            hashed = dict(context["page"], content=page.html_sha if number == 1 else "")
+            where = paged_url(page.url, number)
         else:
             path = item.path
             layout = "redirect.html"

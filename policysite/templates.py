@@ -18,11 +18,19 @@ import jinja2
 from markupsafe import Markup
 
 from . import publish, schema
+from .config import CONFIG_NAME, LinkSetting
 from .diagnostics import Diagnostics
 from .model import Page
 from .site import Site
+from .strings import Translator, strings_for
 
-THEME_LAYOUTS = Path(__file__).parent / "theme" / "layouts"
+THEME = Path(__file__).parent / "theme"
+THEME_LAYOUTS = THEME / "layouts"
+# govuk-frontend compiled with the theme's settings by `npm run build:theme`
+# (policysite/theme/build.mjs): never committed, shipped in the wheel.
+COMPILED_CSS = THEME / "assets" / "govuk" / "theme.css"
+BRAND_CSS = THEME / "assets" / "govuk" / "brand" / "theme.css"
+ASSET_BUILD_COMMAND = "npm ci && npm run build:theme"
 MONTHS = ["January", "February", "March", "April", "May", "June", "July",
           "August", "September", "October", "November", "December"]
 
@@ -32,6 +40,13 @@ def format_date(value) -> str:
     if not isinstance(value, dt.date):
         return ""
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def css_string(value, quoted: bool = True) -> Markup:
+    """A value inside a <style> element: a CSS string (or, unquoted, a bare token such as a
+    checked colour) that cannot end the string or the element."""
+    text = "".join(ch if ch.isalnum() or ch in " :/.-_#?=&%~+," else f"\\{ord(ch):x} " for ch in str(value))
+    return Markup(f'"{text}"' if quoted else text)
 
 
 class LayoutError(Exception):
@@ -71,9 +86,16 @@ class Templates:
         self.env.filters["iso"] = lambda d: d.isoformat() if isinstance(d, dt.date) else ""
         # `{{ data|jsonld }}` inside <script type="application/ld+json">: JSON that cannot close the element.
         self.env.filters["jsonld"] = lambda data: Markup(publish.script_json(data))
+        self.env.filters["css_string"] = css_string
+        config = site.config
+        self.env.globals["t"] = Translator(strings_for(config.language, config.strings))
         self.names = set(self.env.list_templates())
         self._fingerprint = None
         self._check_syntax(diagnostics)
+        for setting in (config.nav or []) + (config.footer.links or []):
+            problem = _link_problem(site, setting)
+            if problem:
+                diagnostics.error(CONFIG_NAME, setting.line, problem, code="broken-link")
 
     def _where(self, name: str) -> str:
         if (self.site_layouts / name).is_file():
@@ -234,9 +256,6 @@ def site_context(site: Site) -> dict:
         organisations[key] = {"key": key, "name": org.name, "url": url, "description": org.description}
     topics = {key: {"key": key, "name": t.name, "url": f"/topics/{key}/", "description": t.description}
               for key, t in config.topics.items()}
-    nav = []
-    if site.home is not None:
-        nav = [{"title": p.title, "url": p.url} for p in site.home.children if p.kind == "section"]
     return {
         "title": config.title,
         "description": config.description,
@@ -247,26 +266,177 @@ def site_context(site: Site) -> dict:
         "topics": topics,
         "governments": {k: {"key": k, "name": g.name} for k, g in config.governments.items()},
         "current_government": config.current_government,
-        "nav": nav,
+        "nav": site_nav(site),
         "build_date": None,
+        **theme_context(site),
+    }
+
+
+def check_compiled_assets(diagnostics: Diagnostics, brand: bool) -> None:
+    """A build needs govuk-frontend's CSS compiled; a checkout has none until it is built."""
+    css = BRAND_CSS if brand else COMPILED_CSS
+    if not css.is_file():
+        where = "policysite/theme/assets/govuk/" + ("brand/theme.css" if brand else "theme.css")
+        diagnostics.error(where, 1,
+                          f"the theme's compiled CSS is missing: run `{ASSET_BUILD_COMMAND}` in the policysite "
+                          "source folder (it needs Node.js), then build again", code="missing-theme-assets")
+
+
+def _page_by_path(site: Site, path: str) -> Page | None:
+    return site.by_source.get("content/" + path.lstrip("/"))
+
+
+def _url_exists(site: Site, url: str) -> bool:
+    path = url.split("#", 1)[0]
+    return path in site.by_url or path in site.files_by_url or path in site.assets or path == "/feed.xml"
+
+
+def _link_problem(site: Site, setting: LinkSetting) -> str | None:
+    """Why a `nav:` or `footer.links:` item leads nowhere, or None."""
+    if setting.page is not None:
+        if _page_by_path(site, setting.page) is None:
+            return f"there is no page content/{setting.page}: write the path of a page's file from content/, such as `about.md` or `policy/_index.md`"
+    elif setting.url and setting.url.startswith("/") and not _url_exists(site, setting.url):
+        return f"there is no page at `{setting.url}` on this site: check the address, or write the page's file path such as `about.md`"
+    return None
+
+
+def _resolve_links(site: Site, settings: list[LinkSetting]) -> list[dict]:
+    """Items that lead somewhere, as {title, url, external}; the others are reported by Templates."""
+    links = []
+    for setting in settings:
+        if _link_problem(site, setting):
+            continue
+        if setting.page is not None:
+            page = _page_by_path(site, setting.page)
+            links.append({"title": page.title, "url": page.url, "external": False})
+        else:
+            links.append({"title": setting.title, "url": setting.url, "external": not setting.url.startswith("/")})
+    return links
+
+
+def site_nav(site: Site) -> list[dict]:
+    """The header's links: `nav:` in site_config, else the top-level sections that have an
+    `_index.md`, in their order (weight, then date, then title)."""
+    if site.config.nav is not None:
+        return _resolve_links(site, site.config.nav)
+    if site.home is None:
+        return []
+    return [{"title": p.title, "url": p.url, "external": False}
+            for p in site.home.children if p.kind == "section" and p.source]
+
+
+def theme_context(site: Site) -> dict:
+    """The theme's settings as layouts see them under `site`."""
+    config = site.config
+    footer = config.footer
+    if footer.links is not None:
+        footer_links = _resolve_links(site, footer.links)
+    else:   # only to pages that exist on this site
+        footer_links = []
+        accessibility = site.by_url.get("/accessibility/")
+        if accessibility is not None:
+            footer_links.append({"title": accessibility.title, "url": accessibility.url, "external": False})
+        footer_links.append({"title": None, "key": "atom_feed", "url": "/feed.xml", "external": False})
+    origin = config.base_url[: len(config.base_url) - len(config.root)]
+    return {
+        "brand": config.govuk_brand,
+        "stylesheet": "/assets/govuk/brand/theme.css" if config.govuk_brand else "/assets/govuk/theme.css",
+        "colour": config.theme.colour,
+        "logo": config.theme.logo,
+        "header_name": config.theme.name or config.title,
+        "origin": origin,
+        "footer": {
+            "links": footer_links,
+            "licence": footer.licence,
+            "owner": footer.owner or config.title,
+        },
     }
 
 
 def fallback_description(page: Page, site: Site) -> str:
-    """A meta description for an `_index.md` that has none, when the site has none either."""
+    """A meta description for an `_index.md` that has none, when the site has none either:
+    a whole sentence, names kept as written."""
     if page.title == site.config.title:
         return site.config.title
-    return f"{page.title} from {site.config.title}"
+    strings = strings_for(site.config.language, site.config.strings)
+    key = "topic_description" if page.kind == "topic" else "section_description"
+    return strings[key].format(topic=page.title, section=page.title, site=site.config.title)
 
 
-def listing_item(page: Page) -> dict:
+def listing_item(page: Page, site: Site) -> dict:
     return {
         "title": page.title, "url": page.url, "description": page.description,
         "type": page.type, "type_label": page.type_label, "date": page.date,
-        "updated": page.updated, "kind": page.kind,
+        "updated": page.updated, "kind": page.kind, "status": publish.page_status(page, site.config),
     }
 
 
+# Pages listed on one page of a section, topic or organisation; more go on /URL/page-2/ …
+LISTING_PAGE_SIZE = 20
+PAGED_KINDS = ("section", "topic")
+
+
+def paged_url(url: str, number: int) -> str:
+    return url if number == 1 else f"{url}page-{number}/"
+
+
+def listing_page_count(page: Page, site: Site) -> int:
+    """How many pages a listing takes: 1 unless it is a long section, topic or organisation
+    listing (and no page of the site already has one of the addresses it would use)."""
+    if page.kind not in PAGED_KINDS and page.type != "organisation":
+        return 1
+    count = max(1, -(-len(site.listing(page)) // LISTING_PAGE_SIZE))
+    if any(paged_url(page.url, n) in site.by_url for n in range(2, count + 1)):
+        return 1
+    return count
+
+
+def paginate(context: dict, number: int, count: int) -> dict:
+    """The page context for page `number` of `count` of a listing: its share of the
+    children, counts by type over all of them, and the links between the pages."""
+    page = dict(context)
+    children = page["children"]
+    page["group_counts"] = {}
+    for child in children:
+        label = child["type_label"]
+        page["group_counts"][label] = page["group_counts"].get(label, 0) + 1
+    if count > 1:
+        start = (number - 1) * LISTING_PAGE_SIZE
+        page["children"] = children[start:start + LISTING_PAGE_SIZE]
+        url = page["url"]
+        page["pagination"] = {
+            "number": number, "count": count,
+            "previous": paged_url(url, number - 1) if number > 1 else None,
+            "next": paged_url(url, number + 1) if number < count else None,
+            "pages": [{"number": n, "url": paged_url(url, n), "current": n == number} for n in range(1, count + 1)],
+        }
+        if number > 1:
+            page["url"] = paged_url(url, number)
+            page["content"] = Markup("")   # the introduction stays on the first page
+            page["toc"] = []
+    else:
+        page["pagination"] = None
+    return page
+
+
+def sidebar_links(page: Page) -> dict:
+    """"Pages that link here": links from the body of content pages only (not the home
+    page, sections or organisation pages), none already under "Related content". Where two
+    links in the sidebar share a text, each says which section it is in."""
+    related = {link["url"].split("#", 1)[0] for link in page.related}
+    backlinks = [p for p in page.backlinks
+                 if p.kind == "page" and p.type != "organisation" and p.url not in related]
+    items = [dict(link, context=None) for link in page.related]
+    items += [{"title": p.title, "url": p.url, "context": None} for p in backlinks]
+    parents = {p.url: p.parent.title if p.parent else None for p in backlinks}
+    by_title: dict[str, set] = {}
+    for item in items:
+        by_title.setdefault(item["title"].casefold(), set()).add(item["url"])
+    for item in items:
+        if len(by_title[item["title"].casefold()]) > 1:
+            item["context"] = parents.get(item["url"]) or item["url"]
+    return {"related": items[:len(page.related)], "backlinks": items[len(page.related):]}
 class FreeData(dict):
     """`page.extra`: the page's own unchecked data. A key one page does not give is None,
     not a layout error, since `extra:` differs from page to page by design."""
@@ -309,10 +479,15 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
     if "image" in fields and page.image_url:
         img = fields["image"]
         image = {"src": page.image_url, "alt": img["alt"], "caption": img.get("caption"), "credit": img.get("credit")}
+        if page.lead_image is not None:   # width, height, srcset, sizes: see images.py
+            image.update(page.lead_image.attributes())
     return {
         **declared_fields(page, site),
         "title": page.title,
-        "description": page.description or site.config.description or fallback_description(page, site),
+        # The page's own description (the home page's is the site's): shown as the lead paragraph.
+        "description": page.description or (site.config.description if page.kind == "home" else ""),
+        # Every page has a meta description (SPEC): its own, else the site's, else a plain sentence.
+        "meta_description": page.description or site.config.description or fallback_description(page, site),
         "url": page.url,
         "kind": page.kind,
         "type": page.type,
@@ -329,9 +504,9 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
         "image": image,
         "breadcrumbs": [{"title": a.title, "url": a.url} for a in page.ancestors],
         "toc": page.toc,
-        "related": page.related,
-        "backlinks": [{"title": p.title, "url": p.url} for p in page.backlinks],
-        "children": [listing_item(p) for p in site.listing(page)],
+        **sidebar_links(page),
+        "status": publish.page_status(page, site.config),
+        "children": [listing_item(p, site) for p in site.listing(page)],
         "feed_url": publish.feed_url(page),
         # schema.org JSON-LD, serialised in Python and safe inside <script> (see publish.script_json).
         "jsonld": Markup(publish.jsonld(page, site)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import build, build_fails, build_ok, html_of, page, run
+from conftest import PNG_300, PNG_320, build, build_fails, build_ok, html_of, page, run
 
 P = "content/p.md"
 
@@ -133,18 +133,18 @@ def test_image_from_content_and_assets(make_site):
     site = make_site({
         P: front("title: t", "description: d", "image:", "  src: files/x.png", "  alt: A chart", "  caption: Figure 1", "  credit: ONS"),
         "content/q.md": front("title: q", "description: d", "image:", "  src: /assets/images/y.png", "  alt: A map"),
-        "content/files/x.png": b"\x89PNG-x",
-        "assets/images/y.png": b"\x89PNG-y",
+        "content/files/x.png": PNG_300,
+        "assets/images/y.png": PNG_320,
     })
     out = build_ok(site)
     fig = html_of(out, "p/index.html").find("figure")
     img = fig.find("img")
     assert (img.attrs["src"], img.attrs["alt"]) == ("/files/x.png", "A chart")
     assert "Figure 1" in fig.find("figcaption").text() and "ONS" in fig.find("figcaption").text()
-    assert (out / "files/x.png").read_bytes() == b"\x89PNG-x"
+    assert (out / "files/x.png").read_bytes() == PNG_300
     img = html_of(out, "q/index.html").find("figure").find("img")
     assert img.attrs["src"] == "/assets/images/y.png"
-    assert (out / "assets/images/y.png").read_bytes() == b"\x89PNG-y"
+    assert (out / "assets/images/y.png").read_bytes() == PNG_320
 
 
 def test_related_must_resolve(make_site):
@@ -178,9 +178,9 @@ def test_withdrawn_notice(make_site):
     site = make_site({P: front("title: t", "description: d", "withdrawn:", "  date: 2012-03-04",
                                "  explanation: Replaced by the new strategy.")})
     out = build_ok(site)
-    notice = html_of(out, "p/index.html").find("div", class_="notice notice--withdrawn")
-    assert notice.find("h2").text() == "This page was withdrawn on 4 March 2012"
-    assert notice.find("p").text() == "Replaced by the new strategy."
+    notice = html_of(out, "p/index.html").find("div", class_="govuk-notification-banner app-notice--withdrawn")
+    assert notice.find("h2").text() == "Withdrawn"
+    assert [p.text() for p in notice.find_all("p")] == ["This page was withdrawn on 4 March 2012", "Replaced by the new strategy."]
 
 
 def test_change_history_newest_first(make_site):
@@ -199,9 +199,9 @@ def test_dates_shown_and_organisations(make_site):
     site = make_site({P: front("title: t", "description: d", "date: 2008-11-06", "updated: 2009-01-02",
                                "organisations:", "  - department-of-testing")})
     html = (build_ok(site) / "p/index.html").read_text()
-    assert "Published 6 November 2008" in html
-    assert "Last updated 2 January 2009" in html
-    assert re.search(r"From:</span>\s*Department of Testing", html)
+    assert re.search(r"<dt>Published</dt>\s*<dd><time datetime=\"2008-11-06\">6 November 2008</time>", html)
+    assert re.search(r"<dt>Last updated</dt>\s*<dd><time datetime=\"2009-01-02\">2 January 2009</time>", html)
+    assert re.search(r"<dt>From:</dt>\s*<dd>Department of Testing</dd>", html)
 
 
 def test_political_history_banner(make_site):
@@ -219,7 +219,7 @@ def test_political_history_banner(make_site):
 def test_type_label_shown(make_site):
     site = make_site({P: front("title: t", "description: d", "type: policy")})
     doc = html_of(build_ok(site), "p/index.html")
-    assert doc.find("p", class_="page-header__label").text() == "Policy paper"
+    assert doc.find("span", class_="govuk-caption-l").text() == "Policy paper"
 
 
 def test_layout_override(make_site):
@@ -245,7 +245,7 @@ def test_several_field_errors_in_one_file_all_reported(make_site):
 def test_image_with_space_in_file_name(make_site):
     site = make_site({
         P: front("title: t", "description: d", "image:", "  src: files/my chart.png", "  alt: A chart"),
-        "content/files/my chart.png": b"\x89PNG",
+        "content/files/my chart.png": PNG_300,
     })
     out = build_ok(site)
     src = html_of(out, "p/index.html").find("figure").find("img").attrs["src"]

@@ -208,7 +208,7 @@ def test_pages_link_their_feeds(out):
             assert feeds[1:] == [url + "feed.xml"], url
         elif url.startswith("/organisations/") and url != "/organisations/":
             assert feeds[1:] == [url + "feed.xml"], url
-            assert doc.find("p", class_="feed-link").find("a").attrs["href"] == url + "feed.xml"
+            assert doc.find("p", class_="govuk-body app-feed-link").find("a").attrs["href"] == url + "feed.xml"
         else:
             assert feeds == ["/feed.xml"], url
         for href in feeds:
@@ -243,7 +243,7 @@ def test_alias_redirects_under_a_sub_path(make_site):
     out = build_ok(publishing_site(make_site), "--base-url", "https://example.github.io/health/")
     check_redirect(out, "en/Policy/Tackling/index.html", "/health/policy/tackling/",
                    "https://example.github.io/health/policy/tackling/", "Tackling inequalities")
-    assert html_of(out, "en/Policy/Tackling/index.html").find("link", rel="stylesheet").attrs["href"] == "/health/assets/policysite.css"
+    assert html_of(out, "en/Policy/Tackling/index.html").find("link", rel="stylesheet").attrs["href"] == "/health/assets/govuk/theme.css"
 
 
 def fails(make_site, files, path, line, *words):
@@ -409,7 +409,8 @@ def test_json_search_index(out):
     by_url = {p["url"]: p for p in data["pages"]}
     assert by_url["/policy/tackling/"] == {"title": "Tackling inequalities", "url": "/policy/tackling/",
                                            "description": "How we narrow the gap.", "type": "Policy paper",
-                                           "topics": ["Health inequalities", "Public health"]}
+                                           "topics": ["Health inequalities", "Public health"],
+                                           "date": "2008-03-14", "updated": "2010-06-01"}
     assert "/404.html" not in by_url and "/search/" not in by_url
 
 
@@ -419,37 +420,4 @@ def test_full_text_index_is_built(out):
     assert manifest["pages"] == len([u for u in pages_in(out) if u not in ("/search/", "/404.html")])
 
 
-# ---- the Actions workflow -----------------------------------------------------------
-
-def test_workflow_checks_pull_requests_and_deploys_main():
-    import yaml
-    from conftest import REPO
-    flow = yaml.safe_load((REPO / ".github/workflows/site.yml").read_text())
-    on = flow.get("on", flow.get(True))
-    assert "pull_request" in on and on["push"]["branches"] == ["main"]
-    assert flow["permissions"] == {"contents": "read"}
-    jobs = flow["jobs"]
-
-    def runs(job):
-        return "\n".join(step.get("run", "") for step in jobs[job]["steps"])
-
-    def uses(job):
-        return [step["uses"].split("@")[0] for step in jobs[job]["steps"] if "uses" in step]
-
-    assert "check . --strict" in runs("check") and "pytest" in runs("check")
-    assert "if" not in jobs["check"]                                   # on pull requests too
-    assert "main" in jobs["build"]["if"] and "pull_request" in jobs["build"]["if"]
-    assert jobs["build"]["needs"] == "check" and jobs["deploy"]["needs"] == "build"
-    for job in ("check", "build"):
-        setup = [s for s in jobs[job]["steps"] if s.get("uses", "").startswith("actions/setup-python@")]
-        assert setup and setup[0]["with"]["python-version"] == "3.11"
-        assert uses(job)[0] == "actions/checkout"
-    assert "build . --strict --base-url" in runs("build") and "--output _site" in runs("build")
-    assert "actions/configure-pages" in uses("build")
-    upload = [s for s in jobs["build"]["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact@")]
-    assert upload[0]["with"]["path"] == "_site"
-    deploy = jobs["deploy"]
-    assert uses("deploy") == ["actions/deploy-pages"]
-    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
-    assert deploy["environment"]["name"] == "github-pages"
-    assert deploy["concurrency"] == {"group": "pages", "cancel-in-progress": False}
+# The workflows (.github/workflows/ and the one `init` writes) are tested in test_workflows.py.

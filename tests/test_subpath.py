@@ -163,7 +163,7 @@ def test_base_url_option_overrides_config(make_site):
     out = build_ok(site, "--base-url", "https://example.github.io/health")   # no trailing slash: added
     doc = html_of(out, "a/index.html")
     assert doc.find("link", rel="canonical").attrs["href"] == "https://example.github.io/health/a/"
-    assert doc.find("link", rel="stylesheet").attrs["href"] == "/health/assets/policysite.css"
+    assert doc.find("link", rel="stylesheet").attrs["href"] == "/health/assets/govuk/theme.css"
     assert "https://www.example.gov.uk" not in (out / "feed.xml").read_text()
     assert "https://www.example.gov.uk" not in (out / "sitemap.xml").read_text()
     assert "https://www.example.gov.uk" not in (out / "a/index.html").read_text()

@@ -16,6 +16,9 @@ import jinja2
 import pytest
 from markupsafe import Markup
 
+from policysite.strings import Translator, strings_for
+from policysite.templates import css_string
+
 LAYOUTS = Path(__file__).resolve().parents[2] / "policysite" / "theme" / "layouts"
 ROOT = "/health/"
 BASE = "https://example.github.io/health/"
@@ -34,6 +37,8 @@ def env():
     env.filters["absolute_url"] = lambda u: BASE + str(u).lstrip("/")
     env.filters["date"] = lambda d: f"{d.day} {MONTHS[d.month - 1]} {d.year}"
     env.filters["iso"] = lambda d: d.isoformat()
+    env.filters["css_string"] = css_string
+    env.globals["t"] = Translator(strings_for("en-GB"))
     return env
 
 
@@ -42,8 +47,12 @@ SITE = {
     "organisations": {"doh": {"key": "doh", "name": "Department of Health", "url": "/organisations/doh/", "description": None}},
     "topics": {"hi": {"key": "hi", "name": "Health inequalities", "url": "/topics/hi/", "description": "Gaps in health."}},
     "governments": {}, "current_government": "x",
-    "nav": [{"title": "Policy", "url": "/policy/"}, {"title": "News", "url": "/news/"}],
+    "nav": [{"title": "Policy", "url": "/policy/", "external": False}, {"title": "News", "url": "/news/", "external": False}],
     "build_date": None,
+    "brand": False, "stylesheet": "/assets/govuk/theme.css", "colour": None, "logo": None,
+    "header_name": "Department of <Health>", "origin": "https://example.github.io",
+    "footer": {"links": [{"title": None, "key": "atom_feed", "url": "/feed.xml", "external": False}],
+               "licence": True, "owner": "Department of <Health>"},
 }
 HOME_CRUMB = {"title": "Home", "url": "/"}
 
@@ -55,7 +64,7 @@ def make_page(**fields):
         "date": None, "updated": None, "change_history": [], "organisations": [], "topics": [],
         "government": None, "history_banner": None, "withdrawn": None, "image": None,
         "breadcrumbs": [HOME_CRUMB, {"title": "Policy", "url": "/policy/"}], "toc": [], "related": [],
-        "backlinks": [], "children": [], "feed_url": None,
+        "backlinks": [], "children": [], "feed_url": None, "status": {},
     }
     page.update(fields)
     return page
@@ -63,7 +72,7 @@ def make_page(**fields):
 
 def item(title, url, kind="page", date=None, type_label="Policy paper"):
     return {"title": title, "url": url, "description": f"About {title}.", "type": "policy", "type_label": type_label,
-            "date": date, "updated": None, "kind": kind}
+            "date": date, "updated": None, "kind": kind, "status": {}}
 
 
 class Outline(HTMLParser):
@@ -129,13 +138,15 @@ def test_every_layout_has_the_common_frame(env, layout):
     else:
         assert title == "Tackling <health> inequalities - Department of <Health>"
     assert {"name": "description", "content": "A summary & more"} in outline.all("meta")
-    assert '<link rel="stylesheet" href="/health/assets/policysite.css">' in html
+    assert '<link rel="stylesheet" href="/health/assets/govuk/theme.css">' in html
     links = outline.all("a")
-    assert links[0] == {"class": "skip-link", "href": "#main-content"}
+    assert links[0] == {"class": "govuk-skip-link", "href": "#main-content"}
     assert outline.ids.count("main-content") == 1 and outline.all("main")[0]["id"] == "main-content"
     assert len(outline.all("h1")) == 1
     assert "<script>" not in html.replace('<script src="/health/assets/search.js" defer></script>', "")
-    assert {"href": "/health/accessibility/"} in links
+    # the footer links only to what the site has: no accessibility statement here
+    assert {"class": "govuk-footer__link", "href": "/health/feed.xml"} in links
+    assert not any(a.get("href") == "/health/accessibility/" for a in links)
     # every id is unique
     assert len(outline.ids) == len(set(outline.ids)), outline.ids
     if layout != "404.html":
@@ -144,13 +155,13 @@ def test_every_layout_has_the_common_frame(env, layout):
 
 def test_breadcrumbs_follow_the_spec(env):
     html, _ = render(env, "page.html", CASES["page.html"])
-    nav = re.search(r'<nav class="breadcrumbs" aria-label="Breadcrumb">\s*<ol>(.*?)</ol>\s*</nav>', html, re.S)
+    nav = re.search(r'<nav class="govuk-breadcrumbs" aria-label="Breadcrumb">\s*<ol class="govuk-breadcrumbs__list">(.*?)</ol>\s*</nav>', html, re.S)
     assert nav, html
     items = re.findall(r"<li[^>]*>.*?</li>", nav.group(1), re.S)
     assert items == [
-        '<li><a href="/health/">Home</a></li>',
-        '<li><a href="/health/policy/">Policy</a></li>',
-        '<li aria-current="page">Tackling &lt;health&gt; inequalities</li>',
+        '<li class="govuk-breadcrumbs__list-item"><a class="govuk-breadcrumbs__link" href="/health/">Home</a></li>',
+        '<li class="govuk-breadcrumbs__list-item"><a class="govuk-breadcrumbs__link" href="/health/policy/">Policy</a></li>',
+        '<li class="govuk-breadcrumbs__list-item" aria-current="page">Tackling &lt;health&gt; inequalities</li>',
     ]
     home, _ = render(env, "home.html", CASES["home.html"])
     assert "Breadcrumb" not in home
@@ -170,31 +181,33 @@ def test_page_furniture(env):
     )
     html, outline = render(env, "page.html", page)
     text = text_of(html)
-    assert '<p class="page-header__label">Policy paper</p>' in html
-    assert html.index("page-header__label") < html.index("<h1")
+    assert '<span class="govuk-caption-l">Policy paper</span>' in html
+    assert html.index("govuk-caption-l") < html.index("<h1")
     assert "From: Department of Health and Home Office" in text
-    assert '<a href="/health/organisations/doh/">Department of Health</a>' in html
+    assert '<a class="govuk-link" href="/health/organisations/doh/">Department of Health</a>' in html
     assert "Published 6 November 2008" in text
-    assert "Last updated 3 March 2010" in text and '<a href="#full-history">' in html
+    assert "Last updated 3 March 2010" in text and '<a class="govuk-link" href="#full-history">' in html
     assert "This was published under the 2005 to 2010 Labour government" in text
     assert "This page was withdrawn on 1 January 2011" in text and "Replaced &lt;now&gt;." in html
     assert '<img src="/health/assets/images/chart.png" alt="A &#34;chart&#34;">' in html
     assert "Life expectancy. Credit: ONS" in text
-    assert re.search(r'<nav class="contents-list" aria-labelledby="contents-title">\s*<h2[^>]*>Contents</h2>', html)
+    assert re.search(r'<nav class="app-contents-list" aria-labelledby="contents-title">\s*<h2[^>]*>Contents</h2>', html)
+    # the contents list comes straight after the metadata and notices, before the lead image
+    assert html.index("app-metadata") < html.index("app-contents-list") < html.index("app-lead-image")
     assert '<a href="#next">What &amp; next</a>' in html
-    assert "Related content" in text and '<a href="/health/policy/progress/">Progress report</a>' in html
-    assert "Pages that link here" in text and '<a href="/health/health-topic/">Health</a>' in html
-    assert '<a href="/health/topics/hi/">Health inequalities</a>' in html
+    assert "Related content" in text and '<a class="govuk-link" href="/health/policy/progress/">Progress report</a>' in html
+    assert "Pages that link here" in text and '<a class="govuk-link" href="/health/health-topic/">Health</a>' in html
+    assert '<a class="govuk-link" href="/health/topics/hi/">Health inequalities</a>' in html
     assert 'id="full-history"' in html
     history = html[html.index('id="full-history"'):]
     assert history.index("3 March 2010") < history.index("6 November 2008")
     assert "Added &lt;b&gt;report&lt;/b&gt;." in history
-    assert html.index('class="govspeak"') < html.index('id="full-history"')
+    assert html.index('class="govspeak"') < html.index("app-sidebar") < html.index('id="full-history"')
 
 
 def test_plain_page_has_no_empty_furniture(env):
     html, _ = render(env, "page.html", make_page())
-    for marker in ("metadata", "notice", "contents-list", "change-history", "sidebar", "lead-image", "page-header__label"):
+    for marker in ("app-metadata", "govuk-notification-banner", "app-contents-list", "app-change-history", "app-sidebar", "app-lead-image", "govuk-caption-l"):
         assert f'class="{marker}' not in html, marker
 
 
@@ -210,7 +223,7 @@ def test_listings_show_title_label_date_description(env):
 
 def test_home_lists_sections_and_pages(env):
     html, outline = render(env, "home.html", CASES["home.html"])
-    assert re.search(r'<li class="card"><a href="/health/policy/nhs/">NHS reform</a>', html)
+    assert re.search(r'<li class="app-card"><a href="/health/policy/nhs/">NHS reform</a>', html)
     assert '<a class="document-list__link" href="/health/policy/hi/">Health inequalities</a>' in html
 
 
@@ -218,18 +231,18 @@ def test_search_page_hooks(env):
     html, outline = render(env, "search.html", CASES["search.html"])
     form = outline.all("form")[0]
     assert form["role"] == "search" and form["action"] == "/health/search/" and form["method"] == "get"
-    assert {"class": "search-form__label", "for": "search-input"} in outline.all("label")
+    assert {"class": "govuk-label govuk-visually-hidden", "for": "search-input"} in outline.all("label")
     assert any(a.get("id") == "search-input" and a.get("name") == "q" for a in outline.all("input"))
     results = [a for _, a in outline.tags if a.get("id") == "search-results"][0]
     assert results["aria-live"] == "polite" and results["data-index-url"] == "/health/search-index.json"
     assert '<script src="/health/assets/search.js" defer></script>' in html
-    assert '<a href="/health/topics/hi/">Health inequalities</a>' in html
-    assert '<a href="/health/news/">News</a>' in html
+    assert '<a class="govuk-link" href="/health/topics/hi/">Health inequalities</a>' in html
+    assert '<a class="govuk-link" href="/health/news/">News</a>' in html
 
 
 def test_redirect_page(env):
     html = env.get_template("redirect.html").render(site=SITE, target={"title": "New <place>", "url": "/policy/new/"})
     assert '<meta http-equiv="refresh" content="0; url=/health/policy/new/">' in html
     assert f'<link rel="canonical" href="{BASE}policy/new/">' in html
-    assert '<a href="/health/policy/new/">New &lt;place&gt;</a>' in html
-    assert '<html lang="en-GB">' in html
+    assert '<a class="govuk-link" href="/health/policy/new/">New &lt;place&gt;</a>' in html
+    assert '<html lang="en-GB" class="govuk-template">' in html
