@@ -120,7 +120,7 @@ class PageData:
                 "fields": _encode(self.fields), "lines": self.lines, "body": self.body, "body_line": self.body_line}
 
     @classmethod
-    def from_json(cls, data: dict) -> "PageData":
+    def from_json(cls, data: dict) -> PageData:
         return cls(kind=data["kind"], title=data["title"], description=data["description"],
                    fields=_decode(data["fields"]), lines=data["lines"], body=data["body"], body_line=data["body_line"])
 
@@ -137,7 +137,7 @@ class LoadRecord:
                 "diagnostics": self.diagnostics}
 
     @classmethod
-    def from_json(cls, data: dict) -> "LoadRecord":
+    def from_json(cls, data: dict) -> LoadRecord:
         page = data["page"]
         return cls(key=data["key"], page=None if page is None else PageData.from_json(page),
                    diagnostics=data["diagnostics"])
@@ -161,7 +161,7 @@ class MarkdownRecord:
         return dict(vars(self))
 
     @classmethod
-    def from_json(cls, data: dict) -> "MarkdownRecord":
+    def from_json(cls, data: dict) -> MarkdownRecord:
         return cls(**{name: data[name] for name in _MARKDOWN_FIELDS})
 
 
@@ -177,7 +177,7 @@ class OutputRecord:
         return [self.ctx, self.sha, self.links]
 
     @classmethod
-    def from_json(cls, data: list) -> "OutputRecord":
+    def from_json(cls, data: list) -> OutputRecord:
         ctx, sha, links = data
         return cls(ctx=ctx, sha=sha, links=list(links))
 
@@ -192,7 +192,7 @@ class SearchRecord:
         return {"key": self.key, "files": self.files}
 
     @classmethod
-    def from_json(cls, data: dict) -> "SearchRecord":
+    def from_json(cls, data: dict) -> SearchRecord:
         return cls(key=str(data.get("key", "")), files=dict(data.get("files") or {}))
 
 
@@ -236,7 +236,7 @@ class BuildCache:
         self.dirty = False
 
     @classmethod
-    def read(cls, path: Path) -> "BuildCache":
+    def read(cls, path: Path) -> BuildCache:
         """The cache saved at `path`, or an empty one if it is missing, old or damaged."""
         cache = cls()
         try:

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .schema import BUILTIN_TYPES   # plain declarations: cheap to import
+from .schema import BUILTIN_TYPES  # plain declarations: cheap to import
 
 
 def _interrupt(signum, frame):
@@ -213,7 +213,7 @@ def import_command(kind, src, dest):
     try:
         report = run_import(kind, Path(src), Path(dest))
     except ImportRefused as refused:
-        raise click.UsageError(str(refused))
+        raise click.UsageError(str(refused)) from None
     except OSError as exc:
         click.echo(f"error: could not write {exc.filename or dest}: {exc.strerror}", err=True)
         sys.exit(1)

@@ -13,9 +13,16 @@ from urllib.parse import urlsplit
 
 from . import mdext, yamlfile
 from .diagnostics import Diagnostics, closest
+from .schema import (
+    BUILTIN_TYPES,
+    FIELD_BY_NAME,
+    SITE_FIELD_KINDS,
+    SITE_FIELD_SETTINGS,
+    SITE_TYPE_SETTINGS,
+    Field,
+    PageType,
+)
 from .strings import known_keys
-from .schema import (BUILTIN_TYPES, FIELD_BY_NAME, SITE_FIELD_KINDS, SITE_FIELD_SETTINGS, SITE_TYPE_SETTINGS,
-                     Field, PageType)
 
 CONFIG_NAME = "site_config.yaml"
 

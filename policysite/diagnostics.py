@@ -26,7 +26,7 @@ class Diagnostic:
         return [self.path, self.line, self.severity, self.message, self.code]
 
     @classmethod
-    def from_list(cls, item: list) -> "Diagnostic":
+    def from_list(cls, item: list) -> Diagnostic:
         return cls(*item)
 
     @staticmethod

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .diagnostics import Diagnostic
 
+
 def github_data(text: str) -> str:
     """A workflow command's message, escaped as GitHub reads it back."""
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")

@@ -54,7 +54,7 @@ from markdown.extensions.abbr import AbbrExtension
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
-from markdown.util import STX, ETX, AtomicString
+from markdown.util import ETX, STX, AtomicString
 
 __all__ = ["GovspeakExtension", "makeExtension"]
 
@@ -470,18 +470,17 @@ class StepsProcessor(BlockProcessor):
     def run(self, parent, blocks):
         lines = blocks.pop(0).split("\n")
         steps: list[list] = []   # [number, text]
-        k = 0
-        for k, line in enumerate(lines):
+        end = len(lines)   # the first line that is not part of the steps
+        for index, line in enumerate(lines):
             m = _STEP_RE.match(line)
             if m:
                 steps.append([int(m.group(1)), m.group(2).rstrip()])
             elif line[:1] == " " and line.strip():
                 steps[-1][1] += "\n" + line.strip()
             else:
+                end = index
                 break
-        else:
-            k = len(lines)
-        rest = "\n".join(lines[k:])
+        rest = "\n".join(lines[end:])
         if rest.strip():
             blocks.insert(0, rest)
 

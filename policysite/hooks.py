@@ -21,10 +21,11 @@ import hashlib
 import importlib.util
 import inspect
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 from .config import HookFile, SiteConfig
 from .diagnostics import Diagnostics

@@ -34,9 +34,10 @@ import posixpath
 import re
 import warnings
 import xml.parsers.expat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from .diagnostics import Diagnostics
 from .model import StaticFile
@@ -116,7 +117,7 @@ def is_image(path: str) -> bool:
 
 # -- reading sizes -----------------------------------------------------------------
 
-_SIZES: dict[tuple, "ImageSize | ImageProblem"] = {}   # (path, size, mtime) -> what reading it gave
+_SIZES: dict[tuple, ImageSize | ImageProblem] = {}   # (path, size, mtime) -> what reading it gave
 
 
 def read_size(abs_path: str) -> ImageSize:
@@ -158,7 +159,7 @@ def _big_images_allowed():
 
 
 def _raster_size(abs_path: str) -> ImageSize:
-    from PIL import Image, UnidentifiedImageError   # only builds with raster images pay for the import
+    from PIL import Image, UnidentifiedImageError  # only builds with raster images pay for the import
 
     try:
         with _big_images_allowed(), Image.open(abs_path) as image:
@@ -261,7 +262,7 @@ def variants(file: StaticFile, size: ImageSize, taken: set[str]) -> list[Variant
     return out
 
 
-def taken_urls(site: "Site") -> set[str]:
+def taken_urls(site: Site) -> set[str]:
     """The casefolded URLs of the site's files and assets, which copies must not replace."""
     return {f.url.casefold() for f in site.files.values()} | {url.casefold() for url in site.assets}
 
@@ -290,7 +291,7 @@ def stamp(file: StaticFile) -> list | None:
     return [size.width, size.height, size.format, size.animated]
 
 
-def size_lead_images(site: "Site", resolver: "Resolver", diagnostics: Diagnostics) -> None:
+def size_lead_images(site: Site, resolver: Resolver, diagnostics: Diagnostics) -> None:
     """Give every page's lead image its Picture (page.lead_image), warning when it is too small
     for its slot and reporting a file that is not a usable image, at the `src:` line."""
     taken = taken_urls(site)
@@ -337,7 +338,7 @@ class VariantMaker:
     stats: dict
     diagnostics: Diagnostics
 
-    def write(self, site: "Site", sink) -> list[str]:
+    def write(self, site: Site, sink) -> list[str]:
         """Write the copies through `sink`; their output paths."""
         taken = taken_urls(site)
         written: list[str] = []

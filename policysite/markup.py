@@ -117,7 +117,7 @@ class Rendered:
 class _PageTree(Treeprocessor):
     """Resolves links and images, gives headings ids, collects ids and the contents list."""
 
-    def __init__(self, md, renderer: "MarkdownRenderer"):
+    def __init__(self, md, renderer: MarkdownRenderer):
         super().__init__(md)
         self.renderer = renderer
 
@@ -268,7 +268,7 @@ class _PolicysiteExtension(Extension):
         md.treeprocessors.register(_PageTree(md, self.renderer), "policysite_page", 4)
 
 
-def _extensions(renderer: "MarkdownRenderer", site_extensions: list[Extension]) -> list[Extension]:
+def _extensions(renderer: MarkdownRenderer, site_extensions: list[Extension]) -> list[Extension]:
     """Our extensions, then the site's. A site entry for one of ours (`footnotes` with its own
     settings, say) takes its place rather than loading it twice; `abbr` goes before Govspeak,
     which otherwise loads its own."""
@@ -312,7 +312,7 @@ class MarkdownRenderer:
             output_format="html",
         )
 
-    def picture(self, file) -> "images.Picture | None":
+    def picture(self, file) -> images.Picture | None:
         """The width, height and srcset of an image file (None when it is not an image); raises ImageProblem."""
         if not images.is_image(file.source):
             return None

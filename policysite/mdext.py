@@ -106,7 +106,7 @@ def fingerprint(settings: list[ExtensionSetting]) -> str:
     return h.hexdigest()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _version(name: str) -> str:
     """The version of the distribution that provides the module `name` (its top-level package), if known."""
     top = name.split(":")[0].split(".")[0]

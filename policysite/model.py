@@ -31,14 +31,14 @@ class Page:
     body: str = ""
     body_line: int = 1             # line of the body's first line in the source
     url: str = ""                  # site-relative, starts and ends with '/'
-    parent: "Page | None" = None
-    children: list["Page"] = field(default_factory=list)
+    parent: Page | None = None
+    children: list[Page] = field(default_factory=list)
     # Filled when Markdown is rendered.
     html: str = ""
     ids: set[str] = field(default_factory=set)
     toc: list[dict[str, Any]] = field(default_factory=list)
-    links_to: list["Page"] = field(default_factory=list)
-    backlinks: list["Page"] = field(default_factory=list)
+    links_to: list[Page] = field(default_factory=list)
+    backlinks: list[Page] = field(default_factory=list)
     html_sha: str = ""             # hash of `html`, standing in for it in cache keys
     # Resolved from front matter by the builder (fields stay as loaded: caches share them).
     related: list[dict[str, str]] = field(default_factory=list)
@@ -94,7 +94,7 @@ class Page:
         return self.url.strip("/") + "/index.html" if self.url != "/" else "index.html"
 
     @property
-    def ancestors(self) -> list["Page"]:
+    def ancestors(self) -> list[Page]:
         """Ancestors from the home page down, not including this page."""
         chain = []
         node = self.parent

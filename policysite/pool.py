@@ -12,8 +12,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 # Below this many items, worker processes cost more than they save.
 PARALLEL_THRESHOLD = 64

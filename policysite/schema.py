@@ -46,7 +46,7 @@ class Field:
     keys_of: str | None = None                     # KEY/KEYS: the site_config.yaml group of allowed keys
     choices: tuple[str, ...] = ()                  # KEY/KEYS without `keys_of`: the fixed allowed values
     filled_in: frozenset[str] = frozenset()        # KEYS: page types where an empty list is an error
-    parts: tuple["Field", ...] = ()                # RECORD/RECORDS: the sub-fields
+    parts: tuple[Field, ...] = ()                # RECORD/RECORDS: the sub-fields
     optional_on_index: bool = False                # not required on an `_index.md`
     placeholder: str | None = None                 # what `new` writes for it; left as written it is an error
     example: str = ""                              # a front matter line, for the README
@@ -56,7 +56,7 @@ class Field:
     def required_for(self, page_type: str) -> bool:
         return self.required_in == ALL_TYPES or page_type in self.required_in
 
-    def part(self, name: str) -> "Field | None":
+    def part(self, name: str) -> Field | None:
         return next((p for p in self.parts if p.name == name), None)
 
     @property
@@ -282,7 +282,7 @@ _DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?
 def date_value(value) -> dt.date | dt.datetime | None:
     """A checked date: a plain `date`, or an aware `datetime` when a time is given (UTC when it has no offset)."""
     if isinstance(value, dt.datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
+        return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
     if isinstance(value, dt.date) and type(value) is dt.date:
         return value
     if not isinstance(value, str) or type(value) is not str:   # yamlfile's _BadDate is a str subclass
@@ -309,7 +309,7 @@ def moment(value: dt.date | None) -> dt.datetime | None:
         return None
     if isinstance(value, dt.datetime):
         return value
-    return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
+    return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
 
 
 def iso_stamp(value: dt.date) -> str:

@@ -171,9 +171,8 @@ def stem(word: str) -> str:
     elif word.endswith("ed"):
         if len(word) - 2 >= MIN_STEM and word[-3] != "e" and VOWELS.intersection(word[:-2]):
             word = word[:-2]
-    elif word.endswith("s"):
-        if len(word) - 1 >= MIN_STEM and word[-2] not in "sui":
-            word = word[:-1]
+    elif word.endswith("s") and len(word) - 1 >= MIN_STEM and word[-2] not in "sui":
+        word = word[:-1]
     # 2: final y or e
     if len(word) > MIN_STEM:
         if word[-1] == "y" and word[-2] not in VOWELS:
@@ -305,7 +304,7 @@ class IndexBuilder:
             packed = self.postings[term]
             # A page number minus the one before it, so the numbers stay small.
             gaps = map(sub, packed, [0, *map(and_, packed[:-1], repeat(-1 << SCORE_BITS))])
-            entries.append((term, f'{json.dumps(term, ensure_ascii=False)}:[{",".join(map(str, gaps))}]'.encode("utf-8")))
+            entries.append((term, f'{json.dumps(term, ensure_ascii=False)}:[{",".join(map(str, gaps))}]'.encode()))
         keys = []
         for key, chunk in _chunks(entries):
             keys.append(key)
@@ -356,7 +355,7 @@ class Labels:
     current_government: str | None = None
 
     @classmethod
-    def of(cls, config: "SiteConfig") -> "Labels":
+    def of(cls, config: SiteConfig) -> Labels:
         return cls({k: t.name for k, t in config.topics.items()}, {k: g.name for k, g in config.governments.items()},
                    config.current_government)
 

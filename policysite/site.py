@@ -19,8 +19,8 @@ from .config import SiteConfig
 from .diagnostics import Diagnostics
 from .load import MARKDOWN_SUFFIXES, file_stem, load_page, scan_content
 from .model import Page, StaticFile
-from .strings import strings_for
 from .schema import moment
+from .strings import strings_for
 
 SEGMENT = re.compile(r"^[\w.~-]+$")
 RESERVED = {"/topics/": "the generated topics index", "/search/": "the generated search page"}

@@ -20,14 +20,24 @@ import hashlib
 import json
 import os
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote
 
 from . import images, layoutids, layoutlinks, pool, publish, search
-from .cache import (BuildCache, LoadRecord, MarkdownRecord, OutputRecord, PageData, SearchRecord, code_fingerprint,
-                    digest, file_stamp)
+from .cache import (
+    BuildCache,
+    LoadRecord,
+    MarkdownRecord,
+    OutputRecord,
+    PageData,
+    SearchRecord,
+    code_fingerprint,
+    digest,
+    file_stamp,
+)
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .diagnostics import Diagnostic, Diagnostics, closest
 from .hooks import PAGE_HOOKS, HookError, Hooks, load_hooks
@@ -38,8 +48,16 @@ from .load import MAX_FILE_BYTES, load_page
 from .markup import MarkdownRenderer, link_lines, render_fingerprint
 from .model import Page
 from .site import Site, build_site
-from .templates import (LayoutError, Templates, check_compiled_assets, listing_page_count, page_context,
-                        paged_url, paginate, site_context)
+from .templates import (
+    LayoutError,
+    Templates,
+    check_compiled_assets,
+    listing_page_count,
+    page_context,
+    paged_url,
+    paginate,
+    site_context,
+)
 
 
 @dataclass
@@ -288,7 +306,7 @@ def render_markdown(state: BuildState, pages: list[Page]) -> None:
                         reserved_ids=reserved, renderer=state.renderer)
     results = pool.run(pool.Job(work=work, count=len(todo)), state.options.jobs, state.options.progress)
     state.renderer = work.renderer   # this process's, when it rendered any: a quick rebuild reuses it
-    for (page, key), rendered in zip(todo, results):
+    for (page, key), rendered in zip(todo, results, strict=True):   # one result per page, in order
         if isinstance(rendered, tuple):   # a hook failed
             state.diagnostics.error(*rendered, code="hook-failed")
             cache.markdown.pop(page.source, None)

@@ -20,7 +20,7 @@ STRINGS_DIR = Path(__file__).parent / "theme" / "strings"
 FALLBACK = "en"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _table(language: str) -> dict[str, str]:
     path = STRINGS_DIR / f"{language}.yaml"
     if not path.is_file():

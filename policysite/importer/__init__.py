@@ -11,9 +11,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import hugo, jekyll
-from .common import (ImportRefused, SourceSite, copy_file, fold_redirects, map_fields, natural_url, page_text, plain_text,
-                     settle_destinations, site_config, write_text)
 from .anchors import fix_fragments, id_map
+from .common import (
+    ImportRefused,
+    SourceSite,
+    copy_file,
+    fold_redirects,
+    map_fields,
+    natural_url,
+    page_text,
+    plain_text,
+    settle_destinations,
+    site_config,
+    write_text,
+)
 from .convert import attribute_lists, remaining_tags
 from .links import Resolver, rewrite_links
 from .report import Report

@@ -246,9 +246,7 @@ def map_fields(page: SourcePage, site: SourceSite, report: Report, normalise_top
         used.discard("weight")
     elif isinstance(weight, int):
         fields["weight"] = weight
-    elif isinstance(weight, float) and weight.is_integer():
-        fields["weight"] = int(weight)
-    elif isinstance(weight, str) and re.fullmatch(r"-?\d+", weight.strip()):
+    elif isinstance(weight, float) and weight.is_integer() or isinstance(weight, str) and re.fullmatch(r"-?\d+", weight.strip()):
         fields["weight"] = int(weight)
     else:
         used.discard("weight")

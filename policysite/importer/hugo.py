@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import json
 import posixpath
-from dataclasses import dataclass
 import re
 import tomllib
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from . import convert
-from .common import (NavEntry, SourceFile, SourcePage, SourceSite, dest_segment, lower_keys, menu_entries,
-                     natural_url, normal_url, reserve, title_from_name)
+from .common import (
+    NavEntry,
+    SourceFile,
+    SourcePage,
+    SourceSite,
+    dest_segment,
+    lower_keys,
+    menu_entries,
+    natural_url,
+    normal_url,
+    reserve,
+    title_from_name,
+)
 from .frontmatter import read_text, split, when
 from .links import Resolver
 from .report import Report

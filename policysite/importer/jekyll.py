@@ -10,8 +10,17 @@ from pathlib import Path
 import yaml
 
 from . import convert
-from .common import (NavEntry, SourceFile, SourcePage, SourceSite, dest_segment, normal_url, reserve,
-                     title_from_name, url_to_dest)
+from .common import (
+    NavEntry,
+    SourceFile,
+    SourcePage,
+    SourceSite,
+    dest_segment,
+    normal_url,
+    reserve,
+    title_from_name,
+    url_to_dest,
+)
 from .frontmatter import read_text, split, when
 from .hugo import _params, _plain
 from .links import Resolver
@@ -126,10 +135,8 @@ class JekyllReader:
         name = posixpath.basename(rel)
         if any(fnmatch.fnmatch(rel, pat.strip("/")) or fnmatch.fnmatch(name, pat.strip("/")) for pat in self.include):
             return False
-        if any(fnmatch.fnmatch(rel, pat.strip("/")) or (fnmatch.fnmatch(name, pat) and "/" not in pat.strip("/"))
-               for pat in self.exclude):
-            return True
-        return False
+        return any(fnmatch.fnmatch(rel, pat.strip("/")) or (fnmatch.fnmatch(name, pat) and "/" not in pat.strip("/"))
+                   for pat in self.exclude)
 
     def read_files(self) -> None:
         cdir = str(self.config.get("collections_dir") or "").strip("/")
