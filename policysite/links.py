@@ -38,7 +38,7 @@ class LinkProblem(Exception):
     """A link that does not resolve; the message says what to do."""
 
 
-def signature(outcome) -> list:
+def signature(outcome) -> list[object]:
     """Everything rendered HTML can take from a resolved link, to tell whether it changed."""
     if isinstance(outcome, LinkProblem):
         return ["!", str(outcome)]

@@ -35,7 +35,7 @@ def scan_content(site_dir: Path, diagnostics: Diagnostics, skip: list[Path] = ()
     content = site_dir / "content"
     found: list[tuple[str, Path]] = []
     if not content.is_dir():
-        diagnostics.error("content", 1, "the content/ folder is missing: create it and add content/_index.md for the home page")
+        diagnostics.error("content", 1, "the content/ folder is missing: create it and add content/_index.md for the home page", code="missing-content")
         return found
     # Compared as strings: for resolved (absolute, normal) paths that is Path equality, and cheaper.
     skip_resolved = {str(p.resolve()) for p in skip}
@@ -46,13 +46,13 @@ def scan_content(site_dir: Path, diagnostics: Diagnostics, skip: list[Path] = ()
         # (the same folder reached twice by two routes is not). `rel_folder` is
         # `folder` relative to the site, as messages name it.
         if real in above:
-            diagnostics.error(rel_folder, 1, "this folder links back to a folder above it: remove the link")
+            diagnostics.error(rel_folder, 1, "this folder links back to a folder above it: remove the link", code="bad-symlink")
             return
         above = above | {real}
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
-            diagnostics.error(rel_folder, 1, f"cannot read this folder: {exc.strerror}")
+            diagnostics.error(rel_folder, 1, f"cannot read this folder: {exc.strerror}", code="unreadable-file")
             return
         for entry in entries:
             if entry.name.startswith("."):
@@ -64,12 +64,12 @@ def scan_content(site_dir: Path, diagnostics: Diagnostics, skip: list[Path] = ()
                     target = path.resolve(strict=True)
                 except (OSError, RuntimeError) as exc:
                     if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP:
-                        diagnostics.error(rel, 1, "this link leads round in a loop: remove it")
+                        diagnostics.error(rel, 1, "this link leads round in a loop: remove it", code="bad-symlink")
                     else:
-                        diagnostics.error(rel, 1, f"this is a link to {os.readlink(path)}, which does not exist: remove the link or copy the file in")
+                        diagnostics.error(rel, 1, f"this is a link to {os.readlink(path)}, which does not exist: remove the link or copy the file in", code="bad-symlink")
                     continue
                 if not target.is_relative_to(content_real):
-                    diagnostics.error(rel, 1, "this is a link to a place outside content/: copy the file in instead")
+                    diagnostics.error(rel, 1, "this is a link to a place outside content/: copy the file in instead", code="bad-symlink")
                     continue
                 target = str(target)
             else:
@@ -131,25 +131,25 @@ def read_text(path: Path, where: str, diagnostics: Diagnostics, data: bytes | No
     try:
         size = path.stat().st_size if data is None else len(data)
         if size > MAX_FILE_BYTES:
-            diagnostics.error(where, 1, f"the file is {size:,} bytes, over the {MAX_FILE_BYTES // (1024 * 1024)} MB limit for a page: split it or attach the document as a file")
+            diagnostics.error(where, 1, f"the file is {size:,} bytes, over the {MAX_FILE_BYTES // (1024 * 1024)} MB limit for a page: split it or attach the document as a file", code="file-too-large")
             return None
         if data is None:
             data = path.read_bytes()
     except OSError as exc:
-        diagnostics.error(where, 1, f"cannot read the file: {exc.strerror}")
+        diagnostics.error(where, 1, f"cannot read the file: {exc.strerror}", code="unreadable-file")
         return None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        diagnostics.error(where, 1, "the file is saved as UTF-16 (\"Unicode\"): save it again with UTF-8 encoding")
+        diagnostics.error(where, 1, "the file is saved as UTF-16 (\"Unicode\"): save it again with UTF-8 encoding", code="not-utf-8")
         return None
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
-        diagnostics.error(where, line, "the file contains a NUL byte: it may not be a text file; save it again as plain UTF-8 text")
+        diagnostics.error(where, line, "the file contains a NUL byte: it may not be a text file; save it again as plain UTF-8 text", code="not-utf-8")
         return None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        diagnostics.error(where, line, "the file is not valid UTF-8 text: save it with UTF-8 encoding")
+        diagnostics.error(where, line, "the file is not valid UTF-8 text: save it with UTF-8 encoding", code="not-utf-8")
         return None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -161,26 +161,26 @@ def load_page(where: str, path: Path, config: SiteConfig, diagnostics: Diagnosti
     if text is None:
         return None
     if not text or text.isspace():   # `not text.strip()`, without copying the text
-        diagnostics.error(where, 1, "the file is empty: start it with front matter between `---` lines, with at least `title:`")
+        diagnostics.error(where, 1, "the file is empty: start it with front matter between `---` lines, with at least `title:`", code="front-matter")
         return None
     parts = split_front_matter(text)
     if parts is None:
-        diagnostics.error(where, 1, "the file has no front matter: start it with a line `---`, then `title: ...`, then another `---`")
+        diagnostics.error(where, 1, "the file has no front matter: start it with a line `---`, then `title: ...`, then another `---`", code="front-matter")
         return None
     if parts == "unclosed":
-        diagnostics.error(where, 1, "the front matter is not closed: add a line `---` after the last field")
+        diagnostics.error(where, 1, "the front matter is not closed: add a line `---` after the last field", code="front-matter")
         return None
     front, front_line, body, body_line = parts
     try:
         data = yamlfile.load(front, first_line=front_line)
     except yamlfile.YamlProblem as problem:
-        diagnostics.error(where, problem.line, problem.message)
+        diagnostics.error(where, problem.line, problem.message, code="invalid-yaml")
         return None
     if data is None:
-        diagnostics.error(where, front_line, "the front matter is empty: add at least `title: ...`")
+        diagnostics.error(where, front_line, "the front matter is empty: add at least `title: ...`", code="front-matter")
         return None
     if not isinstance(data, dict):
-        diagnostics.error(where, front_line, "the front matter must be `field: value` lines at the top level, not a list or a single value")
+        diagnostics.error(where, front_line, "the front matter must be `field: value` lines at the top level, not a list or a single value", code="invalid-yaml")
         return None
 
     is_index = file_stem(where) == "_index"

@@ -16,6 +16,7 @@ import threading
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import NamedTuple
 
 import markdown
 from markdown.extensions import Extension
@@ -98,20 +99,37 @@ def wrap_tables(html: str) -> str:
     return html.replace("<table", _TABLE_OPEN).replace("</table>", "</table></div>")
 
 
+class Problem(NamedTuple):
+    """A problem on a page's body; a plain list once in the cache."""
+
+    line: int
+    severity: str   # "error" or "warning"
+    message: str
+    code: str
+
+
+class Pending(NamedTuple):
+    """A problem whose line is found once the page is rendered: the first line holding `needle` not yet used."""
+
+    needle: str
+    severity: str
+    message: str
+    code: str
+
+
 @dataclass
 class Rendered:
     """What rendering one page's Markdown gives the later stages."""
 
     html: str = ""
-    ids: set = field(default_factory=set)
-    toc: list = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+    toc: list[dict[str, str]] = field(default_factory=list)   # {"id", "text"} of each `##` heading
     # Every internal link as written, in order; fragments are checked later, and
     # their lines found (link_lines) only for a link that turns out broken.
-    links: list = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
     # (href as written, signature) for every link resolved: the cache's dependencies.
-    deps: list = field(default_factory=list)
-    # (line, severity, message, code)
-    problems: list = field(default_factory=list)
+    deps: list[tuple[str, list[object]]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 class _PageTree(Treeprocessor):
@@ -150,9 +168,9 @@ class _PageTree(Treeprocessor):
                     taken.add(ident)
                     present.add(ident)
                 if tag == "h1":
-                    state["pending"].append(("h1", "warning",
+                    state["pending"].append(Pending("h1", "warning",
                         "use `##` for headings in the body: the page title is the page's only top-level heading",
-                        "heading-level"))
+                        code="heading-level"))
                 elif tag == "h2":
                     h2s.append({"id": ident, "text": text})
             elif tag == "a":
@@ -160,8 +178,8 @@ class _PageTree(Treeprocessor):
                     self._link(el, "href", page, result, state)
             elif tag == "img" and el.get("src") is not None:
                 if not (el.get("alt") or "").strip():
-                    state["pending"].append((el.get("src"), "warning",
-                        "the image has no alt text: describe what it shows between the `[ ]`", "missing-alt-text"))
+                    state["pending"].append(Pending(el.get("src"), "warning",
+                        "the image has no alt text: describe what it shows between the `[ ]`", code="missing-alt-text"))
                 self._link(el, "src", page, result, state)
         result.toc = h2s if len(h2s) >= 2 else []
         result.ids -= self.renderer.reserved_ids - present
@@ -181,7 +199,7 @@ class _PageTree(Treeprocessor):
         target = self.renderer.resolver.outcome(raw, page)
         result.deps.append((raw, signature(target)))
         if isinstance(target, LinkProblem):
-            state["pending"].append((raw, "error", f"broken link `{raw}`: {target}", "broken-link"))
+            state["pending"].append(Pending(raw, "error", f"broken link `{raw}`: {target}", code="broken-link"))
             return None
         if not target.external:
             result.links.append(raw)
@@ -244,7 +262,7 @@ class _PageTree(Treeprocessor):
         try:
             found = self.renderer.picture(target.file)
         except images.ImageProblem as problem:
-            state["pending"].append((raw, "warning", f"image `{raw}`: {problem}", "image-unreadable"))
+            state["pending"].append(Pending(raw, "warning", f"image `{raw}`: {problem}", code="image-unreadable"))
             return
         if found is None:
             return
@@ -330,19 +348,19 @@ class MarkdownRenderer:
         except _TooSlow:
             self.md.reset()
             self.current["pending"] = []
-            result.problems.append((_longest_line(body) + page.body_line - 1, "error",
+            result.problems.append(Problem(_longest_line(body) + page.body_line - 1, "error",
                                     f"this page took over {CONVERT_SECONDS} s to convert and was stopped: a very long line "
                                     "or paragraph with many `[`, `(` or `<` is the usual cause; split it, or write `\\[` "
-                                    "for a bracket that does not start a link", "too-slow"))
+                                    "for a bracket that does not start a link", code="too-slow"))
             self.current = {}
             return result
         except RecursionError:
             # Python-Markdown recurses once per level of nested lists and quotes.
             self.md.reset()
             self.current["pending"] = []
-            result.problems.append((_deepest_line(body) + page.body_line - 1, "error",
+            result.problems.append(Problem(_deepest_line(body) + page.body_line - 1, "error",
                                     "lists or quotes are nested too deeply here to convert: use fewer levels of indentation or `>`",
-                                    "nested-too-deeply"))
+                                    code="nested-too-deeply"))
             self.current = {}
             return result
         except Exception as exc:
@@ -350,10 +368,10 @@ class MarkdownRenderer:
                 raise   # our own code: a bug to see, not an editor's problem
             # A site's extension is code we do not know: its failure on a page is reported there.
             self.md.reset()
-            result.problems.append((page.body_line, "error",
+            result.problems.append(Problem(page.body_line, "error",
                                     f"a Markdown extension from `markdown_extensions` in site_config.yaml failed on this page "
                                     f"({type(exc).__name__}: {exc}): fix the page, or the extension's settings",
-                                    "markdown-extension"))
+                                    code="markdown-extension"))
             self.current = {}
             return result
         for stashed in self.md.htmlStash.rawHtmlBlocks:
@@ -368,13 +386,13 @@ class MarkdownRenderer:
             seen: dict[str, int] = {}
             for needle, severity, message, code in pending:
                 line = _locate(lines, needle, seen) + first - 1
-                result.problems.append((line, severity, message, code))
+                result.problems.append(Problem(line, severity, message, code))
         for found in sanitize.scan(body, first):
-            result.problems.append((found.line, "warning", found.message, found.code))
+            result.problems.append(Problem(found.line, "warning", found.message, code=found.code))
         for found in templatetags.find(body, first):
-            result.problems.append((found.line, "warning", found.message, "template-tag"))
+            result.problems.append(Problem(found.line, "warning", found.message, code="template-tag"))
         for line, message in getattr(self.md, "govspeak_warnings", []) or []:
-            result.problems.append((line + first - 1, "warning", message, "govspeak"))
+            result.problems.append(Problem(line + first - 1, "warning", message, code="govspeak"))
         self.current = {}
         return result
 

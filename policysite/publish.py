@@ -315,10 +315,10 @@ def check_generated_paths(site: Site, diagnostics) -> None:
     for path, source, line in claims:
         folded = path.casefold()
         if folded.startswith(SEARCH_DIR + "/") and folded != SEARCH_PAGE:   # the search page is site.claim_urls's
-            diagnostics.error(source, line, f"`/{path}` is inside /{SEARCH_DIR}/, where the build writes the site search index: move it elsewhere")
+            diagnostics.error(source, line, f"`/{path}` is inside /{SEARCH_DIR}/, where the build writes the site search index: move it elsewhere", code="address-collision")
             continue
         for gen, what in generated.items():
             if folded == gen.casefold() and gen not in taken_elsewhere:
-                diagnostics.error(source, line, f"`/{path}` is claimed by both {source} and {what} (/{gen}): rename one of them")
+                diagnostics.error(source, line, f"`/{path}` is claimed by both {source} and {what} (/{gen}): rename one of them", code="address-collision")
             elif folded.startswith(gen.casefold() + "/"):
-                diagnostics.error(source, line, f"`/{path}` would need a folder named like {what} (/{gen}): choose another address")
+                diagnostics.error(source, line, f"`/{path}` would need a folder named like {what} (/{gen}): choose another address", code="address-collision")

@@ -347,23 +347,23 @@ class _Scanner(HTMLParser):
             link = embed_link(tag, dict(reversed(attrs)))
             if link is None:
                 self.found.append(Finding(line, f"`<{tag}>` was removed: pages may not embed content from other sites, "
-                                                "and it has no http or https address to link to instead", "embed-replaced"))
+                                                "and it has no http or https address to link to instead", code="embed-replaced"))
             else:
                 self.found.append(Finding(line, f"`<{tag}>` was replaced by a link, '{link.text}', to {link.href}: "
                                                 "pages may not embed content from other sites; check the link text says what it shows",
-                                          "embed-replaced"))
+                                          code="embed-replaced"))
             return
         if tag in _EMBED_PARTS:
             return
         if tag not in TAGS:
             self.found.append(Finding(line, f"raw HTML `<{tag}>` is not allowed and was removed: use Markdown instead",
-                                      "html-not-allowed"))
+                                      code="html-not-allowed"))
             return
         allowed = GENERIC_ATTRIBUTES | ATTRIBUTES.get(tag, set())
         for name, value in attrs:
             if name.startswith("on"):
                 self.found.append(Finding(line, f"the `{name}` attribute on `<{tag}>` runs scripts and was removed",
-                                          "script-attribute"))
+                                          code="script-attribute"))
             elif tag == "a" and name == "name":
                 continue   # kept as the link target's id (anchor_names)
             elif name not in allowed and name in PRESENTATIONAL:
@@ -371,20 +371,20 @@ class _Scanner(HTMLParser):
                 seen[1] += 1
             elif name not in allowed and not name.startswith(("aria-", "data-")):
                 self.found.append(Finding(line, f"the `{name}` attribute on `<{tag}>` is not allowed and was removed",
-                                          "html-not-allowed"))
+                                          code="html-not-allowed"))
             elif name in URL_ATTRIBUTES and value:
                 # Browsers drop tabs and line breaks in a URL: `java&#9;script:` is `javascript:`.
                 scheme = _SCHEME.match(re.sub(r"[\t\n\r]", "", value))
                 if scheme and scheme.group(1).lower() not in SCHEMES:
                     self.found.append(Finding(line, f"`{scheme.group(1).lower()}:` addresses are not allowed; the `{name}` on `<{tag}>` was removed",
-                                              "url-scheme-not-allowed"))
+                                              code="url-scheme-not-allowed"))
 
     def summary(self) -> list[Finding]:
         """One warning for each presentational attribute, at its first use."""
         out = []
         for name, (line, count) in self.presentational.items():
             noun = "attribute" if count == 1 else "attributes"
-            out.append(Finding(line, f"{count} `{name}` {noun} removed: {PRESENTATIONAL[name]}", "presentational-attribute"))
+            out.append(Finding(line, f"{count} `{name}` {noun} removed: {PRESENTATIONAL[name]}", code="presentational-attribute"))
         return out
 
 

@@ -170,7 +170,7 @@ def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dr
             page.kind = "home" if folder == "content" else "section"
             if folder in sections:
                 diagnostics.error(page.source, 1, f"`{folder}/` has two index pages, {sections[folder].source} and "
-                                                  f"{page.source}: keep one")
+                                                  f"{page.source}: keep one", code="address-collision")
                 continue
             sections[folder] = page
     for folder in sorted(folders):
@@ -193,7 +193,7 @@ def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dr
             known = folder_urls[folder] = _folder_url(folder)
         url, problem = known
         if problem is not None:
-            diagnostics.error(folder, 1, problem)
+            diagnostics.error(folder, 1, problem, code="invalid-address")
         return url
 
     for folder, section in sections.items():
@@ -212,7 +212,7 @@ def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dr
         stem = file_stem(page.source)
         seg = slugify(stem)
         if not seg and "slug" not in page.fields and "url" not in page.fields:
-            diagnostics.error(page.source, 1, f"cannot make a web address from the file name `{stem}`: rename the file using letters a-z, digits and hyphens, or add `slug:`")
+            diagnostics.error(page.source, 1, f"cannot make a web address from the file name `{stem}`: rename the file using letters a-z, digits and hyphens, or add `slug:`", code="invalid-address")
             continue
         page.url = override_url(page, base + (seg or "page") + "/", diagnostics)
         page.parent = sections.get(folder)
@@ -270,19 +270,19 @@ def override_url(page: Page, default: str, diagnostics: Diagnostics) -> str:
         url = page.fields["url"]
         normal = posixpath.normpath(url) if url.startswith("/") else url
         if not url.startswith("/") or not url.endswith("/"):
-            diagnostics.error(page.source, page.line("url"), f"`url` must start and end with `/`, such as /policy/{slugify(page.title) or 'name'}/")
+            diagnostics.error(page.source, page.line("url"), f"`url` must start and end with `/`, such as /policy/{slugify(page.title) or 'name'}/", code="invalid-address")
         elif not valid_url_path(url) or normal.startswith("/.."):
-            diagnostics.error(page.source, page.line("url"), "`url` must stay inside the site: use letters, digits and hyphens between `/`, with no `..`")
+            diagnostics.error(page.source, page.line("url"), "`url` must stay inside the site: use letters, digits and hyphens between `/`, with no `..`", code="invalid-address")
         else:
             return url
         return default
     if "slug" in page.fields:
         slug = page.fields["slug"]
         if "/" in slug or "\\" in slug or slug in (".", "..") or not SEGMENT.match(slug):
-            diagnostics.error(page.source, page.line("slug"), "`slug` must be one part of a web address: letters, digits and hyphens, with no `/`")
+            diagnostics.error(page.source, page.line("slug"), "`slug` must be one part of a web address: letters, digits and hyphens, with no `/`", code="invalid-address")
             return default
         if default == "/":
-            diagnostics.error(page.source, page.line("slug"), "the home page cannot have a `slug`")
+            diagnostics.error(page.source, page.line("slug"), "the home page cannot have a `slug`", code="invalid-address")
             return default
         return posixpath.dirname(default.rstrip("/")).rstrip("/") + "/" + slug + "/"
     return default
@@ -351,7 +351,7 @@ def claim_urls(site: Site, pages: list[Page], diagnostics: Diagnostics) -> None:
             where = owner.source if isinstance(owner, (Page, StaticFile)) and owner.source else (owner.folder or "content")
             url = "/" + out_path.removesuffix("index.html")
             diagnostics.error(where, line(owner),
-                              f"`{url}` is claimed by both {name(first)} and {name(owner)}: rename one of them or give one a different `slug:`")
+                              f"`{url}` is claimed by both {name(first)} and {name(owner)}: rename one of them or give one a different `slug:`", code="address-collision")
             if isinstance(owner, Page) and owner in pages:
                 pages.remove(owner)
         else:
@@ -366,7 +366,7 @@ def link_organisations(site: Site, diagnostics: Diagnostics) -> None:
             page = site.by_url.get(org.url if org.url.endswith("/") else org.url + "/")
             if page is None:
                 line = org.url_line or org.line
-                diagnostics.error("site_config.yaml", line, f"the organisation `{key}` has `url: {org.url}`, but no page has that address")
+                diagnostics.error("site_config.yaml", line, f"the organisation `{key}` has `url: {org.url}`, but no page has that address", code="broken-link")
         if page is None:
             for candidate in site.pages:
                 if candidate.type == "organisation" and candidate.source and file_stem(candidate.source) == key:
@@ -403,7 +403,7 @@ def collect_assets(site: Site, diagnostics: Diagnostics | None = None) -> None:
             if not path.resolve().is_relative_to(root_real):
                 if diagnostics is not None and prefix == "assets":
                     diagnostics.error(f"{prefix}/{path.relative_to(root).as_posix()}", 1,
-                                      "this is a link to a place outside assets/: copy the file in instead")
+                                      "this is a link to a place outside assets/: copy the file in instead", code="bad-symlink")
                 continue
             rel = path.relative_to(root).as_posix()
             if prefix != "assets" and not theme_asset_wanted(rel, site.config.govuk_brand):
@@ -421,11 +421,11 @@ def collect_aliases(site: Site, diagnostics: Diagnostics) -> None:
     for page in site.pages:
         for alias, line in page.fields.get("aliases", ()):
             if not alias.startswith("/") or "\\" in alias or "?" in alias or "#" in alias:
-                diagnostics.error(page.source, line, f"alias `{alias}` must be a path on this site starting with `/`, such as /old/page/")
+                diagnostics.error(page.source, line, f"alias `{alias}` must be a path on this site starting with `/`, such as /old/page/", code="invalid-address")
                 continue
             parts = [p for p in alias.split("/") if p]
             if any(p in (".", "..") for p in parts) or not parts or not all(SEGMENT.match(p) for p in parts):
-                diagnostics.error(page.source, line, f"alias `{alias}` must stay inside the site: use letters, digits, dots and hyphens between `/`")
+                diagnostics.error(page.source, line, f"alias `{alias}` must stay inside the site: use letters, digits, dots and hyphens between `/`", code="invalid-address")
                 continue
             if parts[-1].lower().endswith((".html", ".htm")):
                 out_path = "/".join(parts)

@@ -43,7 +43,7 @@ from .diagnostics import Diagnostic, Diagnostics, closest
 from .hooks import PAGE_HOOKS, HookError, Hooks, load_hooks
 from .hooks import fingerprint as hooks_fingerprint
 from .layoutids import LayoutIds
-from .links import URL_SAFE, LinkProblem, Resolver, signature
+from .links import URL_SAFE, LinkProblem, Resolver, Target, signature
 from .load import MAX_FILE_BYTES, load_page
 from .markup import MarkdownRenderer, link_lines, render_fingerprint
 from .model import Page
@@ -245,7 +245,7 @@ def prepare_layouts(state: BuildState) -> None:
         if "layout" in page.fields and not templates.has_layout(page.fields["layout"]):
             hint = closest(page.fields["layout"], names)
             tip = f", did you mean `{hint}`?" if hint else f": available layouts are {', '.join(names)}"
-            state.diagnostics.error(page.source, page.line("layout"), f"unknown layout `{page.fields['layout']}`{tip}")
+            state.diagnostics.error(page.source, page.line("layout"), f"unknown layout `{page.fields['layout']}`{tip}", code="unknown-layout")
     for page_type in site.config.types.values():   # a site type's `layout:` (schema.PageType)
         if page_type.layout and not templates.has_layout(page_type.layout):
             hint = closest(page_type.layout, names)
@@ -384,20 +384,12 @@ def _ids_hint(state: BuildState, page: Page, wanted: str) -> str:
 
 def check_front_matter_links(state: BuildState) -> None:
     """`related:` links and `image.src`, resolved like links in Markdown."""
-    resolver, diagnostics = state.resolver, state.diagnostics
     for page in state.site.pages:
         related = []
         for raw, line in page.fields.get("related", ()):
-            try:
-                target = resolver.resolve(raw, page)
-            except LinkProblem as problem:
-                diagnostics.error(page.source, line, f"related link `{raw}` does not resolve: {problem}")
-                continue
-            if target.page is None:
-                diagnostics.error(page.source, line, f"related link `{raw}` must be a page on this site, written as a path to its `.md` file")
-                continue
-            if target.fragment and target.fragment not in target.page.ids:
-                diagnostics.error(page.source, line, f"related link `{raw}`: there is no heading or id `{target.fragment}` in {target.page.source or target.page.url}")
+            target = _front_matter_target(state, page, raw, line, f"related link `{raw}`", "page", code="broken-link",
+                                          wrong=f"related link `{raw}` must be a page on this site, written as a path to its `.md` file")
+            if target is None:
                 continue
             related.append({"title": target.page.title, "url": target.page.url + (f"#{target.fragment}" if target.fragment else ""),
                             "description": target.page.description})
@@ -405,15 +397,32 @@ def check_front_matter_links(state: BuildState) -> None:
         image = page.fields.get("image")
         if image:
             line = image.get("src_line", image.get("line", 1))
-            try:
-                target = resolver.resolve(image["src"], page)
-            except LinkProblem as problem:
-                diagnostics.error(page.source, line, f"`image.src` `{image['src']}` does not resolve: {problem}")
-                continue
-            if target.file is None:
-                diagnostics.error(page.source, line, f"`image.src` must be an image file under assets/ or content/, not `{image['src']}`")
+            target = _front_matter_target(state, page, image["src"], line, f"`image.src` `{image['src']}`", "file",
+                                          code="broken-image",
+                                          wrong=f"`image.src` must be an image file under assets/ or content/, not `{image['src']}`")
+            if target is None:
                 continue
             page.image_url = quote(target.file.url, safe=URL_SAFE)
+
+
+def _front_matter_target(state: BuildState, page: Page, raw: str, line: int, label: str, leads_to: str, *,
+                         code: str, wrong: str) -> Target | None:
+    """Where a link in front matter leads, if to a `leads_to` ("page" or "file"); else None, with the problem reported.
+
+    `label` names the link in messages; `wrong` is the message for a link that leads to something else."""
+    try:
+        target = state.resolver.resolve(raw, page)
+    except LinkProblem as problem:
+        state.diagnostics.error(page.source, line, f"{label} does not resolve: {problem}", code=code)
+        return None
+    if getattr(target, leads_to) is None:
+        state.diagnostics.error(page.source, line, wrong, code=code)
+        return None
+    if target.page is not None and target.fragment and target.fragment not in target.page.ids:
+        state.diagnostics.error(page.source, line, f"{label}: there is no heading or id `{target.fragment}` in "
+                                f"{target.page.source or target.page.url}", code=code)
+        return None
+    return target
 
 
 # -- pages -------------------------------------------------------------------
@@ -511,7 +520,7 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
     rendered = 0
     for path, ctx_key, sha, error, did_render, links in results:
         if error is not None:
-            state.diagnostics.error(*error, code="hook-failed" if _is_hook(state, error) else "")
+            state.diagnostics.error(*error, code="hook-failed" if _is_hook(state, error) else "layout-error")
             continue
         outputs[path] = OutputRecord(ctx=ctx_key, sha=sha, links=links)
         state.written.append(path)

@@ -110,9 +110,9 @@ class Templates:
                 self.env.get_template(name)
             except jinja2.TemplateSyntaxError as exc:
                 where = self._where(exc.name or name)
-                diagnostics.error(where, exc.lineno or 1, f"layout syntax error: {exc.message}")
+                diagnostics.error(where, exc.lineno or 1, f"layout syntax error: {exc.message}", code="layout-error")
             except UnicodeDecodeError:
-                diagnostics.error(self._where(name), 1, "the layout is not valid UTF-8 text")
+                diagnostics.error(self._where(name), 1, "the layout is not valid UTF-8 text", code="not-utf-8")
 
     def fingerprint(self) -> str:
         """Changes whenever any layout file changes."""
