@@ -42,10 +42,11 @@ class Diagnostics:
 
     items: list[Diagnostic] = field(default_factory=list)
 
-    def error(self, path: str, line: int, message: str, code: str = "") -> None:
+    def error(self, path: str, line: int, message: str, *, code: str) -> None:
+        """An error at PATH:LINE; `code` names its kind, from the README's "Problem codes" table."""
         self.items.append(Diagnostic(path, max(1, int(line or 1)), "error", one_line(message), code))
 
-    def warning(self, path: str, line: int, message: str, code: str = "") -> None:
+    def warning(self, path: str, line: int, message: str, *, code: str) -> None:
         self.items.append(Diagnostic(path, max(1, int(line or 1)), "warning", one_line(message), code))
 
     def extend(self, others: list[Diagnostic]) -> None:

@@ -374,7 +374,7 @@ def check_page_links(state: BuildState, page: Page) -> list[Page]:
 def _report(diagnostics: Diagnostics, page: Page, problem) -> None:
     """One of a MarkdownRecord's problems: [line, severity, message, code]."""
     line, severity, message, code = problem
-    (diagnostics.error if severity == "error" else diagnostics.warning)(page.source, line, message, code)
+    (diagnostics.error if severity == "error" else diagnostics.warning)(page.source, line, message, code=code)
 
 
 def _ids_hint(state: BuildState, page: Page, wanted: str) -> str:

@@ -3,12 +3,14 @@
 Each case in tests/hardening/corpus/cases.py is built with the real command
 line (in this process, for speed) and must give its exit code (0 built, 1
 content problems, 2 command-line misuse), exactly its diagnostics (path, line
-and the words of the message), no traceback, and nothing written, deleted or
-left behind when the build fails.
+and the words of the message, read from `--format json`, each with a code from
+the README's table), no traceback, and nothing written, deleted or left behind
+when the build fails.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -22,6 +24,9 @@ from hardening.helpers import (
     run_cli_in_process,
     write_site,
 )
+from test_problem_codes import codes_in_readme
+
+PROBLEM_CODES = set(codes_in_readme())
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -54,12 +59,15 @@ def test_corpus(case, tmp_path):
     out = case.output(site, tmp_path) if case.output else tmp_path / "out"
     before = snapshot(tmp_path)
 
-    result = run_cli_in_process(["build", str(site), "--output", str(out), "--no-cache", "--quiet"])
+    result = run_cli_in_process(["build", str(site), "--output", str(out), "--no-cache", "--quiet", "--format", "json"])
 
     assert result.exception is None, f"{type(result.exception).__name__} escaped: {result.exception!r}\n{result.stderr}"
     assert "Traceback" not in result.stderr + result.stdout, result.stderr
     assert result.returncode == case.code, result.stderr
-    found = diagnostics_in(result.stderr)
+    found = json.loads(result.stdout)   # the JSON array: the same problems as the text lines, with their codes
+    assert not diagnostics_in(result.stderr), result.stderr
+    uncoded = [d for d in found if d["code"] not in PROBLEM_CODES]
+    assert not uncoded, f"problems without a code from the README's Problem codes table: {uncoded}"
     for expected in case.expect:
         assert any(matches(d, *expected) for d in found), f"expected {expected} in:\n{result.stderr}"
     if case.only:
