@@ -130,7 +130,7 @@ class LoadRecord:
     """The load stage's record of one Markdown file: keyed by its bytes and the configuration."""
     key: str
     page: PageData | None                 # None: the file did not give a page
-    diagnostics: list[list]               # Diagnostic.as_list() of its problems
+    diagnostics: list[list[str | int]]    # Diagnostic.as_list() of its problems
 
     def to_json(self) -> dict:
         return {"key": self.key, "page": None if self.page is None else self.page.to_json(),
@@ -152,10 +152,10 @@ class MarkdownRecord:
     html: str
     sha: str
     ids: list[str]
-    toc: list
+    toc: list[dict[str, str]]             # {"id", "text"} of each `##` heading
     links: list[str]                      # every link target as written, in order
-    deps: list                            # [link as written, links.signature of its outcome]
-    problems: list                        # [line, severity, message]
+    deps: list[tuple[str, list[object]]]  # (link as written, links.signature of its outcome); lists in JSON
+    problems: list[tuple[int, str, str, str]]   # markup.Problem: (line, severity, message, code); lists in JSON
 
     def to_json(self) -> dict:
         return dict(vars(self))

@@ -21,12 +21,12 @@ class Diagnostic:
     def format(self) -> str:
         return f"{self.path}:{self.line}: {self.severity}: {self.message}"
 
-    def as_list(self) -> list:
+    def as_list(self) -> list[str | int]:
         """The plain form kept in caches (JSON)."""
         return [self.path, self.line, self.severity, self.message, self.code]
 
     @classmethod
-    def from_list(cls, item: list) -> Diagnostic:
+    def from_list(cls, item: list[str | int]) -> Diagnostic:
         return cls(*item)
 
     @staticmethod

@@ -335,7 +335,7 @@ class VariantMaker:
     in this process, for `--no-cache`)."""
 
     cache: Path | None
-    stats: dict
+    stats: dict[str, int]
     diagnostics: Diagnostics
 
     def write(self, site: Site, sink) -> list[str]:

@@ -33,7 +33,7 @@ class ExtensionSetting:
     """One entry of `markdown_extensions:`."""
 
     name: str
-    options: dict = field(default_factory=dict)   # passed to the extension as keyword arguments
+    options: dict[str, object] = field(default_factory=dict)   # passed to the extension as keyword arguments
     line: int = 1
 
 

@@ -36,7 +36,7 @@ class Page:
     # Filled when Markdown is rendered.
     html: str = ""
     ids: set[str] = field(default_factory=set)
-    toc: list[dict[str, Any]] = field(default_factory=list)
+    toc: list[dict[str, str]] = field(default_factory=list)   # {"id", "text"} of each `##` heading
     links_to: list[Page] = field(default_factory=list)
     backlinks: list[Page] = field(default_factory=list)
     html_sha: str = ""             # hash of `html`, standing in for it in cache keys

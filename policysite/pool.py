@@ -22,7 +22,7 @@ PARALLEL_THRESHOLD = 64
 @dataclass
 class Job:
     """`work(start, stop)` -> the results for items start..stop-1 of `count`, in order."""
-    work: Callable[[int, int], list]
+    work: Callable[[int, int], list[object]]
     count: int
 
 

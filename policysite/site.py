@@ -81,7 +81,7 @@ class Site:
     topic_pages: dict[str, Page] = field(default_factory=dict)
     organisation_pages: dict[str, Page] = field(default_factory=dict)
     aliases: list[Alias] = field(default_factory=list)
-    _tag_index: dict = field(default_factory=dict, repr=False)
+    _tag_index: dict[str, dict[str, list[Page]]] = field(default_factory=dict, repr=False)   # field -> key -> pages
 
     def listing(self, page: Page) -> list[Page]:
         """What a page lists: a section its children, a topic or organisation what it tags."""

@@ -104,7 +104,7 @@ class BuildState:
     resolver: Resolver | None = None
     renderer: MarkdownRenderer | None = None   # kept for quick rebuilds
     layout_ids: LayoutIds = field(default_factory=LayoutIds)
-    ctx_site: dict = field(default_factory=dict)
+    ctx_site: dict[str, Any] = field(default_factory=dict)
     site_key: str = ""                # hash of what every layout sees besides the page
     written: list[str] = field(default_factory=list)
     extra: dict[str, str] = field(default_factory=dict)   # sitemap, robots, feeds, search-index.json

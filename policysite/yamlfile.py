@@ -28,7 +28,7 @@ class LinedDict(dict):
     """A mapping that knows the line of each key (and of itself)."""
 
     line: int = 1
-    key_lines: dict
+    key_lines: dict[str, int]
 
     def line_of(self, key, default: int | None = None) -> int:
         return self.key_lines.get(key, self.line if default is None else default)
@@ -38,7 +38,7 @@ class LinedList(list):
     """A list that knows the line of each item."""
 
     line: int = 1
-    item_lines: list
+    item_lines: list[int]
 
     def line_of(self, index: int) -> int:
         if 0 <= index < len(self.item_lines):

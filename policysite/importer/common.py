@@ -64,10 +64,10 @@ class SourcePage:
     bundle: str | None = None      # Hugo: the leaf bundle folder (in its content folder) the page is the index of
     resources: list[SourceFile] = field(default_factory=list)
     body: str = ""                 # converted body
-    fields: dict = field(default_factory=dict)
-    extra: dict = field(default_factory=dict)
+    fields: dict[str, object] = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)
     topics: list[tuple[str, str]] = field(default_factory=list)   # (key, name)
-    menus: dict = field(default_factory=dict)   # menu name -> entry settings from front matter
+    menus: dict[str, object] = field(default_factory=dict)   # menu name -> entry settings from front matter
 
     @property
     def front(self) -> dict:
@@ -88,7 +88,7 @@ class SourceSite:
     files: list[SourceFile] = field(default_factory=list)
     nav: list[NavEntry] = field(default_factory=list)
     taxonomies: list[str] = field(default_factory=lambda: ["tags", "categories", "topics"])
-    variables: dict = field(default_factory=dict)   # site-wide values templates can show
+    variables: dict[str, object] = field(default_factory=dict)   # site-wide values templates can show
 
 
 def lower_keys(front: dict) -> dict:

@@ -14,7 +14,7 @@ import yaml
 
 @dataclass
 class SourceText:
-    front: dict | None        # parsed front matter, None when absent or unreadable
+    front: dict[str, object] | None   # parsed front matter, None when absent or unreadable
     raw_front: str            # the front matter as written ('' when absent)
     body: str
     body_line: int            # 1-based line of the body's first line in the source

@@ -59,7 +59,7 @@ class Language:
     """One language of the site as its addresses and files are laid out."""
     space: str        # key of its address space ('' when the site has one language)
     prefix: str       # what its old addresses start with: '', '/fr', or the path of its own base URL
-    settings: dict    # its block under `languages:`
+    settings: dict[str, object]   # its block under `languages:`
     content: str      # its content folder, from SRC
 
 

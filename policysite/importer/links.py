@@ -29,15 +29,15 @@ class Left:
 @dataclass
 class Resolver:
     site: SourceSite
-    by_url: dict = field(default_factory=dict)      # (space, '/a/b/') -> page
-    aliases: dict = field(default_factory=dict)     # (space, '/old/') -> page
-    files: dict = field(default_factory=dict)       # '/img/x.png' -> SourceFile
-    by_source: dict = field(default_factory=dict)   # source path -> page or file
-    hosts: list = field(default_factory=list)       # (host and path prefix, space)
-    written: set = field(default_factory=set)       # every path from DEST we write: 'content/a.md'
-    spaces: list = field(default_factory=list)      # every language's URL space
-    prefixes: list = field(default_factory=list)    # the path of a base URL such as https://x.github.io/site/
-    folders: set = field(default_factory=set)       # addresses of the new site's folders of pages: '/news/'
+    by_url: dict[tuple[str, str], SourcePage] = field(default_factory=dict)      # (space, '/a/b/') -> page
+    aliases: dict[tuple[str, str], SourcePage] = field(default_factory=dict)     # (space, '/old/') -> page
+    files: dict[str, SourceFile] = field(default_factory=dict)       # '/img/x.png' -> SourceFile
+    by_source: dict[str, SourcePage | SourceFile] = field(default_factory=dict)   # source path -> page or file
+    hosts: list[tuple[str, str, str]] = field(default_factory=list)       # (host, path prefix, space)
+    written: set[str] = field(default_factory=set)       # every path from DEST we write: 'content/a.md'
+    spaces: list[str] = field(default_factory=list)      # every language's URL space
+    prefixes: list[str] = field(default_factory=list)    # the path of a base URL such as https://x.github.io/site/
+    folders: set[str] = field(default_factory=set)       # addresses of the new site's folders of pages: '/news/'
 
     @classmethod
     def build(cls, site: SourceSite) -> Resolver:
