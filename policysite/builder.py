@@ -781,6 +781,12 @@ def check_layouts(site: Site, templates: Templates, diagnostics: Diagnostics) ->
             hint = closest(page.fields["layout"], names)
             tip = f", did you mean `{hint}`?" if hint else f": available layouts are {', '.join(names)}"
             diagnostics.error(page.source, page.line("layout"), f"unknown layout `{page.fields['layout']}`{tip}")
+    for page_type in site.config.types.values():   # a site type's `layout:` (schema.PageType)
+        if page_type.layout and not templates.has_layout(page_type.layout):
+            hint = closest(page_type.layout, names)
+            tip = f", did you mean `{hint}`?" if hint else f": available layouts are {', '.join(names)}"
+            diagnostics.error(CONFIG_NAME, page_type.layout_line, f"unknown layout `{page_type.layout}` for type `{page_type.key}`{tip}",
+                              code="unknown-layout")
 
 
 def _ids_hint(page: Page, wanted: str) -> str:

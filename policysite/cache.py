@@ -91,7 +91,8 @@ def _encode(value):
 def _decode(value):
     if isinstance(value, dict):
         if len(value) == 1 and "$date" in value:
-            return dt.date.fromisoformat(value["$date"])
+            text = value["$date"]   # a date, or a date with a time (front matter keeps times)
+            return dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
         return {k: _decode(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_decode(v) for v in value]

@@ -14,6 +14,7 @@ import click
 
 from . import __version__
 from .builder import BuildOptions, build
+from .schema import BUILTIN_TYPES
 
 
 def _interrupt(signum, frame):
@@ -130,8 +131,8 @@ def serve_command(site, host, port, drafts):
 
 @main.command("new")
 @click.argument("path")
-@click.option("--type", "page_type", default="page", show_default=True,
-              type=click.Choice(["page", "policy", "guidance", "publication", "news", "speech", "consultation", "organisation"]))
+@click.option("--type", "page_type", default="page", show_default=True, metavar="TYPE",
+              help=f"The page type: {', '.join(BUILTIN_TYPES)}, or one of the site's own `types:`.")
 @click.option("--site", default=".", show_default=True, help="The site folder.")
 def new_command(path, page_type, site):
     """Write a new page at PATH with the front matter its type needs."""

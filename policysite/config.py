@@ -14,12 +14,14 @@ from urllib.parse import urlsplit
 from . import yamlfile
 from .diagnostics import Diagnostics, closest
 from .strings import known_keys
+from .schema import (BUILTIN_TYPES, FIELD_BY_NAME, SITE_FIELD_KINDS, SITE_FIELD_SETTINGS, SITE_TYPE_SETTINGS,
+                     Field, PageType)
 
 CONFIG_NAME = "site_config.yaml"
 
 TOP_LEVEL = {
     "title", "base_url", "language", "description",
-    "organisations", "governments", "current_government", "topics",
+    "organisations", "governments", "current_government", "topics", "types",
     "nav", "theme", "govuk_brand", "footer", "strings",
 }
 ENTRY_FIELDS = {
@@ -85,6 +87,8 @@ class SiteConfig:
     govuk_brand: bool = False
     footer: FooterSettings = field(default_factory=FooterSettings)
     strings: dict[str, str] = field(default_factory=dict)
+    # The site's own page types, from `types:` (schema.page_types adds the built-in ones).
+    types: dict[str, PageType] = field(default_factory=dict)
     # The line of each setting, for later stages that report on them.
     lines: dict[str, int] = field(default_factory=dict)
     # False when site_config.yaml could not be read: its keys are then unknown, not wrong.
@@ -190,6 +194,8 @@ def load_config(site_dir: Path, diagnostics: Diagnostics, base_url: str | None =
     for group in ("organisations", "governments", "topics"):
         entries = _load_entries(data, group, name, diagnostics)
         setattr(config, group, entries)
+
+    config.types = _load_types(data, name, diagnostics)
 
     if "current_government" in data:
         current = text_setting("current_government", False)
@@ -378,3 +384,112 @@ def contrast_with_white(colour: str) -> float:
     r, g, b = (channel(colour[i:i + 2]) for i in (1, 3, 5))
     luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
     return 1.05 / (luminance + 0.05)
+def _load_types(data, name: str, diagnostics: Diagnostics) -> dict[str, PageType]:
+    """`types:`: the site's own page types, each with a label, an optional layout and its own fields."""
+    types: dict[str, PageType] = {}
+    if "types" not in data or data["types"] is None:
+        return types
+    block = data["types"]
+    if not isinstance(block, dict):
+        diagnostics.error(name, data.line_of("types"), "`types` must be a list of `key:` entries, each with a `label:`",
+                          code="bad-type-declaration")
+        return types
+    for key, value in block.items():
+        line = block.line_of(key)
+        if not KEY_PATTERN.match(key):
+            diagnostics.error(name, line, f"`{key}` is not a usable type key: use lower-case letters, digits and hyphens",
+                              code="bad-type-declaration")
+            continue
+        if key in BUILTIN_TYPES:
+            diagnostics.error(name, line, f"`{key}` is a built-in page type: give your type another key",
+                              code="bad-type-declaration")
+            continue
+        if not isinstance(value, dict):
+            diagnostics.error(name, line, f"`types.{key}` needs `label:` and `fields:` indented below it",
+                              code="bad-type-declaration")
+            continue
+        for setting in value:
+            if setting not in SITE_TYPE_SETTINGS:
+                hint = closest(setting, SITE_TYPE_SETTINGS)
+                tip = f", did you mean `{hint}`?" if hint else f": use {', '.join(SITE_TYPE_SETTINGS)}"
+                diagnostics.error(name, value.line_of(setting), f"unknown setting `{setting}` in `types.{key}`{tip}",
+                                  code="bad-type-declaration")
+        texts = {}
+        for setting in ("label", "layout", "description"):
+            item = value.get(setting)
+            if item is None:
+                continue
+            if not isinstance(item, str) or not item.strip():
+                diagnostics.error(name, value.line_of(setting), f"`types.{key}.{setting}` must be text",
+                                  code="bad-type-declaration")
+            else:
+                texts[setting] = " ".join(item.split())
+        if "label" not in value:
+            diagnostics.error(name, line, f"`types.{key}` needs a `label:`, such as `label: Official statistics`",
+                              code="bad-type-declaration")
+        fields = _load_type_fields(value, key, name, diagnostics)
+        extra = {"description": texts["description"]} if "description" in texts else {}
+        types[key] = PageType(key=key, label=texts.get("label", key), layout=texts.get("layout"),
+                              archetype_fields=("title", "description", "type", "date") + tuple(
+                                  f.name for f in fields if f.name != "date"),
+                              fields=fields, line=line, layout_line=value.line_of("layout", line),
+                              builtin=False, **extra)
+    return types
+
+
+def _load_type_fields(value, key: str, name: str, diagnostics: Diagnostics) -> tuple[Field, ...]:
+    block = value.get("fields")
+    if block is None:
+        return ()
+    if not isinstance(block, dict):
+        diagnostics.error(name, value.line_of("fields"), f"`types.{key}.fields` must be `name: {{type: ...}}` lines",
+                          code="bad-type-declaration")
+        return ()
+    fields = []
+    kinds = ", ".join(SITE_FIELD_KINDS)
+    for field_name, spec in block.items():
+        line = block.line_of(field_name)
+        where = f"`types.{key}.fields.{field_name}`"
+        if not re.match(r"^[a-z][a-z0-9_]*$", field_name):
+            diagnostics.error(name, line, f"{where}: a field name uses lower-case letters, digits and `_`",
+                              code="bad-type-declaration")
+            continue
+        if field_name in FIELD_BY_NAME:
+            diagnostics.error(name, line, f"{where}: `{field_name}` is a built-in field: give yours another name",
+                              code="bad-type-declaration")
+            continue
+        if isinstance(spec, str):
+            spec_type, required, doc, type_line = spec, False, "", line
+        elif isinstance(spec, dict):
+            for setting in spec:
+                if setting not in SITE_FIELD_SETTINGS:
+                    hint = closest(setting, SITE_FIELD_SETTINGS)
+                    tip = f", did you mean `{hint}`?" if hint else f": use {', '.join(SITE_FIELD_SETTINGS)}"
+                    diagnostics.error(name, spec.line_of(setting), f"unknown setting `{setting}` in {where}{tip}",
+                                      code="bad-type-declaration")
+            spec_type, type_line = spec.get("type", "string"), spec.line_of("type", line)
+            required = spec.get("required", False)
+            if not isinstance(required, bool):
+                diagnostics.error(name, spec.line_of("required"), f"{where}.required must be true or false",
+                                  code="bad-type-declaration")
+                required = False
+            doc = spec.get("doc", "")
+            if not isinstance(doc, str):
+                diagnostics.error(name, spec.line_of("doc"), f"{where}.doc must be text", code="bad-type-declaration")
+                doc = ""
+        else:
+            diagnostics.error(name, line, f"{where} must be `{{type: ...}}`, such as `{{type: date, required: true}}`",
+                              code="bad-type-declaration")
+            continue
+        if not isinstance(spec_type, str) or spec_type not in SITE_FIELD_KINDS:
+            hint = closest(str(spec_type), SITE_FIELD_KINDS)
+            tip = f", did you mean `{hint}`?" if hint else ""
+            diagnostics.error(name, type_line, f"unknown field type `{spec_type}` for {where}{tip}: use one of {kinds}",
+                              code="bad-type-declaration")
+            continue
+        kind = SITE_FIELD_KINDS[spec_type]
+        fields.append(Field(name=field_name, kind=kind, doc=" ".join(doc.split()) or f"{field_name} ({spec_type})",
+                            required_in=frozenset({key}) if required else frozenset(),
+                            default=() if kind == "list" else None,
+                            placeholder=f"Write the {field_name.replace('_', ' ')} here." if kind == "text" else None))
+    return tuple(fields)

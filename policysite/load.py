@@ -9,22 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import html
 import os
 import re
 from pathlib import Path, PurePosixPath
 
-from . import yamlfile
+from . import schema, yamlfile
 from .config import SiteConfig
 from .diagnostics import Diagnostics, closest
-from .model import TYPE_LABELS, Page
+from .model import Page
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
-FIELDS = {
-    "title", "description", "type", "date", "updated", "change_history",
-    "organisations", "topics", "government", "political", "withdrawn", "draft",
-    "aliases", "weight", "layout", "related", "image", "slug", "url",
-}
-DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+FIELDS = set(schema.FIELD_BY_NAME)
+# `&amp;`, `&#8217;`, `&#x2019;`: HTML in a field that is shown as plain text.
+CHARACTER_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
@@ -98,20 +96,30 @@ def file_stem(path: str) -> str:
 
 
 def split_front_matter(text: str):
-    """(front matter text, its first line, body, body's first line) or None if absent."""
+    """(front matter text, its first line, body, body's first line) or None if absent.
+
+    Blank lines before the opening `---` are allowed (some exporters write them);
+    line numbers still count them."""
+    skipped = 0                     # blank lines before the opening `---`
+    offset = 0
+    while True:
+        end = text.find("\n", offset)
+        if end < 0 or text[offset:end].strip():
+            break
+        offset = end + 1
+        skipped += 1
     # Line by line as text.split("\n") would give them, without splitting the whole body.
-    end = text.find("\n")
-    if (text if end < 0 else text[:end]).strip() != "---":
+    if (text[offset:] if end < 0 else text[offset:end]).strip() != "---":
         return None
-    number = 1                      # 0-based number of the line starting at `start`
+    number = 1                      # 0-based number of the line starting at `start`, after the skipped ones
     start = end + 1
     while end >= 0:
         end = text.find("\n", start)
         line = text[start:] if end < 0 else text[start:end]
         if line.rstrip() in ("---", "..."):
-            front = text[text.index("\n") + 1:start - 1] if number > 1 else ""
+            front = text[text.index("\n", offset) + 1:start - 1] if number > 1 else ""
             body = "" if end < 0 else text[end + 1:]
-            return front, 2, body, number + 2
+            return front, 2 + skipped, body, number + 2 + skipped
         start = end + 1
         number += 1
     return "unclosed"
@@ -176,184 +184,261 @@ def load_page(where: str, path: Path, config: SiteConfig, diagnostics: Diagnosti
         return None
 
     is_index = file_stem(where) == "_index"
+    is_home = is_index and where.rpartition("/")[0] == "content"
     page = Page(kind="section" if is_index else "page", source=where, body=body, body_line=body_line)
     page.lines = dict(data.key_lines)
-    page.fields = check_fields(data, where, config, diagnostics, is_index)
+    page.fields = check_fields(data, where, config, diagnostics, is_index, is_home)
+    if body.strip() == schema.PLACEHOLDER_BODY:
+        blank = body[:len(body) - len(body.lstrip())].count("\n")   # blank lines before the text
+        diagnostics.error(where, body_line + blank,
+                          "replace the placeholder text that `new` wrote with the page itself", code="placeholder")
     page.title = page.fields.get("title", "")
     page.description = page.fields.get("description", "")
     return page
 
 
-def check_fields(data, where: str, config: SiteConfig, diagnostics: Diagnostics, is_index: bool) -> dict:
-    """Checked front matter values; each problem is reported at its field's line."""
+def check_fields(data, where: str, config: SiteConfig, diagnostics: Diagnostics, is_index: bool,
+                 is_home: bool = False) -> dict:
+    """Checked front matter values, as schema.FIELDS and the site's `types:` declare them.
+
+    Each problem is reported at its field's line."""
     out: dict = {}
-    err = lambda key, msg: diagnostics.error(where, data.line_of(key), msg)
+    types = schema.page_types(config.types)
+    declared = schema.fields_for(config.types)
+    err = lambda key, msg, code="field-type": diagnostics.error(where, data.line_of(key), msg, code=code)
 
-    for key in data:
-        if key not in FIELDS:
-            hint = closest(key, FIELDS)
-            tip = f", did you mean `{hint}`?" if hint else ""
-            diagnostics.warning(where, data.line_of(key), f"unknown field `{key}`{tip}")
-
-    def text(key: str, required: bool = False) -> None:
-        if key not in data or data[key] is None:
-            if required:
-                diagnostics.error(where, data.line if key not in data else data.line_of(key),
-                                  f"`{key}:` is required: add a line `{key}: ...` to the front matter")
-            return
-        value = data[key]
-        if isinstance(value, (int, float, bool, dt.date)) and not isinstance(value, yamlfile._BadDate):
-            err(key, f"`{key}` must be text, but YAML reads `{_show(value)}` as a {_kind(value)}: put the value in quotes")
-        elif not isinstance(value, str):
-            err(key, f"`{key}` must be text on one line")
-        elif not value.strip():
-            err(key, f"`{key}` is empty: write the {key}")
-        else:
-            out[key] = " ".join(value.split())
-
-    text("title", required=True)
-    text("description", required=not is_index)
-    text("layout")
-    for key in ("slug", "url"):
-        if key in data:
-            text(key)
-
+    page_type = "page"
     if "type" in data:
         value = data["type"]
-        if not isinstance(value, str) or value not in TYPE_LABELS:
-            hint = closest(str(value), TYPE_LABELS) if isinstance(value, str) else None
-            tip = f", did you mean `{hint}`?" if hint else f": use one of {', '.join(TYPE_LABELS)}"
-            err("type", f"unknown type `{_show(value)}`{tip}")
+        if not isinstance(value, str) or value not in types:
+            hint = closest(value, types) if isinstance(value, str) else None
+            tip = f", did you mean `{hint}`?" if hint else f": use one of {', '.join(types)}"
+            err("type", f"unknown type `{_show(value)}`{tip}", code="unknown-type")
         else:
-            out["type"] = value
+            out["type"] = page_type = value
+    own = {f.name for f in types[page_type].fields}
 
-    for key in ("date", "updated"):
-        if key in data:
-            value = date_value(data[key])
-            if value is None:
-                err(key, f"`{key}` must be a date written YYYY-MM-DD, such as 2008-11-06")
-            else:
-                out[key] = value
-    if "date" in out and "updated" in out and out["updated"] < out["date"]:
-        err("updated", f"`updated` ({out['updated'].isoformat()}) is before `date` ({out['date'].isoformat()}): a page cannot be updated before it was published")
+    for key in data:
+        if key in own or (key in schema.FIELD_BY_NAME):
+            continue
+        if key in declared:
+            owners = ", ".join(f"`{t.key}`" for t in types.values() if any(f.name == key for f in t.fields))
+            diagnostics.warning(where, data.line_of(key), f"`{key}` is a field of pages of type {owners}, not `{page_type}`: "
+                                "it is not used here", code="unknown-field")
+            continue
+        hint = schema.misspelling_of(key, set(schema.FIELD_BY_NAME) | own)
+        if hint:
+            diagnostics.error(where, data.line_of(key), f"unknown field `{key}`, did you mean `{hint}`? "
+                              "As written, its value would be dropped: correct the name", code="misspelled-field")
+        else:
+            diagnostics.warning(where, data.line_of(key), f"unknown field `{key}`: policysite does not use it; "
+                                "for data of your own put it under `extra:`", code="unknown-field")
 
-    for key in ("political", "draft"):
-        if key in data:
-            if isinstance(data[key], bool):
-                out[key] = data[key]
-            else:
+    for spec in list(schema.FIELDS) + list(types[page_type].fields):
+        key = spec.name
+        if spec.kind == schema.TYPE or (spec.kind == schema.FREE and key not in data):
+            continue   # `type` is read first, above; a missing `extra` is not an empty one
+        if key not in data or data[key] is None:
+            required = spec.required_for(page_type) and not (spec.optional_on_index and is_index)
+            if key == "title" and is_home:
+                out["title"] = config.title      # a home page without a title takes the site's
+            elif required:
+                diagnostics.error(where, data.line if key not in data else data.line_of(key),
+                                  f"`{key}:` is required: add a line `{key}: ...` to the front matter", code="missing-field")
+            continue
+        value = data[key]
+        if spec.kind == schema.TEXT:
+            checked = check_text(value, key, data.line_of(key), where, diagnostics, decode=not spec.address)
+        elif spec.kind == schema.DATE:
+            checked = schema.date_value(value)
+            if checked is None:
+                err(key, f"`{key}` must be a date written YYYY-MM-DD, such as 2008-11-06, "
+                         "optionally with a time, such as 2008-11-06 09:30:00 +00:00")
+        elif spec.kind == schema.BOOL:
+            checked = value if isinstance(value, bool) else None
+            if checked is None:
                 err(key, f"`{key}` must be true or false")
-
-    if "weight" in data:
-        value = data["weight"]
-        if isinstance(value, int) and not isinstance(value, bool):
-            out["weight"] = value
+        elif spec.kind == schema.INT:
+            checked = value if isinstance(value, int) and not isinstance(value, bool) else None
+            if checked is None:
+                err(key, f"`{key}` must be a whole number, such as 10")
+        elif spec.kind == schema.KEYS:
+            checked = check_keys(data, spec, page_type, where, config, diagnostics)
+        elif spec.kind == schema.KEY:
+            checked = check_key(data, spec, where, config, diagnostics)
+        elif spec.kind == schema.LIST:
+            checked = string_list(data, key, where, diagnostics)
+        elif spec.kind == schema.RECORDS:
+            checked = check_change_history(data, where, diagnostics, spec)
+        elif spec.kind == schema.RECORD:
+            checked = check_record(data, spec, where, diagnostics)
+        elif isinstance(value, dict):   # FREE: `extra`, whose values are not checked
+            checked = value
         else:
-            err("weight", "`weight` must be a whole number, such as 10")
+            checked = None
+            err(key, f"`{key}` must be `name: value` lines indented below it", code="field-type")
+        if checked is not None:
+            out[key] = checked
 
-    for key, known in (("organisations", config.organisations), ("topics", config.topics)):
-        if key in data:
-            keys = string_list(data, key, where, diagnostics)
-            for item, line in keys:
-                if item not in known and config.readable:
-                    hint = closest(item, known)
-                    tip = f", did you mean `{hint}`?" if hint else f": add it under `{key}:` in site_config.yaml"
-                    diagnostics.error(where, line, f"unknown {key[:-1]} `{item}`{tip}")
-            out[key] = [item for item, _ in keys if item in known]
-
-    if "government" in data:
-        value = data["government"]
-        if not isinstance(value, str):
-            err("government", "`government` must be the key of one of the governments in site_config.yaml")
-        elif value not in config.governments:
-            if config.readable:   # else site_config.yaml's own error says why no key is known
-                hint = closest(value, config.governments)
-                tip = f", did you mean `{hint}`?" if hint else ": add it under `governments:` in site_config.yaml"
-                err("government", f"unknown government `{value}`{tip}")
-        else:
-            out["government"] = value
+    if "date" in out and "updated" in out and schema.moment(out["updated"]) < schema.moment(out["date"]):
+        err("updated", f"`updated` ({out['updated'].isoformat()}) is before `date` ({out['date'].isoformat()}): "
+                       "a page cannot be updated before it was published", code="date-order")
     if out.get("political") and "government" not in data:
-        err("political", "`political: true` needs a `government:` to say which government published the page")
-
-    if "change_history" in data:
-        out["change_history"] = check_change_history(data, where, diagnostics)
-
-    if "withdrawn" in data:
-        value = data["withdrawn"]
-        if not isinstance(value, dict):
-            err("withdrawn", "`withdrawn` needs `date:` and `explanation:` indented below it")
-        else:
-            withdrawn = {}
-            date = date_value(value.get("date"))
-            if date is None:
-                diagnostics.error(where, value.line_of("date", data.line_of("withdrawn")), "`withdrawn.date` must be a date written YYYY-MM-DD")
-            else:
-                withdrawn["date"] = date
-            explanation = value.get("explanation")
-            if not isinstance(explanation, str) or not explanation.strip():
-                diagnostics.error(where, value.line_of("explanation", data.line_of("withdrawn")), "`withdrawn.explanation` must say, as text, why the page was withdrawn")
-            else:
-                withdrawn["explanation"] = explanation.strip()
-            for extra in value:
-                if extra not in ("date", "explanation"):
-                    diagnostics.warning(where, value.line_of(extra), f"unknown field `{extra}` in `withdrawn`: use `date` and `explanation`")
-            if len(withdrawn) == 2:
-                out["withdrawn"] = withdrawn
-
-    for key in ("aliases", "related"):
-        if key in data:
-            out[key] = string_list(data, key, where, diagnostics)
-
-    if "image" in data:
-        value = data["image"]
-        if not isinstance(value, dict):
-            err("image", "`image` needs `src:` and `alt:` indented below it")
-        else:
-            image = {"line": data.line_of("image")}
-            for sub in value:
-                if sub not in ("src", "alt", "caption", "credit"):
-                    hint = closest(sub, ("src", "alt", "caption", "credit"))
-                    tip = f", did you mean `{hint}`?" if hint else ""
-                    diagnostics.warning(where, value.line_of(sub), f"unknown field `{sub}` in `image`{tip}")
-            for sub, required in (("src", True), ("alt", True), ("caption", False), ("credit", False)):
-                item = value.get(sub)
-                if item is None:
-                    if required:
-                        what = "a short text saying what the image shows, for people who cannot see it" if sub == "alt" else "the image's path"
-                        diagnostics.error(where, data.line_of("image"), f"`image` needs `{sub}:`: {what}")
-                elif not isinstance(item, str) or (required and not item.strip()):
-                    diagnostics.error(where, value.line_of(sub), f"`image.{sub}` must be text")
-                else:
-                    image[sub] = item.strip()
-                    image[sub + "_line"] = value.line_of(sub)
-            if "src" in image and "alt" in image:
-                out["image"] = image
+        err("political", "`political: true` needs a `government:` to say which government published the page",
+            code="missing-field")
+    check_placeholders(out, data, where, config, diagnostics)
     return out
 
 
-def check_change_history(data, where: str, diagnostics: Diagnostics) -> list[dict]:
+def check_text(value, key: str, line: int, where: str, diagnostics: Diagnostics, decode: bool = True) -> str | None:
+    """One line of text, spaces folded and (unless `decode` is False: addresses) character references decoded."""
+    if isinstance(value, (int, float, bool, dt.date)) and not isinstance(value, yamlfile._BadDate):
+        diagnostics.error(where, line, f"`{key}` must be text, but YAML reads `{_show(value)}` as a {_kind(value)}: "
+                                       "put the value in quotes", code="field-type")
+    elif not isinstance(value, str):
+        diagnostics.error(where, line, f"`{key}` must be text on one line", code="field-type")
+    elif not value.strip():
+        diagnostics.error(where, line, f"`{key}` is empty: write the {key}", code="empty-field")
+    else:
+        text = " ".join(value.split())
+        if decode and CHARACTER_REFERENCE.search(text):
+            decoded = " ".join(html.unescape(text).split())
+            if decoded != text:
+                shown = ", ".join(f"`{m}`" for m in dict.fromkeys(CHARACTER_REFERENCE.findall(text)))
+                diagnostics.warning(where, line, f"`{key}` has HTML character references ({shown}): they are shown as "
+                                                 "the characters they stand for; write the characters themselves",
+                                    code="character-reference")
+                text = decoded
+        return text
+    return None
+
+
+def check_keys(data, spec, page_type: str, where: str, config: SiteConfig, diagnostics: Diagnostics) -> list[str]:
+    """A list of keys from one site_config.yaml group: unknown keys are errors, an empty list may be one too."""
+    key = spec.name
+    known = getattr(config, spec.keys_of) if spec.keys_of else spec.choices
+    keys = string_list(data, key, where, diagnostics)
+    for item, line in keys:
+        if item not in known and (config.readable or not spec.keys_of):
+            hint = closest(item, known)
+            tip = f", did you mean `{hint}`?" if hint else (
+                f": add it under `{spec.keys_of}:` in site_config.yaml" if spec.keys_of else f": use {', '.join(known)}")
+            diagnostics.error(where, line, f"unknown {key.removesuffix('s')} `{item}`{tip}", code="unknown-key")
+    value = data[key]
+    if isinstance(value, list) and not value:
+        source = f"`{spec.keys_of}:` in site_config.yaml" if spec.keys_of else ", ".join(spec.choices)
+        if page_type in spec.filled_in:
+            diagnostics.error(where, data.line_of(key), f"`{key}` is empty: a {page_type} page needs at least one, "
+                                                        f"from {source}", code="empty-field")
+        else:
+            diagnostics.warning(where, data.line_of(key), f"`{key}` is empty: add keys from {source}, or remove the line",
+                                code="empty-field")
+    return [item for item, _ in keys if item in known]
+
+
+def check_key(data, spec, where: str, config: SiteConfig, diagnostics: Diagnostics) -> str | None:
+    key, value = spec.name, data[spec.name]
+    known = getattr(config, spec.keys_of) if spec.keys_of else spec.choices
+    if not isinstance(value, str):
+        what = f"the key of one of the {spec.keys_of} in site_config.yaml" if spec.keys_of else f"one of {', '.join(known)}"
+        diagnostics.error(where, data.line_of(key), f"`{key}` must be {what}", code="field-type")
+    elif value not in known:
+        if config.readable or not spec.keys_of:   # else site_config.yaml's own error says why no key is known
+            hint = closest(value, known)
+            tip = f", did you mean `{hint}`?" if hint else (
+                f": add it under `{spec.keys_of}:` in site_config.yaml" if spec.keys_of else f": use one of {', '.join(known)}")
+            diagnostics.error(where, data.line_of(key), f"unknown {key} `{value}`{tip}", code="unknown-key")
+    else:
+        return value
+    return None
+
+
+def check_placeholders(out: dict, data, where: str, config: SiteConfig, diagnostics: Diagnostics) -> None:
+    """Text that `new` writes as a placeholder (schema.placeholders) must be replaced before publishing."""
+    for key, texts in schema.placeholders(config.types).items():
+        if isinstance(out.get(key), str) and out[key] in texts:
+            diagnostics.error(where, data.line_of(key), f"replace the placeholder {key.replace('_', ' ')}: "
+                              f"`{out[key]}` is what `new` writes, not the page's own", code="placeholder")
+
+
+def check_unknown_parts(record, spec, where: str, diagnostics: Diagnostics) -> None:
+    """Sub-fields of a mapping: a near miss of a known one is an error, anything else a warning."""
+    names = spec.part_names
+    for sub in record:
+        if sub in names:
+            continue
+        hint = schema.misspelling_of(sub, names)
+        if hint:
+            diagnostics.error(where, record.line_of(sub), f"unknown field `{sub}` in `{spec.name}`, did you mean `{hint}`? "
+                              "As written, its value would be dropped: correct the name", code="misspelled-field")
+        else:
+            diagnostics.warning(where, record.line_of(sub), f"unknown field `{sub}` in `{spec.name}`: use "
+                                f"{' and '.join(f'`{n}`' for n in names) if len(names) == 2 else ', '.join(f'`{n}`' for n in names)}",
+                                code="unknown-field")
+
+
+def check_record(data, spec, where: str, diagnostics: Diagnostics) -> dict | None:
+    """A mapping with declared sub-fields (`withdrawn`, `image`): each checked at its line.
+
+    The result keeps each sub-field's line as `<name>_line`, and the mapping's own as `line`,
+    for checks made later (`image.src` must lead to a file)."""
+    value = data[spec.name]
+    line = data.line_of(spec.name)
+    required = [p.name for p in spec.parts if p.required_in == schema.ALL_TYPES]
+    if not isinstance(value, dict):
+        diagnostics.error(where, line, f"`{spec.name}` needs {' and '.join(f'`{n}:`' for n in required)} indented below it",
+                          code="field-type")
+        return None
+    check_unknown_parts(value, spec, where, diagnostics)
+    record: dict = {"line": line}
+    for part in spec.parts:
+        name = f"{spec.name}.{part.name}"
+        item = value.get(part.name)
+        if item is None:
+            if part.name in required:
+                diagnostics.error(where, value.line_of(part.name, line),
+                                  f"`{name}` is missing: add `{part.name}:` below `{spec.name}:`, giving {part.doc}",
+                                  code="missing-field")
+            continue
+        if part.kind == schema.DATE:
+            checked = schema.date_value(item)
+            if checked is None:
+                diagnostics.error(where, value.line_of(part.name), f"`{name}` must be a date written YYYY-MM-DD, "
+                                  "optionally with a time", code="field-type")
+        else:
+            checked = check_text(item, name, value.line_of(part.name), where, diagnostics, decode=not part.address)
+        if checked is not None:
+            record[part.name] = checked
+            record[part.name + "_line"] = value.line_of(part.name)
+    return record if all(n in record for n in required) else None
+
+
+def check_change_history(data, where: str, diagnostics: Diagnostics, spec=None) -> list[dict]:
+    spec = spec or schema.FIELD_BY_NAME["change_history"]
     value = data["change_history"]
     if not isinstance(value, list):
-        diagnostics.error(where, data.line_of("change_history"), "`change_history` must be a list of entries, each `- date: YYYY-MM-DD` with a `note:`")
+        diagnostics.error(where, data.line_of("change_history"), "`change_history` must be a list of entries, each `- date: YYYY-MM-DD` with a `note:`",
+                          code="field-type")
         return []
     entries = []
     for index, entry in enumerate(value):
         line = value.line_of(index)
         if not isinstance(entry, dict):
-            diagnostics.error(where, line, "each `change_history` entry needs `date:` and `note:`")
+            diagnostics.error(where, line, "each `change_history` entry needs `date:` and `note:`", code="field-type")
             continue
-        date = date_value(entry.get("date"))
+        date = schema.date_value(entry.get("date"))
         note = entry.get("note")
         if date is None:
-            diagnostics.error(where, entry.line_of("date"), "a `change_history` entry needs a `date:` written YYYY-MM-DD")
+            diagnostics.error(where, entry.line_of("date"), "a `change_history` entry needs a `date:` written YYYY-MM-DD",
+                              code="field-type")
         if not isinstance(note, str) or not note.strip():
-            diagnostics.error(where, entry.line_of("note"), "a `change_history` entry needs a `note:` saying what changed")
-        for extra in entry:
-            if extra not in ("date", "note"):
-                diagnostics.warning(where, entry.line_of(extra), f"unknown field `{extra}` in `change_history`: use `date` and `note`")
+            diagnostics.error(where, entry.line_of("note"), "a `change_history` entry needs a `note:` saying what changed",
+                              code="missing-field")
+        check_unknown_parts(entry, spec, where, diagnostics)
         if date is not None and isinstance(note, str) and note.strip():
-            entries.append({"date": date, "note": " ".join(note.split())})
-    entries.sort(key=lambda e: e["date"], reverse=True)
+            entries.append({"date": date, "note": check_text(note, "change_history.note", entry.line_of("note"),
+                                                             where, diagnostics)})
+    entries.sort(key=lambda e: schema.moment(e["date"]), reverse=True)
     return entries
 
 
@@ -363,31 +448,21 @@ def string_list(data, key: str, where: str, diagnostics: Diagnostics) -> list[tu
     if isinstance(value, str):
         return [(value.strip(), data.line_of(key))]
     if not isinstance(value, list):
-        diagnostics.error(where, data.line_of(key), f"`{key}` must be a list: one `- item` per line")
+        diagnostics.error(where, data.line_of(key), f"`{key}` must be a list: one `- item` per line", code="field-type")
         return []
     items = []
     for index, item in enumerate(value):
         stripped = item.strip() if isinstance(item, str) else ""
         if not stripped:
-            diagnostics.error(where, value.line_of(index), f"each item of `{key}` must be text")
+            diagnostics.error(where, value.line_of(index), f"each item of `{key}` must be text", code="field-type")
         else:
             items.append((stripped, value.line_of(index)))
     return items
 
 
 def date_value(value) -> dt.date | None:
-    if isinstance(value, yamlfile._BadDate):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and DATE_PATTERN.match(value.strip()):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
+    """A checked date or date with time (see schema.date_value)."""
+    return schema.date_value(value)
 
 
 def _show(value) -> str:

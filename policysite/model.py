@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
-TYPE_LABELS = {
-    "page": "",
-    "policy": "Policy paper",
-    "guidance": "Guidance",
-    "publication": "Publication",
-    "news": "News story",
-    "speech": "Speech",
-    "consultation": "Consultation",
-    "organisation": "Organisation",
-}
+from .schema import BUILTIN_TYPES, moment
+
+# A checked front matter value (see schema.FIELDS): text, a date, a flag, a number,
+# a list of keys or of (text, line) pairs, a mapping, or `extra:`'s free data.
+FieldValue = Any
 
 
 @dataclass(eq=False)
@@ -30,8 +26,8 @@ class Page:
     folder: str | None = None      # for sections: the site-relative folder
     title: str = ""
     description: str = ""
-    fields: dict = field(default_factory=dict)   # checked front matter values
-    lines: dict = field(default_factory=dict)    # front matter field -> line
+    fields: dict[str, FieldValue] = field(default_factory=dict)   # checked front matter values
+    lines: dict[str, int] = field(default_factory=dict)          # front matter field -> line
     body: str = ""
     body_line: int = 1             # line of the body's first line in the source
     url: str = ""                  # site-relative, starts and ends with '/'
@@ -39,16 +35,19 @@ class Page:
     children: list["Page"] = field(default_factory=list)
     # Filled when Markdown is rendered.
     html: str = ""
-    ids: set = field(default_factory=set)
-    toc: list = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+    toc: list[dict[str, Any]] = field(default_factory=list)
     links_to: list["Page"] = field(default_factory=list)
     backlinks: list["Page"] = field(default_factory=list)
     html_sha: str = ""             # hash of `html`, standing in for it in cache keys
     # Resolved from front matter by the builder (fields stay as loaded: caches share them).
-    related: list = field(default_factory=list)
+    related: list[dict[str, str]] = field(default_factory=list)
     image_url: str | None = None
     # Generated listings (topics, organisations) keep their key here.
     key: str | None = None
+    # The label of a site's own page type (from site_config's `types:`), set when the site is built;
+    # None for the built-in types, whose labels schema.BUILTIN_TYPES gives.
+    site_type_label: str | None = None
 
     @property
     def where(self) -> str:
@@ -64,10 +63,14 @@ class Page:
 
     @property
     def type_label(self) -> str:
-        return TYPE_LABELS.get(self.type, "")
+        if self.site_type_label is not None:
+            return self.site_type_label
+        builtin = BUILTIN_TYPES.get(self.type)
+        return builtin.label if builtin else ""
 
     @property
     def date(self) -> dt.date | None:
+        """First published: a date, or a datetime (a date subclass) when a time was given."""
         return self.fields.get("date")
 
     @property
@@ -101,11 +104,12 @@ class Page:
 
     def sort_key(self):
         """Order among siblings: weight, then newest date first, then title."""
-        date = self.date
+        date = moment(self.date)
         return (
             self.weight is None,
             self.weight or 0,
-            -(date.toordinal()) if date else 1,
+            date is None,
+            -date.timestamp() if date else 0,
             self.title.casefold(),
             self.url,
         )

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from xml.sax.saxutils import escape, quoteattr
 
 from .model import Page
+from .schema import iso_stamp, moment
 from .search import FOLDER as SEARCH_DIR
 from .site import Site
 
@@ -51,7 +52,7 @@ def modified_dates(site: Site) -> dict[int, dt.date | None]:
         if _lists(page):
             dates += [newest(p) for p in site.listing(page)]
         dates = [d for d in dates if d is not None]
-        found[id(page)] = max(dates) if dates else None
+        found[id(page)] = max(dates, key=moment) if dates else None
         busy.discard(id(page))
         return found[id(page)]
 
@@ -83,13 +84,14 @@ def robots(site: Site) -> str:
 
 
 def _stamp(date: dt.date) -> str:
-    return f"{date.isoformat()}T00:00:00Z"
+    """A feed time stamp: the time as written in front matter, or midnight UTC for a plain date."""
+    return iso_stamp(date)
 
 
 def feed_entries(pages: list[Page]) -> list[Page]:
     """Dated pages, newest first (by last update), at most FEED_SIZE."""
     dated = [p for p in pages if lastmod(p) is not None]
-    dated.sort(key=lambda p: (lastmod(p), p.date or lastmod(p), p.url), reverse=True)
+    dated.sort(key=lambda p: (moment(lastmod(p)), moment(p.date or lastmod(p)), p.url), reverse=True)
     return dated[:FEED_SIZE]
 
 
@@ -100,7 +102,7 @@ def atom(site: Site, title: str, feed_url: str, page_url: str, pages: list[Page]
     if entries:
         updated = lastmod(entries[0])
     else:  # an empty feed changes when the site last did, never with the build time
-        updated = max((d for d in (lastmod(p) for p in site.pages) if d), default=EPOCH)
+        updated = max((d for d in (lastmod(p) for p in site.pages) if d), default=EPOCH, key=moment)
     out = ['<?xml version="1.0" encoding="utf-8"?>',
            f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(config.language)}>',
            f"  <title>{escape(title)}</title>",

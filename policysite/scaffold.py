@@ -1,12 +1,17 @@
 """`new PATH --type TYPE`: a page with the front matter its type needs.
 
-The page starts from an archetype: the site's own `archetypes/TYPE.md` if it
-has one, else the theme's `policysite/theme/archetypes/TYPE.md`. In it,
+TYPE is a built-in page type or one of the site's own (`types:` in
+site_config.yaml); schema.py declares both. The page starts from an archetype:
+the site's own `archetypes/TYPE.md` if it has one, else the theme's
+`policysite/theme/archetypes/TYPE.md`, else one made from the type's declared
+fields (`generated_archetype`). In it,
 
-    {title}       the title, from the file name ('how-to-apply' -> 'How to apply')
-    {date}        today (or the day SOURCE_DATE_EPOCH gives)
-    {type}        TYPE
-    {government}  site_config's current_government
+    {title}        the title, from the file name ('how-to-apply' -> 'How to apply')
+    {description}  the type's placeholder description (schema.PageType.description):
+                   `check` reports it until the editor replaces it
+    {date}         today (or the day SOURCE_DATE_EPOCH gives)
+    {type}         TYPE
+    {government}   site_config's current_government
 
 are filled in. Without a current government, the lines `government:` and
 `political:` are left out, so that the page still passes `check --strict`.
@@ -23,31 +28,48 @@ from pathlib import Path
 
 import click
 
-from .config import CONFIG_NAME
+from . import schema
+from .config import CONFIG_NAME, SiteConfig, load_config
 from .diagnostics import Diagnostics
 from .site import folder_title
 
 THEME_ARCHETYPES = Path(__file__).parent / "theme" / "archetypes"
-PLACEHOLDER = re.compile(r"\{(title|date|type|government)\}")
+PLACEHOLDER = re.compile(r"\{(title|description|date|type|government)\}")
 PLAIN_TITLE = re.compile(r"^[^\W_][\w .()-]*$")
-DEFAULT = """---
-title: {title}
-description: One sentence that says what this page is about.
-type: {type}
-date: {date}
----
-
-Write the page here.
-"""
+# What a generated archetype gives a field it requires, by kind (text fields use their placeholder).
+SAMPLE = {schema.DATE: "{date}", schema.BOOL: "false", schema.INT: "0", schema.LIST: "[]", schema.KEYS: "[]"}
 
 
-def archetype(site_dir: Path, page_type: str) -> tuple[str, str]:
+def archetype(site_dir: Path, page_type: schema.PageType) -> tuple[str, str]:
     """(text, where it came from) of the archetype for `page_type`."""
-    for folder in (site_dir / "archetypes", THEME_ARCHETYPES):
-        candidate = folder / f"{page_type}.md"
+    folders = (site_dir / "archetypes", THEME_ARCHETYPES) if page_type.builtin else (site_dir / "archetypes",)
+    for folder in folders:
+        candidate = folder / f"{page_type.key}.md"
         if candidate.is_file():
             return candidate.read_text(encoding="utf-8"), str(candidate)
-    return DEFAULT, "built-in default"
+    return generated_archetype(page_type), "made from the declared fields"
+
+
+def generated_archetype(page_type: schema.PageType) -> str:
+    """An archetype from a type's declared fields: required ones filled in, optional ones as comments."""
+    own = {f.name: f for f in page_type.fields}
+    lines = ["---"]
+    for name in page_type.archetype_fields:
+        spec = own.get(name) or schema.FIELD_BY_NAME[name]
+        if name in ("title", "description", "type", "government"):
+            value = "{" + name + "}"
+        elif spec.kind == schema.TEXT:
+            value = spec.placeholder or ""
+        else:
+            value = SAMPLE.get(spec.kind, "")
+        if name not in own:
+            lines.append(f"{name}: {value}")
+        elif spec.required_for(page_type.key):
+            lines += [f"# {spec.doc}", f"{name}: {value}"]
+        else:
+            lines.append(f"# {name}:   (optional) {spec.doc}")
+    lines += ["---", "", schema.PLACEHOLDER_BODY, ""]
+    return "\n".join(lines)
 
 
 def yaml_text(value: str) -> str:
@@ -75,18 +97,23 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-def current_government(site_dir: Path) -> str | None:
-    from .config import load_config
-    config = load_config(site_dir, Diagnostics())
+def current_government(config: SiteConfig) -> str | None:
     key = config.current_government
     return key if key and key in config.governments else None
 
 
-def new_page(site_dir: Path, path: str, page_type: str) -> int:
-    """Write the new page; the exit status (0 written, 1 exists, 2 unusable PATH)."""
+def new_page(site_dir: Path, path: str, type_key: str) -> int:
+    """Write the new page; the exit status (0 written, 1 exists, 2 unusable PATH or TYPE)."""
     if not (site_dir / CONFIG_NAME).is_file():
         click.echo(f"error: {site_dir} has no {CONFIG_NAME}: run `new` in the site's folder or give it with --site", err=True)
         return 2
+    config = load_config(site_dir, Diagnostics())
+    types = schema.page_types(config.types)
+    if type_key not in types:
+        click.echo(f"error: there is no page type `{type_key}`: use one of {', '.join(types)} "
+                   f"(a site declares its own under `types:` in {CONFIG_NAME})", err=True)
+        return 2
+    page_type = types[type_key]
     target = Path(path)
     if not target.is_absolute():
         target = site_dir / target if not str(path).startswith(str(site_dir)) else target
@@ -107,9 +134,10 @@ def new_page(site_dir: Path, path: str, page_type: str) -> int:
     name = target.parent.name if stem == "_index" else stem
     values = {
         "title": yaml_text(folder_title(name)),
+        "description": yaml_text(page_type.placeholder_description),
         "date": today().isoformat(),
-        "type": page_type,
-        "government": current_government(site_dir),
+        "type": type_key,
+        "government": current_government(config),
     }
     template, _ = archetype(site_dir, page_type)
     text = fill(template, values)

@@ -20,6 +20,7 @@ from .diagnostics import Diagnostics
 from .load import MARKDOWN_SUFFIXES, file_stem, load_page, scan_content
 from .model import Page, StaticFile
 from .strings import strings_for
+from .schema import moment
 
 SEGMENT = re.compile(r"^[\w.~-]+$")
 RESERVED = {"/topics/": "the generated topics index", "/search/": "the generated search page"}
@@ -28,7 +29,10 @@ GENERATED_FILES = {"/sitemap.xml", "/feed.xml", "/robots.txt", "/404.html", "/se
 
 def newest_first(pages) -> list[Page]:
     """Listings of topics and organisations: newest first, undated last, then by title."""
-    return sorted(pages, key=lambda p: (-(p.date.toordinal()) if p.date else 1, p.title.casefold(), p.url))
+    def key(page: Page):
+        when = moment(page.date)
+        return (when is None, -when.timestamp() if when else 0, page.title.casefold(), page.url)
+    return sorted(pages, key=key)
 
 
 def slugify(name: str) -> str:
@@ -148,6 +152,8 @@ def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dr
             if page is None:
                 site.unreadable.add(where)
                 continue
+            if page.type in config.types:
+                page.site_type_label = config.types[page.type].label
             if page.draft and not drafts:
                 site.drafts[where] = page
                 continue

@@ -17,7 +17,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from . import publish
+from . import publish, schema
 from .config import CONFIG_NAME, LinkSetting
 from .diagnostics import Diagnostics
 from .model import Page
@@ -135,6 +135,9 @@ class Templates:
         """Front matter `layout`, else the page's type if a layout has that name, else by kind."""
         if "layout" in page.fields and self.has_layout(page.fields["layout"]):
             return page.fields["layout"] + ".html"
+        declared = self.site.config.types.get(page.type) if page.kind == "page" else None
+        if declared is not None and declared.layout and self.has_layout(declared.layout):
+            return f"{declared.layout}.html"
         if page.kind == "page" and page.type != "page" and self.has_layout(page.type):
             return f"{page.type}.html"
         return {
@@ -434,10 +437,36 @@ def sidebar_links(page: Page) -> dict:
         if len(by_title[item["title"].casefold()]) > 1:
             item["context"] = parents.get(item["url"]) or item["url"]
     return {"related": items[:len(page.related)], "backlinks": items[len(page.related):]}
+class FreeData(dict):
+    """`page.extra`: the page's own unchecked data. A key one page does not give is None,
+    not a layout error, since `extra:` differs from page to page by design."""
+
+    def __missing__(self, key):
+        return None
+
+
+def declared_fields(page: Page, site: Site) -> dict:
+    """`page.<field>` for every declared field (built-in and every site type's own), as checked,
+    or the field's default: a layout can name any of them without testing that it is defined."""
+    out = {}
+    for name, spec in schema.fields_for(site.config.types).items():
+        value = page.fields.get(name, spec.default)
+        if spec.kind == schema.LIST:
+            value = [item for item, _line in value]   # the (value, line) pairs, as plain values
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[name] = value
+    extra = page.fields.get("extra")
+    out["extra"] = FreeData(extra if isinstance(extra, dict) else {})
+    return out
 
 
 def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
-    """What a layout sees as `page`: plain values, all escaped by Jinja on output."""
+    """What a layout sees as `page`: plain values, all escaped by Jinja on output.
+
+    Every declared front matter field is there under its own name (declared_fields);
+    the keys below replace the raw values with what layouts show (organisations and
+    topics as entries, the image with its address, related pages with their titles)."""
     fields = page.fields
     government = None
     banner = None
@@ -451,6 +480,7 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
         img = fields["image"]
         image = {"src": page.image_url, "alt": img["alt"], "caption": img.get("caption"), "credit": img.get("credit")}
     return {
+        **declared_fields(page, site),
         "title": page.title,
         "description": page.description or site.config.description or fallback_description(page, site),
         "url": page.url,

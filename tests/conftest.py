@@ -337,3 +337,22 @@ def main_text(doc: Element) -> Element:
     main = doc.find("main", id="main-content")
     assert main is not None
     return main
+
+
+def fill_in(path: Path, keys: bool = True) -> None:
+    """What an editor does to a new page: a real description, keys in the empty lists
+    (or, on a site with no organisations and topics, no lists)."""
+    import yaml
+    text = path.read_text(encoding="utf-8")
+    head, body = text.split("---\n", 2)[1:]
+    description = yaml.safe_load(head)["description"]
+    lines = []
+    for line in head.splitlines(keepends=True):
+        if line.startswith("description:"):
+            line = "description: What this page is about.\n"
+        if not keys and line.strip() in ("organisations: []", "topics: []"):
+            continue
+        line = line.replace("organisations: []", "organisations: [department-of-testing]")
+        lines.append(line.replace("topics: []", "topics: [public-health]"))
+    assert description not in "".join(lines)
+    path.write_text("---\n" + "".join(lines) + "---\n" + body, encoding="utf-8")

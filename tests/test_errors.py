@@ -189,7 +189,7 @@ def test_all_problems_reported_in_one_run(make_site):
         "content/links.md": page("C", body="[a](missing.md)\n\n[b](#nowhere)\n\n[c](javascript:alert(1))\n"),
         "content/one.md": page("One", extra="url: /links/"),
         "layouts/page.html": "{% block x %}\n{% endblock y %}\n",
-        "content/warn.md": page("W", extra="titel: x", body="<script>alert(1)</script>\n"),
+        "content/warn.md": page("W", extra="kicker: x", body="<script>alert(1)</script>\n"),
     })
     r = build(site)
     assert r.code == 1
@@ -207,7 +207,7 @@ def test_all_problems_reported_in_one_run(make_site):
         ("content/links.md", 9, "error", "javascript"),
         ("content/one.md", 4, "error", "/links/"),
         ("layouts/page.html", 2, "error", "layout syntax error"),
-        ("content/warn.md", 4, "warning", "titel"),
+        ("content/warn.md", 4, "warning", "kicker"),
         ("content/warn.md", 6, "warning", "script"),
     ]
     missing = [e for e in expected if not r.has(*e)]

@@ -214,7 +214,7 @@ VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=
                                                       st.dictionaries(st.one_of(UNICODE, st.sampled_from(["src", "alt", "date", "note", "explanation", "name"])), inner, max_size=3)),
                       max_leaves=8)
 FIELDS = ["title", "description", "type", "date", "updated", "change_history", "organisations", "topics", "government",
-          "political", "withdrawn", "draft", "aliases", "weight", "layout", "related", "image", "slug", "url", "titel"]
+          "political", "withdrawn", "draft", "aliases", "weight", "layout", "related", "image", "slug", "url", "titel", "extra"]
 
 
 @settings(**SETTINGS)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, html_of, run
+from conftest import REPO, fill_in, html_of, run
 
 TYPES = ["page", "policy", "guidance", "publication", "news", "speech", "consultation", "organisation"]
 THEME_ARCHETYPES = REPO / "policysite" / "theme" / "archetypes"
@@ -39,7 +39,23 @@ def test_theme_has_an_archetype_for_every_type():
 
 
 @pytest.mark.parametrize("page_type", TYPES)
-def test_new_page_of_each_type_passes_check_strict(make_site, page_type):
+def test_new_page_left_as_written_fails_check(make_site, page_type):
+    """issue13: a page made by `new` and never filled in is not published."""
+    site = make_site()
+    rel = f"content/policy/left-{page_type}.md"
+    assert run("new", rel, "--type", page_type, cwd=site).code == 0
+    r = run("check", site)
+    assert r.code == 1
+    r.assert_has(rel, 3, "error", "replace the placeholder description")
+    if "organisations" in NEEDS[page_type]:
+        r.assert_has(rel, 7, "error", "`organisations` is empty")
+    if "topics" in NEEDS[page_type]:
+        assert any(d[0] == rel and d[2] == "warning" and "`topics` is empty" in d[3] for d in r.diagnostics), r.err
+    assert run("build", site).code == 1
+
+
+@pytest.mark.parametrize("page_type", TYPES)
+def test_new_page_of_each_type_passes_check_strict_once_filled_in(make_site, page_type):
     site = make_site()
     rel = f"content/policy/tackling-{page_type}-things.md"
     r = run("new", rel, "--type", page_type, cwd=site, env=EPOCH)
@@ -55,6 +71,7 @@ def test_new_page_of_each_type_passes_check_strict(make_site, page_type):
         assert fields["government"] == "new-government"          # the site's current government
     assert fields.get("organisations", []) == [] and fields.get("topics", []) == []
     assert "{" not in (site / rel).read_text()                      # every placeholder filled
+    fill_in(site / rel)
     r = run("check", site, "--strict")
     assert r.code == 0, r.err
     assert r.diagnostics == []
@@ -69,9 +86,7 @@ def test_keys_filled_in_still_pass(make_site):
     site = make_site()
     r = run("new", "content/policy/filled.md", "--type", "policy", cwd=site)
     assert r.code == 0, r.err
-    path = site / "content/policy/filled.md"
-    text = path.read_text().replace("organisations: []", "organisations: [department-of-testing]")
-    path.write_text(text.replace("topics: []", "topics: [public-health]"))
+    fill_in(site / "content/policy/filled.md")
     r = run("check", site, "--strict")
     assert r.code == 0 and r.diagnostics == [], r.err
 
@@ -108,6 +123,7 @@ def test_without_a_current_government_the_lines_are_left_out(make_site):
         assert r.code == 0, r.err
         fields = front_matter(site / f"content/{page_type}.md")
         assert "government" not in fields and "political" not in fields
+        fill_in(site / f"content/{page_type}.md", keys=False)
     r = run("check", site, "--strict")
     assert r.code == 0 and r.diagnostics == [], r.err
 
@@ -120,6 +136,8 @@ def test_titles_that_need_quoting_and_section_index(make_site):
     r = run("new", "content/social-care/_index.md", "--type", "page", cwd=site)
     assert r.code == 0, r.err
     assert front_matter(site / "content/social-care/_index.md")["title"] == "Social care"
+    fill_in(site / "content/policy/nhs: the next steps #2.md")
+    fill_in(site / "content/social-care/_index.md")
     r = run("check", site, "--strict")
     assert r.code == 0 and r.diagnostics == [], r.err
 

@@ -127,7 +127,7 @@ def test_removed_source_disappears_from_output(make_site):
 
 
 def test_warnings_do_not_stop_the_build(make_site):
-    site = small_site(make_site, **{"content/w.md": page("W", extra="titel: x")})
+    site = small_site(make_site, **{"content/w.md": page("W", extra="kicker: x")})
     r = build(site)
     assert r.code == 0
     assert r.out.startswith("Built ") and "1 warning" in r.out
