@@ -9,6 +9,8 @@ result is byte for byte what a clean build would give.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import hashlib
 import json
 import multiprocessing
@@ -21,18 +23,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import memo, publish, search
+from . import clock, memo, publish, search
 from .cache import BuildCache, code_fingerprint, digest, file_stamp
 from .config import CONFIG_NAME, load_config
 from .diagnostics import Diagnostic, Diagnostics, closest
 from .links import URL_SAFE, LinkProblem, Resolver, signature
 from .load import MAX_FILE_BYTES, load_page
 from .markup import MarkdownRenderer, Rendered, link_lines
-from .model import Page
-from .site import Site, build_site
+from .model import Group, Page
+from .consultation import closing, opening
+from .schema import moment
+from .site import Site, build_site, slugify
 from .templates import (LayoutError, Templates, check_compiled_assets, listing_page_count, page_context,
                         paged_url, paginate, site_context)
 from .write import OutputFolder, OutputProblem, check_output_folder, describe_os_error
+
+def clock_moments(site: Site) -> list[dt.datetime]:
+    """Every moment at which a page's outcome changes with the clock: a page's date (published
+    from then on) and a consultation's opening and closing."""
+    moments = []
+    for page in list(site.pages) + list(site.scheduled.values()):
+        if page.date is not None:
+            moments.append(moment(page.date))
+        if page.consultation is not None:
+            moments += [page.consultation.opens, page.consultation.closes]
+    return moments
+
 
 def layout_ids(page: Page) -> set[str]:
     """Ids the theme's layouts give a page, so links such as `page.md#full-history` resolve."""
@@ -50,6 +66,8 @@ class BuildOptions:
     output: Path | None = None
     strict: bool = False
     drafts: bool = False
+    future: bool = False          # include pages dated after the build time
+    now: dt.datetime | None = None   # the build time (clock.py); None: read once when the build starts
     base_url: str | None = None
     jobs: int | None = None
     write: bool = True            # False for `check`
@@ -75,6 +93,8 @@ class BuildResult:
 def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult:
     """A whole build into the output folder (or, for `check`, no writing at all)."""
     started = time.perf_counter()
+    if options.now is None:   # one clock for the whole build, memo included
+        options = dataclasses.replace(options, now=clock.build_time())
     output = options.output or options.site_dir / "_site"
     if options.write:
         try:
@@ -99,7 +119,7 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult
         sink = BuildSink(folder, output)
         if inputs is not None:
             last = memo.read(memo_file)
-            if last is not None and last["inputs"] == inputs:
+            if last is not None and last["inputs"] == inputs and memo.clock_holds(last, options.now):
                 if memo.take_over(last, sink):
                     return _taken_over(last, options, folder, output, started)
                 folder.reset()
@@ -113,7 +133,8 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult
             if inputs is not None:
                 known = {rel: entry["sha"] for rel, entry in builder.cache.outputs.items()}
                 known.update(builder.cache.search.get("files") or {})
-                memo.write(memo_file, inputs, output, result.diagnostics.items, result.pages, result.files, known)
+                memo.write(memo_file, inputs, output, result.diagnostics.items, result.pages, result.files, known,
+                           builder.window)
         else:
             folder.discard()
         result.seconds = time.perf_counter() - started
@@ -242,12 +263,14 @@ class Builder:
         self.options = options
         self.cache = cache
         self.diagnostics = Diagnostics()
+        self.window = clock.Window()   # how long the last run's clock-dependent outcomes hold
 
     def run(self, sink, changed: set[Path] | None = None) -> BuildResult:
         """Build into `sink`. `changed` (from `serve`'s watcher) names the files edited since
         the last run: when they are only page bodies, a quick rebuild may do instead."""
         started = time.perf_counter()
-        if changed is not None and self.cache.last_run is not None:
+        now = self.options.now or clock.build_time()   # `serve` leaves it unset: each run reads it once
+        if changed is not None and self.cache.last_run is not None and self.cache.last_run.window.holds(now):
             quick = QuickRebuild(self, sink).run(changed)
             if quick is not None:
                 return self._done(quick, started)
@@ -263,7 +286,8 @@ class Builder:
         skip = [result.output] if options.write else []
         loaded: set[str] = set()
         site = build_site(options.site_dir, config, diagnostics, drafts=options.drafts, skip=skip,
-                          load=self._cached_loader(config_fp, loaded))
+                          load=self._cached_loader(config_fp, loaded), now=now, future=options.future)
+        self.window = clock.window(clock_moments(site), now)
         for gone in [s for s in self.cache.loaded if s not in loaded]:   # files no longer there
             del self.cache.loaded[gone]
             self.cache.stamps.pop(gone, None)
@@ -313,7 +337,8 @@ class Builder:
         if isinstance(sink, FolderSink):
             self.cache.last_run = LastRun(site=site, resolver=resolver, templates=templates, config_fp=config_fp,
                                           ctx_site=self.page_keys[0], site_key=self.page_keys[1],
-                                          diagnostics=list(diagnostics.items), files=result.files)
+                                          diagnostics=list(diagnostics.items), files=result.files,
+                                          window=self.window)
         return self._done(result, started)
 
     def search_index(self, site: Site, sink: "BuildSink") -> list[str]:
@@ -351,7 +376,7 @@ class Builder:
             raw = (options.site_dir / CONFIG_NAME).read_bytes()
         except OSError:
             raw = b""
-        return digest(raw, str(options.base_url), str(options.drafts), code_fingerprint())
+        return digest(raw, str(options.base_url), str(options.drafts), str(options.future), code_fingerprint())
 
     # -- load ---------------------------------------------------------------
 
@@ -576,6 +601,7 @@ class LastRun:
     site_key: str
     diagnostics: list[Diagnostic]
     files: int
+    window: clock.Window = field(default_factory=clock.Window)
     renderer: MarkdownRenderer | None = None
 
 
@@ -794,6 +820,50 @@ def _ids_hint(page: Page, wanted: str) -> str:
     return f": did you mean `#{hint}`?" if hint else ""
 
 
+def _front_matter_page(resolver: Resolver, page: Page, raw: str, line: int, what: str,
+                       diagnostics: Diagnostics) -> Page | None:
+    """The page a front matter path leads to, resolved like a link in Markdown, or None after an error."""
+    try:
+        target = resolver.resolve(raw, page)
+    except LinkProblem as problem:
+        diagnostics.error(page.source, line, f"{what} `{raw}` does not resolve: {problem}", code="broken-link")
+        return None
+    if target.page is None or target.fragment or not raw.split("#")[0].lower().endswith((".md", ".markdown")):
+        diagnostics.error(page.source, line, f"{what} `{raw}` must be a page on this site, written as a path to its "
+                                             "`.md` file, such as `../policy/name.md`", code="broken-link")
+        return None
+    return target.page
+
+
+def resolve_collection(page: Page, resolver: Resolver, diagnostics: Diagnostics) -> None:
+    """A collection's `groups:`: each path checked like a link, each member told it is in the collection."""
+    page.groups = []
+    if page.type != "collection":
+        return
+    taken = set(page.ids)
+    for number, group in enumerate(page.fields.get("groups", ()), start=1):
+        base = slugify(group["title"]) or f"group-{number}"
+        ident, n = base, 1
+        while ident in taken:   # a heading in the body, or another group, with the same words
+            n += 1
+            ident = f"{base}-{n}"
+        taken.add(ident)
+        members = []
+        for raw, line in group.get("pages", ()):
+            member = _front_matter_page(resolver, page, raw, line, "collection page", diagnostics)
+            if member is None:
+                continue
+            if member is page:
+                diagnostics.error(page.source, line, f"collection page `{raw}` is this collection itself: "
+                                                     "list the pages it collects", code="broken-link")
+                continue
+            members.append(member)
+            if page not in member.collections:
+                member.collections.append(page)
+        page.groups.append(Group(title=group["title"], id=ident, description=group.get("description", ""),
+                                 pages=members))
+
+
 def check_front_matter_links(site: Site, resolver: Resolver, diagnostics: Diagnostics) -> None:
     """`related:` links and `image.src`, resolved like links in Markdown."""
     for page in site.pages:
@@ -813,6 +883,11 @@ def check_front_matter_links(site: Site, resolver: Resolver, diagnostics: Diagno
             related.append({"title": target.page.title, "url": target.page.url + (f"#{target.fragment}" if target.fragment else ""),
                             "description": target.page.description})
         page.related = related
+        resolve_collection(page, resolver, diagnostics)
+        outcome = page.fields.get("outcome")
+        if outcome and page.type == "consultation":
+            target = _front_matter_page(resolver, page, outcome, page.line("outcome"), "`outcome`", diagnostics)
+            page.outcome_page = target
         image = page.fields.get("image")
         if image:
             line = image.get("src_line", image.get("line", 1))
