@@ -84,7 +84,7 @@ class PageType:
         return self.description
 
 
-DEPARTMENTAL = frozenset({"policy", "guidance", "publication", "news", "speech", "consultation"})
+DEPARTMENTAL = frozenset({"policy", "guidance", "publication", "news", "speech", "consultation", "collection"})
 # `applies_to:` keys, in the order pages name them ("England, Scotland and Wales").
 NATIONS = ("england", "scotland", "wales", "northern-ireland")
 # `speech_type:` keys; each shows its own notice beside "Delivered on".
