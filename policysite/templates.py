@@ -553,7 +553,8 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
         "speech": speech_context(page, site, ctx_site),
         "groups": [{"title": g.title, "id": g.id, "description": g.description,
                     "pages": [listing_item(p, site) for p in g.pages]} for g in page.groups],
-        "collections": [{"title": c.title, "url": c.url} for c in page.collections],
+        "collections": [{"title": c.title, "url": c.url}
+                        for c in sorted(page.collections, key=lambda c: (c.title.casefold(), c.url))],
         "person": ctx_site["people"].get(page.key) if page.kind == "person" else None,
         "is_home": page.kind == "home",
         "source": page.source,
