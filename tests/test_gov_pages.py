@@ -421,3 +421,25 @@ def test_the_memo_is_taken_over_only_within_the_clock_window(make_site):
     assert not memo.clock_holds(note, closes) and not memo.clock_holds(note, opens - dt.timedelta(seconds=1))
     r = run("build", site, env=epoch(2026, 3, 20))   # within the window: taken over whole
     assert r.code == 0 and re.match(r"Built (\d+) pages \(\1 unchanged\)", r.out), r.out
+
+
+def test_serve_quick_rebuild_is_not_used_when_the_clock_has_moved(make_site, tmp_path, monkeypatch):
+    """A body-only edit is usually rebuilt alone; after the clock has passed a closing
+    date, the whole site is built again, so listings and the page itself change state."""
+    from policysite.serve import DevSite
+    site = consultation_site(make_site, outcome=False)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch(2026, 3, 5)["SOURCE_DATE_EPOCH"])
+    out = tmp_path / "served"
+    dev = DevSite(site, "127.0.0.1", 8000, drafts=False, output=out)
+    assert dev.rebuild()
+    assert consultation_banner(out)[0] == "Open consultation"
+    edited = site / "content/c.md"
+    edited.write_text(edited.read_text().replace("What we propose.", "What we propose, in full."))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch(2026, 4, 20)["SOURCE_DATE_EPOCH"])
+    assert dev.rebuild({edited})
+    assert consultation_banner(out)[0] == "Closed consultation"
+    assert "Closed consultation" in html_of(out, "index.html").find("main").text()
+    # Within the same window a body-only edit is still rebuilt alone.
+    edited.write_text(edited.read_text().replace("in full.", "in full, again."))
+    assert dev.rebuild({edited})
+    assert dev.cache.stats.get("quick") == 1
