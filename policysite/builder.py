@@ -23,15 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import clock, memo, publish, search
+from . import clock, images, memo, publish, search
 from .cache import BuildCache, code_fingerprint, digest, file_stamp
 from .config import CONFIG_NAME, load_config
 from .diagnostics import Diagnostic, Diagnostics, closest
 from .links import URL_SAFE, LinkProblem, Resolver, signature
 from .load import MAX_FILE_BYTES, load_page
-from .markup import MarkdownRenderer, Rendered, link_lines
+from .markup import MarkdownRenderer, Rendered, link_lines, render_fingerprint
 from .model import Group, Page
-from .consultation import closing, opening
 from .schema import moment
 from .site import Site, build_site, slugify
 from .templates import (LayoutError, Templates, check_compiled_assets, listing_page_count, page_context,
@@ -300,6 +299,7 @@ class Builder:
         resolver = Resolver(site)
         self.render_markdown(site, resolver)
         check_front_matter_links(site, resolver, diagnostics)
+        images.size_lead_images(site, resolver, diagnostics)   # images: lead images' sizes and checks
         publish.check_generated_paths(site, diagnostics)
         if diagnostics.has_errors(options.strict):
             return self._done(result, started)
@@ -331,6 +331,8 @@ class Builder:
                 sink.write(rel, extra[rel].encode("utf-8"))
                 keep.add(rel)
             keep.update(search_files)
+            # images: smaller copies of large images, next to them (cached in .policysite-cache/images/).
+            keep.update(images.VariantMaker(self.image_cache(), self.cache.stats, diagnostics).write(site, sink))
             sink.finish(keep)
         result.files = len(site.files) + len(site.assets)
         result.ok = True
@@ -343,8 +345,8 @@ class Builder:
 
     def search_index(self, site: Site, sink: "BuildSink") -> list[str]:
         """The full-text index (search.py), or the last build's files when nothing it reads has changed."""
-        topics = {key: topic.name for key, topic in site.config.topics.items()}
-        key = search.fingerprint(site.pages, site.config.root, topics)
+        labels = search.Labels.of(site.config)
+        key = search.fingerprint(site.pages, site.config.root, labels)
         before = self.cache.search
         if before.get("key") == key and before.get("files"):
             linked = []
@@ -357,12 +359,17 @@ class Builder:
                 return linked
             for rel in linked:   # a link that stayed would be written through, into the previous output
                 (sink.tmp / rel).unlink()
-        files = search.build_index(site.pages, site.config.root, topics)
+        files = search.build_index(site.pages, site.config.root, labels)
         for rel in sorted(files):
             sink.write(rel, files[rel])
         self.cache.search = {"key": key, "files": {rel: hashlib.sha1(data).hexdigest() for rel, data in files.items()}}
         self.cache.dirty = True
         return sorted(files)
+
+    def image_cache(self) -> Path | None:
+        """Where smaller copies of images are kept between builds (None under --no-cache)."""
+        cache_file = self.options.cache_file
+        return cache_file.parent / "images" if cache_file is not None else None
 
     def _done(self, result: BuildResult, started: float) -> BuildResult:
         result.seconds = time.perf_counter() - started
@@ -432,7 +439,7 @@ class Builder:
         """Render every body (reusing what still holds), then check fragments and collect backlinks."""
         cache, diagnostics = self.cache, self.diagnostics
         pages = [p for p in site.pages if p.source]
-        root = site.config.root
+        root = render_fingerprint(site.config)
         todo = []
         outcome = resolver.outcome
         for page in pages:
@@ -466,8 +473,8 @@ class Builder:
                 page.ids = layout_ids(page)
         for page in pages:
             entry = cache.markdown[page.source]
-            for line, severity, message in entry["problems"]:
-                (diagnostics.error if severity == "error" else diagnostics.warning)(page.source, line, message)
+            for line, severity, message, code in entry["problems"]:
+                (diagnostics.error if severity == "error" else diagnostics.warning)(page.source, line, message, code)
             seen = set()
             lines = None
             for index, raw in enumerate(entry["links"]):
@@ -479,7 +486,8 @@ class Builder:
                     if lines is None:   # found only when needed: locating every link is costly
                         lines = link_lines(page, entry["links"])
                     where = "this page" if linked is page else (linked.source or linked.url)
-                    diagnostics.error(page.source, lines[index], f"broken link `{raw}`: there is no heading or id `{target.fragment}` in {where}{_ids_hint(linked, target.fragment)}")
+                    diagnostics.error(page.source, lines[index], f"broken link `{raw}`: there is no heading or id `{target.fragment}` in {where}{_ids_hint(linked, target.fragment)}",
+                                      code="broken-link")
                 if linked is not page and id(linked) not in seen:
                     seen.add(id(linked))
                     page.links_to.append(linked)
@@ -696,7 +704,7 @@ class QuickRebuild:
         if before is None:
             return False
         rendered = renderer.render(page)
-        key = digest(page.source, page.body, str(page.body_line), self.last.site.config.root, code_fingerprint())
+        key = digest(page.source, page.body, str(page.body_line), render_fingerprint(self.last.site.config), code_fingerprint())
         entry = {"key": key, "html": rendered.html, "sha": digest(rendered.html), "ids": sorted(rendered.ids),
                  "toc": rendered.toc, "links": rendered.links, "deps": rendered.deps, "problems": rendered.problems}
         if set(entry["ids"]) | layout_ids(page) != page.ids:
@@ -716,8 +724,8 @@ class QuickRebuild:
         # This page's problems from its last render give way to those of this one.
         old, new = Diagnostics(), Diagnostics()
         for problems, into in ((before["problems"], old), (rendered.problems, new)):
-            for line, severity, message in problems:
-                (into.error if severity == "error" else into.warning)(page.source, line, message)
+            for line, severity, message, code in problems:
+                (into.error if severity == "error" else into.warning)(page.source, line, message, code)
         for gone in old.items:
             if gone not in diagnostics.items:
                 return False

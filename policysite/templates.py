@@ -520,10 +520,15 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
     if "image" in fields and page.image_url:
         img = fields["image"]
         image = {"src": page.image_url, "alt": img["alt"], "caption": img.get("caption"), "credit": img.get("credit")}
+        if page.lead_image is not None:   # width, height, srcset, sizes: see images.py
+            image.update(page.lead_image.attributes())
     return {
         **declared_fields(page, site),
         "title": page.title,
-        "description": page.description or site.config.description or fallback_description(page, site),
+        # The page's own description (the home page's is the site's): shown as the lead paragraph.
+        "description": page.description or (site.config.description if page.kind == "home" else ""),
+        # Every page has a meta description (SPEC): its own, else the site's, else a plain sentence.
+        "meta_description": page.description or site.config.description or fallback_description(page, site),
         "url": page.url,
         "kind": page.kind,
         "type": page.type,
