@@ -29,13 +29,14 @@ from .config import CONFIG_NAME, load_config
 from .diagnostics import Diagnostic, Diagnostics, closest
 from .links import URL_SAFE, LinkProblem, Resolver, signature
 from .load import MAX_FILE_BYTES, load_page
-from .markup import MarkdownRenderer, Rendered, link_lines, render_fingerprint
+from .markup import RESERVED_IDS, MarkdownRenderer, Rendered, link_lines, render_fingerprint
 from .model import Group, Page
 from .schema import moment
 from .site import Site, build_site, slugify
 from .templates import (LayoutError, Templates, check_compiled_assets, listing_page_count, page_context,
                         paged_url, paginate, site_context)
 from .write import OutputFolder, OutputProblem, check_output_folder, describe_os_error
+
 
 def clock_moments(site: Site) -> list[dt.datetime]:
     """Every moment at which a page's outcome changes with the clock: a page's date (published
@@ -45,7 +46,7 @@ def clock_moments(site: Site) -> list[dt.datetime]:
         if page.date is not None:
             moments.append(moment(page.date))
         if page.consultation is not None:
-            moments += [page.consultation.opens, page.consultation.closes]
+            moments += [m for m in (page.consultation.opens, page.consultation.closes) if m is not None]
     return moments
 
 
@@ -848,7 +849,7 @@ def resolve_collection(page: Page, resolver: Resolver, diagnostics: Diagnostics)
     page.groups = []
     if page.type != "collection":
         return
-    taken = set(page.ids)
+    taken = set(page.ids) | RESERVED_IDS   # and the ids the theme's layouts use
     for number, group in enumerate(page.fields.get("groups", ()), start=1):
         base = slugify(group["title"]) or f"group-{number}"
         ident, n = base, 1

@@ -22,7 +22,7 @@ LABEL_KEYS = {FORTHCOMING: "consultation_forthcoming", OPEN: "consultation_open"
 @dataclass(frozen=True)
 class ConsultationState:
     state: str              # FORTHCOMING, OPEN, CLOSED or OUTCOME
-    opens: dt.datetime      # aware, as written (a date alone: the start of that day, UTC)
+    opens: dt.datetime | None   # aware, as written (a date alone: the start of that day, UTC); None: not given
     closes: dt.datetime     # aware, as written (a date alone: 11:59pm that day, UTC)
 
     @property
@@ -42,9 +42,10 @@ def closing(value: dt.date) -> dt.datetime:
     return dt.datetime(value.year, value.month, value.day, 23, 59, tzinfo=dt.timezone.utc)
 
 
-def state_at(opens: dt.date, closes: dt.date, has_outcome: bool, now: dt.datetime) -> ConsultationState:
-    start, end = opening(opens), closing(closes)
-    if now < start:
+def state_at(opens: dt.date | None, closes: dt.date, has_outcome: bool, now: dt.datetime) -> ConsultationState:
+    """The state at `now`; a consultation without `opens` is open until it closes."""
+    start, end = (opening(opens) if opens is not None else None), closing(closes)
+    if start is not None and now < start:
         state = FORTHCOMING
     elif now < end:
         state = OPEN

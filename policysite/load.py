@@ -288,6 +288,9 @@ def check_fields(data, where: str, config: SiteConfig, diagnostics: Diagnostics,
     if "opens" in out and "closes" in out and consultation.closing(out["closes"]) < consultation.opening(out["opens"]):
         err("closes", f"`closes` ({out['closes'].isoformat()}) is before `opens` ({out['opens'].isoformat()}): "
                       "a consultation cannot close before it opens", code="date-order")
+    if page_type == "consultation" and data.get("closes") is None:
+        diagnostics.warning(where, data.line, "a consultation needs `closes:` (and `opens:`), such as "
+                            "`closes: 2026-04-01 23:59 +01:00`, to show whether it is open", code="missing-field")
     if page_type == "collection" and isinstance(data.get("groups"), list) and not data["groups"]:
         err("groups", "`groups` is empty: a collection needs at least one group, "
                       "`- title: ...` with its `pages:`", code="empty-field")

@@ -143,10 +143,11 @@ FIELDS: tuple[Field, ...] = (
           parts=(Field("title", TEXT, "the group's heading", required_in=ALL_TYPES),
                  Field("description", TEXT, "a sentence under the heading"),
                  Field("pages", LIST, "the `.md` files of its pages, like links", required_in=ALL_TYPES))),
-    Field("opens", DATE, "on a `consultation`: when it opens, with a time (`2026-03-01 09:00 +00:00`)",
-          required_in=frozenset({"consultation"}), example="opens: 2026-03-01 09:00 +00:00"),
+    Field("opens", DATE, "on a `consultation`: when it opens, with a time (`2026-03-01 09:00 +00:00`); "
+          "without it, it is open until it closes", example="opens: 2026-03-01 09:00 +00:00"),
     Field("closes", DATE, "on a `consultation`: when it closes, with a time; a date alone closes at 11:59pm; "
-          "not before `opens`", required_in=frozenset({"consultation"}), example="closes: 2026-04-01 23:59 +01:00"),
+          "not before `opens`; without it (a warning) the page cannot say whether it is open",
+          example="closes: 2026-04-01 23:59 +01:00"),
     Field("outcome", TEXT, "on a `consultation`: the `.md` file of its outcome, linked once it has closed",
           example="outcome: outcome.md", address=True),
     Field("speaker", KEY, "on a `speech`: who gave it, by key from `people:` in `site_config.yaml`; "

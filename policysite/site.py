@@ -191,8 +191,8 @@ def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dr
             if not future and page.date is not None and moment(page.date) > now:
                 site.scheduled[where] = page
                 continue
-            if page.type == "consultation" and "opens" in page.fields and "closes" in page.fields:
-                page.consultation = state_at(page.fields["opens"], page.fields["closes"], "outcome" in page.fields, now)
+            if page.type == "consultation" and "closes" in page.fields:
+                page.consultation = state_at(page.fields.get("opens"), page.fields["closes"], "outcome" in page.fields, now)
                 page.state_label = strings[page.consultation.label_key]
             loaded.append(page)
         else:

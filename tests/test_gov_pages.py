@@ -233,10 +233,22 @@ def test_consultation_errors_are_at_their_lines(make_site):
     build_fails(site, "content/c.md", 8, "`closes`", "is before `opens`")
     site = make_site({"content/c.md": CONSULTATION.format(outcome="outcome: nowhere.md\n")})
     build_fails(site, "content/c.md", 9, "`outcome` `nowhere.md`", "there is no page content/nowhere.md")
-    site = make_site({"content/c.md": CONSULTATION.format(outcome="").replace("opens: 2026-03-01 09:00 +00:00\n", "")
-                      .replace("closes: 2026-04-01 23:59 +01:00", "closes: soon")})
-    r = build_fails(site, "content/c.md", 2, "`opens:` is required")
-    r.assert_has("content/c.md", 7, "error", "`closes` must be a date")
+    site = make_site({"content/c.md": CONSULTATION.format(outcome="").replace("closes: 2026-04-01 23:59 +01:00", "closes: soon")})
+    build_fails(site, "content/c.md", 8, "`closes` must be a date")
+
+
+def test_a_consultation_without_opens_is_open_until_it_closes_and_one_without_closes_is_a_warning(make_site):
+    site = make_site({"content/c.md": CONSULTATION.format(outcome="").replace("opens: 2026-03-01 09:00 +00:00\n", "")})
+    assert consultation_banner(built(site, env=epoch(2026, 2, 15)))[:2] == (
+        "Open consultation", "This consultation closes at 11:59pm on 1 April 2026")
+    site = make_site({"content/c.md": CONSULTATION.format(outcome="").replace("closes: 2026-04-01 23:59 +01:00\n", "")})
+    r = run("build", site, env=epoch(2026, 3, 5))
+    assert r.code == 0, r.err
+    r.assert_has("content/c.md", 2, "warning", "a consultation needs `closes:`")
+    assert run("build", site, "--strict", env=epoch(2026, 3, 5)).code == 1
+    doc = html_of(site / "_site", "c/index.html")
+    assert doc.find("span", class_="govuk-caption-l").text() == "Consultation"
+    assert doc.find("div", class_="app-consultation-banner") is None
 
 
 # ---- speeches and people -----------------------------------------------------------
