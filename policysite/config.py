@@ -73,6 +73,9 @@ class FooterSettings:
     links: list[LinkSetting] | None = None   # None: the theme's own (only to pages that exist)
     licence: str | bool = True    # True: the Open Government Licence line; False: none; text: that line
     owner: str | None = None      # the last line; default: `title`
+
+
+@dataclass
 class HookFile:
     """One `hooks:` entry: a Python file inside the site folder (hooks.py runs it)."""
     source: str                   # as written, site-relative
