@@ -25,13 +25,13 @@ def build_time(environ=None) -> dt.datetime:
     environ = os.environ if environ is None else environ
     raw = environ.get(ENVIRONMENT_VARIABLE)
     if raw is None or raw.strip() == "":
-        return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        return dt.datetime.now(dt.UTC).replace(microsecond=0)
     text = raw.strip()
     if not text.isdigit():
         raise ClockProblem(f"{ENVIRONMENT_VARIABLE} must be a whole number of seconds since 1970, "
                            f"such as 1700000000, not `{raw}`: correct it or unset it")
     try:
-        return dt.datetime.fromtimestamp(int(text), dt.timezone.utc)
+        return dt.datetime.fromtimestamp(int(text), dt.UTC)
     except (OverflowError, OSError, ValueError):
         raise ClockProblem(f"{ENVIRONMENT_VARIABLE} `{raw}` is too far from today to be a date") from None
 
@@ -51,13 +51,13 @@ class Window:
         return [self.since.timestamp() if self.since else None, self.until.timestamp() if self.until else None]
 
     @classmethod
-    def from_list(cls, value) -> "Window | None":
+    def from_list(cls, value) -> Window | None:
         """The window `as_list` wrote, or None when it is not one."""
         if not isinstance(value, list) or len(value) != 2:
             return None
         if not all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in value):
             return None
-        since, until = (None if v is None else dt.datetime.fromtimestamp(v, dt.timezone.utc) for v in value)
+        since, until = (None if v is None else dt.datetime.fromtimestamp(v, dt.UTC) for v in value)
         return cls(since, until)
 
 

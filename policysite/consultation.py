@@ -39,7 +39,7 @@ def closing(value: dt.date) -> dt.datetime:
     """When a consultation closes: the time written, or 11:59pm for a date alone, as GOV.UK writes it."""
     if isinstance(value, dt.datetime):
         return value
-    return dt.datetime(value.year, value.month, value.day, 23, 59, tzinfo=dt.timezone.utc)
+    return dt.datetime(value.year, value.month, value.day, 23, 59, tzinfo=dt.UTC)
 
 
 def state_at(opens: dt.date | None, closes: dt.date, has_outcome: bool, now: dt.datetime) -> ConsultationState:

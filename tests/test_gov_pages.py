@@ -7,7 +7,6 @@ import datetime as dt
 import re
 
 import pytest
-
 from conftest import DEFAULT_CONFIG, build_fails, build_ok, html_of, page, run
 
 PEOPLE = DEFAULT_CONFIG + """\
@@ -22,7 +21,7 @@ people:
 
 def epoch(year, month, day, hour=0, minute=0) -> dict:
     """SOURCE_DATE_EPOCH for a UTC time."""
-    moment = dt.datetime(year, month, day, hour, minute, tzinfo=dt.timezone.utc)
+    moment = dt.datetime(year, month, day, hour, minute, tzinfo=dt.UTC)
     return {"SOURCE_DATE_EPOCH": str(int(moment.timestamp()))}
 
 
@@ -385,7 +384,7 @@ def test_new_problems_carry_their_codes(make_site):
         "content/k.md": page("K", extra="type: collection\norganisations: [department-of-testing]\n"
                                         "groups:\n  - title: G\n    pages: [gone.md]"),
     })
-    result = build(BuildOptions(site_dir=site, write=False, now=dt.datetime(2026, 3, 5, tzinfo=dt.timezone.utc)))
+    result = build(BuildOptions(site_dir=site, write=False, now=dt.datetime(2026, 3, 5, tzinfo=dt.UTC)))
     codes = {(d.path, d.line): d.code for d in result.diagnostics.items}
     assert codes[("content/c.md", 8)] == "date-order"
     assert codes[("content/s.md", 4)] == codes[("content/s.md", 5)] == codes[("content/s.md", 6)] == "unknown-key"
@@ -427,8 +426,8 @@ def test_the_memo_is_taken_over_only_within_the_clock_window(make_site):
     from policysite import memo
     note = memo.read(site / ".policysite-cache" / memo.MEMO_NAME)
     assert note is not None
-    opens = dt.datetime(2026, 3, 1, 9, tzinfo=dt.timezone.utc)
-    closes = dt.datetime(2026, 4, 1, 22, 59, tzinfo=dt.timezone.utc)
+    opens = dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC)
+    closes = dt.datetime(2026, 4, 1, 22, 59, tzinfo=dt.UTC)
     assert memo.clock_holds(note, opens) and memo.clock_holds(note, closes - dt.timedelta(seconds=1))
     assert not memo.clock_holds(note, closes) and not memo.clock_holds(note, opens - dt.timedelta(seconds=1))
     r = run("build", site, env=epoch(2026, 3, 20))   # within the window: taken over whole
