@@ -86,6 +86,32 @@ def test_script_attributes_and_unsafe_urls_are_still_reported_one_by_one(make_si
     r.assert_has(P, 5, "warning", "2 `target` attributes removed")
 
 
+def test_removed_elements_get_one_warning_per_page_and_kind(make_site):
+    svg = '<svg viewBox="0 0 10 10"><g><circle r="4"/><text>Label</text><path d="M0 0"/></g></svg>'
+    body = (f"Intro.\n\n{svg}\n\n{svg}\n\nRun `cf push` as cf bind-service <app> <service> or <app>.\n\n"
+            "<blink>Old</blink>\n\n<script>alert(1)</script>\n\n<script>alert(2)</script>\n")
+    site = make_site({P: page("P", body=body)})
+    r = build(site)
+    assert r.code == 0, r.err
+    warnings = sorted((line, message) for path, line, message in r.warnings() if path == P)
+    assert [line for line, _ in warnings] == [7, 11, 11, 13, 15, 17], warnings
+    assert warnings[0][1].startswith("2 raw HTML `<svg>` elements removed: a drawing written into the page")
+    assert "`<app>` (2 times on this page) is not an HTML element" in warnings[1][1] + warnings[2][1]
+    assert "`<service>` is not an HTML element" in warnings[1][1] + warnings[2][1]
+    assert warnings[3][1].startswith("1 raw HTML `<blink>` element removed")
+    # What can run code is still reported where it is, one by one.
+    assert all("raw HTML `<script>` is not allowed" in message for _, message in warnings[4:])
+
+
+def test_top_level_headings_in_a_body_get_one_warning(make_site):
+    site = make_site({P: page("P", body="# First\n\nText.\n\n# Second\n\nThird\n=====\n")})
+    r = build(site)
+    assert r.code == 0, r.err
+    warnings = [(line, message) for path, line, message in r.warnings() if path == P]
+    assert warnings == [(5, "use `##` for headings in the body (and 2 more in this page): "
+                            "the page title is the page's only top-level heading")]
+
+
 def test_scan_findings_carry_codes():
     codes = {(f.line, f.code) for f in sanitize.scan(
         '<a href="https://e.org/" target="_blank" onclick="x">a</a>\n<a target=x href="javascript:y">b</a>\n'
