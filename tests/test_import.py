@@ -548,3 +548,39 @@ def test_heading_ids_of_the_old_generators_map_to_ours(heading, old):
     assert ours == {heading_id(heading)}
     for spelling in old - ours:
         assert mapped[spelling] == heading_id(heading)
+
+
+def test_jekyll_baseurl_alone_links_to_the_home_page(tmp_path):
+    write_tree(tmp_path / "src", {
+        "_config.yml": "title: Agency\nurl: https://www.example.gov\n",
+        "index.md": "---\ntitle: Home\n---\nWelcome to the agency's site.\n",
+        "guides/about.md": ("---\ntitle: About\ndescription: About us.\n---\n"
+                            "Back to [the home page]({{ site.baseurl }}) or <a href=\"{{ site.baseurl }}\">home</a>.\n"),
+    })
+    dest = tmp_path / "out"
+    do_import("jekyll", tmp_path / "src", dest)
+    text = body(dest / "content/guides/about.md")
+    assert "[the home page](../_index.md)" in text, text
+    assert "()" not in text and 'href=""' not in text
+    result = run("check", dest)
+    result.assert_no_traceback()
+    assert result.errors() == []
+
+
+def test_top_level_headings_in_a_body_move_down_a_level(tmp_path):
+    write_tree(tmp_path / "src", {
+        "hugo.toml": 'baseURL = "https://www.example.gov/"\ntitle = "Example"\n',
+        "content/log.md": ("---\ntitle: Change log\ndescription: What changed.\n---\nIntro.\n\n# Changes\n\nText.\n\n"
+                           "## Fixed\n\n```\n# a comment in code\n```\n\nAdded\n=====\n\nSee [fixed](#fixed).\n"),
+        "content/plain.md": "---\ntitle: Plain\ndescription: Plain.\n---\n## Already right\n",
+    })
+    dest = tmp_path / "out"
+    do_import("hugo", tmp_path / "src", dest)
+    assert body(dest / "content/log.md") == ("Intro.\n\n## Changes\n\nText.\n\n### Fixed\n\n```\n# a comment in code\n```\n\n"
+                                             "Added\n-----\n\nSee [fixed](#fixed).\n")
+    assert body(dest / "content/plain.md") == "## Already right\n"
+    report = (dest / "IMPORT-REPORT.md").read_text()
+    assert "- content/log.md:7: 2 top-level headings in the body: every heading moved down a level" in report
+    result = run("check", dest)
+    result.assert_no_traceback()
+    assert result.errors() == [] and result.warnings() == []

@@ -15,6 +15,7 @@ from .common import (ImportRefused, SourceSite, copy_file, fold_redirects, map_f
                      settle_destinations, site_config, write_text)
 from .attributes import describe as describe_dropped, drop_presentational
 from .anchors import fix_fragments, id_map
+from .headings import demote_headings
 from .convert import attribute_lists, remaining_tags
 from .links import Resolver, rewrite_links
 from .report import Report
@@ -61,12 +62,17 @@ def run_import(kind: str, src: Path, dest: Path) -> Report:
         body, notes = reader.convert(page, resolver, report)
         body, left = rewrite_links(body, page, resolver, counts)
         body, dropped = drop_presentational(body)
+        body, top_level, top_line = demote_headings(body)
         page.body = body
         # Lines now: later passes change no line breaks.
         items = [(item.kind, body.count("\n", 0, item.offset), item.message, None) for item in left]
         items += [(item.kind, body.count("\n", 0, item.offset), item.message, name)
                   for item, name in remaining_tags(body, notes)]
         items += [(item.kind, body.count("\n", 0, item.offset), item.message, None) for item in attribute_lists(body)]
+        if top_level:
+            report.converted["headings moved down a level"] += 1
+            items.append(("heading", top_line, f"{top_level} top-level heading{'s' if top_level > 1 else ''} in the body: every "
+                          "heading moved down a level, as the page title is the page's only top-level heading", None))
         if dropped is not None:
             for key, n in dropped.counts.items():
                 report.converted[f"`{key}` attributes removed"] += n
