@@ -5,8 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
-from conftest import FIXTURES, REPO, build_ok, fill_in, html_of, page, read_tree, run, run_subprocess
+from conftest import FIXTURES, fill_in, html_of, page, read_tree, run, run_subprocess
 
 
 def copy_fixture(name: str, tmp_path):
@@ -146,15 +145,8 @@ def test_version_and_help():
     assert r.code == 0 and "policysite" in r.out
     r = run("--help")
     assert r.code == 0
-    for verb in ("build", "check", "serve", "new"):
+    for verb in ("build", "check", "serve", "new", "init"):
         assert verb in r.out
-
-
-def test_base_url_option_overrides_config(make_site):
-    site = make_site({"content/a.md": page("A")})
-    out = build_ok(site, "--base-url", "https://other.example/sub")
-    doc = html_of(out, "a/index.html")
-    assert doc.find("link", rel="canonical").attrs["href"] == "https://other.example/sub/a/"
 
 
 # ---- new --------------------------------------------------------------------------------
@@ -249,3 +241,19 @@ def test_new_via_build_py(make_site):
     assert r.code == 0, r.err
     fill_in(site / "content/news/announcement.md")
     assert _front_matter_problems(site, "content/news/announcement.md")[1] == []
+
+
+def test_new_takes_the_site_folder_first_like_the_other_commands(make_site, tmp_path):
+    site = make_site()
+    r = run("new", site, "content/policy/first.md", "--type", "policy", cwd=tmp_path)
+    assert r.code == 0, r.err
+    assert (site / "content/policy/first.md").is_file()
+    fill_in(site / "content/policy/first.md")
+    assert _front_matter_problems(site, "content/policy/first.md")[1] == []
+    r = run("new", site, "content/other.md", "--site", site, cwd=tmp_path)
+    assert r.code == 2 and "once" in r.err
+    r = run("new", site, "content/a.md", "content/b.md", cwd=tmp_path)
+    assert r.code == 2
+    r = run("new", tmp_path / "no-such-site", "content/a.md", cwd=tmp_path)
+    assert r.code == 2 and "not a folder" in r.err
+    assert sorted(p.name for p in (site / "content").rglob("*.md")) == ["_index.md", "first.md"]

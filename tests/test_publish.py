@@ -8,7 +8,6 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from conftest import build_fails, build_ok, html_of, page
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -136,7 +135,7 @@ def check_atom(feed, self_url: str, alternate: str) -> list[dict]:
     assert feed.find(f"{ATOM}id").text == self_url
     assert feed.find(f"{ATOM}title").text
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT00:00:00Z", feed.find(f"{ATOM}updated").text)
-    links = {(l.get("rel"), l.get("href")) for l in feed.findall(f"{ATOM}link")}
+    links = {(link.get("rel"), link.get("href")) for link in feed.findall(f"{ATOM}link")}
     assert ("self", self_url) in links and ("alternate", alternate) in links
     assert feed.find(f"{ATOM}author/{ATOM}name").text == "Department of Testing"
     entries = []
@@ -203,7 +202,7 @@ def test_feed_keeps_the_newest_fifty(make_site):
 
 def test_pages_link_their_feeds(out):
     for url, doc in pages_in(out).items():
-        feeds = [l.attrs["href"] for l in doc.find_all("link", rel="alternate") if l.attrs.get("type") == "application/atom+xml"]
+        feeds = [link.attrs["href"] for link in doc.find_all("link", rel="alternate") if link.attrs.get("type") == "application/atom+xml"]
         assert feeds[0] == "/feed.xml", url
         if url.startswith("/topics/") and url != "/topics/":
             assert feeds[1:] == [url + "feed.xml"], url
@@ -421,37 +420,4 @@ def test_full_text_index_is_built(out):
     assert manifest["pages"] == len([u for u in pages_in(out) if u not in ("/search/", "/404.html")])
 
 
-# ---- the Actions workflow -----------------------------------------------------------
-
-def test_workflow_checks_pull_requests_and_deploys_main():
-    import yaml
-    from conftest import REPO
-    flow = yaml.safe_load((REPO / ".github/workflows/site.yml").read_text())
-    on = flow.get("on", flow.get(True))
-    assert "pull_request" in on and on["push"]["branches"] == ["main"]
-    assert flow["permissions"] == {"contents": "read"}
-    jobs = flow["jobs"]
-
-    def runs(job):
-        return "\n".join(step.get("run", "") for step in jobs[job]["steps"])
-
-    def uses(job):
-        return [step["uses"].split("@")[0] for step in jobs[job]["steps"] if "uses" in step]
-
-    assert "check . --strict" in runs("check") and "pytest" in runs("check")
-    assert "if" not in jobs["check"]                                   # on pull requests too
-    assert "main" in jobs["build"]["if"] and "pull_request" in jobs["build"]["if"]
-    assert jobs["build"]["needs"] == "check" and jobs["deploy"]["needs"] == "build"
-    for job in ("check", "build"):
-        setup = [s for s in jobs[job]["steps"] if s.get("uses", "").startswith("actions/setup-python@")]
-        assert setup and setup[0]["with"]["python-version"] == "3.11"
-        assert uses(job)[0] == "actions/checkout"
-    assert "build . --strict --base-url" in runs("build") and "--output _site" in runs("build")
-    assert "actions/configure-pages" in uses("build")
-    upload = [s for s in jobs["build"]["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact@")]
-    assert upload[0]["with"]["path"] == "_site"
-    deploy = jobs["deploy"]
-    assert uses("deploy") == ["actions/deploy-pages"]
-    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
-    assert deploy["environment"]["name"] == "github-pages"
-    assert deploy["concurrency"] == {"group": "pages", "cancel-in-progress": False}
+# The workflows (.github/workflows/ and the one `init` writes) are tested in test_workflows.py.

@@ -4,8 +4,8 @@ embeds and other generators' template tags; and aliases and sections such conten
 from __future__ import annotations
 
 import pytest
-
 from conftest import build, html_of, main_text, page, run
+
 from policysite import sanitize, templatetags
 
 P = "content/p.md"   # page() puts its body from line 5
@@ -268,7 +268,8 @@ def test_an_alias_not_needed_fails_only_under_strict(make_site):
 
 
 def test_each_kind_of_problem_has_its_code(make_site):
-    from policysite.builder import BuildOptions, build as build_site_dir
+    from policysite.builder import BuildOptions
+    from policysite.builder import build as build_site_dir
     body = ('<a href="https://e.org/" target="_blank">a</a>\n\n<iframe src="https://www.youtube.com/embed/x"></iframe>\n\n'
             '{{< relref "x.md" >}}\n')
     config = ("title: Department of Testing\nbase_url: https://www.example.gov.uk/\n"
