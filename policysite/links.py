@@ -199,4 +199,9 @@ class Resolver:
         page = self.site.by_url.get(url)
         if page is not None:
             return self._to_page(page, query, fragment, raw_fragment)
+        extension = posixpath.splitext(normal)[1].lower()
+        if extension and extension not in (".html", ".htm", ".php", ".aspx"):
+            # `/img/chart.png`: a file's address, not a page's.
+            raise LinkProblem(f"there is no file at {normal}: check the spelling, or put the file at "
+                              f"content{normal} (or under assets/ and link to /assets/...)")
         raise LinkProblem(f"no page has the address {url}: link to the page's `.md` file instead, such as `/policy/name.md`")
