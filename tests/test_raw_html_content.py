@@ -279,3 +279,12 @@ def test_each_kind_of_problem_has_its_code(make_site):
     codes = {(d.path, d.line, d.code) for d in result.diagnostics.items}
     assert {(P, 6, "presentational-attribute"), (P, 8, "embed-replaced"), (P, 10, "template-tag"),
             (P, 4, "alias-not-needed"), ("site_config.yaml", 4, "markdown-extension")} <= codes, codes
+
+
+def test_angle_brackets_in_fenced_code_blocks_are_not_raw_html(make_site):
+    """Two fenced blocks with prose between them pair up as two blocks: `<app>` inside one is code, not HTML."""
+    body = "Intro.\n\n```\ncf login\n```\n\nMore.\n\n```\ncf push <app>\n```\n"
+    site = make_site({"content/a.md": page("A", body=body)})
+    result = run("check", site, "--strict")
+    assert result.code == 0, result.err
+    assert "<app>" not in result.err
