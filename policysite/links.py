@@ -48,6 +48,15 @@ def signature(outcome) -> list:
             images.stamp(file) if file is not None else None]   # an <img> shows the image's size
 
 
+def checked_fragment(fragment: str) -> str:
+    """The part of a `#fragment` that must name an id on the target page; '' when any page has it.
+
+    Browsers scroll to the top of the page for `#top` when no element has that id, and
+    read `:~:text=...` (a text fragment) as words to highlight, not as an id."""
+    fragment = fragment.split(":~:", 1)[0]
+    return "" if fragment.lower() == "top" else fragment
+
+
 class Resolver:
     def __init__(self, site: Site):
         self.site = site
@@ -110,11 +119,11 @@ class Resolver:
             raise LinkProblem(f"`{raw}` is not a valid address") from None
         path = unquote(parts.path)
         query = f"?{parts.query}" if parts.query else ""
-        fragment = unquote(parts.fragment)
+        fragment = checked_fragment(unquote(parts.fragment))
         if "\\" in path:
             raise LinkProblem(f"`{raw}` uses `\\`: write paths with `/`")
         if not path:
-            if not fragment:
+            if not parts.fragment:
                 raise LinkProblem("the link has no address")
             return Target(href=f"#{parts.fragment}", page=page, fragment=fragment)
         source_dir = self._source_dir(page)
@@ -194,4 +203,9 @@ class Resolver:
         page = self.site.by_url.get(url)
         if page is not None:
             return self._to_page(page, query, fragment, raw_fragment)
+        extension = posixpath.splitext(normal)[1].lower()
+        if extension and extension not in (".html", ".htm", ".php", ".aspx"):
+            # `/img/chart.png`: a file's address, not a page's.
+            raise LinkProblem(f"there is no file at {normal}: check the spelling, or put the file at "
+                              f"content{normal} (or under assets/ and link to /assets/...)")
         raise LinkProblem(f"no page has the address {url}: link to the page's `.md` file instead, such as `/policy/name.md`")
