@@ -64,7 +64,7 @@ def make_page(**fields):
         "date": None, "updated": None, "change_history": [], "organisations": [], "topics": [],
         "government": None, "history_banner": None, "withdrawn": None, "image": None,
         "breadcrumbs": [HOME_CRUMB, {"title": "Policy", "url": "/policy/"}], "toc": [], "related": [],
-        "backlinks": [], "children": [], "feed_url": None, "status": {},
+        "backlinks": [], "children": [], "feed_url": None, "status": {}, "meta_description": "A summary & more",
     }
     page.update(fields)
     return page
