@@ -27,7 +27,7 @@ from .config import CONFIG_NAME, load_config
 from .diagnostics import Diagnostic, Diagnostics, closest
 from .links import URL_SAFE, LinkProblem, Resolver, signature
 from .load import MAX_FILE_BYTES, load_page
-from .markup import MarkdownRenderer, Rendered, link_lines
+from .markup import MarkdownRenderer, Rendered, link_lines, render_fingerprint
 from .model import Page
 from .site import Site, build_site
 from .templates import (LayoutError, Templates, check_compiled_assets, listing_page_count, page_context,
@@ -407,7 +407,7 @@ class Builder:
         """Render every body (reusing what still holds), then check fragments and collect backlinks."""
         cache, diagnostics = self.cache, self.diagnostics
         pages = [p for p in site.pages if p.source]
-        root = site.config.root
+        root = render_fingerprint(site.config)
         todo = []
         outcome = resolver.outcome
         for page in pages:
@@ -441,8 +441,8 @@ class Builder:
                 page.ids = layout_ids(page)
         for page in pages:
             entry = cache.markdown[page.source]
-            for line, severity, message in entry["problems"]:
-                (diagnostics.error if severity == "error" else diagnostics.warning)(page.source, line, message)
+            for line, severity, message, code in entry["problems"]:
+                (diagnostics.error if severity == "error" else diagnostics.warning)(page.source, line, message, code)
             seen = set()
             lines = None
             for index, raw in enumerate(entry["links"]):
@@ -454,7 +454,8 @@ class Builder:
                     if lines is None:   # found only when needed: locating every link is costly
                         lines = link_lines(page, entry["links"])
                     where = "this page" if linked is page else (linked.source or linked.url)
-                    diagnostics.error(page.source, lines[index], f"broken link `{raw}`: there is no heading or id `{target.fragment}` in {where}{_ids_hint(linked, target.fragment)}")
+                    diagnostics.error(page.source, lines[index], f"broken link `{raw}`: there is no heading or id `{target.fragment}` in {where}{_ids_hint(linked, target.fragment)}",
+                                      code="broken-link")
                 if linked is not page and id(linked) not in seen:
                     seen.add(id(linked))
                     page.links_to.append(linked)
@@ -670,7 +671,7 @@ class QuickRebuild:
         if before is None:
             return False
         rendered = renderer.render(page)
-        key = digest(page.source, page.body, str(page.body_line), self.last.site.config.root, code_fingerprint())
+        key = digest(page.source, page.body, str(page.body_line), render_fingerprint(self.last.site.config), code_fingerprint())
         entry = {"key": key, "html": rendered.html, "sha": digest(rendered.html), "ids": sorted(rendered.ids),
                  "toc": rendered.toc, "links": rendered.links, "deps": rendered.deps, "problems": rendered.problems}
         if set(entry["ids"]) | layout_ids(page) != page.ids:
@@ -690,8 +691,8 @@ class QuickRebuild:
         # This page's problems from its last render give way to those of this one.
         old, new = Diagnostics(), Diagnostics()
         for problems, into in ((before["problems"], old), (rendered.problems, new)):
-            for line, severity, message in problems:
-                (into.error if severity == "error" else into.warning)(page.source, line, message)
+            for line, severity, message, code in problems:
+                (into.error if severity == "error" else into.warning)(page.source, line, message, code)
         for gone in old.items:
             if gone not in diagnostics.items:
                 return False

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import yamlfile
+from . import mdext, yamlfile
 from .diagnostics import Diagnostics, closest
 from .strings import known_keys
 from .schema import (BUILTIN_TYPES, FIELD_BY_NAME, SITE_FIELD_KINDS, SITE_FIELD_SETTINGS, SITE_TYPE_SETTINGS,
@@ -23,6 +23,7 @@ TOP_LEVEL = {
     "title", "base_url", "language", "description",
     "organisations", "governments", "current_government", "topics", "types",
     "nav", "theme", "govuk_brand", "footer", "strings",
+    "markdown_extensions",
 }
 ENTRY_FIELDS = {
     "organisations": {"name", "url", "description"},
@@ -89,6 +90,8 @@ class SiteConfig:
     strings: dict[str, str] = field(default_factory=dict)
     # The site's own page types, from `types:` (schema.page_types adds the built-in ones).
     types: dict[str, PageType] = field(default_factory=dict)
+    # Python-Markdown extensions the site adds after policysite's own.
+    markdown_extensions: list[mdext.ExtensionSetting] = field(default_factory=list)
     # The line of each setting, for later stages that report on them.
     lines: dict[str, int] = field(default_factory=dict)
     # False when site_config.yaml could not be read: its keys are then unknown, not wrong.
@@ -207,7 +210,48 @@ def load_config(site_dir: Path, diagnostics: Diagnostics, base_url: str | None =
             else:
                 config.current_government = current
     _load_theme_settings(data, config, site_dir, name, diagnostics)
+    config.markdown_extensions = _load_markdown_extensions(data, name, diagnostics)
     return config
+
+
+def _load_markdown_extensions(data, name: str, diagnostics: Diagnostics) -> list[mdext.ExtensionSetting]:
+    """`markdown_extensions:`: a list of names, or of `name: {settings}` maps; each one is tried."""
+    block = data.get("markdown_extensions")
+    if block is None:
+        return []
+    usage = ("`markdown_extensions` must be a list, one extension a line: `- footnotes`, or "
+             "`- toc: {permalink: true}` with settings")
+    if not isinstance(block, list):
+        diagnostics.error(name, data.line_of("markdown_extensions"), usage, code="config-type")
+        return []
+    settings = []
+    for index, item in enumerate(block):
+        line = block.line_of(index) if hasattr(block, "line_of") else data.line_of("markdown_extensions")
+        if isinstance(item, str) and item.strip():
+            settings.append(mdext.ExtensionSetting(name=item.strip(), line=line))
+        elif isinstance(item, dict) and len(item) == 1:
+            (ext_name, options), = item.items()
+            if options is None:
+                options = {}
+            if not isinstance(ext_name, str) or not isinstance(options, dict):
+                diagnostics.error(name, line, f"the settings of Markdown extension `{ext_name}` must be `name: value` "
+                                              "lines under it", code="config-type")
+                continue
+            settings.append(mdext.ExtensionSetting(name=ext_name.strip(), options=_plain(options), line=line))
+        else:
+            diagnostics.error(name, line, usage, code="config-type")
+    for line, message in mdext.check(settings):
+        diagnostics.error(name, line, message, code="markdown-extension")
+    return settings
+
+
+def _plain(value):
+    """YAML's mappings and lists (which carry their lines) as plain dicts and lists, for an extension's settings."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
 
 
 def _load_entries(data, group: str, name: str, diagnostics: Diagnostics) -> dict[str, Entry]:

@@ -19,10 +19,17 @@ from pathlib import PurePosixPath
 
 import markdown
 from markdown.extensions import Extension
+from markdown.extensions.abbr import AbbrExtension
+from markdown.extensions.attr_list import AttrListExtension
+from markdown.extensions.def_list import DefListExtension
+from markdown.extensions.fenced_code import FencedCodeExtension
+from markdown.extensions.footnotes import FootnoteExtension
+from markdown.extensions.sane_lists import SaneListExtension
+from markdown.extensions.tables import TableExtension
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE
 
-from . import sanitize
+from . import mdext, sanitize, templatetags
 from .govspeak import GovspeakExtension
 from .links import LinkProblem, Resolver, signature
 from .mdspeed import SpeedupsExtension
@@ -103,7 +110,7 @@ class Rendered:
     links: list = field(default_factory=list)
     # (href as written, signature) for every link resolved: the cache's dependencies.
     deps: list = field(default_factory=list)
-    # (line, severity, message)
+    # (line, severity, message, code)
     problems: list = field(default_factory=list)
 
 
@@ -117,6 +124,7 @@ class _PageTree(Treeprocessor):
     def run(self, root):
         state = self.renderer.current
         page, result = state["page"], state["result"]
+        self._rewrite_raw_html()
         taken = result.ids
         # One walk: the only elements added below are the spans of attachment links.
         elements = list(root.iter())
@@ -143,7 +151,8 @@ class _PageTree(Treeprocessor):
                     present.add(ident)
                 if tag == "h1":
                     state["pending"].append(("h1", "warning",
-                        "use `##` for headings in the body: the page title is the page's only top-level heading"))
+                        "use `##` for headings in the body: the page title is the page's only top-level heading",
+                        "heading-level"))
                 elif tag == "h2":
                     h2s.append({"id": ident, "text": text})
             elif tag == "a":
@@ -152,18 +161,27 @@ class _PageTree(Treeprocessor):
             elif tag == "img" and el.get("src") is not None:
                 if not (el.get("alt") or "").strip():
                     state["pending"].append((el.get("src"), "warning",
-                        "the image has no alt text: describe what it shows between the `[ ]`"))
+                        "the image has no alt text: describe what it shows between the `[ ]`", "missing-alt-text"))
                 self._link(el, "src", page, result, state)
         result.toc = h2s if len(h2s) >= 2 else []
         result.ids -= RESERVED_IDS - present
         self._raw_html_links(page, result, state)
+
+    def _rewrite_raw_html(self) -> None:
+        """Raw HTML's `<a name>` anchors as ids and its embeds as links, before ids and links are collected."""
+        stash = self.md.htmlStash.rawHtmlBlocks
+        for index, block in enumerate(stash):
+            text = str(block)
+            new = sanitize.replace_embeds(sanitize.anchor_names(text, RESERVED_IDS))
+            if new != text:
+                stash[index] = new
 
     def _resolve(self, raw: str, page: Page, result: Rendered, state):
         """The link's Target, recorded as a dependency (and, if internal, as a link); None when broken."""
         target = self.renderer.resolver.outcome(raw, page)
         result.deps.append((raw, signature(target)))
         if isinstance(target, LinkProblem):
-            state["pending"].append((raw, "error", f"broken link `{raw}`: {target}"))
+            state["pending"].append((raw, "error", f"broken link `{raw}`: {target}", "broken-link"))
             return None
         if not target.external:
             result.links.append(raw)
@@ -226,18 +244,44 @@ class _PolicysiteExtension(Extension):
         md.treeprocessors.register(_PageTree(md, self.renderer), "policysite_page", 4)
 
 
+def _extensions(renderer: "MarkdownRenderer", site_extensions: list[Extension]) -> list[Extension]:
+    """Our extensions, then the site's. A site entry for one of ours (`footnotes` with its own
+    settings, say) takes its place rather than loading it twice; `abbr` goes before Govspeak,
+    which otherwise loads its own."""
+    ours: list[Extension] = [GovspeakExtension(), TableExtension(), AttrListExtension(), FencedCodeExtension(),
+                             SaneListExtension(), FootnoteExtension(), DefListExtension()]
+    added: list[Extension] = []
+    for extension in site_extensions:
+        same = [index for index, mine in enumerate(ours) if type(mine) is type(extension)]
+        if same:
+            ours[same[0]] = extension
+        elif isinstance(extension, AbbrExtension):
+            ours.insert(0, extension)
+        else:
+            added.append(extension)
+    return ours + [_PolicysiteExtension(renderer)] + added
+
+
+def render_fingerprint(config) -> str:
+    """What a page's HTML depends on besides its body and policysite's code: the base path and the site's extensions."""
+    return f"{config.root}\0{mdext.fingerprint(config.markdown_extensions)}"
+
+
 class MarkdownRenderer:
     """Renders page bodies; one per process, reused for every page."""
 
     def __init__(self, resolver: Resolver, speedups: bool = True):
-        """speedups=False: Python-Markdown's own pipeline, for tests to compare against."""
+        """speedups=False: Python-Markdown's own pipeline, for tests to compare against.
+
+        The site's `markdown_extensions` come after ours. The stand-ins stay off with
+        any extension they were not checked with (mdext.CHECKED_WITH_STAND_INS)."""
         self.resolver = resolver
         self.current: dict = {}
+        site_extensions = mdext.load_all(resolver.site.config.markdown_extensions)
+        self.site_extensions = [type(extension).__module__ for extension in site_extensions]
+        self.speedups = speedups and mdext.checked_with_stand_ins(site_extensions)
         self.md = markdown.Markdown(
-            extensions=[
-                GovspeakExtension(), "tables", "attr_list", "fenced_code", "sane_lists",
-                "footnotes", "def_list", _PolicysiteExtension(self),
-            ] + ([SpeedupsExtension()] if speedups else []),
+            extensions=_extensions(self, site_extensions) + ([SpeedupsExtension()] if self.speedups else []),
             output_format="html",
         )
 
@@ -254,7 +298,7 @@ class MarkdownRenderer:
             result.problems.append((_longest_line(body) + page.body_line - 1, "error",
                                     f"this page took over {CONVERT_SECONDS} s to convert and was stopped: a very long line "
                                     "or paragraph with many `[`, `(` or `<` is the usual cause; split it, or write `\\[` "
-                                    "for a bracket that does not start a link"))
+                                    "for a bracket that does not start a link", "too-slow"))
             self.current = {}
             return result
         except RecursionError:
@@ -262,7 +306,19 @@ class MarkdownRenderer:
             self.md.reset()
             self.current["pending"] = []
             result.problems.append((_deepest_line(body) + page.body_line - 1, "error",
-                                    "lists or quotes are nested too deeply here to convert: use fewer levels of indentation or `>`"))
+                                    "lists or quotes are nested too deeply here to convert: use fewer levels of indentation or `>`",
+                                    "nested-too-deeply"))
+            self.current = {}
+            return result
+        except Exception as exc:
+            if not self.site_extensions:
+                raise   # our own code: a bug to see, not an editor's problem
+            # A site's extension is code we do not know: its failure on a page is reported there.
+            self.md.reset()
+            result.problems.append((page.body_line, "error",
+                                    f"a Markdown extension from `markdown_extensions` in site_config.yaml failed on this page "
+                                    f"({type(exc).__name__}: {exc}): fix the page, or the extension's settings",
+                                    "markdown-extension"))
             self.current = {}
             return result
         for stashed in self.md.htmlStash.rawHtmlBlocks:
@@ -275,13 +331,15 @@ class MarkdownRenderer:
             # Python-Markdown expands tabs before anything else: so do the lines links are looked for in.
             lines = body.expandtabs(self.md.tab_length).split("\n")
             seen: dict[str, int] = {}
-            for needle, severity, message in pending:
+            for needle, severity, message, code in pending:
                 line = _locate(lines, needle, seen) + first - 1
-                result.problems.append((line, severity, message))
-        for line, message in sanitize.scan(body, first):
-            result.problems.append((line, "warning", message))
+                result.problems.append((line, severity, message, code))
+        for found in sanitize.scan(body, first):
+            result.problems.append((found.line, "warning", found.message, found.code))
+        for found in templatetags.find(body, first):
+            result.problems.append((found.line, "warning", found.message, "template-tag"))
         for line, message in getattr(self.md, "govspeak_warnings", []) or []:
-            result.problems.append((line + first - 1, "warning", message))
+            result.problems.append((line + first - 1, "warning", message, "govspeak"))
         self.current = {}
         return result
 

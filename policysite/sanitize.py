@@ -3,13 +3,22 @@
 nh3 does the removing on the rendered HTML. It cannot say what it removed or
 where, so the same allow-list is applied to the raw HTML in the Markdown
 source first, to warn the editor at the line of each tag or attribute.
+
+Before that, two rewrites keep what old content meant: `<a name="x">` becomes
+`<a id="x">` (so links to `#x` still work), and an embed (`<iframe>`,
+`<object>`, `<embed>`) becomes a link to what it showed. Presentational
+attributes (`target`, `style`, `width` ...) are common in content pasted from
+a CMS and harmless to drop: they get one warning per page and attribute.
 """
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 import sys
+from dataclasses import dataclass
 from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlsplit
 
 import nh3
 
@@ -102,6 +111,161 @@ def clean(html: str) -> str:
     return out
 
 
+# Attributes that only change how content looks or opens. Pages pasted from a CMS are full
+# of them, so each name gets one warning per page (with a count), not one per use.
+PRESENTATIONAL = {
+    "target": "links open in the same tab",
+    "style": "the theme's styles apply instead",
+    "srcset": "the image's `src` is used",
+    "sizes": "the image's `src` is used",
+    "decoding": "the browser decides",
+    **{name: "the theme sets sizes, spacing and colours" for name in (
+        "width", "height", "align", "valign", "border", "cellpadding", "cellspacing", "bgcolor",
+        "background", "hspace", "vspace", "nowrap", "color", "face", "size", "frame", "rules", "clear")},
+}
+# Embedded content from other sites, replaced by a link to what it showed (see embed_link).
+EMBEDS = {"iframe", "object", "embed"}
+# Dropped quietly with the embed around them.
+_EMBED_PARTS = {"param"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something the sanitiser removes or rewrites, found in the Markdown source."""
+
+    line: int
+    message: str
+    code: str
+
+
+@dataclass(frozen=True)
+class EmbedLink:
+    """The link an embed becomes: its address and its text."""
+
+    href: str
+    text: str
+
+
+_VIDEO_HOSTS = ("youtube.com", "youtube-nocookie.com", "youtu.be", "vimeo.com", "dailymotion.com",
+                "brightcove.net", "wistia.com", "microsoftstream.com")
+_SLIDE_HOSTS = ("slideshare.net", "speakerdeck.com", "prezi.com")
+_MAP_HOSTS = ("openstreetmap.org", "arcgis.com", "mapbox.com")
+
+
+def _host_kind(host: str, path: str) -> str:
+    def on(hosts):
+        return any(host == h or host.endswith("." + h) for h in hosts)
+    if on(_VIDEO_HOSTS):
+        return "Video"
+    if on(_SLIDE_HOSTS) or (on(("docs.google.com",)) and path.startswith("/presentation")):
+        return "Slides"
+    if on(_MAP_HOSTS) or (on(("google.com", "bing.com")) and path.startswith("/maps")):
+        return "Map"
+    if on(("docs.google.com",)) and path.startswith("/forms"):
+        return "Form"
+    return "Content"
+
+
+def _watch_address(host: str, parts) -> str | None:
+    """The page address of a YouTube or Vimeo player address, where it has one."""
+    segments = [s for s in parts.path.split("/") if s]
+    if host.endswith(("youtube.com", "youtube-nocookie.com")) and len(segments) >= 2 and segments[0] == "embed":
+        if segments[1] == "videoseries":
+            playlist = parse_qs(parts.query).get("list")
+            return f"https://www.youtube.com/playlist?list={playlist[0]}" if playlist else None
+        return f"https://www.youtube.com/watch?v={segments[1]}"
+    if host == "player.vimeo.com" and len(segments) >= 2 and segments[0] == "video":
+        return f"https://vimeo.com/{segments[1]}"
+    return None
+
+
+def embed_link(tag: str, attrs: dict[str, str | None]) -> EmbedLink | None:
+    """What an `<iframe>`, `<object>` or `<embed>` becomes: a link to what it showed; None without an http(s) address."""
+    address = attrs.get("data" if tag == "object" else "src") or ""
+    address = re.sub(r"[\t\n\r]", "", address).strip()
+    if address.startswith("//"):
+        address = "https:" + address
+    try:
+        parts = urlsplit(address)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname.lower()
+    short = host[4:] if host.startswith("www.") else host
+    title = " ".join((attrs.get("title") or "").split())
+    text = title or f"{_host_kind(host, parts.path)} on {short}"
+    return EmbedLink(href=_watch_address(host, parts) or address, text=text)
+
+
+class _StartTag(HTMLParser):
+    """The attributes of one start tag, as a browser reads them."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.attrs: dict[str, str | None] = {}
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        if not self.attrs:
+            self.attrs = {name: value for name, value in reversed(attrs)}   # the first of a repeated name wins
+
+    handle_startendtag = handle_starttag
+
+
+_EMBED_HTML = re.compile(r"<(iframe|object)\b[^>]*>.*?</\1\s*>|<(?:iframe|object)\b[^>]*>|<embed\b[^>]*>(?:\s*</embed\s*>)?",
+                         re.I | re.S)
+
+
+def replace_embeds(raw_html: str) -> str:
+    """Each embed in a piece of raw HTML replaced by a link to what it showed (removed when it has no address)."""
+    if "<" not in raw_html or not re.search(r"<(?:iframe|object|embed)\b", raw_html, re.I):
+        return raw_html
+
+    def link(m):
+        start = re.match(r"<[^>]*>", m.group(0)).group(0)
+        tag = re.match(r"<(\w+)", start).group(1).lower()
+        found = embed_link(tag, _StartTag(start).attrs)
+        if found is None:
+            return ""
+        # A link alone is not block-level HTML: Python-Markdown keeps the paragraph around it.
+        return f'<a href="{html_lib.escape(found.href)}">{html_lib.escape(found.text)}</a>'
+
+    return _EMBED_HTML.sub(link, raw_html)
+
+
+_A_TAG = re.compile(r"<a\b[^<>]*>", re.I)
+_NAME_ATTRIBUTE = re.compile(r"""(?<=\s)name\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.I)
+_ID_ATTRIBUTE = re.compile(r"""\sid\s*=""", re.I)
+_NOT_ID = re.compile(r"[^\w.:-]")
+
+
+def safe_id(value: str) -> str:
+    """An anchor name as an id: spaces as `-`, anything else outside letters, digits, `-_.:` dropped."""
+    return _NOT_ID.sub("", "-".join(html_lib.unescape(value).split()))
+
+
+def anchor_names(raw_html: str, reserved: frozenset[str] = frozenset()) -> str:
+    """`<a name="x">` as `<a id="x">`: the old way of marking a place to link to, kept working.
+
+    A name that is one of the `reserved` ids (the theme's) is dropped: a second element
+    with that id would break the page around the body."""
+    if "name" not in raw_html.lower():
+        return raw_html
+
+    def rewrite(m):
+        tag = m.group(0)
+        found = _NAME_ATTRIBUTE.search(tag)
+        if found is None:
+            return tag
+        value = safe_id(next(g for g in found.groups() if g is not None))
+        keep = "" if _ID_ATTRIBUTE.search(tag) or not value or value in reserved else f'id="{value}"'
+        return tag[:found.start()] + keep + tag[found.end():]
+
+    return _A_TAG.sub(rewrite, raw_html)
+
+
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,}).*?^\1\2[ \t]*$", re.M | re.S)
 _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1", re.S)
 
@@ -138,7 +302,7 @@ def _blank_indented_code(text: str) -> str:
     return "\n".join(lines)
 
 
-def _blank_code(text: str) -> str:
+def blank_code(text: str) -> str:
     """Code blocks and spans replaced by spaces, keeping lines, so their HTML is not scanned."""
     keep_lines = lambda m: re.sub(r"[^\n]", " ", m.group(0))
     text = _FENCE.sub(keep_lines, text)
@@ -156,42 +320,83 @@ _ABRUPT_COMMENT = re.compile(r"<!--->|<!-->")
 class _Scanner(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.found: list[tuple[int, str]] = []
+        self.found: list[Finding] = []
+        # attribute name -> [line of its first use, count]: one warning each at the end
+        self.presentational: dict[str, list[int]] = {}
+        self.embed_depth = 0   # inside an <iframe> or <object>, which goes as a whole
 
     def handle_starttag(self, tag, attrs):
         self._check(tag, attrs)
+        if tag in ("iframe", "object"):
+            self.embed_depth += 1
 
     def handle_startendtag(self, tag, attrs):
         self._check(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag in ("iframe", "object") and self.embed_depth:
+            self.embed_depth -= 1
 
     def _check(self, tag, attrs):
         if _AUTOLINK.match(self.get_starttag_text() or ""):
             return  # an autolink such as <https://...> or <name@example.org>: Markdown makes it a link
         line = self.getpos()[0]
+        if self.embed_depth:
+            return   # the embed around it is reported and replaced as a whole
+        if tag in EMBEDS:
+            link = embed_link(tag, dict(reversed(attrs)))
+            if link is None:
+                self.found.append(Finding(line, f"`<{tag}>` was removed: pages may not embed content from other sites, "
+                                                "and it has no http or https address to link to instead", "embed-replaced"))
+            else:
+                self.found.append(Finding(line, f"`<{tag}>` was replaced by a link, '{link.text}', to {link.href}: "
+                                                "pages may not embed content from other sites; check the link text says what it shows",
+                                          "embed-replaced"))
+            return
+        if tag in _EMBED_PARTS:
+            return
         if tag not in TAGS:
-            self.found.append((line, f"raw HTML `<{tag}>` is not allowed and was removed: use Markdown instead"))
+            self.found.append(Finding(line, f"raw HTML `<{tag}>` is not allowed and was removed: use Markdown instead",
+                                      "html-not-allowed"))
             return
         allowed = GENERIC_ATTRIBUTES | ATTRIBUTES.get(tag, set())
         for name, value in attrs:
             if name.startswith("on"):
-                self.found.append((line, f"the `{name}` attribute on `<{tag}>` runs scripts and was removed"))
+                self.found.append(Finding(line, f"the `{name}` attribute on `<{tag}>` runs scripts and was removed",
+                                          "script-attribute"))
+            elif tag == "a" and name == "name":
+                continue   # kept as the link target's id (anchor_names)
+            elif name not in allowed and name in PRESENTATIONAL:
+                seen = self.presentational.setdefault(name, [line, 0])
+                seen[1] += 1
             elif name not in allowed and not name.startswith(("aria-", "data-")):
-                self.found.append((line, f"the `{name}` attribute on `<{tag}>` is not allowed and was removed"))
+                self.found.append(Finding(line, f"the `{name}` attribute on `<{tag}>` is not allowed and was removed",
+                                          "html-not-allowed"))
             elif name in URL_ATTRIBUTES and value:
                 # Browsers drop tabs and line breaks in a URL: `java&#9;script:` is `javascript:`.
                 scheme = _SCHEME.match(re.sub(r"[\t\n\r]", "", value))
                 if scheme and scheme.group(1).lower() not in SCHEMES:
-                    self.found.append((line, f"`{scheme.group(1).lower()}:` addresses are not allowed; the `{name}` on `<{tag}>` was removed"))
+                    self.found.append(Finding(line, f"`{scheme.group(1).lower()}:` addresses are not allowed; the `{name}` on `<{tag}>` was removed",
+                                              "url-scheme-not-allowed"))
+
+    def summary(self) -> list[Finding]:
+        """One warning for each presentational attribute, at its first use."""
+        out = []
+        for name, (line, count) in self.presentational.items():
+            noun = "attribute" if count == 1 else "attributes"
+            out.append(Finding(line, f"{count} `{name}` {noun} removed: {PRESENTATIONAL[name]}", "presentational-attribute"))
+        return out
 
 
-def scan(markdown_text: str, first_line: int = 1) -> list[tuple[int, str]]:
-    """Warnings for raw HTML the sanitiser will remove, as (line, message)."""
+def scan(markdown_text: str, first_line: int = 1) -> list[Finding]:
+    """What the sanitiser will remove or rewrite in the raw HTML of `markdown_text`, in line order."""
     if "<" not in markdown_text:
         return []
     scanner = _Scanner()
     try:
-        scanner.feed(_blank_code(markdown_text))
+        scanner.feed(blank_code(markdown_text))
         scanner.close()
     except Exception:  # HTMLParser is lenient; never let a scan stop a build
         pass
-    return [(line + first_line - 1, message) for line, message in scanner.found]
+    found = sorted(scanner.found + scanner.summary(), key=lambda f: f.line)
+    return [Finding(f.line + first_line - 1, f.message, f.code) for f in found]

@@ -177,11 +177,10 @@ def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dr
         if folder not in sections:
             name = PurePosixPath(folder).name
             title = config.title if folder == "content" else folder_title(name)
-            # Like topic pages, a generated section says what it lists: every page has a description.
-            description = (config.description or f"Pages from {config.title}") if folder == "content" \
-                else f"{title}: pages from {config.title}"
+            # No filler: a section with nothing to say about itself has no description (the meta
+            # description falls back to the site's, see templates.page_context).
             sections[folder] = Page(kind="home" if folder == "content" else "section", folder=folder, title=title,
-                                    description=description)
+                                    description=config.description if folder == "content" else "")
     site.home = sections.get("content")
 
     # URLs from the folder path, then slug/url from front matter. Each folder's URL is
@@ -417,6 +416,8 @@ def collect_aliases(site: Site, diagnostics: Diagnostics) -> None:
     """A redirect for each `aliases:` entry; collisions name both claimants."""
     taken: dict[str, str] = {p.output_path.casefold(): (p.source or p.folder or p.url) for p in site.pages}
     taken.update({f.output_path.casefold(): f.source for f in site.files.values()})
+    # Sections without an `_index.md`: their listing pages are ours, not an editor's.
+    generated = {p.output_path.casefold(): p for p in site.pages if p.source is None and p.kind == "section"}
     for page in site.pages:
         for alias, line in page.fields.get("aliases", ()):
             if not alias.startswith("/") or "\\" in alias or "?" in alias or "#" in alias:
@@ -431,8 +432,24 @@ def collect_aliases(site: Site, diagnostics: Diagnostics) -> None:
             else:
                 out_path = "/".join(parts) + "/index.html"
             key = out_path.casefold()
+            if key == page.output_path.casefold():
+                diagnostics.warning(page.source, line, f"alias `{alias}` is this page's own address, so it is not needed: remove it",
+                                    code="alias-not-needed")
+                continue
+            if taken.get(key) == f"an alias of {page.source}":
+                diagnostics.warning(page.source, line, f"alias `{alias}` is listed twice in this page: remove one",
+                                    code="alias-not-needed")
+                continue
+            if key in generated:
+                # The old address still leads somewhere: the listing of that section.
+                folder = generated[key].folder
+                diagnostics.warning(page.source, line, f"alias `{alias}` is the address of the list of pages in {folder}/, "
+                                                       f"which shows there instead: remove the alias, or write {folder}/_index.md "
+                                                       "to say what the section is", code="alias-not-needed")
+                continue
             if key in taken:
-                diagnostics.error(page.source, line, f"alias `{alias}` collides with {taken[key]}: remove the alias or move the other page")
+                diagnostics.error(page.source, line, f"alias `{alias}` collides with {taken[key]}: remove the alias or move the other page",
+                                  code="alias-collision")
                 continue
             taken[key] = f"an alias of {page.source}"
             site.aliases.append(Alias(path=out_path, url=alias, target=page, line=line))

@@ -482,7 +482,10 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
     return {
         **declared_fields(page, site),
         "title": page.title,
-        "description": page.description or site.config.description or fallback_description(page, site),
+        # The page's own description (the home page's is the site's): shown as the lead paragraph.
+        "description": page.description or (site.config.description if page.kind == "home" else ""),
+        # Every page has a meta description (SPEC): its own, else the site's, else a plain sentence.
+        "meta_description": page.description or site.config.description or fallback_description(page, site),
         "url": page.url,
         "kind": page.kind,
         "type": page.type,

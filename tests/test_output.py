@@ -220,13 +220,27 @@ def test_every_page_has_the_guaranteed_parts(make_site):
         assert text.index('href="#main-content"') < text.index('<main id="main-content"'), rel
 
 
-def test_generated_sections_have_a_description(make_site):
+def test_generated_sections_have_no_filler_description(make_site):
+    """A section without `_index.md` shows no made-up description; its meta description is a plain sentence."""
     site = make_site({"content/_index.md": None, "content/health-care/a.md": page("A")})
     out = build_ok(site)
-    meta = html_of(out, "health-care/index.html").find("meta", name="description")
-    assert meta.attrs["content"] == "Health care: pages from Department of Testing"
-    meta = html_of(out, "index.html").find("meta", name="description")
-    assert meta.attrs["content"] == "Pages from Department of Testing"
+    section = html_of(out, "health-care/index.html")
+    assert section.find("meta", name="description").attrs["content"] == "Health care from Department of Testing"
+    assert section.find("p", class_="lead") is None
+    home = html_of(out, "index.html")
+    assert home.find("meta", name="description").attrs["content"] == "Department of Testing"
+    assert "pages from" not in home.text().lower()
+    assert "pages from" not in (out / "search-index.json").read_text().lower()
+
+
+def test_generated_sections_use_the_site_description_only_in_meta(make_site):
+    config = "title: Department of Testing\nbase_url: https://www.example.gov.uk/\ndescription: We test things.\n"
+    site = make_site({"site_config.yaml": config, "content/_index.md": None, "content/health-care/a.md": page("A")})
+    out = build_ok(site)
+    section = html_of(out, "health-care/index.html")
+    assert section.find("meta", name="description").attrs["content"] == "We test things."
+    assert section.find("p", class_="lead") is None
+    assert html_of(out, "index.html").find("p", class_="lead").text() == "We test things."
 
 
 def test_index_without_description_still_has_meta_description(make_site):

@@ -346,13 +346,13 @@ from policysite import sanitize  # noqa: E402
 ])
 def test_sanitize_scan(text, found):
     got = sanitize.scan(text, first_line=1)
-    assert [line for line, _ in got] == [line for line, _ in found], got
-    for (_, message), (_, word) in zip(got, found):
-        assert word in message
+    assert [f.line for f in got] == [line for line, _ in found], got
+    for finding, (_, word) in zip(got, found):
+        assert word in finding.message
 
 
 def test_sanitize_scan_counts_from_first_line():
-    assert [line for line, _ in sanitize.scan("a\n<script>\n", first_line=10)] == [11]
+    assert [f.line for f in sanitize.scan("a\n<script>\n", first_line=10)] == [11]
 
 
 def test_sanitize_clean():
