@@ -48,6 +48,11 @@ class Page:
     # The label of a site's own page type (from site_config's `types:`), set when the site is built;
     # None for the built-in types, whose labels schema.BUILTIN_TYPES gives.
     site_type_label: str | None = None
+    # Translations (translations.py): the language of a translated page (`cy` for x.cy.md),
+    # "" in the site's own language; and every version of the page, by language, "" included
+    # (one dict shared by all of them; empty for a page with no translation).
+    lang: str = ""
+    translations: dict[str, "Page"] = field(default_factory=dict)
 
     @property
     def where(self) -> str:

@@ -226,7 +226,7 @@ def test_generated_sections_have_no_filler_description(make_site):
     out = build_ok(site)
     section = html_of(out, "health-care/index.html")
     assert section.find("meta", name="description").attrs["content"] == "Health care from Department of Testing"
-    assert section.find("p", class_="lead") is None
+    assert section.find("p", class_="app-page-header__lead") is None
     home = html_of(out, "index.html")
     assert home.find("meta", name="description").attrs["content"] == "Department of Testing"
     assert "pages from" not in home.text().lower()
@@ -239,8 +239,8 @@ def test_generated_sections_use_the_site_description_only_in_meta(make_site):
     out = build_ok(site)
     section = html_of(out, "health-care/index.html")
     assert section.find("meta", name="description").attrs["content"] == "We test things."
-    assert section.find("p", class_="lead") is None
-    assert html_of(out, "index.html").find("p", class_="lead").text() == "We test things."
+    assert section.find("p", class_="app-page-header__lead") is None
+    assert html_of(out, "index.html").find("p", class_="app-page-header__lead").text() == "We test things."
 
 
 def test_index_without_description_still_has_meta_description(make_site):
