@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import memo, publish, search
+from . import images, memo, publish, search
 from .cache import BuildCache, code_fingerprint, digest, file_stamp
 from .config import CONFIG_NAME, load_config
 from .diagnostics import Diagnostic, Diagnostics, closest
@@ -276,6 +276,7 @@ class Builder:
         resolver = Resolver(site)
         self.render_markdown(site, resolver)
         check_front_matter_links(site, resolver, diagnostics)
+        images.size_lead_images(site, resolver, diagnostics)   # images: lead images' sizes and checks
         publish.check_generated_paths(site, diagnostics)
         if diagnostics.has_errors(options.strict):
             return self._done(result, started)
@@ -307,6 +308,8 @@ class Builder:
                 sink.write(rel, extra[rel].encode("utf-8"))
                 keep.add(rel)
             keep.update(search_files)
+            # images: smaller copies of large images, next to them (cached in .policysite-cache/images/).
+            keep.update(images.VariantMaker(self.image_cache(), self.cache.stats, diagnostics).write(site, sink))
             sink.finish(keep)
         result.files = len(site.files) + len(site.assets)
         result.ok = True
@@ -318,8 +321,8 @@ class Builder:
 
     def search_index(self, site: Site, sink: "BuildSink") -> list[str]:
         """The full-text index (search.py), or the last build's files when nothing it reads has changed."""
-        topics = {key: topic.name for key, topic in site.config.topics.items()}
-        key = search.fingerprint(site.pages, site.config.root, topics)
+        labels = search.Labels.of(site.config)
+        key = search.fingerprint(site.pages, site.config.root, labels)
         before = self.cache.search
         if before.get("key") == key and before.get("files"):
             linked = []
@@ -332,12 +335,17 @@ class Builder:
                 return linked
             for rel in linked:   # a link that stayed would be written through, into the previous output
                 (sink.tmp / rel).unlink()
-        files = search.build_index(site.pages, site.config.root, topics)
+        files = search.build_index(site.pages, site.config.root, labels)
         for rel in sorted(files):
             sink.write(rel, files[rel])
         self.cache.search = {"key": key, "files": {rel: hashlib.sha1(data).hexdigest() for rel, data in files.items()}}
         self.cache.dirty = True
         return sorted(files)
+
+    def image_cache(self) -> Path | None:
+        """Where smaller copies of images are kept between builds (None under --no-cache)."""
+        cache_file = self.options.cache_file
+        return cache_file.parent / "images" if cache_file is not None else None
 
     def _done(self, result: BuildResult, started: float) -> BuildResult:
         result.seconds = time.perf_counter() - started

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
+from . import images
 from .model import Page, StaticFile
 from .site import GENERATED_FILES, Site
 from .translations import version
@@ -42,9 +43,10 @@ def signature(outcome) -> list:
     """Everything rendered HTML can take from a resolved link, to tell whether it changed."""
     if isinstance(outcome, LinkProblem):
         return ["!", str(outcome)]
-    page = outcome.page
+    page, file = outcome.page, outcome.file
     return [outcome.href, page.title if page is not None else None,
-            outcome.file.size if outcome.file is not None else None]
+            file.size if file is not None else None,
+            images.stamp(file) if file is not None else None]   # an <img> shows the image's size
 
 
 class Resolver:

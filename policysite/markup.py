@@ -29,7 +29,7 @@ from markdown.extensions.tables import TableExtension
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE
 
-from . import mdext, sanitize, templatetags
+from . import images, mdext, sanitize, templatetags
 from .govspeak import GovspeakExtension
 from .links import LinkProblem, Resolver, signature
 from .mdspeed import SpeedupsExtension
@@ -203,6 +203,8 @@ class _PageTree(Treeprocessor):
                 target = self._resolve(raw, page, result, state)
                 if target is None:
                     return m.group(0)
+                if m.group("tag").lower() == "img" and m.group("attr").lower() == "src" and target.file is not None:
+                    self._size_image(None, raw, target, state)
                 return f'{m.group("tag")}{m.group("before")}{m.group("attr")}="{html_lib.escape(target.href)}"'
 
             new = _RAW_URL_ATTRIBUTE.sub(rewrite, text)
@@ -222,6 +224,8 @@ class _PageTree(Treeprocessor):
         el.set(attr, target.href)
         if target.external:
             return
+        if attr == "src" and target.file is not None:
+            self._size_image(el, raw, target, state)
         if attr == "href" and not el.text and len(el) == 0:
             # Empty link text: the target page's title, or the file's name.
             if target.page is not None:
@@ -232,6 +236,26 @@ class _PageTree(Treeprocessor):
             meta = etree.SubElement(el, "span")
             meta.set("class", "attachment-meta")
             meta.text = f" ({describe_file(target.file.source, target.file.size)})"
+
+    def _size_image(self, el, raw: str, target, state) -> None:
+        """An image from a local file: width and height read from it, and for a large
+        one a srcset, added once the HTML is sanitised (nh3 would drop it). el is
+        None for an <img> in raw HTML: its width and height are added then too."""
+        try:
+            found = self.renderer.picture(target.file)
+        except images.ImageProblem as problem:
+            state["pending"].append((raw, "warning", f"image `{raw}`: {problem}", "image-unreadable"))
+            return
+        if found is None:
+            return
+        if el is None:
+            state["pictures"][target.href] = found
+            return
+        if el.get("width") is None and el.get("height") is None:   # sizes the editor wrote win
+            el.set("width", str(found.width))
+            el.set("height", str(found.height))
+        if found.srcset:
+            state["pictures"][target.href] = found
 
 
 class _PolicysiteExtension(Extension):
@@ -280,14 +304,23 @@ class MarkdownRenderer:
         site_extensions = mdext.load_all(resolver.site.config.markdown_extensions)
         self.site_extensions = [type(extension).__module__ for extension in site_extensions]
         self.speedups = speedups and mdext.checked_with_stand_ins(site_extensions)
+        self._taken: set[str] | None = None   # URLs smaller copies of images must not take
         self.md = markdown.Markdown(
             extensions=_extensions(self, site_extensions) + ([SpeedupsExtension()] if self.speedups else []),
             output_format="html",
         )
 
+    def picture(self, file) -> "images.Picture | None":
+        """The width, height and srcset of an image file (None when it is not an image); raises ImageProblem."""
+        if not images.is_image(file.source):
+            return None
+        if self._taken is None:
+            self._taken = images.taken_urls(self.resolver.site)
+        return images.picture(file, self.resolver.href_for, self._taken)
+
     def render(self, page: Page) -> Rendered:
         result = Rendered()
-        self.current = {"page": page, "result": result, "pending": []}
+        self.current = {"page": page, "result": result, "pending": [], "pictures": {}}
         self.md.reset()
         body = page.body
         try:
@@ -323,7 +356,7 @@ class MarkdownRenderer:
             return result
         for stashed in self.md.htmlStash.rawHtmlBlocks:
             result.ids.update(_HTML_ID.findall(str(stashed)))
-        result.html = wrap_tables(sanitize.clean(html))
+        result.html = wrap_tables(images.add_picture_attributes(sanitize.clean(html), self.current["pictures"]))
 
         first = page.body_line
         pending = self.current["pending"]

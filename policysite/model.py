@@ -43,6 +43,7 @@ class Page:
     # Resolved from front matter by the builder (fields stay as loaded: caches share them).
     related: list[dict[str, str]] = field(default_factory=list)
     image_url: str | None = None
+    lead_image: object = None      # images.Picture of the lead image, when it could be read
     # Generated listings (topics, organisations) keep their key here.
     key: str | None = None
     # The label of a site's own page type (from site_config's `types:`), set when the site is built;

@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape, quoteattr
 from .model import Page
 from .schema import iso_stamp, moment
 from .search import FOLDER as SEARCH_DIR
+from .search import day, status_label
 from .site import Site
 
 FEED_SIZE = 50
@@ -267,18 +268,24 @@ def search_index(site: Site) -> str:
     search.js uses it when the full-text index (search.py) is not there: under
     `serve`, which does not write it so that rebuilds stay quick."""
     topics = site.config.topics
+    governments = {k: g.name for k, g in site.config.governments.items()}
     entries = []
     for page in site.pages:
         if page.kind in ("404", "search"):
             continue
-        entries.append({
+        entry = {
             "title": page.title,
             "url": site.config.root + page.url.lstrip("/"),
             "description": page.description,
             "type": page.type_label,
             "topics": [topics[k].name for k in page.fields.get("topics", ()) if k in topics],
-            **page_status(page, site.config),
-        })
+        }
+        # As in the full-text index: the dates and status a result shows, when there are any.
+        status = status_label(page, site.config.current_government, governments)
+        for name, value in (("date", day(page.date)), ("updated", day(page.updated)), ("status", status)):
+            if value:
+                entry[name] = value
+        entries.append(entry)
     return json.dumps({"pages": entries}, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
 
 

@@ -8,8 +8,11 @@ the index is many small JSON files under search/ (next to the search page):
 - search/terms/KEY.json: the terms that start with KEY (their first two
   letters, or more where that file would be big: see _chunks), each with the
   pages it is in and a score for each;
-- search/pages/N.json: title, address, type and description of pages
-  N*PAGE_GROUP to N*PAGE_GROUP+PAGE_GROUP-1, for showing results.
+- search/pages/N.json: address, title, type, description, date, date
+  updated and status of pages N*PAGE_GROUP to N*PAGE_GROUP+PAGE_GROUP-1, for
+  showing results (see ResultEntry). A status is a number: 0 for none, else
+  its place (from 1) in the manifest's "statuses" list, so a long
+  government name is written once, not on every page from that government.
 
 A search fetches the manifest, one term file per word typed, and the page
 files of the results it shows. assets/search.js reads these files and holds
@@ -29,14 +32,19 @@ import re
 import unicodedata
 from array import array
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from functools import partial
 from itertools import groupby, repeat
 from operator import and_, sub
+from typing import TYPE_CHECKING
 
 from .cache import code_fingerprint
 from .model import Page
 
-FORMAT = 1
+if TYPE_CHECKING:
+    from .config import SiteConfig
+
+FORMAT = 2
 # Pages per page file. A first search shows 20 results, spread over the site's
 # pages in address order: small files waste fewer bytes on pages not shown.
 PAGE_GROUP = 10
@@ -196,6 +204,22 @@ def type_label(page: Page) -> str:
     return page.type_label or ("Topic" if page.kind == "topic" else "")
 
 
+WITHDRAWN = "Withdrawn"
+
+
+def status_label(page: Page, current_government: str | None, government_names: dict[str, str]) -> str:
+    """What a result says of a page that is not current: "Withdrawn", or the
+    name of the previous government it was published under (a political page
+    from a government that is not the current one: the page itself carries the
+    history banner); "" for a current page."""
+    if page.fields.get("withdrawn"):
+        return WITHDRAWN
+    government = page.fields.get("government")
+    if page.fields.get("political") and government and government != current_government:
+        return government_names.get(government, "")
+    return ""
+
+
 def searchable(pages: list[Page]) -> list[Page]:
     """The pages search can find, numbered in the order of their addresses."""
     return sorted((p for p in pages if p.kind not in SKIPPED_KINDS), key=lambda p: p.url)
@@ -215,13 +239,35 @@ def _dump(data) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+@dataclass(frozen=True)
+class ResultEntry:
+    """What a result shows of a page. Written to a page file as the JSON list
+    [url, title, type, description, date, updated, status], dates as
+    YYYY-MM-DD or "", status as a number (see the module's docstring), with
+    empty values at the end left off: most pages end at their date."""
+
+    url: str
+    title: str
+    type: str = ""
+    description: str = ""
+    date: str = ""
+    updated: str = ""
+    status: str = ""
+
+    def packed(self, status_number: int) -> list:
+        row = [self.url, self.title, self.type, self.description, self.date, self.updated, status_number]
+        while len(row) > 2 and not row[-1]:
+            row.pop()
+        return row
+
+
 class IndexBuilder:
     """Adds pages one by one (in page-number order), then writes the files."""
 
     def __init__(self):
         # term -> page number << SCORE_BITS | score, for each page it is in, by page number
         self.postings: defaultdict[str, array] = defaultdict(partial(array, "I"))
-        self.meta: list[list[str]] = []        # [url, title, type, description] by page number
+        self.meta: list[ResultEntry] = []      # by page number
         self._stems: dict[str, str] = {}       # word -> stem, for this build
 
     def _counts(self, text: str) -> Counter:
@@ -235,9 +281,10 @@ class IndexBuilder:
                 cache[word] = stem(word.decode("ascii") if isinstance(word, bytes) else word)
             return Counter(map(cache.__getitem__, tokens))
 
-    def add(self, url: str, title: str, description: str, label: str, topics: list[str], text: str) -> None:
+    def add(self, url: str, title: str, description: str, label: str, topics: list[str], text: str,
+            date: str = "", updated: str = "", status: str = "") -> None:
         number = len(self.meta)
-        self.meta.append([url, title, label, description])
+        self.meta.append(ResultEntry(url, title, label, description, date, updated, status))
         body = self._counts(text)
         bonus: dict[str, int] = {}
         for part, points in ((title, TITLE_BONUS), (description, DESCRIPTION_BONUS), (" ".join([label, *topics]), LABEL_BONUS)):
@@ -263,15 +310,18 @@ class IndexBuilder:
         for key, chunk in _chunks(entries):
             keys.append(key)
             out[f"{FOLDER}/terms/{chunk_file(key)}"] = b"{" + b",".join(entry for _, entry in chunk) + b"}"
-        for start in range(0, len(self.meta), PAGE_GROUP):
-            out[f"{FOLDER}/pages/{start // PAGE_GROUP}.json"] = _dump(self.meta[start:start + PAGE_GROUP])
+        statuses = sorted({entry.status for entry in self.meta if entry.status})
+        numbers = {status: n for n, status in enumerate(statuses, 1)}
+        rows = [entry.packed(numbers.get(entry.status, 0)) for entry in self.meta]
+        for start in range(0, len(rows), PAGE_GROUP):
+            out[f"{FOLDER}/pages/{start // PAGE_GROUP}.json"] = _dump(rows[start:start + PAGE_GROUP])
         # The id changes whenever any file does: search.js asks for files with ?v=ID,
         # so a browser never mixes files cached from an earlier build with these.
         h = hashlib.sha1()
         for path in sorted(out):
             h.update(path.encode("utf-8") + b"\0" + out[path] + b"\0")
         manifest = {"version": FORMAT, "id": h.hexdigest()[:16], "pages": len(self.meta),
-                    "pageGroup": PAGE_GROUP, "terms": sorted(keys)}
+                    "pageGroup": PAGE_GROUP, "statuses": statuses, "terms": sorted(keys)}
         out[f"{FOLDER}/index.json"] = _dump(manifest)
         return out
 
@@ -297,26 +347,49 @@ def _chunks(entries: list[tuple[str, bytes]]):
         yield from split(list(group), KEY_LENGTH)
 
 
-def _entries(pages: list[Page], root: str, topic_names: dict[str, str]):
-    """(url, title, description, type, topics, page) of each page to index, by page number."""
+@dataclass(frozen=True)
+class Labels:
+    """The names search needs from site_config: topics, governments, the current one."""
+
+    topics: dict[str, str]
+    governments: dict[str, str]
+    current_government: str | None = None
+
+    @classmethod
+    def of(cls, config: "SiteConfig") -> "Labels":
+        return cls({k: t.name for k, t in config.topics.items()}, {k: g.name for k, g in config.governments.items()},
+                   config.current_government)
+
+
+def day(value) -> str:
+    """A date, or a datetime's date as written, as YYYY-MM-DD ("" for none)."""
+    return f"{value.year:04}-{value.month:02}-{value.day:02}" if value else ""
+
+
+def _entries(pages: list[Page], root: str, labels: Labels):
+    """(entry, topics, page) of each page to index, by page number."""
     for page in searchable(pages):
-        topics = [topic_names[k] for k in page.fields.get("topics", ()) if k in topic_names]
-        yield root + page.url.lstrip("/"), page.title, page.description or "", type_label(page), topics, page
+        topics = [labels.topics[k] for k in page.fields.get("topics", ()) if k in labels.topics]
+        entry = ResultEntry(root + page.url.lstrip("/"), page.title, type_label(page), page.description or "",
+                            day(page.date), day(page.updated),
+                            status_label(page, labels.current_government, labels.governments))
+        yield entry, topics, page
 
 
-def build_index(pages: list[Page], root: str, topic_names: dict[str, str]) -> dict[str, bytes]:
+def build_index(pages: list[Page], root: str, labels: Labels) -> dict[str, bytes]:
     """The index files of a site's pages (root: the base path, such as "/" or "/health/")."""
     index = IndexBuilder()
-    for url, title, description, label, topics, page in _entries(pages, root, topic_names):
-        index.add(url, title, description, label, topics, body_text(page.html))
+    for e, topics, page in _entries(pages, root, labels):
+        index.add(e.url, e.title, e.description, e.type, topics, body_text(page.html), e.date, e.updated, e.status)
     return index.files()
 
 
-def fingerprint(pages: list[Page], root: str, topic_names: dict[str, str]) -> str:
+def fingerprint(pages: list[Page], root: str, labels: Labels) -> str:
     """Everything build_index reads, hashed (a page's body by its hash): the same
     fingerprint, with the same code, gives the same files."""
     h = hashlib.sha1(code_fingerprint().encode())
-    for url, title, description, label, topics, page in _entries(pages, root, topic_names):
+    for e, topics, page in _entries(pages, root, labels):
         body = page.html_sha or (hashlib.sha1(page.html.encode("utf-8")).hexdigest() if page.html else "")
-        h.update(json.dumps([url, title, description, label, topics, body], ensure_ascii=False).encode("utf-8"))
+        h.update(json.dumps([e.url, e.title, e.description, e.type, e.date, e.updated, e.status, topics, body],
+                            ensure_ascii=False).encode("utf-8"))
     return h.hexdigest()

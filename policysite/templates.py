@@ -540,6 +540,8 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
     if "image" in fields and page.image_url:
         img = fields["image"]
         image = {"src": page.image_url, "alt": img["alt"], "caption": img.get("caption"), "credit": img.get("credit")}
+        if page.lead_image is not None:   # width, height, srcset, sizes: see images.py
+            image.update(page.lead_image.attributes())
     return {
         **declared_fields(page, site),
         "title": page.title,

@@ -3,11 +3,13 @@
    Reads one JSON request on stdin and writes one JSON answer on stdout:
      {"words": [text, ...]}   -> {"words": [[word, ...], ...], "stems": [stem, ...]}
                                  (words(text) of each text; stem(text) of each text)
-     {"site": FOLDER, "root": "/", "queries": [q, ...]}
-                              -> {"results": [{total, urls, fetched}, ...]}
+     {"site": FOLDER, "root": "/", "queries": [q, ...], "more": false}
+                              -> {"results": [{total, urls, items, fetched, rest}, ...]}
         runs each query with the full-text engine on the built site in FOLDER,
         reading files from disk as a browser would fetch them from `root`;
-        `fetched` lists the files each query read that earlier ones had not. */
+        `fetched` lists the files each query read that earlier ones had not.
+        With "more", `rest` holds the URLs of the results after the first
+        ones, fetched a page of results at a time as "Show more" does. */
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -33,7 +35,14 @@ function main(request) {
     for (const query of request.queries) {
       fetched = [];
       const found = await engine(query);
-      results.push({ total: found.total, urls: found.items.map((i) => i.url), items: found.items, fetched });
+      const result = { total: found.total, urls: found.items.map((i) => i.url), items: found.items, fetched };
+      if (request.more) {
+        result.rest = [];
+        for (let start = found.items.length; start < found.total; start += search.LIMIT) {
+          result.rest.push(...(await found.slice(start, start + search.LIMIT)).map((i) => i.url));
+        }
+      }
+      results.push(result);
     }
     return { results };
   });

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import build, build_fails, build_ok, html_of, page, run
+from conftest import PNG_300, PNG_320, build, build_fails, build_ok, html_of, page, run
 
 P = "content/p.md"
 
@@ -134,18 +134,18 @@ def test_image_from_content_and_assets(make_site):
     site = make_site({
         P: front("title: t", "description: d", "image:", "  src: files/x.png", "  alt: A chart", "  caption: Figure 1", "  credit: ONS"),
         "content/q.md": front("title: q", "description: d", "image:", "  src: /assets/images/y.png", "  alt: A map"),
-        "content/files/x.png": b"\x89PNG-x",
-        "assets/images/y.png": b"\x89PNG-y",
+        "content/files/x.png": PNG_300,
+        "assets/images/y.png": PNG_320,
     })
     out = build_ok(site)
     fig = html_of(out, "p/index.html").find("figure")
     img = fig.find("img")
     assert (img.attrs["src"], img.attrs["alt"]) == ("/files/x.png", "A chart")
     assert "Figure 1" in fig.find("figcaption").text() and "ONS" in fig.find("figcaption").text()
-    assert (out / "files/x.png").read_bytes() == b"\x89PNG-x"
+    assert (out / "files/x.png").read_bytes() == PNG_300
     img = html_of(out, "q/index.html").find("figure").find("img")
     assert img.attrs["src"] == "/assets/images/y.png"
-    assert (out / "assets/images/y.png").read_bytes() == b"\x89PNG-y"
+    assert (out / "assets/images/y.png").read_bytes() == PNG_320
 
 
 def test_related_must_resolve(make_site):
@@ -246,7 +246,7 @@ def test_several_field_errors_in_one_file_all_reported(make_site):
 def test_image_with_space_in_file_name(make_site):
     site = make_site({
         P: front("title: t", "description: d", "image:", "  src: files/my chart.png", "  alt: A chart"),
-        "content/files/my chart.png": b"\x89PNG",
+        "content/files/my chart.png": PNG_300,
     })
     out = build_ok(site)
     src = html_of(out, "p/index.html").find("figure").find("img").attrs["src"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import build, build_ok, html_of, page, run
+from conftest import PNG_300, build, build_ok, html_of, page, run
 
 A = "content/policy/a.md"
 
@@ -74,14 +74,14 @@ def test_file_linked_from_another_folder(linked_site):
 
 
 def test_image_in_markdown_resolved(linked_site):
-    site = linked_site("![A chart](files/chart.png)\n", **{"content/policy/files/chart.png": b"\x89PNG"})
+    site = linked_site("![A chart](files/chart.png)\n", **{"content/policy/files/chart.png": PNG_300})
     out = build_ok(site)
     img = html_of(out, "policy/a/index.html").find("div", class_="govspeak").find("img")
     assert (img.attrs["src"], img.attrs["alt"]) == ("/policy/files/chart.png", "A chart")
 
 
 def test_markdown_image_without_alt_warns(linked_site):
-    site = linked_site("Intro.\n\n![](files/chart.png)\n", **{"content/policy/files/chart.png": b"\x89PNG"})
+    site = linked_site("Intro.\n\n![](files/chart.png)\n", **{"content/policy/files/chart.png": PNG_300})
     r = build(site)
     assert r.code == 0
     r.assert_has(A, 7, "warning", "alt")

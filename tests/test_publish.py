@@ -410,7 +410,8 @@ def test_json_search_index(out):
     by_url = {p["url"]: p for p in data["pages"]}
     assert by_url["/policy/tackling/"] == {"title": "Tackling inequalities", "url": "/policy/tackling/",
                                            "description": "How we narrow the gap.", "type": "Policy paper",
-                                           "topics": ["Health inequalities", "Public health"]}
+                                           "topics": ["Health inequalities", "Public health"],
+                                           "date": "2008-03-14", "updated": "2010-06-01"}
     assert "/404.html" not in by_url and "/search/" not in by_url
 
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import build, build_ok, html_of, page, read_tree, run
+from conftest import PNG_300, build, build_ok, html_of, page, read_tree, run
 
 EVIL = '<script>alert(1)</script>'
 P = "content/p.md"
@@ -38,7 +38,7 @@ def test_front_matter_values_are_escaped(make_site):
             "topics:\n  - public-health\n"
         )),
         "content/q.md": page(f"Other {EVIL}", f"Other desc {EVIL}", body="[](p.md)\n"),
-        "content/files/x.png": b"\x89PNG",
+        "content/files/x.png": PNG_300,
     })
     out = build_ok(site)
     for rel in ("p/index.html", "q/index.html", "index.html", "topics/public-health/index.html", "search/index.html"):

@@ -281,7 +281,8 @@ def test_all_words_must_match(site_out):
     assert sorted(both["urls"]) == ["/policy/inequalities/", "/topics/health-inequalities/"] and both["total"] == 2
     assert none["total"] == 0 and none["urls"] == []
     assert one["urls"] == ["/news/story/"] and one["total"] == 1
-    assert one["items"][0] == {"url": "/news/story/", "title": "A story", "type": "", "description": "Nothing to see."}
+    assert one["items"][0] == {"url": "/news/story/", "title": "A story", "type": "", "description": "Nothing to see.",
+                               "status": ""}
 
 
 def test_ranked_by_score_with_the_exact_title_first(make_site):
@@ -329,3 +330,59 @@ def test_query_under_a_sub_path(make_site):
     (found,) = query(out, "inequalities", root="/health/")
     assert sorted(found["urls"]) == ["/health/policy/inequalities/", "/health/topics/health-inequalities/"]
     assert all(f.startswith("search/") for f in found["fetched"])
+
+
+# ---- what a result shows, and results past the first page ---------------------------------
+
+STATUS_SITE = {
+    "content/news/_index.md": page("News", None),
+    "content/news/current.md": page("Current okapi", "Still true.", extra="type: news\ndate: 2024-03-05\n"
+                                    "government: new-government\npolitical: true", body="Okapi.\n"),
+    "content/news/old.md": page("Old okapi", "From before.", extra="type: speech\ndate: 2008-11-06\n"
+                                "updated: 2009-01-02\ngovernment: old-government\npolitical: true", body="Okapi.\n"),
+    "content/news/gone.md": page("Gone okapi", "No longer.", extra="type: news\ndate: 2010-02-01\n"
+                                 "government: old-government\npolitical: true\n"
+                                 "withdrawn:\n  date: 2012-01-01\n  explanation: Superseded.", body="Okapi.\n"),
+    "content/news/neutral.md": page("Neutral okapi", "Not political.", extra="date: 2007-01-01T23:30:00-05:00\n"
+                                    "government: old-government", body="Okapi.\n"),
+}
+
+
+def test_index_entries_carry_date_type_and_status(make_site):
+    out = build_ok(make_site(STATUS_SITE))
+    manifest = json.loads((out / "search" / "index.json").read_text())
+    assert manifest["statuses"] == ["2005 to 2010 Old government", "Withdrawn"]
+    rows = {row[0]: row for row in pages_in(out)}
+    # [url, title, type, description, date, updated, status]: empty values at the end left off.
+    assert rows["/news/current/"] == ["/news/current/", "Current okapi", "News story", "Still true.", "2024-03-05"]
+    assert rows["/news/old/"] == ["/news/old/", "Old okapi", "Speech", "From before.", "2008-11-06", "2009-01-02", 1]
+    # Withdrawn wins over the government; a page that is not political has no status.
+    assert rows["/news/gone/"][4:] == ["2010-02-01", "", 2]
+    assert rows["/news/neutral/"][4:] == ["2007-01-01"]   # the date as written, without its time
+    assert rows["/news/"] == ["/news/", "News"]
+    # The JavaScript engine gives each result its date, updated date and status by name.
+    (found,) = query(out, "okapi")
+    items = {item["url"]: item for item in found["items"]}
+    assert items["/news/gone/"]["status"] == "Withdrawn" and items["/news/gone/"]["type"] == "News story"
+    assert items["/news/old/"]["status"] == "2005 to 2010 Old government"
+    assert (items["/news/old/"]["date"], items["/news/old/"]["updated"]) == ("2008-11-06", "2009-01-02")
+    assert items["/news/current/"]["status"] == "" and items["/news/neutral/"]["status"] == ""
+
+
+def test_the_small_index_for_serve_carries_them_too(make_site):
+    out = build_ok(make_site(STATUS_SITE))
+    pages = {p["url"]: p for p in json.loads((out / "search-index.json").read_text())["pages"]}
+    assert pages["/news/gone/"]["status"] == "Withdrawn" and pages["/news/gone/"]["date"] == "2010-02-01"
+    assert pages["/news/old/"]["status"] == "2005 to 2010 Old government"
+    assert pages["/news/old/"]["updated"] == "2009-01-02"
+    assert "status" not in pages["/news/current/"] and "status" not in pages["/news/neutral/"]
+
+
+def test_results_past_the_first_twenty_can_be_fetched(make_site):
+    files = {f"content/many/p{n:02}.md": page(f"Page {n}", "A page.", body="Capybara. " * (n % 7 + 1) + "\n")
+             for n in range(45)}
+    out = build_ok(make_site(files))
+    found = node({"site": str(out), "queries": ["capybara"], "more": True})["results"][0]
+    assert found["total"] == 45 and len(found["urls"]) == 20
+    # The later slices hold every other result, once each, in rank order after the first.
+    assert len(found["rest"]) == 25 and sorted(found["urls"] + found["rest"]) == sorted(f"/many/p{n:02}/" for n in range(45))

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import DEFAULT_CONFIG, build, build_fails, build_ok, html_of, page, run
+from conftest import DEFAULT_CONFIG, PNG_320, build, build_fails, build_ok, html_of, page, run
 
 from policysite import templates
 
@@ -44,14 +44,14 @@ def test_status_in_title_and_every_listing(make_site):
         assert "Published under the 2005 to 2010 Old government" in items["Old policy"], listing
         assert "Withdrawn" not in items["Current"] and "Published under" not in items["Current"], listing
     index = (out / "search-index.json").read_text()
-    assert '"withdrawn":true' in index and '"government":"2005 to 2010 Old government"' in index
+    assert '"status":"Withdrawn"' in index and '"status":"2005 to 2010 Old government"' in index
 
 
 # -- contents list before the lead image (item 2) ----------------------------
 
 def test_contents_list_comes_straight_after_the_metadata(make_site):
     site = make_site({
-        "assets/chart.png": b"\x89PNG\r\n\x1a\n",
+        "assets/chart.png": PNG_320,
         "content/p.md": front("title: P", "description: d", "date: 2008-01-01",
                               "image:", "  src: /assets/chart.png", "  alt: A chart.",
                               body="## One\n\nText.\n\n## Two\n\nText.\n"),

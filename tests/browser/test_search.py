@@ -9,11 +9,17 @@ skips when Chromium or Playwright is missing, and fails instead when CI is set.
 
 from __future__ import annotations
 
+import functools
+import http.server
+import os
+import subprocess
+import sys
+import threading
 from urllib.parse import urlsplit
 
 import pytest
 
-from .conftest import example_served
+from .conftest import REPO, _Handler, example_served
 
 QUERY = "health inequalities"
 TARGET = "/policy/health-inequalities/"
@@ -70,7 +76,7 @@ def test_full_text_finds_words_only_in_page_bodies(site, page):
     assert "Health inequalities" in titles
     # Each result shows its type and description.
     item = page.locator(f"#search-hits li:has(a[href='{TARGET}'])")
-    assert item.locator(".document-list__meta").inner_text() == "Policy paper"
+    assert item.locator(".document-list__meta").inner_text().startswith("Policy paper")
     assert item.locator(".document-list__description").inner_text().startswith("Our strategy to narrow the gap")
 
 
@@ -152,3 +158,108 @@ def test_search_under_a_sub_path(subpath_site, page):
     page.goto(subpath_site + "search/")
     type_query(page)
     assert ["Health inequalities", "/health" + TARGET] in hit_links(page)
+
+
+# -- more than one page of results, and what each result says ------------------------
+
+MANY = 27   # pages with the word "capybara": more than the 20 a search shows at first
+CONFIG = """\
+title: Department of Capybaras
+base_url: http://127.0.0.1/
+governments:
+  old-government:
+    name: 2005 to 2010 Old government
+  new-government:
+    name: 2024 New government
+current_government: new-government
+"""
+
+
+def _write_many(root) -> None:
+    (root / "content" / "many").mkdir(parents=True)
+    (root / "site_config.yaml").write_text(CONFIG, encoding="utf-8")
+    (root / "content" / "_index.md").write_text("---\ntitle: Home\n---\nWelcome.\n", encoding="utf-8")
+    (root / "content" / "many" / "_index.md").write_text("---\ntitle: Many pages\n---\nSome pages.\n", encoding="utf-8")
+    for n in range(MANY):
+        extra = ""
+        if n == 0:   # ranked first: the word in its title
+            extra = "type: news\ndate: 2010-02-01\nwithdrawn:\n  date: 2012-01-01\n  explanation: Out of date.\n"
+        elif n == 1:
+            extra = "type: speech\ndate: 2008-11-06\ngovernment: old-government\npolitical: true\n"
+        title = "Capybara rules" if n == 0 else f"Page {n:02}"
+        (root / "content" / "many" / f"p{n:02}.md").write_text(
+            f"---\ntitle: {title}\ndescription: A page.\n{extra}---\n" + "Capybara. " * (n % 5 + 1) + "\n",
+            encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def many_site(tmp_path_factory):
+    """A small site with MANY pages that share a word, built and served on 127.0.0.1."""
+    root = tmp_path_factory.mktemp("many-results")
+    _write_many(root)
+    out = root / "_site"
+    out.mkdir()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Handler, directory=str(out)))
+    base_url = f"http://127.0.0.1:{server.server_port}/"
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+    proc = subprocess.run([sys.executable, str(REPO / "build.py"), "build", str(root), "--base-url", base_url, "--quiet"],
+                          env=env, capture_output=True, text=True, timeout=300)
+    if proc.returncode != 0:
+        server.server_close()
+        pytest.fail(f"building the test site failed:\n{proc.stdout}\n{proc.stderr}", pytrace=False)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield base_url
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_show_more_reaches_results_past_the_first_twenty(many_site, page):
+    page.goto(many_site + "search/")
+    type_query(page, "capybara")
+    status = page.locator("#search-results")
+    assert status.inner_text() == f"Showing 20 of {MANY} results for \u201ccapybara\u201d"
+    assert len(hit_links(page)) == 20
+    more = page.locator("#search-hits button.search-more")
+    assert more.inner_text() == f"Show {MANY - 20} more results"
+    # With the keyboard: the button is the next tab stop after the last result, and Enter presses it.
+    page.locator("#search-hits a.document-list__link").last.focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.classList.contains('search-more')")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"document.querySelectorAll('#search-hits a.document-list__link').length === {MANY}")
+    links = hit_links(page)
+    assert len({href for _, href in links}) == MANY
+    # The count is announced again, focus moved to result 21, and the button went away.
+    page.wait_for_function("document.getElementById('search-results').textContent.startsWith('27 results')")
+    assert status.inner_text() == f"{MANY} results for \u201ccapybara\u201d"
+    focused = page.evaluate("document.activeElement.getAttribute('href')")
+    assert focused == links[20][1]
+    assert more.count() == 0
+
+
+def test_results_show_type_date_and_status(many_site, page, axe_js):
+    page.goto(many_site + "search/?q=capybara")
+    page.wait_for_selector("#search-hits a.document-list__link")
+    withdrawn = page.locator("#search-hits li:has(a[href='/many/p00/']) .document-list__meta")
+    assert withdrawn.inner_text() == "News story \u00b7 1 February 2010 \u00b7 Withdrawn"
+    assert withdrawn.locator("time").get_attribute("datetime") == "2010-02-01"
+    history = page.locator("#search-hits li:has(a[href='/many/p01/']) .document-list__meta")
+    assert history.inner_text() == "Speech \u00b7 6 November 2008 \u00b7 2005 to 2010 Old government"
+    # The list with its "Show more" button passes axe as well.
+    assert page.locator("#search-hits button.search-more").count() == 1
+    page.add_script_tag(path=str(axe_js))
+    violations = page.evaluate(
+        """async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags},
+                                                      resultTypes: ['violations']})).violations""", WCAG_TAGS)
+    assert violations == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
+
+
+def test_the_json_index_gives_date_and_status_too(many_site, page):
+    # As under `serve`, where the small index (titles, descriptions, types, topics) answers.
+    page.route("**/search/index.json*", lambda route: route.fulfill(status=404, body="not found"))
+    page.goto(many_site + "search/")
+    type_query(page, "capybara rules")
+    withdrawn = page.locator("#search-hits li:has(a[href='/many/p00/']) .document-list__meta")
+    assert withdrawn.inner_text() == "News story \u00b7 1 February 2010 \u00b7 Withdrawn"

@@ -17,6 +17,13 @@
    whole list; the list goes in #search-hits. ?q= in the address is kept in
    step with the box, so a search can be shared and the back button works.
 
+   Results come LIMIT at a time. Below them a "Show more results" button adds
+   the next LIMIT, announces "Showing 40 of 57 results ..." in the live region
+   and moves focus to the first new result, so a keyboard user carries on
+   reading where the list grew. Each result shows its type, its date (or the
+   date it was updated) and its status: "Withdrawn", or the previous
+   government it was published under.
+
    The word rules (fold, words, stem) are the same as in policysite/search.py;
    tests run both over one list of words. Under Node (for those tests) this
    file exports them and the index engine instead of touching the page. */
@@ -24,7 +31,7 @@
   "use strict";
 
   var LIMIT = 20;
-  var FORMAT = 1;
+  var FORMAT = 2;
   var SCORE_BITS = 6;
 
   /* -- words: the same steps as policysite/search.py ----------------------- */
@@ -160,18 +167,21 @@
         manifest.terms.forEach(function (key) { if (key.length > word.length && key.indexOf(word) === 0) { wantedKeys.push(key); } });
         return postings(wantedKeys, function (t) { return t === term || t.indexOf(word) === 0 || typingEnding(t, word); });
       }
+      var statuses = Array.isArray(manifest.statuses) ? manifest.statuses : [];
+      /* A page file's row: [url, title, type, description, date, updated, status number]. */
       function details(numbers) {
         return Promise.all(numbers.map(function (n) {
           return file("pages/" + Math.floor(n / manifest.pageGroup) + ".json").then(function (group) {
             var d = group[n % manifest.pageGroup] || [];
-            return { url: d[0], title: d[1], type: d[2], description: d[3] };
+            return { url: d[0], title: d[1], type: d[2], description: d[3], date: d[4], updated: d[5],
+                     status: d[6] ? statuses[d[6] - 1] : "" };
           });
         }));
       }
 
       return function (query) {
         var typed = words(query);
-        if (!typed.length) { return Promise.resolve({ total: 0, items: [] }); }
+        if (!typed.length) { return Promise.resolve(results([], null)); }
         var last = typed.length - 1;
         return Promise.all(typed.map(function (word, i) {
           /* A one-letter last word is taken as it is: as a start, it would need a file for every term. */
@@ -187,12 +197,26 @@
             ranked.push([page, score]);
           });
           ranked.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
-          return details(ranked.slice(0, LIMIT).map(function (r) { return r[0]; })).then(function (items) {
-            return { total: ranked.length, items: exactTitleFirst(items, typed) };
+          var numbers = ranked.map(function (r) { return r[0]; });
+          var found = results(numbers, function (start, end) { return details(numbers.slice(start, end)); });
+          return found.slice(0, LIMIT).then(function (items) {
+            found.items = exactTitleFirst(items, typed);
+            return found;
           });
         });
       };
     });
+  }
+
+  /* What an engine answers: the total, the first LIMIT items, and slice(start,
+     end), a promise of the items from start to end (fetching their details
+     only then). */
+  function results(list, fetch) {
+    return {
+      total: list.length,
+      items: [],
+      slice: function (start, end) { return fetch && start < list.length ? fetch(start, Math.min(end, list.length)) : Promise.resolve([]); }
+    };
   }
 
   /* A page whose title is exactly what was typed comes first. */
@@ -224,17 +248,28 @@
           scored.push({ doc: doc, score: score });
         });
         scored.sort(function (a, b) { return b.score - a.score || a.doc.title.localeCompare(b.doc.title); });
-        return Promise.resolve({
-          total: scored.length,
-          items: scored.slice(0, LIMIT).map(function (hit) {
-            return { title: hit.doc.title, url: hit.doc.url, description: hit.doc.description, type: hit.doc.type };
-          })
+        var items = scored.map(function (hit) {
+          var d = hit.doc;
+          return { title: d.title, url: d.url, description: d.description, type: d.type,
+                   date: d.date, updated: d.updated, status: d.status };
         });
+        var found = results(items, function (start, end) { return Promise.resolve(items.slice(start, end)); });
+        found.items = items.slice(0, LIMIT);
+        return Promise.resolve(found);
       };
     });
   }
 
-  var lib = { fold: fold, words: words, stem: stem, chunkFile: chunkFile, indexEngine: indexEngine, jsonEngine: jsonEngine };
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July",
+                "August", "September", "October", "November", "December"];
+  /* "2008-11-06" as GOV.UK writes it: "6 November 2008" ("" for anything else). */
+  function longDate(iso) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(typeof iso === "string" ? iso : "");
+    return m && MONTHS[+m[2] - 1] ? (+m[3]) + " " + MONTHS[+m[2] - 1] + " " + m[1] : "";
+  }
+
+  var lib = { fold: fold, words: words, stem: stem, chunkFile: chunkFile, indexEngine: indexEngine, jsonEngine: jsonEngine,
+              longDate: longDate, LIMIT: LIMIT };
   if (typeof module === "object" && module.exports) { module.exports = lib; }
   if (typeof document === "undefined") { return; }
 
@@ -284,29 +319,93 @@
     if (text) { status.appendChild(el("p", null, text)); }
   }
 
-  function show(query, found) {
+  /* One result: its link, then type, date and status, then its description. */
+  function resultItem(item) {
+    var url = safeUrl(item.url);
+    if (!url || typeof item.title !== "string") { return null; }
+    var li = el("li", "document-list__item");
+    var link = el("a", "document-list__link", item.title);
+    link.href = url;
+    li.appendChild(link);
+    var meta = [];
+    if (item.type) { meta.push(el("span", null, String(item.type))); }
+    var published = longDate(item.date), updated = longDate(item.updated);
+    if (updated || published) {
+      var time = el("time", null, updated ? "Updated " + updated : published);
+      time.setAttribute("datetime", updated ? item.updated : item.date);
+      meta.push(time);
+    }
+    if (item.status) { meta.push(el("strong", "document-list__status", String(item.status))); }
+    if (meta.length) {
+      var line = el("p", "document-list__meta");
+      meta.forEach(function (part, i) {
+        if (i) {
+          var dot = el("span", null, " \u00b7 ");
+          dot.setAttribute("aria-hidden", "true");
+          line.appendChild(dot);
+        }
+        line.appendChild(part);
+      });
+      li.appendChild(line);
+    }
+    if (item.description) { li.appendChild(el("p", "document-list__description", String(item.description))); }
+    return li;
+  }
+
+  function counted(found, shown, quoted) {
+    var total = found.total + (found.total === 1 ? " result" : " results") + " for " + quoted;
+    return shown < found.total ? "Showing " + shown + " of " + total : total;
+  }
+
+  function show(query, found, ticket) {
     hits.textContent = "";
     var quoted = "\u201c" + query + "\u201d";
     if (!found.total) {
       say("No results for " + quoted + ". Check your spelling or use fewer words, or browse by topic or section below.");
       return;
     }
-    var count = found.total + (found.total === 1 ? " result" : " results") + " for " + quoted;
-    if (found.total > found.items.length) { count += ", showing the first " + found.items.length; }
     var list = el("ul", "document-list");
-    found.items.forEach(function (item) {
-      var url = safeUrl(item.url);
-      if (!url || typeof item.title !== "string") { return; }
-      var li = el("li", "document-list__item");
-      var link = el("a", "document-list__link", item.title);
-      link.href = url;
-      li.appendChild(link);
-      if (item.type) { li.appendChild(el("p", "document-list__meta", String(item.type))); }
-      if (item.description) { li.appendChild(el("p", "document-list__description", String(item.description))); }
-      list.appendChild(li);
-    });
+    var shown = 0;
+    function append(items) {
+      var first = null;
+      items.forEach(function (item) {
+        var li = resultItem(item);
+        if (!li) { return; }
+        list.appendChild(li);
+        first = first || li;
+      });
+      shown += items.length;
+      return first;
+    }
+    append(found.items);
     hits.appendChild(list);
-    say(count);
+    var more = el("button", "button button--secondary search-more");
+    more.type = "button";
+    function label() {
+      var next = Math.min(LIMIT, found.total - shown);
+      more.textContent = "Show " + next + " more " + (next === 1 ? "result" : "results");
+      /* Removed, not hidden, when all are shown: the theme's button style would override `hidden`. */
+      if (shown >= found.total && more.parentNode) { more.parentNode.removeChild(more); }
+    }
+    more.addEventListener("click", function () {
+      more.disabled = true;
+      found.slice(shown, shown + LIMIT).then(function (items) {
+        if (ticket !== latest) { return; }
+        var first = append(items);
+        more.disabled = false;
+        label();
+        say(counted(found, shown, quoted));
+        /* Focus the first new result, so reading (and tabbing) goes on from there. */
+        var link = first && first.querySelector("a");
+        if (link) { link.focus(); } else if (!more.parentNode) { input.focus(); }
+      }).catch(function () {
+        more.disabled = false;
+        if (ticket === latest) { say("More results are not available at the moment. Try again."); }
+      });
+    });
+    hits.appendChild(more);
+    label();
+    say(counted(found, shown, quoted));
   }
 
   function remember(query) {
@@ -328,7 +427,7 @@
     }
     getEngine()
       .then(function (search) { return search(query); })
-      .then(function (found) { if (ticket === latest) { show(query, found); } })
+      .then(function (found) { if (ticket === latest) { show(query, found, ticket); } })
       .catch(function () {
         if (ticket === latest) {
           hits.textContent = "";
