@@ -383,10 +383,11 @@ def fallback_description(page: Page, site: Site) -> str:
     return strings[key].format(topic=page.title, section=page.title, site=site.config.title)
 
 
-def type_label(page: Page, site: Site) -> str:
-    """The label above a page's title, in the page's language for the built-in types."""
-    if page.lang and page.site_type_label is None and page.type in schema.BUILTIN_TYPES and page.type != "page":
-        return page_strings(site.config, page.lang).get(f"type_{page.type}", page.type_label)
+def type_label(page: Page, site: Site, lang: str | None = None) -> str:
+    """The label above a page's title, in `lang` (by default the page's language) for the built-in types."""
+    lang = page.lang if lang is None else lang
+    if lang and page.site_type_label is None and page.type in schema.BUILTIN_TYPES and page.type != "page":
+        return page_strings(site.config, lang).get(f"type_{page.type}", page.type_label)
     return page.type_label
 
 
@@ -425,10 +426,12 @@ def breadcrumbs(page: Page, site: Site) -> list[dict]:
     return crumbs
 
 
-def listing_item(page: Page, site: Site) -> dict:
+def listing_item(page: Page, site: Site, lang: str = "") -> dict:
+    """A page as a listing in `lang` shows it; `lang` on the item when its own language differs."""
     return {
-        "title": page.title, "url": page.url, "description": page.description, "lang": page.lang,
-        "type": page.type, "type_label": type_label(page, site), "date": page.date,
+        "title": page.title, "url": page.url, "description": page.description,
+        "lang": (page.lang or site.config.language.split("-")[0].lower()) if page.lang != lang else None,
+        "type": page.type, "type_label": type_label(page, site, lang), "date": page.date,
         "updated": page.updated, "kind": page.kind, "status": publish.page_status(page, site.config),
     }
 
@@ -571,7 +574,7 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
         "toc": page.toc,
         **sidebar_links(page),
         "status": publish.page_status(page, site.config),
-        "children": [listing_item(p, site) for p in site.listing(page)],
+        "children": [listing_item(p, site, page.lang) for p in site.listing(page)],
         "feed_url": publish.feed_url(page),
         # schema.org JSON-LD, serialised in Python and safe inside <script> (see publish.script_json).
         "jsonld": Markup(publish.jsonld(page, site)),
