@@ -228,3 +228,12 @@ def test_the_default_language_takes_its_name_from_languages(make_site):
     out = build_ok(welsh_site(make_site, config=config))
     switch = html_of(out, "policy/apples.cy/index.html").find("nav", class_="app-language-switch")
     assert switch.find("a").text() == "English (UK)"
+
+
+def test_search_results_mark_a_welsh_page_in_its_language(make_site):
+    from test_search import query   # search.js's full-text engine, run under Node
+
+    out = build_ok(welsh_site(make_site))
+    found, english = query(out, "afalau", "cherries")
+    assert found["items"][0]["url"] == "/policy/apples.cy/" and found["items"][0]["lang"] == "cy"
+    assert "lang" not in english["items"][0]

@@ -173,8 +173,10 @@
         return Promise.all(numbers.map(function (n) {
           return file("pages/" + Math.floor(n / manifest.pageGroup) + ".json").then(function (group) {
             var d = group[n % manifest.pageGroup] || [];
-            return { url: d[0], title: d[1], type: d[2], description: d[3], date: d[4], updated: d[5],
-                     status: d[6] ? statuses[d[6] - 1] : "", lang: d[7] || "" };
+            var item = { url: d[0], title: d[1], type: d[2], description: d[3], date: d[4], updated: d[5],
+                         status: d[6] ? statuses[d[6] - 1] : "" };
+            if (d[7]) { item.lang = d[7]; }   /* a translated page's language */
+            return item;
           });
         }));
       }
@@ -250,8 +252,10 @@
         scored.sort(function (a, b) { return b.score - a.score || a.doc.title.localeCompare(b.doc.title); });
         var items = scored.map(function (hit) {
           var d = hit.doc;
-          return { title: d.title, url: d.url, description: d.description, type: d.type,
-                   date: d.date, updated: d.updated, status: d.status, lang: d.lang || "" };
+          var item = { title: d.title, url: d.url, description: d.description, type: d.type,
+                       date: d.date, updated: d.updated, status: d.status };
+          if (d.lang) { item.lang = d.lang; }
+          return item;
         });
         var found = results(items, function (start, end) { return Promise.resolve(items.slice(start, end)); });
         found.items = items.slice(0, LIMIT);
