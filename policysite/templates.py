@@ -484,7 +484,15 @@ def paginate(context: dict, number: int, count: int) -> dict:
     return page
 
 
-def sidebar_links(page: Page) -> dict:
+def other_language(lang: str, page: Page, site: Site) -> str | None:
+    """The `lang` attribute for text in `lang` ("" for the site's language) shown on `page`:
+    None when they are the same language."""
+    if lang == page.lang:
+        return None
+    return lang or site.config.language.split("-")[0].lower()
+
+
+def sidebar_links(page: Page, site: Site | None = None) -> dict:
     """"Pages that link here": links from the body of content pages only (not the home
     page, sections or organisation pages), none already under "Related content". Where two
     links in the sidebar share a text, each says which section it is in."""
@@ -492,7 +500,9 @@ def sidebar_links(page: Page) -> dict:
     backlinks = [p for p in page.backlinks
                  if p.kind == "page" and p.type != "organisation" and p.url not in related]
     items = [dict(link, context=None) for link in page.related]
-    items += [{"title": p.title, "url": p.url, "context": None} for p in backlinks]
+    items += [{"title": p.title, "url": p.url, "context": None, "lang": p.lang} for p in backlinks]
+    for item in items:   # a link in another language than the page says which
+        item["lang"] = other_language(item.get("lang", ""), page, site) if site is not None else None
     parents = {p.url: p.parent.title if p.parent else None for p in backlinks}
     by_title: dict[str, set] = {}
     for item in items:
@@ -571,8 +581,10 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
         "lang": page.lang,
         "html_lang": page.lang or site.config.language,
         "versions": language_versions(page, site),
+        # On a translated page, the `lang` of text from site_config (topic names, the navigation).
+        "site_lang": other_language("", page, site),
         "toc": page.toc,
-        **sidebar_links(page),
+        **sidebar_links(page, site),
         "status": publish.page_status(page, site.config),
         "children": [listing_item(p, site, page.lang) for p in site.listing(page)],
         "feed_url": publish.feed_url(page),
