@@ -382,6 +382,11 @@ def _load_theme_settings(data, config: SiteConfig, site_dir: Path, name: str, di
                 target = config.strings if language is True else config.languages[language].strings
                 _load_strings(block[key], f"strings.{key}", target, known, name, diagnostics)
                 continue
+            if key not in known and isinstance(block[key], dict) and LANGUAGE_PATTERN.match(key):
+                diagnostics.warning(name, block.line_of(key), f"`strings.{key}` gives words for the language `{key}`, "
+                                    f"which `languages:` does not list: add `{key}: {{name: …}}` under `languages:`",
+                                    code="unknown-setting")
+                continue
             if key not in known:
                 hint = closest(key, known)
                 tip = f", did you mean `{hint}`?" if hint else ": see policysite/theme/strings/en.yaml for the keys"

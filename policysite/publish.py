@@ -17,6 +17,7 @@ from .schema import iso_stamp, moment
 from .search import FOLDER as SEARCH_DIR
 from .search import day, status_label
 from .site import Site
+from .translations import version
 
 FEED_SIZE = 50
 # The full-text index goes in the search page's folder (see search.py).
@@ -214,7 +215,7 @@ def structured_data(page: Page, site: Site) -> dict | None:
                                 "query-input": "required name=search_term_string"},
         })
     else:
-        trail = page.ancestors + [page]
+        trail = [version(a, page.lang) for a in page.ancestors] + [page]   # a translation's, in its language where they are
         nodes.append({"@type": "BreadcrumbList", "itemListElement": [
             {"@type": "ListItem", "position": n, "name": p.title, "item": absolute(site, p.url)}
             for n, p in enumerate(trail, start=1)]})

@@ -237,8 +237,12 @@ def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dr
         site.files_by_url[static.url] = static
 
     all_pages = [p for p in list(sections.values()) + [p for p in loaded if p.kind == "page"] if p.url]
-    all_pages += translations.attach(pending, sections, {p.source: p for p in loaded if p.source}, config, diagnostics,
-                                     left_out=set(site.drafts) | site.unreadable)
+    placed = translations.attach(pending, sections, {p.source: p for p in loaded if p.source}, config, diagnostics,
+                                 left_out=set(site.drafts) | site.unreadable)
+    for page in placed:   # a translation's own `url:` or `slug:` moves it from beside its English page
+        if "url" in page.fields or "slug" in page.fields:
+            page.url = override_url(page, page.url, diagnostics)
+    all_pages += placed
     add_generated_pages(site, all_pages)
     claim_urls(site, all_pages, diagnostics)
 

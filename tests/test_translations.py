@@ -237,3 +237,34 @@ def test_search_results_mark_a_welsh_page_in_its_language(make_site):
     found, english = query(out, "afalau", "cherries")
     assert found["items"][0]["url"] == "/policy/apples.cy/" and found["items"][0]["lang"] == "cy"
     assert "lang" not in english["items"][0]
+
+
+def test_a_translation_may_have_its_own_slug(make_site):
+    site = welsh_site(make_site, {"content/policy/cherries.cy.md": page("Ceirios", "Am geirios.", "slug: ceirios\n")})
+    out = build_ok(site)
+    assert html_of(out, "policy/ceirios/index.html").find("html").attrs["lang"] == "cy"
+    switch = html_of(out, "policy/cherries/index.html").find("nav", class_="app-language-switch")
+    assert switch.find("a").attrs["href"] == "/policy/ceirios/"
+
+
+def test_words_for_an_unlisted_language_are_a_warning_naming_languages(make_site):
+    config = DEFAULT_CONFIG + "strings:\n  fr:\n    published: Publié\n"
+    r = build(make_site({"site_config.yaml": config}))
+    r.assert_has("site_config.yaml", DEFAULT_CONFIG.count("\n") + 2, "warning", "`fr`", "languages:")
+
+
+def test_english_text_on_a_welsh_page_is_marked(make_site):
+    site = welsh_site(make_site, {
+        "content/policy/apples.cy.md": page("Afalau", "Am afalau.", "organisations: [department-of-testing]\n"
+                                            "topics: [health-inequalities]\nrelated: [cherries.md, bananas.md]\n"
+                                            "government: old-government\npolitical: true\n")})
+    doc = html_of(build_ok(site), "policy/apples.cy/index.html")
+    metadata = doc.find("dl", class_="app-metadata")
+    assert metadata.find("dd").find("span", lang="en").text() == "Department of Testing"
+    related = {a.text(): a.attrs.get("lang") for a in doc.find("section", aria_labelledby="related-title").find_all("a")}
+    assert related == {"Cherries": "en", "Bananas (Cymraeg)": None}
+    topic = doc.find("section", aria_labelledby="topics-title").find("a")
+    assert topic.attrs["lang"] == "en"
+    banner = doc.find("p", class_="govuk-notification-banner__heading")
+    assert banner.text() == "Cyhoeddwyd hyn o dan 2005 to 2010 Old government"
+    assert banner.find("span", lang="en").text() == "2005 to 2010 Old government"
