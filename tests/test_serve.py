@@ -142,7 +142,7 @@ def test_a_broken_edit_shows_the_error_with_its_line_and_a_fix_brings_the_page_b
     status, headers, body = call(dev, "/other/")
     assert status == 500 and headers.get("Cache-Control") == "no-store"
     assert b"content/other.md:7: error: broken link" in body
-    assert call(dev, "/assets/policysite.css")[0] == 200   # files still come from the last good build
+    assert call(dev, "/assets/search.js")[0] == 200   # files still come from the last good build
     write_files(dev.site_dir, {"content/other.md": page("Other page", body="Fixed.\n")})
     assert dev.rebuild()
     status, _, body = call(dev, "/other/")
