@@ -268,3 +268,30 @@ def test_english_text_on_a_welsh_page_is_marked(make_site):
     banner = doc.find("p", class_="govuk-notification-banner__heading")
     assert banner.text() == "Cyhoeddwyd hyn o dan 2005 to 2010 Old government"
     assert banner.find("span", lang="en").text() == "2005 to 2010 Old government"
+
+
+def test_dates_in_each_language_from_one_function():
+    import datetime as dt
+
+    from policysite.strings import Translator
+
+    welsh, english = Translator(strings_for("cy")), Translator(strings_for("en-GB"))
+    assert welsh.date(dt.date(2008, 11, 6)) == "6 Tachwedd 2008"
+    assert english.date(dt.datetime(2008, 11, 6, 9, 30)) == "6 November 2008"
+    assert [welsh.date(dt.date(2020, m, 1)).split()[1] for m in range(1, 13)] == [
+        "Ionawr", "Chwefror", "Mawrth", "Ebrill", "Mai", "Mehefin", "Gorffennaf", "Awst", "Medi", "Hydref",
+        "Tachwedd", "Rhagfyr"]
+
+
+def test_a_welsh_site_with_english_translations(make_site):
+    config = DEFAULT_CONFIG.replace("language: en-GB", "language: cy") + "languages:\n  en: {name: English}\n"
+    site = make_site({"site_config.yaml": config,
+                      "content/a.md": page("Afalau", extra="date: 2008-11-06\n"),
+                      "content/a.en.md": page("Apples", extra="date: 2008-11-06\n")})
+    out = build_ok(site)
+    welsh, english = html_of(out, "a/index.html"), html_of(out, "a.en/index.html")
+    assert welsh.find("html").attrs["lang"] == "cy" and english.find("html").attrs["lang"] == "en"
+    assert "6 Tachwedd 2008" in welsh.find("dl", class_="app-metadata").text()
+    assert "6 November 2008" in english.find("dl", class_="app-metadata").text()
+    link = welsh.find("nav", class_="app-language-switch").find("a")
+    assert (link.text(), link.attrs["hreflang"], link.attrs["href"]) == ("English", "en", "/a.en/")
