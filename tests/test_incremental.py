@@ -780,6 +780,8 @@ def test_compiled_layouts_kept_between_rebuilds_are_never_stale(tmp_path):
     site = tmp_path / "site"
     (site / "content").mkdir(parents=True)
     (site / "layouts").mkdir()
+    (site / "assets").mkdir()
+    (site / "assets" / "x.css").write_text("p {}\n")   # the layout links to it: links in layouts are checked
     (site / "site_config.yaml").write_text("title: T\nbase_url: https://x.example/\n")
     (site / "content" / "_index.md").write_text("---\ntitle: Home\n---\n")
     (site / "content" / "a.md").write_text("---\ntitle: A\ndescription: d\n---\nBody.\n")

@@ -225,7 +225,7 @@ def test_generated_sections_have_no_filler_description(make_site):
     site = make_site({"content/_index.md": None, "content/health-care/a.md": page("A")})
     out = build_ok(site)
     section = html_of(out, "health-care/index.html")
-    assert section.find("meta", name="description").attrs["content"] == "Health care from Department of Testing"
+    assert section.find("meta", name="description").attrs["content"] == "Health care on the Department of Testing website."
     assert section.find("p", class_="app-page-header__lead") is None
     home = html_of(out, "index.html")
     assert home.find("meta", name="description").attrs["content"] == "Department of Testing"
@@ -345,9 +345,9 @@ def test_site_layout_replaces_theme_layout_and_sees_the_contract(make_site):
 
 
 def test_site_asset_replaces_theme_asset(make_site):
-    site = make_site({"assets/policysite.css": "/* mine */\n", "assets/images/logo.svg": "<svg/>"})
+    site = make_site({"assets/govuk/theme.css": "/* mine */\n", "assets/images/logo.svg": "<svg/>"})
     out = build_ok(site)
-    assert (out / "assets/policysite.css").read_text() == "/* mine */\n"
+    assert (out / "assets/govuk/theme.css").read_text() == "/* mine */\n"
     assert (out / "assets/images/logo.svg").read_text() == "<svg/>"
 
 

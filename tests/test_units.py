@@ -390,14 +390,18 @@ def test_the_output_folder_writes_inside_it(tmp_path):
 def test_the_build_cache_reads_back_what_it_wrote(tmp_path):
     import datetime as dt
 
-    from policysite.cache import BuildCache
+    from policysite.cache import BuildCache, LoadRecord, MarkdownRecord, OutputRecord, PageData, SearchRecord
 
     cache = BuildCache()
-    cache.loaded = {"content/a.md": {"key": "k1", "page": {"fields": {"date": dt.date(2020, 1, 2), "title": "Ä \"quoted\""}},
-                                     "diagnostics": []}, "content/b.md": {"key": "k2", "page": None, "diagnostics": [["x", 1, "error", "m"]]}}
-    cache.markdown = {"content/a.md": {"key": "m1", "html": "<p>\u2028</p>", "links": ["b.md"]}}
-    cache.outputs = {"a/index.html": {"ctx": "c", "sha": "s"}}
-    cache.search = {"key": "q", "files": {"search/index.json": "h"}}
+    data = PageData(kind="page", title="Ä \"quoted\"", description="d", fields={"date": dt.date(2020, 1, 2), "title": "Ä"},
+                    lines={"title": 2}, body="Body\u2028", body_line=4)
+    cache.loaded = {"content/a.md": LoadRecord(key="k1", page=data, diagnostics=[]),
+                    "content/b.md": LoadRecord(key="k2", page=None, diagnostics=[["x", 1, "error", "m", "code"]])}
+    cache.markdown = {"content/a.md": MarkdownRecord(key="m1", html="<p>\u2028</p>", sha="s", ids=["a"], toc=[],
+                                                     links=["b.md"], deps=[["b.md", ["/b/", "B", None]]],
+                                                     problems=[[3, "warning", "w"]])}
+    cache.outputs = {"a/index.html": OutputRecord(ctx="c", sha="s")}
+    cache.search = SearchRecord(key="q", files={"search/index.json": "h"})
     cache.write(tmp_path / "c.json.gz")
     back = BuildCache.read(tmp_path / "c.json.gz")
     assert (back.loaded, back.markdown, back.outputs, back.search) == (cache.loaded, cache.markdown, cache.outputs, cache.search)
