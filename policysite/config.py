@@ -71,6 +71,9 @@ class FooterSettings:
     links: list[LinkSetting] | None = None   # None: the theme's own (only to pages that exist)
     licence: str | bool = True    # True: the Open Government Licence line; False: none; text: that line
     owner: str | None = None      # the last line; default: `title`
+
+
+@dataclass
 class HookFile:
     """One `hooks:` entry: a Python file inside the site folder (hooks.py runs it)."""
     source: str                   # as written, site-relative
@@ -417,7 +420,7 @@ def _load_theme_settings(data, config: SiteConfig, site_dir: Path, name: str, di
             if key not in known and isinstance(block[key], dict) and LANGUAGE_PATTERN.match(key):
                 diagnostics.warning(name, block.line_of(key), f"`strings.{key}` gives words for the language `{key}`, "
                                     f"which `languages:` does not list: add `{key}: {{name: …}}` under `languages:`",
-                                    code="unknown-setting")
+                                    code="unknown-field")
                 continue
             if key not in known:
                 hint = closest(key, known)
@@ -444,7 +447,7 @@ def _load_strings(block, label: str, target: dict[str, str], known: set[str], na
         if key not in known:
             hint = closest(key, known)
             tip = f", did you mean `{hint}`?" if hint else ": see policysite/theme/strings/en.yaml for the keys"
-            diagnostics.warning(name, block.line_of(key), f"unknown string `{key}` in `{label}`{tip}", code="unknown-setting")
+            diagnostics.warning(name, block.line_of(key), f"unknown string `{key}` in `{label}`{tip}", code="unknown-field")
             continue
         text = _text(block, key, f"{label}.{key}", name, diagnostics)
         if text is not None:
@@ -471,7 +474,7 @@ def _load_languages(data, config: SiteConfig, name: str, diagnostics: Diagnostic
                     hint = closest(key, ("name",))
                     tip = ", did you mean `name`?" if hint else ": the only setting is `name`"
                     diagnostics.warning(name, value.line_of(key), f"unknown setting `{key}` in `languages.{code}`{tip}",
-                                        code="unknown-setting")
+                                        code="unknown-field")
             own_name = _text(value, "name", f"languages.{code}.name", name, diagnostics)
         elif value is not None and not isinstance(value, str):
             diagnostics.error(name, line, f"`languages.{code}` must be `{{name: …}}`, the language's name in itself, such as `cy: {{name: Cymraeg}}`",

@@ -497,8 +497,8 @@ def sidebar_links(page: Page, site: Site | None = None) -> dict:
     page, sections or organisation pages), none already under "Related content". Where two
     links in the sidebar share a text, each says which section it is in."""
     related = {link["url"].split("#", 1)[0] for link in page.related}
-    backlinks = [p for p in page.backlinks
-                 if p.kind == "page" and p.type != "organisation" and p.url not in related]
+    backlinks = [p for p in page.backlinks   # and only from pages in its own language
+                 if p.kind == "page" and p.type != "organisation" and p.url not in related and p.lang == page.lang]
     items = [dict(link, context=None) for link in page.related]
     items += [{"title": p.title, "url": p.url, "context": None, "lang": p.lang} for p in backlinks]
     for item in items:   # a link in another language than the page says which

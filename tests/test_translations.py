@@ -295,3 +295,11 @@ def test_a_welsh_site_with_english_translations(make_site):
     assert "6 November 2008" in english.find("dl", class_="app-metadata").text()
     link = welsh.find("nav", class_="app-language-switch").find("a")
     assert (link.text(), link.attrs["hreflang"], link.attrs["href"]) == ("English", "en", "/a.en/")
+
+
+def test_pages_that_link_here_are_in_the_page_language(make_site):
+    out = build_ok(welsh_site(make_site))
+    cherries = html_of(out, "policy/cherries/index.html").find("section", aria_labelledby="backlinks-title")
+    assert [a.text() for a in cherries.find_all("a")] == ["Apples"]   # not the Welsh page that links to it too
+    bananas = html_of(out, "policy/bananas.cy/index.html").find("section", aria_labelledby="backlinks-title")
+    assert [a.text() for a in bananas.find_all("a")] == ["Afalau"]
