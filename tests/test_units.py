@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from conftest import page
+
 from policysite import yamlfile
 from policysite.config import load_config, normalise_base_url
 from policysite.diagnostics import Diagnostics
@@ -14,7 +14,6 @@ from policysite.links import LinkProblem, Resolver
 from policysite.markup import heading_id, unique_id
 from policysite.site import build_site, folder_title, slugify, valid_url_path
 from policysite.write import OutputFolder, OutputProblem
-
 
 # ---- links.Resolver ------------------------------------------------------------------
 
@@ -317,6 +316,7 @@ def test_yaml_scalars_read_as_pyyaml_reads_them(value):
                                   "content/a.", "content/a.b.c", "content/noext", "a.md", "content/x/", "content/x/."])
 def test_file_stem_is_pathlib_stem(path):
     from pathlib import PurePosixPath
+
     from policysite.load import file_stem
     assert file_stem(path) == PurePosixPath(path).stem
 
@@ -347,7 +347,7 @@ from policysite import sanitize  # noqa: E402
 def test_sanitize_scan(text, found):
     got = sanitize.scan(text, first_line=1)
     assert [f.line for f in got] == [line for line, _ in found], got
-    for finding, (_, word) in zip(got, found):
+    for finding, (_, word) in zip(got, found, strict=True):
         assert word in finding.message
 
 
