@@ -16,6 +16,7 @@ from urllib.parse import quote, unquote, urlsplit
 from . import images
 from .model import Page, StaticFile
 from .site import GENERATED_FILES, Site
+from .translations import version
 
 EXTERNAL_SCHEMES = {"http", "https", "mailto", "tel"}
 URL_SAFE = "/:@!$&'()*+,;=~-._"   # RFC 3986 path characters, left as they are
@@ -81,7 +82,7 @@ class Resolver:
         """
         if page.source is None or raw.strip()[:1] in ("", "#", "?"):
             return self._outcome(raw, page)
-        key = (raw, posixpath.dirname(page.source))
+        key = (raw, posixpath.dirname(page.source), page.lang)   # a translation links to its language's pages
         found = self._outcomes.get(key)
         if found is None:
             found = self._outcomes[key] = self._outcome(raw, page)
@@ -129,7 +130,7 @@ class Resolver:
         source_dir = self._source_dir(page)
         lower = path.lower()
         if lower.endswith((".md", ".markdown")):
-            target = self._page_by_source(path, source_dir, raw)
+            target = self._in_language(self._page_by_source(path, source_dir, raw), page)
             return self._to_page(target, query, fragment, parts.fragment)
         if path.startswith("/"):
             return self._by_url(path, query, fragment, parts.fragment, raw)
@@ -142,8 +143,16 @@ class Resolver:
             return Target(href=self.href_for(static.url) + query + (f"#{parts.fragment}" if parts.fragment else ""), file=static)
         section = self.site.by_source.get(joined) or self.site.by_source.get(joined + "/_index.md")
         if section is not None and section.kind in ("section", "home"):
-            return self._to_page(section, query, fragment, parts.fragment)
+            return self._to_page(self._in_language(section, page), query, fragment, parts.fragment)
         raise LinkProblem(f"there is no file {joined}: check the spelling, or link to a page by its `.md` file")
+
+    @staticmethod
+    def _in_language(target: Page, page: Page) -> Page:
+        """A translated page's link to a page in the site's own language leads to that page's
+        version in its language, when there is one; a link to a named translation (`x.cy.md`) stays."""
+        if page.lang and not target.lang:
+            return version(target, page.lang)
+        return target
 
     def _source_dir(self, page: Page) -> str:
         if page.source:

@@ -14,7 +14,7 @@ import os
 import re
 from pathlib import Path, PurePosixPath
 
-from . import consultation, schema, yamlfile
+from . import consultation, schema, translations, yamlfile
 from .config import SiteConfig
 from .diagnostics import Diagnostics, closest
 from .model import Page
@@ -183,7 +183,7 @@ def load_page(where: str, path: Path, config: SiteConfig, diagnostics: Diagnosti
         diagnostics.error(where, front_line, "the front matter must be `field: value` lines at the top level, not a list or a single value")
         return None
 
-    is_index = file_stem(where) == "_index"
+    is_index = file_stem(where) == "_index" or translations.is_index(where, config)   # or `_index.cy.md`
     is_home = is_index and where.rpartition("/")[0] == "content"
     page = Page(kind="section" if is_index else "page", source=where, body=body, body_line=body_line)
     page.lines = dict(data.key_lines)

@@ -56,6 +56,11 @@ class Page:
     groups: list["Group"] = field(default_factory=list)
     collections: list["Page"] = field(default_factory=list)
     outcome_page: "Page | None" = None   # a consultation's `outcome:`
+    # Translations (translations.py): the language of a translated page (`cy` for x.cy.md),
+    # "" in the site's own language; and every version of the page, by language, "" included
+    # (one dict shared by all of them; empty for a page with no translation).
+    lang: str = ""
+    translations: dict[str, "Page"] = field(default_factory=dict)
 
     @property
     def where(self) -> str:

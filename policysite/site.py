@@ -24,6 +24,7 @@ from .load import MARKDOWN_SUFFIXES, file_stem, load_page, scan_content
 from .model import Page, StaticFile
 from .strings import strings_for
 from .schema import moment
+from . import translations
 
 SEGMENT = re.compile(r"^[\w.~-]+$")
 RESERVED = {"/topics/": "the generated topics index", "/search/": "the generated search page",
@@ -93,6 +94,8 @@ class Site:
     def listing(self, page: Page) -> list[Page]:
         """What a page lists: a section its children, a topic or organisation what it tags."""
         if page.kind in ("home", "section"):
+            if page.lang:   # a translated section lists its English one's pages, each in its language where there is one
+                return [translations.version(child, page.lang) for child in translations.original(page).children]
             return page.children
         if page.kind == "topic":
             return self._tagged("topics").get(page.key, [])
@@ -114,6 +117,8 @@ class Site:
         if index is None:
             grouped: dict[str, list[Page]] = {}
             for p in self.content_pages():
+                if p.lang:
+                    continue   # topic and organisation listings list pages in the site's own language
                 for key in dict.fromkeys(p.fields.get(field_name, ())):   # a key given twice counts once
                     grouped.setdefault(key, []).append(p)
             index = self._tag_index[field_name] = {key: newest_first(pages) for key, pages in grouped.items()}
@@ -198,6 +203,9 @@ def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dr
         else:
             site.files[where] = StaticFile(source=where, abs_path=str(path), url="", size=path.stat().st_size)
 
+    # Translations (x.cy.md) wait until their English pages have their addresses.
+    pending = translations.take_translations(loaded, config, diagnostics)
+
     # One section per folder, from its _index.md or generated.
     sections: dict[str, Page] = {}
     for page in loaded:
@@ -266,11 +274,17 @@ def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dr
         site.files_by_url[static.url] = static
 
     all_pages = [p for p in list(sections.values()) + [p for p in loaded if p.kind == "page"] if p.url]
+    placed = translations.attach(pending, sections, {p.source: p for p in loaded if p.source}, config, diagnostics,
+                                 left_out=set(site.drafts) | site.unreadable)
+    for page in placed:   # a translation's own `url:` or `slug:` moves it from beside its English page
+        if "url" in page.fields or "slug" in page.fields:
+            page.url = override_url(page, page.url, diagnostics)
+    all_pages += placed
     add_generated_pages(site, all_pages)
     claim_urls(site, all_pages, diagnostics)
 
     for page in all_pages:
-        if page.parent is not None:
+        if page.parent is not None and not page.lang:   # translations are listed in their own language's sections
             page.parent.children.append(page)
     for page in all_pages:
         page.children.sort(key=Page.sort_key)

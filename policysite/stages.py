@@ -446,7 +446,7 @@ def check_front_matter_links(state: BuildState) -> None:
                 diagnostics.error(page.source, line, f"related link `{raw}`: there is no heading or id `{target.fragment}` in {target.page.source or target.page.url}")
                 continue
             related.append({"title": target.page.title, "url": target.page.url + (f"#{target.fragment}" if target.fragment else ""),
-                            "description": target.page.description})
+                            "description": target.page.description, "lang": target.page.lang})
         page.related = related
         resolve_collection(page, resolver, diagnostics)
         outcome = page.fields.get("outcome")

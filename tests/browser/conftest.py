@@ -181,6 +181,8 @@ def sample_pages(site) -> list[str]:
     for path in ("/", "/search/", "/topics/", "/404.html", "/accessibility/"):
         if path in site.pages:
             wanted.add(path)
+    # A translated page too (its address ends `.cy/`): its language marks are checked as well.
+    wanted.update(sorted(p for p in site.pages if p.rstrip("/").endswith(".cy"))[:1])
     kinds = {_kind(site.pages[p]) for p in wanted}
     missing = [k for k in REQUIRED_KINDS if k not in kinds]
     assert not missing, f"the example site has no page of kind {missing}; pages: {sorted(site.pages)}"
