@@ -20,7 +20,7 @@ from .report import Report
 
 REPORT_NAME = "IMPORT-REPORT.md"
 READERS = {"hugo": hugo.read, "jekyll": jekyll.read}
-TOPIC_KEYS = {"hugo": hugo.topic_key, "jekyll": lambda name: jekyll.slugify(name)}
+TOPIC_KEYS = {"hugo": hugo.topic_key, "jekyll": jekyll.jekyll_slugify}
 
 __all__ = ["run_import", "ImportRefused", "Report", "REPORT_NAME"]
 
