@@ -446,3 +446,47 @@ def test_heading_ids_of_the_old_generators_map_to_ours(heading, old):
     assert ours == {heading_id(heading)}
     for spelling in old - ours:
         assert mapped[spelling] == heading_id(heading)
+
+
+def test_jekyll_slugify_keeps_letters_that_site_slugify_folds():
+    from policysite.importer.jekyll import jekyll_slugify
+    from policysite.site import slugify
+    assert jekyll_slugify("Café Plans_2021") == "café-plans-2021"
+    assert slugify("Café Plans_2021") == "cafe-plans-2021"
+
+
+# ---------------------------------------------------------------- the source's kind
+
+@pytest.mark.parametrize("kind,src,says", [
+    ("jekyll", HUGO, "looks like a Hugo site, not a Jekyll one: use `import hugo`"),
+    ("hugo", JEKYLL, "looks like a Jekyll site, not a Hugo one: use `import jekyll`"),
+])
+def test_refuses_a_site_of_the_other_kind(tmp_path, kind, src, says):
+    result = run("import", kind, src, tmp_path / "out")
+    result.assert_no_traceback()
+    assert result.code == 2
+    assert says in result.err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("kind", ["hugo", "jekyll"])
+def test_refuses_a_plain_folder(tmp_path, kind):
+    src = tmp_path / "notes"
+    src.mkdir()
+    (src / "a.md").write_text("---\ntitle: A\n---\nText.\n")
+    result = run("import", kind, src, tmp_path / "out")
+    result.assert_no_traceback()
+    assert result.code == 2
+    assert "does not look like a" in result.err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("config", ["config.yaml", "hugo.json", "config/_default/hugo.toml"])
+def test_hugo_configuration_in_any_of_its_places_is_accepted(tmp_path, config):
+    src = tmp_path / "src"
+    (src / "content").mkdir(parents=True)
+    (src / config).parent.mkdir(parents=True, exist_ok=True)
+    (src / config).write_text("{}\n" if config.endswith((".json", ".yaml")) else "title = 'X'\n")
+    (src / "content/a.md").write_text("---\ntitle: A\ndescription: A page.\n---\nText.\n")
+    do_import("hugo", src, tmp_path / "out")
+    assert (tmp_path / "out/content/a.md").is_file()

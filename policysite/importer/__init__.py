@@ -15,6 +15,7 @@ from .common import (ImportRefused, SourceSite, copy_file, fold_redirects, map_f
                      settle_destinations, site_config, write_text)
 from .anchors import fix_fragments, id_map
 from .convert import attribute_lists, remaining_tags
+from .kind import wrong_kind
 from .links import Resolver, rewrite_links
 from .report import Report
 
@@ -25,10 +26,13 @@ TOPIC_KEYS = {"hugo": hugo.topic_key, "jekyll": jekyll.jekyll_slugify}
 __all__ = ["run_import", "ImportRefused", "Report", "REPORT_NAME"]
 
 
-def check_paths(src: Path, dest: Path) -> tuple[Path, Path]:
+def check_paths(kind: str, src: Path, dest: Path) -> tuple[Path, Path]:
     """SRC and DEST resolved, or ImportRefused saying why they cannot be used."""
     if not src.is_dir():
         raise ImportRefused(f"{src} is not a folder: give the folder of the site to import")
+    problem = wrong_kind(kind, src, str(src))
+    if problem:
+        raise ImportRefused(problem)
     src_real, dest_real = src.resolve(), dest.resolve()
     if dest_real == src_real or dest_real.is_relative_to(src_real):
         raise ImportRefused(f"{dest} is inside {src}: choose a destination outside the source site")
@@ -43,7 +47,7 @@ def check_paths(src: Path, dest: Path) -> tuple[Path, Path]:
 
 def run_import(kind: str, src: Path, dest: Path) -> Report:
     """Import the site at SRC into DEST; returns what was done and what is left."""
-    src_real, dest_real = check_paths(src, dest)
+    src_real, dest_real = check_paths(kind, src, dest)
     report = Report()
     site, reader = READERS[kind](src_real, report)
     report.source_pages = len(site.pages)
