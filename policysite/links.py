@@ -21,6 +21,7 @@ EXTERNAL_SCHEMES = {"http", "https", "mailto", "tel"}
 URL_SAFE = "/:@!$&'()*+,;=~-._"   # RFC 3986 path characters, left as they are
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+FILE_NAME = re.compile(r"/[^/]*\.(?=[0-9]*[a-zA-Z])[a-zA-Z0-9]{1,5}$")   # a last segment with an extension: `x.png`
 
 
 @dataclass
@@ -190,4 +191,8 @@ class Resolver:
         page = self.site.by_url.get(url)
         if page is not None:
             return self._to_page(page, query, fragment, raw_fragment)
+        if not path.endswith("/") and FILE_NAME.search(normal):
+            # `/img/x.png`: a file the old site served, not a page.
+            raise LinkProblem(f"there is no file at {normal}: put the file at content{normal} (or in assets/ and "
+                              f"link to `/assets/...`), or correct the address")
         raise LinkProblem(f"no page has the address {url}: link to the page's `.md` file instead, such as `/policy/name.md`")
