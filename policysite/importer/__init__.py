@@ -8,6 +8,7 @@ Nothing is written into SRC.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from . import hugo, jekyll
@@ -17,9 +18,10 @@ from .anchors import fix_fragments, id_map
 from .convert import attribute_lists, remaining_tags
 from .kind import wrong_kind
 from .links import Resolver, rewrite_links
-from .report import Report
+from .report import INVALID, ROOT, Report
 
 REPORT_NAME = "IMPORT-REPORT.md"
+FILE_NAME = re.compile(r"[^/]\.[A-Za-z0-9]{1,5}$")   # an address ending in a file name: `/img/x.png`
 READERS = {"hugo": hugo.read, "jekyll": jekyll.read}
 TOPIC_KEYS = {"hugo": hugo.topic_key, "jekyll": jekyll.jekyll_slugify}
 
@@ -64,10 +66,9 @@ def run_import(kind: str, src: Path, dest: Path) -> Report:
         body, left = rewrite_links(body, page, resolver, counts)
         page.body = body
         # Lines now: later passes change no line breaks.
-        items = [(item.kind, body.count("\n", 0, item.offset), item.message, None) for item in left]
-        items += [(item.kind, body.count("\n", 0, item.offset), item.message, name)
-                  for item, name in remaining_tags(body, notes)]
-        items += [(item.kind, body.count("\n", 0, item.offset), item.message, None) for item in attribute_lists(body)]
+        items = [(item, body.count("\n", 0, item.offset), None) for item in left]
+        items += [(item, body.count("\n", 0, item.offset), name) for item, name in remaining_tags(body, notes)]
+        items += [(item, body.count("\n", 0, item.offset), None) for item in attribute_lists(body)]
         pending[id(page)] = items
     ids = {"content/" + page.dest: id_map(page.body) for page in site.pages}
     for page in site.pages:
@@ -99,12 +100,13 @@ def run_import(kind: str, src: Path, dest: Path) -> Report:
             if page.fields.get("description"):
                 topic["description"] = page.fields["description"]
         offset = page_text(page).count("\n") - body.count("\n")
-        for kind_, line, message, name in pending[id(page)]:
+        for item, line, name in pending[id(page)]:
             if name is not None:
                 report.left[name] += 1
-            report.add(kind_, where, offset + line + 1, message)
+            report.add(item.kind, where, offset + line + 1, item.message, item.group, item.subject)
     report.links_rewritten += counts["rewritten"]
     report.links_left += counts["left"]
+    report.link_notes = link_notes(site, [item for item in report.items if item.kind == "link"])
     for item in report.items:
         if item.kind == "image" and item.line == 0:
             item.line = 1
@@ -118,13 +120,49 @@ def run_import(kind: str, src: Path, dest: Path) -> Report:
     for page in site.pages:
         write_text(dest_real, "content/" + page.dest, page_text(page))
         report.output_pages += 1
-        report.moves.append((page.source, "content/" + page.dest))
+        moved = where_it_went(page)
+        if moved:
+            report.moves.append((page.source, moved))
         for resource in page.resources:
             report.files_copied += _copy(dest_real, resource, report)
     for f in site.files:
         report.files_copied += _copy(dest_real, f, report)
+    report.take_check(check_quietly(dest_real))
     write_text(dest_real, REPORT_NAME, report.markdown())
     return report
+
+
+def check_quietly(dest: Path) -> list:
+    """What `policysite check DEST` says, run here without printing anything."""
+    from ..builder import build
+    from ..stages import BuildOptions
+    return build(BuildOptions(site_dir=dest, write=False)).diagnostics.sorted()
+
+
+def where_it_went(page) -> str:
+    """'content/a.md (address /old/ → /a/)' for a page whose file or address changed; '' when both stayed."""
+    became = "content/" + page.dest
+    old, new = page.url, page.fields.get("url") or natural_url(page.dest)
+    if page.source in (became, page.dest) and old == new:
+        return ""
+    return became + (f" (address {old} → {new})" if old != new else "")
+
+
+def link_notes(site: SourceSite, links: list) -> dict[str, str]:
+    """For each first folder of the links left, what to do when the old site's files were not there."""
+    notes = {}
+    # Only a folder of files gets a note: a link to a page address that is not there is a plain broken link.
+    groups = {item.group for item in links if FILE_NAME.search(item.subject.split("#", 1)[0].split("?", 1)[0])}
+    groups |= {item.group for item in links if item.group == INVALID}
+    of_pages = {page.dest.split("/", 1)[0] for page in site.pages if "/" in page.dest}
+    for group in groups - {INVALID, ROOT} - of_pages:
+        places = [f"{folder}/{group}/" if folder else f"{group}/" for folder in site.static_folders]
+        if not any((site.root / place).is_dir() for place in places):
+            notes[group] = (f"the old site's {' or '.join(places)} was not found: copy those files into "
+                            f"content/{group}/ and these links will work")
+    if INVALID in groups:
+        notes[INVALID] = "each holds a mark no web address has, such as a stray backtick: correct the link"
+    return notes
 
 
 def _find(resolver: Resolver, url: str, page):

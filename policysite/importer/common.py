@@ -88,6 +88,7 @@ class SourceSite:
     nav: list[NavEntry] = field(default_factory=list)
     taxonomies: list[str] = field(default_factory=lambda: ["tags", "categories", "topics"])
     variables: dict = field(default_factory=dict)   # site-wide values templates can show
+    static_folders: list[str] = field(default_factory=lambda: [""])   # folders in SRC served from the site's root
 
 
 def lower_keys(front: dict) -> dict:
