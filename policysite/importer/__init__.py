@@ -21,7 +21,8 @@ from .links import Resolver, rewrite_links
 from .report import INVALID, ROOT, Report
 
 REPORT_NAME = "IMPORT-REPORT.md"
-FILE_NAME = re.compile(r"[^/]\.[A-Za-z0-9]{1,5}$")   # an address ending in a file name: `/img/x.png`
+# An address ending in a file the old site served as it was (`/img/x.png`), not a page's source.
+FILE_NAME = re.compile(r"[^/]\.(?!(?:md|markdown|html?)$)[A-Za-z0-9]{1,5}$", re.I)
 READERS = {"hugo": hugo.read, "jekyll": jekyll.read}
 TOPIC_KEYS = {"hugo": hugo.topic_key, "jekyll": jekyll.jekyll_slugify}
 
@@ -152,7 +153,8 @@ def link_notes(site: SourceSite, links: list) -> dict[str, str]:
     """For each first folder of the links left, what to do when the old site's files were not there."""
     notes = {}
     # Only a folder of files gets a note: a link to a page address that is not there is a plain broken link.
-    groups = {item.group for item in links if FILE_NAME.search(item.subject.split("#", 1)[0].split("?", 1)[0])}
+    groups = {item.group for item in links if item.subject.startswith(("/", "http:", "https:"))
+              and FILE_NAME.search(item.subject.split("#", 1)[0].split("?", 1)[0])}
     groups |= {item.group for item in links if item.group == INVALID}
     of_pages = {page.dest.split("/", 1)[0] for page in site.pages if "/" in page.dest}
     for group in groups - {INVALID, ROOT} - of_pages:
