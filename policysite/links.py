@@ -21,7 +21,6 @@ EXTERNAL_SCHEMES = {"http", "https", "mailto", "tel"}
 URL_SAFE = "/:@!$&'()*+,;=~-._"   # RFC 3986 path characters, left as they are
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
-FILE_NAME = re.compile(r"/[^/]*\.(?=[0-9]*[a-zA-Z])[a-zA-Z0-9]{1,5}$")   # a last segment with an extension: `x.png`
 
 
 @dataclass
@@ -47,6 +46,15 @@ def signature(outcome) -> list:
     return [outcome.href, page.title if page is not None else None,
             file.size if file is not None else None,
             images.stamp(file) if file is not None else None]   # an <img> shows the image's size
+
+
+def checked_fragment(fragment: str) -> str:
+    """The part of a `#fragment` that must name an id on the target page; '' when any page has it.
+
+    Browsers scroll to the top of the page for `#top` when no element has that id, and
+    read `:~:text=...` (a text fragment) as words to highlight, not as an id."""
+    fragment = fragment.split(":~:", 1)[0]
+    return "" if fragment.lower() == "top" else fragment
 
 
 class Resolver:
@@ -111,11 +119,11 @@ class Resolver:
             raise LinkProblem(f"`{raw}` is not a valid address") from None
         path = unquote(parts.path)
         query = f"?{parts.query}" if parts.query else ""
-        fragment = unquote(parts.fragment)
+        fragment = checked_fragment(unquote(parts.fragment))
         if "\\" in path:
             raise LinkProblem(f"`{raw}` uses `\\`: write paths with `/`")
         if not path:
-            if not fragment:
+            if not parts.fragment:
                 raise LinkProblem("the link has no address")
             return Target(href=f"#{parts.fragment}", page=page, fragment=fragment)
         source_dir = self._source_dir(page)
@@ -191,8 +199,9 @@ class Resolver:
         page = self.site.by_url.get(url)
         if page is not None:
             return self._to_page(page, query, fragment, raw_fragment)
-        if not path.endswith("/") and FILE_NAME.search(normal):
-            # `/img/x.png`: a file the old site served, not a page.
-            raise LinkProblem(f"there is no file at {normal}: put the file at content{normal} (or in assets/ and "
-                              f"link to `/assets/...`), or correct the address")
+        extension = posixpath.splitext(normal)[1].lower()
+        if extension and extension not in (".html", ".htm", ".php", ".aspx") and not path.endswith("/"):
+            # `/img/chart.png`: a file's address, not a page's.
+            raise LinkProblem(f"there is no file at {normal}: check the spelling, or put the file at "
+                              f"content{normal} (or under assets/ and link to /assets/...)")
         raise LinkProblem(f"no page has the address {url}: link to the page's `.md` file instead, such as `/policy/name.md`")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -235,10 +236,111 @@ def test_jekyll_description_from_first_paragraph_is_reported(jekyll_site):
     # A post has an excerpt: its first paragraph, as plain text.
     post = front(dest / "content/posts/2020-01-02-first-post.md")
     assert post["description"] == "We have published a guide and an about page."
-    assert "content/posts/2020-01-02-first-post.md:2: Jekyll shows a post's first paragraph" in report
-    # A page has none: the gap is left for a person.
-    assert "description" not in front(dest / "content/about-us.md")
-    assert "content/about-us.md:2: no description" in report     # the line `check` names
+    assert "## Descriptions made from the page's opening" in report
+    assert "- content/posts/2020-01-02-first-post.md:2: made from the page's first paragraph (Jekyll" in report
+    # A page is summarised the same way, its Liquid output run first.
+    about = front(dest / "content/about-us.md")
+    assert about["description"] == "The Example Agency helps people apply for grants. Write to help@example.gov."
+    assert "- content/about-us.md:2: made from the page's first paragraph" in report
+
+
+def write_tree(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+def test_descriptions_made_as_hugo_makes_its_summary(tmp_path):
+    """No description in the source: the text before `<!--more-->`, else the first paragraph, trimmed."""
+    long = ("This guidance explains how councils should plan for flooding and who pays for the defences on a river bank. "
+            "It applies from May to every council in England and the agencies working with them.")
+    write_tree(tmp_path / "src", {
+        "hugo.toml": 'baseURL = "https://www.example.gov/"\ntitle = "Example"\n',
+        "content/divided.md": """\
+            ---
+            title: Divided
+            ---
+            ## Overview
+
+            The **first** part, with [a link](https://example.org/).
+
+            And the second part.
+            <!--more-->
+            Not in the summary.
+            """,
+        "content/opening.md": """\
+            ---
+            title: Opening
+            ---
+            # Opening
+
+            {{< figure src="/map.png" alt="A map" >}}
+
+            <div class="intro"><p>Plans &amp; budgets for 2024, as agreed.</p></div>
+
+            Later text.
+            """,
+        "content/long.md": f"---\ntitle: Long\n---\n{long}\n",
+        "content/listed.md": "---\ntitle: Listed\n---\nServices:\n\n- Upgraded the release\n- Added monitoring\n",
+        "content/empty.md": "---\ntitle: Empty\n---\n## Only a heading\n\n![A chart](chart.png)\n",
+    })
+    dest = tmp_path / "out"
+    do_import("hugo", tmp_path / "src", dest)
+    content = dest / "content"
+    assert front(content / "divided.md")["description"] == "The first part, with a link. And the second part."
+    assert front(content / "opening.md")["description"] == "Plans & budgets for 2024, as agreed."
+    made = front(content / "long.md")["description"]
+    assert made == long.split(" It applies")[0]                   # whole sentences within 160 characters
+    assert front(content / "listed.md")["description"] == "Services: Upgraded the release. Added monitoring."
+    assert "description" not in front(content / "empty.md")      # no text to make one from
+    report = (dest / "IMPORT-REPORT.md").read_text()
+    assert "- content/divided.md:2: made from the text before `<!--more-->`" in report
+    assert "- content/opening.md:2: made from the page's first paragraph (Hugo" in report
+    assert "- content/empty.md:2: no description" in report     # the line `check` names
+    result = run("check", dest)
+    result.assert_no_traceback()
+    assert [(p, n) for p, n, m in result.errors() if "description" in m] == [("content/empty.md", 2)]
+
+
+def test_presentational_attributes_and_character_references_are_converted_on_import(tmp_path):
+    write_tree(tmp_path / "src", {
+        "hugo.toml": 'baseURL = "https://www.example.gov/"\ntitle = "Example"\n',
+        "content/post.md": """\
+            ---
+            title: It&#8217;s here
+            description: Tools &amp; guides
+            ---
+            <p style="margin: 0">Read <a href="https://example.org/" target="_blank">this</a>
+            and <a href="https://example.org/2" target="_blank" onclick="track()">that</a>.</p>
+
+            <img src="https://example.org/a.png" alt="A" width="10" srcset="https://example.org/a.png 1x"
+              sizes="100vw">
+
+            `<a target="_blank">` in code stays.
+
+            [broken](nowhere.md)
+            """,
+    })
+    dest = tmp_path / "out"
+    do_import("hugo", tmp_path / "src", dest)
+    page = dest / "content/post.md"
+    assert front(page)["title"] == "It\u2019s here"
+    assert front(page)["description"] == "Tools & guides"
+    text = body(page)
+    assert 'target="_blank"' not in text.split("`")[0] and "style=" not in text and "srcset" not in text
+    assert 'onclick="track()"' in text and 'width="10"' in text     # scripts are for check; allowed ones stay
+    assert '`<a target="_blank">` in code stays.' in text
+    report = (dest / "IMPORT-REPORT.md").read_text()
+    assert ("- content/post.md:5: 2 `target`, 1 `sizes`, 1 `srcset` and 1 `style` attributes removed from the page's HTML"
+            in report)
+    result = run("check", dest)
+    result.assert_no_traceback()
+    lines = page.read_text().splitlines()
+    broken = next(i for i, line in enumerate(lines, 1) if "nowhere.md" in line)
+    # Lines hold after the attributes went; the script attribute is still reported, one by one.
+    assert [(p, n) for p, n, _ in result.errors()] == [("content/post.md", broken)]
+    assert [m for _, _, m in result.warnings()] == ["the `onclick` attribute on `<a>` runs scripts and was removed"]
 
 
 # ---------------------------------------------------------------- the report
@@ -313,6 +415,8 @@ def test_a_malformed_link_is_not_a_valid_address_and_its_quoting_holds(tmp_path)
 def test_quoted_values_keep_their_backticks(value, quoted):
     from policysite.importer.report import code
     assert code(value) == quoted
+
+
 
 
 # ---------------------------------------------------------------- safety
@@ -391,8 +495,7 @@ def test_imported_sites_check_with_only_their_own_content_problems(hugo_site, je
     dest, _ = jekyll_site
     result = run("check", dest)
     result.assert_no_traceback()
-    # about.md has no description and, as a page rather than a post, no excerpt to take one from.
-    assert [(p, n) for p, n, _ in result.errors()] == [("content/about-us.md", 2)]
+    assert result.errors() == []
 
 
 def test_hugo_language_folders_redirect_pages_and_anchor_spelling(tmp_path):
@@ -566,3 +669,39 @@ def test_hugo_configuration_in_any_of_its_places_is_accepted(tmp_path, config):
     (src / "content/a.md").write_text("---\ntitle: A\ndescription: A page.\n---\nText.\n")
     do_import("hugo", src, tmp_path / "out")
     assert (tmp_path / "out/content/a.md").is_file()
+
+
+def test_jekyll_baseurl_alone_links_to_the_home_page(tmp_path):
+    write_tree(tmp_path / "src", {
+        "_config.yml": "title: Agency\nurl: https://www.example.gov\n",
+        "index.md": "---\ntitle: Home\n---\nWelcome to the agency's site.\n",
+        "guides/about.md": ("---\ntitle: About\ndescription: About us.\n---\n"
+                            "Back to [the home page]({{ site.baseurl }}) or <a href=\"{{ site.baseurl }}\">home</a>.\n"),
+    })
+    dest = tmp_path / "out"
+    do_import("jekyll", tmp_path / "src", dest)
+    text = body(dest / "content/guides/about.md")
+    assert "[the home page](../_index.md)" in text, text
+    assert "()" not in text and 'href=""' not in text
+    result = run("check", dest)
+    result.assert_no_traceback()
+    assert result.errors() == []
+
+
+def test_top_level_headings_in_a_body_move_down_a_level(tmp_path):
+    write_tree(tmp_path / "src", {
+        "hugo.toml": 'baseURL = "https://www.example.gov/"\ntitle = "Example"\n',
+        "content/log.md": ("---\ntitle: Change log\ndescription: What changed.\n---\nIntro.\n\n# Changes\n\nText.\n\n"
+                           "## Fixed\n\n```\n# a comment in code\n```\n\nAdded\n=====\n\nSee [fixed](#fixed).\n"),
+        "content/plain.md": "---\ntitle: Plain\ndescription: Plain.\n---\n## Already right\n",
+    })
+    dest = tmp_path / "out"
+    do_import("hugo", tmp_path / "src", dest)
+    assert body(dest / "content/log.md") == ("Intro.\n\n## Changes\n\nText.\n\n### Fixed\n\n```\n# a comment in code\n```\n\n"
+                                             "Added\n-----\n\nSee [fixed](#fixed).\n")
+    assert body(dest / "content/plain.md") == "## Already right\n"
+    report = (dest / "IMPORT-REPORT.md").read_text()
+    assert "- content/log.md:7: 2 top-level headings in the body: every heading moved down a level" in report
+    result = run("check", dest)
+    result.assert_no_traceback()
+    assert result.errors() == [] and result.warnings() == []

@@ -12,13 +12,16 @@ import re
 from pathlib import Path
 
 from . import hugo, jekyll
-from .common import (ImportRefused, SourceSite, copy_file, fold_redirects, map_fields, natural_url, page_text, plain_text,
+from .common import (ImportRefused, SourceSite, copy_file, fold_redirects, map_fields, natural_url, page_text,
                      settle_destinations, site_config, write_text)
+from .attributes import describe as describe_dropped, drop_presentational
 from .anchors import fix_fragments, id_map
+from .headings import demote_headings
 from .convert import attribute_lists, remaining_tags
 from .kind import wrong_kind
-from .links import Resolver, rewrite_links
+from .links import Left, Resolver, rewrite_links
 from .report import INVALID, ROOT, Report
+from .summary import summary_of
 
 REPORT_NAME = "IMPORT-REPORT.md"
 # An address ending in a file the old site served as it was (`/img/x.png`), not a page's source.
@@ -65,11 +68,23 @@ def run_import(kind: str, src: Path, dest: Path) -> Report:
     for page in site.pages:
         body, notes = reader.convert(page, resolver, report)
         body, left = rewrite_links(body, page, resolver, counts)
+        body, dropped = drop_presentational(body)
+        body, top_level, top_line = demote_headings(body)
         page.body = body
         # Lines now: later passes change no line breaks.
         items = [(item, body.count("\n", 0, item.offset), None) for item in left]
         items += [(item, body.count("\n", 0, item.offset), name) for item, name in remaining_tags(body, notes)]
         items += [(item, body.count("\n", 0, item.offset), None) for item in attribute_lists(body)]
+        if top_level:
+            report.converted["headings moved down a level"] += 1
+            items.append((Left("heading", 0, f"{top_level} top-level heading{'s' if top_level > 1 else ''} in the body: "
+                               "every heading moved down a level, as the page title is the page's only top-level heading"),
+                          top_line, None))
+        if dropped is not None:
+            for key, n in dropped.counts.items():
+                report.converted[f"`{key}` attributes removed"] += n
+            items.append((Left("presentational", dropped.offset, describe_dropped(dropped)),
+                          body.count("\n", 0, dropped.offset), None))
         pending[id(page)] = items
     ids = {"content/" + page.dest: id_map(page.body) for page in site.pages}
     for page in site.pages:
@@ -85,10 +100,11 @@ def run_import(kind: str, src: Path, dest: Path) -> Report:
                        f"({page.text.problem}): it is kept under `extra.source_front_matter`")
         map_fields(page, site, report, TOPIC_KEYS[kind])
         if "description" not in page.fields and not page.section and not page.home:
-            made, how = summary_of(page, body, getattr(reader, "summary_divider", None))
+            divider = getattr(reader, "summary_divider", None)
+            made = summary_of(body, divider)
             if made:
                 page.fields = _insert_after(page.fields, "title", "description", made)
-                report.add("description-made", where, 2, how)
+                report.add("description-made", where, 2, _made_how(reader, divider, body))
             else:
                 report.add("description", where, 1, "no description, summary or excerpt: write one sentence "
                            "saying what the page is for")
@@ -195,19 +211,12 @@ def _copy(dest: Path, f, report: Report) -> int:
     return 1
 
 
-def summary_of(page, body: str, divider: str | None) -> tuple[str, str]:
-    """The summary the old site showed for a page with no description, and how it was found; else ('', '')."""
+def _made_how(reader, divider: str | None, body: str) -> str:
+    """What the made description is, for IMPORT-REPORT.md."""
     if divider and divider in body:
-        before = body.split(divider, 1)[0]
-        text = " ".join(filter(None, (plain_text(part) for part in before.split("\n\n"))))
-        if text:
-            return text, (f"the text before `{divider}` (the summary the old site showed) is the description; "
-                          "check it reads as one")
-    if page.document:
-        text = plain_text(body)
-        if text:
-            return text, "Jekyll shows a post's first paragraph as its excerpt: it is the description; check it reads as a summary"
-    return "", ""
+        return f"made from the text before `{divider}`, the summary the old site showed: check it reads as one"
+    shown = "Hugo shows the opening of a page" if isinstance(reader, hugo.HugoReader) else "Jekyll shows the first paragraph"
+    return f"made from the page's first paragraph ({shown} as its summary): check it says what the page is for"
 
 
 def _insert_after(fields: dict, after: str, key: str, value) -> dict:

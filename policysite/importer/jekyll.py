@@ -454,7 +454,8 @@ class JekyllReader:
 
         def base_url(m):
             report.converted["site.baseurl"] += 1
-            return ""
+            # Alone (`[home]({{ site.baseurl }})`) it is the site's root: the home page, not an empty address.
+            return "" if m.string[m.end():m.end() + 1] in ("/", "#") else "/"
         text = re.sub(r"(?:\{\{-?\s*site\.url\s*-?\}\})?\{\{-?\s*site\.baseurl\s*-?\}\}(?=/|\"|'|\)|#)", base_url, text)
         text = re.sub(r"\{\{-?\s*site\.url\s*-?\}\}(?=/)", base_url, text)
 

@@ -17,8 +17,10 @@ KINDS = {
     "attribute": "Kramdown attribute lists kept (policysite reads `{: ...}` too: check what each sets)",
     "title": "Titles made from file names",
     "description": "Pages without a description",
-    "description-made": "Descriptions taken from the first paragraph",
+    "description-made": "Descriptions made from the page's opening (check each says what the page is for)",
     "image": "Images without alt text",
+    "heading": "Headings moved down a level (the page title is the only top-level heading)",
+    "presentational": "Presentational attributes removed (the theme decides how pages look)",
     "front-matter": "Front matter that could not be read",
     "date": "Dates that could not be read",
     "nav": "Menu entries not kept in `nav:`",
@@ -128,7 +130,7 @@ class Report:
             "Left in place: " + _counts(self.left),
             "Fields kept under extra: " + _counts(self.extra_fields),
         ]
-        waiting = Counter(item.kind for item in self.items if item.kind not in ("language", "note"))
+        waiting = Counter(item.kind for item in self.items if item.kind not in ("language", "note", "presentational", "heading"))
         if waiting:
             lines.append(("Left for a person: " if in_report else "Left for a person (see IMPORT-REPORT.md): ")
                          + ", ".join(f"{n} {KINDS[k].split(' (')[0].lower()}" for k, n in waiting.items()))
