@@ -350,15 +350,20 @@ def test_report_opens_with_what_check_says(hugo_site, jekyll_site):
     for dest, result in (hugo_site, jekyll_site):
         checked = run("check", dest)
         errors, warnings = len(checked.errors()), len(checked.warnings())
-        verdict = (f"`policysite check` finds {errors} error{'s' * (errors != 1)} and {warnings} warning"
-                   f"{'s' * (warnings != 1)} in the new site: it will not build until the errors are fixed")
+        plural = "s" * (warnings != 1)
+        if errors:
+            verdict = (f"`policysite check` finds {errors} error{'s' * (errors != 1)} and {warnings} warning{plural} "
+                       "in the new site: it will not build until the errors are fixed")
+        else:
+            verdict = f"`policysite check` finds no errors and {warnings} warning{plural}: the new site builds"
         report = (dest / "IMPORT-REPORT.md").read_text()
         assert report.split("\n")[2].startswith(verdict)
         assert result.out.startswith(verdict)
-        first = report.split("## Errors to fix first", 1)[1].split("## Warnings", 1)[0]
+        first = report.split("## Errors to fix first", 1)[1].split("## Warnings", 1)[0] if errors else ""
         listed = {(path, int(line)) for path, line in
                   (entry[2:].split(":")[:2] for entry in first.splitlines() if entry.startswith("- "))}
         assert listed == {(path, line) for path, line, _ in checked.errors()}
+        assert f"## Warnings ({warnings})" in report
         assert "see IMPORT-REPORT.md" not in report and "see IMPORT-REPORT.md" in result.out
 
 
