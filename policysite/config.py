@@ -23,12 +23,13 @@ TOP_LEVEL = {
     "title", "base_url", "language", "description",
     "organisations", "governments", "current_government", "topics", "types",
     "markdown_extensions", "hooks",
-    "nav", "theme", "govuk_brand", "footer", "strings",
+    "nav", "theme", "govuk_brand", "footer", "strings", "people",
 }
 ENTRY_FIELDS = {
     "organisations": {"name", "url", "description"},
     "governments": {"name"},
     "topics": {"name", "description"},
+    "people": {"name", "role"},
 }
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _UNSAFE_URL = re.compile(r"[\s\"'<>`{}|\\^\x00-\x1f\x7f]")
@@ -37,12 +38,13 @@ LANGUAGE_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 @dataclass
 class Entry:
-    """An organisation, government or topic named in site_config."""
+    """An organisation, government, topic or person named in site_config."""
 
     key: str
     name: str
     url: str | None = None
     description: str = ""
+    role: str = ""                # a person's role, such as "Secretary of State for Health"
     line: int = 1                 # the line of its key in site_config.yaml
     url_line: int | None = None   # the line of its `url:`
 
@@ -91,6 +93,7 @@ class SiteConfig:
     governments: dict[str, Entry] = field(default_factory=dict)
     current_government: str | None = None
     topics: dict[str, Entry] = field(default_factory=dict)
+    people: dict[str, Entry] = field(default_factory=dict)   # speakers: each has a page at /people/KEY/
     nav: list[LinkSetting] | None = None   # None: top-level sections with an _index.md
     theme: ThemeSettings = field(default_factory=ThemeSettings)
     govuk_brand: bool = False
@@ -203,7 +206,7 @@ def load_config(site_dir: Path, diagnostics: Diagnostics, base_url: str | None =
         else:
             diagnostics.error(name, data.line_of("language"), "`language` must be a language tag such as en-GB or cy", code="invalid-language")
 
-    for group in ("organisations", "governments", "topics"):
+    for group in ("organisations", "governments", "topics", "people"):
         entries = _load_entries(data, group, name, diagnostics)
         setattr(config, group, entries)
 
@@ -326,6 +329,8 @@ def _load_entries(data, group: str, name: str, diagnostics: Diagnostics) -> dict
             else:
                 entry.url = url
                 entry.url_line = value.line_of("url")
+        if "role" in allowed and value.get("role") is not None:
+            entry.role = _text(value, "role", f"{group}.{key}.role", name, diagnostics) or ""
         desc = value.get("description")
         if desc is not None:
             if isinstance(desc, str):

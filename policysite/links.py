@@ -162,6 +162,10 @@ class Resolver:
             return page
         if joined in self.site.drafts:
             raise LinkProblem(f"`{raw}` links to a draft page ({joined}): publish it (remove `draft: true`) or remove the link")
+        if joined in self.site.scheduled:
+            when = self.site.scheduled[joined].date
+            raise LinkProblem(f"`{raw}` links to a page that is not published until {when.isoformat()} ({joined}): "
+                              "add the link once it is published, or build with `--future` to include it")
         if joined in self.site.unreadable:
             raise LinkProblem(f"{joined} cannot be read (see its own error): fix it and this link will work")
         hint = self._near(joined)

@@ -45,7 +45,8 @@ except ImportError:  # pragma: no cover
 _PLACEHOLDER = re.compile("\x02[^\x03]*\x03")
 # Ids the theme's layouts use around the body; headings never take them.
 RESERVED_IDS = frozenset({"main-content", "full-history", "full-history-title", "contents", "contents-title",
-                          "related-title", "topics-title", "backlinks-title", "search-results", "search-input"})
+                          "related-title", "topics-title", "backlinks-title", "search-results", "search-input",
+                          "consultation-title"})
 _HTML_ID = re.compile(r"""\bid\s*=\s*["']([^"']+)["']""")
 # href on <a>, src on <img>, inside a raw HTML tag.
 _RAW_URL_ATTRIBUTE = re.compile(

@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from . import publish, schema
 from .config import CONFIG_NAME, LinkSetting
+from .consultation import FORTHCOMING, OPEN, govuk_time
 from .diagnostics import Diagnostics
 from .model import Page
 from .site import Site
@@ -143,6 +144,7 @@ class Templates:
         return {
             "home": "home.html", "section": "section.html", "topic": "topic.html",
             "topics": "topics.html", "search": "search.html", "404": "404.html",
+            "people": "people.html", "person": "person.html",
         }.get(page.kind, "page.html")
 
     def render(self, name: str, context: dict) -> str:
@@ -265,6 +267,8 @@ def site_context(site: Site) -> dict:
         "organisations": organisations,
         "topics": topics,
         "governments": {k: {"key": k, "name": g.name} for k, g in config.governments.items()},
+        "people": {k: {"key": k, "name": p.name, "role": p.role, "url": f"/people/{k}/"}
+                   for k, p in config.people.items()},
         "current_government": config.current_government,
         "nav": site_nav(site),
         "build_date": None,
@@ -461,6 +465,42 @@ def declared_fields(page: Page, site: Site) -> dict:
     return out
 
 
+def nations_text(keys, strings: dict[str, str]) -> str:
+    """`[wales, england]` -> "England and Wales": the nations in their usual order, named in the site's language."""
+    names = [strings[f"nation_{k}"] for k in schema.NATIONS if k in keys]
+    if len(names) < 2:
+        return "".join(names)
+    return strings["list_and"].format(items=strings["list_separator"].join(names[:-1]), last=names[-1])
+
+
+def consultation_context(page: Page, strings: dict[str, str]) -> dict | None:
+    """A consultation's state at the build time, its banner's words and its outcome's link."""
+    state = page.consultation
+    if state is None:
+        return None
+    if state.state == FORTHCOMING:
+        banner = strings["consultation_opens_at"].format(time=govuk_time(state.opens, strings), date=format_date(state.opens))
+    elif state.state == OPEN:
+        banner = strings["consultation_closes_at"].format(time=govuk_time(state.closes, strings), date=format_date(state.closes))
+    else:
+        banner = strings["consultation_has_closed"]
+    outcome = page.outcome_page if state.state not in (FORTHCOMING, OPEN) else None
+    return {"state": state.state, "label": page.state_label, "banner": banner,
+            "opens": state.opens, "closes": state.closes,
+            "outcome": {"title": outcome.title, "url": outcome.url} if outcome is not None else None}
+
+
+def speech_context(page: Page, site: Site, ctx_site: dict) -> dict | None:
+    """A speech's speaker (with their page), when and where it was given and what its text is."""
+    if page.type != "speech":
+        return None
+    key = page.fields.get("speaker")
+    return {"speaker": ctx_site["people"].get(key) if key else None,
+            "delivered_on": page.fields.get("delivered_on"),
+            "location": page.fields.get("location"),
+            "speech_type": page.fields.get("speech_type")}
+
+
 def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
     """What a layout sees as `page`: plain values, all escaped by Jinja on output.
 
@@ -468,6 +508,7 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
     the keys below replace the raw values with what layouts show (organisations and
     topics as entries, the image with its address, related pages with their titles)."""
     fields = page.fields
+    strings = strings_for(site.config.language, site.config.strings)
     government = None
     banner = None
     if "government" in fields:
@@ -503,13 +544,23 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
         "withdrawn": fields.get("withdrawn"),
         "image": image,
         "breadcrumbs": [{"title": a.title, "url": a.url} for a in page.ancestors],
-        "toc": page.toc,
+        # A collection's groups follow its body's headings in the contents list.
+        "toc": page.toc + [{"id": g.id, "text": g.title} for g in page.groups] if len(page.groups) + len(page.toc) >= 2
+        else page.toc,
         **sidebar_links(page),
         "status": publish.page_status(page, site.config),
         "children": [listing_item(p, site) for p in site.listing(page)],
         "feed_url": publish.feed_url(page),
         # schema.org JSON-LD, serialised in Python and safe inside <script> (see publish.script_json).
         "jsonld": Markup(publish.jsonld(page, site)),
+        "applies_to_text": nations_text(fields.get("applies_to", ()), strings),
+        "consultation": consultation_context(page, strings),
+        "speech": speech_context(page, site, ctx_site),
+        "groups": [{"title": g.title, "id": g.id, "description": g.description,
+                    "pages": [listing_item(p, site) for p in g.pages]} for g in page.groups],
+        "collections": [{"title": c.title, "url": c.url}
+                        for c in sorted(page.collections, key=lambda c: (c.title.casefold(), c.url))],
+        "person": ctx_site["people"].get(page.key) if page.kind == "person" else None,
         "is_home": page.kind == "home",
         "source": page.source,
     }
