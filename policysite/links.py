@@ -213,7 +213,7 @@ class Resolver:
         if page is not None:
             return self._to_page(page, query, fragment, raw_fragment)
         extension = posixpath.splitext(normal)[1].lower()
-        if extension and extension not in (".html", ".htm", ".php", ".aspx"):
+        if extension and extension not in (".html", ".htm", ".php", ".aspx") and not path.endswith("/"):
             # `/img/chart.png`: a file's address, not a page's.
             raise LinkProblem(f"there is no file at {normal}: check the spelling, or put the file at "
                               f"content{normal} (or under assets/ and link to /assets/...)")

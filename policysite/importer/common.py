@@ -6,7 +6,6 @@ import html
 import posixpath
 import re
 import shutil
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,6 +89,7 @@ class SourceSite:
     nav: list[NavEntry] = field(default_factory=list)
     taxonomies: list[str] = field(default_factory=lambda: ["tags", "categories", "topics"])
     variables: dict = field(default_factory=dict)   # site-wide values templates can show
+    static_folders: list[str] = field(default_factory=lambda: [""])   # folders in SRC served from the site's root
 
 
 def lower_keys(front: dict) -> dict:
@@ -493,7 +493,3 @@ def copy_file(root: Path, rel: str, source: Path) -> bool:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
     return True
-
-
-def ascii_fold(text: str) -> str:
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
