@@ -241,8 +241,9 @@ def _dump(data) -> bytes:
 @dataclass(frozen=True)
 class ResultEntry:
     """What a result shows of a page. Written to a page file as the JSON list
-    [url, title, type, description, date, updated, status], dates as
-    YYYY-MM-DD or "", status as a number (see the module's docstring), with
+    [url, title, type, description, date, updated, status, lang], dates as
+    YYYY-MM-DD or "", status as a number (see the module's docstring), lang
+    the language of a translated page (`cy`; "" in the site's own), with
     empty values at the end left off: most pages end at their date."""
 
     url: str
@@ -252,9 +253,10 @@ class ResultEntry:
     date: str = ""
     updated: str = ""
     status: str = ""
+    lang: str = ""
 
     def packed(self, status_number: int) -> list:
-        row = [self.url, self.title, self.type, self.description, self.date, self.updated, status_number]
+        row = [self.url, self.title, self.type, self.description, self.date, self.updated, status_number, self.lang]
         while len(row) > 2 and not row[-1]:
             row.pop()
         return row
@@ -281,9 +283,9 @@ class IndexBuilder:
             return Counter(map(cache.__getitem__, tokens))
 
     def add(self, url: str, title: str, description: str, label: str, topics: list[str], text: str,
-            date: str = "", updated: str = "", status: str = "") -> None:
+            date: str = "", updated: str = "", status: str = "", lang: str = "") -> None:
         number = len(self.meta)
-        self.meta.append(ResultEntry(url, title, label, description, date, updated, status))
+        self.meta.append(ResultEntry(url, title, label, description, date, updated, status, lang))
         body = self._counts(text)
         bonus: dict[str, int] = {}
         for part, points in ((title, TITLE_BONUS), (description, DESCRIPTION_BONUS), (" ".join([label, *topics]), LABEL_BONUS)):
@@ -371,7 +373,7 @@ def _entries(pages: list[Page], root: str, labels: Labels):
         topics = [labels.topics[k] for k in page.fields.get("topics", ()) if k in labels.topics]
         entry = ResultEntry(root + page.url.lstrip("/"), page.title, type_label(page), page.description or "",
                             day(page.date), day(page.updated),
-                            status_label(page, labels.current_government, labels.governments))
+                            status_label(page, labels.current_government, labels.governments), page.lang)
         yield entry, topics, page
 
 
@@ -379,7 +381,7 @@ def build_index(pages: list[Page], root: str, labels: Labels) -> dict[str, bytes
     """The index files of a site's pages (root: the base path, such as "/" or "/health/")."""
     index = IndexBuilder()
     for e, topics, page in _entries(pages, root, labels):
-        index.add(e.url, e.title, e.description, e.type, topics, body_text(page.html), e.date, e.updated, e.status)
+        index.add(e.url, e.title, e.description, e.type, topics, body_text(page.html), e.date, e.updated, e.status, e.lang)
     return index.files()
 
 
@@ -389,6 +391,6 @@ def fingerprint(pages: list[Page], root: str, labels: Labels) -> str:
     h = hashlib.sha1(code_fingerprint().encode())
     for e, topics, page in _entries(pages, root, labels):
         body = page.html_sha or (hashlib.sha1(page.html.encode("utf-8")).hexdigest() if page.html else "")
-        h.update(json.dumps([e.url, e.title, e.description, e.type, e.date, e.updated, e.status, topics, body],
+        h.update(json.dumps([e.url, e.title, e.description, e.type, e.date, e.updated, e.status, e.lang, topics, body],
                             ensure_ascii=False).encode("utf-8"))
     return h.hexdigest()
