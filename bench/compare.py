@@ -177,6 +177,11 @@ class Policysite(Tool):
                 archive = subprocess.run(["git", "-C", REPO, "archive", rev],
                                          capture_output=True, check=True).stdout
                 subprocess.run(["tar", "-x", "-C", self.root], input=archive, check=True)
+            # The theme's compiled CSS and JavaScript are build output, not in git:
+            # the frozen copy takes them from the work tree (`npm run build:theme`).
+            compiled = os.path.join("policysite", "theme", "assets", "govuk")
+            if os.path.isdir(os.path.join(REPO, compiled)) and not os.path.isdir(os.path.join(self.root, compiled)):
+                shutil.copytree(os.path.join(REPO, compiled), os.path.join(self.root, compiled))
             self.version = f"git {rev}"
         else:
             dirty = _git("status", "--porcelain", "--untracked-files=no", "--", "policysite", "build.py")
