@@ -13,4 +13,4 @@ The build is a pipeline of plain stages, each in its own module:
 `policysite.builder` runs them in order; `policysite.cli` is the command line.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"   # the one place the version is set; a release is tagged v0.2.0

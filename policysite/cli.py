@@ -1,7 +1,10 @@
 """The command line: thin verbs over the build.
 
 Exit status: 0 built, 1 content or configuration problems, 2 wrong use of
-the command line. Problems go to stderr as `PATH:LINE: severity: message`.
+the command line. Problems go to stderr as `PATH:LINE: severity: message`,
+or to stdout as GitHub workflow commands or JSON with `--format`.
+The build is imported only by the commands that use it, so that
+`--version` and `--help` answer at once.
 """
 
 from __future__ import annotations
@@ -13,8 +16,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .builder import BuildOptions, build
-from .schema import BUILTIN_TYPES
+from .schema import BUILTIN_TYPES   # plain declarations: cheap to import
 
 
 def _interrupt(signum, frame):
@@ -28,11 +30,24 @@ def _site_dir(site: str) -> Path:
     return path
 
 
-def _report(result, strict: bool, quiet: bool, verb: str) -> int:
+def _report(result, strict: bool, quiet: bool, verb: str, fmt: str = "text",
+            summary: str | None = None, site_dir: Path = Path(".")) -> int:
+    from . import formats
+
     diagnostics = result.diagnostics.sorted(strict=strict)
-    for d in diagnostics:
-        click.echo(d.format(), err=True)
+    if fmt == "github":
+        for d in diagnostics:
+            click.echo(formats.github_line(d, site_dir))
+    elif fmt == "json":
+        click.echo(formats.json_text(diagnostics))
+    else:
+        for d in diagnostics:
+            click.echo(d.format(), err=True)
+    if summary:
+        _append(summary, formats.markdown_summary(diagnostics, verb, result.pages, site_dir, result.output_problem))
     if result.output_problem:
+        if fmt == "github":   # not about a file of the site: an annotation on the run
+            click.echo(f"::error title=output::{formats.github_data(result.output_problem)}")
         click.echo(f"error: {result.output_problem}", err=True)
         return 2 if result.usage_problem else 1
     errors = sum(1 for d in diagnostics if d.severity == "error")
@@ -41,16 +56,27 @@ def _report(result, strict: bool, quiet: bool, verb: str) -> int:
         click.echo(f"{verb} failed: {_count(errors, 'error')}, {_count(warnings, 'warning')}", err=True)
         return 1
     if not quiet:
-        summary = f"{_count(result.pages, 'page')}"
+        # stdout holds only the problems when a program reads them.
+        to_stderr = fmt != "text"
+        summary_line = f"{_count(result.pages, 'page')}"
         if warnings:
-            summary += f", {_count(warnings, 'warning')}"
+            summary_line += f", {_count(warnings, 'warning')}"
         if verb == "build":
             reused = result.pages - result.rendered
             note = f" ({reused} unchanged)" if reused > 0 else ""
-            click.echo(f"Built {summary}{note} into {result.output} in {result.seconds:.2f}s")
+            click.echo(f"Built {summary_line}{note} into {result.output} in {result.seconds:.2f}s", err=to_stderr)
         else:
-            click.echo(f"Checked {summary}: no errors")
+            click.echo(f"Checked {summary_line}: no errors", err=to_stderr)
     return 0
+
+
+def _append(path: str, text: str) -> None:
+    """Add `text` to the summary file (a workflow's $GITHUB_STEP_SUMMARY gathers every step's)."""
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        click.echo(f"warning: cannot write the summary to {path}: {exc.strerror or exc}", err=True)
 
 
 def _count(n: int, word: str) -> str:
@@ -81,7 +107,9 @@ def main():
 CACHE_FILE = Path(".policysite-cache") / "build.json.gz"
 
 
-def _run(site, output, strict, drafts, base_url, jobs, quiet, write, verb, cache=True):
+def _run(site, output, strict, drafts, base_url, jobs, quiet, write, verb, cache=True, fmt="text", summary=None):
+    from .builder import BuildOptions, build
+
     site_dir = _site_dir(site)
     options = BuildOptions(site_dir=site_dir, output=Path(output) if output else None, strict=strict,
                            drafts=drafts, base_url=base_url, jobs=jobs, write=write,
@@ -91,7 +119,18 @@ def _run(site, output, strict, drafts, base_url, jobs, quiet, write, verb, cache
     except KeyboardInterrupt:
         click.echo("\nInterrupted: the previous output is unchanged.", err=True)
         sys.exit(130)
-    sys.exit(_report(result, strict, quiet, verb))
+    sys.exit(_report(result, strict, quiet, verb, fmt, summary, site_dir))
+
+
+FORMATS = ("text", "github", "json")
+
+
+def _problem_options(command):
+    """--format and --summary, shared by build and check."""
+    command = click.option("--summary", metavar="FILE",
+                           help="Also add a Markdown table of the problems to FILE, such as $GITHUB_STEP_SUMMARY.")(command)
+    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+                        help="How to write problems: `PATH:LINE: …` lines, GitHub annotations, or JSON on stdout.")(command)
 
 
 @main.command("build")
@@ -103,9 +142,10 @@ def _run(site, output, strict, drafts, base_url, jobs, quiet, write, verb, cache
 @click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N", help="Processes to render with (default: all cores).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not save SITE/.policysite-cache.")
-def build_command(site, output, strict, drafts, base_url, jobs, quiet, no_cache):
+@_problem_options
+def build_command(site, output, strict, drafts, base_url, jobs, quiet, no_cache, fmt, summary):
     """Build SITE into its output folder."""
-    _run(site, output, strict, drafts, base_url, jobs, quiet, True, "build", cache=not no_cache)
+    _run(site, output, strict, drafts, base_url, jobs, quiet, True, "build", cache=not no_cache, fmt=fmt, summary=summary)
 
 
 @main.command("check")
@@ -113,9 +153,10 @@ def build_command(site, output, strict, drafts, base_url, jobs, quiet, no_cache)
 @click.option("--strict", is_flag=True, help="Treat every warning as an error.")
 @click.option("--drafts", is_flag=True, help="Include pages marked `draft: true`.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
-def check_command(site, strict, drafts, quiet):
+@_problem_options
+def check_command(site, strict, drafts, quiet, fmt, summary):
     """Check SITE as `build` would, writing nothing."""
-    _run(site, None, strict, drafts, None, None, quiet, False, "check")
+    _run(site, None, strict, drafts, None, None, quiet, False, "check", fmt=fmt, summary=summary)
 
 
 @main.command("serve")
@@ -123,18 +164,61 @@ def check_command(site, strict, drafts, quiet):
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--drafts", is_flag=True, help="Include pages marked `draft: true`.")
-def serve_command(site, host, port, drafts):
+@click.option("--verbose", "-v", is_flag=True, help="Also show the web server's own log: every request.")
+def serve_command(site, host, port, drafts, verbose):
     """Build SITE, serve it, rebuild on change and reload the browser."""
     from .serve import serve
-    sys.exit(serve(_site_dir(site), host=host, port=port, drafts=drafts))
+    sys.exit(serve(_site_dir(site), host=host, port=port, drafts=drafts, verbose=verbose))
 
 
 @main.command("new")
-@click.argument("path")
+@click.argument("where", nargs=-1, required=True, metavar="[SITE] PATH")
 @click.option("--type", "page_type", default="page", show_default=True, metavar="TYPE",
               help=f"The page type: {', '.join(BUILTIN_TYPES)}, or one of the site's own `types:`.")
-@click.option("--site", default=".", show_default=True, help="The site folder.")
-def new_command(path, page_type, site):
-    """Write a new page at PATH with the front matter its type needs."""
+@click.option("--site", "site_option", metavar="DIR", help="The site folder (default: this folder); the same as SITE.")
+def new_command(where, page_type, site_option):
+    """Write a new page at PATH with the front matter its type needs.
+
+    PATH is inside SITE's content/ folder, such as content/policy/new-page.md.
+    `new SITE PATH` and `new PATH --site SITE` do the same."""
     from .scaffold import new_page
+    if len(where) > 2:
+        raise click.UsageError("give at most a site folder and the new page's path: new [SITE] PATH")
+    if len(where) == 2 and site_option is not None:
+        raise click.UsageError("give the site folder once: either new SITE PATH or new PATH --site SITE")
+    site, path = where if len(where) == 2 else (site_option or ".", where[0])
     sys.exit(new_page(_site_dir(site), path, page_type))
+
+
+@main.command("init")
+@click.argument("folder", metavar="DIR")
+@click.option("--title", required=True, help="The site's name, such as \"Department for Transport\".")
+@click.option("--base-url", metavar="URL", default="http://localhost:8000/", show_default=True,
+              help="The address the site is published at. The publishing workflow builds for the address GitHub Pages gives it.")
+@click.option("--requirement", metavar="SPEC",
+              help=f"What requirements.txt installs (default: policysite=={__version__}), such as the address of a release wheel.")
+def init_command(folder, title, base_url, requirement):
+    """Write a new site repository into DIR, ready to check, build and publish."""
+    from .init import init_site
+    sys.exit(init_site(Path(folder), title=title, base_url=base_url, requirement=requirement))
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(["hugo", "jekyll"]))
+@click.argument("src")
+@click.argument("dest")
+def import_command(kind, src, dest):
+    """Read the Hugo or Jekyll site in SRC and write it as a policysite site in DEST."""
+    from .importer import REPORT_NAME, ImportRefused, run_import
+    try:
+        report = run_import(kind, Path(src), Path(dest))
+    except ImportRefused as refused:
+        raise click.UsageError(str(refused))
+    except OSError as exc:
+        click.echo(f"error: could not write {exc.filename or dest}: {exc.strerror}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo(f"\nInterrupted: {dest} is incomplete; remove it and run the import again.", err=True)
+        sys.exit(130)
+    click.echo(report.summary())
+    click.echo(f"What is left for a person, with file and line: {Path(dest) / REPORT_NAME}")

@@ -128,27 +128,27 @@ def load_config(site_dir: Path, diagnostics: Diagnostics, base_url: str | None =
     path = site_dir / CONFIG_NAME
     name = CONFIG_NAME
     if not path.is_file():
-        diagnostics.error(name, 1, f"{CONFIG_NAME} is missing: create it with at least `title:` and `base_url:`")
+        diagnostics.error(name, 1, f"{CONFIG_NAME} is missing: create it with at least `title:` and `base_url:`", code="missing-config")
         config.readable = False
         return config
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        diagnostics.error(name, line, "the file is not valid UTF-8 text: save it as UTF-8")
+        diagnostics.error(name, line, "the file is not valid UTF-8 text: save it as UTF-8", code="not-utf-8")
         config.readable = False
         return config
     try:
         data = yamlfile.load(text.replace("\r\n", "\n"))
     except yamlfile.YamlProblem as problem:
-        diagnostics.error(name, problem.line, problem.message.replace("front matter", CONFIG_NAME))
+        diagnostics.error(name, problem.line, problem.message.replace("front matter", CONFIG_NAME), code="invalid-yaml")
         config.readable = False
         return config
     if data is None:
         data = yamlfile.LinedDict()
         data.line, data.key_lines = 1, {}
     if not isinstance(data, dict):
-        diagnostics.error(name, getattr(data, "line", 1), f"{CONFIG_NAME} must be a list of `setting: value` lines")
+        diagnostics.error(name, getattr(data, "line", 1), f"{CONFIG_NAME} must be a list of `setting: value` lines", code="invalid-yaml")
         config.readable = False
         return config
 
@@ -157,16 +157,16 @@ def load_config(site_dir: Path, diagnostics: Diagnostics, base_url: str | None =
         if key not in TOP_LEVEL:
             hint = closest(key, TOP_LEVEL)
             tip = f", did you mean `{hint}`?" if hint else f": known settings are {', '.join(sorted(TOP_LEVEL))}"
-            diagnostics.warning(name, data.line_of(key), f"unknown setting `{key}`{tip}")
+            diagnostics.warning(name, data.line_of(key), f"unknown setting `{key}`{tip}", code="unknown-field")
 
     def text_setting(key: str, required: bool) -> str | None:
         if key not in data or data[key] is None:
             if required:
-                diagnostics.error(name, 1, f"`{key}:` is required in {CONFIG_NAME}")
+                diagnostics.error(name, 1, f"`{key}:` is required in {CONFIG_NAME}", code="missing-field")
             return None
         value = data[key]
         if not isinstance(value, str) or not value.strip():
-            diagnostics.error(name, data.line_of(key), f"`{key}` must be text; put it in quotes if it looks like a number, date or yes/no")
+            diagnostics.error(name, data.line_of(key), f"`{key}` must be text; put it in quotes if it looks like a number, date or yes/no", code="field-type")
             return None
         return value.strip()
 
@@ -183,7 +183,7 @@ def load_config(site_dir: Path, diagnostics: Diagnostics, base_url: str | None =
         if normal is None:
             where = 1 if base_url is not None else data.line_of("base_url")
             source = "--base-url" if base_url is not None else "`base_url`"
-            diagnostics.error(name, where, f"{source} must be an absolute http or https address such as https://www.example.gov.uk/")
+            diagnostics.error(name, where, f"{source} must be an absolute http or https address such as https://www.example.gov.uk/", code="invalid-base-url")
         else:
             config.base_url = normal
 
@@ -192,7 +192,7 @@ def load_config(site_dir: Path, diagnostics: Diagnostics, base_url: str | None =
         if LANGUAGE_PATTERN.match(language):
             config.language = language
         else:
-            diagnostics.error(name, data.line_of("language"), "`language` must be a language tag such as en-GB or cy")
+            diagnostics.error(name, data.line_of("language"), "`language` must be a language tag such as en-GB or cy", code="invalid-language")
 
     for group in ("organisations", "governments", "topics"):
         entries = _load_entries(data, group, name, diagnostics)
@@ -206,7 +206,7 @@ def load_config(site_dir: Path, diagnostics: Diagnostics, base_url: str | None =
             if current not in config.governments:
                 hint = closest(current, config.governments)
                 tip = f", did you mean `{hint}`?" if hint else ": add it under `governments:`"
-                diagnostics.error(name, data.line_of("current_government"), f"unknown government `{current}`{tip}")
+                diagnostics.error(name, data.line_of("current_government"), f"unknown government `{current}`{tip}", code="unknown-key")
             else:
                 config.current_government = current
     config.markdown_extensions = _load_markdown_extensions(data, name, diagnostics)
@@ -222,7 +222,7 @@ def _load_markdown_extensions(data, name: str, diagnostics: Diagnostics) -> list
     usage = ("`markdown_extensions` must be a list, one extension a line: `- footnotes`, or "
              "`- toc: {permalink: true}` with settings")
     if not isinstance(block, list):
-        diagnostics.error(name, data.line_of("markdown_extensions"), usage, code="config-type")
+        diagnostics.error(name, data.line_of("markdown_extensions"), usage, code="field-type")
         return []
     settings = []
     for index, item in enumerate(block):
@@ -235,11 +235,11 @@ def _load_markdown_extensions(data, name: str, diagnostics: Diagnostics) -> list
                 options = {}
             if not isinstance(ext_name, str) or not isinstance(options, dict):
                 diagnostics.error(name, line, f"the settings of Markdown extension `{ext_name}` must be `name: value` "
-                                              "lines under it", code="config-type")
+                                              "lines under it", code="field-type")
                 continue
             settings.append(mdext.ExtensionSetting(name=ext_name.strip(), options=_plain(options), line=line))
         else:
-            diagnostics.error(name, line, usage, code="config-type")
+            diagnostics.error(name, line, usage, code="field-type")
     for line, message in mdext.check(settings):
         diagnostics.error(name, line, message, code="markdown-extension")
     return settings
@@ -260,34 +260,34 @@ def _load_entries(data, group: str, name: str, diagnostics: Diagnostics) -> dict
         return entries
     block = data[group]
     if not isinstance(block, dict):
-        diagnostics.error(name, data.line_of(group), f"`{group}` must be a list of `key:` entries, each with a `name:`")
+        diagnostics.error(name, data.line_of(group), f"`{group}` must be a list of `key:` entries, each with a `name:`", code="field-type")
         return entries
     allowed = ENTRY_FIELDS[group]
     for key, value in block.items():
         line = block.line_of(key)
         if not KEY_PATTERN.match(key):
-            diagnostics.error(name, line, f"`{key}` is not a usable key: use lower-case letters, digits and hyphens")
+            diagnostics.error(name, line, f"`{key}` is not a usable key: use lower-case letters, digits and hyphens", code="invalid-key")
             continue
         if isinstance(value, str):
             entries[key] = Entry(key=key, name=value, line=line)
             continue
         if not isinstance(value, dict):
-            diagnostics.error(name, line, f"`{group}.{key}` must have a `name:`")
+            diagnostics.error(name, line, f"`{group}.{key}` must have a `name:`", code="missing-field")
             continue
         for field_name in value:
             if field_name not in allowed:
                 hint = closest(field_name, allowed)
                 tip = f", did you mean `{hint}`?" if hint else f": known fields are {', '.join(sorted(allowed))}"
-                diagnostics.warning(name, value.line_of(field_name), f"unknown field `{field_name}` in `{group}.{key}`{tip}")
+                diagnostics.warning(name, value.line_of(field_name), f"unknown field `{field_name}` in `{group}.{key}`{tip}", code="unknown-field")
         entry_name = value.get("name")
         if not isinstance(entry_name, str) or not entry_name.strip():
-            diagnostics.error(name, value.line_of("name", line), f"`{group}.{key}` needs a `name:` given as text")
+            diagnostics.error(name, value.line_of("name", line), f"`{group}.{key}` needs a `name:` given as text", code="missing-field")
             continue
         entry = Entry(key=key, name=entry_name.strip(), line=line)
         if "url" in allowed and value.get("url") is not None:
             url = value["url"]
             if not isinstance(url, str) or not (url.startswith("/") or url.startswith("https://") or url.startswith("http://")):
-                diagnostics.error(name, value.line_of("url"), f"`{group}.{key}.url` must be a site path starting with `/` or an https address")
+                diagnostics.error(name, value.line_of("url"), f"`{group}.{key}.url` must be a site path starting with `/` or an https address", code="invalid-url")
             else:
                 entry.url = url
                 entry.url_line = value.line_of("url")
@@ -296,7 +296,7 @@ def _load_entries(data, group: str, name: str, diagnostics: Diagnostics) -> dict
             if isinstance(desc, str):
                 entry.description = desc.strip()
             else:
-                diagnostics.error(name, value.line_of("description"), f"`{group}.{key}.description` must be text")
+                diagnostics.error(name, value.line_of("description"), f"`{group}.{key}.description` must be text", code="field-type")
         entries[key] = entry
     return entries
 
@@ -313,13 +313,13 @@ def _load_theme_settings(data, config: SiteConfig, site_dir: Path, name: str, di
         if isinstance(data["govuk_brand"], bool):
             config.govuk_brand = data["govuk_brand"]
         else:
-            diagnostics.error(name, data.line_of("govuk_brand"), "`govuk_brand` must be true or false", code="wrong-type")
+            diagnostics.error(name, data.line_of("govuk_brand"), "`govuk_brand` must be true or false", code="field-type")
     block = _mapping(data, "theme", {"colour", "logo", "name"}, name, diagnostics)
     if block is not None:
         colour = block.get("colour")
         if colour is not None:
             if not isinstance(colour, str) or not _COLOUR.match(colour):
-                diagnostics.error(name, block.line_of("colour"), "`theme.colour` must be a colour written `\"#1d70b8\"` (in quotes)", code="wrong-type")
+                diagnostics.error(name, block.line_of("colour"), "`theme.colour` must be a colour written `\"#1d70b8\"` (in quotes)", code="field-type")
             elif contrast_with_white(colour) < 4.5:
                 diagnostics.error(name, block.line_of("colour"), f"`theme.colour` {colour} is too light: white text on it must have a contrast of at least 4.5 to 1 (it has {contrast_with_white(colour):.1f}); choose a darker colour", code="low-contrast")
             else:
@@ -330,7 +330,7 @@ def _load_theme_settings(data, config: SiteConfig, site_dir: Path, name: str, di
             path = (site_dir / rel).resolve()
             assets = (site_dir / "assets").resolve()
             if not rel.startswith("assets/") or not path.is_relative_to(assets):
-                diagnostics.error(name, block.line_of("logo"), "`theme.logo` must be a file under assets/, such as `assets/logo.svg`", code="wrong-type")
+                diagnostics.error(name, block.line_of("logo"), "`theme.logo` must be a file under assets/, such as `assets/logo.svg`", code="field-type")
             elif not path.is_file():
                 diagnostics.error(name, block.line_of("logo"), f"`theme.logo`: there is no file {rel}: check the spelling", code="missing-file")
             else:
@@ -353,7 +353,7 @@ def _load_theme_settings(data, config: SiteConfig, site_dir: Path, name: str, di
             if key not in known:
                 hint = closest(key, known)
                 tip = f", did you mean `{hint}`?" if hint else ": see policysite/theme/strings/en.yaml for the keys"
-                diagnostics.warning(name, block.line_of(key), f"unknown string `{key}`{tip}", code="unknown-setting")
+                diagnostics.warning(name, block.line_of(key), f"unknown string `{key}`{tip}", code="unknown-field")
                 continue
             text = _text(block, key, f"strings.{key}", name, diagnostics)
             if text is not None:
@@ -366,14 +366,14 @@ def _mapping(data, key: str, allowed: set[str] | None, name: str, diagnostics: D
         return None
     block = data[key]
     if not isinstance(block, dict):
-        diagnostics.error(name, data.line_of(key), f"`{key}` must be a list of `setting: value` lines", code="wrong-type")
+        diagnostics.error(name, data.line_of(key), f"`{key}` must be a list of `setting: value` lines", code="field-type")
         return None
     if allowed is not None:
         for field_name in block:
             if field_name not in allowed:
                 hint = closest(field_name, allowed)
                 tip = f", did you mean `{hint}`?" if hint else f": known settings are {', '.join(sorted(allowed))}"
-                diagnostics.warning(name, block.line_of(field_name), f"unknown setting `{field_name}` in `{key}`{tip}", code="unknown-setting")
+                diagnostics.warning(name, block.line_of(field_name), f"unknown setting `{field_name}` in `{key}`{tip}", code="unknown-field")
     return block
 
 
@@ -382,7 +382,7 @@ def _text(block, key: str, label: str, name: str, diagnostics: Diagnostics) -> s
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        diagnostics.error(name, block.line_of(key), f"`{label}` must be text; put it in quotes if it looks like a number, date or yes/no", code="wrong-type")
+        diagnostics.error(name, block.line_of(key), f"`{label}` must be text; put it in quotes if it looks like a number, date or yes/no", code="field-type")
         return None
     return value.strip()
 
@@ -391,7 +391,7 @@ def _load_links(value, line: int, label: str, name: str, diagnostics: Diagnostic
     """`nav:` or `footer.links:`: page paths, or `{title, url}` maps. Whether each
     page or address exists is checked once the site's pages are known (templates.py)."""
     if not isinstance(value, list):
-        diagnostics.error(name, line, f"`{label}` must be a list: `- about.md` or `- {{title: Blog, url: https://blog.example.gov.uk/}}`", code="wrong-type")
+        diagnostics.error(name, line, f"`{label}` must be a list: `- about.md` or `- {{title: Blog, url: https://blog.example.gov.uk/}}`", code="field-type")
         return []
     links = []
     for index, item in enumerate(value):
@@ -400,21 +400,21 @@ def _load_links(value, line: int, label: str, name: str, diagnostics: Diagnostic
             links.append(LinkSetting(line=item_line, page=item.strip().lstrip("/")))
             continue
         if not isinstance(item, dict):
-            diagnostics.error(name, item_line, f"each item of `{label}` is a page such as `about.md` or a `{{title: …, url: …}}`", code="wrong-type")
+            diagnostics.error(name, item_line, f"each item of `{label}` is a page such as `about.md` or a `{{title: …, url: …}}`", code="field-type")
             continue
         for field_name in item:
             if field_name not in ("title", "url"):
                 hint = closest(field_name, ("title", "url"))
                 tip = f", did you mean `{hint}`?" if hint else ": known fields are title, url"
-                diagnostics.warning(name, item.line_of(field_name), f"unknown field `{field_name}` in `{label}`{tip}", code="unknown-setting")
+                diagnostics.warning(name, item.line_of(field_name), f"unknown field `{field_name}` in `{label}`{tip}", code="unknown-field")
         title = _text(item, "title", f"{label} title", name, diagnostics)
         url = _text(item, "url", f"{label} url", name, diagnostics)
         if title is None or url is None:
             if "title" not in item or "url" not in item:
-                diagnostics.error(name, item_line, f"an item of `{label}` needs both `title:` and `url:`", code="wrong-type")
+                diagnostics.error(name, item_line, f"an item of `{label}` needs both `title:` and `url:`", code="field-type")
             continue
         if not (url.startswith("/") and not url.startswith("//")) and not url.startswith("https://"):
-            diagnostics.error(name, item.line_of("url"), f"`{label}` url `{url}` must be a site address starting with `/` or an https address", code="wrong-type")
+            diagnostics.error(name, item.line_of("url"), f"`{label}` url `{url}` must be a site address starting with `/` or an https address", code="field-type")
             continue
         links.append(LinkSetting(line=item.line_of("url", item_line), title=title, url=url))
     return links

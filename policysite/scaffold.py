@@ -105,7 +105,7 @@ def current_government(config: SiteConfig) -> str | None:
 def new_page(site_dir: Path, path: str, type_key: str) -> int:
     """Write the new page; the exit status (0 written, 1 exists, 2 unusable PATH or TYPE)."""
     if not (site_dir / CONFIG_NAME).is_file():
-        click.echo(f"error: {site_dir} has no {CONFIG_NAME}: run `new` in the site's folder or give it with --site", err=True)
+        click.echo(f"error: {site_dir} has no {CONFIG_NAME}: run `new` in the site's folder or give the folder first: new SITE PATH", err=True)
         return 2
     config = load_config(site_dir, Diagnostics())
     types = schema.page_types(config.types)

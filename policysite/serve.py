@@ -263,8 +263,25 @@ def _site_watcher(on_change):
     return SiteWatcher()
 
 
-def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False) -> int:
+def quiet_server_logs() -> None:
+    """Keep livereload's and tornado's routine lines (each request, each browser, each file seen) out of the terminal.
+
+    `serve` prints one line per rebuild itself; their warnings and errors still show.
+    A filter on the logger, not its level: livereload sets its own level when it starts.
+    """
+    import logging
+
+    logging.getLogger("livereload").addFilter(lambda record: record.levelno >= logging.WARNING)
+    logging.getLogger("tornado.access").addFilter(lambda record: False)   # our pages say what failed
+    logging.getLogger("tornado.general").addFilter(lambda record: record.levelno >= logging.WARNING)
+
+
+def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False,
+          verbose: bool = False) -> int:
     from livereload import Server
+
+    if not verbose:
+        quiet_server_logs()
 
     if not is_loopback(host):
         click.echo(f"warning: serving on {host}: anyone who can reach this machine can see the site, drafts included", err=True)

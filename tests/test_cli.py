@@ -146,7 +146,7 @@ def test_version_and_help():
     assert r.code == 0 and "policysite" in r.out
     r = run("--help")
     assert r.code == 0
-    for verb in ("build", "check", "serve", "new"):
+    for verb in ("build", "check", "serve", "new", "init"):
         assert verb in r.out
 
 
@@ -249,3 +249,19 @@ def test_new_via_build_py(make_site):
     assert r.code == 0, r.err
     fill_in(site / "content/news/announcement.md")
     assert _front_matter_problems(site, "content/news/announcement.md")[1] == []
+
+
+def test_new_takes_the_site_folder_first_like_the_other_commands(make_site, tmp_path):
+    site = make_site()
+    r = run("new", site, "content/policy/first.md", "--type", "policy", cwd=tmp_path)
+    assert r.code == 0, r.err
+    assert (site / "content/policy/first.md").is_file()
+    fill_in(site / "content/policy/first.md")
+    assert _front_matter_problems(site, "content/policy/first.md")[1] == []
+    r = run("new", site, "content/other.md", "--site", site, cwd=tmp_path)
+    assert r.code == 2 and "once" in r.err
+    r = run("new", site, "content/a.md", "content/b.md", cwd=tmp_path)
+    assert r.code == 2
+    r = run("new", tmp_path / "no-such-site", "content/a.md", cwd=tmp_path)
+    assert r.code == 2 and "not a folder" in r.err
+    assert sorted(p.name for p in (site / "content").rglob("*.md")) == ["_index.md", "first.md"]

@@ -421,37 +421,4 @@ def test_full_text_index_is_built(out):
     assert manifest["pages"] == len([u for u in pages_in(out) if u not in ("/search/", "/404.html")])
 
 
-# ---- the Actions workflow -----------------------------------------------------------
-
-def test_workflow_checks_pull_requests_and_deploys_main():
-    import yaml
-    from conftest import REPO
-    flow = yaml.safe_load((REPO / ".github/workflows/site.yml").read_text())
-    on = flow.get("on", flow.get(True))
-    assert "pull_request" in on and on["push"]["branches"] == ["main"]
-    assert flow["permissions"] == {"contents": "read"}
-    jobs = flow["jobs"]
-
-    def runs(job):
-        return "\n".join(step.get("run", "") for step in jobs[job]["steps"])
-
-    def uses(job):
-        return [step["uses"].split("@")[0] for step in jobs[job]["steps"] if "uses" in step]
-
-    assert "check . --strict" in runs("check") and "pytest" in runs("check")
-    assert "if" not in jobs["check"]                                   # on pull requests too
-    assert "main" in jobs["build"]["if"] and "pull_request" in jobs["build"]["if"]
-    assert jobs["build"]["needs"] == "check" and jobs["deploy"]["needs"] == "build"
-    for job in ("check", "build"):
-        setup = [s for s in jobs[job]["steps"] if s.get("uses", "").startswith("actions/setup-python@")]
-        assert setup and setup[0]["with"]["python-version"] == "3.11"
-        assert uses(job)[0] == "actions/checkout"
-    assert "build . --strict --base-url" in runs("build") and "--output _site" in runs("build")
-    assert "actions/configure-pages" in uses("build")
-    upload = [s for s in jobs["build"]["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact@")]
-    assert upload[0]["with"]["path"] == "_site"
-    deploy = jobs["deploy"]
-    assert uses("deploy") == ["actions/deploy-pages"]
-    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
-    assert deploy["environment"]["name"] == "github-pages"
-    assert deploy["concurrency"] == {"group": "pages", "cancel-in-progress": False}
+# The workflows (.github/workflows/ and the one `init` writes) are tested in test_workflows.py.

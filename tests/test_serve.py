@@ -303,3 +303,42 @@ def test_the_watcher_names_the_files_changed_and_ignores_hidden_ones(tmp_path, m
     assert calls[-1] is None                              # a file went: a full rebuild
     watcher.examine()
     assert len(calls) == 3                                # nothing more changed
+
+
+def test_serve_keeps_the_web_servers_own_lines_out_unless_verbose():
+    import logging
+
+    from policysite.serve import quiet_server_logs
+
+    seen: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            seen.append(f"{record.name}:{record.getMessage()}")
+
+    names = ("livereload", "tornado.access", "tornado.general", "tornado.application")
+    loggers = [logging.getLogger(n) for n in names]
+    saved = [(lg.level, list(lg.filters), list(lg.handlers), lg.propagate) for lg in loggers]
+    try:
+        for lg in loggers:
+            lg.setLevel(logging.INFO)
+            lg.handlers, lg.filters, lg.propagate = [Keep()], [], False
+
+        def emit_all():
+            logging.getLogger("livereload").info("Browser Connected: http://127.0.0.1/")
+            logging.getLogger("livereload").error("Error sending message")
+            logging.getLogger("tornado.access").info("200 GET / (127.0.0.1) 2.00ms")
+            logging.getLogger("tornado.access").warning("404 GET /favicon.ico (127.0.0.1) 1.00ms")
+            logging.getLogger("tornado.general").info("routine")
+            logging.getLogger("tornado.application").error("Uncaught exception")
+
+        emit_all()
+        assert len(seen) == 6          # as livereload and tornado show them by themselves (and with --verbose)
+        seen.clear()
+        quiet_server_logs()
+        emit_all()
+        assert seen == ["livereload:Error sending message", "tornado.application:Uncaught exception"]
+    finally:
+        for lg, (level, filters, handlers, propagate) in zip(loggers, saved):
+            lg.setLevel(level)
+            lg.filters, lg.handlers, lg.propagate = filters, handlers, propagate

@@ -42,7 +42,7 @@ def served_site(tmp_path):
     (site / "site_config.yaml").write_text("title: Department of Reloading\nbase_url: https://www.example.gov.uk/\n")
     (site / "content" / "_index.md").write_text("---\ntitle: Home\n---\nWelcome.\n")
     (site / "content" / "plan.md").write_text(source("First title"))
-    server = Served(site)
+    server = Served(site, "--verbose")   # livereload's own lines say when the tab's socket is open
     try:
         server.wait_for("Serving ")
         yield site, server
