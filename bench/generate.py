@@ -245,8 +245,8 @@ class Folder:
     depth: int
     ptype: str
     has_index: bool = True
-    children: list["Folder"] = field(default_factory=list)
-    pages: list["Page"] = field(default_factory=list)
+    children: list[Folder] = field(default_factory=list)
+    pages: list[Page] = field(default_factory=list)
 
 
 @dataclass
@@ -421,7 +421,7 @@ class SitePlanner:
         while len(targets) < remaining:
             targets.append(rng.choices(content_folders, cum_weights=cumulative)[0])
         for f in targets:
-            title = self.unique_title(lambda: self.make_title(f.ptype))
+            title = self.unique_title(lambda f=f: self.make_title(f.ptype))
             taken = {posixpath.basename(p.src)[:-3] for p in f.pages}
             slug = slugify(title)
             base, i = slug, 2
@@ -703,7 +703,7 @@ class Writer:
         size += sum(len(p.encode()) + 2 for p in parts[1:])
         nh = len(page.headings)
         used_abbr = []
-        for i, (text, hid) in enumerate(page.headings):
+        for i, (text, _hid) in enumerate(page.headings):
             parts.append(f"## {text}")
             size += len(text) + 5
             share = (target - size) / max(1, nh - i)

@@ -9,6 +9,9 @@ a clean build:
   a new page fixes the links that pointed at it and a deleted one breaks them);
 - written pages, keyed by a hash of everything the layout could see.
 
+Each is a typed record owned by one stage (stages.py): LoadRecord,
+MarkdownRecord, OutputRecord and SearchRecord, each with its own JSON form.
+
 `serve` keeps one BuildCache in memory; `build` saves it as JSON (never
 pickle: a cache file in a pull request must not be able to run code).
 """
@@ -22,9 +25,11 @@ import importlib.metadata
 import json
 import os
 import time
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
-FORMAT = 3
+FORMAT = 4
 # A file changed this recently may change again within the same tick of the file system's
 # clock, keeping its stamp: until it is older, it is read again rather than trusted.
 SETTLE_NS = 2_000_000_000
@@ -99,20 +104,136 @@ def _decode(value):
     return value
 
 
+@dataclass
+class PageData:
+    """A loaded page as the load stage keeps it: everything `load_page` read from the file."""
+    kind: str
+    title: str
+    description: str
+    fields: dict[str, Any]
+    lines: dict[str, int]
+    body: str
+    body_line: int
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "title": self.title, "description": self.description,
+                "fields": _encode(self.fields), "lines": self.lines, "body": self.body, "body_line": self.body_line}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "PageData":
+        return cls(kind=data["kind"], title=data["title"], description=data["description"],
+                   fields=_decode(data["fields"]), lines=data["lines"], body=data["body"], body_line=data["body_line"])
+
+
+@dataclass
+class LoadRecord:
+    """The load stage's record of one Markdown file: keyed by its bytes and the configuration."""
+    key: str
+    page: PageData | None                 # None: the file did not give a page
+    diagnostics: list[list]               # Diagnostic.as_list() of its problems
+
+    def to_json(self) -> dict:
+        return {"key": self.key, "page": None if self.page is None else self.page.to_json(),
+                "diagnostics": self.diagnostics}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "LoadRecord":
+        page = data["page"]
+        return cls(key=data["key"], page=None if page is None else PageData.from_json(page),
+                   diagnostics=data["diagnostics"])
+
+
+@dataclass
+class MarkdownRecord:
+    """The Markdown stage's record of one body: its HTML and what the later stages need of it.
+
+    Valid while `key` matches and every link in `deps` resolves to the same signature."""
+    key: str
+    html: str
+    sha: str
+    ids: list[str]
+    toc: list
+    links: list[str]                      # every link target as written, in order
+    deps: list                            # [link as written, links.signature of its outcome]
+    problems: list                        # [line, severity, message]
+
+    def to_json(self) -> dict:
+        return dict(vars(self))
+
+    @classmethod
+    def from_json(cls, data: dict) -> "MarkdownRecord":
+        return cls(**{name: data[name] for name in _MARKDOWN_FIELDS})
+
+
+@dataclass
+class OutputRecord:
+    """The render stage's record of one written file: a hash of what its layout saw, of its bytes,
+    and the links its layout wrote (outside the page's Markdown body), checked on every build."""
+    ctx: str
+    sha: str
+    links: list[str] = field(default_factory=list)
+
+    def to_json(self) -> list:
+        return [self.ctx, self.sha, self.links]
+
+    @classmethod
+    def from_json(cls, data: list) -> "OutputRecord":
+        ctx, sha, links = data
+        return cls(ctx=ctx, sha=sha, links=list(links))
+
+
+@dataclass
+class SearchRecord:
+    """The full-text index's record: a hash of what it reads, and its files' hashes."""
+    key: str = ""
+    files: dict[str, str] = field(default_factory=dict)
+    words: dict = field(default_factory=dict)   # search.WordRecord.to_json(): each page's words, for the next build
+
+    def to_json(self) -> dict:
+        return {"key": self.key, "files": self.files, "words": self.words}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "SearchRecord":
+        return cls(key=str(data.get("key", "")), files=dict(data.get("files") or {}), words=dict(data.get("words") or {}))
+
+
+_MARKDOWN_FIELDS = [f.name for f in fields(MarkdownRecord)]
+
+
+@dataclass
+class BuildStats:
+    """What a build reused and what it did again (reported by `serve` and the benches)."""
+    load_hits: int = 0
+    markdown_hits: int = 0
+    page_hits: int = 0
+    rendered: int = 0
+    search_reused: int = 0
+    quick: int = 0
+    taken_over: int = 0
+    images_encoded: int = 0
+    images_reused: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(vars(self))
+
+
 class BuildCache:
+    """Every stage's records, by source path (load, Markdown) or output path (pages)."""
+
     def __init__(self):
-        self.loaded: dict[str, dict] = {}     # source path -> {key, ...page data}
-        self.markdown: dict[str, dict] = {}   # source path -> {key, html, ids, toc, links, deps, problems}
-        self.outputs: dict[str, dict] = {}    # output path -> {ctx, sha}
-        self.search: dict = {}                # the full-text index: {key, files: {path: sha}}
-        self.stats = {"load_hits": 0, "markdown_hits": 0, "page_hits": 0}
+        self.loaded: dict[str, LoadRecord] = {}       # source path ->
+        self.markdown: dict[str, MarkdownRecord] = {}  # source path ->
+        self.outputs: dict[str, OutputRecord] = {}     # output path ->
+        self.search = SearchRecord()
+        self.stats = BuildStats()
         self.stamps: dict[str, tuple] = {}    # in memory only: path -> (file_stamp, sha)
         self.compiled_layouts: dict = {}      # in memory only (it is code): Jinja bytecode
-        self.last_run = None                  # in memory only: builder.LastRun, for quick rebuilds
+        self.layout_ids = None                # in memory only: (layouts' fingerprint, layoutids.LayoutIds)
+        self.last_run = None                  # in memory only: the BuildState of serve's last good run
         self.dirty = False                    # changed since read or since the last build began
 
     def reset_stats(self) -> None:
-        self.stats = {k: 0 for k in self.stats}
+        self.stats = BuildStats()
         self.dirty = False
 
     @classmethod
@@ -126,10 +247,10 @@ class BuildCache:
         if not isinstance(data, dict) or data.get("code") != code_fingerprint():
             return cache
         try:
-            cache.loaded = {k: _decode(v) for k, v in data["loaded"].items()}
-            cache.markdown = data["markdown"]
-            cache.outputs = data["outputs"]
-            cache.search = data.get("search") or {}
+            cache.loaded = {k: LoadRecord.from_json(v) for k, v in data["loaded"].items()}
+            cache.markdown = {k: MarkdownRecord.from_json(v) for k, v in data["markdown"].items()}
+            cache.outputs = {k: OutputRecord.from_json(v) for k, v in data["outputs"].items()}
+            cache.search = SearchRecord.from_json(data.get("search") or {})
         except (KeyError, TypeError, AttributeError, ValueError):
             return cls()
         return cache
@@ -142,17 +263,16 @@ class BuildCache:
         def dumps(value) -> bytes:
             return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
-        sections = {"loaded": ((k, _encode(v)) for k, v in self.loaded.items()),
-                    "markdown": iter(self.markdown.items()), "outputs": iter(self.outputs.items())}
+        sections = {"loaded": self.loaded, "markdown": self.markdown, "outputs": self.outputs}
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
             with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1, mtime=0) as out:
-                out.write(b'{"code":' + dumps(code_fingerprint()) + b',"search":' + dumps(self.search))
-                for name, entries in sections.items():
+                out.write(b'{"code":' + dumps(code_fingerprint()) + b',"search":' + dumps(self.search.to_json()))
+                for name, records in sections.items():
                     out.write(b',"' + name.encode() + b'":{')
-                    for n, (key, value) in enumerate(entries):
-                        out.write((b"," if n else b"") + dumps(key) + b":" + dumps(value))
+                    for n, (key, record) in enumerate(records.items()):
+                        out.write((b"," if n else b"") + dumps(key) + b":" + dumps(record.to_json()))
                     out.write(b"}")
                 out.write(b"}")
             os.replace(tmp, path)

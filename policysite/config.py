@@ -22,7 +22,7 @@ CONFIG_NAME = "site_config.yaml"
 TOP_LEVEL = {
     "title", "base_url", "language", "description",
     "organisations", "governments", "current_government", "topics", "types",
-    "markdown_extensions",
+    "markdown_extensions", "hooks",
     "nav", "theme", "govuk_brand", "footer", "strings",
 }
 ENTRY_FIELDS = {
@@ -74,6 +74,14 @@ class FooterSettings:
 
 
 @dataclass
+class HookFile:
+    """One `hooks:` entry: a Python file inside the site folder (hooks.py runs it)."""
+    source: str                   # as written, site-relative
+    path: Path                    # resolved, inside the site folder
+    line: int                     # its line in site_config.yaml
+
+
+@dataclass
 class SiteConfig:
     title: str = "Untitled site"
     base_url: str = "http://localhost/"
@@ -96,6 +104,7 @@ class SiteConfig:
     lines: dict[str, int] = field(default_factory=dict)
     # False when site_config.yaml could not be read: its keys are then unknown, not wrong.
     readable: bool = True
+    hooks: list[HookFile] = field(default_factory=list)
 
     @property
     def root(self) -> str:
@@ -211,7 +220,33 @@ def load_config(site_dir: Path, diagnostics: Diagnostics, base_url: str | None =
                 config.current_government = current
     config.markdown_extensions = _load_markdown_extensions(data, name, diagnostics)
     _load_theme_settings(data, config, site_dir, name, diagnostics)
+    config.hooks = _load_hooks(site_dir, data, name, diagnostics)
     return config
+
+
+def _load_hooks(site_dir: Path, data, name: str, diagnostics: Diagnostics) -> list[HookFile]:
+    """`hooks:`: a list of Python files, each inside the site folder (links resolved) and present."""
+    block = data.get("hooks")
+    if block is None:
+        return []
+    if not isinstance(block, list):
+        diagnostics.error(name, data.line_of("hooks"), "`hooks` must be a list of Python files in the site folder, such as `- hooks/department.py`", code="hook-config")
+        return []
+    hooks = []
+    root = site_dir.resolve()
+    for index, entry in enumerate(block):
+        line = block.line_of(index) if hasattr(block, "line_of") else data.line_of("hooks")
+        if not isinstance(entry, str) or not entry.strip().endswith(".py"):
+            diagnostics.error(name, line, "each entry in `hooks` must be the path of a `.py` file in the site folder", code="hook-config")
+            continue
+        path = (site_dir / entry.strip()).resolve()
+        if not path.is_relative_to(root):
+            diagnostics.error(name, line, f"hook `{entry}` is outside the site folder: hooks must be files in the site's own repository", code="hook-config")
+        elif not path.is_file():
+            diagnostics.error(name, line, f"hook file `{entry}` does not exist", code="hook-config")
+        else:
+            hooks.append(HookFile(source=entry.strip(), path=path, line=line))
+    return hooks
 
 
 def _load_markdown_extensions(data, name: str, diagnostics: Diagnostics) -> list[mdext.ExtensionSetting]:

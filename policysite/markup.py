@@ -137,7 +137,7 @@ class _PageTree(Treeprocessor):
         # Ids in raw HTML (stashed, not in the tree) are taken too.
         for stashed in self.md.htmlStash.rawHtmlBlocks:
             taken.update(_HTML_ID.findall(str(stashed)))
-        taken |= RESERVED_IDS
+        taken |= self.renderer.reserved_ids
         h2s = []
         for el in elements:
             tag = el.tag
@@ -164,7 +164,7 @@ class _PageTree(Treeprocessor):
                         "the image has no alt text: describe what it shows between the `[ ]`", "missing-alt-text"))
                 self._link(el, "src", page, result, state)
         result.toc = h2s if len(h2s) >= 2 else []
-        result.ids -= RESERVED_IDS - present
+        result.ids -= self.renderer.reserved_ids - present
         self._raw_html_links(page, result, state)
 
     def _rewrite_raw_html(self) -> None:
@@ -172,7 +172,7 @@ class _PageTree(Treeprocessor):
         stash = self.md.htmlStash.rawHtmlBlocks
         for index, block in enumerate(stash):
             text = str(block)
-            new = sanitize.replace_embeds(sanitize.anchor_names(text, RESERVED_IDS))
+            new = sanitize.replace_embeds(sanitize.anchor_names(text, self.renderer.reserved_ids))
             if new != text:
                 stash[index] = new
 
@@ -294,12 +294,14 @@ def render_fingerprint(config) -> str:
 class MarkdownRenderer:
     """Renders page bodies; one per process, reused for every page."""
 
-    def __init__(self, resolver: Resolver, speedups: bool = True):
+    def __init__(self, resolver: Resolver, speedups: bool = True, reserved_ids: frozenset[str] = RESERVED_IDS):
         """speedups=False: Python-Markdown's own pipeline, for tests to compare against.
+        reserved_ids: ids the layouts give (layoutids.py), which headings never take.
 
         The site's `markdown_extensions` come after ours. The stand-ins stay off with
         any extension they were not checked with (mdext.CHECKED_WITH_STAND_INS)."""
         self.resolver = resolver
+        self.reserved_ids = reserved_ids
         self.current: dict = {}
         site_extensions = mdext.load_all(resolver.site.config.markdown_extensions)
         self.site_extensions = [type(extension).__module__ for extension in site_extensions]

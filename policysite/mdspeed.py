@@ -97,7 +97,7 @@ class QuickInline(treeprocessors.InlineProcessor):
                      for pattern in patterns]
             # One needed string is looked for with `in`, none or several with any().
             self._plan = [(pattern, n[0] if n is not None and len(n) == 1 else n)
-                          for pattern, n in zip(patterns, needs)]
+                          for pattern, n in zip(patterns, needs, strict=True)]
             # A text holding none of these matches no pattern (`[` stands for `![` and `[^` too).
             self._anything = None
             if all(n is not None for n in needs):
@@ -227,11 +227,13 @@ _BLOCK_GUARDS = {
     tables.TableProcessor: (_guard_table, ["test", "_split_row", "_split"]),
     footnotes.FootnoteBlockProcessor: (
         lambda test: lambda parent, block: "[^" in block and "]:" in block and test(parent, block), ["test", "run"]),
-    abbr.AbbrBlockprocessor: (
-        lambda test: lambda parent, block: "*[" in block and "]" in block and test(parent, block), ["test", "run"]),
     blockprocessors.ReferenceProcessor: (
         lambda test: lambda parent, block: "]:" in block and test(parent, block), ["test", "run"]),
 }
+# Abbreviations became a block processor in Python-Markdown 3.7; before, no stand-in for them.
+if hasattr(abbr, "AbbrBlockprocessor"):
+    _BLOCK_GUARDS[abbr.AbbrBlockprocessor] = (
+        lambda test: lambda parent, block: "*[" in block and "]" in block and test(parent, block), ["test", "run"])
 
 
 class ListedRegistry(util.Registry):
@@ -259,7 +261,7 @@ class ListedRegistry(util.Registry):
         super().deregister(name, strict)
 
     @classmethod
-    def copy_of(cls, registry: util.Registry) -> "ListedRegistry":
+    def copy_of(cls, registry: util.Registry) -> ListedRegistry:
         new = cls()
         new._data = dict(registry._data)
         new._priority = list(registry._priority)
@@ -398,31 +400,39 @@ def digest(parts: list) -> str:
 
 
 def depends() -> dict:
-    """Stand-in name -> what it depends on in Python-Markdown."""
-    found = {
-        "inline": _depends(treeprocessors.InlineProcessor, "_InlineProcessor__handleInline",
-                           "_InlineProcessor__applyPattern"),
-        "references": _depends(inlinepatterns.ReferenceInlineProcessor, "handleMatch", "evalId")
+    """Stand-in name -> what it depends on in Python-Markdown (None when some of that is missing)."""
+    recipes = {
+        "inline": lambda: _depends(treeprocessors.InlineProcessor, "_InlineProcessor__handleInline",
+                                   "_InlineProcessor__applyPattern"),
+        "references": lambda: _depends(inlinepatterns.ReferenceInlineProcessor, "handleMatch", "evalId")
         + _depends(inlinepatterns.ShortReferenceInlineProcessor, "evalId")
         + _depends(inlinepatterns.ShortImageReferenceInlineProcessor, "evalId"),
-        "links": _depends(inlinepatterns.LinkInlineProcessor, "getText", "getLink") + [
+        "links": lambda: _depends(inlinepatterns.LinkInlineProcessor, "getText", "getLink") + [
             inlinepatterns.LinkInlineProcessor.RE_LINK.pattern],
-        "registry": _depends(util.Registry, "__init__", "__iter__", "register", "deregister", "_sort"),
-        "normalize_whitespace": _depends(preprocessors.NormalizeWhitespace, "run"),
-        "html_block": _depends(preprocessors.HtmlBlockPreprocessor, "run")
+        "registry": lambda: _depends(util.Registry, "__init__", "__iter__", "register", "deregister", "_sort"),
+        "normalize_whitespace": lambda: _depends(preprocessors.NormalizeWhitespace, "run"),
+        "html_block": lambda: _depends(preprocessors.HtmlBlockPreprocessor, "run")
         + _depends(htmlparser.HTMLExtractor, "__init__", "reset", "close", "handle_data"),
-        "fenced_code_block": _depends(fenced_code.FencedBlockPreprocessor, "run"),
-        "unescape": _depends(treeprocessors.UnescapeTreeprocessor, "run", "unescape"),
-        "attr_list": _depends(attr_list.AttrListTreeprocessor, "run") + [
+        "fenced_code_block": lambda: _depends(fenced_code.FencedBlockPreprocessor, "run"),
+        "unescape": lambda: _depends(treeprocessors.UnescapeTreeprocessor, "run", "unescape"),
+        "attr_list": lambda: _depends(attr_list.AttrListTreeprocessor, "run") + [
             attr_list.AttrListTreeprocessor.HEADER_RE.pattern, attr_list.AttrListTreeprocessor.BLOCK_RE.pattern,
             attr_list.AttrListTreeprocessor.INLINE_RE.pattern],
     }
     for cls, (_guard, methods) in _BLOCK_GUARDS.items():
-        found[f"block:{cls.__name__}"] = _depends(cls, *methods)
+        recipes[f"block:{cls.__name__}"] = lambda cls=cls, methods=methods: _depends(cls, *methods)
+    found = {}
+    for name, recipe in recipes.items():
+        try:
+            found[name] = recipe()
+        except AttributeError:   # another Python-Markdown than the one checked: this stand-in stays out
+            found[name] = None
     return found
 
 
-# The digests of depends() when the stand-ins were checked against Python-Markdown 3.11.3.
+# The Python-Markdown the stand-ins were checked against, and the digests of depends() there.
+# An older one (pyproject.toml allows some) gets the stand-ins whose code it shares.
+CHECKED_WITH = "3.11.3"
 DIGESTS = {
     "inline": "c7aa8560826c114a",
     "references": "194c5e65600dd5a7",
@@ -460,7 +470,8 @@ class SpeedupsExtension(Extension):
     """Installs each stand-in whose Python-Markdown code is as checked; load it last."""
 
     def extendMarkdown(self, md):
-        unchanged = {name for name, parts in depends().items() if DIGESTS.get(name) == digest(parts)}
+        unchanged = {name for name, parts in depends().items()
+                     if parts is not None and DIGESTS.get(name) == digest(parts)}
         md.speedups = installed = []
         if "inline" in unchanged and type(md.treeprocessors["inline"]) is treeprocessors.InlineProcessor:
             quick = QuickInline(md)

@@ -1,8 +1,8 @@
 """A `build` with nothing changed: every input hashed, the last output taken over whole.
 
 Beside its cache, `build` notes a hash of everything a build reads (the
-configuration and options, content/, layouts/, assets/, the theme and the code
-that turns them into HTML) with the hash of every file it wrote. When the next
+configuration and options, the hook files, content/, layouts/, assets/, the
+theme and the code that turns them into HTML) with the hash of every file it wrote. When the next
 build's inputs hash the same, a full build would write the same bytes, so each
 file is taken from the last output instead, after checking it against its hash.
 Its warnings are noted too and reported again, as a full build would.

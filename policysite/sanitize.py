@@ -266,7 +266,7 @@ def anchor_names(raw_html: str, reserved: frozenset[str] = frozenset()) -> str:
     return _A_TAG.sub(rewrite, raw_html)
 
 
-_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,}).*?^\1\2[ \t]*$", re.M | re.S)
+_FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,}).*?^\1\2[ \t]*$", re.M | re.S)   # [ \t], not \s: a fence never starts on the line before
 _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1", re.S)
 
 

@@ -25,7 +25,8 @@ import click
 
 from .builder import Builder, BuildOptions, FolderSink
 from .cache import BuildCache
-from .config import CONFIG_NAME
+from .config import CONFIG_NAME, load_config
+from .diagnostics import Diagnostics
 
 
 class DevSite:
@@ -263,6 +264,12 @@ def _site_watcher(on_change):
     return SiteWatcher()
 
 
+def hook_folders(site_dir: Path) -> list[Path]:
+    """The folders of the hook files site_config.yaml lists when `serve` starts (they are watched too)."""
+    config = load_config(site_dir, Diagnostics())
+    return sorted({hook.path.parent for hook in config.hooks})
+
+
 def quiet_server_logs() -> None:
     """Keep livereload's and tornado's routine lines (each request, each browser, each file seen) out of the terminal.
 
@@ -289,6 +296,7 @@ def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, drafts: boo
     try:
         watcher = _site_watcher(dev.rebuild)   # before the first build: edits during it count
         watched = [site_dir / "content", site_dir / "layouts", site_dir / "assets", site_dir / CONFIG_NAME]
+        watched += hook_folders(site_dir)
         for path in watched:
             watcher.watch(str(path), watcher.note)
         dev.rebuild()

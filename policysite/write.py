@@ -14,9 +14,9 @@ import glob
 import os
 import posixpath
 import shutil
+import signal
 import subprocess
 import sys
-import signal
 import tempfile
 import threading
 from pathlib import Path
@@ -51,19 +51,27 @@ class OutputFolder:
 
     def __init__(self, output: Path):
         self.output = output
+        self.tmp: Path | None = None
+        self.written: set[str] = set()
         output.parent.mkdir(parents=True, exist_ok=True)
         self._lock = os.open(output.parent, os.O_RDONLY)
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX)   # one build at a time into this folder
             _remove_leftovers(output)
+            # A Ctrl-C between making the folder and knowing its name would leave it behind:
+            # hold signals until self.tmp is set; one that came meanwhile lands after, below.
+            blocked = _block_signals()
             try:
                 self.tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
             except OSError as exc:
                 raise _renamed(exc, output.parent) from None
+            finally:
+                _restore_signals(blocked)
         except BaseException:
+            if self.tmp is not None:
+                shutil.rmtree(self.tmp, ignore_errors=True)
             self._unlock()   # else a later build in this process would wait for ever
             raise
-        self.written: set[str] = set()
 
     def _path(self, rel: str) -> Path:
         """Where `rel` goes in the temporary folder, refusing any path that would leave it.

@@ -168,9 +168,7 @@ def _explain(exc, text: str, index: int | None) -> str:
         hint = ": a line `---` starts a second document; remove it"
     if index is not None and not hint:
         lines = text.split("\n")
-        if 0 <= index < len(lines) and "\t" in lines[index]:
-            hint = ": indent with spaces, not tabs"
-        elif "found character '\\t'" in str(problem):
+        if 0 <= index < len(lines) and "\t" in lines[index] or "found character '\\t'" in str(problem):
             hint = ": indent with spaces, not tabs"
         elif "mapping values are not allowed" in str(problem):
             hint = ": put text that contains `: ` in quotes"

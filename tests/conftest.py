@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -32,6 +33,23 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from policysite.cli import main as cli_main  # noqa: E402
+
+# Property tests run under one of two Hypothesis profiles, chosen by the
+# HYPOTHESIS_PROFILE environment variable (or pytest's --hypothesis-profile):
+#   default   every property test, few examples, the same examples on every run
+#             (derandomized), so a failure in CI reproduces anywhere;
+#   thorough  many fresh random examples, for a long run before a release:
+#             HYPOTHESIS_PROFILE=thorough python -m pytest tests/test_hardening_properties.py \
+#               tests/test_render_speedups.py tests/test_incremental.py
+# Neither has a deadline: how long one example takes depends on the machine,
+# and a test must never fail because the machine is busy. Tests that are much
+# cheaper or dearer than a typical build scale `settings.default.max_examples`.
+_QUIET_HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+settings.register_profile("default", max_examples=20, derandomize=True, database=None, deadline=None,
+                          print_blob=True, suppress_health_check=_QUIET_HEALTH)
+settings.register_profile("thorough", max_examples=500, derandomize=False, deadline=None,
+                          print_blob=True, suppress_health_check=_QUIET_HEALTH)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 DEFAULT_CONFIG = """\
 title: Department of Testing
@@ -216,7 +234,10 @@ class Result:
 
 def run(*args, cwd: Path | None = None, env: dict | None = None) -> Result:
     """The command line in-process: run('build', str(site), '--strict')."""
-    runner = CliRunner()
+    try:
+        runner = CliRunner(mix_stderr=False)   # click 8.1 (the lowest allowed): stderr apart
+    except TypeError:
+        runner = CliRunner()                   # click 8.2 and later keep stderr apart always
     old = os.getcwd()
     try:
         if cwd is not None:
@@ -284,14 +305,14 @@ class Element:
             if isinstance(c, Element):
                 yield from c.iter()
 
-    def find_all(self, tag: str, **attrs) -> list["Element"]:
+    def find_all(self, tag: str, **attrs) -> list[Element]:
         return [e for e in self.iter() if e.tag == tag and all(e.attrs.get(k.rstrip("_").replace("_", "-")) == v for k, v in attrs.items())]
 
-    def find(self, tag: str, **attrs) -> "Element | None":
+    def find(self, tag: str, **attrs) -> Element | None:
         found = self.find_all(tag, **attrs)
         return found[0] if found else None
 
-    def elements(self) -> list["Element"]:
+    def elements(self) -> list[Element]:
         return [c for c in self.children if isinstance(c, Element)]
 
     def __repr__(self):

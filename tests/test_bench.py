@@ -4,7 +4,6 @@ its table. No timing assertions."""
 from __future__ import annotations
 
 import filecmp
-import os
 import posixpath
 import re
 import subprocess

@@ -5,8 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
-from conftest import FIXTURES, REPO, build_ok, fill_in, html_of, page, read_tree, run, run_subprocess
+from conftest import FIXTURES, fill_in, html_of, page, read_tree, run, run_subprocess
 
 
 def copy_fixture(name: str, tmp_path):
@@ -148,13 +147,6 @@ def test_version_and_help():
     assert r.code == 0
     for verb in ("build", "check", "serve", "new", "init"):
         assert verb in r.out
-
-
-def test_base_url_option_overrides_config(make_site):
-    site = make_site({"content/a.md": page("A")})
-    out = build_ok(site, "--base-url", "https://other.example/sub")
-    doc = html_of(out, "a/index.html")
-    assert doc.find("link", rel="canonical").attrs["href"] == "https://other.example/sub/a/"
 
 
 # ---- new --------------------------------------------------------------------------------

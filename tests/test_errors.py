@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from conftest import DEFAULT_CONFIG, build, page, run, run_subprocess
+from conftest import DEFAULT_CONFIG, build, page, run_subprocess
 
 P = "content/p.md"
 
@@ -222,7 +221,7 @@ def test_all_problems_reported_in_one_run(make_site):
 def test_every_diagnostic_line_has_the_format(make_site):
     site = make_site({P: "---\ntitle: [\n---\n", "content/q.md": page("Q", body="[x](y.md)\n")})
     r = build(site)
-    lines = [l for l in r.err.splitlines() if l.strip()]
+    lines = [line for line in r.err.splitlines() if line.strip()]
     assert lines[-1].startswith("build failed:")
     for line in lines[:-1]:
         assert line.count(": error: ") + line.count(": warning: ") == 1, line
@@ -256,7 +255,7 @@ def test_link_to_a_page_that_cannot_be_read_says_so(make_site):
 
 def test_layout_including_a_missing_layout(make_site):
     layout = '{% extends "theme/page.html" %}\n{% block after_body %}\n{% include "missing-part.html" %}\n{% endblock %}\n'
-    r = fails_with(make_site, {"layouts/page.html": layout, P: page("A")}, "layouts/page.html", 3, "missing-part.html")
+    fails_with(make_site, {"layouts/page.html": layout, P: page("A")}, "layouts/page.html", 3, "missing-part.html")
 
 
 def test_layout_not_utf8(make_site):

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import page, run, run_subprocess
+
 from policysite.diagnostics import Diagnostic
 from policysite.formats import github_data, github_line, github_property, markdown_summary
 
@@ -118,6 +118,6 @@ def test_github_format_annotates_an_output_folder_it_cannot_use(make_site):
     (site / "_site" / "precious.txt").write_text("not ours")
     r = run("build", site, "--format", "github")
     assert r.code in (1, 2)
-    assert r.out.startswith("::error title=output::") and "\n" == r.out[-1] and r.out.count("\n") == 1
+    assert r.out.startswith("::error title=output::") and r.out[-1] == "\n" and r.out.count("\n") == 1
     assert "error: " in r.err
     assert (site / "_site" / "precious.txt").read_text() == "not ours"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import PNG_300, PNG_320, build, build_fails, build_ok, html_of, page, run
 
 P = "content/p.md"
@@ -13,7 +12,7 @@ P = "content/p.md"
 
 def front(*lines: str, body: str = "Body.\n") -> str:
     """Front matter from the given lines exactly: line 1 is `---`, lines[0] is line 2."""
-    return "---\n" + "".join(l + "\n" for l in lines) + "---\n" + body
+    return "---\n" + "".join(line + "\n" for line in lines) + "---\n" + body
 
 
 def check_error(make_site, text: str, line: int, *words: str, path: str = P, extra_files=None):

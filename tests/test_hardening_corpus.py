@@ -13,10 +13,15 @@ import os
 from pathlib import Path
 
 import pytest
-
 from hardening.corpus.cases import CASES, OTHER_LINES
-from hardening.helpers import (assert_diagnostics_sane, diagnostics_in, glob_regex, leftovers, run_cli_in_process,
-                               write_site)
+from hardening.helpers import (
+    assert_diagnostics_sane,
+    diagnostics_in,
+    glob_regex,
+    leftovers,
+    run_cli_in_process,
+    write_site,
+)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

@@ -6,6 +6,9 @@ that runs out of disk space must each leave the previous output byte for byte
 and no `.OUT.tmp-*` folder behind, with a one-line message and no traceback.
 Two builds at once into one folder must leave a complete output, the same as
 a clean build's.
+
+An interrupted build is stopped at a chosen point (tests/hardening/pause_at.py)
+and signalled there, so the tests never guess how far a build has got.
 """
 
 from __future__ import annotations
@@ -22,10 +25,10 @@ import time
 from pathlib import Path
 
 import pytest
-
-from hardening.helpers import (BUILD_PY, REPO, diagnostics_in, leftovers, page, run_cli_in_process, write_site)
+from hardening.helpers import BUILD_PY, REPO, diagnostics_in, leftovers, page, run_cli_in_process, write_site
 
 GENERATE = REPO / "bench" / "generate.py"
+PAUSE_AT = Path(__file__).resolve().parent / "hardening" / "pause_at.py"
 CI = bool(os.environ.get("CI"))
 
 
@@ -70,10 +73,10 @@ def assert_clean_failure(proc, *words: str) -> None:
 
 @pytest.fixture(scope="module")
 def big(tmp_path_factory):
-    """A 1500-page site with one good build in OUT; then its sources change, so a build
-    that finished would change OUT."""
+    """A 400-page site (enough to render in worker processes) with one good build in OUT;
+    then its sources change, so a build that finished would change OUT."""
     root = tmp_path_factory.mktemp("faults")
-    site = generate(root / "site", 1500)
+    site = generate(root / "site", 400)
     out = root / "out"
     first = build(site, out)
     assert first.returncode == 0, first.stderr[-3000:]
@@ -82,50 +85,46 @@ def big(tmp_path_factory):
     return site, out, manifest(out)
 
 
-def _wait_for(condition, timeout: float = 120, proc=None) -> bool:
+def _wait_for(condition, proc, timeout: float = 300) -> bool:
+    """Until `condition()` holds; False if the process ended first. The timeout only bounds a hang."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if condition():
             return True
-        if proc is not None and proc.poll() is not None:
-            return False
-        time.sleep(0.02)
+        if proc.poll() is not None:
+            return condition()
+        time.sleep(0.01)
     return False
 
 
-def _files_in_temporary(out: Path) -> int:
-    count = 0
-    for name in temporary_folders(out):
-        for _root, _dirs, files in os.walk(out.parent / name):
-            count += len(files)
-    return count
-
-
-# (signal, to the whole process group?, files written in the temporary folder first, then a delay)
+# Where the build is stopped (tests/hardening/pause_at.py), which signal it gets there,
+# and whether it goes to the whole process group, as a terminal's Ctrl-C does.
 INTERRUPTS = [
-    pytest.param(signal.SIGINT, True, 0, 0.0, id="ctrl-c-as-soon-as-the-temporary-folder-exists"),
-    pytest.param(signal.SIGINT, True, 0, 0.8, id="ctrl-c-while-loading-and-rendering"),
-    pytest.param(signal.SIGINT, True, 200, 0.0, id="ctrl-c-while-writing-pages"),
-    pytest.param(signal.SIGTERM, False, 0, 0.3, id="sigterm-while-loading"),
-    pytest.param(signal.SIGTERM, False, 400, 0.1, id="sigterm-while-writing-pages"),
+    pytest.param(signal.SIGINT, True, "tmp-folder", 1, id="ctrl-c-as-the-temporary-folder-is-made"),
+    pytest.param(signal.SIGINT, True, "load", 100, id="ctrl-c-while-loading"),
+    pytest.param(signal.SIGINT, True, "write", 100, id="ctrl-c-while-rendering-and-writing-pages"),
+    pytest.param(signal.SIGTERM, False, "load", 50, id="sigterm-while-loading"),
+    pytest.param(signal.SIGTERM, False, "write", 150, id="sigterm-while-rendering-and-writing-pages"),
 ]
 
 
-@pytest.mark.parametrize("sig,group,files,delay", INTERRUPTS)
-def test_interrupted_build_leaves_previous_output(big, sig, group, files, delay):
+@pytest.mark.parametrize("sig,group,point,count", INTERRUPTS)
+def test_interrupted_build_leaves_previous_output(big, tmp_path, sig, group, point, count):
     site, out, before = big
-    proc = subprocess.Popen(build_command(site, out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    marker, go = tmp_path / "stopped", tmp_path / "go"
+    command = [sys.executable, str(PAUSE_AT), point, str(count), str(marker), str(go), "--",
+               *build_command(site, out)[2:]]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        reached = _wait_for(lambda: temporary_folders(out) and _files_in_temporary(out) >= files, proc=proc)
-        assert reached, "the build ended before it could be interrupted: " + proc.communicate()[1][-2000:]
-        time.sleep(delay)
-        assert proc.poll() is None, "the build ended before it could be interrupted"
+        reached = _wait_for(marker.exists, proc)
+        assert reached, "the build never reached the point to interrupt it: " + proc.communicate()[1][-2000:]
+        assert temporary_folders(out), "the build is stopped with no temporary folder"
         if group:
             os.killpg(proc.pid, sig)       # Ctrl-C in a terminal: the build and its workers
         else:
             proc.send_signal(sig)          # `kill PID`
-        stdout, stderr = proc.communicate(timeout=120)
+        go.touch()                         # for a build that holds signals at this point
+        stdout, stderr = proc.communicate(timeout=300)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -135,6 +134,40 @@ def test_interrupted_build_leaves_previous_output(big, sig, group, files, delay)
     assert "Interrupted" in stderr and "previous output is unchanged" in stderr, stderr
     assert manifest(out) == before
     assert temporary_folders(out) == []
+
+
+class _Signalled(BaseException):
+    """What this test's SIGTERM handler raises (the command line's raises KeyboardInterrupt)."""
+
+
+def test_a_signal_as_the_temporary_folder_is_made_leaves_no_folder(tmp_path, monkeypatch):
+    """The one moment no audit event can stop at: the folder exists and its name is not yet returned."""
+    import tempfile
+
+    import policysite.write as write
+
+    made = []
+    original = tempfile.mkdtemp
+
+    def mkdtemp_then_signal(*args, **kwargs):
+        made.append(Path(original(*args, **kwargs)))
+        os.kill(os.getpid(), signal.SIGTERM)   # Python runs the handler at once, unless the build holds it
+        return str(made[-1])
+
+    def interrupt(signum, frame):
+        raise _Signalled
+
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp_then_signal)
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        with pytest.raises(_Signalled):
+            write.OutputFolder(tmp_path / "out")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert made and not made[0].exists()
+    assert leftovers(tmp_path, "out") == []
+    monkeypatch.undo()
+    write.OutputFolder(tmp_path / "out").discard()   # the lock was let go
 
 
 def test_ctrl_c_during_start_up_gives_no_traceback(tmp_path):

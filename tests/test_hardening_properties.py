@@ -10,20 +10,16 @@ site_config.yaml, or a theme layout) at a line inside that file.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
 import yaml
+from hardening.helpers import CONFIG, assert_diagnostics_sane, build_in_process, write_site
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hardening.helpers import CONFIG, assert_diagnostics_sane, build_in_process, write_site
-
+# How many examples, whether random or the same each run: the profile (tests/conftest.py).
 SETTINGS = dict(
-    deadline=None,
-    max_examples=int(os.environ.get("HARDENING_EXAMPLES", "120")),
-    derandomize=bool(os.environ.get("CI")),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
 

@@ -25,7 +25,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, Phase, event, note, settings
+from conftest import page, write_files
+from hypothesis import HealthCheck, event, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
@@ -33,8 +34,6 @@ from policysite.builder import Builder, BuildOptions, FolderSink, build
 from policysite.cache import BuildCache
 from policysite.markup import heading_id, unique_id
 from policysite.site import slugify
-
-from conftest import page, write_files
 
 MARKER = ".policysite-output"
 CACHE = Path(".policysite-cache") / "build.json.gz"
@@ -471,10 +470,8 @@ class IncrementalSite(RuleBasedStateMachine):
 
 
 def test_incremental_builds_equal_clean_builds():
-    ci = bool(os.environ.get("CI"))
-    run = settings(max_examples=int(os.environ.get("POLICYSITE_INCREMENTAL_EXAMPLES", "12")), stateful_step_count=10,
-                   deadline=None, derandomize=ci, print_blob=True,
-                   phases=[p for p in Phase if p is not Phase.shrink or not os.environ.get("POLICYSITE_NO_SHRINK")],
+    # One example is ten steps of three builds each: a fifth of the profile's count (tests/conftest.py).
+    run = settings(max_examples=max(2, settings.default.max_examples // 5), stateful_step_count=10,
                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much,
                                            HealthCheck.large_base_example])
     IncrementalSite.TestCase.settings = run
@@ -780,6 +777,8 @@ def test_compiled_layouts_kept_between_rebuilds_are_never_stale(tmp_path):
     site = tmp_path / "site"
     (site / "content").mkdir(parents=True)
     (site / "layouts").mkdir()
+    (site / "assets").mkdir()
+    (site / "assets" / "x.css").write_text("p {}\n")   # the layout links to it: links in layouts are checked
     (site / "site_config.yaml").write_text("title: T\nbase_url: https://x.example/\n")
     (site / "content" / "_index.md").write_text("---\ntitle: Home\n---\n")
     (site / "content" / "a.md").write_text("---\ntitle: A\ndescription: d\n---\nBody.\n")

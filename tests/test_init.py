@@ -7,8 +7,8 @@ import re
 
 import pytest
 import yaml
-
 from conftest import html_of, run, run_subprocess
+
 from policysite import __version__
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1226000000"}   # 2008-11-06

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import PNG_300, build, build_ok, html_of, page, run
 
 A = "content/policy/a.md"

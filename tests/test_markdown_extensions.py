@@ -9,10 +9,10 @@ import sys
 import textwrap
 
 import pytest
+from conftest import FIXTURES, REPO, build, build_fails, html_of, main_text, page, read_tree, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES, REPO, build, build_fails, html_of, main_text, page, read_tree, run
 from policysite import markup, mdext
 from policysite.config import load_config
 from policysite.diagnostics import Diagnostics

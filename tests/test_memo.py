@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from conftest import page, read_tree, run, write_files
+
 from policysite.builder import BuildOptions, build
 
 CACHE = Path(".policysite-cache") / "build.json.gz"

@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, fill_in, html_of, run
 
 TYPES = ["page", "policy", "guidance", "publication", "news", "speech", "consultation", "organisation"]

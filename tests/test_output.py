@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 
 import pytest
-
-from conftest import REPO, build, build_ok, html_of, page, parse_html, read_tree, run, run_subprocess
+from conftest import build, build_ok, html_of, page, parse_html, read_tree, run, run_subprocess
 
 
 def small_site(make_site, **more):
@@ -355,7 +353,8 @@ def test_a_clean_build_reads_each_page_once(make_site, monkeypatch):
     """The bytes read to hash a page for the cache are the bytes parsed: no second read."""
     import pathlib
 
-    from policysite.builder import BuildOptions, build as build_site
+    from policysite.builder import BuildOptions
+    from policysite.builder import build as build_site
 
     site = make_site({f"content/p{i}.md": page(f"Page {i}") for i in range(5)})
     reads: dict[str, int] = {}

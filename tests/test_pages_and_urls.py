@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import build, build_ok, html_of, page, run
 
 

@@ -8,7 +8,6 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from conftest import build_fails, build_ok, html_of, page
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -136,7 +135,7 @@ def check_atom(feed, self_url: str, alternate: str) -> list[dict]:
     assert feed.find(f"{ATOM}id").text == self_url
     assert feed.find(f"{ATOM}title").text
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT00:00:00Z", feed.find(f"{ATOM}updated").text)
-    links = {(l.get("rel"), l.get("href")) for l in feed.findall(f"{ATOM}link")}
+    links = {(link.get("rel"), link.get("href")) for link in feed.findall(f"{ATOM}link")}
     assert ("self", self_url) in links and ("alternate", alternate) in links
     assert feed.find(f"{ATOM}author/{ATOM}name").text == "Department of Testing"
     entries = []
@@ -203,7 +202,7 @@ def test_feed_keeps_the_newest_fifty(make_site):
 
 def test_pages_link_their_feeds(out):
     for url, doc in pages_in(out).items():
-        feeds = [l.attrs["href"] for l in doc.find_all("link", rel="alternate") if l.attrs.get("type") == "application/atom+xml"]
+        feeds = [link.attrs["href"] for link in doc.find_all("link", rel="alternate") if link.attrs.get("type") == "application/atom+xml"]
         assert feeds[0] == "/feed.xml", url
         if url.startswith("/topics/") and url != "/topics/":
             assert feeds[1:] == [url + "feed.xml"], url

@@ -4,8 +4,8 @@ embeds and other generators' template tags; and aliases and sections such conten
 from __future__ import annotations
 
 import pytest
-
 from conftest import build, html_of, main_text, page, run
+
 from policysite import sanitize, templatetags
 
 P = "content/p.md"   # page() puts its body from line 5
@@ -219,7 +219,8 @@ def test_an_alias_not_needed_fails_only_under_strict(make_site):
 
 
 def test_each_kind_of_problem_has_its_code(make_site):
-    from policysite.builder import BuildOptions, build as build_site_dir
+    from policysite.builder import BuildOptions
+    from policysite.builder import build as build_site_dir
     body = ('<a href="https://e.org/" target="_blank">a</a>\n\n<iframe src="https://www.youtube.com/embed/x"></iframe>\n\n'
             '{{< relref "x.md" >}}\n')
     config = ("title: Department of Testing\nbase_url: https://www.example.gov.uk/\n"
@@ -229,3 +230,12 @@ def test_each_kind_of_problem_has_its_code(make_site):
     codes = {(d.path, d.line, d.code) for d in result.diagnostics.items}
     assert {(P, 6, "presentational-attribute"), (P, 8, "embed-replaced"), (P, 10, "template-tag"),
             (P, 4, "alias-not-needed"), ("site_config.yaml", 4, "markdown-extension")} <= codes, codes
+
+
+def test_angle_brackets_in_fenced_code_blocks_are_not_raw_html(make_site):
+    """Two fenced blocks with prose between them pair up as two blocks: `<app>` inside one is code, not HTML."""
+    body = "Intro.\n\n```\ncf login\n```\n\nMore.\n\n```\ncf push <app>\n```\n"
+    site = make_site({"content/a.md": page("A", body=body)})
+    result = run("check", site, "--strict")
+    assert result.code == 0, result.err
+    assert "<app>" not in result.err

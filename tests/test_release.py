@@ -8,6 +8,7 @@ import sys
 import tomllib
 
 from conftest import REPO, run
+
 from policysite import __version__
 
 

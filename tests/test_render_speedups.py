@@ -10,15 +10,16 @@ contents, links and problems.
 from __future__ import annotations
 
 import copy
-import os
+import re
 from pathlib import Path
 
+import markdown
 import nh3
 import pytest
+from conftest import FIXTURES, REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES, REPO
 from policysite import markup, mdspeed, sanitize
 from policysite.config import load_config
 from policysite.diagnostics import Diagnostics
@@ -52,10 +53,23 @@ def test_every_stand_in_is_in_use(renderers):
     # reasoning against the new code, then update mdspeed.DIGESTS from
     # {name: mdspeed.digest(parts) for name, parts in mdspeed.depends().items()}.
     md = renderers[2].md
+    if _version(markdown.__version__) < _version(mdspeed.CHECKED_WITH):
+        # An older Python-Markdown, as the lowest-dependencies CI job installs: the stand-ins
+        # whose code it shares, and the same output (the other tests here compare it).
+        same = {name for name, parts in mdspeed.depends().items()
+                if parts is not None and mdspeed.DIGESTS.get(name) == mdspeed.digest(parts)}
+        if "inline" not in same:
+            same.discard("references")   # it is a setting of the inline stand-in
+        assert set(md.speedups) == (same & set(mdspeed.STAND_INS)) | {"block_level"}
+        return
     assert sorted(md.speedups) == sorted(mdspeed.STAND_INS)
     assert type(md.treeprocessors["inline"]) is mdspeed.QuickInline
     assert all(mdspeed.inline_needs(pattern) is not None for pattern in md.inlinePatterns)
     assert not hasattr(renderers[1].md, "speedups")
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
 
 
 def test_a_changed_python_markdown_gets_no_stand_ins(renderers, monkeypatch):
@@ -144,8 +158,8 @@ _PIECES = ["*", "**", "_", "`", "```", "\\", "[", "]", "(", ")", "](", "![", "[^
            "other.md", "files/chart.png", "https://", "<b>", "</b>", "&amp;", "\u2014 ", "*[A]: B", "A", "{: #x }"]
 
 
-_SETTINGS = dict(deadline=None, max_examples=int(os.environ.get("SPEEDUP_EXAMPLES", "300")),
-                 derandomize=bool(os.environ.get("CI")),
+# One example is a fraction of a millisecond: four times the profile's count (tests/conftest.py).
+_SETTINGS = dict(max_examples=4 * settings.default.max_examples,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 

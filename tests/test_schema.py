@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import FIXTURES, REPO, build, build_fails, build_ok, html_of, run
+
 from policysite import schema
 
 P = "content/p.md"

@@ -13,8 +13,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, build_ok, page, read_tree, run
+
 from policysite import search
 
 NODE_SCRIPT = Path(__file__).resolve().parent / "search_node.js"
@@ -119,7 +119,7 @@ def test_javascript_words_and_stems_are_the_same_as_python():
     texts = TRICKY + _word_list()
     answer = node({"words": texts})
     assert answer["words"] == [search.words(t) for t in texts]
-    mismatched = {t: (s, search.stem(t)) for t, s in zip(texts, answer["stems"]) if s != search.stem(t)}
+    mismatched = {t: (s, search.stem(t)) for t, s in zip(texts, answer["stems"], strict=True) if s != search.stem(t)}
     assert not mismatched, mismatched
     assert len(texts) > 500   # the parity is checked on real text, not a handful of words
 
@@ -179,7 +179,7 @@ def test_manifest_and_page_files(site_out):
     assert "/search/" not in urls and "/404.html" not in urls and "/old-story/" not in urls
     assert {"/", "/policy/", "/policy/inequalities/", "/news/", "/topics/public-health/"} <= set(urls)
     assert ["/policy/inequalities/", "Health inequalities", "Policy paper", "How we narrow the gap."] in pages_in(site_out)
-    assert ["/topics/public-health/", "Public health", "Topic"] == pages_in(site_out)[urls.index("/topics/public-health/")][:3]
+    assert pages_in(site_out)[urls.index("/topics/public-health/")][:3] == ["/topics/public-health/", "Public health", "Topic"]
     # Every term file the manifest names is there, and no other.
     on_disk = sorted(p.name for p in (site_out / "search" / "terms").iterdir())
     assert on_disk == sorted(search.chunk_file(k) for k in manifest["terms"])

@@ -13,9 +13,9 @@ from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
 import pytest
-
 from conftest import page, write_files
 from serving import ServeProcess
+
 from policysite.serve import DevSite, is_loopback
 
 SECRET = "SECRET-7f3a91-not-for-the-web"
@@ -339,6 +339,6 @@ def test_serve_keeps_the_web_servers_own_lines_out_unless_verbose():
         emit_all()
         assert seen == ["livereload:Error sending message", "tornado.application:Uncaught exception"]
     finally:
-        for lg, (level, filters, handlers, propagate) in zip(loggers, saved):
+        for lg, (level, filters, handlers, propagate) in zip(loggers, saved, strict=True):
             lg.setLevel(level)
             lg.filters, lg.handlers, lg.propagate = filters, handlers, propagate

@@ -10,7 +10,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-
 from conftest import REPO, build_ok, html_of, page, parse_html, run
 
 BASE = "https://example.github.io/health/"
@@ -138,7 +137,7 @@ def test_sitemap_feeds_robots_and_search_index_under_the_sub_path(out):
         root = ET.parse(feed).getroot()
         links = root.findall(f"{ATOM}link") + root.findall(f"{ATOM}entry/{ATOM}link")
         ids = [e.text for e in root.iter(f"{ATOM}id")]
-        for url in [l.get("href") for l in links] + ids:
+        for url in [link.get("href") for link in links] + ids:
             resolve(out, url, rel)
         assert root.find(f"{ATOM}link[@rel='self']").get("href") == BASE + rel
     for entry in json.loads((out / "search-index.json").read_text())["pages"]:

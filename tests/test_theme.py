@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import DEFAULT_CONFIG, PNG_320, build, build_fails, build_ok, html_of, page, run
 
 from policysite import templates

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from conftest import page
+
 from policysite import yamlfile
 from policysite.config import load_config, normalise_base_url
 from policysite.diagnostics import Diagnostics
@@ -14,7 +14,6 @@ from policysite.links import LinkProblem, Resolver
 from policysite.markup import heading_id, unique_id
 from policysite.site import build_site, folder_title, slugify, valid_url_path
 from policysite.write import OutputFolder, OutputProblem
-
 
 # ---- links.Resolver ------------------------------------------------------------------
 
@@ -317,6 +316,7 @@ def test_yaml_scalars_read_as_pyyaml_reads_them(value):
                                   "content/a.", "content/a.b.c", "content/noext", "a.md", "content/x/", "content/x/."])
 def test_file_stem_is_pathlib_stem(path):
     from pathlib import PurePosixPath
+
     from policysite.load import file_stem
     assert file_stem(path) == PurePosixPath(path).stem
 
@@ -347,7 +347,7 @@ from policysite import sanitize  # noqa: E402
 def test_sanitize_scan(text, found):
     got = sanitize.scan(text, first_line=1)
     assert [f.line for f in got] == [line for line, _ in found], got
-    for finding, (_, word) in zip(got, found):
+    for finding, (_, word) in zip(got, found, strict=True):
         assert word in finding.message
 
 
@@ -390,14 +390,18 @@ def test_the_output_folder_writes_inside_it(tmp_path):
 def test_the_build_cache_reads_back_what_it_wrote(tmp_path):
     import datetime as dt
 
-    from policysite.cache import BuildCache
+    from policysite.cache import BuildCache, LoadRecord, MarkdownRecord, OutputRecord, PageData, SearchRecord
 
     cache = BuildCache()
-    cache.loaded = {"content/a.md": {"key": "k1", "page": {"fields": {"date": dt.date(2020, 1, 2), "title": "Ä \"quoted\""}},
-                                     "diagnostics": []}, "content/b.md": {"key": "k2", "page": None, "diagnostics": [["x", 1, "error", "m"]]}}
-    cache.markdown = {"content/a.md": {"key": "m1", "html": "<p>\u2028</p>", "links": ["b.md"]}}
-    cache.outputs = {"a/index.html": {"ctx": "c", "sha": "s"}}
-    cache.search = {"key": "q", "files": {"search/index.json": "h"}}
+    data = PageData(kind="page", title="Ä \"quoted\"", description="d", fields={"date": dt.date(2020, 1, 2), "title": "Ä"},
+                    lines={"title": 2}, body="Body\u2028", body_line=4)
+    cache.loaded = {"content/a.md": LoadRecord(key="k1", page=data, diagnostics=[]),
+                    "content/b.md": LoadRecord(key="k2", page=None, diagnostics=[["x", 1, "error", "m", "code"]])}
+    cache.markdown = {"content/a.md": MarkdownRecord(key="m1", html="<p>\u2028</p>", sha="s", ids=["a"], toc=[],
+                                                     links=["b.md"], deps=[["b.md", ["/b/", "B", None]]],
+                                                     problems=[[3, "warning", "w"]])}
+    cache.outputs = {"a/index.html": OutputRecord(ctx="c", sha="s")}
+    cache.search = SearchRecord(key="q", files={"search/index.json": "h"})
     cache.write(tmp_path / "c.json.gz")
     back = BuildCache.read(tmp_path / "c.json.gz")
     assert (back.loaded, back.markdown, back.outputs, back.search) == (cache.loaded, cache.markdown, cache.outputs, cache.search)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pytest
 import yaml
-
 from conftest import REPO, run
 
 WORKFLOWS = REPO / ".github" / "workflows"

@@ -226,6 +226,7 @@ def browser():
 @pytest.fixture()
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(120_000)   # bounds a hang only: every wait is for something seen
     tab = context.new_page()
     try:
         yield tab

@@ -23,7 +23,7 @@ def test_every_built_page_is_valid_html(site):
     try:
         messages = json.loads(proc.stderr or proc.stdout or '{"messages": []}')["messages"]
     except (ValueError, KeyError):
-        raise AssertionError(f"unexpected output from vnu.jar ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        raise AssertionError(f"unexpected output from vnu.jar ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}") from None
     errors = [m for m in messages if m.get("type") in ("error", "non-document-error")]
     root = site.root.as_uri()
     report = "\n".join(

@@ -32,8 +32,8 @@ def type_query(page, text: str = QUERY) -> None:
     box.click()
     box.press_sequentially(text, delay=40)
     page.wait_for_function("q => document.getElementById('search-results').textContent.includes('\u201c' + q + '\u201d')",
-                           arg=text, timeout=15000)
-    page.wait_for_selector("#search-hits a.document-list__link", timeout=15000)
+                           arg=text, timeout=120_000)
+    page.wait_for_selector("#search-hits a.document-list__link", timeout=120_000)
 
 
 def hit_links(page) -> list[tuple[str, str]]:

@@ -13,10 +13,11 @@ body.
 
 from __future__ import annotations
 
+import itertools
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from ..helpers import page
 
@@ -46,7 +47,7 @@ def fm(*lines: str, body: str = "Body.\n") -> str:
 def _billion_laughs() -> str:
     names = "abcdefghi"
     lines = ["title: A", "description: d", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    for prev, name in zip(names, names[1:]):
+    for prev, name in itertools.pairwise(names):
         lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
     return fm(*lines)
 

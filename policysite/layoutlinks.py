@@ -1,0 +1,68 @@
+"""Links written by a site's own layouts: every internal `href` and `src` must lead somewhere.
+
+Links in Markdown are checked where they are written, with their lines; this
+checks what the site's layouts (in its `layouts/` folder) add around them. Every
+href and src of each rendered page, outside its Markdown body, is noted in the
+page's cache record and checked on every build against the files the build
+writes. A broken one is reported at the line of the site layout that holds the
+address (as written, or relative to the site's root, as `{{ 'about/'|url }}`
+writes it).
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from urllib.parse import unquote, urlsplit
+
+_ATTRIBUTE = re.compile(r"""\s(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def links_in(page_html: str, body_html: str) -> list[str]:
+    """Every distinct href and src in a rendered page, as written, outside its Markdown body."""
+    if body_html:
+        page_html = page_html.replace(body_html, "", 1)
+    found = dict.fromkeys(html.unescape(a or b) for a, b in _ATTRIBUTE.findall(page_html))
+    return [link for link in found if link and not link.startswith("#")]
+
+
+def output_path(link: str, page_url: str, root: str, base_url: str) -> str | None:
+    """The output file an internal link leads to (site-relative), or None for a link off the site."""
+    if link.startswith(base_url):
+        link = root + link[len(base_url):]
+    if link.startswith("//") or _SCHEME.match(link):
+        return None
+    path = urlsplit(link).path
+    if not path:
+        return None
+    if not path.startswith("/"):
+        path = posixpath.join(root.rstrip("/") + page_url, path)
+    ends_with_slash = path.endswith("/")
+    path = posixpath.normpath(unquote(path))
+    if not (path + "/").startswith(root):
+        return ""   # above the site's own folder: never one of its files
+    rel = path[len(root):] if len(path) >= len(root) else ""
+    rel = rel.strip("/")
+    if ends_with_slash or not rel:
+        return (rel + "/index.html").lstrip("/")
+    return rel
+
+
+def exists(rel: str, outputs: set[str]) -> bool:
+    return rel in outputs or f"{rel}/index.html" in outputs
+
+
+def find_line(link: str, root: str, base_url: str, sources: list[tuple[str, str]]) -> tuple[str, int] | None:
+    """The first layout (file shown, source) and line that holds `link`, or None."""
+    forms = {link, html.escape(link)}
+    for prefix in (base_url, root):
+        if link.startswith(prefix) and len(link) > len(prefix):
+            forms.add(link[len(prefix):])
+            forms.add("/" + link[len(prefix):])
+    for where, source in sources:
+        for number, line in enumerate(source.splitlines(), 1):
+            if any(f"'{form}'" in line or f'"{form}"' in line for form in forms):
+                return where, number
+    return None

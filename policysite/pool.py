@@ -1,0 +1,104 @@
+"""Worker processes: one job split into chunks, shared between this process and forked workers.
+
+A `Job` names everything the work needs: `work(start, stop)` gives the results
+for items start..stop-1 of `count`. Workers are forked, so they inherit the job
+(the site, the layouts, the hooks) without pickling it; each receives it once,
+through the pool's initializer, and keeps it for the pool's life. Only results
+travel back, pickled.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from dataclasses import dataclass
+from typing import Callable
+
+# Below this many items, worker processes cost more than they save.
+PARALLEL_THRESHOLD = 64
+
+
+@dataclass
+class Job:
+    """`work(start, stop)` -> the results for items start..stop-1 of `count`, in order."""
+    work: Callable[[int, int], list]
+    count: int
+
+
+@dataclass
+class _Claims:
+    """Who has which chunk: one shared flag per chunk, so the main process can take some too."""
+    taken: object
+    lock: object
+
+    def claim(self, index: int) -> bool:
+        with self.lock:
+            if self.taken[index]:
+                return False
+            self.taken[index] = 1
+            return True
+
+
+# In a worker process only: the job and claims it was started with (set by `_adopt`).
+_ADOPTED: tuple[Job, _Claims] | None = None
+
+
+def _adopt(job: Job, claims: _Claims) -> None:
+    """A worker's start: keep its job, and leave interrupts to the main process, which cleans up."""
+    global _ADOPTED
+    _ADOPTED = (job, claims)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _worker_chunk(item: tuple[int, tuple[int, int]]) -> list | None:
+    """A worker's share: None for a chunk the main process took first."""
+    index, (start, stop) = item
+    job, claims = _ADOPTED
+    return job.work(start, stop) if claims.claim(index) else None
+
+
+def run(job: Job, processes: int | None = None, progress: Callable[[int, int], None] | None = None,
+        alongside: Callable[[], None] | None = None) -> list:
+    """Every result of `job`, in order; in worker processes when it pays.
+
+    `alongside` runs in this process meanwhile, while it would otherwise wait for the workers."""
+    count = job.count
+    processes = processes or os.cpu_count() or 1
+    serial = processes <= 1 or count < PARALLEL_THRESHOLD
+    if alongside is not None and (count == 0 or serial):
+        alongside()
+        alongside = None
+    if count == 0:
+        return []
+    if serial:
+        out: list = []
+        step = 50
+        for start in range(0, count, step):
+            out.extend(job.work(start, min(count, start + step)))
+            if progress:
+                progress(len(out), count)
+        return out
+    size = max(16, min(200, count // (processes * 8) or 1))
+    chunks = [(start, min(count, start + size)) for start in range(0, count, size)]
+    # This process is one of the `processes`: it forks one worker fewer (each holds a copy of
+    # the site) and, once `alongside` is done, takes chunks from the end while the
+    # workers take them from the start.
+    context = multiprocessing.get_context("fork")
+    claims = _Claims(context.RawArray("b", len(chunks)), context.Lock())
+    mine: dict[int, list] = {}
+    out = []
+    with context.Pool(processes - 1, initializer=_adopt, initargs=(job, claims)) as pool:
+        parts = pool.imap(_worker_chunk, list(enumerate(chunks)))
+        if alongside is not None:
+            alongside()
+        for index in range(len(chunks) - 1, -1, -1):
+            if not claims.claim(index):
+                break
+            mine[index] = job.work(*chunks[index])
+        for index, part in enumerate(parts):
+            out.extend(mine.pop(index) if part is None else part)
+            if progress:
+                progress(len(out), count)
+    return out

@@ -1,0 +1,713 @@
+"""The build as a list of stages over one BuildState; `run` shows them all in order.
+
+Each stage is a plain function that reads and fills the state. Nothing is
+written until every page has been loaded, linked, rendered and checked, so a
+problem found late never leaves half a site. Three stages keep a typed record
+per item in the BuildCache (cache.py) and reuse it only when it still holds, so
+a build gives byte for byte what a clean build would:
+
+    load_pages        LoadRecord per Markdown file
+    render_markdown   MarkdownRecord per page body
+    render_pages      OutputRecord per written page, SearchRecord for the index
+
+`serve`'s quick rebuild (`quick_rebuild`) runs the same stage functions for the
+pages whose bodies were edited, when nothing else can have changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import quote
+
+from . import images, layoutids, layoutlinks, pool, publish, search
+from .cache import (BuildCache, LoadRecord, MarkdownRecord, OutputRecord, PageData, SearchRecord, code_fingerprint,
+                    digest, file_stamp)
+from .config import CONFIG_NAME, SiteConfig, load_config
+from .diagnostics import Diagnostic, Diagnostics, closest
+from .hooks import PAGE_HOOKS, HookError, Hooks, load_hooks
+from .hooks import fingerprint as hooks_fingerprint
+from .layoutids import LayoutIds
+from .links import URL_SAFE, LinkProblem, Resolver, signature
+from .load import MAX_FILE_BYTES, load_page
+from .markup import MarkdownRenderer, link_lines, render_fingerprint
+from .model import Page
+from .site import Site, build_site
+from .templates import (LayoutError, Templates, check_compiled_assets, listing_page_count, page_context,
+                        paged_url, paginate, site_context)
+
+
+@dataclass
+class BuildOptions:
+    site_dir: Path
+    output: Path | None = None
+    strict: bool = False
+    drafts: bool = False
+    base_url: str | None = None
+    jobs: int | None = None
+    write: bool = True            # False for `check`
+    progress: Callable[[int, int], None] | None = None
+    cache_file: Path | None = None  # where `build` keeps its cache between runs
+
+
+@dataclass
+class BuildResult:
+    diagnostics: Diagnostics
+    ok: bool = False
+    site: Site | None = None
+    pages: int = 0
+    rendered: int = 0             # pages whose layout actually ran
+    files: int = 0
+    seconds: float = 0.0
+    output: Path | None = None
+    output_problem: str | None = None
+    usage_problem: bool = False   # the output folder given cannot be used: exit 2
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class BuildState:
+    """Everything one build knows, filled in stage by stage."""
+    options: BuildOptions
+    cache: BuildCache
+    sink: Any = None                  # builder.BuildSink, builder.FolderSink, or None for `check`
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    config: SiteConfig | None = None
+    config_fp: str = ""               # the configuration, options, hooks and code: part of every load key
+    seal: str = ""                    # the code and the hooks: part of every Markdown and page key
+    hooks: Hooks = field(default_factory=Hooks)
+    site: Site | None = None
+    templates: Templates | None = None
+    resolver: Resolver | None = None
+    renderer: MarkdownRenderer | None = None   # kept for quick rebuilds
+    layout_ids: LayoutIds = field(default_factory=LayoutIds)
+    ctx_site: dict = field(default_factory=dict)
+    site_key: str = ""                # hash of what every layout sees besides the page
+    written: list[str] = field(default_factory=list)
+    extra: dict[str, str] = field(default_factory=dict)   # sitemap, robots, feeds, search-index.json
+    search_files: list[str] = field(default_factory=list)
+    files: int = 0
+
+    @property
+    def output(self) -> Path:
+        return self.options.output or self.options.site_dir / "_site"
+
+    def failed(self) -> bool:
+        return self.diagnostics.has_errors(self.options.strict)
+
+
+def run(state: BuildState) -> BuildResult:
+    """A whole build into `state.sink` (None: check only, write nothing)."""
+    state.cache.reset_stats()      # each run reports only its own reuse
+    load_configuration(state)      # site_config.yaml, hook files, then on_config
+    load_pages(state)              # content/ into a Site, each file through its LoadRecord
+    prepare_layouts(state)         # the layouts, the ids they give a page; every `layout:` names one
+    render_markdown(state, [p for p in state.site.pages if p.source])   # on_page_markdown, then HTML
+    check_links(state)             # fragments, backlinks, `related:`, `image.src`, generated paths
+    if not state.failed():
+        # on_page_context, the layout, on_page_html; sitemap, feeds and search meanwhile
+        render_pages(state, page_jobs(state), alongside=lambda: make_extras(state))
+        check_layout_links(state)  # every internal href and src the site's layouts wrote leads somewhere
+    if not state.failed() and state.sink is not None:
+        write_files(state)         # static files and extras; files the site no longer has go
+        post_build(state)          # on_post_build
+    return result_of(state, ok=not state.failed())
+
+
+# -- configuration -----------------------------------------------------------
+
+def config_fingerprint(options: BuildOptions, config: SiteConfig | None = None) -> str:
+    """What every loaded page depends on besides its own file: configuration, options, hooks, code."""
+    try:
+        raw = (options.site_dir / CONFIG_NAME).read_bytes()
+    except OSError:
+        raw = b""
+    if config is None:
+        config = load_config(options.site_dir, Diagnostics(), base_url=options.base_url)
+    return digest(raw, str(options.base_url), str(options.drafts), code_fingerprint(), hooks_fingerprint(config))
+
+
+def load_configuration(state: BuildState) -> None:
+    options = state.options
+    state.config = config = load_config(options.site_dir, state.diagnostics, base_url=options.base_url)
+    state.config_fp = config_fingerprint(options, config)
+    state.seal = digest(code_fingerprint(), hooks_fingerprint(config))
+    state.hooks = load_hooks(config, state.diagnostics)
+    try:
+        state.hooks.run("on_config", f"reading {CONFIG_NAME}", config=config)
+    except HookError as error:
+        state.diagnostics.error(*error.as_tuple(), code="hook-failed")
+
+
+# -- loading -----------------------------------------------------------------
+
+def load_pages(state: BuildState) -> None:
+    """content/ into a Site; records of files no longer there are dropped."""
+    cache, options = state.cache, state.options
+    skip = [state.output] if options.write else []
+    loaded: set[str] = set()
+    state.site = build_site(options.site_dir, state.config, state.diagnostics, drafts=options.drafts, skip=skip,
+                            load=cached_loader(state, loaded))
+    for gone in [s for s in cache.loaded if s not in loaded]:
+        del cache.loaded[gone]
+        cache.stamps.pop(gone, None)
+        cache.dirty = True
+    live = {p.source for p in state.site.pages if p.source}
+    for stale in [s for s in cache.markdown if s not in live]:
+        del cache.markdown[stale]
+        cache.dirty = True
+
+
+def cached_loader(state: BuildState, loaded: set[str]):
+    """load_page, through the LoadRecord of each file (keyed by its bytes and the configuration)."""
+    cache, config_fp = state.cache, state.config_fp
+
+    def load(where: str, path: Path, config, diagnostics: Diagnostics):
+        loaded.add(where)
+        raw = None   # the file's bytes, when they had to be read to hash them
+        try:
+            st = path.stat()
+            stamp = file_stamp(st)
+            known = cache.stamps.get(where)
+            if stamp is not None and known is not None and known[0] == stamp:
+                sha = known[1]
+            elif st.st_size > MAX_FILE_BYTES:
+                return load_page(where, path, config, diagnostics)   # reported there, unread
+            else:
+                raw = path.read_bytes()
+                sha = hashlib.sha1(raw).hexdigest()
+                if stamp is None:
+                    cache.stamps.pop(where, None)
+                else:
+                    cache.stamps[where] = (stamp, sha)
+        except OSError:
+            return load_page(where, path, config, diagnostics)
+        key = digest(sha, config_fp)
+        record = cache.loaded.get(where)
+        if record is not None and record.key == key:
+            cache.stats.load_hits += 1
+            diagnostics.extend([Diagnostic.from_list(d) for d in record.diagnostics])
+            if record.page is None:
+                return None
+            data = record.page
+            return Page(kind=data.kind, source=where, title=data.title, description=data.description,
+                        fields=data.fields, lines=data.lines, body=data.body, body_line=data.body_line)
+        local = Diagnostics()
+        page = load_page(where, path, config, local, raw)
+        diagnostics.extend(local.items)
+        data = None
+        if page is not None:
+            data = PageData(kind=page.kind, title=page.title, description=page.description, fields=page.fields,
+                            lines=page.lines, body=page.body, body_line=page.body_line)
+        cache.loaded[where] = LoadRecord(key=key, page=data, diagnostics=[d.as_list() for d in local.items])
+        cache.dirty = True
+        return page
+    return load
+
+
+# -- layouts -----------------------------------------------------------------
+
+def prepare_layouts(state: BuildState) -> None:
+    """Load the layouts (compiled ones kept in the cache), gather the ids they give, check every `layout:`."""
+    site = state.site
+    state.templates = templates = Templates(site, state.diagnostics, state.cache.compiled_layouts)
+    if state.options.write:
+        check_compiled_assets(state.diagnostics, site.config.govuk_brand)
+    known = state.cache.layout_ids   # reading the layouts again takes about as long as compiling them
+    if known is None or known[0] != templates.fingerprint():
+        known = state.cache.layout_ids = (templates.fingerprint(), layoutids.gather(templates.env, templates.names))
+    state.layout_ids = known[1]
+    names = sorted(n[:-5] for n in templates.names if n.endswith(".html") and not n.startswith(("_", "theme/")))
+    for page in site.pages:
+        if "layout" in page.fields and not templates.has_layout(page.fields["layout"]):
+            hint = closest(page.fields["layout"], names)
+            tip = f", did you mean `{hint}`?" if hint else f": available layouts are {', '.join(names)}"
+            state.diagnostics.error(page.source, page.line("layout"), f"unknown layout `{page.fields['layout']}`{tip}")
+    for page_type in site.config.types.values():   # a site type's `layout:` (schema.PageType)
+        if page_type.layout and not templates.has_layout(page_type.layout):
+            hint = closest(page_type.layout, names)
+            tip = f", did you mean `{hint}`?" if hint else f": available layouts are {', '.join(names)}"
+            state.diagnostics.error(CONFIG_NAME, page_type.layout_line, f"unknown layout `{page_type.layout}` for type `{page_type.key}`{tip}",
+                                    code="unknown-layout")
+
+
+# -- Markdown ----------------------------------------------------------------
+
+@dataclass
+class MarkdownWork:
+    """The Markdown stage's job for the worker pool: on_page_markdown, then the body to HTML."""
+    pages: list[Page]
+    resolver: Resolver
+    hooks: Hooks
+    reserved_ids: frozenset[str]               # ids the layouts give: headings never take them
+    renderer: MarkdownRenderer | None = None   # made in each process on first use
+
+    def __call__(self, start: int, stop: int) -> list:
+        if self.renderer is None:
+            self.renderer = MarkdownRenderer(self.resolver, reserved_ids=self.reserved_ids)
+        return [self.render(self.pages[i]) for i in range(start, stop)]
+
+    def render(self, page: Page):
+        """Rendered, or the (path, line, message) of a hook that failed."""
+        body = page.body
+        try:
+            page.body = self.hooks.transform("on_page_markdown", "markdown", body, f"building {page.source}",
+                                             page=page, site=self.resolver.site)
+            return self.renderer.render(page)
+        except HookError as error:
+            return error.as_tuple()
+        finally:
+            page.body = body
+
+
+def render_markdown(state: BuildState, pages: list[Page]) -> None:
+    """Render these pages' bodies, reusing every MarkdownRecord that still holds."""
+    cache, site = state.cache, state.site
+    if state.resolver is None:
+        state.resolver = Resolver(site)
+    outcome = state.resolver.outcome
+    reuse = not state.hooks.has("on_page_markdown")   # a hook sees the whole site: nothing is reusable
+    todo = []
+    reserved = state.layout_ids.reserved
+    seal = digest(state.seal, *sorted(reserved))
+    for page in pages:
+        key = digest(page.source, page.body, str(page.body_line), render_fingerprint(site.config), seal)
+        record = cache.markdown.get(page.source)
+        if reuse and record is not None and record.key == key and all(
+                signature(outcome(raw, page)) == sig for raw, sig in record.deps):
+            cache.stats.markdown_hits += 1
+            _apply(state, page, record)
+        else:
+            todo.append((page, key))
+    work = MarkdownWork(pages=[p for p, _ in todo], resolver=state.resolver, hooks=state.hooks,
+                        reserved_ids=reserved, renderer=state.renderer)
+    results = pool.run(pool.Job(work=work, count=len(todo)), state.options.jobs, state.options.progress)
+    state.renderer = work.renderer   # this process's, when it rendered any: a quick rebuild reuses it
+    for (page, key), rendered in zip(todo, results):
+        if isinstance(rendered, tuple):   # a hook failed
+            state.diagnostics.error(*rendered, code="hook-failed")
+            cache.markdown.pop(page.source, None)
+            continue
+        record = MarkdownRecord(key=key, html=rendered.html, sha=digest(rendered.html), ids=sorted(rendered.ids),
+                                toc=rendered.toc, links=rendered.links, deps=rendered.deps, problems=rendered.problems)
+        cache.markdown[page.source] = record
+        cache.dirty = True
+        _apply(state, page, record)
+
+
+def _apply(state: BuildState, page: Page, record: MarkdownRecord) -> None:
+    page.html = record.html
+    page.html_sha = record.sha
+    page.ids = set(record.ids) | state.layout_ids.for_page(page)
+    page.toc = record.toc
+
+
+# -- links -------------------------------------------------------------------
+
+def check_links(state: BuildState) -> None:
+    """Every page's Markdown problems and links to fragments; backlinks; front matter links."""
+    site = state.site
+    for page in site.pages:
+        if not page.source:
+            page.ids = state.layout_ids.for_page(page)
+    for page in site.pages:
+        if page.source and page.source in state.cache.markdown:
+            page.links_to = check_page_links(state, page)
+            for linked in page.links_to:
+                linked.backlinks.append(page)
+    for page in site.pages:
+        page.backlinks.sort(key=lambda p: (p.title.casefold(), p.url))
+    check_front_matter_links(state)
+    images.size_lead_images(site, state.resolver, state.diagnostics)   # lead images' sizes and checks
+    publish.check_generated_paths(site, state.diagnostics)
+
+
+def check_page_links(state: BuildState, page: Page) -> list[Page]:
+    """Report the page's Markdown problems and broken fragments; the other pages it links to."""
+    record = state.cache.markdown[page.source]
+    diagnostics, outcome = state.diagnostics, state.resolver.outcome
+    for problem in record.problems:
+        _report(diagnostics, page, problem)
+    seen: set[int] = set()
+    links_to = []
+    lines = None
+    for index, raw in enumerate(record.links):
+        target = outcome(raw, page)
+        if isinstance(target, LinkProblem) or target.page is None:
+            continue
+        linked = target.page
+        if target.fragment and target.fragment not in linked.ids:
+            if lines is None:   # found only when needed: locating every link is costly
+                lines = link_lines(page, record.links)
+            where = "this page" if linked is page else (linked.source or linked.url)
+            diagnostics.error(page.source, lines[index], f"broken link `{raw}`: there is no heading or id `{target.fragment}` in {where}{_ids_hint(state, linked, target.fragment)}",
+                              code="broken-link")
+        if linked is not page and id(linked) not in seen:
+            seen.add(id(linked))
+            links_to.append(linked)
+    return links_to
+
+
+def _report(diagnostics: Diagnostics, page: Page, problem) -> None:
+    """One of a MarkdownRecord's problems: [line, severity, message, code]."""
+    line, severity, message, code = problem
+    (diagnostics.error if severity == "error" else diagnostics.warning)(page.source, line, message, code)
+
+
+def _ids_hint(state: BuildState, page: Page, wanted: str) -> str:
+    hint = closest(wanted, sorted(page.ids - state.layout_ids.for_page(page)))
+    return f": did you mean `#{hint}`?" if hint else ""
+
+
+def check_front_matter_links(state: BuildState) -> None:
+    """`related:` links and `image.src`, resolved like links in Markdown."""
+    resolver, diagnostics = state.resolver, state.diagnostics
+    for page in state.site.pages:
+        related = []
+        for raw, line in page.fields.get("related", ()):
+            try:
+                target = resolver.resolve(raw, page)
+            except LinkProblem as problem:
+                diagnostics.error(page.source, line, f"related link `{raw}` does not resolve: {problem}")
+                continue
+            if target.page is None:
+                diagnostics.error(page.source, line, f"related link `{raw}` must be a page on this site, written as a path to its `.md` file")
+                continue
+            if target.fragment and target.fragment not in target.page.ids:
+                diagnostics.error(page.source, line, f"related link `{raw}`: there is no heading or id `{target.fragment}` in {target.page.source or target.page.url}")
+                continue
+            related.append({"title": target.page.title, "url": target.page.url + (f"#{target.fragment}" if target.fragment else ""),
+                            "description": target.page.description})
+        page.related = related
+        image = page.fields.get("image")
+        if image:
+            line = image.get("src_line", image.get("line", 1))
+            try:
+                target = resolver.resolve(image["src"], page)
+            except LinkProblem as problem:
+                diagnostics.error(page.source, line, f"`image.src` `{image['src']}` does not resolve: {problem}")
+                continue
+            if target.file is None:
+                diagnostics.error(page.source, line, f"`image.src` must be an image file under assets/ or content/, not `{image['src']}`")
+                continue
+            page.image_url = quote(target.file.url, safe=URL_SAFE)
+
+
+# -- pages -------------------------------------------------------------------
+
+def page_jobs(state: BuildState) -> list[tuple[str, Any]]:
+    """Every page (with the further pages of a long listing), then every alias redirect: what render_pages writes."""
+    site = state.site
+    jobs: list[tuple[str, Any]] = []
+    for page in site.pages:
+        jobs.append(("page", page))
+        for number in range(2, listing_page_count(page, site) + 1):   # the rest of a long listing
+            jobs.append(("listing", (page, number)))
+    return jobs + [("alias", a) for a in site.aliases]
+
+
+@dataclass
+class PageWork:
+    """The render stage's job for the worker pool: each page through its layout, into the sink."""
+    jobs: list[tuple[str, Any]]
+    state: BuildState
+    previous: dict[str, OutputRecord]
+    reuse: bool
+    collect_links: bool          # the site has layouts of its own, whose links are checked
+
+    def __call__(self, start: int, stop: int) -> list[tuple]:
+        return [self.render(*self.jobs[i]) for i in range(start, stop)]
+
+    def render(self, kind: str, item) -> tuple:
+        """(output path, context key, sha, error or None, 1 if a page's layout ran, links the layout wrote)."""
+        state = self.state
+        site, templates, ctx_site, sink, hooks = state.site, state.templates, state.ctx_site, state.sink, state.hooks
+        if kind in ("page", "listing"):
+            page, number = (item, 1) if kind == "page" else item
+            path = page.output_path if number == 1 else paged_url(page.url, number).strip("/") + "/index.html"
+            layout = templates.layout_for(page)
+            context = {"page": paginate(page_context(page, site, ctx_site), number, listing_page_count(page, site)),
+                       "site": ctx_site}
+            hashed = dict(context["page"], content=page.html_sha if number == 1 else "")
+            where = paged_url(page.url, number)
+        else:
+            page = None
+            path = item.path
+            layout = "redirect.html"
+            target = item.target
+            context = {"page": {"title": target.title, "url": item.url, "description": target.description,
+                                "kind": "redirect", "breadcrumbs": []},
+                       "target": {"title": target.title, "url": target.url}, "site": ctx_site}
+            hashed = dict(context["page"], target=context["target"])
+            where = f"the redirect {item.url}"
+        ctx_key = digest(state.site_key, layout, json.dumps(hashed, sort_keys=True, default=str))
+        before = self.previous.get(path)
+        if (self.reuse and sink is not None and before is not None and before.ctx == ctx_key
+                and sink.reuse(path, before.sha)):
+            return (path, ctx_key, before.sha, None, 0, before.links)
+        try:
+            if kind != "alias":
+                context = hooks.transform("on_page_context", "context", context, f"building {page.where}",
+                                          page=page, site=site)
+            html = templates.render(layout, context)
+            if kind != "alias":
+                html = hooks.transform("on_page_html", "html", html, f"building {page.where}", page=page, site=site)
+        except LayoutError as error:
+            return (path, ctx_key, "", (error.path, error.line, f"{error.message} (while building {where})"), 0, [])
+        except HookError as error:
+            return (path, ctx_key, "", error.as_tuple(), 0, [])
+        data = html.encode("utf-8")
+        sha = hashlib.sha1(data).hexdigest()
+        if sink is not None:
+            sink.write(path, data)
+        links = layoutlinks.links_in(html, page.html if kind == "page" else "") if self.collect_links else []
+        return (path, ctx_key, sha, None, 1 if kind == "page" else 0, links)   # redirects are not counted as pages
+
+
+def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Callable[[], None] | None = None,
+                 subset: bool = False) -> None:
+    """These pages (and redirects) through their layouts into the sink, reusing OutputRecords that hold.
+
+    `subset`: only some pages (a quick rebuild); the other records stay. `alongside` is work
+    for this process while worker processes render."""
+    cache = state.cache
+    if not state.site_key:
+        state.ctx_site = site_context(state.site)
+        state.site_key = digest(json.dumps(state.ctx_site, sort_keys=True, default=str), state.templates.fingerprint(),
+                                state.seal)
+    previous = cache.outputs
+    if not subset:
+        # Until this run ends, nothing on disk is vouched for: if it stops half way on an
+        # exception (a FolderSink writes in place), the next run renders every page again.
+        cache.outputs = {}
+    work = PageWork(jobs=jobs, state=state, previous=previous,
+                    reuse=not state.hooks.has("on_page_context", "on_page_html"),
+                    collect_links=state.templates.site_layouts.is_dir())
+    results = pool.run(pool.Job(work=work, count=len(jobs)), state.options.jobs, state.options.progress, alongside)
+    outputs = {}
+    rendered = 0
+    for path, ctx_key, sha, error, did_render, links in results:
+        if error is not None:
+            state.diagnostics.error(*error, code="hook-failed" if _is_hook(state, error) else "")
+            continue
+        outputs[path] = OutputRecord(ctx=ctx_key, sha=sha, links=links)
+        state.written.append(path)
+        rendered += did_render
+    if subset or state.failed():
+        # A FolderSink has already written some of these in place: remember what is there
+        # now, or a later build would take an old record's word for a page it overwrote.
+        cache.outputs = {**previous, **outputs}
+    else:
+        cache.outputs = outputs
+    cache.dirty |= cache.outputs != previous
+    cache.stats.rendered = rendered
+    cache.stats.page_hits = len(state.written) - rendered
+
+
+def _is_hook(state: BuildState, error: tuple) -> bool:
+    return any(error[0] == f.source for f in state.hooks.files)
+
+
+# -- extras and writing ------------------------------------------------------
+
+def make_extras(state: BuildState) -> None:
+    """Sitemap, robots.txt, feeds, the search list and (for `build`) the full-text index."""
+    from .builder import BuildSink
+
+    sink, site = state.sink, state.site
+    state.extra.update({"sitemap.xml": publish.sitemap(site), "robots.txt": publish.robots(site),
+                        "search-index.json": publish.search_index(site), **publish.feeds(site)})
+    if isinstance(sink, BuildSink):
+        # `serve` skips the full-text index (search.js then falls back to
+        # search-index.json) to keep rebuilds quick.
+        state.search_files.extend(search_index(state))
+
+
+def search_index(state: BuildState) -> list[str]:
+    """The full-text index (search.py), or the last build's files when nothing it reads has changed."""
+    site, sink, cache = state.site, state.sink, state.cache
+    labels = search.Labels.of(site.config)
+    key = search.fingerprint(site.pages, site.config.root, labels)
+    before = cache.search
+    if before.key == key and before.files:
+        linked = []
+        for rel, sha in sorted(before.files.items()):
+            if not sink.reuse(rel, sha):
+                break
+            linked.append(rel)
+        else:
+            cache.stats.search_reused = 1
+            return linked
+        for rel in linked:   # a link that stayed would be written through, into the previous output
+            (sink.tmp / rel).unlink()
+    # Incremental index: unchanged pages' words come from the last build's record (search.WordRecord).
+    previous = search.WordRecord.from_json(before.words)
+    files, words = search.build_index_reusing(site.pages, site.config.root, labels, previous)
+    for rel in sorted(files):
+        sink.write(rel, files[rel])
+    cache.search = SearchRecord(key=key, files={rel: hashlib.sha1(data).hexdigest() for rel, data in files.items()},
+                                words=words.to_json())
+    cache.dirty = True
+    return sorted(files)
+
+
+def check_layout_links(state: BuildState) -> None:
+    """Every internal href and src that the site's own layouts wrote leads to a file of this build.
+
+    Checked from the OutputRecords, reused ones included, so a deleted page breaks
+    the links to it in pages that were not rendered again."""
+    if state.failed() or not state.templates.site_layouts.is_dir():
+        return
+    site = state.site
+    files = set(state.cache.outputs) | set(state.extra) | set(state.search_files)
+    files |= {f.output_path for f in list(site.assets.values()) + list(site.files.values())}
+    root, base_url = site.config.root, site.config.base_url
+    broken: dict[str, list[str]] = {}    # link as written -> the pages (addresses) it is on
+    for path in sorted(state.cache.outputs):
+        page_url = "/" + (posixpath.dirname(path) + "/").lstrip("/")
+        for link in state.cache.outputs[path].links:
+            rel = layoutlinks.output_path(link, page_url, root, base_url)
+            if rel is not None and not layoutlinks.exists(rel, files):
+                broken.setdefault(link, []).append(page_url)
+    if not broken:
+        return
+    folder = state.templates.site_layouts
+    sources = [(f"layouts/{p.relative_to(folder).as_posix()}", p.read_text(encoding="utf-8", errors="replace"))
+               for p in sorted(folder.rglob("*.html")) if p.is_file()]
+    for link, pages in broken.items():
+        found = layoutlinks.find_line(link, root, base_url, sources)
+        if found is None:
+            continue   # not written by the site's own layouts
+        others = f" and {len(pages) - 1} other page{'s' if len(pages) > 2 else ''}" if len(pages) > 1 else ""
+        state.diagnostics.error(*found, f"broken link `{link}` (on {pages[0]}{others}): there is no page or file "
+                                        "at that address on this site", code="broken-layout-link")
+
+
+def write_files(state: BuildState) -> None:
+    """Static files and extras into the sink; then anything the site no longer has goes."""
+    site, sink = state.site, state.sink
+    keep = set(state.written)
+    for static in list(site.assets.values()) + sorted(site.files.values(), key=lambda f: f.url):
+        sink.copy(static.output_path, static.abs_path)
+        keep.add(static.output_path)
+    for rel in sorted(state.extra):
+        sink.write(rel, state.extra[rel].encode("utf-8"))
+        keep.add(rel)
+    keep.update(state.search_files)
+    # Smaller copies of large images, next to them (kept in .policysite-cache/images/ between builds).
+    cache_file = state.options.cache_file
+    made: dict[str, int] = {}
+    keep.update(images.VariantMaker(cache_file.parent / "images" if cache_file is not None else None, made,
+                                    state.diagnostics).write(site, sink))
+    state.cache.stats.images_encoded += made.get("images_encoded", 0)
+    state.cache.stats.images_reused += made.get("images_reused", 0)
+    sink.finish(keep)
+
+
+def post_build(state: BuildState) -> None:
+    """on_post_build, with the folder being written (files it adds there are part of the output)."""
+    output_dir = getattr(state.sink, "tmp", None) or getattr(state.sink, "root", None)
+    try:
+        state.hooks.run("on_post_build", "finishing the build", site=state.site, output_dir=output_dir)
+    except HookError as error:
+        state.diagnostics.error(*error.as_tuple(), code="hook-failed")
+
+
+def result_of(state: BuildState, ok: bool) -> BuildResult:
+    site = state.site
+    stats = state.cache.stats.as_dict()
+    files = len(site.files) + len(site.assets) if site is not None and ok else 0
+    state.files = files
+    return BuildResult(diagnostics=state.diagnostics, ok=ok, site=site, pages=len(site.pages) if ok and site else 0,
+                       rendered=stats["rendered"], files=files, output=state.output, stats=stats)
+
+
+# -- serve's quick rebuild ---------------------------------------------------
+
+def quick_rebuild(last: BuildState, changed: set[Path], sink) -> BuildResult | None:
+    """Render again only the pages whose bodies were edited, when nothing else can have changed.
+
+    A page's body reaches other pages only through its headings' ids (links to
+    `page.md#id`) and the pages it links to (their "Pages that link here"). When
+    the edited files are existing pages whose front matter is unchanged, whose ids
+    and link targets are the same and which render without errors, every other
+    output is the same as before, so only these pages go through the stages
+    again. Anything else (a new, deleted or renamed file, a layout, an asset, the
+    configuration, a hook, a front matter edit, an error) gives None: a full run
+    then gives the answer. The records are updated exactly as a full run would.
+    """
+    from .builder import FolderSink
+
+    options, cache = last.options, last.cache
+    if not changed or not isinstance(sink, FolderSink) or last.hooks.has(*PAGE_HOOKS):
+        return None   # page hooks see the whole site: an edit can reach any page
+    by_source = {p.source: p for p in last.site.pages if p.source}
+    root = Path(os.path.abspath(options.site_dir))   # as the watcher names files, links not followed
+    pages = []
+    for path in sorted(changed):
+        try:
+            where = Path(os.path.abspath(path)).relative_to(root).as_posix()
+        except ValueError:
+            return None
+        page = by_source.get(where)
+        if page is None or not (options.site_dir / where).is_file() or where not in cache.markdown:
+            return None
+        pages.append(page)
+
+    state = BuildState(**{**vars(last), "sink": sink, "diagnostics": Diagnostics(), "written": []})
+    state.diagnostics.extend(last.diagnostics.items)
+    cache.reset_stats()
+    before = {}
+    for page in pages:
+        if not _reload_body(state, page):
+            return None
+        before[page.source] = (cache.markdown[page.source], set(page.ids), {id(p) for p in page.links_to})
+    render_markdown(state, pages)
+    for page in pages:
+        record, ids, _ = before[page.source]
+        if page.ids != ids:
+            return None
+        # The page's problems from its last render give way to those of this one (added below).
+        old = Diagnostics()
+        for problem in record.problems:
+            _report(old, page, problem)
+        for gone in old.items:
+            if gone not in state.diagnostics.items:
+                return None
+            state.diagnostics.items.remove(gone)
+    for page in pages:
+        links_to = check_page_links(state, page)
+        if {id(p) for p in links_to} != before[page.source][2]:
+            return None
+        page.links_to = links_to
+    if state.failed():
+        return None
+    render_pages(state, [("page", p) for p in pages], subset=True)
+    if state.failed():
+        return None
+    cache.stats.quick = 1
+    cache.dirty = True
+    cache.last_run = state
+    return result_of(state, ok=True)
+
+
+def _reload_body(state: BuildState, page: Page) -> bool:
+    """Load the edited file again; True when only its body changed (the page then has the new body)."""
+    cache, where = state.cache, page.source
+    before = cache.loaded.get(where)
+    cache.stamps.pop(where, None)   # read it again, whatever its stamp says
+    fresh = cached_loader(state, set())(where, state.options.site_dir / where, state.config, Diagnostics())
+    after = cache.loaded.get(where)
+    if fresh is None or before is None or after is None or before.diagnostics != after.diagnostics:
+        return False
+    old, new = before.page, after.page
+    if old is None or new is None or old != PageData(**{**vars(new), "body": old.body}):
+        return False
+    page.body = fresh.body
+    return True
+
