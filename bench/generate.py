@@ -19,6 +19,7 @@ Only the standard library is used, so the peers' converters can import
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import posixpath
@@ -646,6 +647,9 @@ class Writer:
         year = rng.randint(2003, 2015)
         date = f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         fm.append(f"date: {date}")
+        if page.ptype == "consultation":   # open for twelve weeks from its date (no draw from rng: the rest stays the same)
+            closes = dt.date.fromisoformat(date) + dt.timedelta(weeks=12)
+            fm.append(f"opens: {date} 09:00 +00:00\ncloses: {closes.isoformat()} 23:59 +00:00")
         if rng.random() < 0.2:
             uy = min(2016, year + rng.randint(0, 3))
             upd = f"{uy}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"

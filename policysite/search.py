@@ -242,8 +242,9 @@ def _dump(data) -> bytes:
 @dataclass(frozen=True)
 class ResultEntry:
     """What a result shows of a page. Written to a page file as the JSON list
-    [url, title, type, description, date, updated, status], dates as
-    YYYY-MM-DD or "", status as a number (see the module's docstring), with
+    [url, title, type, description, date, updated, status, lang], dates as
+    YYYY-MM-DD or "", status as a number (see the module's docstring), lang
+    the language of a translated page (`cy`; "" in the site's own), with
     empty values at the end left off: most pages end at their date."""
 
     url: str
@@ -253,9 +254,10 @@ class ResultEntry:
     date: str = ""
     updated: str = ""
     status: str = ""
+    lang: str = ""
 
     def packed(self, status_number: int) -> list:
-        row = [self.url, self.title, self.type, self.description, self.date, self.updated, status_number]
+        row = [self.url, self.title, self.type, self.description, self.date, self.updated, status_number, self.lang]
         while len(row) > 2 and not row[-1]:
             row.pop()
         return row
@@ -294,8 +296,8 @@ class IndexBuilder:
         return scores
 
     def add(self, url: str, title: str, description: str, label: str, topics: list[str], text: str,
-            date: str = "", updated: str = "", status: str = "") -> None:
-        self.add_scored(ResultEntry(url, title, label, description, date, updated, status),
+            date: str = "", updated: str = "", status: str = "", lang: str = "") -> None:
+        self.add_scored(ResultEntry(url, title, label, description, date, updated, status, lang),
                         self.scores(title, description, label, topics, text).items())
 
     def add_scored(self, entry: ResultEntry, scores) -> None:
@@ -382,7 +384,7 @@ def _entries(pages: list[Page], root: str, labels: Labels):
         topics = [labels.topics[k] for k in page.fields.get("topics", ()) if k in labels.topics]
         entry = ResultEntry(root + page.url.lstrip("/"), page.title, type_label(page), page.description or "",
                             day(page.date), day(page.updated),
-                            status_label(page, labels.current_government, labels.governments))
+                            status_label(page, labels.current_government, labels.governments), page.lang)
         yield entry, topics, page
 
 
@@ -471,6 +473,6 @@ def fingerprint(pages: list[Page], root: str, labels: Labels) -> str:
     h = hashlib.sha1(code_fingerprint().encode())
     for e, topics, page in _entries(pages, root, labels):
         body = page.html_sha or (hashlib.sha1(page.html.encode("utf-8")).hexdigest() if page.html else "")
-        h.update(json.dumps([e.url, e.title, e.description, e.type, e.date, e.updated, e.status, topics, body],
+        h.update(json.dumps([e.url, e.title, e.description, e.type, e.date, e.updated, e.status, e.lang, topics, body],
                             ensure_ascii=False).encode("utf-8"))
     return h.hexdigest()
