@@ -478,8 +478,9 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
     cache = state.cache
     if not state.site_key:
         state.ctx_site = site_context(state.site)
+        # Everything a layout can read besides the page: `site`, the layouts, `t()`'s strings, the code.
         state.site_key = digest(json.dumps(state.ctx_site, sort_keys=True, default=str), state.templates.fingerprint(),
-                                state.seal)
+                                state.templates.globals_fingerprint(), state.seal)
     previous = cache.outputs
     if not subset:
         # Until this run ends, nothing on disk is vouched for: if it stops half way on an

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import traceback
 from pathlib import Path
 
@@ -88,7 +89,8 @@ class Templates:
         self.env.filters["jsonld"] = lambda data: Markup(publish.script_json(data))
         self.env.filters["css_string"] = css_string
         config = site.config
-        self.env.globals["t"] = Translator(strings_for(config.language, config.strings))
+        self.strings = strings_for(config.language, config.strings)   # the theme's words, as `t()` gives them
+        self.env.globals["t"] = Translator(self.strings)
         self.names = set(self.env.list_templates())
         self._fingerprint = None
         self._check_syntax(diagnostics)
@@ -127,6 +129,13 @@ class Templates:
                 h.update(b"|")
             self._fingerprint = h.hexdigest()
         return self._fingerprint
+
+    def globals_fingerprint(self) -> str:
+        """What layouts read besides the page and `site`: the strings table behind `t()`.
+
+        Every other setting a layout can see (nav, footer, brand, colour, logo, the
+        header's name, the base path) is part of `site` (site_context)."""
+        return hashlib.sha1(json.dumps(self.strings, sort_keys=True).encode()).hexdigest()
 
     def has_layout(self, name: str) -> bool:
         return f"{name}.html" in self.names
