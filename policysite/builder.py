@@ -10,13 +10,14 @@ first, so the result is byte for byte what a clean build would give.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import shutil
 import time
 from pathlib import Path
 
-from . import memo, stages
+from . import clock, memo, stages
 from .cache import BuildCache, file_stamp
 from .diagnostics import Diagnostic, Diagnostics
 from .pool import PARALLEL_THRESHOLD
@@ -29,6 +30,8 @@ __all__ = ["BuildOptions", "BuildResult", "Builder", "BuildSink", "FolderSink", 
 def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult:
     """A whole build into the output folder (or, for `check`, no writing at all)."""
     started = time.perf_counter()
+    if options.now is None:   # one clock for the whole build, memo included
+        options = dataclasses.replace(options, now=clock.build_time())
     output = options.output or options.site_dir / "_site"
     if options.write:
         try:
@@ -53,7 +56,7 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult
         sink = BuildSink(folder, output)
         if inputs is not None:
             last = memo.read(memo_file)
-            if last is not None and last["inputs"] == inputs:
+            if last is not None and last["inputs"] == inputs and memo.clock_holds(last, options.now):
                 if memo.take_over(last, sink):
                     return _taken_over(last, options, folder, output, started)
                 folder.reset()
@@ -67,7 +70,8 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult
             if inputs is not None:
                 known = {rel: record.sha for rel, record in builder.cache.outputs.items()}
                 known.update(builder.cache.search.files)
-                memo.write(memo_file, inputs, output, result.diagnostics.items, result.pages, result.files, known)
+                memo.write(memo_file, inputs, output, result.diagnostics.items, result.pages, result.files, known,
+                           builder.window)
         else:
             folder.discard()
         result.seconds = time.perf_counter() - started
@@ -194,20 +198,24 @@ class Builder:
         self.options = options
         self.cache = cache
         self.diagnostics = Diagnostics()
+        self.window = clock.Window()   # how long the last run's clock-dependent outcomes hold
 
     def run(self, sink, changed: set[Path] | None = None) -> BuildResult:
         """Build into `sink`. `changed` (from `serve`'s watcher) names the files edited since
         the last run: when they are only page bodies, a quick rebuild may do instead."""
         started = time.perf_counter()
         result = None
-        if changed is not None and self.cache.last_run is not None:
-            result = stages.quick_rebuild(self.cache.last_run, changed, sink)
+        now = self.options.now or clock.build_time()   # `serve` leaves it unset: each run reads it once
+        last = self.cache.last_run
+        if changed is not None and last is not None and last.window.holds(now):
+            result = stages.quick_rebuild(last, changed, sink)
         if result is None:
             self.cache.last_run = None
-            state = BuildState(options=self.options, cache=self.cache, sink=sink)
+            state = BuildState(options=self.options, cache=self.cache, sink=sink, now=now)
             # A Builder can run again (after an edit): each run reports only its own problems.
             self.diagnostics = state.diagnostics
             result = stages.run(state)
+            self.window = state.window
             if result.ok and isinstance(sink, FolderSink):
                 self.cache.last_run = state
         self.diagnostics = result.diagnostics

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from . import __version__, clock
 from .schema import BUILTIN_TYPES   # plain declarations: cheap to import
 
 
@@ -107,12 +107,24 @@ def main():
 CACHE_FILE = Path(".policysite-cache") / "build.json.gz"
 
 
-def _run(site, output, strict, drafts, base_url, jobs, quiet, write, verb, cache=True, fmt="text", summary=None):
+def _build_time():
+    """The build's clock (clock.py); a SOURCE_DATE_EPOCH that is not a time is wrong use: exit 2."""
+    try:
+        return clock.build_time()
+    except clock.ClockProblem as problem:
+        raise click.UsageError(str(problem)) from None
+
+
+FUTURE_HELP = "Include pages whose `date` is after the build time."
+
+
+def _run(site, output, strict, drafts, base_url, jobs, quiet, write, verb, cache=True, fmt="text", summary=None,
+         future=False):
     from .builder import BuildOptions, build
 
     site_dir = _site_dir(site)
     options = BuildOptions(site_dir=site_dir, output=Path(output) if output else None, strict=strict,
-                           drafts=drafts, base_url=base_url, jobs=jobs, write=write,
+                           drafts=drafts, future=future, now=_build_time(), base_url=base_url, jobs=jobs, write=write,
                            progress=_progress(quiet), cache_file=site_dir / CACHE_FILE if cache else None)
     try:
         result = build(options)
@@ -138,25 +150,28 @@ def _problem_options(command):
 @click.option("--output", "-o", metavar="DIR", help="Where to write the site (default: SITE/_site).")
 @click.option("--strict", is_flag=True, help="Treat every warning as an error.")
 @click.option("--drafts", is_flag=True, help="Include pages marked `draft: true`.")
+@click.option("--future", is_flag=True, help=FUTURE_HELP)
 @click.option("--base-url", metavar="URL", help="Override base_url from site_config.yaml.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N", help="Processes to render with (default: all cores).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not save SITE/.policysite-cache.")
 @_problem_options
-def build_command(site, output, strict, drafts, base_url, jobs, quiet, no_cache, fmt, summary):
+def build_command(site, output, strict, drafts, future, base_url, jobs, quiet, no_cache, fmt, summary):
     """Build SITE into its output folder."""
-    _run(site, output, strict, drafts, base_url, jobs, quiet, True, "build", cache=not no_cache, fmt=fmt, summary=summary)
+    _run(site, output, strict, drafts, base_url, jobs, quiet, True, "build", cache=not no_cache, fmt=fmt, summary=summary,
+         future=future)
 
 
 @main.command("check")
 @click.argument("site", default=".", required=False)
 @click.option("--strict", is_flag=True, help="Treat every warning as an error.")
 @click.option("--drafts", is_flag=True, help="Include pages marked `draft: true`.")
+@click.option("--future", is_flag=True, help=FUTURE_HELP)
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
 @_problem_options
-def check_command(site, strict, drafts, quiet, fmt, summary):
+def check_command(site, strict, drafts, future, quiet, fmt, summary):
     """Check SITE as `build` would, writing nothing."""
-    _run(site, None, strict, drafts, None, None, quiet, False, "check", fmt=fmt, summary=summary)
+    _run(site, None, strict, drafts, None, None, quiet, False, "check", fmt=fmt, summary=summary, future=future)
 
 
 @main.command("serve")
@@ -164,11 +179,13 @@ def check_command(site, strict, drafts, quiet, fmt, summary):
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--drafts", is_flag=True, help="Include pages marked `draft: true`.")
+@click.option("--future", is_flag=True, help=FUTURE_HELP)
 @click.option("--verbose", "-v", is_flag=True, help="Also show the web server's own log: every request.")
-def serve_command(site, host, port, drafts, verbose):
+def serve_command(site, host, port, drafts, future, verbose):
     """Build SITE, serve it, rebuild on change and reload the browser."""
     from .serve import serve
-    sys.exit(serve(_site_dir(site), host=host, port=port, drafts=drafts, verbose=verbose))
+    _build_time()   # a SOURCE_DATE_EPOCH that is not a time is reported before serving
+    sys.exit(serve(_site_dir(site), host=host, port=port, drafts=drafts, verbose=verbose, future=future))
 
 
 @main.command("new")

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from . import mdext, yamlfile
 from .diagnostics import Diagnostics, closest
-from .strings import known_keys
+from .strings import has_table, known_keys, missing_keys, strings_for, table_language, table_path
 from .schema import (BUILTIN_TYPES, FIELD_BY_NAME, SITE_FIELD_KINDS, SITE_FIELD_SETTINGS, SITE_TYPE_SETTINGS,
                      Field, PageType)
 
@@ -23,12 +23,13 @@ TOP_LEVEL = {
     "title", "base_url", "language", "description",
     "organisations", "governments", "current_government", "topics", "types",
     "markdown_extensions", "hooks",
-    "nav", "theme", "govuk_brand", "footer", "strings",
+    "nav", "theme", "govuk_brand", "footer", "strings", "people", "languages",
 }
 ENTRY_FIELDS = {
     "organisations": {"name", "url", "description"},
     "governments": {"name"},
     "topics": {"name", "description"},
+    "people": {"name", "role"},
 }
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _UNSAFE_URL = re.compile(r"[\s\"'<>`{}|\\^\x00-\x1f\x7f]")
@@ -37,12 +38,13 @@ LANGUAGE_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 @dataclass
 class Entry:
-    """An organisation, government or topic named in site_config."""
+    """An organisation, government, topic or person named in site_config."""
 
     key: str
     name: str
     url: str | None = None
     description: str = ""
+    role: str = ""                # a person's role, such as "Secretary of State for Health"
     line: int = 1                 # the line of its key in site_config.yaml
     url_line: int | None = None   # the line of its `url:`
 
@@ -81,6 +83,26 @@ class HookFile:
     line: int                     # its line in site_config.yaml
 
 
+# The own names of languages a UK site may publish in, for a `language:` or
+# `languages:` entry that gives no `name:`.
+LANGUAGE_NAMES = {"en": "English", "cy": "Cymraeg", "gd": "Gàidhlig", "ga": "Gaeilge", "kw": "Kernewek"}
+
+
+@dataclass
+class Language:
+    """A language pages are translated into (`languages:`), or the site's own (`language:`)."""
+
+    code: str                     # as written: `cy`, or the site's `en-GB`
+    name: str                     # its own name, the switch's link text: Cymraeg
+    line: int = 1                 # the line of its key in site_config.yaml
+    strings: dict[str, str] = field(default_factory=dict)   # the site's own wording (`strings: {cy: …}`)
+
+    @property
+    def short(self) -> str:
+        """The primary subtag (`en-GB` -> `en`): file names and hreflang use it."""
+        return table_language(self.code)
+
+
 @dataclass
 class SiteConfig:
     title: str = "Untitled site"
@@ -91,11 +113,16 @@ class SiteConfig:
     governments: dict[str, Entry] = field(default_factory=dict)
     current_government: str | None = None
     topics: dict[str, Entry] = field(default_factory=dict)
+    people: dict[str, Entry] = field(default_factory=dict)   # speakers: each has a page at /people/KEY/
     nav: list[LinkSetting] | None = None   # None: top-level sections with an _index.md
     theme: ThemeSettings = field(default_factory=ThemeSettings)
     govuk_brand: bool = False
     footer: FooterSettings = field(default_factory=FooterSettings)
     strings: dict[str, str] = field(default_factory=dict)
+    # Languages pages are translated into, by their code (`x.cy.md`); not the default one.
+    languages: dict[str, Language] = field(default_factory=dict)
+    # The default language's own name (built in for English, or from `languages:`).
+    language_name: str = "English"
     # The site's own page types, from `types:` (schema.page_types adds the built-in ones).
     types: dict[str, PageType] = field(default_factory=dict)
     # Python-Markdown extensions the site adds after policysite's own.
@@ -203,7 +230,9 @@ def load_config(site_dir: Path, diagnostics: Diagnostics, base_url: str | None =
         else:
             diagnostics.error(name, data.line_of("language"), "`language` must be a language tag such as en-GB or cy", code="invalid-language")
 
-    for group in ("organisations", "governments", "topics"):
+    _load_languages(data, config, name, diagnostics)
+
+    for group in ("organisations", "governments", "topics", "people"):
         entries = _load_entries(data, group, name, diagnostics)
         setattr(config, group, entries)
 
@@ -220,6 +249,7 @@ def load_config(site_dir: Path, diagnostics: Diagnostics, base_url: str | None =
                 config.current_government = current
     config.markdown_extensions = _load_markdown_extensions(data, name, diagnostics)
     _load_theme_settings(data, config, site_dir, name, diagnostics)
+    _warn_missing_strings(data, config, name, diagnostics)
     config.hooks = _load_hooks(site_dir, data, name, diagnostics)
     return config
 
@@ -326,6 +356,8 @@ def _load_entries(data, group: str, name: str, diagnostics: Diagnostics) -> dict
             else:
                 entry.url = url
                 entry.url_line = value.line_of("url")
+        if "role" in allowed and value.get("role") is not None:
+            entry.role = _text(value, "role", f"{group}.{key}.role", name, diagnostics) or ""
         desc = value.get("description")
         if desc is not None:
             if isinstance(desc, str):
@@ -385,6 +417,16 @@ def _load_theme_settings(data, config: SiteConfig, site_dir: Path, name: str, di
     if block is not None:
         known = known_keys()   # the theme's table names the keys a site may replace
         for key in block:
+            language = _language_for_strings(config, key)
+            if language is not None and isinstance(block[key], dict):
+                target = config.strings if language is True else config.languages[language].strings
+                _load_strings(block[key], f"strings.{key}", target, known, name, diagnostics)
+                continue
+            if key not in known and isinstance(block[key], dict) and LANGUAGE_PATTERN.match(key):
+                diagnostics.warning(name, block.line_of(key), f"`strings.{key}` gives words for the language `{key}`, "
+                                    f"which `languages:` does not list: add `{key}: {{name: …}}` under `languages:`",
+                                    code="unknown-field")
+                continue
             if key not in known:
                 hint = closest(key, known)
                 tip = f", did you mean `{hint}`?" if hint else ": see policysite/theme/strings/en.yaml for the keys"
@@ -393,6 +435,82 @@ def _load_theme_settings(data, config: SiteConfig, site_dir: Path, name: str, di
             text = _text(block, key, f"strings.{key}", name, diagnostics)
             if text is not None:
                 config.strings[key] = text
+
+
+def _language_for_strings(config: SiteConfig, key: str):
+    """Under `strings:`, a key naming a language: True for the default one, else its
+    code in `languages:`; None for a key of the theme's table."""
+    if key.lower() in (config.language.lower(), table_language(config.language)):
+        return True
+    return next((code for code in config.languages if code.lower() == key.lower()), None)
+
+
+def _load_strings(block, label: str, target: dict[str, str], known: set[str], name: str,
+                  diagnostics: Diagnostics) -> None:
+    """`strings: {cy: {key: text}}`: one language's own wording."""
+    for key in block:
+        if key not in known:
+            hint = closest(key, known)
+            tip = f", did you mean `{hint}`?" if hint else ": see policysite/theme/strings/en.yaml for the keys"
+            diagnostics.warning(name, block.line_of(key), f"unknown string `{key}` in `{label}`{tip}", code="unknown-field")
+            continue
+        text = _text(block, key, f"{label}.{key}", name, diagnostics)
+        if text is not None:
+            target[key] = text
+
+
+def _load_languages(data, config: SiteConfig, name: str, diagnostics: Diagnostics) -> None:
+    """`languages:`: the languages pages are translated into, `cy: {name: Cymraeg}` each
+    (or `cy: Cymraeg`). The default language may be listed too, to give its name."""
+    config.language_name = LANGUAGE_NAMES.get(table_language(config.language), config.language)
+    block = _mapping(data, "languages", None, name, diagnostics)
+    if block is None:
+        return
+    for code, value in block.items():
+        line = block.line_of(code)
+        if not isinstance(code, str) or not LANGUAGE_PATTERN.match(code):
+            diagnostics.error(name, line, f"`{code}` in `languages` is not a language code: use one such as `cy` for Welsh",
+                              code="bad-language")
+            continue
+        own_name = value if isinstance(value, str) else None
+        if isinstance(value, dict):
+            for key in value:
+                if key != "name":
+                    hint = closest(key, ("name",))
+                    tip = ", did you mean `name`?" if hint else ": the only setting is `name`"
+                    diagnostics.warning(name, value.line_of(key), f"unknown setting `{key}` in `languages.{code}`{tip}",
+                                        code="unknown-field")
+            own_name = _text(value, "name", f"languages.{code}.name", name, diagnostics)
+        elif value is not None and not isinstance(value, str):
+            diagnostics.error(name, line, f"`languages.{code}` must be `{{name: …}}`, the language's name in itself, such as `cy: {{name: Cymraeg}}`",
+                              code="bad-language")
+            continue
+        own_name = (own_name or "").strip() or LANGUAGE_NAMES.get(table_language(code))
+        if not own_name:
+            diagnostics.error(name, line, f"`languages.{code}` needs a `name:`: the language's name in itself, which the page's language link shows",
+                              code="bad-language")
+            continue
+        if table_language(code) == table_language(config.language):
+            config.language_name = own_name   # the site's own language, named
+            continue
+        if any(table_language(other) == table_language(code) for other in config.languages):
+            diagnostics.error(name, line, f"`languages` lists `{code}` twice: keep one", code="bad-language")
+            continue
+        config.languages[code] = Language(code=code, name=own_name, line=line)
+
+
+def _warn_missing_strings(data, config: SiteConfig, name: str, diagnostics: Diagnostics) -> None:
+    """One warning for each of the theme's words a language has no wording for: it shows in English."""
+    languages = [(config.language, config.language_name, config.strings, data.line_of("language", 1))]
+    languages += [(lang.code, lang.name, lang.strings, lang.line) for lang in config.languages.values()]
+    english = strings_for("en")
+    for code, own_name, overrides, line in languages:
+        for key in missing_keys(code, overrides):
+            table = table_path(code) if has_table(code) else f"no {table_path(code)}"
+            diagnostics.warning(name, line, f"no {own_name} ({code}) wording for the theme's `{key}` "
+                                            f"(\"{english[key]}\"; {table}): English is shown; add "
+                                            f"`strings: {{{code}: {{{key}: …}}}}` to {CONFIG_NAME}",
+                                code="missing-translation")
 
 
 def _mapping(data, key: str, allowed: set[str] | None, name: str, diagnostics: Diagnostics):

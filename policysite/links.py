@@ -16,6 +16,7 @@ from urllib.parse import quote, unquote, urlsplit
 from . import images
 from .model import Page, StaticFile
 from .site import GENERATED_FILES, Site
+from .translations import version
 
 EXTERNAL_SCHEMES = {"http", "https", "mailto", "tel"}
 URL_SAFE = "/:@!$&'()*+,;=~-._"   # RFC 3986 path characters, left as they are
@@ -48,6 +49,15 @@ def signature(outcome) -> list:
             images.stamp(file) if file is not None else None]   # an <img> shows the image's size
 
 
+def checked_fragment(fragment: str) -> str:
+    """The part of a `#fragment` that must name an id on the target page; '' when any page has it.
+
+    Browsers scroll to the top of the page for `#top` when no element has that id, and
+    read `:~:text=...` (a text fragment) as words to highlight, not as an id."""
+    fragment = fragment.split(":~:", 1)[0]
+    return "" if fragment.lower() == "top" else fragment
+
+
 class Resolver:
     def __init__(self, site: Site):
         self.site = site
@@ -72,7 +82,7 @@ class Resolver:
         """
         if page.source is None or raw.strip()[:1] in ("", "#", "?"):
             return self._outcome(raw, page)
-        key = (raw, posixpath.dirname(page.source))
+        key = (raw, posixpath.dirname(page.source), page.lang)   # a translation links to its language's pages
         found = self._outcomes.get(key)
         if found is None:
             found = self._outcomes[key] = self._outcome(raw, page)
@@ -110,17 +120,17 @@ class Resolver:
             raise LinkProblem(f"`{raw}` is not a valid address") from None
         path = unquote(parts.path)
         query = f"?{parts.query}" if parts.query else ""
-        fragment = unquote(parts.fragment)
+        fragment = checked_fragment(unquote(parts.fragment))
         if "\\" in path:
             raise LinkProblem(f"`{raw}` uses `\\`: write paths with `/`")
         if not path:
-            if not fragment:
+            if not parts.fragment:
                 raise LinkProblem("the link has no address")
             return Target(href=f"#{parts.fragment}", page=page, fragment=fragment)
         source_dir = self._source_dir(page)
         lower = path.lower()
         if lower.endswith((".md", ".markdown")):
-            target = self._page_by_source(path, source_dir, raw)
+            target = self._in_language(self._page_by_source(path, source_dir, raw), page)
             return self._to_page(target, query, fragment, parts.fragment)
         if path.startswith("/"):
             return self._by_url(path, query, fragment, parts.fragment, raw)
@@ -133,8 +143,16 @@ class Resolver:
             return Target(href=self.href_for(static.url) + query + (f"#{parts.fragment}" if parts.fragment else ""), file=static)
         section = self.site.by_source.get(joined) or self.site.by_source.get(joined + "/_index.md")
         if section is not None and section.kind in ("section", "home"):
-            return self._to_page(section, query, fragment, parts.fragment)
+            return self._to_page(self._in_language(section, page), query, fragment, parts.fragment)
         raise LinkProblem(f"there is no file {joined}: check the spelling, or link to a page by its `.md` file")
+
+    @staticmethod
+    def _in_language(target: Page, page: Page) -> Page:
+        """A translated page's link to a page in the site's own language leads to that page's
+        version in its language, when there is one; a link to a named translation (`x.cy.md`) stays."""
+        if page.lang and not target.lang:
+            return version(target, page.lang)
+        return target
 
     def _source_dir(self, page: Page) -> str:
         if page.source:
@@ -153,6 +171,10 @@ class Resolver:
             return page
         if joined in self.site.drafts:
             raise LinkProblem(f"`{raw}` links to a draft page ({joined}): publish it (remove `draft: true`) or remove the link")
+        if joined in self.site.scheduled:
+            when = self.site.scheduled[joined].date
+            raise LinkProblem(f"`{raw}` links to a page that is not published until {when.isoformat()} ({joined}): "
+                              "add the link once it is published, or build with `--future` to include it")
         if joined in self.site.unreadable:
             raise LinkProblem(f"{joined} cannot be read (see its own error): fix it and this link will work")
         hint = self._near(joined)
@@ -190,4 +212,9 @@ class Resolver:
         page = self.site.by_url.get(url)
         if page is not None:
             return self._to_page(page, query, fragment, raw_fragment)
+        extension = posixpath.splitext(normal)[1].lower()
+        if extension and extension not in (".html", ".htm", ".php", ".aspx") and not path.endswith("/"):
+            # `/img/chart.png`: a file's address, not a page's.
+            raise LinkProblem(f"there is no file at {normal}: check the spelling, or put the file at "
+                              f"content{normal} (or under assets/ and link to /assets/...)")
         raise LinkProblem(f"no page has the address {url}: link to the page's `.md` file instead, such as `/policy/name.md`")

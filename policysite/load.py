@@ -14,7 +14,7 @@ import os
 import re
 from pathlib import Path, PurePosixPath
 
-from . import schema, yamlfile
+from . import consultation, schema, translations, yamlfile
 from .config import SiteConfig
 from .diagnostics import Diagnostics, closest
 from .model import Page
@@ -183,7 +183,7 @@ def load_page(where: str, path: Path, config: SiteConfig, diagnostics: Diagnosti
         diagnostics.error(where, front_line, "the front matter must be `field: value` lines at the top level, not a list or a single value")
         return None
 
-    is_index = file_stem(where) == "_index"
+    is_index = file_stem(where) == "_index" or translations.is_index(where, config)   # or `_index.cy.md`
     is_home = is_index and where.rpartition("/")[0] == "content"
     page = Page(kind="section" if is_index else "page", source=where, body=body, body_line=body_line)
     page.lines = dict(data.key_lines)
@@ -268,8 +268,10 @@ def check_fields(data, where: str, config: SiteConfig, diagnostics: Diagnostics,
             checked = check_key(data, spec, where, config, diagnostics)
         elif spec.kind == schema.LIST:
             checked = string_list(data, key, where, diagnostics)
-        elif spec.kind == schema.RECORDS:
+        elif spec.kind == schema.RECORDS and key == "change_history":
             checked = check_change_history(data, where, diagnostics, spec)
+        elif spec.kind == schema.RECORDS:
+            checked = check_records(data, spec, where, diagnostics)
         elif spec.kind == schema.RECORD:
             checked = check_record(data, spec, where, diagnostics)
         elif isinstance(value, dict):   # FREE: `extra`, whose values are not checked
@@ -283,6 +285,15 @@ def check_fields(data, where: str, config: SiteConfig, diagnostics: Diagnostics,
     if "date" in out and "updated" in out and schema.moment(out["updated"]) < schema.moment(out["date"]):
         err("updated", f"`updated` ({out['updated'].isoformat()}) is before `date` ({out['date'].isoformat()}): "
                        "a page cannot be updated before it was published", code="date-order")
+    if "opens" in out and "closes" in out and consultation.closing(out["closes"]) < consultation.opening(out["opens"]):
+        err("closes", f"`closes` ({out['closes'].isoformat()}) is before `opens` ({out['opens'].isoformat()}): "
+                      "a consultation cannot close before it opens", code="date-order")
+    if page_type == "consultation" and data.get("closes") is None:
+        diagnostics.warning(where, data.line, "a consultation needs `closes:` (and `opens:`), such as "
+                            "`closes: 2026-04-01 23:59 +01:00`, to show whether it is open", code="missing-field")
+    if page_type == "collection" and isinstance(data.get("groups"), list) and not data["groups"]:
+        err("groups", "`groups` is empty: a collection needs at least one group, "
+                      "`- title: ...` with its `pages:`", code="empty-field")
     if out.get("political") and "government" not in data:
         err("political", "`political: true` needs a `government:` to say which government published the page",
             code="missing-field")
@@ -411,6 +422,45 @@ def check_record(data, spec, where: str, diagnostics: Diagnostics) -> dict | Non
             record[part.name] = checked
             record[part.name + "_line"] = value.line_of(part.name)
     return record if all(n in record for n in required) else None
+
+
+def check_records(data, spec, where: str, diagnostics: Diagnostics) -> list[dict]:
+    """A list of mappings with declared sub-fields (a collection's `groups`), each checked at its line.
+
+    Each entry keeps its own line as `line`; a LIST sub-field keeps (value, line) pairs."""
+    value = data[spec.name]
+    required = [p.name for p in spec.parts if p.required_in == schema.ALL_TYPES]
+    needs = " and ".join(f"`{n}:`" for n in required)
+    if not isinstance(value, list):
+        diagnostics.error(where, data.line_of(spec.name), f"`{spec.name}` must be a list of entries, each `- {required[0]}: ...` "
+                          f"with {needs}", code="field-type")
+        return []
+    entries = []
+    for index, entry in enumerate(value):
+        line = value.line_of(index)
+        if not isinstance(entry, dict):
+            diagnostics.error(where, line, f"each `{spec.name}` entry needs {needs}", code="field-type")
+            continue
+        check_unknown_parts(entry, spec, where, diagnostics)
+        record: dict = {"line": line}
+        for part in spec.parts:
+            name = f"{spec.name}.{part.name}"
+            if entry.get(part.name) is None:
+                if part.name in required:
+                    diagnostics.error(where, entry.line_of(part.name, line),
+                                      f"`{name}` is missing: add `{part.name}:` to this entry, giving {part.doc}",
+                                      code="missing-field")
+                continue
+            if part.kind == schema.LIST:
+                checked = string_list(entry, part.name, where, diagnostics)
+            else:
+                checked = check_text(entry[part.name], name, entry.line_of(part.name), where, diagnostics,
+                                     decode=not part.address)
+            if checked is not None:
+                record[part.name] = checked
+        if all(n in record for n in required):
+            entries.append(record)
+    return entries
 
 
 def check_change_history(data, where: str, diagnostics: Diagnostics, spec=None) -> list[dict]:

@@ -45,12 +45,16 @@ except ImportError:  # pragma: no cover
 _PLACEHOLDER = re.compile("\x02[^\x03]*\x03")
 # Ids the theme's layouts use around the body; headings never take them.
 RESERVED_IDS = frozenset({"main-content", "full-history", "full-history-title", "contents", "contents-title",
-                          "related-title", "topics-title", "backlinks-title", "search-results", "search-input"})
+                          "related-title", "topics-title", "backlinks-title", "search-results", "search-input",
+                          "consultation-title"})
 _HTML_ID = re.compile(r"""\bid\s*=\s*["']([^"']+)["']""")
 # href on <a>, src on <img>, inside a raw HTML tag.
 _RAW_URL_ATTRIBUTE = re.compile(
     r"""(?<=<)(?P<tag>a|img)\b(?P<before>[^<>]*?\s)(?P<attr>href|src)\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)')""",
     re.I)
+# Raw HTML that is not output as elements: comments, and what scripts and styles hold.
+_NOT_OUTPUT = re.compile(r"(<!--.*?(?:-->|$)|<(?:script|style|template|textarea)\b.*?(?:</(?:script|style|template|textarea)\s*>|$))",
+                         re.S | re.I)
 _SCHEME_OR_NETWORK = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.\-]*:|//)")
 
 
@@ -139,6 +143,7 @@ class _PageTree(Treeprocessor):
             taken.update(_HTML_ID.findall(str(stashed)))
         taken |= self.renderer.reserved_ids
         h2s = []
+        top_level = 0
         for el in elements:
             tag = el.tag
             if tag in _HEADINGS:
@@ -150,9 +155,7 @@ class _PageTree(Treeprocessor):
                     taken.add(ident)
                     present.add(ident)
                 if tag == "h1":
-                    state["pending"].append(("h1", "warning",
-                        "use `##` for headings in the body: the page title is the page's only top-level heading",
-                        "heading-level"))
+                    top_level += 1
                 elif tag == "h2":
                     h2s.append({"id": ident, "text": text})
             elif tag == "a":
@@ -163,6 +166,12 @@ class _PageTree(Treeprocessor):
                     state["pending"].append((el.get("src"), "warning",
                         "the image has no alt text: describe what it shows between the `[ ]`", "missing-alt-text"))
                 self._link(el, "src", page, result, state)
+        if top_level:
+            # One warning a page: a site whose pages all start `# Title` hears it once for each.
+            others = f" (and {top_level - 1} more in this page)" if top_level > 1 else ""
+            state["pending"].append(("h1", "warning",
+                f"use `##` for headings in the body{others}: the page title is the page's only top-level heading",
+                "heading-level"))
         result.toc = h2s if len(h2s) >= 2 else []
         result.ids -= self.renderer.reserved_ids - present
         self._raw_html_links(page, result, state)
@@ -178,6 +187,8 @@ class _PageTree(Treeprocessor):
 
     def _resolve(self, raw: str, page: Page, result: Rendered, state):
         """The link's Target, recorded as a dependency (and, if internal, as a link); None when broken."""
+        if templatetags.in_address(raw):
+            return None   # not an address until another generator runs it: templatetags warns at its line
         target = self.renderer.resolver.outcome(raw, page)
         result.deps.append((raw, signature(target)))
         if isinstance(target, LinkProblem):
@@ -207,7 +218,9 @@ class _PageTree(Treeprocessor):
                     self._size_image(None, raw, target, state)
                 return f'{m.group("tag")}{m.group("before")}{m.group("attr")}="{html_lib.escape(target.href)}"'
 
-            new = _RAW_URL_ATTRIBUTE.sub(rewrite, text)
+            # A comment or a script is not output as HTML: an address in it is no link.
+            new = "".join(part if index % 2 else _RAW_URL_ATTRIBUTE.sub(rewrite, part)
+                          for index, part in enumerate(_NOT_OUTPUT.split(text)))
             if new != text:
                 stash[index] = new
 

@@ -21,6 +21,7 @@ import stat
 from pathlib import Path
 
 from .cache import code_fingerprint
+from .clock import Window
 from .config import CONFIG_NAME
 from .diagnostics import Diagnostic
 from .write import MARKER
@@ -102,7 +103,16 @@ def read(path: Path) -> dict | None:
             return None
     if not all(Diagnostic.well_formed(d) for d in diagnostics):
         return None
+    if Window.from_list(data.get("clock")) is None:
+        return None
     return data
+
+
+def clock_holds(memo: dict, now) -> bool:
+    """Whether the last build's output holds at build time `now`: no page's date, opening
+    or closing lies between the two build times."""
+    window = Window.from_list(memo.get("clock"))
+    return window is not None and window.holds(now)
 
 
 _SHA1 = re.compile(r"[0-9a-f]{40}")
@@ -114,11 +124,13 @@ def _plain_path(rel: str) -> bool:
 
 
 def write(path: Path, inputs: str, output: Path, diagnostics: list[Diagnostic], pages: int, files: int,
-          known: dict[str, str] | None = None) -> None:
+          known: dict[str, str] | None = None, window: Window | None = None) -> None:
     """Note what the build that just finished wrote into `output`; a note that cannot be saved is skipped.
 
     `known`: hashes the build already has for some files (its pages), not read again. A wrong
-    one could only make the next build refuse the last output and build in full."""
+    one could only make the next build refuse the last output and build in full. `window`:
+    the build times for which the output is the same (clock.py): a consultation's state and
+    which dated pages are published depend on the clock, not only on the inputs."""
     known = known or {}
     outputs = {}
     try:
@@ -135,7 +147,7 @@ def write(path: Path, inputs: str, output: Path, diagnostics: list[Diagnostic], 
                     outputs[rel] = hashlib.sha1(handle.read()).hexdigest()
         data = {"code": code_fingerprint(), "inputs": inputs, "outputs": dict(sorted(outputs.items())),
                 "diagnostics": [d.as_list() for d in diagnostics],
-                "pages": pages, "files": files}
+                "pages": pages, "files": files, "clock": (window or Window()).as_list()}
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
         tmp.write_text(json.dumps(data, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")

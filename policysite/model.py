@@ -49,6 +49,18 @@ class Page:
     # The label of a site's own page type (from site_config's `types:`), set when the site is built;
     # None for the built-in types, whose labels schema.BUILTIN_TYPES gives.
     site_type_label: str | None = None
+    # A consultation's label for its state at the build time (consultation.py), set when the site is built.
+    state_label: str | None = None
+    consultation: Any = None       # consultation.ConsultationState, for consultations
+    # Resolved by the builder: a collection's groups, and the collections a page is in.
+    groups: list["Group"] = field(default_factory=list)
+    collections: list["Page"] = field(default_factory=list)
+    outcome_page: "Page | None" = None   # a consultation's `outcome:`
+    # Translations (translations.py): the language of a translated page (`cy` for x.cy.md),
+    # "" in the site's own language; and every version of the page, by language, "" included
+    # (one dict shared by all of them; empty for a page with no translation).
+    lang: str = ""
+    translations: dict[str, "Page"] = field(default_factory=dict)
 
     @property
     def where(self) -> str:
@@ -64,6 +76,8 @@ class Page:
 
     @property
     def type_label(self) -> str:
+        if self.state_label is not None:
+            return self.state_label
         if self.site_type_label is not None:
             return self.site_type_label
         builtin = BUILTIN_TYPES.get(self.type)
@@ -117,6 +131,16 @@ class Page:
 
     def __repr__(self) -> str:
         return f"<Page {self.kind} {self.url or self.where}>"
+
+
+@dataclass
+class Group:
+    """One group of a collection: a heading, an optional sentence and its pages, in order."""
+
+    title: str
+    id: str                        # the heading's id, unique on the collection page
+    description: str = ""
+    pages: list[Page] = field(default_factory=list)
 
 
 @dataclass

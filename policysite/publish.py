@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from urllib.parse import quote
-from xml.sax.saxutils import escape, quoteattr
 
 from .model import Page
 from .schema import iso_stamp, moment
 from .search import FOLDER as SEARCH_DIR
 from .search import day, status_label
 from .site import Site
+from .translations import version
 
 FEED_SIZE = 50
 # The full-text index goes in the search page's folder (see search.py).
@@ -64,9 +64,12 @@ def modified_dates(site: Site) -> dict[int, dt.date | None]:
 
 def sitemap(site: Site) -> str:
     """Every published page but the 404 page, with its last change when known."""
+    from xml.sax.saxutils import escape, quoteattr   # here, not at the top: it loads urllib.request, which `check` never needs
     dates = modified_dates(site)
+    translated = any(page.translations for page in site.pages)
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+             + (' xmlns:xhtml="http://www.w3.org/1999/xhtml">' if translated else '>')]
     for page in site.pages:
         if page.kind == "404":
             continue
@@ -75,9 +78,18 @@ def sitemap(site: Site) -> str:
         modified = dates.get(id(page))
         if modified:
             lines.append(f"    <lastmod>{modified.isoformat()}</lastmod>")
+        # Each version of a translated page, itself included, as search engines ask.
+        for lang, version in sorted(page.translations.items()):
+            lines.append(f'    <xhtml:link rel="alternate" hreflang={quoteattr(hreflang(version, site))} '
+                         f'href={quoteattr(absolute(site, version.url))}/>')
         lines.append("  </url>")
     lines.append("</urlset>")
     return "\n".join(lines) + "\n"
+
+
+def hreflang(page: Page, site: Site) -> str:
+    """A page's language as `hreflang` gives it: `cy`, or the site's own by its primary subtag (`en`)."""
+    return page.lang or site.config.language.split("-")[0].lower()
 
 
 def robots(site: Site) -> str:
@@ -98,6 +110,7 @@ def feed_entries(pages: list[Page]) -> list[Page]:
 
 def atom(site: Site, title: str, feed_url: str, page_url: str, pages: list[Page]) -> str:
     """An Atom feed (RFC 4287) of `pages`: id, title, updated, links and author on the feed and each entry."""
+    from xml.sax.saxutils import escape, quoteattr   # see sitemap
     config = site.config
     entries = feed_entries(pages)
     if entries:
@@ -113,7 +126,8 @@ def atom(site: Site, title: str, feed_url: str, page_url: str, pages: list[Page]
            f"  <updated>{_stamp(updated)}</updated>",
            f"  <author><name>{escape(config.title)}</name><uri>{escape(config.base_url)}</uri></author>"]
     for page in entries:
-        out += ["  <entry>",
+        # One feed for every language: a translated page's entry says its language.
+        out += [f"  <entry xml:lang={quoteattr(page.lang)}>" if page.lang else "  <entry>",
                 f"    <title>{escape(page.title)}</title>",
                 f"    <id>{escape(absolute(site, page.url))}</id>",
                 f"    <link rel=\"alternate\" type=\"text/html\" href={quoteattr(absolute(site, page.url))}/>",
@@ -195,14 +209,14 @@ def structured_data(page: Page, site: Site) -> dict | None:
         nodes.append({
             "@type": "WebSite", "name": config.title, "url": url,
             **({"description": page.description or config.description} if (page.description or config.description) else {}),
-            "inLanguage": config.language,
+            "inLanguage": page.lang or config.language,
             "publisher": _site_publisher(site),
             "potentialAction": {"@type": "SearchAction",
                                 "target": absolute(site, "/search/") + "?q={search_term_string}",
                                 "query-input": "required name=search_term_string"},
         })
     else:
-        trail = page.ancestors + [page]
+        trail = [version(a, page.lang) for a in page.ancestors] + [page]   # a translation's, in its language where they are
         nodes.append({"@type": "BreadcrumbList", "itemListElement": [
             {"@type": "ListItem", "position": n, "name": p.title, "item": absolute(site, p.url)}
             for n, p in enumerate(trail, start=1)]})
@@ -219,7 +233,7 @@ def structured_data(page: Page, site: Site) -> dict | None:
         nodes.append(node)
     elif page.kind == "page":
         node = {"@type": "Article", "headline": page.title, "url": url,
-                "mainEntityOfPage": url, "inLanguage": config.language}
+                "mainEntityOfPage": url, "inLanguage": page.lang or config.language}
         if page.description:
             node["description"] = page.description
         if page.date:
@@ -233,7 +247,7 @@ def structured_data(page: Page, site: Site) -> dict | None:
             node["author"] = orgs
         nodes.append(node)
     elif page.kind in ("section", "topic", "topics"):
-        node = {"@type": "CollectionPage", "name": page.title, "url": url, "inLanguage": config.language}
+        node = {"@type": "CollectionPage", "name": page.title, "url": url, "inLanguage": page.lang or config.language}
         if page.description:
             node["description"] = page.description
         nodes.append(node)
@@ -282,7 +296,8 @@ def search_index(site: Site) -> str:
         }
         # As in the full-text index: the dates and status a result shows, when there are any.
         status = status_label(page, site.config.current_government, governments)
-        for name, value in (("date", day(page.date)), ("updated", day(page.updated)), ("status", status)):
+        for name, value in (("date", day(page.date)), ("updated", day(page.updated)), ("status", status),
+                            ("lang", page.lang)):
             if value:
                 entry[name] = value
         entries.append(entry)

@@ -8,7 +8,10 @@ Before that, two rewrites keep what old content meant: `<a name="x">` becomes
 `<a id="x">` (so links to `#x` still work), and an embed (`<iframe>`,
 `<object>`, `<embed>`) becomes a link to what it showed. Presentational
 attributes (`target`, `style`, `width` ...) are common in content pasted from
-a CMS and harmless to drop: they get one warning per page and attribute.
+a CMS and harmless to drop: they get one warning per page and attribute. So do
+other attributes and elements that cannot run anything (an inline `<svg>`, a
+`<placeholder>` in prose); scripts, frames, forms and unsafe URLs are reported
+one by one.
 """
 
 from __future__ import annotations
@@ -123,6 +126,32 @@ PRESENTATIONAL = {
         "width", "height", "align", "valign", "border", "cellpadding", "cellspacing", "bgcolor",
         "background", "hspace", "vspace", "nowrap", "color", "face", "size", "frame", "rules", "clear")},
 }
+# Elements removed that cannot run anything: one warning per page and element, with a count.
+# (Scripts, frames and the like are still reported one by one.) The reason says what to do.
+SUMMARISED_ELEMENTS = {
+    "svg": "a drawing written into the page: save it as an `.svg` file and show it with `![what it shows](file.svg)`",
+    "math": "write the formula as text or show it as an image",
+    "style": "the theme's styles apply instead",
+    "font": "the theme's styles apply instead",
+    "center": "the theme's styles apply instead",
+    "video": "link to the video instead",
+    "audio": "link to the recording instead",
+    "picture": "use `![what it shows](file)` for the image",
+    "source": "use `![what it shows](file)` for the image",
+}
+# Removed one by one: each can run code, load another page or send what a reader types.
+_ONE_BY_ONE = {"script", "noscript", "frame", "frameset", "applet", "base", "link", "meta", "form", "template",
+               "textarea", "input", "button", "select", "portal"}
+# Element names HTML has: any other `<name>` in prose (`cf push <app>`) is text a browser hides.
+_HTML_NAMES = frozenset("""
+a abbr address area article aside audio b base bdi bdo blockquote body br button canvas caption center cite code
+col colgroup data datalist dd del details dfn dialog div dl dt em embed fieldset figcaption figure font footer form
+frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe img input ins kbd label legend li link main map
+mark math menu meta meter nav noscript object ol optgroup option output p param picture portal pre progress q rp rt
+ruby s samp script search section select slot small source span strong style sub summary sup svg table tbody td
+template textarea tfoot th thead time title tr track u ul var video wbr applet marquee blink big tt strike nobr
+""".split())
+
 # Embedded content from other sites, replaced by a link to what it showed (see embed_link).
 EMBEDS = {"iframe", "object", "embed"}
 # Dropped quietly with the embed around them.
@@ -321,14 +350,18 @@ class _Scanner(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.found: list[Finding] = []
-        # attribute name -> [line of its first use, count]: one warning each at the end
-        self.presentational: dict[str, list[int]] = {}
+        # (kind, name) -> [line of its first use, count]: one warning each at the end, where kind
+        # is "attribute", "element" or "unknown" (a name HTML does not have)
+        self.summarised: dict[tuple[str, str], list[int]] = {}
         self.embed_depth = 0   # inside an <iframe> or <object>, which goes as a whole
+        self.drawing_depth = 0   # inside an <svg> or <math>, whose content goes with it
 
     def handle_starttag(self, tag, attrs):
         self._check(tag, attrs)
         if tag in ("iframe", "object"):
             self.embed_depth += 1
+        elif tag in ("svg", "math") and not self.embed_depth:
+            self.drawing_depth += 1
 
     def handle_startendtag(self, tag, attrs):
         self._check(tag, attrs)
@@ -336,13 +369,19 @@ class _Scanner(HTMLParser):
     def handle_endtag(self, tag):
         if tag in ("iframe", "object") and self.embed_depth:
             self.embed_depth -= 1
+        elif tag in ("svg", "math") and self.drawing_depth:
+            self.drawing_depth -= 1
+
+    def _count(self, kind: str, name: str, line: int) -> None:
+        seen = self.summarised.setdefault((kind, name), [line, 0])
+        seen[1] += 1
 
     def _check(self, tag, attrs):
         if _AUTOLINK.match(self.get_starttag_text() or ""):
             return  # an autolink such as <https://...> or <name@example.org>: Markdown makes it a link
         line = self.getpos()[0]
-        if self.embed_depth:
-            return   # the embed around it is reported and replaced as a whole
+        if self.embed_depth or self.drawing_depth:
+            return   # the embed or drawing around it is reported as a whole
         if tag in EMBEDS:
             link = embed_link(tag, dict(reversed(attrs)))
             if link is None:
@@ -356,8 +395,11 @@ class _Scanner(HTMLParser):
         if tag in _EMBED_PARTS:
             return
         if tag not in TAGS:
-            self.found.append(Finding(line, f"raw HTML `<{tag}>` is not allowed and was removed: use Markdown instead",
-                                      "html-not-allowed"))
+            if tag in _ONE_BY_ONE:
+                self.found.append(Finding(line, f"raw HTML `<{tag}>` is not allowed and was removed: use Markdown instead",
+                                          "html-not-allowed"))
+            else:
+                self._count("element" if tag in _HTML_NAMES else "unknown", tag, line)
             return
         allowed = GENERIC_ATTRIBUTES | ATTRIBUTES.get(tag, set())
         for name, value in attrs:
@@ -366,12 +408,8 @@ class _Scanner(HTMLParser):
                                           "script-attribute"))
             elif tag == "a" and name == "name":
                 continue   # kept as the link target's id (anchor_names)
-            elif name not in allowed and name in PRESENTATIONAL:
-                seen = self.presentational.setdefault(name, [line, 0])
-                seen[1] += 1
             elif name not in allowed and not name.startswith(("aria-", "data-")):
-                self.found.append(Finding(line, f"the `{name}` attribute on `<{tag}>` is not allowed and was removed",
-                                          "html-not-allowed"))
+                self._count("attribute", name, line)
             elif name in URL_ATTRIBUTES and value:
                 # Browsers drop tabs and line breaks in a URL: `java&#9;script:` is `javascript:`.
                 scheme = _SCHEME.match(re.sub(r"[\t\n\r]", "", value))
@@ -380,11 +418,23 @@ class _Scanner(HTMLParser):
                                               "url-scheme-not-allowed"))
 
     def summary(self) -> list[Finding]:
-        """One warning for each presentational attribute, at its first use."""
+        """One warning for each kind of attribute or element removed, at its first use, with a count."""
         out = []
-        for name, (line, count) in self.presentational.items():
-            noun = "attribute" if count == 1 else "attributes"
-            out.append(Finding(line, f"{count} `{name}` {noun} removed: {PRESENTATIONAL[name]}", "presentational-attribute"))
+        for (kind, name), (line, count) in self.summarised.items():
+            several = count != 1
+            if kind == "attribute":
+                noun = "attributes" if several else "attribute"
+                why = PRESENTATIONAL.get(name, "it is not allowed in page content")
+                code = "presentational-attribute" if name in PRESENTATIONAL else "html-not-allowed"
+                out.append(Finding(line, f"{count} `{name}` {noun} removed: {why}", code))
+            elif kind == "element":
+                noun = "elements" if several else "element"
+                why = SUMMARISED_ELEMENTS.get(name, "raw HTML that is not allowed: use Markdown instead")
+                out.append(Finding(line, f"{count} raw HTML `<{name}>` {noun} removed: {why}", "html-not-allowed"))
+            else:
+                times = f" ({count} times on this page)" if several else ""
+                out.append(Finding(line, f"`<{name}>`{times} is not an HTML element, so browsers hide it and it was removed: "
+                                         f"to show it as text, put it in backticks or write `&lt;{name}>`", "html-not-allowed"))
         return out
 
 

@@ -84,7 +84,11 @@ class PageType:
         return self.description
 
 
-DEPARTMENTAL = frozenset({"policy", "guidance", "publication", "news", "speech", "consultation"})
+DEPARTMENTAL = frozenset({"policy", "guidance", "publication", "news", "speech", "consultation", "collection"})
+# `applies_to:` keys, in the order pages name them ("England, Scotland and Wales").
+NATIONS = ("england", "scotland", "wales", "northern-ireland")
+# `speech_type:` keys; each shows its own notice beside "Delivered on".
+SPEECH_TYPES = ("transcript", "draft-text", "speaking-notes", "written-statement")
 
 FIELDS: tuple[Field, ...] = (
     Field("title", TEXT, "the page's name in its heading, the browser tab, breadcrumbs and links "
@@ -131,6 +135,27 @@ FIELDS: tuple[Field, ...] = (
                  Field("credit", TEXT, "who made the image"))),
     Field("slug", TEXT, "replaces the last part of the page's address", example="slug: short-name", address=True),
     Field("url", TEXT, "sets the page's whole address", example="url: /any/path/", address=True),
+    Field("applies_to", KEYS, "the nations the page applies to, shown as \"Applies to England and Wales\"",
+          default=(), choices=NATIONS, example="applies_to: [england, wales]"),
+    Field("groups", RECORDS, "on a `collection`: its groups in order, each a heading with its pages listed below; "
+          "each member page shows \"Part of a collection\" with a link back", required_in=frozenset({"collection"}),
+          default=(), example="see below",
+          parts=(Field("title", TEXT, "the group's heading", required_in=ALL_TYPES),
+                 Field("description", TEXT, "a sentence under the heading"),
+                 Field("pages", LIST, "the `.md` files of its pages, like links", required_in=ALL_TYPES))),
+    Field("opens", DATE, "on a `consultation`: when it opens, with a time (`2026-03-01 09:00 +00:00`); "
+          "without it, it is open until it closes", example="opens: 2026-03-01 09:00 +00:00"),
+    Field("closes", DATE, "on a `consultation`: when it closes, with a time; a date alone closes at 11:59pm; "
+          "not before `opens`; without it (a warning) the page cannot say whether it is open",
+          example="closes: 2026-04-01 23:59 +01:00"),
+    Field("outcome", TEXT, "on a `consultation`: the `.md` file of its outcome, linked once it has closed",
+          example="outcome: outcome.md", address=True),
+    Field("speaker", KEY, "on a `speech`: who gave it, by key from `people:` in `site_config.yaml`; "
+          "the speech is listed on their page at `/people/KEY/`", keys_of="people", example="speaker: alan-milburn"),
+    Field("delivered_on", DATE, "on a `speech`: when it was given", example="delivered_on: 2001-04-25"),
+    Field("location", TEXT, "on a `speech`: where it was given", example="location: London"),
+    Field("speech_type", KEY, "on a `speech`: what the text is; each shows its own notice",
+          choices=SPEECH_TYPES, example="speech_type: transcript"),
     Field("extra", FREE, "your own data for your layouts, as `page.extra`; not checked",
           default=None, example="extra: {team: Analysis}"),
 )
@@ -149,10 +174,13 @@ BUILTIN_TYPES: dict[str, PageType] = {t.key: t for t in (
              description="One sentence that says what the document covers."),
     PageType("news", "News story", archetype_fields=_COMMON + _OWNED + ("government", "political"),
              description="One sentence that says what has happened."),
-    PageType("speech", "Speech", archetype_fields=_COMMON + _OWNED + ("government", "political"),
+    PageType("speech", "Speech", archetype_fields=_COMMON + _OWNED + (
+        "government", "political", "speaker", "delivered_on", "location", "speech_type"),
              description="Who gave the speech, where, and what it was about, in one sentence."),
-    PageType("consultation", "Consultation", archetype_fields=_COMMON + _OWNED + ("government",),
+    PageType("consultation", "Consultation", archetype_fields=_COMMON + _OWNED + ("government", "opens", "closes"),
              description="One sentence that says what the consultation asks and who should respond."),
+    PageType("collection", "Collection", archetype_fields=_COMMON + _OWNED + ("groups",),
+             description="One sentence that says what the pages in this collection have in common."),
     PageType("organisation", "Organisation", archetype_fields=("title", "description", "type", "topics"),
              description="One sentence that says what the organisation does."),
 )}

@@ -32,10 +32,11 @@ from .diagnostics import Diagnostics
 class DevSite:
     """The served site: its output folder, its cache and the last build's problems."""
 
-    def __init__(self, site_dir: Path, host: str, port: int, drafts: bool, output: Path | None = None):
+    def __init__(self, site_dir: Path, host: str, port: int, drafts: bool, output: Path | None = None,
+                 future: bool = False):
         self.site_dir = site_dir
         self.output = output or Path(tempfile.mkdtemp(prefix="policysite-serve-"))
-        self.options = BuildOptions(site_dir=site_dir, output=self.output, drafts=drafts,
+        self.options = BuildOptions(site_dir=site_dir, output=self.output, drafts=drafts, future=future,
                                     base_url=f"http://{_url_host(host)}:{port}/", write=True)
         self.cache = BuildCache()
         self.sink = FolderSink(self.output)
@@ -284,7 +285,7 @@ def quiet_server_logs() -> None:
 
 
 def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False,
-          verbose: bool = False) -> int:
+          verbose: bool = False, future: bool = False) -> int:
     from livereload import Server
 
     if not verbose:
@@ -292,7 +293,7 @@ def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, drafts: boo
 
     if not is_loopback(host):
         click.echo(f"warning: serving on {host}: anyone who can reach this machine can see the site, drafts included", err=True)
-    dev = DevSite(site_dir, host, port, drafts)
+    dev = DevSite(site_dir, host, port, drafts, future=future)
     try:
         watcher = _site_watcher(dev.rebuild)   # before the first build: edits during it count
         watched = [site_dir / "content", site_dir / "layouts", site_dir / "assets", site_dir / CONFIG_NAME]

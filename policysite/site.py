@@ -8,6 +8,7 @@ leaves the site, an alias that collides with a page.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import gc
 import posixpath
 import re
@@ -15,15 +16,19 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from . import clock
 from .config import SiteConfig
+from .consultation import state_at
 from .diagnostics import Diagnostics
 from .load import MARKDOWN_SUFFIXES, file_stem, load_page, scan_content
 from .model import Page, StaticFile
 from .strings import strings_for
 from .schema import moment
+from . import translations
 
 SEGMENT = re.compile(r"^[\w.~-]+$")
-RESERVED = {"/topics/": "the generated topics index", "/search/": "the generated search page"}
+RESERVED = {"/topics/": "the generated topics index", "/search/": "the generated search page",
+            "/people/": "the generated people index"}
 GENERATED_FILES = {"/sitemap.xml", "/feed.xml", "/robots.txt", "/404.html", "/search-index.json"}
 
 
@@ -76,21 +81,30 @@ class Site:
     files_by_url: dict[str, StaticFile] = field(default_factory=dict)
     assets: dict[str, StaticFile] = field(default_factory=dict)  # url -> asset
     drafts: dict[str, Page] = field(default_factory=dict)
+    scheduled: dict[str, Page] = field(default_factory=dict)   # dated after the build time: left out
+    now: dt.datetime | None = None                             # the build time (clock.py)
     unreadable: set[str] = field(default_factory=set)   # Markdown sources whose errors kept them out
     home: Page | None = None
     topic_pages: dict[str, Page] = field(default_factory=dict)
     organisation_pages: dict[str, Page] = field(default_factory=dict)
+    person_pages: dict[str, Page] = field(default_factory=dict)
     aliases: list[Alias] = field(default_factory=list)
     _tag_index: dict = field(default_factory=dict, repr=False)
 
     def listing(self, page: Page) -> list[Page]:
         """What a page lists: a section its children, a topic or organisation what it tags."""
         if page.kind in ("home", "section"):
+            if page.lang:   # a translated section lists its English one's pages, each in its language where there is one
+                return [translations.version(child, page.lang) for child in translations.original(page).children]
             return page.children
         if page.kind == "topic":
             return self._tagged("topics").get(page.key, [])
         if page.kind == "topics":
             return [self.topic_pages[k] for k in sorted(self.topic_pages)]
+        if page.kind == "person":
+            return self.speeches().get(page.key, [])
+        if page.kind == "people":
+            return [self.person_pages[k] for k in sorted(self.person_pages)]
         if page.type == "organisation" and page.key:
             return [p for p in self._tagged("organisations").get(page.key, []) if p is not page]
         return []
@@ -103,9 +117,26 @@ class Site:
         if index is None:
             grouped: dict[str, list[Page]] = {}
             for p in self.content_pages():
+                if p.lang:
+                    continue   # topic and organisation listings list pages in the site's own language
                 for key in dict.fromkeys(p.fields.get(field_name, ())):   # a key given twice counts once
                     grouped.setdefault(key, []).append(p)
             index = self._tag_index[field_name] = {key: newest_first(pages) for key, pages in grouped.items()}
+        return index
+
+    def speeches(self) -> dict[str, list[Page]]:
+        """Person key -> their speeches, newest first (by `delivered_on`, else `date`)."""
+        index = self._tag_index.get("speaker")
+        if index is None:
+            grouped: dict[str, list[Page]] = {}
+            for p in self.content_pages():
+                if p.type == "speech" and p.fields.get("speaker"):
+                    grouped.setdefault(p.fields["speaker"], []).append(p)
+
+            def key(p: Page):
+                when = moment(p.fields.get("delivered_on") or p.date)
+                return (when is None, -when.timestamp() if when else 0, p.title.casefold(), p.url)
+            index = self._tag_index["speaker"] = {k: sorted(v, key=key) for k, v in grouped.items()}
         return index
 
     def content_pages(self) -> list[Page]:
@@ -128,15 +159,20 @@ def _collector_paused():
 
 
 def build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, drafts: bool = False,
-               skip: list[Path] = (), load=load_page) -> Site:
-    """Load content/ and arrange it into a Site; problems go to `diagnostics`."""
+               skip: list[Path] = (), load=load_page, now: dt.datetime | None = None, future: bool = False) -> Site:
+    """Load content/ and arrange it into a Site; problems go to `diagnostics`.
+
+    `now` is the build time (clock.py; the current time when not given): pages dated
+    after it are left out unless `future`, and consultations take their state from it."""
     with _collector_paused():
-        return _build_site(site_dir, config, diagnostics, drafts, skip, load)
+        return _build_site(site_dir, config, diagnostics, drafts, skip, load,
+                           now or clock.build_time({}), future)
 
 
 def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, drafts: bool,
-                skip: list[Path], load) -> Site:
-    site = Site(config=config, site_dir=site_dir)
+                skip: list[Path], load, now: dt.datetime, future: bool) -> Site:
+    site = Site(config=config, site_dir=site_dir, now=now)
+    strings = strings_for(config.language, config.strings)
     entries = scan_content(site_dir, diagnostics, skip=skip)
 
     folders: set[str] = {"content"} if (site_dir / "content").is_dir() else set()
@@ -157,9 +193,18 @@ def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dr
             if page.draft and not drafts:
                 site.drafts[where] = page
                 continue
+            if not future and page.date is not None and moment(page.date) > now:
+                site.scheduled[where] = page
+                continue
+            if page.type == "consultation" and "closes" in page.fields:
+                page.consultation = state_at(page.fields.get("opens"), page.fields["closes"], "outcome" in page.fields, now)
+                page.state_label = strings[page.consultation.label_key]
             loaded.append(page)
         else:
             site.files[where] = StaticFile(source=where, abs_path=str(path), url="", size=path.stat().st_size)
+
+    # Translations (x.cy.md) wait until their English pages have their addresses.
+    pending = translations.take_translations(loaded, config, diagnostics)
 
     # One section per folder, from its _index.md or generated.
     sections: dict[str, Page] = {}
@@ -229,11 +274,17 @@ def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dr
         site.files_by_url[static.url] = static
 
     all_pages = [p for p in list(sections.values()) + [p for p in loaded if p.kind == "page"] if p.url]
+    placed = translations.attach(pending, sections, {p.source: p for p in loaded if p.source}, config, diagnostics,
+                                 left_out=set(site.drafts) | site.unreadable)
+    for page in placed:   # a translation's own `url:` or `slug:` moves it from beside its English page
+        if "url" in page.fields or "slug" in page.fields:
+            page.url = override_url(page, page.url, diagnostics)
+    all_pages += placed
     add_generated_pages(site, all_pages)
     claim_urls(site, all_pages, diagnostics)
 
     for page in all_pages:
-        if page.parent is not None:
+        if page.parent is not None and not page.lang:   # translations are listed in their own language's sections
             page.parent.children.append(page)
     for page in all_pages:
         page.children.sort(key=Page.sort_key)
@@ -302,6 +353,16 @@ def add_generated_pages(site: Site, pages: list[Page]) -> None:
             page = Page(kind="topic", key=key, title=topic.name, url=f"/topics/{key}/", parent=index,
                         description=topic.description or topic_description(topic.name, config))
             site.topic_pages[key] = page
+            pages.append(page)
+    if config.people:
+        strings = strings_for(config.language, config.strings)
+        people = Page(kind="people", title=strings["people"], url="/people/", parent=home,
+                      description=strings["people_description"].format(site=config.title))
+        pages.append(people)
+        for key, person in sorted(config.people.items()):
+            page = Page(kind="person", key=key, title=person.name, url=f"/people/{key}/", parent=people,
+                        description=person.role or strings["person_description"].format(name=person.name, site=config.title))
+            site.person_pages[key] = page
             pages.append(page)
     pages.append(Page(kind="search", title="Search", url="/search/", parent=home,
                       description=f"Search {config.title}"))

@@ -16,6 +16,7 @@ pages whose bodies were edited, when nothing else can have changed.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote
 
-from . import images, layoutids, layoutlinks, pool, publish, search
+from . import clock, images, layoutids, layoutlinks, pool, publish, search
 from .cache import (BuildCache, LoadRecord, MarkdownRecord, OutputRecord, PageData, SearchRecord, code_fingerprint,
                     digest, file_stamp)
 from .config import CONFIG_NAME, SiteConfig, load_config
@@ -35,9 +36,10 @@ from .hooks import fingerprint as hooks_fingerprint
 from .layoutids import LayoutIds
 from .links import URL_SAFE, LinkProblem, Resolver, signature
 from .load import MAX_FILE_BYTES, load_page
-from .markup import MarkdownRenderer, link_lines, render_fingerprint
-from .model import Page
-from .site import Site, build_site
+from .markup import RESERVED_IDS, MarkdownRenderer, link_lines, render_fingerprint
+from .model import Group, Page
+from .schema import moment
+from .site import Site, build_site, slugify
 from .templates import (LayoutError, Templates, check_compiled_assets, listing_page_count, page_context,
                         paged_url, paginate, site_context)
 
@@ -48,6 +50,8 @@ class BuildOptions:
     output: Path | None = None
     strict: bool = False
     drafts: bool = False
+    future: bool = False          # include pages dated after the build time
+    now: dt.datetime | None = None   # the build time (clock.py); None: read once when the build starts
     base_url: str | None = None
     jobs: int | None = None
     write: bool = True            # False for `check`
@@ -75,6 +79,8 @@ class BuildState:
     """Everything one build knows, filled in stage by stage."""
     options: BuildOptions
     cache: BuildCache
+    now: dt.datetime = field(default_factory=clock.build_time)   # the build time, read once
+    window: clock.Window = field(default_factory=clock.Window)    # how long the clock-dependent outcomes hold
     sink: Any = None                  # builder.BuildSink, builder.FolderSink, or None for `check`
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     config: SiteConfig | None = None
@@ -129,7 +135,8 @@ def config_fingerprint(options: BuildOptions, config: SiteConfig | None = None) 
         raw = b""
     if config is None:
         config = load_config(options.site_dir, Diagnostics(), base_url=options.base_url)
-    return digest(raw, str(options.base_url), str(options.drafts), code_fingerprint(), hooks_fingerprint(config))
+    return digest(raw, str(options.base_url), str(options.drafts), str(options.future), code_fingerprint(),
+                  hooks_fingerprint(config))
 
 
 def load_configuration(state: BuildState) -> None:
@@ -152,7 +159,8 @@ def load_pages(state: BuildState) -> None:
     skip = [state.output] if options.write else []
     loaded: set[str] = set()
     state.site = build_site(options.site_dir, state.config, state.diagnostics, drafts=options.drafts, skip=skip,
-                            load=cached_loader(state, loaded))
+                            load=cached_loader(state, loaded), now=state.now, future=options.future)
+    state.window = clock.window(clock_moments(state.site), state.now)
     for gone in [s for s in cache.loaded if s not in loaded]:
         del cache.loaded[gone]
         cache.stamps.pop(gone, None)
@@ -364,6 +372,62 @@ def _ids_hint(state: BuildState, page: Page, wanted: str) -> str:
     return f": did you mean `#{hint}`?" if hint else ""
 
 
+def clock_moments(site: Site) -> list[dt.datetime]:
+    """Every moment at which a page's outcome changes with the clock: a page's date (published
+    from then on) and a consultation's opening and closing."""
+    moments = []
+    for page in list(site.pages) + list(site.scheduled.values()):
+        if page.date is not None:
+            moments.append(moment(page.date))
+        if page.consultation is not None:
+            moments += [m for m in (page.consultation.opens, page.consultation.closes) if m is not None]
+    return moments
+
+
+def _front_matter_page(resolver: Resolver, page: Page, raw: str, line: int, what: str,
+                       diagnostics: Diagnostics) -> Page | None:
+    """The page a front matter path leads to, resolved like a link in Markdown, or None after an error."""
+    try:
+        target = resolver.resolve(raw, page)
+    except LinkProblem as problem:
+        diagnostics.error(page.source, line, f"{what} `{raw}` does not resolve: {problem}", code="broken-link")
+        return None
+    if target.page is None or target.fragment or not raw.split("#")[0].lower().endswith((".md", ".markdown")):
+        diagnostics.error(page.source, line, f"{what} `{raw}` must be a page on this site, written as a path to its "
+                                             "`.md` file, such as `../policy/name.md`", code="broken-link")
+        return None
+    return target.page
+
+
+def resolve_collection(page: Page, resolver: Resolver, diagnostics: Diagnostics) -> None:
+    """A collection's `groups:`: each path checked like a link, each member told it is in the collection."""
+    page.groups = []
+    if page.type != "collection":
+        return
+    taken = set(page.ids) | RESERVED_IDS   # and the ids the theme's layouts use
+    for number, group in enumerate(page.fields.get("groups", ()), start=1):
+        base = slugify(group["title"]) or f"group-{number}"
+        ident, n = base, 1
+        while ident in taken:   # a heading in the body, or another group, with the same words
+            n += 1
+            ident = f"{base}-{n}"
+        taken.add(ident)
+        members = []
+        for raw, line in group.get("pages", ()):
+            member = _front_matter_page(resolver, page, raw, line, "collection page", diagnostics)
+            if member is None:
+                continue
+            if member is page:
+                diagnostics.error(page.source, line, f"collection page `{raw}` is this collection itself: "
+                                                     "list the pages it collects", code="broken-link")
+                continue
+            members.append(member)
+            if page not in member.collections:
+                member.collections.append(page)
+        page.groups.append(Group(title=group["title"], id=ident, description=group.get("description", ""),
+                                 pages=members))
+
+
 def check_front_matter_links(state: BuildState) -> None:
     """`related:` links and `image.src`, resolved like links in Markdown."""
     resolver, diagnostics = state.resolver, state.diagnostics
@@ -382,8 +446,12 @@ def check_front_matter_links(state: BuildState) -> None:
                 diagnostics.error(page.source, line, f"related link `{raw}`: there is no heading or id `{target.fragment}` in {target.page.source or target.page.url}")
                 continue
             related.append({"title": target.page.title, "url": target.page.url + (f"#{target.fragment}" if target.fragment else ""),
-                            "description": target.page.description})
+                            "description": target.page.description, "lang": target.page.lang})
         page.related = related
+        resolve_collection(page, resolver, diagnostics)
+        outcome = page.fields.get("outcome")
+        if outcome and page.type == "consultation":
+            page.outcome_page = _front_matter_page(resolver, page, outcome, page.line("outcome"), "`outcome`", diagnostics)
         image = page.fields.get("image")
         if image:
             line = image.get("src_line", image.get("line", 1))
@@ -493,9 +561,9 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
     cache = state.cache
     if not state.site_key:
         state.ctx_site = site_context(state.site)
-        # Everything a layout can read besides the page: `site`, the layouts, `t()`'s strings, the code.
+        # Everything a layout can read besides the page: `site`, the layouts with `t()`'s words, the code.
         state.site_key = digest(json.dumps(state.ctx_site, sort_keys=True, default=str), state.templates.fingerprint(),
-                                state.templates.globals_fingerprint(), state.seal)
+                                state.seal)
     previous = cache.outputs
     if not subset:
         # Until this run ends, nothing on disk is vouched for: if it stops half way on an
@@ -560,10 +628,13 @@ def search_index(state: BuildState) -> list[str]:
             return linked
         for rel in linked:   # a link that stayed would be written through, into the previous output
             (sink.tmp / rel).unlink()
-    files = search.build_index(site.pages, site.config.root, labels)
+    # Incremental index: unchanged pages' words come from the last build's record (search.WordRecord).
+    previous = search.WordRecord.from_json(before.words)
+    files, words = search.build_index_reusing(site.pages, site.config.root, labels, previous)
     for rel in sorted(files):
         sink.write(rel, files[rel])
-    cache.search = SearchRecord(key=key, files={rel: hashlib.sha1(data).hexdigest() for rel, data in files.items()})
+    cache.search = SearchRecord(key=key, files={rel: hashlib.sha1(data).hexdigest() for rel, data in files.items()},
+                                words=words.to_json())
     cache.dirty = True
     return sorted(files)
 

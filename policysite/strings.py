@@ -2,14 +2,18 @@
 
 Tables live in policysite/theme/strings/LANG.yaml, keyed by the primary
 language subtag (`en-GB` reads en.yaml, `cy` reads cy.yaml). A key missing
-from a language's table falls back to English; a site's `strings:` setting
-replaces single entries. Layouts call `t("key", name=value)`: the text is
-escaped, and so are the values, unless they are already safe HTML (a link
-the layout built).
+from a language's table falls back to English (config.py warns about each one,
+`missing-translation`); a site's `strings:` setting replaces single entries,
+for the default language directly and for another under its code
+(`strings: {cy: {published: …}}`). Layouts call `t("key", name=value)`: the
+text is escaped, and so are the values, unless they are already safe HTML (a
+link the layout built). Dates are written by `format_date`, in the page's
+language, with the month names of the `months` string.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from pathlib import Path
 
@@ -34,20 +38,53 @@ def table_language(language: str) -> str:
     return language.split("-")[0].lower()
 
 
+def table_path(language: str) -> str:
+    """The theme's table for a language, as messages name it."""
+    return f"policysite/theme/strings/{table_language(language)}.yaml"
+
+
+def has_table(language: str) -> bool:
+    return bool(_table(table_language(language)))
+
+
 def known_keys() -> set[str]:
     return set(_table(FALLBACK))
 
 
+def missing_keys(language: str, overrides: dict[str, str] | None = None) -> list[str]:
+    """The theme's keys with no wording in `language` (its table and the site's
+    own), which show in English. None for English itself."""
+    short = table_language(language)
+    if short == FALLBACK:
+        return []
+    own = _table(short)
+    return sorted(key for key in _table(FALLBACK) if key not in own and key not in (overrides or {}))
+
+
 def strings_for(language: str, overrides: dict[str, str] | None = None) -> dict[str, str]:
-    """The whole table for a site: English, then its language, then its own settings."""
+    """The whole table for a language: English, then that language, then the site's own settings."""
     return {**_table(FALLBACK), **_table(table_language(language)), **(overrides or {})}
 
 
+def format_date(value, months: list[str]) -> str:
+    """6 November 2008 (6 Tachwedd 2008), as GOV.UK writes dates: day, month, year."""
+    if not isinstance(value, dt.date):
+        return ""
+    return f"{value.day} {months[value.month - 1]} {value.year}"
+
+
+def month_names(strings: dict[str, str]) -> list[str]:
+    """The twelve names in a table's `months` string (English ones if it does not hold twelve)."""
+    names = strings.get("months", "").split()
+    return names if len(names) == 12 else _table(FALLBACK)["months"].split()
+
+
 class Translator:
-    """`t(key, **values)` for the layouts."""
+    """`t(key, **values)` for the layouts, and `date(value)` in the same language."""
 
     def __init__(self, strings: dict[str, str]):
         self.strings = strings
+        self.months = month_names(strings)
 
     def __call__(self, key: str, **values) -> Markup:
         text = self.strings.get(key)
@@ -55,3 +92,6 @@ class Translator:
             raise KeyError(f"no string `{key}` in policysite/theme/strings/{FALLBACK}.yaml")
         template = Markup(escape(text))
         return template.format(**values) if values else template
+
+    def date(self, value) -> str:
+        return format_date(value, self.months)

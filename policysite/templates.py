@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import sys
 import traceback
 from pathlib import Path
@@ -19,12 +18,14 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from . import publish, schema
+from . import publish, schema, translations
 from .config import CONFIG_NAME, LinkSetting
+from .consultation import FORTHCOMING, OPEN, govuk_time
 from .diagnostics import Diagnostics
 from .model import Page
 from .site import Site
-from .strings import Translator, strings_for
+from .strings import Translator, month_names, strings_for
+from .strings import format_date as format_date_in
 
 THEME = Path(__file__).parent / "theme"
 THEME_LAYOUTS = THEME / "layouts"
@@ -33,15 +34,19 @@ THEME_LAYOUTS = THEME / "layouts"
 COMPILED_CSS = THEME / "assets" / "govuk" / "theme.css"
 BRAND_CSS = THEME / "assets" / "govuk" / "brand" / "theme.css"
 ASSET_BUILD_COMMAND = "npm ci && npm run build:theme"
-MONTHS = ["January", "February", "March", "April", "May", "June", "July",
-          "August", "September", "October", "November", "December"]
+MONTHS = month_names(strings_for("en"))
 
 
 def format_date(value) -> str:
-    """6 November 2008, as GOV.UK writes dates."""
-    if not isinstance(value, dt.date):
-        return ""
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    """6 November 2008, as GOV.UK writes dates (in English: layouts use the page's language)."""
+    return format_date_in(value, MONTHS)
+
+
+def page_strings(config, lang: str) -> dict[str, str]:
+    """The theme's words for a page in `lang` ("" for the site's own language)."""
+    if not lang or lang not in config.languages:
+        return strings_for(config.language, config.strings)
+    return strings_for(lang, config.languages[lang].strings)
 
 
 def css_string(value, quoted: bool = True) -> Markup:
@@ -84,14 +89,16 @@ class Templates:
         base = site.config.base_url
         self.env.filters["url"] = lambda url: root + str(url).lstrip("/")
         self.env.filters["absolute_url"] = lambda url: base + str(url).lstrip("/")
-        self.env.filters["date"] = format_date
+        # `t(…)` and `|date` speak the page's language (`page.lang`: "" for the site's own).
+        self.translators = {lang: Translator(page_strings(site.config, lang))
+                            for lang in ["", *site.config.languages]}
+        self.env.filters["date"] = jinja2.pass_context(lambda ctx, value: self._translator(ctx).date(value))
         self.env.filters["iso"] = lambda d: d.isoformat() if isinstance(d, dt.date) else ""
         # `{{ data|jsonld }}` inside <script type="application/ld+json">: JSON that cannot close the element.
         self.env.filters["jsonld"] = lambda data: Markup(publish.script_json(data))
         self.env.filters["css_string"] = css_string
         config = site.config
-        self.strings = strings_for(config.language, config.strings)   # the theme's words, as `t()` gives them
-        self.env.globals["t"] = Translator(self.strings)
+        self.env.globals["t"] = jinja2.pass_context(lambda ctx, key, **values: self._translator(ctx)(key, **values))
         self.names = set(self.env.list_templates())
         self._fingerprint = None
         self._check_syntax(diagnostics)
@@ -99,6 +106,11 @@ class Templates:
             problem = _link_problem(site, setting)
             if problem:
                 diagnostics.error(CONFIG_NAME, setting.line, problem, code="broken-link")
+
+    def _translator(self, ctx) -> Translator:
+        page = ctx.get("page")
+        lang = page.get("lang", "") if isinstance(page, dict) else ""
+        return self.translators.get(lang) or self.translators[""]
 
     def where(self, name: str) -> str:
         """The file a layout name reads, as messages show it."""
@@ -161,15 +173,11 @@ class Templates:
                             h.update(path.relative_to(folder).as_posix().encode())
                             h.update(path.read_bytes())
                 h.update(b"|")
+            # The words layouts show: the theme's tables and the site's `strings:`.
+            for lang in sorted(self.translators):
+                h.update(repr(sorted(self.translators[lang].strings.items())).encode())
             self._fingerprint = h.hexdigest()
         return self._fingerprint
-
-    def globals_fingerprint(self) -> str:
-        """What layouts read besides the page and `site`: the strings table behind `t()`.
-
-        Every other setting a layout can see (nav, footer, brand, colour, logo, the
-        header's name, the base path) is part of `site` (site_context)."""
-        return hashlib.sha1(json.dumps(self.strings, sort_keys=True).encode()).hexdigest()
 
     def has_layout(self, name: str) -> bool:
         return f"{name}.html" in self.names
@@ -186,6 +194,7 @@ class Templates:
         return {
             "home": "home.html", "section": "section.html", "topic": "topic.html",
             "topics": "topics.html", "search": "search.html", "404": "404.html",
+            "people": "people.html", "person": "person.html",
         }.get(page.kind, "page.html")
 
     def render(self, name: str, context: dict) -> str:
@@ -307,9 +316,14 @@ def site_context(site: Site) -> dict:
         "base_url": config.base_url,
         "root": config.root,
         "language": config.language,
+        # Translations: the site's language's own name, and each other language's by code.
+        "language_name": config.language_name,
+        "languages": {code: language.name for code, language in config.languages.items()},
         "organisations": organisations,
         "topics": topics,
         "governments": {k: {"key": k, "name": g.name} for k, g in config.governments.items()},
+        "people": {k: {"key": k, "name": p.name, "role": p.role, "url": f"/people/{k}/"}
+                   for k, p in config.people.items()},
         "current_government": config.current_government,
         "nav": site_nav(site),
         "build_date": None,
@@ -404,15 +418,60 @@ def fallback_description(page: Page, site: Site) -> str:
     a whole sentence, names kept as written."""
     if page.title == site.config.title:
         return site.config.title
-    strings = strings_for(site.config.language, site.config.strings)
+    strings = page_strings(site.config, page.lang)
     key = "topic_description" if page.kind == "topic" else "section_description"
     return strings[key].format(topic=page.title, section=page.title, site=site.config.title)
 
 
-def listing_item(page: Page, site: Site) -> dict:
+def type_label(page: Page, site: Site, lang: str | None = None) -> str:
+    """The label above a page's title, in `lang` (by default the page's language) for the built-in types."""
+    lang = page.lang if lang is None else lang
+    if lang and page.site_type_label is None and page.type in schema.BUILTIN_TYPES and page.type != "page":
+        return page_strings(site.config, lang).get(f"type_{page.type}", page.type_label)
+    return page.type_label
+
+
+def language_versions(page: Page, site: Site) -> list[dict]:
+    """The language switch: every version of the page, the site's language first, each
+    with its language's own name; empty for a page with no translation."""
+    if not page.translations:
+        return []
+    config = site.config
+    out = []
+    for lang in ["", *config.languages]:
+        version = page.translations.get(lang)
+        if version is None:
+            continue
+        language = config.languages.get(lang)
+        code = language.short if language else config.language.split("-")[0].lower()
+        out.append({"lang": code, "name": language.name if language else config.language_name,
+                    "url": version.url, "current": version is page})
+    return out
+
+
+def breadcrumbs(page: Page, site: Site) -> list[dict]:
+    """Ancestors from the home page down, each in the page's language where it has a version
+    in it; otherwise in the site's language, with `lang` set for the link. On a translated
+    page, a home page with no version in its language is named by the theme's `home` word."""
+    crumbs = []
+    for ancestor in page.ancestors:
+        shown = translations.version(ancestor, page.lang) if page.lang else ancestor
+        crumb = {"title": shown.title, "url": shown.url, "lang": None}
+        if shown.lang != page.lang:
+            if ancestor.kind == "home":
+                crumb["title"] = page_strings(site.config, page.lang)["home"]
+            else:
+                crumb["lang"] = site.config.language.split("-")[0].lower()
+        crumbs.append(crumb)
+    return crumbs
+
+
+def listing_item(page: Page, site: Site, lang: str = "") -> dict:
+    """A page as a listing in `lang` shows it; `lang` on the item when its own language differs."""
     return {
         "title": page.title, "url": page.url, "description": page.description,
-        "type": page.type, "type_label": page.type_label, "date": page.date,
+        "lang": (page.lang or site.config.language.split("-")[0].lower()) if page.lang != lang else None,
+        "type": page.type, "type_label": type_label(page, site, lang), "date": page.date,
         "updated": page.updated, "kind": page.kind, "status": publish.page_status(page, site.config),
     }
 
@@ -465,15 +524,25 @@ def paginate(context: dict, number: int, count: int) -> dict:
     return page
 
 
-def sidebar_links(page: Page) -> dict:
+def other_language(lang: str, page: Page, site: Site) -> str | None:
+    """The `lang` attribute for text in `lang` ("" for the site's language) shown on `page`:
+    None when they are the same language."""
+    if lang == page.lang:
+        return None
+    return lang or site.config.language.split("-")[0].lower()
+
+
+def sidebar_links(page: Page, site: Site | None = None) -> dict:
     """"Pages that link here": links from the body of content pages only (not the home
     page, sections or organisation pages), none already under "Related content". Where two
     links in the sidebar share a text, each says which section it is in."""
     related = {link["url"].split("#", 1)[0] for link in page.related}
-    backlinks = [p for p in page.backlinks
-                 if p.kind == "page" and p.type != "organisation" and p.url not in related]
+    backlinks = [p for p in page.backlinks   # and only from pages in its own language
+                 if p.kind == "page" and p.type != "organisation" and p.url not in related and p.lang == page.lang]
     items = [dict(link, context=None) for link in page.related]
-    items += [{"title": p.title, "url": p.url, "context": None} for p in backlinks]
+    items += [{"title": p.title, "url": p.url, "context": None, "lang": p.lang} for p in backlinks]
+    for item in items:   # a link in another language than the page says which
+        item["lang"] = other_language(item.get("lang", ""), page, site) if site is not None else None
     parents = {p.url: p.parent.title if p.parent else None for p in backlinks}
     by_title: dict[str, set] = {}
     for item in items:
@@ -506,6 +575,42 @@ def declared_fields(page: Page, site: Site) -> dict:
     return out
 
 
+def nations_text(keys, strings: dict[str, str]) -> str:
+    """`[wales, england]` -> "England and Wales": the nations in their usual order, named in the site's language."""
+    names = [strings[f"nation_{k}"] for k in schema.NATIONS if k in keys]
+    if len(names) < 2:
+        return "".join(names)
+    return strings["list_and"].format(items=strings["list_separator"].join(names[:-1]), last=names[-1])
+
+
+def consultation_context(page: Page, strings: dict[str, str]) -> dict | None:
+    """A consultation's state at the build time, its banner's words and its outcome's link."""
+    state = page.consultation
+    if state is None:
+        return None
+    if state.state == FORTHCOMING:
+        banner = strings["consultation_opens_at"].format(time=govuk_time(state.opens, strings), date=format_date(state.opens))
+    elif state.state == OPEN:
+        banner = strings["consultation_closes_at"].format(time=govuk_time(state.closes, strings), date=format_date(state.closes))
+    else:
+        banner = strings["consultation_has_closed"]
+    outcome = page.outcome_page if state.state not in (FORTHCOMING, OPEN) else None
+    return {"state": state.state, "label": page.state_label, "banner": banner,
+            "opens": state.opens, "closes": state.closes,
+            "outcome": {"title": outcome.title, "url": outcome.url} if outcome is not None else None}
+
+
+def speech_context(page: Page, site: Site, ctx_site: dict) -> dict | None:
+    """A speech's speaker (with their page), when and where it was given and what its text is."""
+    if page.type != "speech":
+        return None
+    key = page.fields.get("speaker")
+    return {"speaker": ctx_site["people"].get(key) if key else None,
+            "delivered_on": page.fields.get("delivered_on"),
+            "location": page.fields.get("location"),
+            "speech_type": page.fields.get("speech_type")}
+
+
 def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
     """What a layout sees as `page`: plain values, all escaped by Jinja on output.
 
@@ -513,6 +618,7 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
     the keys below replace the raw values with what layouts show (organisations and
     topics as entries, the image with its address, related pages with their titles)."""
     fields = page.fields
+    strings = strings_for(site.config.language, site.config.strings)
     government = None
     banner = None
     if "government" in fields:
@@ -536,7 +642,7 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
         "url": page.url,
         "kind": page.kind,
         "type": page.type,
-        "type_label": page.type_label,
+        "type_label": type_label(page, site),
         "content": Markup(page.html),
         "date": page.date,
         "updated": page.updated,
@@ -547,14 +653,30 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
         "history_banner": banner,
         "withdrawn": fields.get("withdrawn"),
         "image": image,
-        "breadcrumbs": [{"title": a.title, "url": a.url} for a in page.ancestors],
-        "toc": page.toc,
-        **sidebar_links(page),
+        "breadcrumbs": breadcrumbs(page, site),
+        # Translations: `lang` picks the theme's words ("" for the site's own language).
+        "lang": page.lang,
+        "html_lang": page.lang or site.config.language,
+        "versions": language_versions(page, site),
+        # On a translated page, the `lang` of text from site_config (topic names, the navigation).
+        "site_lang": other_language("", page, site),
+        # A collection's groups follow its body's headings in the contents list.
+        "toc": page.toc + [{"id": g.id, "text": g.title} for g in page.groups] if len(page.groups) + len(page.toc) >= 2
+        else page.toc,
+        **sidebar_links(page, site),
         "status": publish.page_status(page, site.config),
-        "children": [listing_item(p, site) for p in site.listing(page)],
+        "children": [listing_item(p, site, page.lang) for p in site.listing(page)],
         "feed_url": publish.feed_url(page),
         # schema.org JSON-LD, serialised in Python and safe inside <script> (see publish.script_json).
         "jsonld": Markup(publish.jsonld(page, site)),
+        "applies_to_text": nations_text(fields.get("applies_to", ()), strings),
+        "consultation": consultation_context(page, strings),
+        "speech": speech_context(page, site, ctx_site),
+        "groups": [{"title": g.title, "id": g.id, "description": g.description,
+                    "pages": [listing_item(p, site) for p in g.pages]} for g in page.groups],
+        "collections": [{"title": c.title, "url": c.url}
+                        for c in sorted(page.collections, key=lambda c: (c.title.casefold(), c.url))],
+        "person": ctx_site["people"].get(page.key) if page.kind == "person" else None,
         "is_home": page.kind == "home",
         "source": page.source,
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -146,9 +147,11 @@ def test_hugo_report_lists_left_items_with_file_and_line(hugo_site):
     lines = (dest / "content/guidance/apply.md").read_text().splitlines()
     tweet_line = next(i for i, line in enumerate(lines, 1) if "{{< tweet" in line)
     nowhere_line = next(i for i, line in enumerate(lines, 1) if "/nowhere/" in line)
-    assert f"- content/guidance/apply.md:{tweet_line}: `{{{{< tweet" in report
-    assert f"- content/guidance/apply.md:{nowhere_line}: `/nowhere/`" in report
-    assert "## Links left as written" in report and "## Template tags left in place" in report
+    errors, warnings = report.split("## Errors to fix first (2)", 1)[1].split("## Warnings (4)", 1)
+    # The broken link is an error `check` reports; the tag left in place only a warning.
+    assert f"- content/guidance/apply.md:{nowhere_line}: `/nowhere/`" in errors
+    assert f"- content/guidance/apply.md:{tweet_line}: `{{{{< tweet" in warnings.split("\n## ", 1)[0]
+    assert "### `broken-link` (2)" in errors and "### `template-tag` (2)" in warnings
 
 
 def test_hugo_multilingual_pair_imports_as_a_section(hugo_site):
@@ -233,10 +236,192 @@ def test_jekyll_description_from_first_paragraph_is_reported(jekyll_site):
     # A post has an excerpt: its first paragraph, as plain text.
     post = front(dest / "content/posts/2020-01-02-first-post.md")
     assert post["description"] == "We have published a guide and an about page."
-    assert "content/posts/2020-01-02-first-post.md:2: Jekyll shows a post's first paragraph" in report
-    # A page has none: the gap is left for a person.
-    assert "description" not in front(dest / "content/about-us.md")
-    assert "content/about-us.md:1: no description" in report
+    assert "## Descriptions made from the page's opening" in report
+    assert "- content/posts/2020-01-02-first-post.md:2: made from the page's first paragraph (Jekyll" in report
+    # A page is summarised the same way, its Liquid output run first.
+    about = front(dest / "content/about-us.md")
+    assert about["description"] == "The Example Agency helps people apply for grants. Write to help@example.gov."
+    assert "- content/about-us.md:2: made from the page's first paragraph" in report
+
+
+def write_tree(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+def test_descriptions_made_as_hugo_makes_its_summary(tmp_path):
+    """No description in the source: the text before `<!--more-->`, else the first paragraph, trimmed."""
+    long = ("This guidance explains how councils should plan for flooding and who pays for the defences on a river bank. "
+            "It applies from May to every council in England and the agencies working with them.")
+    write_tree(tmp_path / "src", {
+        "hugo.toml": 'baseURL = "https://www.example.gov/"\ntitle = "Example"\n',
+        "content/divided.md": """\
+            ---
+            title: Divided
+            ---
+            ## Overview
+
+            The **first** part, with [a link](https://example.org/).
+
+            And the second part.
+            <!--more-->
+            Not in the summary.
+            """,
+        "content/opening.md": """\
+            ---
+            title: Opening
+            ---
+            # Opening
+
+            {{< figure src="/map.png" alt="A map" >}}
+
+            <div class="intro"><p>Plans &amp; budgets for 2024, as agreed.</p></div>
+
+            Later text.
+            """,
+        "content/long.md": f"---\ntitle: Long\n---\n{long}\n",
+        "content/listed.md": "---\ntitle: Listed\n---\nServices:\n\n- Upgraded the release\n- Added monitoring\n",
+        "content/empty.md": "---\ntitle: Empty\n---\n## Only a heading\n\n![A chart](chart.png)\n",
+    })
+    dest = tmp_path / "out"
+    do_import("hugo", tmp_path / "src", dest)
+    content = dest / "content"
+    assert front(content / "divided.md")["description"] == "The first part, with a link. And the second part."
+    assert front(content / "opening.md")["description"] == "Plans & budgets for 2024, as agreed."
+    made = front(content / "long.md")["description"]
+    assert made == long.split(" It applies")[0]                   # whole sentences within 160 characters
+    assert front(content / "listed.md")["description"] == "Services: Upgraded the release. Added monitoring."
+    assert "description" not in front(content / "empty.md")      # no text to make one from
+    report = (dest / "IMPORT-REPORT.md").read_text()
+    assert "- content/divided.md:2: made from the text before `<!--more-->`" in report
+    assert "- content/opening.md:2: made from the page's first paragraph (Hugo" in report
+    assert "- content/empty.md:2: no description" in report     # the line `check` names
+    result = run("check", dest)
+    result.assert_no_traceback()
+    assert [(p, n) for p, n, m in result.errors() if "description" in m] == [("content/empty.md", 2)]
+
+
+def test_presentational_attributes_and_character_references_are_converted_on_import(tmp_path):
+    write_tree(tmp_path / "src", {
+        "hugo.toml": 'baseURL = "https://www.example.gov/"\ntitle = "Example"\n',
+        "content/post.md": """\
+            ---
+            title: It&#8217;s here
+            description: Tools &amp; guides
+            ---
+            <p style="margin: 0">Read <a href="https://example.org/" target="_blank">this</a>
+            and <a href="https://example.org/2" target="_blank" onclick="track()">that</a>.</p>
+
+            <img src="https://example.org/a.png" alt="A" width="10" srcset="https://example.org/a.png 1x"
+              sizes="100vw">
+
+            `<a target="_blank">` in code stays.
+
+            [broken](nowhere.md)
+            """,
+    })
+    dest = tmp_path / "out"
+    do_import("hugo", tmp_path / "src", dest)
+    page = dest / "content/post.md"
+    assert front(page)["title"] == "It\u2019s here"
+    assert front(page)["description"] == "Tools & guides"
+    text = body(page)
+    assert 'target="_blank"' not in text.split("`")[0] and "style=" not in text and "srcset" not in text
+    assert 'onclick="track()"' in text and 'width="10"' in text     # scripts are for check; allowed ones stay
+    assert '`<a target="_blank">` in code stays.' in text
+    report = (dest / "IMPORT-REPORT.md").read_text()
+    assert ("- content/post.md:5: 2 `target`, 1 `sizes`, 1 `srcset` and 1 `style` attributes removed from the page's HTML"
+            in report)
+    result = run("check", dest)
+    result.assert_no_traceback()
+    lines = page.read_text().splitlines()
+    broken = next(i for i, line in enumerate(lines, 1) if "nowhere.md" in line)
+    # Lines hold after the attributes went; the script attribute is still reported, one by one.
+    assert [(p, n) for p, n, _ in result.errors()] == [("content/post.md", broken)]
+    assert [m for _, _, m in result.warnings()] == ["the `onclick` attribute on `<a>` runs scripts and was removed"]
+
+
+# ---------------------------------------------------------------- the report
+
+def test_report_opens_with_what_check_says(hugo_site, jekyll_site):
+    """The counts at the top, and each error's file:line, are those `check` gives on the new site."""
+    for dest, result in (hugo_site, jekyll_site):
+        checked = run("check", dest)
+        errors, warnings = len(checked.errors()), len(checked.warnings())
+        plural = "s" * (warnings != 1)
+        if errors:
+            verdict = (f"`policysite check` finds {errors} error{'s' * (errors != 1)} and {warnings} warning{plural} "
+                       "in the new site: it will not build until the errors are fixed")
+        else:
+            verdict = f"`policysite check` finds no errors and {warnings} warning{plural}: the new site builds"
+        report = (dest / "IMPORT-REPORT.md").read_text()
+        assert report.split("\n")[2].startswith(verdict)
+        assert result.out.startswith(verdict)
+        first = report.split("## Errors to fix first", 1)[1].split("## Warnings", 1)[0] if errors else ""
+        listed = {(path, int(line)) for path, line in
+                  (entry[2:].split(":")[:2] for entry in first.splitlines() if entry.startswith("- "))}
+        assert listed == {(path, line) for path, line, _ in checked.errors()}
+        assert f"## Warnings ({warnings})" in report
+        assert "see IMPORT-REPORT.md" not in report and "see IMPORT-REPORT.md" in result.out
+
+
+def test_report_lists_only_pages_whose_file_or_address_changed(hugo_site):
+    dest, _ = hugo_site
+    report = (dest / "IMPORT-REPORT.md").read_text()
+    moved = report.split("## Pages whose file or address changed (2)", 1)[1]
+    assert "- content/guidance/report/index.md → content/guidance/report.md" in moved
+    assert "content/guidance/apply.md" not in moved          # same file, same address
+
+
+def hugo_without_static(tmp_path: Path, body: str) -> Path:
+    src = tmp_path / "src"
+    (src / "content/guide").mkdir(parents=True)
+    (src / "config.toml").write_text('title = "Service"\nbaseURL = "https://www.example.gov/"\n')
+    (src / "content/guide/one.md").write_text("---\ntitle: One\ndescription: The first.\n---\n" + body)
+    return src
+
+
+def test_links_left_are_grouped_by_folder_saying_the_old_files_were_not_found(tmp_path):
+    src = hugo_without_static(tmp_path, "![A](/img/a.png)\n\n![B](/img/b.png)\n\n[Form](/resources/form.pdf)\n\n"
+                                        "[Gone](/guide/gone/)\n\n<!--\n![Hidden](/img/hidden.png)\n-->\n")
+    dest = tmp_path / "out"
+    result = do_import("hugo", src, dest)
+    assert "Links: 0 rewritten, 4 left as written: 2 under /img/, 1 under /guide/, 1 under /resources/." in result.out
+    note = "the old site's static/img/ was not found: copy those files into content/img/ and these links will work"
+    assert note in result.out
+    report = (dest / "IMPORT-REPORT.md").read_text()
+    assert f"Under /img/ (2): {note}" in report
+    assert "Under /resources/ (1): the old site's static/resources/ was not found" in report
+    assert "Under /guide/ (1)\n" in report                   # a page address: no files to copy
+    assert "hidden.png" not in report                          # never shown, so never checked
+    (dest / "content/img").mkdir()
+    for name in ("a.png", "b.png"):
+        shutil.copy(HUGO / "static/files/chart.png", dest / "content/img" / name)   # as the note says
+    assert not any("/img/" in message for _, _, message in run("check", dest).errors())
+
+
+def test_a_malformed_link_is_not_a_valid_address_and_its_quoting_holds(tmp_path):
+    src = hugo_without_static(tmp_path, "See the [`tool`](`https://github.com/example/tool) repository.\n")
+    dest = tmp_path / "out"
+    do_import("hugo", src, dest)
+    report = (dest / "IMPORT-REPORT.md").read_text()
+    assert ("- content/guide/one.md:5: `` `https://github.com/example/tool ``: not a valid address "
+            "(it holds `` ` ``): correct the link") in report
+    assert "``https" not in report
+
+
+@pytest.mark.parametrize("value,quoted", [
+    ("/img/a.png", "`/img/a.png`"),
+    ("`https://x", "`` `https://x ``"),
+    ("a``b", "```a``b```"),
+])
+def test_quoted_values_keep_their_backticks(value, quoted):
+    from policysite.importer.report import code
+    assert code(value) == quoted
+
+
 
 
 # ---------------------------------------------------------------- safety
@@ -315,8 +500,7 @@ def test_imported_sites_check_with_only_their_own_content_problems(hugo_site, je
     dest, _ = jekyll_site
     result = run("check", dest)
     result.assert_no_traceback()
-    # about.md has no description and, as a page rather than a post, no excerpt to take one from.
-    assert [(p, n) for p, n, _ in result.errors()] == [("content/about-us.md", 2)]
+    assert result.errors() == []
 
 
 def test_hugo_language_folders_redirect_pages_and_anchor_spelling(tmp_path):
@@ -446,3 +630,83 @@ def test_heading_ids_of_the_old_generators_map_to_ours(heading, old):
     assert ours == {heading_id(heading)}
     for spelling in old - ours:
         assert mapped[spelling] == heading_id(heading)
+
+
+def test_jekyll_slugify_keeps_letters_that_site_slugify_folds():
+    from policysite.importer.jekyll import jekyll_slugify
+    from policysite.site import slugify
+    assert jekyll_slugify("Café Plans_2021") == "café-plans-2021"
+    assert slugify("Café Plans_2021") == "cafe-plans-2021"
+
+
+# ---------------------------------------------------------------- the source's kind
+
+@pytest.mark.parametrize("kind,src,says", [
+    ("jekyll", HUGO, "looks like a Hugo site, not a Jekyll one: use `import hugo`"),
+    ("hugo", JEKYLL, "looks like a Jekyll site, not a Hugo one: use `import jekyll`"),
+])
+def test_refuses_a_site_of_the_other_kind(tmp_path, kind, src, says):
+    result = run("import", kind, src, tmp_path / "out")
+    result.assert_no_traceback()
+    assert result.code == 2
+    assert says in result.err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("kind", ["hugo", "jekyll"])
+def test_refuses_a_plain_folder(tmp_path, kind):
+    src = tmp_path / "notes"
+    src.mkdir()
+    (src / "a.md").write_text("---\ntitle: A\n---\nText.\n")
+    result = run("import", kind, src, tmp_path / "out")
+    result.assert_no_traceback()
+    assert result.code == 2
+    assert "does not look like a" in result.err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("config", ["config.yaml", "hugo.json", "config/_default/hugo.toml"])
+def test_hugo_configuration_in_any_of_its_places_is_accepted(tmp_path, config):
+    src = tmp_path / "src"
+    (src / "content").mkdir(parents=True)
+    (src / config).parent.mkdir(parents=True, exist_ok=True)
+    (src / config).write_text("{}\n" if config.endswith((".json", ".yaml")) else "title = 'X'\n")
+    (src / "content/a.md").write_text("---\ntitle: A\ndescription: A page.\n---\nText.\n")
+    do_import("hugo", src, tmp_path / "out")
+    assert (tmp_path / "out/content/a.md").is_file()
+
+
+def test_jekyll_baseurl_alone_links_to_the_home_page(tmp_path):
+    write_tree(tmp_path / "src", {
+        "_config.yml": "title: Agency\nurl: https://www.example.gov\n",
+        "index.md": "---\ntitle: Home\n---\nWelcome to the agency's site.\n",
+        "guides/about.md": ("---\ntitle: About\ndescription: About us.\n---\n"
+                            "Back to [the home page]({{ site.baseurl }}) or <a href=\"{{ site.baseurl }}\">home</a>.\n"),
+    })
+    dest = tmp_path / "out"
+    do_import("jekyll", tmp_path / "src", dest)
+    text = body(dest / "content/guides/about.md")
+    assert "[the home page](../_index.md)" in text, text
+    assert "()" not in text and 'href=""' not in text
+    result = run("check", dest)
+    result.assert_no_traceback()
+    assert result.errors() == []
+
+
+def test_top_level_headings_in_a_body_move_down_a_level(tmp_path):
+    write_tree(tmp_path / "src", {
+        "hugo.toml": 'baseURL = "https://www.example.gov/"\ntitle = "Example"\n',
+        "content/log.md": ("---\ntitle: Change log\ndescription: What changed.\n---\nIntro.\n\n# Changes\n\nText.\n\n"
+                           "## Fixed\n\n```\n# a comment in code\n```\n\nAdded\n=====\n\nSee [fixed](#fixed).\n"),
+        "content/plain.md": "---\ntitle: Plain\ndescription: Plain.\n---\n## Already right\n",
+    })
+    dest = tmp_path / "out"
+    do_import("hugo", tmp_path / "src", dest)
+    assert body(dest / "content/log.md") == ("Intro.\n\n## Changes\n\nText.\n\n### Fixed\n\n```\n# a comment in code\n```\n\n"
+                                             "Added\n-----\n\nSee [fixed](#fixed).\n")
+    assert body(dest / "content/plain.md") == "## Already right\n"
+    report = (dest / "IMPORT-REPORT.md").read_text()
+    assert "- content/log.md:7: 2 top-level headings in the body: every heading moved down a level" in report
+    result = run("check", dest)
+    result.assert_no_traceback()
+    assert result.errors() == [] and result.warnings() == []

@@ -130,6 +130,25 @@ def test_broken_fragment_at_its_line(linked_site, written, missing):
     r.assert_has(A, 7, "error", "broken link", missing)
 
 
+@pytest.mark.parametrize("written,href", [
+    ("#top", "#top"),
+    ("other.md#top", "/policy/other/#top"),
+    ("#:~:text=Some%20heading", "#:~:text=Some%20heading"),
+    ("other.md#:~:text=Text", "/policy/other/#:~:text=Text"),
+    ("other.md#second-part:~:text=part", "/policy/other/#second-part:~:text=part"),
+])
+def test_top_and_text_fragments_are_places_every_page_has(linked_site, written, href):
+    site = linked_site(f"See [x]({written}).\n")
+    out = build_ok(site)
+    assert (href, "x") in body_links(out, "policy/a/index.html")
+
+
+def test_a_text_fragment_after_a_missing_id_is_still_broken(linked_site):
+    site = linked_site("See [x](other.md#nope:~:text=Text).\n")
+    r = build(site)
+    r.assert_has(A, 5, "error", "broken link", "`nope`")
+
+
 def test_fragment_hint(linked_site):
     site = linked_site("[x](other.md#some-headin)\n")
     r = build(site)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, fill_in, html_of, run
 
-TYPES = ["page", "policy", "guidance", "publication", "news", "speech", "consultation", "organisation"]
+TYPES = ["page", "policy", "guidance", "publication", "news", "speech", "consultation", "collection", "organisation"]
 THEME_ARCHETYPES = REPO / "policysite" / "theme" / "archetypes"
 EPOCH = {"SOURCE_DATE_EPOCH": "1226000000"}   # 2008-11-06
 
@@ -20,8 +20,10 @@ NEEDS = {
     "guidance": ["title", "description", "type", "date", "organisations", "topics", "change_history"],
     "publication": ["title", "description", "type", "date", "organisations", "topics", "government"],
     "news": ["title", "description", "type", "date", "organisations", "topics", "government", "political"],
-    "speech": ["title", "description", "type", "date", "organisations", "topics", "government", "political"],
-    "consultation": ["title", "description", "type", "date", "organisations", "topics", "government"],
+    "speech": ["title", "description", "type", "date", "organisations", "topics", "government", "political",
+               "speaker", "delivered_on", "location", "speech_type"],
+    "consultation": ["title", "description", "type", "date", "organisations", "topics", "government", "opens", "closes"],
+    "collection": ["title", "description", "type", "date", "organisations", "topics", "groups"],
     "organisation": ["title", "description", "type", "topics"],
 }
 

@@ -86,6 +86,32 @@ def test_script_attributes_and_unsafe_urls_are_still_reported_one_by_one(make_si
     r.assert_has(P, 5, "warning", "2 `target` attributes removed")
 
 
+def test_removed_elements_get_one_warning_per_page_and_kind(make_site):
+    svg = '<svg viewBox="0 0 10 10"><g><circle r="4"/><text>Label</text><path d="M0 0"/></g></svg>'
+    body = (f"Intro.\n\n{svg}\n\n{svg}\n\nRun `cf push` as cf bind-service <app> <service> or <app>.\n\n"
+            "<blink>Old</blink>\n\n<script>alert(1)</script>\n\n<script>alert(2)</script>\n")
+    site = make_site({P: page("P", body=body)})
+    r = build(site)
+    assert r.code == 0, r.err
+    warnings = sorted((line, message) for path, line, message in r.warnings() if path == P)
+    assert [line for line, _ in warnings] == [7, 11, 11, 13, 15, 17], warnings
+    assert warnings[0][1].startswith("2 raw HTML `<svg>` elements removed: a drawing written into the page")
+    assert "`<app>` (2 times on this page) is not an HTML element" in warnings[1][1] + warnings[2][1]
+    assert "`<service>` is not an HTML element" in warnings[1][1] + warnings[2][1]
+    assert warnings[3][1].startswith("1 raw HTML `<blink>` element removed")
+    # What can run code is still reported where it is, one by one.
+    assert all("raw HTML `<script>` is not allowed" in message for _, message in warnings[4:])
+
+
+def test_top_level_headings_in_a_body_get_one_warning(make_site):
+    site = make_site({P: page("P", body="# First\n\nText.\n\n# Second\n\nThird\n=====\n")})
+    r = build(site)
+    assert r.code == 0, r.err
+    warnings = [(line, message) for path, line, message in r.warnings() if path == P]
+    assert warnings == [(5, "use `##` for headings in the body (and 2 more in this page): "
+                            "the page title is the page's only top-level heading")]
+
+
 def test_scan_findings_carry_codes():
     codes = {(f.line, f.code) for f in sanitize.scan(
         '<a href="https://e.org/" target="_blank" onclick="x">a</a>\n<a target=x href="javascript:y">b</a>\n'
@@ -151,17 +177,40 @@ def test_embeds_in_code_are_left_alone(make_site):
 
 # -- template tags ----------------------------------------------------------------------
 
-def test_template_tags_left_in_a_body_are_warned_at_their_lines(make_site):
+def test_template_tags_left_in_a_body_get_one_warning_naming_their_lines(make_site):
     body = ('Intro.\n\nSee [setup]({{< relref "setup.md" >}}).\n\n{{% notice %}}Careful{{% /notice %}}\n\n'
             '{% include note.html %}\n\nEmail {{ site.support_email }}.\n\n'
             'In code: `{{< x >}}`\n\n```\n{% raw %}\n```\n\nPlain {{ braces }} and {curly}.\n')
     site = make_site({P: page("P", body=body)})
     r = build(site)
     tags = [(line, message) for path, line, message in r.warnings() if path == P and "template tag" in message]
-    assert [line for line, _ in tags] == [7, 9, 11, 13], r.err
-    assert all("does not run: remove it or replace it with Markdown" in message for _, message in tags)
-    assert '`{{< relref "setup.md" >}}`' in tags[0][1]
-    assert "(and 1 more on this line)" in tags[1][1]
+    assert [line for line, _ in tags] == [7], r.err
+    message = tags[0][1]
+    assert message.startswith('`{{< relref "setup.md" >}}` (and on 3 more lines: 9, 11, 13) is a template tag')
+    assert "does not run: remove it or replace it with Markdown" in message
+
+
+def test_a_page_full_of_template_tags_gets_one_warning(make_site):
+    body = "".join(f"Step {n}: {{{{< step {n} >}}}}\n\n" for n in range(40))
+    site = make_site({P: page("P", body=body)})
+    r = build(site)
+    assert r.code == 0, r.err
+    tags = [(line, message) for path, line, message in r.warnings() if path == P]
+    assert [line for line, _ in tags] == [5], r.err
+    assert "`{{< step 0 >}}` (and on 39 more lines: 7, 9, 11, 13, 15, ...)" in tags[0][1]
+
+
+def test_an_address_made_by_a_template_is_a_template_tag_not_a_broken_link(make_site):
+    body = ('Intro.\n\n{% for kb in site.kb %}\n<a href="{{ site.baseurl }}{{ kb.url }}">{{ kb.title }}</a>\n{% endfor %}\n\n'
+            '![Diagram]({{ .Site.BaseURL }}/img/diagram.png)\n\n'
+            '<!-- <a href="gone.md">an old link, commented out</a> -->\n\n'
+            '<script>render(`<a href="${item.url}">x</a>`)</script>\n')
+    site = make_site({P: page("P", body=body)})
+    r = build(site)
+    assert r.code == 0, r.err
+    tags = [(line, message) for path, line, message in r.warnings() if path == P and "template tag" in message]
+    assert [line for line, _ in tags] == [7], r.err
+    assert "`{% for kb in site.kb %}` (and on 3 more lines: 8, 9, 11)" in tags[0][1]
 
 
 def test_template_tag_lines_count_from_the_body():

@@ -102,6 +102,8 @@ def test_resolver_external(resolver_for, raw):
     ("../../x.pdf", ("outside content/",)),
     ("files/missing.pdf", ("no file content/policy/files/missing.pdf",)),
     ("/nowhere/", ("no page has the address /nowhere/",)),
+    ("/img/missing.png", ("no file at /img/missing.png", "content/img/missing.png", "assets/")),
+    ("/release-1.2/", ("no page has the address /release-1.2/",)),
     ("/assets/missing.css", ("assets/missing.css",)),
     ("/../../etc/passwd", ("no page has the address /etc/passwd/",)),
     ("../wip.md", ("draft",)),

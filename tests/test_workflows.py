@@ -43,7 +43,7 @@ def test_init_writes_the_publishing_workflow(tmp_path):
 
 def test_every_workflow_is_yaml_with_jobs_and_no_default_permissions():
     files = sorted(WORKFLOWS.glob("*.yml")) + [STARTER]
-    assert {p.name for p in files} == {"site.yml", "tests.yml", "release.yml", "publish.yml"}
+    assert {p.name for p in files} == {"site.yml", "tests.yml", "lowest-deps.yml", "release.yml", "publish.yml"}
     for path in files:
         data = load(path)
         assert data["permissions"] == {}, path        # each job asks for its own

@@ -8,27 +8,37 @@ Nothing is written into SRC.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from . import hugo, jekyll
-from .common import (ImportRefused, SourceSite, copy_file, fold_redirects, map_fields, natural_url, page_text, plain_text,
+from .common import (ImportRefused, SourceSite, copy_file, fold_redirects, map_fields, natural_url, page_text,
                      settle_destinations, site_config, write_text)
+from .attributes import describe as describe_dropped, drop_presentational
 from .anchors import fix_fragments, id_map
+from .headings import demote_headings
 from .convert import attribute_lists, remaining_tags
-from .links import Resolver, rewrite_links
-from .report import Report
+from .kind import wrong_kind
+from .links import Left, Resolver, rewrite_links
+from .report import INVALID, ROOT, Report
+from .summary import summary_of
 
 REPORT_NAME = "IMPORT-REPORT.md"
+# An address ending in a file the old site served as it was (`/img/x.png`), not a page's source.
+FILE_NAME = re.compile(r"[^/]\.(?!(?:md|markdown|html?)$)[A-Za-z0-9]{1,5}$", re.I)
 READERS = {"hugo": hugo.read, "jekyll": jekyll.read}
-TOPIC_KEYS = {"hugo": hugo.topic_key, "jekyll": lambda name: jekyll.slugify(name)}
+TOPIC_KEYS = {"hugo": hugo.topic_key, "jekyll": jekyll.jekyll_slugify}
 
 __all__ = ["run_import", "ImportRefused", "Report", "REPORT_NAME"]
 
 
-def check_paths(src: Path, dest: Path) -> tuple[Path, Path]:
+def check_paths(kind: str, src: Path, dest: Path) -> tuple[Path, Path]:
     """SRC and DEST resolved, or ImportRefused saying why they cannot be used."""
     if not src.is_dir():
         raise ImportRefused(f"{src} is not a folder: give the folder of the site to import")
+    problem = wrong_kind(kind, src, str(src))
+    if problem:
+        raise ImportRefused(problem)
     src_real, dest_real = src.resolve(), dest.resolve()
     if dest_real == src_real or dest_real.is_relative_to(src_real):
         raise ImportRefused(f"{dest} is inside {src}: choose a destination outside the source site")
@@ -43,7 +53,7 @@ def check_paths(src: Path, dest: Path) -> tuple[Path, Path]:
 
 def run_import(kind: str, src: Path, dest: Path) -> Report:
     """Import the site at SRC into DEST; returns what was done and what is left."""
-    src_real, dest_real = check_paths(src, dest)
+    src_real, dest_real = check_paths(kind, src, dest)
     report = Report()
     site, reader = READERS[kind](src_real, report)
     report.source_pages = len(site.pages)
@@ -58,12 +68,23 @@ def run_import(kind: str, src: Path, dest: Path) -> Report:
     for page in site.pages:
         body, notes = reader.convert(page, resolver, report)
         body, left = rewrite_links(body, page, resolver, counts)
+        body, dropped = drop_presentational(body)
+        body, top_level, top_line = demote_headings(body)
         page.body = body
         # Lines now: later passes change no line breaks.
-        items = [(item.kind, body.count("\n", 0, item.offset), item.message, None) for item in left]
-        items += [(item.kind, body.count("\n", 0, item.offset), item.message, name)
-                  for item, name in remaining_tags(body, notes)]
-        items += [(item.kind, body.count("\n", 0, item.offset), item.message, None) for item in attribute_lists(body)]
+        items = [(item, body.count("\n", 0, item.offset), None) for item in left]
+        items += [(item, body.count("\n", 0, item.offset), name) for item, name in remaining_tags(body, notes)]
+        items += [(item, body.count("\n", 0, item.offset), None) for item in attribute_lists(body)]
+        if top_level:
+            report.converted["headings moved down a level"] += 1
+            items.append((Left("heading", 0, f"{top_level} top-level heading{'s' if top_level > 1 else ''} in the body: "
+                               "every heading moved down a level, as the page title is the page's only top-level heading"),
+                          top_line, None))
+        if dropped is not None:
+            for key, n in dropped.counts.items():
+                report.converted[f"`{key}` attributes removed"] += n
+            items.append((Left("presentational", dropped.offset, describe_dropped(dropped)),
+                          body.count("\n", 0, dropped.offset), None))
         pending[id(page)] = items
     ids = {"content/" + page.dest: id_map(page.body) for page in site.pages}
     for page in site.pages:
@@ -79,10 +100,11 @@ def run_import(kind: str, src: Path, dest: Path) -> Report:
                        f"({page.text.problem}): it is kept under `extra.source_front_matter`")
         map_fields(page, site, report, TOPIC_KEYS[kind])
         if "description" not in page.fields and not page.section and not page.home:
-            made, how = summary_of(page, body, getattr(reader, "summary_divider", None))
+            divider = getattr(reader, "summary_divider", None)
+            made = summary_of(body, divider)
             if made:
                 page.fields = _insert_after(page.fields, "title", "description", made)
-                report.add("description-made", where, 2, how)
+                report.add("description-made", where, 2, _made_how(reader, divider, body))
             else:
                 report.add("description", where, 1, "no description, summary or excerpt: write one sentence "
                            "saying what the page is for")
@@ -95,12 +117,13 @@ def run_import(kind: str, src: Path, dest: Path) -> Report:
             if page.fields.get("description"):
                 topic["description"] = page.fields["description"]
         offset = page_text(page).count("\n") - body.count("\n")
-        for kind_, line, message, name in pending[id(page)]:
+        for item, line, name in pending[id(page)]:
             if name is not None:
                 report.left[name] += 1
-            report.add(kind_, where, offset + line + 1, message)
+            report.add(item.kind, where, offset + line + 1, item.message, item.group, item.subject)
     report.links_rewritten += counts["rewritten"]
     report.links_left += counts["left"]
+    report.link_notes = link_notes(site, [item for item in report.items if item.kind == "link"])
     for item in report.items:
         if item.kind == "image" and item.line == 0:
             item.line = 1
@@ -114,13 +137,50 @@ def run_import(kind: str, src: Path, dest: Path) -> Report:
     for page in site.pages:
         write_text(dest_real, "content/" + page.dest, page_text(page))
         report.output_pages += 1
-        report.moves.append((page.source, "content/" + page.dest))
+        moved = where_it_went(page)
+        if moved:
+            report.moves.append((page.source, moved))
         for resource in page.resources:
             report.files_copied += _copy(dest_real, resource, report)
     for f in site.files:
         report.files_copied += _copy(dest_real, f, report)
+    report.take_check(check_quietly(dest_real))
     write_text(dest_real, REPORT_NAME, report.markdown())
     return report
+
+
+def check_quietly(dest: Path) -> list:
+    """What `policysite check DEST` says, run here without printing anything."""
+    from ..builder import build
+    from ..stages import BuildOptions
+    return build(BuildOptions(site_dir=dest, write=False)).diagnostics.sorted()
+
+
+def where_it_went(page) -> str:
+    """'content/a.md (address /old/ → /a/)' for a page whose file or address changed; '' when both stayed."""
+    became = "content/" + page.dest
+    old, new = page.url, page.fields.get("url") or natural_url(page.dest)
+    if page.source in (became, page.dest) and old == new:
+        return ""
+    return became + (f" (address {old} → {new})" if old != new else "")
+
+
+def link_notes(site: SourceSite, links: list) -> dict[str, str]:
+    """For each first folder of the links left, what to do when the old site's files were not there."""
+    notes = {}
+    # Only a folder of files gets a note: a link to a page address that is not there is a plain broken link.
+    groups = {item.group for item in links if item.subject.startswith(("/", "http:", "https:"))
+              and FILE_NAME.search(item.subject.split("#", 1)[0].split("?", 1)[0])}
+    groups |= {item.group for item in links if item.group == INVALID}
+    of_pages = {page.dest.split("/", 1)[0] for page in site.pages if "/" in page.dest}
+    for group in groups - {INVALID, ROOT} - of_pages:
+        places = [f"{folder}/{group}/" if folder else f"{group}/" for folder in site.static_folders]
+        if not any((site.root / place).is_dir() for place in places):
+            notes[group] = (f"the old site's {' or '.join(places)} was not found: copy those files into "
+                            f"content/{group}/ and these links will work")
+    if INVALID in groups:
+        notes[INVALID] = "each holds a mark no web address has, such as a stray backtick: correct the link"
+    return notes
 
 
 def _find(resolver: Resolver, url: str, page):
@@ -151,19 +211,12 @@ def _copy(dest: Path, f, report: Report) -> int:
     return 1
 
 
-def summary_of(page, body: str, divider: str | None) -> tuple[str, str]:
-    """The summary the old site showed for a page with no description, and how it was found; else ('', '')."""
+def _made_how(reader, divider: str | None, body: str) -> str:
+    """What the made description is, for IMPORT-REPORT.md."""
     if divider and divider in body:
-        before = body.split(divider, 1)[0]
-        text = " ".join(filter(None, (plain_text(part) for part in before.split("\n\n"))))
-        if text:
-            return text, (f"the text before `{divider}` (the summary the old site showed) is the description; "
-                          "check it reads as one")
-    if page.document:
-        text = plain_text(body)
-        if text:
-            return text, "Jekyll shows a post's first paragraph as its excerpt: it is the description; check it reads as a summary"
-    return "", ""
+        return f"made from the text before `{divider}`, the summary the old site showed: check it reads as one"
+    shown = "Hugo shows the opening of a page" if isinstance(reader, hugo.HugoReader) else "Jekyll shows the first paragraph"
+    return f"made from the page's first paragraph ({shown} as its summary): check it says what the page is for"
 
 
 def _insert_after(fields: dict, after: str, key: str, value) -> dict:

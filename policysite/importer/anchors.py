@@ -10,7 +10,6 @@ from .links import HTML_ATTR, MD_LINK, REF_DEF, outside_code
 
 SETEXT = re.compile(r"^(?: {0,3})([^\s<>|#*+-][^\n]*)\n {0,3}(?:=+|-+)[ \t]*$", re.M)
 ATX = re.compile(r"^ {0,3}#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$", re.M)
-HTML_HEADING = re.compile(r"<h[1-6][^>]*>(.*?)</h[1-6]>", re.I | re.S)
 EXPLICIT = re.compile(r"""\b(?:id|name)\s*=\s*["']([^"']+)["']""", re.I)
 ATTRS = re.compile(r"\s*\{[:#.][^}]*\}\s*$")
 

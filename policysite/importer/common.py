@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 import shutil
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,6 +89,7 @@ class SourceSite:
     nav: list[NavEntry] = field(default_factory=list)
     taxonomies: list[str] = field(default_factory=lambda: ["tags", "categories", "topics"])
     variables: dict = field(default_factory=dict)   # site-wide values templates can show
+    static_folders: list[str] = field(default_factory=lambda: [""])   # folders in SRC served from the site's root
 
 
 def lower_keys(front: dict) -> dict:
@@ -149,29 +150,24 @@ def title_from_name(name: str) -> str:
     return text[:1].upper() + text[1:] if text else "Untitled"
 
 
-def plain_text(markdown: str) -> str:
-    """The first paragraph of a body as one line of plain text (as Jekyll's excerpt shows)."""
-    text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}", "", markdown, flags=re.S)
-    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
-    for block in re.split(r"\n\s*\n", text):
-        block = block.strip()
-        if not block or block.startswith(("#", "```", "~~~", "|", "{:", "<", "    ", ">", "- ", "* ", "!")):
-            continue
-        block = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", block)
-        block = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", block)
-        block = re.sub(r"\[([^\]]*)\]\[[^\]]*\]", r"\1", block)
-        block = re.sub(r"<[^>]+>", "", block)
-        block = re.sub(r"[*_`]+", "", block)
-        block = " ".join(block.split())
-        if len(block) > 20:
-            return block
-    return ""
-
-
 # Front matter keys each generator gives a meaning our fields take over.
 DESCRIPTION_KEYS = ("description", "summary", "excerpt")
 DATE_KEYS = ("date", "publishdate", "pubdate", "published")
 UPDATED_KEYS = ("lastmod", "last_modified_at", "updated", "modified")
+
+
+_CHARACTER_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
+
+
+def as_characters(text: str, report: Report) -> str:
+    """A plain-text field on one line, its HTML character references (`it&#8217;s`) written as the characters.
+
+    Hugo and Jekyll templates printed these fields as HTML, so a reader saw the character;
+    policysite shows plain-text fields as written."""
+    if "&" in text and _CHARACTER_REFERENCE.search(text):
+        report.converted["character references written as characters"] += 1
+        text = html.unescape(text)
+    return " ".join(text.split())
 
 
 def map_fields(page: SourcePage, site: SourceSite, report: Report, normalise_topic) -> None:
@@ -189,7 +185,7 @@ def map_fields(page: SourcePage, site: SourceSite, report: Report, normalise_top
 
     title = take("title")
     if isinstance(title, (str, int, float)) and not isinstance(title, bool) and str(title).strip():
-        fields["title"] = " ".join(str(title).split())
+        fields["title"] = as_characters(str(title), report)
     elif page.home and site.title:
         fields["title"] = site.title
     else:
@@ -201,7 +197,7 @@ def map_fields(page: SourcePage, site: SourceSite, report: Report, normalise_top
     for key in DESCRIPTION_KEYS:
         value = front.get(key, (None, None))[1]
         if isinstance(value, str) and value.strip():
-            fields["description"] = " ".join(value.split())
+            fields["description"] = as_characters(value, report)
             used.add(key)
             break
 
@@ -497,7 +493,3 @@ def copy_file(root: Path, rel: str, source: Path) -> bool:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
     return True
-
-
-def ascii_fold(text: str) -> str:
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")

@@ -376,6 +376,7 @@ class HugoReader:
     def read_static(self) -> None:
         static = self.config.get("staticdir") or "static"
         folders = static if isinstance(static, list) else [static]
+        self.site.static_folders = [folder.strip("/") for folder in folders if isinstance(folder, str)]
         for folder in folders:
             if not isinstance(folder, str):
                 continue

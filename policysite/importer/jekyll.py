@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -12,7 +13,7 @@ import yaml
 from . import convert
 from .common import (NavEntry, SourceFile, SourcePage, SourceSite, dest_segment, normal_url, reserve,
                      title_from_name, url_to_dest)
-from .frontmatter import read_text, split, when
+from .frontmatter import SourceText, read_text, split, when
 from .hugo import _params, _plain
 from .links import Resolver
 from .report import Report
@@ -37,12 +38,19 @@ JEKYLL_SITE_VALUES = {"posts", "pages", "data", "time", "collections", "categori
 NAV_KEYS = ("navigation", "nav", "main_navigation", "primary_navigation", "main_nav", "menu", "main_menu", "header_pages")
 
 
-def slugify(text: str) -> str:
-    """Jekyll's default slugify: lower case, runs of anything but letters and digits to '-'."""
+def jekyll_slugify(text: str) -> str:
+    """Jekyll's default slugify: lower case, runs of anything but letters and digits to '-'.
+
+    Not site.slugify: Jekyll keeps accented letters and makes its own keys and addresses this way."""
     return re.sub(r"[^\w]+|_+", "-", text.lower()).strip("-")
 
 
-loose_date = when
+@dataclass(frozen=True)
+class CopiedAsIs:
+    """What `_read` found for a file Jekyll copies as it is rather than making a page of it."""
+
+
+AS_IS = CopiedAsIs()
 
 
 class JekyllReader:
@@ -151,7 +159,8 @@ class JekyllReader:
             self.report.add("file", "_config.yml", 1, f"the collection `{label}` has no `output: true`: "
                             "Jekyll publishes no pages from it, so none were imported")
 
-    def _read(self, src: str, path: Path):
+    def _read(self, src: str, path: Path) -> SourceText | CopiedAsIs | None:
+        """The page's text, AS_IS for a file to copy, or None when it is not imported (and reported)."""
         suffix = posixpath.splitext(src)[1].lower()
         if suffix not in PAGE_SUFFIXES:
             head = path.open("rb").read(4) if path.is_file() else b""
@@ -160,7 +169,7 @@ class JekyllReader:
                 self.report.add("file", src, 1, "a template Jekyll fills in (it has front matter): "
                                 "policysite makes its own feeds and sitemaps; not imported")
                 return None
-            return "file"
+            return AS_IS
         text, problem = read_text(path)
         if text is None:
             self.report.add("file", src, 1, f"{problem}: not imported")
@@ -170,7 +179,7 @@ class JekyllReader:
             if parsed.problem:
                 self.report.add("front-matter", src, 1, parsed.problem)
             if suffix in (".html", ".htm"):
-                return "file"
+                return AS_IS
             self.report.add("file", src, 1, "no front matter, so Jekyll copies it as it is rather than making a page: not imported")
             return None
         if problem:
@@ -195,7 +204,7 @@ class JekyllReader:
         parsed = self._read(src, path)
         if parsed is None:
             return
-        if parsed == "file":
+        if isinstance(parsed, CopiedAsIs):
             self.add_static(src, path)
             return
         page = SourcePage(source=src, path=path, text=parsed)
@@ -204,7 +213,7 @@ class JekyllReader:
         permalink = self._field(page, "permalink", "pages")
         if permalink:
             url = self._expand(permalink, {":path": folder, ":basename": stem, ":output_ext": ".html",
-                                           ":title": stem, ":name": slugify(stem)})
+                                           ":title": stem, ":name": jekyll_slugify(stem)})
         elif stem == "index":
             url = "/" + (folder + "/" if folder else "")
         elif self.style == "pretty" or self.style.endswith("/"):
@@ -218,7 +227,7 @@ class JekyllReader:
         parsed = self._read(src, path)
         if parsed is None:
             return
-        if parsed == "file":
+        if isinstance(parsed, CopiedAsIs):
             self.add_static(src, path)
             return
         name = posixpath.basename(src).rsplit(".", 1)[0]
@@ -231,10 +240,10 @@ class JekyllReader:
         slug_part = match.group(2) if match else name
         page.file_date = when(match.group(1)) if match else None
         if page.file_date is None and match:
-            page.file_date = loose_date(match.group(1).replace("-", "/"))
+            page.file_date = when(match.group(1).replace("-", "/"))
         page.derived_title = title_from_name(slug_part)
         front = page.front
-        date = loose_date(front.get("date")) or page.file_date or ""
+        date = when(front.get("date")) or page.file_date or ""
         categories = self._categories(src, front)
         slug = front.get("slug") if isinstance(front.get("slug"), str) else None
         permalink = self._field(page, "permalink", "posts") or STYLES.get(self.style, self.style)
@@ -242,8 +251,8 @@ class JekyllReader:
             ":categories": "/".join(categories), ":year": date[:4], ":month": date[5:7],
             ":i_month": str(int(date[5:7])) if date[5:7].isdigit() else "", ":day": date[8:10],
             ":i_day": str(int(date[8:10])) if date[8:10].isdigit() else "", ":short_year": date[2:4],
-            ":title": slug or slug_part, ":slug": slug or slugify(slug_part), ":output_ext": ".html",
-            ":name": slugify(slug_part), ":path": posixpath.dirname(src), ":basename": name})
+            ":title": slug or slug_part, ":slug": slug or jekyll_slugify(slug_part), ":output_ext": ".html",
+            ":name": jekyll_slugify(slug_part), ":path": posixpath.dirname(src), ":basename": name})
         if draft:
             front = dict(page.front)
             front.setdefault("draft", True)
@@ -258,7 +267,7 @@ class JekyllReader:
         parsed = self._read(src, path)
         if parsed is None:
             return
-        if parsed == "file":
+        if isinstance(parsed, CopiedAsIs):
             self.add_static(src, path, url="/" + label + "/" + posixpath.relpath(src, folder))
             return
         page = SourcePage(source=src, path=path, text=parsed, document=True)
@@ -266,14 +275,14 @@ class JekyllReader:
         stem_path = inner.rsplit(".", 1)[0]
         name = posixpath.basename(stem_path)
         match = POST_NAME.match(name)
-        date = loose_date(page.front.get("date")) or (when(match.group(1)) if match else "") or ""
+        date = when(page.front.get("date")) or (when(match.group(1)) if match else "") or ""
         slug = page.front.get("slug") if isinstance(page.front.get("slug"), str) else None
         pattern = self._field(page, "permalink", label) or settings.get("permalink") or \
             ("/:collection/:path/" if self.style == "pretty" else "/:collection/:path:output_ext")
         pattern = STYLES.get(pattern, pattern) if isinstance(pattern, str) else "/:collection/:path/"
         url = self._expand(pattern, {
-            ":collection": label, ":path": stem_path, ":name": slugify(name), ":title": slug or name,
-            ":slug": slug or slugify(name), ":output_ext": ".html", ":year": date[:4], ":month": date[5:7],
+            ":collection": label, ":path": stem_path, ":name": jekyll_slugify(name), ":title": slug or name,
+            ":slug": slug or jekyll_slugify(name), ":output_ext": ".html", ":year": date[:4], ":month": date[5:7],
             ":day": date[8:10], ":categories": "/".join(self._categories(src, page.front)), ":basename": name})
         if url.endswith("/index/") or url.endswith("/index.html"):
             url = url.rsplit("/index", 1)[0] + "/"
@@ -287,7 +296,7 @@ class JekyllReader:
         above = parts[: parts.index("_posts")] if "_posts" in parts else []
         value = front.get("categories", front.get("category"))
         items = value.split() if isinstance(value, str) else value if isinstance(value, list) else []
-        return [slugify(str(x)) for x in above + [i for i in items if isinstance(i, (str, int))] if str(x).strip()]
+        return [jekyll_slugify(str(x)) for x in above + [i for i in items if isinstance(i, (str, int))] if str(x).strip()]
 
     def _field(self, page: SourcePage, key: str, kind: str):
         value = page.front.get(key)
@@ -445,7 +454,8 @@ class JekyllReader:
 
         def base_url(m):
             report.converted["site.baseurl"] += 1
-            return ""
+            # Alone (`[home]({{ site.baseurl }})`) it is the site's root: the home page, not an empty address.
+            return "" if m.string[m.end():m.end() + 1] in ("/", "#") else "/"
         text = re.sub(r"(?:\{\{-?\s*site\.url\s*-?\}\})?\{\{-?\s*site\.baseurl\s*-?\}\}(?=/|\"|'|\)|#)", base_url, text)
         text = re.sub(r"\{\{-?\s*site\.url\s*-?\}\}(?=/)", base_url, text)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 from .common import SourceFile, SourcePage, SourceSite, natural_url, normal_url
+from .report import INVALID, ROOT, code
 
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.M)
 MD_LINK = re.compile(r"(\]\(\s*)(<[^>\n]*>|[^\s)<>]+(?:\([^\s)]*\)[^\s)]*)?)((?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\))")
@@ -16,6 +17,8 @@ HTML_ATTR = re.compile(r"(\b(?:href|src)\s*=\s*)(\"[^\"\n]*\"|'[^'\n]*')", re.I)
 SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 TEMPLATE = re.compile(r"\{\{|\{%")
 TAG_SPAN = re.compile(r"\{\{[<%].*?[>%]\}\}|\{%.*?%\}", re.S)
+HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+NOT_IN_ADDRESS = re.compile(r"[`\"<>]")   # marks no web address holds: a slip of the keyboard or of quoting
 
 
 @dataclass
@@ -24,6 +27,25 @@ class Left:
     kind: str
     offset: int
     message: str
+    group: str = ""     # for links: the first folder of the address, ROOT or INVALID (report.Item.group)
+    subject: str = ""   # for links: the address as written
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """A link that is ours to rewrite but leads nowhere: `path` on the old site, or not an address at all."""
+    path: str
+    valid: bool = True
+
+    @property
+    def group(self) -> str:
+        if not self.valid:
+            return INVALID
+        path = unquote(self.path.split("#", 1)[0].split("?", 1)[0])
+        folders = path.strip("/").split("/")
+        if not path.endswith("/"):
+            folders = folders[:-1]   # the last part names a file or page, not a folder
+        return folders[0] if folders and folders[0] else ROOT
 
 
 @dataclass
@@ -166,6 +188,8 @@ def rewrite_links(body: str, page: SourcePage, resolver: Resolver, counts) -> tu
     tags = [(m.start(), m.end()) for m in TAG_SPAN.finditer(body)]
     if tags:
         matches = [m for m in matches if not any(a <= m[0] < b for a, b in tags)]
+    # A link inside an HTML comment is never shown, so the build does not check it: nor do we.
+    hidden = [(m.start(), m.end()) for m in HTML_COMMENT.finditer(body)]
     last_end = -1
     for start, end, written in matches:
         if start < last_end:
@@ -174,13 +198,19 @@ def rewrite_links(body: str, page: SourcePage, resolver: Resolver, counts) -> tu
         quote = written[0] if written[:1] in ("'", '"', "<") else ""
         url = written[1:-1] if quote else written
         new = rewrite_one(url.strip(), page, resolver)
-        if new is None:
+        if new is None or (isinstance(new, Unresolved) and any(a <= start < b for a, b in hidden)):
             continue
         out.append(body[pos:start])
         offset = sum(len(s) for s in out)
-        if new is False:
+        if isinstance(new, Unresolved):
             counts["left"] += 1
-            left.append(Left("link", offset, f"`{url.strip()}`: no page or file has this address"))
+            address = url.strip()
+            if new.valid:
+                message = f"{code(address)}: no page or file has this address"
+            else:
+                bad = NOT_IN_ADDRESS.search(address).group()
+                message = f"{code(address)}: not a valid address (it holds {code(bad)}): correct the link"
+            left.append(Left("link", offset, message, new.group, address))
             out.append(written)
         else:
             counts["rewritten"] += 1
@@ -191,10 +221,12 @@ def rewrite_links(body: str, page: SourcePage, resolver: Resolver, counts) -> tu
 
 
 def rewrite_one(url: str, page: SourcePage, resolver: Resolver):
-    """The new link, None when it is not ours to change, False when it is ours but leads nowhere."""
+    """The new link, None when it is not ours to change, Unresolved when it is ours but leads nowhere."""
     if not url or url.startswith("#") or TEMPLATE.search(url):
         return None
     space = page.space
+    if not SCHEME.match(url) and NOT_IN_ADDRESS.search(url):
+        return Unresolved(url, valid=False)   # such as "`https://…": a stray mark, not a path on the site
     if SCHEME.match(url) or url.startswith("//"):
         own = resolver.own_path(("https:" + url) if url.startswith("//") else url)
         if own is None:
@@ -238,7 +270,7 @@ def rewrite_one(url: str, page: SourcePage, resolver: Resolver):
             folder = "/" + page.alias_prefix + folder
         if folder in resolver.folders:
             return None if url == folder + _fragment(path) else folder + _fragment(path)
-        return False
+        return Unresolved(path)
     if target is page and "#" in path:
         return "#" + path.split("#", 1)[1]
     return resolver.relative(page, target) + _fragment(path)

@@ -49,7 +49,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 # Kinds of page (the `kind-*` class on <body>) the example site must show.
-REQUIRED_KINDS = ("home", "section", "page", "topic", "topics", "search", "404")
+REQUIRED_KINDS = ("home", "section", "page", "topic", "topics", "people", "person", "search", "404")
 
 
 def require(condition: bool, reason: str) -> None:
@@ -138,7 +138,8 @@ def example_served(root: Path, folder: str = ""):
     handler = functools.partial(_Handler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     base_url = f"http://127.0.0.1:{server.server_port}/" + (f"{folder}/" if folder else "")
-    env = dict(os.environ, SOURCE_DATE_EPOCH=os.environ.get("SOURCE_DATE_EPOCH", "1700000000"))
+    # A fixed build time, after every date in the example site (pages dated later are not published yet).
+    env = dict(os.environ, SOURCE_DATE_EPOCH=os.environ.get("SOURCE_DATE_EPOCH", "1800000000"))
     proc = subprocess.run(
         [sys.executable, str(build_py), "build", ".", "--output", str(root / folder if folder else root),
          "--base-url", base_url, "--quiet"],
@@ -180,6 +181,8 @@ def sample_pages(site) -> list[str]:
     for path in ("/", "/search/", "/topics/", "/404.html", "/accessibility/"):
         if path in site.pages:
             wanted.add(path)
+    # A translated page too (its address ends `.cy/`): its language marks are checked as well.
+    wanted.update(sorted(p for p in site.pages if p.rstrip("/").endswith(".cy"))[:1])
     kinds = {_kind(site.pages[p]) for p in wanted}
     missing = [k for k in REQUIRED_KINDS if k not in kinds]
     assert not missing, f"the example site has no page of kind {missing}; pages: {sorted(site.pages)}"

@@ -59,12 +59,13 @@ HOME_CRUMB = {"title": "Home", "url": "/"}
 
 def make_page(**fields):
     page = {
-        "title": "Tackling <health> inequalities", "description": "A summary & more", "url": "/policy/tackling/",
+        "title": "Tackling <health> inequalities", "description": "A summary & more", "meta_description": "A summary & more",
+        "url": "/policy/tackling/",
         "kind": "page", "type": "page", "type_label": "", "content": Markup("<p>Body text.</p>"),
         "date": None, "updated": None, "change_history": [], "organisations": [], "topics": [],
         "government": None, "history_banner": None, "withdrawn": None, "image": None,
         "breadcrumbs": [HOME_CRUMB, {"title": "Policy", "url": "/policy/"}], "toc": [], "related": [],
-        "backlinks": [], "children": [], "feed_url": None, "status": {},
+        "backlinks": [], "children": [], "feed_url": None, "status": {}, "meta_description": "A summary & more",
     }
     page.update(fields)
     return page

@@ -168,13 +168,15 @@
         return postings(wantedKeys, function (t) { return t === term || t.indexOf(word) === 0 || typingEnding(t, word); });
       }
       var statuses = Array.isArray(manifest.statuses) ? manifest.statuses : [];
-      /* A page file's row: [url, title, type, description, date, updated, status number]. */
+      /* A page file's row: [url, title, type, description, date, updated, status number, lang]. */
       function details(numbers) {
         return Promise.all(numbers.map(function (n) {
           return file("pages/" + Math.floor(n / manifest.pageGroup) + ".json").then(function (group) {
             var d = group[n % manifest.pageGroup] || [];
-            return { url: d[0], title: d[1], type: d[2], description: d[3], date: d[4], updated: d[5],
-                     status: d[6] ? statuses[d[6] - 1] : "" };
+            var item = { url: d[0], title: d[1], type: d[2], description: d[3], date: d[4], updated: d[5],
+                         status: d[6] ? statuses[d[6] - 1] : "" };
+            if (d[7]) { item.lang = d[7]; }   /* a translated page's language */
+            return item;
           });
         }));
       }
@@ -250,8 +252,10 @@
         scored.sort(function (a, b) { return b.score - a.score || a.doc.title.localeCompare(b.doc.title); });
         var items = scored.map(function (hit) {
           var d = hit.doc;
-          return { title: d.title, url: d.url, description: d.description, type: d.type,
-                   date: d.date, updated: d.updated, status: d.status };
+          var item = { title: d.title, url: d.url, description: d.description, type: d.type,
+                       date: d.date, updated: d.updated, status: d.status };
+          if (d.lang) { item.lang = d.lang; }
+          return item;
         });
         var found = results(items, function (start, end) { return Promise.resolve(items.slice(start, end)); });
         found.items = items.slice(0, LIMIT);
@@ -326,6 +330,9 @@
     var li = el("li", "document-list__item");
     var link = el("a", "document-list__link", item.title);
     link.href = url;
+    /* A translated page's title and description are in its language; the rest is the search page's. */
+    var lang = typeof item.lang === "string" && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(item.lang) ? item.lang : "";
+    if (lang) { link.setAttribute("lang", lang); link.setAttribute("hreflang", lang); }
     li.appendChild(link);
     var meta = [];
     if (item.type) { meta.push(el("span", null, String(item.type))); }
@@ -348,7 +355,11 @@
       });
       li.appendChild(line);
     }
-    if (item.description) { li.appendChild(el("p", "document-list__description", String(item.description))); }
+    if (item.description) {
+      var description = el("p", "document-list__description", String(item.description));
+      if (lang) { description.setAttribute("lang", lang); }
+      li.appendChild(description);
+    }
     return li;
   }
 
