@@ -2,7 +2,8 @@
 
 `hooks:` in site_config.yaml lists Python files in the site folder. Each is run
 as a module of its own (never put in sys.modules, so an edited file is read
-again by the next build), and any of these module-level functions it defines
+again by the next build; it may import Python files beside it, see `_beside`),
+and any of these module-level functions it defines
 is called, with the keyword arguments it names (a hook takes only what it needs):
 
     on_config(config)                          once, after site_config.yaml is read
@@ -17,14 +18,16 @@ becomes a HookError naming the hook file and line and the page: the build fails.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import inspect
+import sys
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from .config import HookFile, SiteConfig
@@ -123,9 +126,10 @@ def load_hooks(config: SiteConfig, diagnostics: Diagnostics) -> Hooks:
 def _import(hook_file: HookFile, index: int, diagnostics: Diagnostics) -> ModuleType | None:
     name = f"policysite_hook_{index}_{hook_file.path.stem}"
     try:
-        spec = importlib.util.spec_from_file_location(name, hook_file.path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        with _beside(hook_file.path.parent):
+            spec = importlib.util.spec_from_file_location(name, hook_file.path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
         return module
     except SyntaxError as exc:
         diagnostics.error(hook_file.source, exc.lineno or 1, f"the hook file does not run: {exc.msg}", code="hook-failed")
@@ -136,6 +140,31 @@ def _import(hook_file: HookFile, index: int, diagnostics: Diagnostics) -> Module
                 line = frame.lineno
         diagnostics.error(hook_file.source, line, f"the hook file does not run: {type(exc).__name__}: {exc}", code="hook-failed")
     return None
+
+
+@contextlib.contextmanager
+def _beside(folder: Path) -> Iterator[None]:
+    """While a hook file runs, `import helpers` finds helpers.py in the hook's own folder (only there).
+
+    The folder comes first on sys.path, and every module imported from it leaves
+    sys.modules afterwards (the hook keeps its own reference): another site's
+    `helpers`, or this one's edited, is then read afresh, and no site's module can
+    stand in for a library's. A module the hook imports later, while it runs, is
+    looked for as usual."""
+    before = set(sys.modules)
+    where = str(folder)
+    sys.path.insert(0, where)
+    importlib.invalidate_caches()   # a helper written since the last build is seen
+    try:
+        yield
+    finally:
+        sys.path.remove(where)
+        inside = folder.resolve()
+        for name in set(sys.modules) - before:
+            module = sys.modules[name]
+            places = [getattr(module, "__file__", None), *(getattr(module, "__path__", None) or [])]
+            if any(place and Path(place).resolve().is_relative_to(inside) for place in places):
+                del sys.modules[name]
 
 
 def _accepts(func: Callable) -> frozenset[str] | None:

@@ -1,13 +1,14 @@
-"""Links written by a site's own layouts: every internal `href` and `src` must lead somewhere.
+"""Links written by layouts: every internal `href` and `src` must lead somewhere.
 
 Links in Markdown are checked where they are written, with their lines; this
-checks what the site's layouts (in its `layouts/` folder) add around them. Every
-href and src of each rendered page, outside its Markdown body, is noted in the
-page's cache record and checked on every build against the files the build
-writes. A broken one is reported at the line of the site layout that holds the
-address (as written, or relative to the site's root, as `{{ 'about/'|url }}`
-writes it).
-"""
+checks what the layouts (the built-in theme's and the site's own `layouts/`)
+add around them. Every href and src of each rendered page, outside its
+Markdown body, is noted in the page's cache record and checked on every build
+against the files the build writes (stages.check_layout_links). A broken one is
+reported at the layout line that wrote it: found by rendering the page again
+and noting where each `url` filter ran (Templates.trace_links), else by the
+address as written in a layout (`find_line`: as written, or relative to the
+site's root, as `{{ 'about/'|url }}` writes it)."""
 
 from __future__ import annotations
 
@@ -16,15 +17,23 @@ import posixpath
 import re
 from urllib.parse import unquote, urlsplit
 
-_ATTRIBUTE = re.compile(r"""\s(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# One pattern per attribute name: a pattern that starts with a literal word is searched
+# for quickly, and this runs on every page the build renders.
+_ATTRIBUTES = [re.compile(name + r"""\s*=\s*(?:"([^"]*)"|'([^']*)')""") for name in ("href", "src")]
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 def links_in(page_html: str, body_html: str) -> list[str]:
     """Every distinct href and src in a rendered page, as written, outside its Markdown body."""
-    if body_html:
-        page_html = page_html.replace(body_html, "", 1)
-    found = dict.fromkeys(html.unescape(a or b) for a, b in _ATTRIBUTE.findall(page_html))
+    start = page_html.find(body_html) if body_html else -1
+    spans = [(0, len(page_html))] if start < 0 else [(0, start), (start + len(body_html), len(page_html))]
+    found: dict[str, None] = {}
+    for pattern in _ATTRIBUTES:
+        for begin, end in spans:
+            for match in pattern.finditer(page_html, begin, end):
+                if match.start() > 0 and page_html[match.start() - 1].isspace():   # not `data-src`
+                    link = match.group(1) if match.group(1) is not None else match.group(2)
+                    found[html.unescape(link) if "&" in link else link] = None
     return [link for link in found if link and not link.startswith("#")]
 
 

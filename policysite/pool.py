@@ -44,12 +44,41 @@ class _Claims:
 _ADOPTED: tuple[Job, _Claims] | None = None
 
 
+# Held while the workers are forked: a worker takes them only once its own handlers are set.
+_HELD = {signal.SIGINT, signal.SIGTERM}
+
+
 def _adopt(job: Job, claims: _Claims) -> None:
-    """A worker's start: keep its job, and leave interrupts to the main process, which cleans up."""
+    """A worker's start: keep its job, and leave interrupts to the main process, which cleans up.
+
+    The worker was forked with _HELD signals blocked (see `_start`): a Ctrl-C that came
+    meanwhile is dropped here, once ignored, instead of stopping the worker with a traceback."""
     global _ADOPTED
     _ADOPTED = (job, claims)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
+
+
+def _start(context, processes: int, job: Job, claims: _Claims):
+    """A pool of `processes` workers, each holding the job.
+
+    Interrupts are held while the workers are forked. Otherwise one that came half way
+    would stop Pool() before it returns the pool, leaving the workers forked so far
+    waiting for work for ever, and would reach a new worker before it ignores it.
+    A held interrupt is raised here once the pool exists, which is then ended."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        pool = context.Pool(processes, initializer=_adopt, initargs=(job, claims))
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        raise
+    try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)   # runs the handler of a held signal
+    except BaseException:
+        pool.terminate()
+        raise
+    return pool
 
 
 def _worker_chunk(item: tuple[int, tuple[int, int]]) -> list | None:
@@ -89,7 +118,7 @@ def run(job: Job, processes: int | None = None, progress: Callable[[int, int], N
     claims = _Claims(context.RawArray("b", len(chunks)), context.Lock())
     mine: dict[int, list] = {}
     out = []
-    with context.Pool(processes - 1, initializer=_adopt, initargs=(job, claims)) as pool:
+    with _start(context, processes - 1, job, claims) as pool:
         parts = pool.imap(_worker_chunk, list(enumerate(chunks)))
         if alongside is not None:
             alongside()

@@ -136,7 +136,7 @@ def run(state: BuildState) -> BuildResult:
     if not state.failed():
         # on_page_context, the layout, on_page_html; sitemap, feeds and search meanwhile
         render_pages(state, page_jobs(state), alongside=lambda: make_extras(state))
-        check_layout_links(state)  # every internal href and src the site's layouts wrote leads somewhere
+        check_layout_links(state)  # every internal href and src the layouts wrote leads somewhere
     if not state.failed() and state.sink is not None:
         write_files(state)         # static files and extras; files the site no longer has go
         post_build(state)          # on_post_build
@@ -508,13 +508,44 @@ def page_jobs(state: BuildState) -> list[tuple[str, Any]]:
 
 
 @dataclass
+class PageJob:
+    """One output file of the render stage: where it goes, its layout, what the layout sees."""
+    path: str                  # site-relative output file
+    layout: str
+    context: dict
+    hashed: dict               # the part of the context that makes its key (the body by its hash)
+    where: str                 # for messages: the page's address, or the redirect's
+    page: Page | None          # None for a redirect
+    body: str                  # the rendered Markdown in the output: layout links are the rest
+
+
+def page_job(state: BuildState, kind: str, item) -> PageJob:
+    """The PageJob of one item of page_jobs."""
+    site, ctx_site = state.site, state.ctx_site
+    if kind in ("page", "listing"):
+        page, number = (item, 1) if kind == "page" else item
+        path = page.output_path if number == 1 else paged_url(page.url, number).strip("/") + "/index.html"
+        context = {"page": paginate(page_context(page, site, ctx_site), number, listing_page_count(page, site)),
+                   "site": ctx_site}
+        return PageJob(path=path, layout=state.templates.layout_for(page), context=context,
+                       hashed=dict(context["page"], content=page.html_sha if number == 1 else ""),
+                       where=paged_url(page.url, number), page=page, body=page.html if number == 1 else "")
+    target = item.target
+    context = {"page": {"title": target.title, "url": item.url, "description": target.description,
+                        "kind": "redirect", "breadcrumbs": []},
+               "target": {"title": target.title, "url": target.url}, "site": ctx_site}
+    return PageJob(path=item.path, layout="redirect.html", context=context,
+                   hashed=dict(context["page"], target=context["target"]), where=f"the redirect {item.url}",
+                   page=None, body="")
+
+
+@dataclass
 class PageWork:
     """The render stage's job for the worker pool: each page through its layout, into the sink."""
     jobs: list[tuple[str, Any]]
     state: BuildState
     previous: dict[str, OutputRecord]
     reuse: bool
-    collect_links: bool          # the site has layouts of its own, whose links are checked
 
     def __call__(self, start: int, stop: int) -> list[tuple]:
         return [self.render(*self.jobs[i]) for i in range(start, stop)]
@@ -522,46 +553,30 @@ class PageWork:
     def render(self, kind: str, item) -> tuple:
         """(output path, context key, sha, error or None, 1 if a page's layout ran, links the layout wrote)."""
         state = self.state
-        site, templates, ctx_site, sink, hooks = state.site, state.templates, state.ctx_site, state.sink, state.hooks
-        if kind in ("page", "listing"):
-            page, number = (item, 1) if kind == "page" else item
-            path = page.output_path if number == 1 else paged_url(page.url, number).strip("/") + "/index.html"
-            layout = templates.layout_for(page)
-            context = {"page": paginate(page_context(page, site, ctx_site), number, listing_page_count(page, site)),
-                       "site": ctx_site}
-            hashed = dict(context["page"], content=page.html_sha if number == 1 else "")
-            where = paged_url(page.url, number)
-        else:
-            page = None
-            path = item.path
-            layout = "redirect.html"
-            target = item.target
-            context = {"page": {"title": target.title, "url": item.url, "description": target.description,
-                                "kind": "redirect", "breadcrumbs": []},
-                       "target": {"title": target.title, "url": target.url}, "site": ctx_site}
-            hashed = dict(context["page"], target=context["target"])
-            where = f"the redirect {item.url}"
-        ctx_key = digest(state.site_key, layout, json.dumps(hashed, sort_keys=True, default=str))
+        site, templates, sink, hooks = state.site, state.templates, state.sink, state.hooks
+        job = page_job(state, kind, item)
+        path, page, context = job.path, job.page, job.context
+        ctx_key = digest(state.site_key, job.layout, json.dumps(job.hashed, sort_keys=True, default=str))
         before = self.previous.get(path)
         if (self.reuse and sink is not None and before is not None and before.ctx == ctx_key
                 and sink.reuse(path, before.sha)):
             return (path, ctx_key, before.sha, None, 0, before.links)
         try:
-            if kind != "alias":
+            if page is not None:
                 context = hooks.transform("on_page_context", "context", context, f"building {page.where}",
                                           page=page, site=site)
-            html = templates.render(layout, context)
-            if kind != "alias":
+            html = templates.render(job.layout, context)
+            if page is not None:
                 html = hooks.transform("on_page_html", "html", html, f"building {page.where}", page=page, site=site)
         except LayoutError as error:
-            return (path, ctx_key, "", (error.path, error.line, f"{error.message} (while building {where})"), 0, [])
+            return (path, ctx_key, "", (error.path, error.line, f"{error.message} (while building {job.where})"), 0, [])
         except HookError as error:
             return (path, ctx_key, "", error.as_tuple(), 0, [])
         data = html.encode("utf-8")
         sha = hashlib.sha1(data).hexdigest()
         if sink is not None:
             sink.write(path, data)
-        links = layoutlinks.links_in(html, page.html if kind == "page" else "") if self.collect_links else []
+        links = layoutlinks.links_in(html, job.body)
         return (path, ctx_key, sha, None, 1 if kind == "page" else 0, links)   # redirects are not counted as pages
 
 
@@ -574,6 +589,7 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
     cache = state.cache
     if not state.site_key:
         state.ctx_site = site_context(state.site)
+        # Everything a layout can read besides the page: `site`, the layouts with `t()`'s words, the code.
         state.site_key = digest(json.dumps(state.ctx_site, sort_keys=True, default=str), state.templates.fingerprint(),
                                 state.seal)
     previous = cache.outputs
@@ -582,8 +598,7 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
         # exception (a FolderSink writes in place), the next run renders every page again.
         cache.outputs = {}
     work = PageWork(jobs=jobs, state=state, previous=previous,
-                    reuse=not state.hooks.has("on_page_context", "on_page_html"),
-                    collect_links=state.templates.site_layouts.is_dir())
+                    reuse=not state.hooks.has("on_page_context", "on_page_html"))
     results = pool.run(pool.Job(work=work, count=len(jobs)), state.options.jobs, state.options.progress, alongside)
     outputs = {}
     rendered = 0
@@ -653,35 +668,74 @@ def search_index(state: BuildState) -> list[str]:
 
 
 def check_layout_links(state: BuildState) -> None:
-    """Every internal href and src that the site's own layouts wrote leads to a file of this build.
+    """Every internal href and src that layouts wrote (the theme's and the site's) leads to a file of this build.
 
     Checked from the OutputRecords, reused ones included, so a deleted page breaks
     the links to it in pages that were not rendered again."""
-    if state.failed() or not state.templates.site_layouts.is_dir():
+    if state.failed():
         return
-    site = state.site
-    files = set(state.cache.outputs) | set(state.extra) | set(state.search_files)
+    site, outputs = state.site, state.cache.outputs
+    files = set(outputs) | set(state.extra) | set(state.search_files)
     files |= {f.output_path for f in list(site.assets.values()) + list(site.files.values())}
     root, base_url = site.config.root, site.config.base_url
-    broken: dict[str, list[str]] = {}    # link as written -> the pages (addresses) it is on
-    for path in sorted(state.cache.outputs):
-        page_url = "/" + (posixpath.dirname(path) + "/").lstrip("/")
-        for link in state.cache.outputs[path].links:
-            rel = layoutlinks.output_path(link, page_url, root, base_url)
-            if rel is not None and not layoutlinks.exists(rel, files):
-                broken.setdefault(link, []).append(page_url)
-    if not broken:
-        return
-    folder = state.templates.site_layouts
-    sources = [(f"layouts/{p.relative_to(folder).as_posix()}", p.read_text(encoding="utf-8", errors="replace"))
-               for p in sorted(folder.rglob("*.html")) if p.is_file()]
-    for link, pages in broken.items():
-        found = layoutlinks.find_line(link, root, base_url, sources)
+    known: dict[str, bool] = {}          # an address from the site's root: the same answer on every page
+    broken: dict[str, list[str]] = {}    # link as written -> the output files it is on
+    for path in sorted(outputs):
+        page_url = None
+        for link in outputs[path].links:
+            fixed = link.startswith(base_url) or (link.startswith("/") and not link.startswith("//"))
+            ok = known.get(link) if fixed else None
+            if ok is None:
+                if page_url is None:
+                    page_url = "/" + (posixpath.dirname(path) + "/").lstrip("/")
+                rel = layoutlinks.output_path(link, page_url, root, base_url)
+                ok = rel is None or layoutlinks.exists(rel, files)
+                if fixed:
+                    known[link] = ok
+            if not ok:
+                broken.setdefault(link, []).append(path)
+    if broken:
+        _report_layout_links(state, broken)
+
+
+def _report_layout_links(state: BuildState, broken: dict[str, list[str]]) -> None:
+    """Each broken layout link as an error at the layout file and line that wrote it.
+
+    Found by rendering the first page that has it once more, noting where each
+    `url` filter ran; else by the address as written in a layout; else at the
+    page's layout."""
+    templates, config = state.templates, state.site.config
+    files = {templates.where(name): name for name in sorted(templates.names, reverse=True) if name.endswith(".html")}
+    sources = [(where, templates.source(name)) for where, name in sorted(files.items(), key=lambda f: (
+        f[0].startswith("policysite/"), f[0]))]   # the site's own layouts first
+    wanted = {paths[0] for paths in broken.values()}
+    jobs = {}
+    for kind, item in page_jobs(state):
+        if _job_path(kind, item) in wanted:
+            jobs[_job_path(kind, item)] = page_job(state, kind, item)
+    traced: dict[str, dict[str, tuple[str, int]]] = {}
+    for link, paths in broken.items():
+        job = jobs[paths[0]]
+        if job.path not in traced:
+            traced[job.path] = templates.trace_links(job.layout, job.context)
+        found = traced[job.path].get(link) or layoutlinks.find_line(link, config.root, config.base_url, sources)
         if found is None:
-            continue   # not written by the site's own layouts
-        others = f" and {len(pages) - 1} other page{'s' if len(pages) > 2 else ''}" if len(pages) > 1 else ""
-        state.diagnostics.error(*found, f"broken link `{link}` (on {pages[0]}{others}): there is no page or file "
+            found = (templates.where(job.layout), 1)   # written some other way: at the page's layout
+        page_url = "/" + (posixpath.dirname(paths[0]) + "/").lstrip("/")
+        count = len(paths) - 1
+        others = f" and {count} other page{'s' if count > 1 else ''}" if count else ""
+        state.diagnostics.error(*found, f"broken link `{link}` (on {page_url}{others}): there is no page or file "
                                         "at that address on this site", code="broken-layout-link")
+
+
+def _job_path(kind: str, item) -> str:
+    """The output file of one item of page_jobs, without making its context."""
+    if kind == "page":
+        return item.output_path
+    if kind == "listing":
+        page, number = item
+        return paged_url(page.url, number).strip("/") + "/index.html"
+    return item.path
 
 
 def write_files(state: BuildState) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import sys
 import traceback
 from pathlib import Path
 
@@ -111,10 +112,43 @@ class Templates:
         lang = page.get("lang", "") if isinstance(page, dict) else ""
         return self.translators.get(lang) or self.translators[""]
 
-    def _where(self, name: str) -> str:
-        if (self.site_layouts / name).is_file():
+    def where(self, name: str) -> str:
+        """The file a layout name reads, as messages show it."""
+        if not name.startswith("theme/") and (self.site_layouts / name).is_file():
             return f"layouts/{name}"
         return f"policysite/theme/layouts/{name.removeprefix('theme/')}"
+
+    def source(self, name: str) -> str:
+        return self.env.loader.get_source(self.env, name)[0]
+
+    def trace_links(self, name: str, context: dict) -> dict[str, tuple[str, int]]:
+        """Render `name` once more, noting the layout file and line where each `url` or
+        `absolute_url` filter ran, by the address it gave: to say where a broken link was written.
+
+        Filters Jinja ran while compiling (on a quoted address) and links written without
+        them are not noted; the caller looks for those as written."""
+        found: dict[str, tuple[str, int]] = {}
+        filters = self.env.filters
+        saved = {key: filters[key] for key in ("url", "absolute_url")}
+
+        def traced(original):
+            def noted(value):
+                out = original(value)
+                caller = sys._getframe(1)   # the compiled layout's code that applied the filter
+                template = caller.f_globals.get("__jinja_template__")
+                if template is not None and out not in found:
+                    found[out] = (self.where(template.name), template.get_corresponding_lineno(caller.f_lineno))
+                return out
+            return noted
+
+        try:
+            filters.update({key: traced(original) for key, original in saved.items()})
+            self.env.get_template(name).render(context)
+        except Exception:   # noqa: BLE001 - it rendered in the build; a hook's context may differ
+            pass
+        finally:
+            filters.update(saved)
+        return found
 
     def _check_syntax(self, diagnostics: Diagnostics) -> None:
         for name in sorted(self.names):
@@ -123,10 +157,10 @@ class Templates:
             try:
                 self.env.get_template(name)
             except jinja2.TemplateSyntaxError as exc:
-                where = self._where(exc.name or name)
+                where = self.where(exc.name or name)
                 diagnostics.error(where, exc.lineno or 1, f"layout syntax error: {exc.message}", code="layout-error")
             except UnicodeDecodeError:
-                diagnostics.error(self._where(name), 1, "the layout is not valid UTF-8 text", code="not-utf-8")
+                diagnostics.error(self.where(name), 1, "the layout is not valid UTF-8 text", code="not-utf-8")
 
     def fingerprint(self) -> str:
         """Changes whenever any layout file changes."""
@@ -168,7 +202,7 @@ class Templates:
             template = self.env.get_template(name)
             return template.render(context)
         except jinja2.TemplateSyntaxError as exc:
-            raise LayoutError(self._where(exc.name or name), exc.lineno or 1, f"layout syntax error: {exc.message}") from None
+            raise LayoutError(self.where(exc.name or name), exc.lineno or 1, f"layout syntax error: {exc.message}") from None
         except jinja2.TemplateNotFound as exc:
             where, line = self._frame(exc, name)   # the line of the include or extends that asked
             raise LayoutError(where, line, f"layout `{exc.name}` was not found") from None
@@ -179,13 +213,13 @@ class Templates:
 
     def _frame(self, exc: Exception, name: str) -> tuple[str, int]:
         """The innermost layout file and line in the traceback of a render error."""
-        best = (self._where(name), 1)
+        best = (self.where(name), 1)
         for frame, line in traceback.walk_tb(exc.__traceback__):
             filename = frame.f_code.co_filename
             if filename.endswith(".html"):
                 template = frame.f_globals.get("__jinja_template__")
                 if template is not None:
-                    best = (self._where(template.name), template.get_corresponding_lineno(line))
+                    best = (self.where(template.name), template.get_corresponding_lineno(line))
                 else:
                     best = (self._relative(filename), line)
         return best
@@ -271,7 +305,9 @@ def site_context(site: Site) -> dict:
     for key, org in config.organisations.items():
         page = site.organisation_pages.get(key)
         url = org.url or (page.url if page else None)
-        organisations[key] = {"key": key, "name": org.name, "url": url, "description": org.description}
+        # `external`: an address on another site (`url: https://…`), which the `url` filter must not prefix.
+        organisations[key] = {"key": key, "name": org.name, "url": url, "description": org.description,
+                              "external": bool(url) and not url.startswith("/")}
     topics = {key: {"key": key, "name": t.name, "url": f"/topics/{key}/", "description": t.description}
               for key, t in config.topics.items()}
     return {

@@ -136,6 +136,41 @@ def test_interrupted_build_leaves_previous_output(big, tmp_path, sig, group, poi
     assert temporary_folders(out) == []
 
 
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_ctrl_c_while_the_workers_start_leaves_no_worker_behind(big, tmp_path):
+    """Ctrl-C as a worker process starts: it must not print a traceback, nor be left waiting for ever."""
+    site, out, before = big
+    marker, go = tmp_path / "stopped", tmp_path / "go"
+    command = [sys.executable, str(PAUSE_AT), "worker", "1", str(marker), str(go), "--",
+               *build_command(site, out, "--jobs", "3")[2:]]   # this process and two workers
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        reached = _wait_for(marker.exists, proc)
+        assert reached, "the build never started its workers: " + proc.communicate()[1][-2000:]
+        os.killpg(proc.pid, signal.SIGINT)   # the build and the workers forked so far
+        go.touch()
+        code = proc.wait(timeout=120)   # only bounds a hang
+        # Every worker has ended (a worker left waiting would keep the group alive).
+        left = _group_alive(proc.pid)
+    finally:
+        if proc.poll() is None or _group_alive(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
+    _stdout, stderr = proc.communicate(timeout=60)
+    assert not left, "a worker process was left running"
+    assert code == 130, (code, stderr[-3000:])
+    assert "Traceback" not in stderr, stderr[-3000:]
+    assert stderr.strip() == "Interrupted: the previous output is unchanged.", stderr[-3000:]
+    assert manifest(out) == before
+    assert temporary_folders(out) == []
+
+
 class _Signalled(BaseException):
     """What this test's SIGTERM handler raises (the command line's raises KeyboardInterrupt)."""
 

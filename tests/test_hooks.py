@@ -161,3 +161,49 @@ def test_a_hook_that_returns_the_wrong_kind_of_value_is_an_error_at_its_definiti
     assert result.code == 1
     result.assert_has("hooks/dept.py", 4, "error", "on_page_html", "must return text", "int")
     result.assert_no_traceback()
+
+
+HELPED_HOOK = '''\
+import helpers
+from tools.words import shout
+
+
+def on_page_markdown(markdown):
+    return markdown.replace("{{dept}}", shout(helpers.NAME))
+'''
+
+
+def test_a_hook_imports_python_files_beside_it_and_each_site_its_own(make_site):
+    import sys
+
+    sites = []
+    for name in ("Department of Testing", "Office of Trials"):
+        sites.append(make_site({
+            "site_config.yaml": DEFAULT_CONFIG + "hooks:\n  - hooks/dept.py\n",
+            "hooks/dept.py": HELPED_HOOK,
+            "hooks/helpers.py": f"NAME = {name!r}\n",
+            "hooks/tools/__init__.py": "",
+            "hooks/tools/words.py": "def shout(text):\n    return text.upper()\n",
+            "content/a.md": page("Alpha", body="Run by {{dept}}.\n"),
+        }))
+    for site, name in zip(sites, ("DEPARTMENT OF TESTING", "OFFICE OF TRIALS")):
+        result = build(site)
+        assert result.code == 0, result.err
+        assert f"Run by {name}." in main_text(html_of(site / "_site", "a/index.html")).text()
+    assert not {"helpers", "tools", "tools.words"} & set(sys.modules)   # nothing left for the next site
+    assert all(not path.startswith(str(sites[0].parent)) for path in sys.path)
+    (sites[0] / "hooks/helpers.py").write_text("NAME = 'Edited department'\n")
+    assert build(sites[0]).code == 0
+    assert "Run by EDITED DEPARTMENT." in main_text(html_of(sites[0] / "_site", "a/index.html")).text()
+
+
+def test_a_helper_that_fails_to_import_is_an_error_at_the_hook(make_site):
+    site = make_site({
+        "site_config.yaml": DEFAULT_CONFIG + "hooks:\n  - hooks/dept.py\n",
+        "hooks/dept.py": "# The department's own touches.\nimport helperz\n",
+        "hooks/helpers.py": "NAME = 'x'\n",
+    })
+    result = build(site)
+    assert result.code == 1
+    result.assert_has("hooks/dept.py", 2, "error", "does not run", "No module named 'helperz'")
+    result.assert_no_traceback()

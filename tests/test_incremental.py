@@ -802,3 +802,38 @@ def test_compiled_layouts_kept_between_rebuilds_are_never_stale(tmp_path):
     layout.write_text(layout.read_text().replace('content="one"', 'content="two"'))
     edited = build("https://x.example/", tmp_path / "one")
     assert 'content="two"' in edited and 'content="one"' not in edited
+
+
+# Each setting that layouts read outside the page, changed one after another; every
+# cached build must equal a clean build (the page keys must see each change).
+THEME_SETTING_EDITS = [
+    "strings:\n  withdrawn: AAA\n",
+    "strings:\n  withdrawn: BBB\n",
+    "strings:\n  withdrawn: BBB\n  search: Find things\n",
+    "theme:\n  name: Testing unit\n",
+    "theme:\n  name: Testing unit\n  colour: \"#00703c\"\n",
+    "footer:\n  owner: © Someone else\n  licence: false\n",
+    "footer:\n  links:\n    - about.md\n",
+    "nav:\n  - about.md\n",
+    "govuk_brand: true\n",
+    "",
+]
+
+
+def test_cached_builds_follow_every_theme_setting(make_site, tmp_path):
+    from conftest import DEFAULT_CONFIG, run
+
+    withdrawn = "withdrawn:\n  date: 2024-01-02\n  explanation: Replaced.\n"
+    site = make_site({"content/about.md": page("About us"),
+                      "content/policy/_index.md": page("Policy"),
+                      **{f"content/policy/p{i}.md": page(f"Page {i}", extra=withdrawn) for i in range(3)}})
+    clean = tmp_path / "clean"
+    for setting in THEME_SETTING_EDITS:
+        (site / "site_config.yaml").write_text(DEFAULT_CONFIG + setting, encoding="utf-8")
+        cached = run("build", site, "--quiet")
+        assert cached.code == 0, cached.err
+        shutil.rmtree(clean, ignore_errors=True)
+        fresh = run("build", site, "--quiet", "--no-cache", "--output", clean)
+        assert fresh.code == 0, fresh.err
+        assert tree(site / "_site") == tree(clean), f"after `{setting}`:\n" + explain_difference(tree(site / "_site"), tree(clean))
+    assert "AAA" not in (site / "_site/policy/p0/index.html").read_text()

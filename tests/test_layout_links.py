@@ -1,8 +1,14 @@
-"""Links written in a site's own layouts are checked after render, at the layout's line."""
+"""Links written in layouts (the site's own and the built-in theme's) are checked after render, at the layout's line."""
 
 from __future__ import annotations
 
-from conftest import build, build_ok, page
+import html
+import json
+import re
+import shutil
+from pathlib import Path
+
+from conftest import DEFAULT_CONFIG, build, build_ok, page, write_files
 from test_incremental import Served
 
 LAYOUT = """\
@@ -42,3 +48,70 @@ def test_deleting_the_page_a_layout_links_to_is_seen_by_an_incremental_build(mak
     assert not result.ok
     assert any(d.path == "layouts/page.html" and d.line == 4 and "/plans/" in d.message
                for d in result.diagnostics.items)
+
+
+def test_a_link_a_site_layout_makes_with_the_url_filter_is_found_at_its_line(make_site):
+    """An address computed while the layout runs is not written in the layout: its line is found by rendering again."""
+    layout = ('{% extends "theme/page.html" %}\n{% block after_body %}\n'
+              '{% set plan = page.extra.plan %}\n<p><a href="{{ plan|url }}">Our plan</a></p>\n{% endblock %}\n')
+    site = make_site({"layouts/page.html": layout, "content/a.md": page("A", extra="extra:\n  plan: plans/2025/")})
+    result = build(site, "--format", "json")
+    assert result.code == 1
+    problems = json.loads(result.out)
+    assert [(p["path"], p["line"], p["code"]) for p in problems] == [("layouts/page.html", 4, "broken-layout-link")]
+    assert "/plans/2025/" in problems[0]["message"]
+
+
+def internal_links(out: Path) -> list[tuple[str, str]]:
+    """Every internal href and src in every page of a built site, with the page."""
+    found = []
+    for path in sorted(out.rglob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        for link in re.findall(r'\s(?:href|src)="([^"#][^"]*)"', text):
+            if not re.match(r"^[a-z]+:|^//", link):
+                found.append((path.relative_to(out).as_posix(), html.unescape(link)))
+    return found
+
+
+def test_the_built_in_theme_links_only_to_files_the_build_writes(make_site):
+    site = make_site({"content/about.md": page("About"),
+                      "content/policy/_index.md": page("Policy", description=None),
+                      **{f"content/policy/p{i}.md": page(f"Policy {i}", extra="organisations: [department-of-testing]\n"
+                                                         "topics: [public-health]\naliases: [/old/p%d/]" % i,
+                                                         body="| a | b |\n|---|---|\n| 1 | 2 |\n")
+                         for i in range(23)}})
+    out = build_ok(site)
+    links = internal_links(out)
+    assert ("policy/index.html", "/policy/page-2/") in links and ("404.html", "/search/") in links
+    for where, link in links:
+        target = out / link.split("?")[0].lstrip("/")
+        assert target.is_file() or (target / "index.html").is_file(), f"{where} links to {link}"
+
+
+def test_a_broken_link_in_the_built_in_theme_is_an_error_at_the_theme_layout(make_site, tmp_path, monkeypatch):
+    """The theme once linked to /accessibility/ on every page: a site without that page now fails to build."""
+    from policysite import templates
+
+    theme = tmp_path / "theme-layouts"
+    shutil.copytree(templates.THEME_LAYOUTS, theme)
+    footer = (theme / "_footer.html").read_text(encoding="utf-8").splitlines(keepends=True)
+    footer.insert(3, "<a href=\"{{ 'accessibility/'|url }}\">Accessibility</a>\n")
+    (theme / "_footer.html").write_text("".join(footer), encoding="utf-8")
+    monkeypatch.setattr(templates, "THEME_LAYOUTS", theme)
+    site = make_site({"content/a.md": page("A")})
+    result = build(site)
+    assert result.code == 1
+    result.assert_has("policysite/theme/layouts/_footer.html", 4, "error", "broken link", "/accessibility/",
+                      "other pages")
+    result.assert_no_traceback()
+    assert not (site / "_site").exists()
+    write_files(site, {"content/accessibility.md": page("Accessibility statement")})
+    build_ok(site)
+
+
+def test_an_organisation_on_another_site_is_linked_as_it_is(make_site):
+    config = DEFAULT_CONFIG.replace("    name: Department of Testing\n",
+                                    "    name: Department of Testing\n    url: https://testing.example.gov.uk/\n")
+    site = make_site({"site_config.yaml": config, "content/a.md": page("A", extra="organisations: [department-of-testing]")})
+    out = build_ok(site)
+    assert 'href="https://testing.example.gov.uk/"' in (out / "a/index.html").read_text(encoding="utf-8")

@@ -8,7 +8,9 @@ policysite's changes for it):
               file opened after it);
   load        the build has opened COUNT Markdown files of content/ to read;
   write       one process of the build has opened COUNT files of its temporary
-              output folder to write.
+              output folder to write;
+  worker      a worker process has just been forked (it opens os.devnull as it
+              starts, before it runs any code of policysite's); COUNT is 1.
 There the process that got there first creates MARKER and waits until the
 file GO exists. A signal that arrives while it waits is handled just as it
 would be at that point of a real build (Python runs its handler as soon as the
@@ -29,6 +31,7 @@ BUILD_PY = Path(__file__).resolve().parents[2] / "build.py"
 
 def install(point: str, count: int, marker: str, go: str) -> None:
     seen = [0]
+    main_pid = os.getpid()
     busy = [False]
     made = [False]   # the temporary folder, for tmp-folder
 
@@ -37,6 +40,8 @@ def install(point: str, count: int, marker: str, go: str) -> None:
         return seen[0] == count
 
     def matches(event: str, args: tuple) -> bool:
+        if point == "worker":
+            return event == "open" and args[0] == os.devnull and os.getpid() != main_pid
         if event == "os.mkdir" and ".tmp-" in os.path.basename(os.fsdecode(args[0])):
             made[0] = True   # audit events come before what they announce: stop at the next one
             return False
