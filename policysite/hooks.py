@@ -24,10 +24,10 @@ import importlib.util
 import inspect
 import sys
 import traceback
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from collections.abc import Callable, Iterator
 from typing import Any
 
 from .config import HookFile, SiteConfig

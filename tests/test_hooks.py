@@ -186,7 +186,7 @@ def test_a_hook_imports_python_files_beside_it_and_each_site_its_own(make_site):
             "hooks/tools/words.py": "def shout(text):\n    return text.upper()\n",
             "content/a.md": page("Alpha", body="Run by {{dept}}.\n"),
         }))
-    for site, name in zip(sites, ("DEPARTMENT OF TESTING", "OFFICE OF TRIALS")):
+    for site, name in zip(sites, ("DEPARTMENT OF TESTING", "OFFICE OF TRIALS"), strict=True):
         result = build(site)
         assert result.code == 0, result.err
         assert f"Run by {name}." in main_text(html_of(site / "_site", "a/index.html")).text()
