@@ -454,3 +454,17 @@ def test_serve_quick_rebuild_is_not_used_when_the_clock_has_moved(make_site, tmp
     edited.write_text(edited.read_text().replace("in full.", "in full, again."))
     assert dev.rebuild({edited})
     assert dev.cache.stats.quick == 1
+
+
+def test_every_metadata_value_has_its_term(make_site):
+    """A speech's kind without `delivered_on`, and a change history without `updated`: each <dd> after a <dt>."""
+    site = people_site(make_site, **{"content/speeches/third.md": page("Third speech", extra=(
+        "type: speech\norganisations: [department-of-testing]\nspeech_type: transcript\n"
+        "change_history:\n  - date: 2005-01-01\n    note: First published.")), })
+    doc = html_of(build_ok(site), "speeches/third/index.html")
+    items = doc.find("dl", class_="app-metadata__list").find_all("div")
+    assert items
+    for item in items:
+        names = [child.tag for child in item.elements()]
+        assert names[0] == "dt" and "dd" in names, str(item)
+    assert "Text Transcript of the speech" in " ".join(doc.find("div", class_="app-metadata").text().split())
