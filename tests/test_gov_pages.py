@@ -468,3 +468,13 @@ def test_every_metadata_value_has_its_term(make_site):
         names = [child.tag for child in item.elements()]
         assert names[0] == "dt" and "dd" in names, str(item)
     assert "Text Transcript of the speech" in " ".join(doc.find("div", class_="app-metadata").text().split())
+
+
+def test_a_welsh_consultation_shows_its_state_in_welsh(make_site):
+    """The status (the consultation's state) is worded in the page's language, above the title and in Welsh listings."""
+    site = make_site({"site_config.yaml": DEFAULT_CONFIG + "languages:\n  cy:\n    name: Cymraeg\n",
+                      "content/c.md": CONSULTATION.format(outcome=""),
+                      "content/c.cy.md": CONSULTATION.format(outcome="").replace("Our proposals", "Ein cynigion")})
+    out = built(site, env=epoch(2026, 3, 5))
+    assert "Open consultation" in html_of(out, "c/index.html").find("div", class_="app-page-header").text()
+    assert "Ymgynghoriad agored" in html_of(out, "c.cy/index.html").find("div", class_="app-page-header").text()
