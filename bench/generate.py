@@ -28,6 +28,7 @@ import re
 import shutil
 import sys
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 GENERATOR_VERSION = 1
 
@@ -309,11 +310,14 @@ class SitePlanner:
             child = self._new_subfolder(parent, depth)
             folders.append(child)
             parent = child
+        # prefer growing depth 2 and 3; cumulative weights kept as folders are added
+        # (the same draws as weights made afresh each time, in linear time)
+        weight = {1: 3, 2: 4, 3: 2, 4: 0}
+        cumulative = list(accumulate(weight[f.depth] for f in folders))
         while len(folders) < budget:
-            # prefer growing depth 2 and 3
-            weights = [{1: 3, 2: 4, 3: 2, 4: 0}[f.depth] for f in folders]
-            parent = rng.choices(folders, weights)[0]
+            parent = rng.choices(folders, cum_weights=cumulative)[0]
             folders.append(self._new_subfolder(parent, parent.depth + 1))
+            cumulative.append(cumulative[-1] + weight[folders[-1].depth])
         self.folders = [self.root] + folders + [self.org_folder]
         # most folders have _index.md; top-level ones and the root always
         for f in folders:
@@ -414,9 +418,9 @@ class SitePlanner:
         for f in leaves:
             if len(targets) < remaining:
                 targets.append(f)
-        weights = [{1: 1, 2: 2, 3: 3, 4: 3}[f.depth] for f in content_folders]
+        cumulative = list(accumulate({1: 1, 2: 2, 3: 3, 4: 3}[f.depth] for f in content_folders))
         while len(targets) < remaining:
-            targets.append(rng.choices(content_folders, weights)[0])
+            targets.append(rng.choices(content_folders, cum_weights=cumulative)[0])
         for f in targets:
             title = self.unique_title(lambda f=f: self.make_title(f.ptype))
             taken = {posixpath.basename(p.src)[:-3] for p in f.pages}

@@ -187,13 +187,14 @@ class SearchRecord:
     """The full-text index's record: a hash of what it reads, and its files' hashes."""
     key: str = ""
     files: dict[str, str] = field(default_factory=dict)
+    words: dict = field(default_factory=dict)   # search.WordRecord.to_json(): each page's words, for the next build
 
     def to_json(self) -> dict:
-        return {"key": self.key, "files": self.files}
+        return {"key": self.key, "files": self.files, "words": self.words}
 
     @classmethod
     def from_json(cls, data: dict) -> "SearchRecord":
-        return cls(key=str(data.get("key", "")), files=dict(data.get("files") or {}))
+        return cls(key=str(data.get("key", "")), files=dict(data.get("files") or {}), words=dict(data.get("words") or {}))
 
 
 _MARKDOWN_FIELDS = [f.name for f in fields(MarkdownRecord)]

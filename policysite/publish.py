@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from urllib.parse import quote
-from xml.sax.saxutils import escape, quoteattr
 
 from .model import Page
 from .schema import iso_stamp, moment
@@ -65,6 +64,7 @@ def modified_dates(site: Site) -> dict[int, dt.date | None]:
 
 def sitemap(site: Site) -> str:
     """Every published page but the 404 page, with its last change when known."""
+    from xml.sax.saxutils import escape, quoteattr   # here, not at the top: it loads urllib.request, which `check` never needs
     dates = modified_dates(site)
     translated = any(page.translations for page in site.pages)
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
@@ -110,6 +110,7 @@ def feed_entries(pages: list[Page]) -> list[Page]:
 
 def atom(site: Site, title: str, feed_url: str, page_url: str, pages: list[Page]) -> str:
     """An Atom feed (RFC 4287) of `pages`: id, title, updated, links and author on the feed and each entry."""
+    from xml.sax.saxutils import escape, quoteattr   # see sitemap
     config = site.config
     entries = feed_entries(pages)
     if entries:

@@ -35,7 +35,7 @@ import re
 import unicodedata
 from array import array
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from itertools import groupby, repeat
 from operator import and_, sub
@@ -271,21 +271,31 @@ class IndexBuilder:
                 cache[word] = stem(word.decode("ascii") if isinstance(word, bytes) else word)
             return Counter(map(cache.__getitem__, tokens))
 
-    def add(self, url: str, title: str, description: str, label: str, topics: list[str], text: str,
-            date: str = "", updated: str = "", status: str = "", lang: str = "") -> None:
-        number = len(self.meta)
-        self.meta.append(ResultEntry(url, title, label, description, date, updated, status, lang))
+    def scores(self, title: str, description: str, label: str, topics: list[str], text: str) -> dict[str, int]:
+        """Each term of a page and its score there (see BODY_CAP and the bonuses)."""
         body = self._counts(text)
         bonus: dict[str, int] = {}
         for part, points in ((title, TITLE_BONUS), (description, DESCRIPTION_BONUS), (" ".join([label, *topics]), LABEL_BONUS)):
             for term in self._counts(part):
                 bonus[term] = bonus.get(term, 0) + points
+        scores = {term: min(body.pop(term, 0), BODY_CAP) + points for term, points in bonus.items()}
+        for term, count in body.items():
+            scores[term] = count if count < BODY_CAP else BODY_CAP
+        return scores
+
+    def add(self, url: str, title: str, description: str, label: str, topics: list[str], text: str,
+            date: str = "", updated: str = "", status: str = "", lang: str = "") -> None:
+        self.add_scored(ResultEntry(url, title, label, description, date, updated, status, lang),
+                        self.scores(title, description, label, topics, text).items())
+
+    def add_scored(self, entry: ResultEntry, scores) -> None:
+        """Add the next page from its (term, score) pairs, worked out already."""
+        number = len(self.meta)
+        self.meta.append(entry)
         postings = self.postings
         base = number << SCORE_BITS
-        for term, points in bonus.items():
-            postings[term].append(base | min(body.pop(term, 0), BODY_CAP) + points)
-        for term, count in body.items():
-            postings[term].append(base | (count if count < BODY_CAP else BODY_CAP))
+        for term, score in scores:
+            postings[term].append(base | score)
 
     def files(self) -> dict[str, bytes]:
         """Path under the output folder -> bytes, for every file of the index."""
@@ -367,10 +377,81 @@ def _entries(pages: list[Page], root: str, labels: Labels):
 
 def build_index(pages: list[Page], root: str, labels: Labels) -> dict[str, bytes]:
     """The index files of a site's pages (root: the base path, such as "/" or "/health/")."""
+    return build_index_reusing(pages, root, labels, WordRecord())[0]
+
+
+# -- reusing the last build's words -------------------------------------------------
+
+# Scores are written one character each in PageWords.scores: chr(SCORE_ZERO + score),
+# all printable ASCII (scores are below 2**SCORE_BITS).
+SCORE_ZERO = 0x30
+
+
+@dataclass(frozen=True)
+class PageWords:
+    """One page's terms and their scores, and a digest of everything they came from."""
+
+    digest: str
+    terms: str    # the page's terms, in the order they are added, joined by spaces (terms have none)
+    scores: str   # one character per term: see SCORE_ZERO
+
+    def pairs(self):
+        """(term, score) for each term."""
+        if not self.terms:
+            return ()
+        return zip(self.terms.split(" "), [c - SCORE_ZERO for c in self.scores.encode("ascii")])
+
+    @classmethod
+    def of(cls, digest: str, scores: dict[str, int]) -> "PageWords":
+        return cls(digest, " ".join(scores), "".join(chr(SCORE_ZERO + s) for s in scores.values()))
+
+
+@dataclass
+class WordRecord:
+    """Every indexed page's words, keyed by its address: what the next build reuses
+    for each page whose digest is the same. Saved in the build cache as JSON."""
+
+    pages: dict[str, PageWords] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"format": FORMAT, "code": code_fingerprint(),
+                "pages": {url: [w.digest, w.terms, w.scores] for url, w in self.pages.items()}}
+
+    @classmethod
+    def from_json(cls, data) -> "WordRecord":
+        """The record saved by to_json; an empty one when it is missing, damaged or
+        was made by other code (whose words or scores may differ)."""
+        if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("code") != code_fingerprint():
+            return cls()
+        try:
+            return cls({url: PageWords(*(str(part) for part in parts)) for url, parts in data["pages"].items()})
+        except (KeyError, TypeError, AttributeError, ValueError):
+            return cls()
+
+
+def _page_digest(entry: ResultEntry, topics: list[str], page: Page) -> str:
+    """What a page's words come from: title, description, labels and body (by its hash)."""
+    body = page.html_sha or (hashlib.sha1(page.html.encode("utf-8")).hexdigest() if page.html else "")
+    return hashlib.sha1(json.dumps([entry.title, entry.description, entry.type, topics, body],
+                                   ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def build_index_reusing(pages: list[Page], root: str, labels: Labels,
+                        previous: WordRecord) -> tuple[dict[str, bytes], WordRecord]:
+    """The index files, as build_index makes them, and the record of this build's
+    words. A page whose address and digest are in `previous` is not read again:
+    its terms and scores come from there. The files are the same bytes either way."""
     index = IndexBuilder()
+    record = WordRecord()
+    reused = previous.pages
     for e, topics, page in _entries(pages, root, labels):
-        index.add(e.url, e.title, e.description, e.type, topics, body_text(page.html), e.date, e.updated, e.status, e.lang)
-    return index.files()
+        digest = _page_digest(e, topics, page)
+        words = reused.get(e.url)
+        if words is None or words.digest != digest:
+            words = PageWords.of(digest, index.scores(e.title, e.description, e.type, topics, body_text(page.html)))
+        record.pages[e.url] = words
+        index.add_scored(e, words.pairs())
+    return index.files(), record
 
 
 def fingerprint(pages: list[Page], root: str, labels: Labels) -> str:

@@ -613,10 +613,13 @@ def search_index(state: BuildState) -> list[str]:
             return linked
         for rel in linked:   # a link that stayed would be written through, into the previous output
             (sink.tmp / rel).unlink()
-    files = search.build_index(site.pages, site.config.root, labels)
+    # Incremental index: unchanged pages' words come from the last build's record (search.WordRecord).
+    previous = search.WordRecord.from_json(before.words)
+    files, words = search.build_index_reusing(site.pages, site.config.root, labels, previous)
     for rel in sorted(files):
         sink.write(rel, files[rel])
-    cache.search = SearchRecord(key=key, files={rel: hashlib.sha1(data).hexdigest() for rel, data in files.items()})
+    cache.search = SearchRecord(key=key, files={rel: hashlib.sha1(data).hexdigest() for rel, data in files.items()},
+                                words=words.to_json())
     cache.dirty = True
     return sorted(files)
 

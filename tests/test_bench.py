@@ -133,12 +133,48 @@ def test_converters_write_each_peer_format(site, tmp_path):
         assert (mk / "docs" / folder / "index.md").exists()
 
 
-def test_compare_policysite_only_prints_table(tmp_path):
+def test_hugo_with_render_hooks_and_with_minimal_layouts(site, tmp_path):
+    corpus = convert.Corpus(str(site))
+    hooks = Path(convert.convert(str(site), str(tmp_path / "hooks"), "hugo-hooks", corpus))
+    hook = hooks / "layouts" / "_default" / "_markup" / "render-link.html"
+    assert "site.GetPage" in hook.read_text() and "errorf" in hook.read_text()
+    text = "".join(p.read_text() for p in (hooks / "content").rglob("*.md"))
+    assert "relref" not in text
+    # Plain Markdown links to content paths: pages by their .md file, sections by their folder.
+    internal = [href for _, href in LINK.findall(text) if not href.startswith(convert.EXTERNAL)]
+    assert internal and all(h.startswith("/") and "_index.md" not in h for h in internal)
+    assert any(h.partition("#")[0].endswith(".md") for h in internal)
+    # The hook fills empty link texts, so they stay empty in the content.
+    assert any(t == "" for t, _ in LINK.findall(text)) == any(t == "" for src in _sources(site).values()
+                                                               for t, _ in LINK.findall(src))
+
+    minimal = Path(convert.convert(str(site), str(tmp_path / "minimal"), "hugo-minimal", corpus))
+    assert not (minimal / "layouts" / "_default" / "_markup").exists()
+    assert "Breadcrumb" not in (minimal / "layouts" / "_default" / "baseof.html").read_text()
+    text = "".join(p.read_text() for p in (minimal / "content").rglob("*.md"))
+    internal = [href for _, href in LINK.findall(text) if not href.startswith(convert.EXTERNAL)]
+    assert internal and all(h.partition("#")[0].endswith("/") for h in internal)
+    assert set(h.partition("#")[0] for h in internal) <= set(corpus.by_url)
+
+
+def test_floor_writes_a_page_for_each_source(site, tmp_path):
+    out = tmp_path / "floor"
+    r = subprocess.run([sys.executable, str(BENCH / "floor.py"), str(site), str(out)],
+                       cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    sources = _sources(site)
+    assert len(list(out.rglob("index.html"))) == len(sources)
+    home = (out / "index.html").read_text()
+    assert "<title>Example Government Policy</title>" in home and "<p>" in home
+
+
+def test_compare_prints_policysite_and_the_floor(tmp_path):
     r = subprocess.run([sys.executable, str(BENCH / "compare.py"), "--sizes", str(PAGES),
-                        "--runs", "1", "--peers", "none", "--work", str(tmp_path)],
+                        "--runs", "1", "--peers", "floor", "--work", str(tmp_path)],
                        cwd=REPO, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     assert "| pages | tool |" in r.stdout
     assert re.search(rf"^\| {PAGES} \| policysite \|", r.stdout, re.M), r.stdout
     assert "no-change rebuild" in r.stdout
+    assert re.search(rf"^\| {PAGES} \| floor \| floor.py \| 1 \|", r.stdout, re.M), r.stdout
     assert list(tmp_path.glob("results-*.json"))

@@ -392,6 +392,81 @@ def test_results_past_the_first_twenty_can_be_fetched(make_site):
     assert len(found["rest"]) == 25 and sorted(found["urls"] + found["rest"]) == sorted(f"/many/p{n:02}/" for n in range(45))
 
 
+# -- the index made again from the last build's words ----------------------------------
+
+def _page(url: str, title: str, body: str, description: str = "", topics: tuple = ()) -> "Page":
+    from policysite.model import Page
+    return Page(kind="page", url=url, title=title, description=description, html=f"<p>{body}</p>",
+                fields={"topics": list(topics)} if topics else {})
+
+
+LABELS = search.Labels({"health": "Public health"}, {}, None)
+
+
+def _pages() -> list:
+    return [_page(f"/p{n}/", f"Page {n} about planning", f"Planned services number {n}. Health checks.",
+                  "A description.", ("health",) if n % 2 else ()) for n in range(12)]
+
+
+def test_reused_words_give_the_same_bytes_as_a_clean_index():
+    pages = _pages()
+    _, record = search.build_index_reusing(pages, "/", LABELS, search.WordRecord())
+    record = search.WordRecord.from_json(json.loads(json.dumps(record.to_json())))   # as saved in the cache
+    # Edits: a page removed, one added (between others: later pages get new numbers),
+    # one body changed, one title changed, one given a topic.
+    del pages[3]
+    pages.append(_page("/p05a/", "A new page", "Zanzibarian wombats plan ahead."))
+    pages[0].html, pages[0].html_sha = "<p>Quokkas instead.</p>", ""
+    pages[1].title = "Renamed page"
+    pages[2].fields = {"topics": ["health"]}
+    files, new_record = search.build_index_reusing(pages, "/", LABELS, record)
+    assert files == search.build_index(pages, "/", LABELS)
+    assert "quokka" in json.loads(files["search/terms/qu.json"])
+    # Unchanged pages' words were taken over, not worked out again; edited ones were.
+    assert new_record.pages["/p4/"] is record.pages["/p4/"]
+    for url in ("/p0/", "/p1/", "/p2/"):
+        assert new_record.pages[url].digest != record.pages[url].digest
+    assert "/p3/" not in new_record.pages and "/p05a/" in new_record.pages
+
+
+def test_words_are_reused_by_address_and_digest():
+    pages = _pages()
+    _, record = search.build_index_reusing(pages, "/", LABELS, search.WordRecord())
+    # A record whose words for /p4/ are different but whose digest matches: they are used,
+    # so the page is not read again.
+    same = record.pages["/p4/"]
+    record.pages["/p4/"] = search.PageWords(same.digest, "unicorn", chr(search.SCORE_ZERO + 7))
+    files, _ = search.build_index_reusing(pages, "/", LABELS, record)
+    number = sorted(p.url for p in pages).index("/p4/")
+    assert json.loads(files["search/terms/un.json"])["unicorn"] == [(number << search.SCORE_BITS) | 7]
+
+
+def test_a_record_from_other_code_or_damaged_is_ignored():
+    _, record = search.build_index_reusing(_pages(), "/", LABELS, search.WordRecord())
+    saved = record.to_json()
+    assert search.WordRecord.from_json(saved).pages == record.pages
+    assert search.WordRecord.from_json(dict(saved, code="other")).pages == {}
+    assert search.WordRecord.from_json(dict(saved, pages=[1, 2])).pages == {}
+    assert search.WordRecord.from_json(None).pages == {}
+
+
+def test_index_after_edits_with_the_disk_cache_is_a_clean_index(make_site):
+    import gzip
+    site = make_site(SITE)
+    build_ok(site)
+    # Change a page's words, remove one, add one: the cache's record is used for the rest.
+    other = site / "content/policy/other.md"
+    other.write_text(other.read_text() + "\nQuokkas too.\n")
+    (site / "content/news/story.md").unlink()
+    (site / "content/news/later.md").write_text(page("Later news", "Wombats.", body="Zebras plan.\n"))
+    incremental = index_files(build_ok(site))
+    cache = json.loads(gzip.decompress((site / ".policysite-cache" / "build.json.gz").read_bytes()))
+    recorded = set(cache["search"]["words"]["pages"])
+    assert "/news/later/" in recorded and "/news/story/" not in recorded and "/policy/inequalities/" in recorded
+    assert incremental == index_files(build_ok(site, "--no-cache"))
+    assert "quokka" in terms_in(site / "_site") and "zebra" in terms_in(site / "_site")
+
+
 def test_search_js_words_a_status_and_a_date_with_the_strings_it_is_given():
     from policysite.strings import strings_for
     items = [{"status": {"withdrawn": True, "government": "2005 to 2010 Old government"}, "date": "2008-11-06"},

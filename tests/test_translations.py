@@ -69,14 +69,14 @@ def test_each_page_of_a_pair_links_to_the_other_named_in_its_own_language(make_s
 def test_welsh_pages_show_the_theme_in_welsh_with_welsh_dates(make_site):
     out = build_ok(welsh_site(make_site))
     welsh = html_of(out, "policy/apples.cy/index.html")
-    metadata = welsh.find("dl", class_="app-metadata").text()
+    metadata = welsh.find("div", class_="app-metadata").text()
     assert "Cyhoeddwyd" in metadata and "6 Tachwedd 2008" in metadata
     assert "Diweddarwyd ddiwethaf" in metadata and "1 Mawrth 2009" in metadata
     assert "Published" not in metadata and "November" not in metadata
     assert welsh.find("span", class_="govuk-caption-l").text() == "Papur polisi"
     assert welsh.find("a", class_="govuk-skip-link").text() == "Neidio i'r prif gynnwys"
     assert welsh.find("nav", class_="govuk-breadcrumbs").attrs["aria-label"] == "Briwsion bara"
-    english = html_of(out, "policy/apples/index.html").find("dl", class_="app-metadata").text()
+    english = html_of(out, "policy/apples/index.html").find("div", class_="app-metadata").text()
     assert "Published" in english and "6 November 2008" in english and "Cyhoeddwyd" not in english
 
 
@@ -193,7 +193,7 @@ def test_missing_wording_falls_back_to_english_with_one_warning_per_key(make_sit
     assert len(r.warnings()) == 2, r.err
     assert "`published`" in missing[1][2] and "strings: {gd: {published:" in missing[1][2]
     doc = html_of(site / "_site", "a.gd/index.html")
-    assert "Published" in doc.find("dl", class_="app-metadata").text()   # English for the missing word
+    assert "Published" in doc.find("div", class_="app-metadata").text()   # English for the missing word
     assert doc.find("a", class_="govuk-skip-link").text() == "skip_link (gd)"
     assert run("build", site, "--strict").code == 1
 
@@ -209,8 +209,8 @@ def test_welsh_table_has_every_key_and_needs_no_warning(make_site):
 def test_site_strings_per_language_and_plain_for_the_default(make_site):
     config = WELSH + "strings:\n  published: First published\n  cy:\n    published: Cyhoeddwyd gyntaf\n"
     out = build_ok(welsh_site(make_site, config=config))
-    assert "First published" in html_of(out, "policy/apples/index.html").find("dl", class_="app-metadata").text()
-    assert "Cyhoeddwyd gyntaf" in html_of(out, "policy/apples.cy/index.html").find("dl", class_="app-metadata").text()
+    assert "First published" in html_of(out, "policy/apples/index.html").find("div", class_="app-metadata").text()
+    assert "Cyhoeddwyd gyntaf" in html_of(out, "policy/apples.cy/index.html").find("div", class_="app-metadata").text()
 
 
 def test_bad_language_settings_are_errors_at_their_lines(make_site):
@@ -259,7 +259,7 @@ def test_english_text_on_a_welsh_page_is_marked(make_site):
                                             "topics: [health-inequalities]\nrelated: [cherries.md, bananas.md]\n"
                                             "government: old-government\npolitical: true\n")})
     doc = html_of(build_ok(site), "policy/apples.cy/index.html")
-    metadata = doc.find("dl", class_="app-metadata")
+    metadata = doc.find("div", class_="app-metadata")
     assert metadata.find("dd").find("span", lang="en").text() == "Department of Testing"
     related = {a.text(): a.attrs.get("lang") for a in doc.find("section", aria_labelledby="related-title").find_all("a")}
     assert related == {"Cherries": "en", "Bananas (Cymraeg)": None}
@@ -291,8 +291,8 @@ def test_a_welsh_site_with_english_translations(make_site):
     out = build_ok(site)
     welsh, english = html_of(out, "a/index.html"), html_of(out, "a.en/index.html")
     assert welsh.find("html").attrs["lang"] == "cy" and english.find("html").attrs["lang"] == "en"
-    assert "6 Tachwedd 2008" in welsh.find("dl", class_="app-metadata").text()
-    assert "6 November 2008" in english.find("dl", class_="app-metadata").text()
+    assert "6 Tachwedd 2008" in welsh.find("div", class_="app-metadata").text()
+    assert "6 November 2008" in english.find("div", class_="app-metadata").text()
     link = welsh.find("nav", class_="app-language-switch").find("a")
     assert (link.text(), link.attrs["hreflang"], link.attrs["href"]) == ("English", "en", "/a.en/")
 
