@@ -201,7 +201,7 @@ def test_missing_wording_falls_back_to_english_with_one_warning_per_key(make_sit
 def test_welsh_table_has_every_key_and_needs_no_warning(make_site):
     assert set(strings_for("cy")) == known_keys()
     english = strings_for("en")
-    untranslated = {k for k in known_keys() if strings_for("cy")[k] == english[k] and "{" not in english[k]}
+    untranslated = {k for k in known_keys() if strings_for("cy")[k] == english[k] and "{" not in english[k] and any(c.isalpha() for c in english[k])}
     assert untranslated == set()
     build_ok(welsh_site(make_site))   # no missing-translation warnings
 
