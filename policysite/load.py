@@ -218,8 +218,17 @@ def check_fields(data, where: str, config: SiteConfig, diagnostics: Diagnostics,
             out["type"] = page_type = value
     own = {f.name for f in types[page_type].fields}
 
+    type_known = "type" not in data or "type" in out
     for key in data:
-        if key in own or (key in schema.FIELD_BY_NAME):
+        if key in own:
+            continue
+        if key in schema.FIELD_BY_NAME:
+            spec = schema.FIELD_BY_NAME[key]
+            if type_known and not spec.used_on(page_type):
+                users = " or ".join(f"`{t}`" for t in sorted(spec.only_on))
+                diagnostics.warning(where, data.line_of(key), f"`{key}:` is used only on pages of type {users}, "
+                                    f"not `{page_type}`: it does nothing here; remove it or change `type:`",
+                                    code="field-not-for-type")
             continue
         if key in declared:
             owners = ", ".join(f"`{t.key}`" for t in types.values() if any(f.name == key for f in t.fields))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .schema import BUILTIN_TYPES, moment
+from .status import CURRENT, PageStatus
 
 # A checked front matter value (see schema.FIELDS): text, a date, a flag, a number,
 # a list of keys or of (text, line) pairs, a mapping, or `extra:`'s free data.
@@ -52,6 +53,8 @@ class Page:
     # A consultation's label for its state at the build time (consultation.py), set when the site is built.
     state_label: str | None = None
     consultation: Any = None       # consultation.ConsultationState, for consultations
+    # Withdrawn, from an earlier government, a consultation's state (status.py), set when the site is built.
+    status: PageStatus = CURRENT
     # Resolved by the builder: a collection's groups, and the collections a page is in.
     groups: list[Group] = field(default_factory=list)
     collections: list[Page] = field(default_factory=list)

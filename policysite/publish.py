@@ -14,7 +14,7 @@ from urllib.parse import quote
 from .model import Page
 from .schema import iso_stamp, moment
 from .search import FOLDER as SEARCH_DIR
-from .search import day, status_label
+from .search import day
 from .site import Site
 from .translations import version
 
@@ -265,27 +265,12 @@ def jsonld(page: Page, site: Site) -> str:
 
 # -- search -------------------------------------------------------------------
 
-def page_status(page, config) -> dict:
-    """Whether a page is withdrawn, and the earlier government it was published under
-    (a political page from a government that is not the current one): for listings,
-    titles and search results. Empty when the page is current."""
-    fields = page.fields
-    status = {}
-    if fields.get("withdrawn"):
-        status["withdrawn"] = True
-    key = fields.get("government")
-    if key and fields.get("political") and key != config.current_government and key in config.governments:
-        status["government"] = config.governments[key].name
-    return status
-
-
 def search_index(site: Site) -> str:
     """A small JSON index for the search page: titles, descriptions, types, topics.
 
     search.js uses it when the full-text index (search.py) is not there: under
     `serve`, which does not write it so that rebuilds stay quick."""
     topics = site.config.topics
-    governments = {k: g.name for k, g in site.config.governments.items()}
     entries = []
     for page in site.pages:
         if page.kind in ("404", "search"):
@@ -298,7 +283,7 @@ def search_index(site: Site) -> str:
             "topics": [topics[k].name for k in page.fields.get("topics", ()) if k in topics],
         }
         # As in the full-text index: the dates and status a result shows, when there are any.
-        status = status_label(page, site.config.current_government, governments)
+        status = page.status.search_data()
         for name, value in (("date", day(page.date)), ("updated", day(page.updated)), ("status", status),
                             ("lang", page.lang)):
             if value:

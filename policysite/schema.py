@@ -52,6 +52,10 @@ class Field:
     example: str = ""                              # a front matter line, for the README
     address: bool = False                          # TEXT that is an address or a name, not shown as text:
                                                    # its `&...;` references are left as written
+    only_on: frozenset[str] = frozenset()          # the page types that use it; empty: every type
+
+    def used_on(self, page_type: str) -> bool:
+        return not self.only_on or page_type in self.only_on
 
     def required_for(self, page_type: str) -> bool:
         return self.required_in == ALL_TYPES or page_type in self.required_in
@@ -139,23 +143,27 @@ FIELDS: tuple[Field, ...] = (
           default=(), choices=NATIONS, example="applies_to: [england, wales]"),
     Field("groups", RECORDS, "on a `collection`: its groups in order, each a heading with its pages listed below; "
           "each member page shows \"Part of a collection\" with a link back", required_in=frozenset({"collection"}),
+          only_on=frozenset({"collection"}),
           default=(), example="see below",
           parts=(Field("title", TEXT, "the group's heading", required_in=ALL_TYPES),
                  Field("description", TEXT, "a sentence under the heading"),
                  Field("pages", LIST, "the `.md` files of its pages, like links", required_in=ALL_TYPES))),
     Field("opens", DATE, "on a `consultation`: when it opens, with a time (`2026-03-01 09:00 +00:00`); "
-          "without it, it is open until it closes", example="opens: 2026-03-01 09:00 +00:00"),
+          "without it, it is open until it closes", example="opens: 2026-03-01 09:00 +00:00",
+          only_on=frozenset({"consultation"})),
     Field("closes", DATE, "on a `consultation`: when it closes, with a time; a date alone closes at 11:59pm; "
           "not before `opens`; without it (a warning) the page cannot say whether it is open",
-          example="closes: 2026-04-01 23:59 +01:00"),
+          example="closes: 2026-04-01 23:59 +01:00", only_on=frozenset({"consultation"})),
     Field("outcome", TEXT, "on a `consultation`: the `.md` file of its outcome, linked once it has closed",
-          example="outcome: outcome.md", address=True),
+          example="outcome: outcome.md", address=True,
+          only_on=frozenset({"consultation"})),
     Field("speaker", KEY, "on a `speech`: who gave it, by key from `people:` in `site_config.yaml`; "
-          "the speech is listed on their page at `/people/KEY/`", keys_of="people", example="speaker: alan-milburn"),
-    Field("delivered_on", DATE, "on a `speech`: when it was given", example="delivered_on: 2001-04-25"),
-    Field("location", TEXT, "on a `speech`: where it was given", example="location: London"),
+          "the speech is listed on their page at `/people/KEY/`", keys_of="people", example="speaker: alan-milburn",
+          only_on=frozenset({"speech"})),
+    Field("delivered_on", DATE, "on a `speech`: when it was given", example="delivered_on: 2001-04-25", only_on=frozenset({"speech"})),
+    Field("location", TEXT, "on a `speech`: where it was given", example="location: London", only_on=frozenset({"speech"})),
     Field("speech_type", KEY, "on a `speech`: what the text is; each shows its own notice",
-          choices=SPEECH_TYPES, example="speech_type: transcript"),
+          choices=SPEECH_TYPES, example="speech_type: transcript", only_on=frozenset({"speech"})),
     Field("extra", FREE, "your own data for your layouts, as `page.extra`; not checked",
           default=None, example="extra: {team: Analysis}"),
 )

@@ -13,6 +13,9 @@ the index is many small JSON files under search/ (next to the search page):
   showing results (see ResultEntry). A status is a number: 0 for none, else
   its place (from 1) in the manifest's "statuses" list, so a long
   government name is written once, not on every page from that government.
+  Each entry there holds facts, not words (status.PageStatus.search_data):
+  `{"withdrawn": true}`, `{"government": NAME}` or both; search.js words
+  them in the search page's language.
 
 A search fetches the manifest, one term file per word typed, and the page
 files of the results it shows. assets/search.js reads these files and holds
@@ -203,22 +206,6 @@ def type_label(page: Page) -> str:
     return page.type_label or ("Topic" if page.kind == "topic" else "")
 
 
-WITHDRAWN = "Withdrawn"
-
-
-def status_label(page: Page, current_government: str | None, government_names: dict[str, str]) -> str:
-    """What a result says of a page that is not current: "Withdrawn", or the
-    name of the previous government it was published under (a political page
-    from a government that is not the current one: the page itself carries the
-    history banner); "" for a current page."""
-    if page.fields.get("withdrawn"):
-        return WITHDRAWN
-    government = page.fields.get("government")
-    if page.fields.get("political") and government and government != current_government:
-        return government_names.get(government, "")
-    return ""
-
-
 def searchable(pages: list[Page]) -> list[Page]:
     """The pages search can find, numbered in the order of their addresses."""
     return sorted((p for p in pages if p.kind not in SKIPPED_KINDS), key=lambda p: p.url)
@@ -242,7 +229,8 @@ def _dump(data) -> bytes:
 class ResultEntry:
     """What a result shows of a page. Written to a page file as the JSON list
     [url, title, type, description, date, updated, status, lang], dates as
-    YYYY-MM-DD or "", status as a number (see the module's docstring), lang
+    YYYY-MM-DD or "", status as a number (see the module's docstring; here
+    the status's search_key), lang
     the language of a translated page (`cy`; "" in the site's own), with
     empty values at the end left off: most pages end at their date."""
 
@@ -332,7 +320,7 @@ class IndexBuilder:
         for path in sorted(out):
             h.update(path.encode("utf-8") + b"\0" + out[path] + b"\0")
         manifest = {"version": FORMAT, "id": h.hexdigest()[:16], "pages": len(self.meta),
-                    "pageGroup": PAGE_GROUP, "statuses": statuses, "terms": sorted(keys)}
+                    "pageGroup": PAGE_GROUP, "statuses": [json.loads(s) for s in statuses], "terms": sorted(keys)}
         out[f"{FOLDER}/index.json"] = _dump(manifest)
         return out
 
@@ -382,8 +370,7 @@ def _entries(pages: list[Page], root: str, labels: Labels):
     for page in searchable(pages):
         topics = [labels.topics[k] for k in page.fields.get("topics", ()) if k in labels.topics]
         entry = ResultEntry(root + page.url.lstrip("/"), page.title, type_label(page), page.description or "",
-                            day(page.date), day(page.updated),
-                            status_label(page, labels.current_government, labels.governments), page.lang)
+                            day(page.date), day(page.updated), page.status.search_key(), page.lang)
         yield entry, topics, page
 
 

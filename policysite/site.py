@@ -18,11 +18,12 @@ from pathlib import Path, PurePosixPath
 
 from . import clock, translations
 from .config import SiteConfig
-from .consultation import state_at
+from .consultation import LABEL_KEYS, state_at
 from .diagnostics import Diagnostics
 from .load import MARKDOWN_SUFFIXES, file_stem, load_page, scan_content
 from .model import Page, StaticFile
 from .schema import moment
+from .status import status_of
 from .strings import strings_for
 
 SEGMENT = re.compile(r"^[\w.~-]+$")
@@ -197,7 +198,9 @@ def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dr
                 continue
             if page.type == "consultation" and "closes" in page.fields:
                 page.consultation = state_at(page.fields.get("opens"), page.fields["closes"], "outcome" in page.fields, now)
-                page.state_label = strings[page.consultation.label_key]
+            page.status = status_of(page, config)
+            if page.status.consultation is not None:
+                page.state_label = strings[LABEL_KEYS[page.status.consultation]]
             loaded.append(page)
         else:
             site.files[where] = StaticFile(source=where, abs_path=str(path), url="", size=path.stat().st_size)

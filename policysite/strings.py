@@ -93,5 +93,12 @@ class Translator:
         template = Markup(escape(text))
         return template.format(**values) if values else template
 
+    def texts(self, *keys: str) -> dict[str, str]:
+        """The unescaped wording of each key, for a script to read (escape it on output)."""
+        missing = [key for key in keys if key not in self.strings]
+        if missing:
+            raise KeyError(f"no string `{missing[0]}` in policysite/theme/strings/{FALLBACK}.yaml")
+        return {key: self.strings[key] for key in keys}
+
     def date(self, value) -> str:
         return format_date(value, self.months)

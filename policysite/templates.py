@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from . import publish, schema, translations
 from .config import CONFIG_NAME, LinkSetting
-from .consultation import FORTHCOMING, OPEN, govuk_time
+from .consultation import FORTHCOMING, LABEL_KEYS, OPEN, govuk_time
 from .diagnostics import Diagnostics
 from .model import Page
 from .site import Site
@@ -99,6 +99,8 @@ class Templates:
         self.env.filters["css_string"] = css_string
         config = site.config
         self.env.globals["t"] = jinja2.pass_context(lambda ctx, key, **values: self._translator(ctx)(key, **values))
+        # `{{ strings('key', …)|jsonld }}`: the page's wording of those keys, for a script such as search.js.
+        self.env.globals["strings"] = jinja2.pass_context(lambda ctx, *keys: self._translator(ctx).texts(*keys))
         self.names = set(self.env.list_templates())
         self._fingerprint = None
         self._check_syntax(diagnostics)
@@ -426,6 +428,8 @@ def fallback_description(page: Page, site: Site) -> str:
 def type_label(page: Page, site: Site, lang: str | None = None) -> str:
     """The label above a page's title, in `lang` (by default the page's language) for the built-in types."""
     lang = page.lang if lang is None else lang
+    if lang and page.status.consultation is not None:   # the state's label, in that language
+        return page_strings(site.config, lang)[LABEL_KEYS[page.status.consultation]]
     if lang and page.site_type_label is None and page.type in schema.BUILTIN_TYPES and page.type != "page":
         return page_strings(site.config, lang).get(f"type_{page.type}", page.type_label)
     return page.type_label
@@ -472,7 +476,7 @@ def listing_item(page: Page, site: Site, lang: str = "") -> dict:
         "title": page.title, "url": page.url, "description": page.description,
         "lang": (page.lang or site.config.language.split("-")[0].lower()) if page.lang != lang else None,
         "type": page.type, "type_label": type_label(page, site, lang), "date": page.date,
-        "updated": page.updated, "kind": page.kind, "status": publish.page_status(page, site.config),
+        "updated": page.updated, "kind": page.kind, "status": page.status,
     }
 
 
@@ -583,7 +587,7 @@ def nations_text(keys, strings: dict[str, str]) -> str:
     return strings["list_and"].format(items=strings["list_separator"].join(names[:-1]), last=names[-1])
 
 
-def consultation_context(page: Page, strings: dict[str, str]) -> dict | None:
+def consultation_context(page: Page, strings: dict[str, str], label: str) -> dict | None:
     """A consultation's state at the build time, its banner's words and its outcome's link."""
     state = page.consultation
     if state is None:
@@ -595,7 +599,7 @@ def consultation_context(page: Page, strings: dict[str, str]) -> dict | None:
     else:
         banner = strings["consultation_has_closed"]
     outcome = page.outcome_page if state.state not in (FORTHCOMING, OPEN) else None
-    return {"state": state.state, "label": page.state_label, "banner": banner,
+    return {"state": state.state, "label": label, "banner": banner,
             "opens": state.opens, "closes": state.closes,
             "outcome": {"title": outcome.title, "url": outcome.url} if outcome is not None else None}
 
@@ -620,12 +624,9 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
     fields = page.fields
     strings = strings_for(site.config.language, site.config.strings)
     government = None
-    banner = None
-    if "government" in fields:
+    if fields.get("government") in site.config.governments:
         key = fields["government"]
         government = {"key": key, "name": site.config.governments[key].name}
-        if fields.get("political") and key != site.config.current_government:
-            banner = government["name"]
     image = None
     if "image" in fields and page.image_url:
         img = fields["image"]
@@ -650,7 +651,7 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
         "organisations": [ctx_site["organisations"][k] for k in fields.get("organisations", [])],
         "topics": [ctx_site["topics"][k] for k in fields.get("topics", [])],
         "government": government,
-        "history_banner": banner,
+        "history_banner": page.status.earlier_government,   # as page.status gives it: kept for site layouts
         "withdrawn": fields.get("withdrawn"),
         "image": image,
         "breadcrumbs": breadcrumbs(page, site),
@@ -664,13 +665,13 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
         "toc": page.toc + [{"id": g.id, "text": g.title} for g in page.groups] if len(page.groups) + len(page.toc) >= 2
         else page.toc,
         **sidebar_links(page, site),
-        "status": publish.page_status(page, site.config),
+        "status": page.status,
         "children": [listing_item(p, site, page.lang) for p in site.listing(page)],
         "feed_url": publish.feed_url(page),
         # schema.org JSON-LD, serialised in Python and safe inside <script> (see publish.script_json).
         "jsonld": Markup(publish.jsonld(page, site)),
         "applies_to_text": nations_text(fields.get("applies_to", ()), strings),
-        "consultation": consultation_context(page, strings),
+        "consultation": consultation_context(page, strings, type_label(page, site)),
         "speech": speech_context(page, site, ctx_site),
         "groups": [{"title": g.title, "id": g.id, "description": g.description,
                     "pages": [listing_item(p, site) for p in g.pages]} for g in page.groups],

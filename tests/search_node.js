@@ -9,7 +9,10 @@
         reading files from disk as a browser would fetch them from `root`;
         `fetched` lists the files each query read that earlier ones had not.
         With "more", `rest` holds the URLs of the results after the first
-        ones, fetched a page of results at a time as "Show more" does. */
+        ones, fetched a page of results at a time as "Show more" does.
+     {"strings": {key: text}, "shown": [{status, date}, ...]}
+                              -> {"shown": [{"status": [words], "date": text}, ...]}
+        what a result says of its status and date, in those strings' words. */
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -21,6 +24,11 @@ function main(request) {
       words: request.words.map((text) => search.words(text)),
       stems: request.words.map((text) => search.stem(text)),
     };
+  }
+  if (request.shown) {
+    const text = search.wording(request.strings);
+    return { shown: request.shown.map((item) => ({ status: search.statusWords(item.status, text),
+                                                   date: search.longDate(item.date, text) })) };
   }
   const root = request.root || "/";
   let fetched = [];

@@ -454,3 +454,27 @@ def test_serve_quick_rebuild_is_not_used_when_the_clock_has_moved(make_site, tmp
     edited.write_text(edited.read_text().replace("in full.", "in full, again."))
     assert dev.rebuild({edited})
     assert dev.cache.stats.quick == 1
+
+
+def test_every_metadata_value_has_its_term(make_site):
+    """A speech's kind without `delivered_on`, and a change history without `updated`: each <dd> after a <dt>."""
+    site = people_site(make_site, **{"content/speeches/third.md": page("Third speech", extra=(
+        "type: speech\norganisations: [department-of-testing]\nspeech_type: transcript\n"
+        "change_history:\n  - date: 2005-01-01\n    note: First published.")), })
+    doc = html_of(build_ok(site), "speeches/third/index.html")
+    items = doc.find("dl", class_="app-metadata__list").find_all("div")
+    assert items
+    for item in items:
+        names = [child.tag for child in item.elements()]
+        assert names[0] == "dt" and "dd" in names, str(item)
+    assert "Text Transcript of the speech" in " ".join(doc.find("div", class_="app-metadata").text().split())
+
+
+def test_a_welsh_consultation_shows_its_state_in_welsh(make_site):
+    """The status (the consultation's state) is worded in the page's language, above the title and in Welsh listings."""
+    site = make_site({"site_config.yaml": DEFAULT_CONFIG + "languages:\n  cy:\n    name: Cymraeg\n",
+                      "content/c.md": CONSULTATION.format(outcome=""),
+                      "content/c.cy.md": CONSULTATION.format(outcome="").replace("Our proposals", "Ein cynigion")})
+    out = built(site, env=epoch(2026, 3, 5))
+    assert "Open consultation" in html_of(out, "c/index.html").find("div", class_="app-page-header").text()
+    assert "Ymgynghoriad agored" in html_of(out, "c.cy/index.html").find("div", class_="app-page-header").text()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import FIXTURES, REPO, build, build_fails, build_ok, html_of, run
+from conftest import DEFAULT_CONFIG, FIXTURES, REPO, build, build_fails, build_ok, html_of, page, run
 
 from policysite import schema
 
@@ -442,3 +442,32 @@ def test_addresses_keep_their_character_references(make_site):
     assert page.fields["image"]["src"] == "files/a&amp;b.png" and page.fields["image"]["alt"] == "Fish & chips"
     assert page.title == "Q&A"
     assert sorted(d.line for d in diagnostics.items if d.code == "character-reference") == [2, 8]
+
+
+@pytest.mark.parametrize("page_type, line, users", [
+    ("policy", "groups:\n  - title: G\n    pages: [other.md]", "`collection`"),
+    ("news", "speaker: alan-milburn", "`speech`"),
+    ("guidance", "opens: 2026-03-01 09:00 +00:00", "`consultation`"),
+])
+def test_a_field_of_another_type_warns_at_its_line_naming_the_type_that_uses_it(make_site, page_type, line, users):
+    config = DEFAULT_CONFIG + "people:\n  alan-milburn:\n    name: Alan Milburn\n"
+    site = make_site({"site_config.yaml": config, "content/other.md": page("Other"),
+                      "content/p.md": page("P", extra=f"type: {page_type}\norganisations: [department-of-testing]\n{line}")})
+    r = run("build", site)
+    assert r.code == 0, r.err
+    field = line.split(":")[0]
+    r.assert_has("content/p.md", 6, "warning", f"`{field}:`", users, f"not `{page_type}`")
+    assert r.err.count("warning:") == 1, r.err
+
+
+def test_fields_of_the_right_type_do_not_warn(make_site):
+    config = DEFAULT_CONFIG + "people:\n  alan-milburn:\n    name: Alan Milburn\n"
+    site = make_site({"site_config.yaml": config, "content/s.md": page("S", extra=(
+        "type: speech\norganisations: [department-of-testing]\nspeaker: alan-milburn\nlocation: London"))})
+    build_ok(site)
+
+
+def test_type_specific_fields_say_their_types_in_the_schema():
+    assert schema.FIELD_BY_NAME["groups"].only_on == {"collection"}
+    assert schema.FIELD_BY_NAME["speaker"].only_on == {"speech"}
+    assert not schema.FIELD_BY_NAME["government"].only_on

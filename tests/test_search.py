@@ -352,20 +352,23 @@ STATUS_SITE = {
 def test_index_entries_carry_date_type_and_status(make_site):
     out = build_ok(make_site(STATUS_SITE))
     manifest = json.loads((out / "search" / "index.json").read_text())
-    assert manifest["statuses"] == ["2005 to 2010 Old government", "Withdrawn"]
+    # Facts, not words: search.js words them in the search page's language.
+    assert manifest["statuses"] == [{"government": "2005 to 2010 Old government", "withdrawn": True},
+                                    {"government": "2005 to 2010 Old government"}]
     rows = {row[0]: row for row in pages_in(out)}
     # [url, title, type, description, date, updated, status]: empty values at the end left off.
     assert rows["/news/current/"] == ["/news/current/", "Current okapi", "News story", "Still true.", "2024-03-05"]
-    assert rows["/news/old/"] == ["/news/old/", "Old okapi", "Speech", "From before.", "2008-11-06", "2009-01-02", 1]
-    # Withdrawn wins over the government; a page that is not political has no status.
-    assert rows["/news/gone/"][4:] == ["2010-02-01", "", 2]
+    assert rows["/news/old/"] == ["/news/old/", "Old okapi", "Speech", "From before.", "2008-11-06", "2009-01-02", 2]
+    # Withdrawn and from the old government: both; a page that is not political has no status.
+    assert rows["/news/gone/"][4:] == ["2010-02-01", "", 1]
     assert rows["/news/neutral/"][4:] == ["2007-01-01"]   # the date as written, without its time
     assert rows["/news/"] == ["/news/", "News"]
     # The JavaScript engine gives each result its date, updated date and status by name.
     (found,) = query(out, "okapi")
     items = {item["url"]: item for item in found["items"]}
-    assert items["/news/gone/"]["status"] == "Withdrawn" and items["/news/gone/"]["type"] == "News story"
-    assert items["/news/old/"]["status"] == "2005 to 2010 Old government"
+    assert items["/news/gone/"]["status"] == {"government": "2005 to 2010 Old government", "withdrawn": True}
+    assert items["/news/gone/"]["type"] == "News story"
+    assert items["/news/old/"]["status"] == {"government": "2005 to 2010 Old government"}
     assert (items["/news/old/"]["date"], items["/news/old/"]["updated"]) == ("2008-11-06", "2009-01-02")
     assert items["/news/current/"]["status"] == "" and items["/news/neutral/"]["status"] == ""
 
@@ -373,8 +376,9 @@ def test_index_entries_carry_date_type_and_status(make_site):
 def test_the_small_index_for_serve_carries_them_too(make_site):
     out = build_ok(make_site(STATUS_SITE))
     pages = {p["url"]: p for p in json.loads((out / "search-index.json").read_text())["pages"]}
-    assert pages["/news/gone/"]["status"] == "Withdrawn" and pages["/news/gone/"]["date"] == "2010-02-01"
-    assert pages["/news/old/"]["status"] == "2005 to 2010 Old government"
+    assert pages["/news/gone/"]["status"] == {"government": "2005 to 2010 Old government", "withdrawn": True}
+    assert pages["/news/gone/"]["date"] == "2010-02-01"
+    assert pages["/news/old/"]["status"] == {"government": "2005 to 2010 Old government"}
     assert pages["/news/old/"]["updated"] == "2009-01-02"
     assert "status" not in pages["/news/current/"] and "status" not in pages["/news/neutral/"]
 
@@ -461,3 +465,15 @@ def test_index_after_edits_with_the_disk_cache_is_a_clean_index(make_site):
     assert "/news/later/" in recorded and "/news/story/" not in recorded and "/policy/inequalities/" in recorded
     assert incremental == index_files(build_ok(site, "--no-cache"))
     assert "quokka" in terms_in(site / "_site") and "zebra" in terms_in(site / "_site")
+
+
+def test_search_js_words_a_status_and_a_date_with_the_strings_it_is_given():
+    from policysite.strings import strings_for
+    items = [{"status": {"withdrawn": True, "government": "2005 to 2010 Old government"}, "date": "2008-11-06"},
+             {"status": "", "date": "nonsense"}]
+    welsh = node({"strings": strings_for("cy"), "shown": items})["shown"]
+    assert welsh[0] == {"status": ["Wedi'i dynnu'n ôl", "Cyhoeddwyd o dan 2005 to 2010 Old government"],
+                        "date": "6 Tachwedd 2008"}
+    assert welsh[1] == {"status": [], "date": ""}
+    own = node({"strings": strings_for("en", {"withdrawn": "BBB"}), "shown": items[:1]})["shown"]
+    assert own[0]["status"] == ["BBB", "Published under the 2005 to 2010 Old government"]

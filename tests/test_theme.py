@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 
 import pytest
@@ -42,8 +44,57 @@ def test_status_in_title_and_every_listing(make_site):
         assert "Withdrawn" in items["Old tool"], listing
         assert "Published under the 2005 to 2010 Old government" in items["Old policy"], listing
         assert "Withdrawn" not in items["Current"] and "Published under" not in items["Current"], listing
-    index = (out / "search-index.json").read_text()
-    assert '"status":"Withdrawn"' in index and '"status":"2005 to 2010 Old government"' in index
+    # Search keeps the facts, not the words: search.js words them from the search page's strings.
+    pages = {p["url"]: p for p in json.loads((out / "search-index.json").read_text())["pages"]}
+    assert pages["/s/old-tool/"]["status"] == {"withdrawn": True}
+    assert pages["/s/old-policy/"]["status"] == {"government": "2005 to 2010 Old government"}
+    assert "status" not in pages["/s/current/"]
+
+
+def search_words(out) -> dict:
+    """The words the search page gives search.js."""
+    script = html_of(out, "search/index.html").find("script", id="search-words")
+    assert script.attrs["type"] == "application/json"
+    return json.loads(script.text())
+
+
+def test_one_status_worded_by_the_strings_table_everywhere(make_site):
+    """`strings: {withdrawn: BBB}` reaches the title's notice, listings and search; no index holds the English word."""
+    site = make_site({
+        "site_config.yaml": DEFAULT_CONFIG + "strings:\n  withdrawn: BBB\n  previous_government: Under {government}\n",
+        "content/s/_index.md": section_index("Section"),
+        "content/s/old-tool.md": WITHDRAWN,
+        "content/s/old-policy.md": OLD_GOVERNMENT,
+    })
+    out = build_ok(site)
+    assert html_of(out, "s/old-tool/index.html").find("h2", id="withdrawn-title").text() == "BBB"
+    items = {li.find("a").text(): li.text() for li in html_of(out, "s/index.html").find_all("li", class_="document-list__item")}
+    assert "BBB" in items["Old tool"] and "Under 2005 to 2010 Old government" in items["Old policy"]
+    for index in [out / "search-index.json", *sorted((out / "search").rglob("*.json"))]:
+        assert "Withdrawn" not in index.read_text(encoding="utf-8"), index
+    manifest = json.loads((out / "search" / "index.json").read_text())
+    assert {"withdrawn": True} in manifest["statuses"]
+    words = search_words(out)
+    assert words["withdrawn"] == "BBB" and words["previous_government"] == "Under {government}"
+
+
+def test_the_search_page_gives_search_js_its_words_in_the_pages_language(make_site):
+    out = build_ok(make_site({"site_config.yaml": DEFAULT_CONFIG.replace("language: en-GB", "language: cy")
+                              if "language: en-GB" in DEFAULT_CONFIG else DEFAULT_CONFIG + "language: cy\n"}))
+    words = search_words(out)
+    assert words["search_results_many"] == "{count} canlyniad ar gyfer \u201c{query}\u201d"
+    assert words["months"].split()[0] == "Ionawr"
+    script = (out / "search" / "index.html").read_text()
+    # JSON inside <script>: nothing in it can close the element.
+    body = script.split('id="search-words">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in body
+
+
+def test_search_js_shows_no_english_of_its_own():
+    source = (templates.THEME / "assets" / "search.js").read_text(encoding="utf-8")
+    code = re.sub(r"/\*.*?\*/", "", source, flags=re.S)
+    for words in ("Withdrawn", "Updated", "Show ", "more result", "results for", "No results", "not available", "January"):
+        assert words not in code, words
 
 
 # -- contents list before the lead image (item 2) ----------------------------
@@ -128,7 +179,8 @@ def test_generated_wording_keeps_names_and_writes_sentences(make_site):
     assert listed == ["A story"]   # not About us, Search or Topics
     search = (out / "search/index.html").read_text()
     search = search[search.index("<main"):search.index("</main>")]
-    visible = re.sub(r'<span class="govuk-visually-hidden">[^<]*</span>|<label[^>]*>[^<]*</label>|<title>.*?</title>|<[^>]+>', " ", search, flags=re.S)
+    visible = re.sub(r'<span class="govuk-visually-hidden">[^<]*</span>|<label[^>]*>[^<]*</label>|<title>.*?</title>|'
+                     r'<script[^>]*>.*?</script>|<[^>]+>', " ", search, flags=re.S)
     assert len(re.findall(r"\bSearch\b", visible)) == 1   # the heading only (the header has no link to the page itself)
     header = html_of(out, "search/index.html").find("header")
     assert "/search/" not in [a.attrs["href"] for a in header.find_all("a")]
@@ -306,3 +358,23 @@ def test_long_listings_are_paginated(make_site):
     assert not (out / "s/page-4").exists()
     short = build_ok(make_site({"content/t/_index.md": section_index("T"), "content/t/a.md": page("A")}))
     assert html_of(short, "t/index.html").find("nav", class_="govuk-pagination") is None
+
+
+def test_status_of_a_page_edge_cases():
+    """One function decides: an unlisted government key names no government; the current one is no status."""
+    from types import SimpleNamespace
+
+    from policysite.model import Page
+    from policysite.status import CURRENT, status_of
+    config = SimpleNamespace(current_government="new", governments={"old": SimpleNamespace(name="Old government"),
+                                                                    "new": SimpleNamespace(name="New government")})
+    def status(**fields):
+        return status_of(Page(kind="page", fields=fields), config)
+    assert status(government="gone", political=True) == CURRENT and not status(government="gone", political=True)
+    assert status(government="new", political=True) == CURRENT
+    assert status(government="old") == CURRENT                      # not political: no banner
+    old = status(government="old", political=True)
+    assert old.earlier_government == "Old government" and old.search_data() == {"government": "Old government"}
+    gone = status(withdrawn={"date": dt.date(2012, 1, 1), "explanation": "Replaced."})
+    assert (gone.withdrawn, gone.withdrawn_on, gone.withdrawn_explanation) == (True, dt.date(2012, 1, 1), "Replaced.")
+    assert gone.search_key() == '{"withdrawn":true}'

@@ -197,6 +197,11 @@ def many_site(tmp_path_factory):
     """A small site with MANY pages that share a word, built and served on 127.0.0.1."""
     root = tmp_path_factory.mktemp("many-results")
     _write_many(root)
+    yield from _built_and_served(root)
+
+
+def _built_and_served(root):
+    """Build the site in `root` for a local server, and yield its address while it serves."""
     out = root / "_site"
     out.mkdir()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Handler, directory=str(out)))
@@ -246,7 +251,7 @@ def test_results_show_type_date_and_status(many_site, page, axe_js):
     assert withdrawn.inner_text() == "News story \u00b7 1 February 2010 \u00b7 Withdrawn"
     assert withdrawn.locator("time").get_attribute("datetime") == "2010-02-01"
     history = page.locator("#search-hits li:has(a[href='/many/p01/']) .document-list__meta")
-    assert history.inner_text() == "Speech \u00b7 6 November 2008 \u00b7 2005 to 2010 Old government"
+    assert history.inner_text() == "Speech \u00b7 6 November 2008 \u00b7 Published under the 2005 to 2010 Old government"
     # The list with its "Show more" button passes axe as well.
     assert page.locator("#search-hits button.search-more").count() == 1
     page.add_script_tag(path=str(axe_js))
@@ -263,3 +268,30 @@ def test_the_json_index_gives_date_and_status_too(many_site, page):
     type_query(page, "capybara rules")
     withdrawn = page.locator("#search-hits li:has(a[href='/many/p00/']) .document-list__meta")
     assert withdrawn.inner_text() == "News story \u00b7 1 February 2010 \u00b7 Withdrawn"
+
+
+@pytest.fixture(scope="module")
+def welsh_site(tmp_path_factory):
+    """A site in Welsh: search.js speaks the search page's language."""
+    root = tmp_path_factory.mktemp("welsh-search")
+    (root / "content").mkdir()
+    (root / "site_config.yaml").write_text(CONFIG + "language: cy\n", encoding="utf-8")
+    (root / "content" / "_index.md").write_text("---\ntitle: Hafan\n---\nCroeso.\n", encoding="utf-8")
+    (root / "content" / "cyntaf.md").write_text(
+        "---\ntitle: Capybara cyntaf\ndescription: Tudalen.\ndate: 2008-11-06\nupdated: 2009-01-02\n"
+        "withdrawn:\n  date: 2012-01-01\n  explanation: Hen.\n---\nCapybara.\n", encoding="utf-8")
+    (root / "content" / "ail.md").write_text("---\ntitle: Ail\ndescription: Tudalen.\n---\nCapybara.\n", encoding="utf-8")
+    yield from _built_and_served(root)
+
+
+def test_search_speaks_the_search_pages_language(welsh_site, page):
+    page.goto(welsh_site + "search/")
+    type_query(page, "capybara")
+    assert page.locator("#search-results").inner_text() == "2 canlyniad ar gyfer \u201ccapybara\u201d"
+    first = page.locator("#search-hits li:has(a[href='/cyntaf/']) .document-list__meta")
+    assert first.inner_text() == "Diweddarwyd 2 Ionawr 2009 \u00b7 Wedi'i dynnu'n \u00f4l"
+    box = page.locator("#search-input")
+    box.fill("")
+    box.press_sequentially("zzqxjv", delay=20)
+    page.wait_for_function("document.getElementById('search-results').textContent.includes('Dim canlyniadau')")
+    assert "porwch fesul pwnc" in page.locator("#search-results").inner_text()

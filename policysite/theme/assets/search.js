@@ -21,8 +21,11 @@
    the next LIMIT, announces "Showing 40 of 57 results ..." in the live region
    and moves focus to the first new result, so a keyboard user carries on
    reading where the list grew. Each result shows its type, its date (or the
-   date it was updated) and its status: "Withdrawn", or the previous
-   government it was published under.
+   date it was updated) and its status: withdrawn, or the previous
+   government it was published under. The indexes hold only those facts;
+   every word this script shows comes from the JSON in #search-words, which
+   the search page's layout writes from the theme's strings table in the
+   page's language; a page without it keeps the form hidden.
 
    The word rules (fold, words, stem) are the same as in policysite/search.py;
    tests run both over one list of words. Under Node (for those tests) this
@@ -174,7 +177,7 @@
           return file("pages/" + Math.floor(n / manifest.pageGroup) + ".json").then(function (group) {
             var d = group[n % manifest.pageGroup] || [];
             var item = { url: d[0], title: d[1], type: d[2], description: d[3], date: d[4], updated: d[5],
-                         status: d[6] ? statuses[d[6] - 1] : "" };
+                         status: d[6] ? statuses[d[6] - 1] || "" : "" };
             if (d[7]) { item.lang = d[7]; }   /* a translated page's language */
             return item;
           });
@@ -264,16 +267,39 @@
     });
   }
 
-  var MONTHS = ["January", "February", "March", "April", "May", "June", "July",
-                "August", "September", "October", "November", "December"];
-  /* "2008-11-06" as GOV.UK writes it: "6 November 2008" ("" for anything else). */
-  function longDate(iso) {
+  /* -- words shown: the theme's strings, as the search page gives them ------ */
+
+  /* text(key, values): the page's wording of `key` (a strings table: key -> text), with each {name} replaced. */
+  function wording(strings) {
+    return function (key, values) {
+      var text = has(strings, key) && typeof strings[key] === "string" ? strings[key] : key;
+      return text.replace(/\{(\w+)\}/g, function (whole, name) {
+        return values && has(values, name) ? String(values[name]) : whole;
+      });
+    };
+  }
+
+  /* "2008-11-06" as GOV.UK writes it, with the page's month names: "6 November 2008" ("" for anything else). */
+  function longDate(iso, text) {
+    var months = text("months").split(/\s+/);
     var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(typeof iso === "string" ? iso : "");
-    return m && MONTHS[+m[2] - 1] ? (+m[3]) + " " + MONTHS[+m[2] - 1] + " " + m[1] : "";
+    return m && months.length === 12 && months[+m[2] - 1] ? (+m[3]) + " " + months[+m[2] - 1] + " " + m[1] : "";
+  }
+
+  /* The words of a result's status: withdrawn, then the earlier government. */
+  function statusWords(status, text) {
+    var out = [];
+    if (status && typeof status === "object") {
+      if (status.withdrawn === true) { out.push(text("withdrawn")); }
+      if (typeof status.government === "string" && status.government) {
+        out.push(text("previous_government", { government: status.government }));
+      }
+    }
+    return out;
   }
 
   var lib = { fold: fold, words: words, stem: stem, chunkFile: chunkFile, indexEngine: indexEngine, jsonEngine: jsonEngine,
-              longDate: longDate, LIMIT: LIMIT };
+              longDate: longDate, wording: wording, statusWords: statusWords, LIMIT: LIMIT };
   if (typeof module === "object" && module.exports) { module.exports = lib; }
   if (typeof document === "undefined") { return; }
 
@@ -285,6 +311,12 @@
   var form = input && input.form;
   if (!status || !hits || !form || !window.fetch || !window.Promise || !window.URLSearchParams ||
       !window.Map || !window.Set || !Array.from || !String.prototype.normalize) { return; }
+
+  var strings = null;
+  var wordsElement = document.getElementById("search-words");
+  try { strings = wordsElement ? JSON.parse(wordsElement.textContent) : null; } catch (e) { strings = null; }
+  if (!strings || typeof strings !== "object") { return; }
+  var text = wording(strings);
 
   var DELAY = 250;
   var engine = null;
@@ -336,13 +368,13 @@
     li.appendChild(link);
     var meta = [];
     if (item.type) { meta.push(el("span", null, String(item.type))); }
-    var published = longDate(item.date), updated = longDate(item.updated);
+    var published = longDate(item.date, text), updated = longDate(item.updated, text);
     if (updated || published) {
-      var time = el("time", null, updated ? "Updated " + updated : published);
+      var time = el("time", null, updated ? text("search_updated", { date: updated }) : published);
       time.setAttribute("datetime", updated ? item.updated : item.date);
       meta.push(time);
     }
-    if (item.status) { meta.push(el("strong", "document-list__status", String(item.status))); }
+    statusWords(item.status, text).forEach(function (words) { meta.push(el("strong", "document-list__status", words)); });
     if (meta.length) {
       var line = el("p", "document-list__meta");
       meta.forEach(function (part, i) {
@@ -363,16 +395,15 @@
     return li;
   }
 
-  function counted(found, shown, quoted) {
-    var total = found.total + (found.total === 1 ? " result" : " results") + " for " + quoted;
-    return shown < found.total ? "Showing " + shown + " of " + total : total;
+  function counted(found, shown, query) {
+    if (shown < found.total) { return text("search_showing", { shown: shown, count: found.total, query: query }); }
+    return text(found.total === 1 ? "search_results_one" : "search_results_many", { count: found.total, query: query });
   }
 
   function show(query, found, ticket) {
     hits.textContent = "";
-    var quoted = "\u201c" + query + "\u201d";
     if (!found.total) {
-      say("No results for " + quoted + ". Check your spelling or use fewer words, or browse by topic or section below.");
+      say(text("search_no_results", { query: query }));
       return;
     }
     var list = el("ul", "document-list");
@@ -394,7 +425,7 @@
     more.type = "button";
     function label() {
       var next = Math.min(LIMIT, found.total - shown);
-      more.textContent = "Show " + next + " more " + (next === 1 ? "result" : "results");
+      more.textContent = text(next === 1 ? "search_show_more_one" : "search_show_more_many", { count: next });
       /* Removed, not hidden, when all are shown: the theme's button style would override `hidden`. */
       if (shown >= found.total && more.parentNode) { more.parentNode.removeChild(more); }
     }
@@ -405,18 +436,18 @@
         var first = append(items);
         more.disabled = false;
         label();
-        say(counted(found, shown, quoted));
+        say(counted(found, shown, query));
         /* Focus the first new result, so reading (and tabbing) goes on from there. */
         var link = first && first.querySelector("a");
         if (link) { link.focus(); } else if (!more.parentNode) { input.focus(); }
       }).catch(function () {
         more.disabled = false;
-        if (ticket === latest) { say("More results are not available at the moment. Try again."); }
+        if (ticket === latest) { say(text("search_more_unavailable")); }
       });
     });
     hits.appendChild(more);
     label();
-    say(counted(found, shown, quoted));
+    say(counted(found, shown, query));
   }
 
   function remember(query) {
@@ -442,7 +473,7 @@
       .catch(function () {
         if (ticket === latest) {
           hits.textContent = "";
-          say("Search is not available at the moment. You can browse by topic or section below.");
+          say(text("search_unavailable"));
         }
       });
   }
