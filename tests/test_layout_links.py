@@ -77,7 +77,7 @@ def test_the_built_in_theme_links_only_to_files_the_build_writes(make_site):
     site = make_site({"content/about.md": page("About"),
                       "content/policy/_index.md": page("Policy", description=None),
                       **{f"content/policy/p{i}.md": page(f"Policy {i}", extra="organisations: [department-of-testing]\n"
-                                                         "topics: [public-health]\naliases: [/old/p%d/]" % i,
+                                                         f"topics: [public-health]\naliases: [/old/p{i}/]",
                                                          body="| a | b |\n|---|---|\n| 1 | 2 |\n")
                          for i in range(23)}})
     out = build_ok(site)
