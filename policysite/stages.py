@@ -512,8 +512,8 @@ class PageJob:
     """One output file of the render stage: where it goes, its layout, what the layout sees."""
     path: str                  # site-relative output file
     layout: str
-    context: dict
-    hashed: dict               # the part of the context that makes its key (the body by its hash)
+    context: dict[str, Any]
+    hashed: dict[str, Any]     # the part of the context that makes its key (the body by its hash)
     where: str                 # for messages: the page's address, or the redirect's
     page: Page | None          # None for a redirect
     body: str                  # the rendered Markdown in the output: layout links are the rest

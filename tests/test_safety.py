@@ -38,13 +38,13 @@ URLISH = {"href", "src", "cite", "action", "formaction", "poster", "srcset", "da
 
 P = "content/p.md"
 THEME_SCRIPT = re.compile(r'<script src="[^"<>]*/assets/[\w.-]+\.js" defer></script>')
-JSON_LD = re.compile(r'<script type="application/ld\+json">([^<]*)</script>')
+JSON_LD = re.compile(r'<script type="application/(?:ld\+)?json"(?: id="[\w-]+")?>([^<]*)</script>')
 # The theme's head style: custom properties only, no markup, no braces but its own, no url() or @import.
 THEME_STYLE = re.compile(r"<head>.*?<style>(:root\{(?:(?!url\(|@import|[<>{}]).)*\})</style>", re.S)
 
 
 def assert_no_script(html_text: str):
-    """No script element but the theme's own: its JS files, and JSON-LD data holding no `<` at all
+    """No script element but the theme's own: its JS files, and JSON data (JSON-LD, search's words) holding no `<` at all
     (so no value from front matter can close the element)."""
     rest = JSON_LD.sub("", THEME_SCRIPT.sub("", html_text))
     assert "<script" not in rest.lower(), re.findall(r".{60}<script.{60}", rest, re.I | re.S)
@@ -114,7 +114,7 @@ def assert_output_safe(out: Path) -> None:
                         assert not normalised(value).startswith(BAD_SCHEMES), (path, tag, name, value)
                         assert "javascript:" not in normalised(value), (path, tag, name, value)
             for attrs, code in parser.scripts:
-                if attrs.get("type") == "application/ld+json":
+                if attrs.get("type") in ("application/ld+json", "application/json"):   # data, never run
                     assert "<" not in code, (path, code[:200])
                     json.loads(code)
                 else:

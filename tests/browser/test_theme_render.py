@@ -16,6 +16,8 @@ import jinja2
 import pytest
 from markupsafe import Markup
 
+from policysite import publish
+from policysite.status import PageStatus
 from policysite.strings import Translator, strings_for
 from policysite.templates import css_string
 
@@ -39,6 +41,8 @@ def env():
     env.filters["iso"] = lambda d: d.isoformat()
     env.filters["css_string"] = css_string
     env.globals["t"] = Translator(strings_for("en-GB"))
+    env.globals["strings"] = lambda *keys: Translator(strings_for("en-GB")).texts(*keys)
+    env.filters["jsonld"] = lambda data: Markup(publish.script_json(data))
     return env
 
 
@@ -65,7 +69,7 @@ def make_page(**fields):
         "date": None, "updated": None, "change_history": [], "organisations": [], "topics": [],
         "government": None, "history_banner": None, "withdrawn": None, "image": None,
         "breadcrumbs": [HOME_CRUMB, {"title": "Policy", "url": "/policy/"}], "toc": [], "related": [],
-        "backlinks": [], "children": [], "feed_url": None, "status": {},
+        "backlinks": [], "children": [], "feed_url": None, "status": PageStatus(),
     }
     page.update(fields)
     return page
@@ -175,6 +179,8 @@ def test_page_furniture(env):
         organisations=[{"key": "doh", "name": "Department of Health", "url": "/organisations/doh/"}, {"key": "ho", "name": "Home Office", "url": None}],
         topics=[SITE["topics"]["hi"]], history_banner="2005 to 2010 Labour government",
         withdrawn={"date": dt.date(2011, 1, 1), "explanation": "Replaced <now>."},
+        status=PageStatus(withdrawn=True, withdrawn_on=dt.date(2011, 1, 1), withdrawn_explanation="Replaced <now>.",
+                          earlier_government="2005 to 2010 Labour government"),
         image={"src": "/assets/images/chart.png", "alt": "A \"chart\"", "caption": "Life expectancy.", "credit": "ONS"},
         toc=[{"id": "background", "text": "Background"}, {"id": "next", "text": "What & next"}],
         related=[{"title": "Progress report", "url": "/policy/progress/", "description": "x"}],
