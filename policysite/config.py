@@ -434,14 +434,7 @@ def _load_theme_settings(data, config: SiteConfig, site_dir: Path, name: str, di
                                     f"which `languages:` does not list: add `{key}: {{name: …}}` under `languages:`",
                                     code="unknown-field")
                 continue
-            if key not in known:
-                hint = closest(key, known)
-                tip = f", did you mean `{hint}`?" if hint else ": see policysite/theme/strings/en.yaml for the keys"
-                diagnostics.warning(name, block.line_of(key), f"unknown string `{key}`{tip}", code="unknown-field")
-                continue
-            text = _text(block, key, f"strings.{key}", name, diagnostics)
-            if text is not None:
-                config.strings[key] = text
+            _string_entry(block, key, "strings", config.strings, known, name, diagnostics, within="")
 
 
 def _language_for_strings(config: SiteConfig, key: str):
@@ -456,14 +449,20 @@ def _load_strings(block, label: str, target: dict[str, str], known: set[str], na
                   diagnostics: Diagnostics) -> None:
     """`strings: {cy: {key: text}}`: one language's own wording."""
     for key in block:
-        if key not in known:
-            hint = closest(key, known)
-            tip = f", did you mean `{hint}`?" if hint else ": see policysite/theme/strings/en.yaml for the keys"
-            diagnostics.warning(name, block.line_of(key), f"unknown string `{key}` in `{label}`{tip}", code="unknown-field")
-            continue
-        text = _text(block, key, f"{label}.{key}", name, diagnostics)
-        if text is not None:
-            target[key] = text
+        _string_entry(block, key, label, target, known, name, diagnostics, within=f" in `{label}`")
+
+
+def _string_entry(block, key: str, label: str, target: dict[str, str], known: set[str], name: str,
+                  diagnostics: Diagnostics, within: str) -> None:
+    """One `key: text` of a strings table: a known key's text goes into `target`, an unknown key is a warning."""
+    if key not in known:
+        hint = closest(key, known)
+        tip = f", did you mean `{hint}`?" if hint else ": see policysite/theme/strings/en.yaml for the keys"
+        diagnostics.warning(name, block.line_of(key), f"unknown string `{key}`{within}{tip}", code="unknown-field")
+        return
+    text = _text(block, key, f"{label}.{key}", name, diagnostics)
+    if text is not None:
+        target[key] = text
 
 
 def _load_languages(data, config: SiteConfig, name: str, diagnostics: Diagnostics) -> None:
