@@ -32,6 +32,14 @@ PAUSE_AT = Path(__file__).resolve().parent / "hardening" / "pause_at.py"
 CI = bool(os.environ.get("CI"))
 
 
+
+def plain_signals() -> None:
+    """In the build's child process: Ctrl-C and SIGTERM as a shell would start it with (not held,
+    not ignored), whatever the test runner's own process holds; the signal tests rely on it."""
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
 def manifest(folder: Path) -> dict[str, str]:
     """Every file under `folder` (links not followed): relative path -> sha1."""
     out = {}
@@ -114,7 +122,8 @@ def test_interrupted_build_leaves_previous_output(big, tmp_path, sig, group, poi
     marker, go = tmp_path / "stopped", tmp_path / "go"
     command = [sys.executable, str(PAUSE_AT), point, str(count), str(marker), str(go), "--",
                *build_command(site, out)[2:]]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=plain_signals)
     try:
         reached = _wait_for(marker.exists, proc)
         assert reached, "the build never reached the point to interrupt it: " + proc.communicate()[1][-2000:]
@@ -150,7 +159,8 @@ def test_ctrl_c_while_the_workers_start_leaves_no_worker_behind(big, tmp_path):
     marker, go = tmp_path / "stopped", tmp_path / "go"
     command = [sys.executable, str(PAUSE_AT), "worker", "1", str(marker), str(go), "--",
                *build_command(site, out, "--jobs", "3")[2:]]   # this process and two workers
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=plain_signals)
     try:
         reached = _wait_for(marker.exists, proc)
         assert reached, "the build never started its workers: " + proc.communicate()[1][-2000:]
@@ -210,7 +220,8 @@ def test_ctrl_c_during_start_up_gives_no_traceback(tmp_path):
     site = write_site(tmp_path / "site", {"content/a.md": page("A")})
     # -v reports each module as it is imported: the signal lands while policysite is loading.
     proc = subprocess.Popen([sys.executable, "-v", *build_command(site, tmp_path / "out")[1:]],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=plain_signals)
     seen = []
     for line in proc.stderr:
         seen.append(line)
