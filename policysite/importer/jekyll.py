@@ -166,6 +166,15 @@ class JekyllReader:
             self.report.add("file", "_config.yml", 1, f"the collection `{label}` has no `output: true`: "
                             "Jekyll publishes no pages from it, so none were imported")
 
+    def _read_page(self, src: str, path: Path, url: str | None = None) -> SourceText | None:
+        """The page's text; None when it is not a page (a file copied as it is, at `url` if given,
+        or one not imported and reported)."""
+        parsed = self._read(src, path)
+        if isinstance(parsed, CopiedAsIs):
+            self.add_static(src, path, url=url)
+            return None
+        return parsed
+
     def _read(self, src: str, path: Path) -> SourceText | CopiedAsIs | None:
         """The page's text, AS_IS for a file to copy, or None when it is not imported (and reported)."""
         suffix = posixpath.splitext(src)[1].lower()
@@ -208,11 +217,8 @@ class JekyllReader:
         return found or {}
 
     def add_page_or_file(self, src: str, path: Path) -> None:
-        parsed = self._read(src, path)
+        parsed = self._read_page(src, path)
         if parsed is None:
-            return
-        if isinstance(parsed, CopiedAsIs):
-            self.add_static(src, path)
             return
         page = SourcePage(source=src, path=path, text=parsed)
         folder, name = posixpath.split(src)
@@ -231,11 +237,8 @@ class JekyllReader:
         self._finish(page, url, stem == "index")
 
     def add_post(self, src: str, path: Path, draft: bool) -> None:
-        parsed = self._read(src, path)
+        parsed = self._read_page(src, path)
         if parsed is None:
-            return
-        if isinstance(parsed, CopiedAsIs):
-            self.add_static(src, path)
             return
         name = posixpath.basename(src).rsplit(".", 1)[0]
         match = POST_NAME.match(name)
@@ -271,11 +274,8 @@ class JekyllReader:
         settings = self.collections[label]
         if not settings.get("output"):
             return
-        parsed = self._read(src, path)
+        parsed = self._read_page(src, path, url="/" + label + "/" + posixpath.relpath(src, folder))
         if parsed is None:
-            return
-        if isinstance(parsed, CopiedAsIs):
-            self.add_static(src, path, url="/" + label + "/" + posixpath.relpath(src, folder))
             return
         page = SourcePage(source=src, path=path, text=parsed, document=True)
         inner = posixpath.relpath(src, folder)
