@@ -116,10 +116,11 @@ def _build_time():
 
 
 FUTURE_HELP = "Include pages whose `date` is after the build time."
+TIMINGS_HELP = "Also print how long each step of the build took, on stderr."
 
 
 def _run(site, output, strict, drafts, base_url, jobs, quiet, write, verb, cache=True, fmt="text", summary=None,
-         future=False):
+         future=False, timings=False):
     from .builder import BuildOptions, build
 
     site_dir = _site_dir(site)
@@ -131,7 +132,17 @@ def _run(site, output, strict, drafts, base_url, jobs, quiet, write, verb, cache
     except KeyboardInterrupt:
         click.echo("\nInterrupted: the previous output is unchanged.", err=True)
         sys.exit(130)
-    sys.exit(_report(result, strict, quiet, verb, fmt, summary, site_dir))
+    status = _report(result, strict, quiet, verb, fmt, summary, site_dir)
+    if timings:
+        _print_timings(result)
+    sys.exit(status)
+
+
+def _print_timings(result) -> None:
+    """Each step's wall time, on stderr. make_extras runs while the workers of render_pages render."""
+    for step, seconds in result.timings.items():
+        click.echo(f"{seconds:9.3f}s  {step}", err=True)
+    click.echo(f"{result.seconds:9.3f}s  in all", err=True)
 
 
 FORMATS = ("text", "github", "json")
@@ -155,11 +166,12 @@ def _problem_options(command):
 @click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N", help="Processes to render with (default: all cores).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not save SITE/.policysite-cache.")
+@click.option("--timings", is_flag=True, help=TIMINGS_HELP)
 @_problem_options
-def build_command(site, output, strict, drafts, future, base_url, jobs, quiet, no_cache, fmt, summary):
+def build_command(site, output, strict, drafts, future, base_url, jobs, quiet, no_cache, timings, fmt, summary):
     """Build SITE into its output folder."""
     _run(site, output, strict, drafts, base_url, jobs, quiet, True, "build", cache=not no_cache, fmt=fmt, summary=summary,
-         future=future)
+         future=future, timings=timings)
 
 
 @main.command("check")
@@ -168,10 +180,12 @@ def build_command(site, output, strict, drafts, future, base_url, jobs, quiet, n
 @click.option("--drafts", is_flag=True, help="Include pages marked `draft: true`.")
 @click.option("--future", is_flag=True, help=FUTURE_HELP)
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
+@click.option("--timings", is_flag=True, help=TIMINGS_HELP)
 @_problem_options
-def check_command(site, strict, drafts, future, quiet, fmt, summary):
+def check_command(site, strict, drafts, future, quiet, timings, fmt, summary):
     """Check SITE as `build` would, writing nothing."""
-    _run(site, None, strict, drafts, None, None, quiet, False, "check", fmt=fmt, summary=summary, future=future)
+    _run(site, None, strict, drafts, None, None, quiet, False, "check", fmt=fmt, summary=summary, future=future,
+         timings=timings)
 
 
 @main.command("serve")

@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import posixpath
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,6 +91,7 @@ class BuildResult:
     output_problem: str | None = None
     usage_problem: bool = False   # the output folder given cannot be used: exit 2
     stats: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)   # seconds per stage, for `--timings`
 
 
 @dataclass
@@ -116,6 +118,7 @@ class BuildState:
     extra: dict[str, str] = field(default_factory=dict)   # sitemap, robots, feeds, search-index.json
     search_files: list[str] = field(default_factory=list)
     files: int = 0
+    timings: dict[str, float] = field(default_factory=dict)   # seconds per stage, in the order they ran
 
     @property
     def output(self) -> Path:
@@ -123,6 +126,20 @@ class BuildState:
 
     def failed(self) -> bool:
         return self.diagnostics.has_errors(self.options.strict)
+
+
+def timed(stage):
+    """Add the stage's wall time to `state.timings` (shown by `build --timings`), however it ends."""
+    def timed_stage(state: BuildState, *args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return stage(state, *args, **kwargs)
+        finally:
+            state.timings[stage.__name__] = state.timings.get(stage.__name__, 0.0) + time.perf_counter() - started
+    timed_stage.__name__ = stage.__name__
+    timed_stage.__doc__ = stage.__doc__
+    timed_stage.__wrapped__ = stage
+    return timed_stage
 
 
 def run(state: BuildState) -> BuildResult:
@@ -157,6 +174,7 @@ def config_fingerprint(options: BuildOptions, config: SiteConfig | None = None) 
                   hooks_fingerprint(config))
 
 
+@timed
 def load_configuration(state: BuildState) -> None:
     options = state.options
     state.config = config = load_config(options.site_dir, state.diagnostics, base_url=options.base_url)
@@ -171,6 +189,7 @@ def load_configuration(state: BuildState) -> None:
 
 # -- loading -----------------------------------------------------------------
 
+@timed
 def load_pages(state: BuildState) -> None:
     """content/ into a Site; records of files no longer there are dropped."""
     cache, options = state.cache, state.options
@@ -238,6 +257,7 @@ def cached_loader(state: BuildState, loaded: set[str]):
 
 # -- layouts -----------------------------------------------------------------
 
+@timed
 def prepare_layouts(state: BuildState) -> None:
     """Load the layouts (compiled ones kept in the cache), gather the ids they give, check every `layout:`."""
     site = state.site
@@ -291,6 +311,7 @@ class MarkdownWork:
             page.body = body
 
 
+@timed
 def render_markdown(state: BuildState, pages: list[Page]) -> None:
     """Render these pages' bodies, reusing every MarkdownRecord that still holds."""
     cache, site = state.cache, state.site
@@ -335,6 +356,7 @@ def _apply(state: BuildState, page: Page, record: MarkdownRecord) -> None:
 
 # -- links -------------------------------------------------------------------
 
+@timed
 def check_links(state: BuildState) -> None:
     """Every page's Markdown problems and links to fragments; backlinks; front matter links."""
     site = state.site
@@ -580,6 +602,7 @@ class PageWork:
         return (path, ctx_key, sha, None, 1 if kind == "page" else 0, links)   # redirects are not counted as pages
 
 
+@timed
 def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Callable[[], None] | None = None,
                  subset: bool = False) -> None:
     """These pages (and redirects) through their layouts into the sink, reusing OutputRecords that hold.
@@ -626,6 +649,7 @@ def _is_hook(state: BuildState, error: tuple) -> bool:
 
 # -- extras and writing ------------------------------------------------------
 
+@timed
 def make_extras(state: BuildState) -> None:
     """Sitemap, robots.txt, feeds, the search list and (for `build`) the full-text index."""
     from .builder import BuildSink
@@ -667,6 +691,7 @@ def search_index(state: BuildState) -> list[str]:
     return sorted(files)
 
 
+@timed
 def check_layout_links(state: BuildState) -> None:
     """Every internal href and src that layouts wrote (the theme's and the site's) leads to a file of this build.
 
@@ -738,6 +763,7 @@ def _job_path(kind: str, item) -> str:
     return item.path
 
 
+@timed
 def write_files(state: BuildState) -> None:
     """Static files and extras into the sink; then anything the site no longer has goes."""
     site, sink = state.site, state.sink
@@ -759,6 +785,7 @@ def write_files(state: BuildState) -> None:
     sink.finish(keep)
 
 
+@timed
 def post_build(state: BuildState) -> None:
     """on_post_build, with the folder being written (files it adds there are part of the output)."""
     output_dir = getattr(state.sink, "tmp", None) or getattr(state.sink, "root", None)
@@ -774,7 +801,8 @@ def result_of(state: BuildState, ok: bool) -> BuildResult:
     files = len(site.files) + len(site.assets) if site is not None and ok else 0
     state.files = files
     return BuildResult(diagnostics=state.diagnostics, ok=ok, site=site, pages=len(site.pages) if ok and site else 0,
-                       rendered=stats["rendered"], files=files, output=state.output, stats=stats)
+                       rendered=stats["rendered"], files=files, output=state.output, stats=stats,
+                       timings=dict(state.timings))
 
 
 # -- serve's quick rebuild ---------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -257,3 +258,19 @@ def test_new_takes_the_site_folder_first_like_the_other_commands(make_site, tmp_
     r = run("new", tmp_path / "no-such-site", "content/a.md", cwd=tmp_path)
     assert r.code == 2 and "not a folder" in r.err
     assert sorted(p.name for p in (site / "content").rglob("*.md")) == ["_index.md", "first.md"]
+
+
+def test_timings_name_every_stage_in_order(make_site):
+    """`--timings` prints one line per step of the build, the stages in the order they ran."""
+    site = make_site({"content/policy/a.md": page("A")})
+    result = run("build", site, "--timings", "--quiet")
+    assert result.code == 0, result.err
+    timed = [re.match(r"^ *(\d+\.\d{3})s  (.+)$", line) for line in result.err.splitlines()]
+    assert all(timed), result.err
+    steps = [m[2] for m in timed]
+    for stage in ("load_configuration", "load_pages", "prepare_layouts", "render_markdown", "check_links",
+                  "render_pages", "write_files", "write cache", "in all"):
+        assert stage in steps, result.err
+    assert steps.index("load_pages") < steps.index("render_markdown") < steps.index("render_pages") < steps.index("write_files")
+    checked = run("check", site, "--timings")
+    assert "load_pages" in checked.err and "write cache" not in checked.err, checked.err
