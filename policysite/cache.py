@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
-import importlib.metadata
 import json
 import os
 import time
@@ -64,6 +63,8 @@ def code_fingerprint() -> str:
     """Changes whenever policysite's own code changes: old caches are then ignored."""
     global _CODE_FINGERPRINT
     if _CODE_FINGERPRINT is None:
+        import importlib.metadata   # here: its import costs a start-up that needs no fingerprint
+
         package = Path(__file__).parent
         h = hashlib.sha1(str(FORMAT).encode())
         for path in sorted(package.glob("*.py")):

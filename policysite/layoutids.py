@@ -51,11 +51,15 @@ def gather(env: jinja2.Environment, names: set[str]) -> LayoutIds:
     for name in sorted(n for n in names if n.endswith(".html") and not n.startswith("theme/")):
         try:
             source = env.loader.get_source(env, name)[0]
-            tree = env.parse(source)
+            # Text between tags is a piece of the source: without a literal id in the
+            # source there is none in its text, and parsing it could find nothing.
+            tree = env.parse(source) if _LITERAL_ID.search(source) else None
         except (jinja2.TemplateError, UnicodeDecodeError, OSError):
             continue
         for declared in _DECLARED.findall(source):
             reserved.update(declared.split())
+        if tree is None:
+            continue
         for ident, condition in _ids_in(tree, None):
             reserved.add(ident)
             if condition is None and name == "base.html":

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.metadata
 import json
 from dataclasses import dataclass, field
 
@@ -109,6 +108,8 @@ def fingerprint(settings: list[ExtensionSetting]) -> str:
 @functools.cache
 def _version(name: str) -> str:
     """The version of the distribution that provides the module `name` (its top-level package), if known."""
+    import importlib.metadata   # here: only sites that configure extensions pay for its import
+
     top = name.split(":")[0].split(".")[0]
     try:
         return ",".join(f"{dist}={importlib.metadata.version(dist)}"

@@ -17,6 +17,7 @@ from .search import FOLDER as SEARCH_DIR
 from .search import day
 from .site import Site
 from .translations import version
+from .xmltext import escape, quoteattr
 
 FEED_SIZE = 50
 # The full-text index goes in the search page's folder (see search.py).
@@ -64,10 +65,6 @@ def modified_dates(site: Site) -> dict[int, dt.date | None]:
 
 def sitemap(site: Site) -> str:
     """Every published page but the 404 page, with its last change when known."""
-    from xml.sax.saxutils import (  # here, not at the top: it loads urllib.request, which `check` never needs
-        escape,
-        quoteattr,
-    )
     dates = modified_dates(site)
     translated = any(page.translations for page in site.pages)
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
@@ -113,7 +110,6 @@ def feed_entries(pages: list[Page]) -> list[Page]:
 
 def atom(site: Site, title: str, feed_url: str, page_url: str, pages: list[Page]) -> str:
     """An Atom feed (RFC 4287) of `pages`: id, title, updated, links and author on the feed and each entry."""
-    from xml.sax.saxutils import escape, quoteattr  # see sitemap
     config = site.config
     entries = feed_entries(pages)
     if entries:

@@ -36,7 +36,6 @@ from .cache import (
     OutputRecord,
     PageData,
     SearchRecord,
-    code_fingerprint,
     digest,
     file_stamp,
 )
@@ -104,8 +103,8 @@ class BuildState:
     sink: Any = None                  # builder.BuildSink, builder.FolderSink, or None for `check`
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     config: SiteConfig | None = None
-    config_fp: str = ""               # the configuration, options, hooks and code: part of every load key
-    seal: str = ""                    # the code and the hooks: part of every Markdown and page key
+    config_fp: str = ""               # the configuration, options and hooks: part of every load key
+    seal: str = ""                    # the hooks: part of every Markdown and page key
     hooks: Hooks = field(default_factory=Hooks)
     site: Site | None = None
     templates: Templates | None = None
@@ -163,15 +162,18 @@ def run(state: BuildState) -> BuildResult:
 # -- configuration -----------------------------------------------------------
 
 def config_fingerprint(options: BuildOptions, config: SiteConfig | None = None) -> str:
-    """What every loaded page depends on besides its own file: configuration, options, hooks, code."""
+    """What every loaded page depends on besides its own file: configuration, options and hooks.
+
+    Not policysite's own code: records only ever meet the code that made them, since a
+    cache file written by other code is not read at all (BuildCache.read), and leaving
+    the code out spares `check` the cost of fingerprinting it."""
     try:
         raw = (options.site_dir / CONFIG_NAME).read_bytes()
     except OSError:
         raw = b""
     if config is None:
         config = load_config(options.site_dir, Diagnostics(), base_url=options.base_url)
-    return digest(raw, str(options.base_url), str(options.drafts), str(options.future), code_fingerprint(),
-                  hooks_fingerprint(config))
+    return digest(raw, str(options.base_url), str(options.drafts), str(options.future), hooks_fingerprint(config))
 
 
 @timed
@@ -179,7 +181,7 @@ def load_configuration(state: BuildState) -> None:
     options = state.options
     state.config = config = load_config(options.site_dir, state.diagnostics, base_url=options.base_url)
     state.config_fp = config_fingerprint(options, config)
-    state.seal = digest(code_fingerprint(), hooks_fingerprint(config))
+    state.seal = digest(hooks_fingerprint(config))
     state.hooks = load_hooks(config, state.diagnostics)
     try:
         state.hooks.run("on_config", f"reading {CONFIG_NAME}", config=config)
