@@ -18,7 +18,18 @@ its descendants:
   sum is what a multi-process build really holds.
 
 policysite is also timed rebuilding into the same output with nothing
-changed (a second `build`), after each clean build.
+changed (a second `build`), after each clean build. Its clean builds run with
+`--timings`, and a second table gives each stage's seconds at every size and
+how much each grew beside the page count, so a stage that grows faster than
+the pages shows.
+
+    python bench/compare.py measure [--pages N] [--json FILE] -- COMMAND...
+    python bench/compare.py stages 10000=a.json 100000=b.json
+
+`measure` runs one command as a build is measured here; for a policysite
+build with `--timings` it also prints the stages. `stages` puts the stages of
+several measured builds (their JSON, or their `--timings` output as text) in
+one table.
 
 Prints a Markdown table of medians, plus ratios policysite/peer (above 1
 means policysite is slower or bigger), and writes the raw numbers as JSON to
@@ -81,23 +92,43 @@ def _group_memory_kb(pgid: int) -> tuple[int, int]:
 
 
 class Result:
-    def __init__(self, wall, cpu, maxrss_kb, tree_kb, rc, timed_out, tree_pss_kb=0, load=0.0):
+    def __init__(self, wall, cpu, maxrss_kb, tree_kb, rc, timed_out, tree_pss_kb=0, load=0.0, stages=None):
         self.wall, self.cpu = wall, cpu
         self.maxrss_kb, self.tree_kb, self.tree_pss_kb = maxrss_kb, tree_kb, tree_pss_kb
         self.rc, self.timed_out = rc, timed_out
         self.load = load   # the 1-minute load average as the run started
+        self.stages = stages or {}   # step -> seconds, from policysite's `--timings` lines
 
     def as_dict(self):
         return dict(wall=self.wall, cpu=self.cpu, maxrss_kb=self.maxrss_kb,
                     tree_rss_kb=self.tree_kb, tree_pss_kb=self.tree_pss_kb, rc=self.rc, timed_out=self.timed_out,
-                    load=self.load)
+                    load=self.load, stages=self.stages)
+
+
+# One line of `build --timings` on stderr: "   12.345s  render_pages".
+_TIMING_LINE = re.compile(r"^\s*(\d+\.\d+)s  (\S.*?)\s*$")
+
+
+def parse_timings(text: str) -> dict[str, float]:
+    """step -> seconds from the `--timings` lines in `text`, in the order the build printed them."""
+    stages: dict[str, float] = {}
+    for line in text.splitlines():
+        m = _TIMING_LINE.match(line)
+        if m:
+            stages[m.group(2)] = float(m.group(1))
+    return stages
 
 
 def run_measured(cmd, cwd, log_path, env=None, timeout=900.0) -> Result:
-    """Run cmd in its own process group; measure it with os.wait4()."""
+    """Run cmd in its own process group; measure it with os.wait4().
+
+    Memory is sampled every 0.1 s, or less often when one look costs more than
+    a twentieth of that: reading a big process's smaps_rollup takes a while, and
+    on a 2-core machine the sampler must not take the build's CPU."""
     with open(log_path, "ab") as log:
         log.write(("\n$ " + " ".join(cmd) + "\n").encode())
         log.flush()
+        start_of_output = log.tell()
         load = os.getloadavg()[0]
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -107,9 +138,12 @@ def run_measured(cmd, cwd, log_path, env=None, timeout=900.0) -> Result:
         killed = [False]
 
         def sample():
-            while not done.wait(0.1):
+            interval = 0.1
+            while not done.wait(interval):
+                began = time.perf_counter()
                 rss, pss = _group_memory_kb(p.pid)
                 peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
+                interval = max(0.1, 20 * (time.perf_counter() - began))
 
         def kill():
             killed[0] = True
@@ -133,8 +167,11 @@ def run_measured(cmd, cwd, log_path, env=None, timeout=900.0) -> Result:
             os.killpg(p.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+    with open(log_path, "rb") as log:
+        log.seek(start_of_output)
+        stages = parse_timings(log.read().decode("utf-8", "replace"))
     return Result(wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss,
-                  max(peak[0], ru.ru_maxrss), p.returncode, killed[0], peak[1], load)
+                  max(peak[0], ru.ru_maxrss), p.returncode, killed[0], peak[1], load, stages)
 
 
 # ---------------------------------------------------------------- tools
@@ -189,10 +226,16 @@ class Policysite(Tool):
 
     def prepare(self, site, work, corpus):
         self.site = os.path.abspath(site)
+        if not hasattr(self, "timings"):   # an older revision (--ref) may not have `--timings`
+            usage = subprocess.run([self.python, os.path.join(self.root, "build.py"), "build", "--help"],
+                                   capture_output=True, text=True, cwd=self.root).stdout
+            self.timings = "--timings" in usage
 
     def command(self, out):
         cmd = [self.python, os.path.join(self.root, "build.py"), "build", self.site,
                "--output", out, "--quiet"]
+        if self.timings:
+            cmd.append("--timings")   # each stage's seconds, on stderr: into the log, read back
         if self.jobs:
             cmd += ["--jobs", str(self.jobs)]
         return cmd
@@ -406,6 +449,8 @@ def summarise(results: list[Result]):
         "tree_mb": max(r.tree_kb for r in good) / 1024,
         "pss_mb": max(r.tree_pss_kb for r in good) / 1024,
         "load": (min(r.load for r in good), max(r.load for r in good)),
+        "stages": {step: statistics.median(r.stages[step] for r in good if step in r.stages)
+                   for step in dict.fromkeys(step for r in good for step in r.stages)},
     }
 
 
@@ -444,6 +489,33 @@ def table(report) -> str:
                 f"| {size['pages']} | {label} | {e['version']} | {s['runs']} | {s['wall']:.2f} "
                 f"| {s['cpu']:.2f} | {s['maxrss_mb']:.0f} / {s['tree_mb']:.0f} / {s.get('pss_mb', 0):.0f} "
                 f"| {e['html']} | {ratio} | {_load(s)} |")
+    return "\n".join(lines)
+
+
+def stage_table(columns: list[tuple[int, dict[str, float]]]) -> str:
+    """Each stage's seconds at each page count, and how many times it grew from one count
+    to the next beside how many times the pages grew: a stage whose growth is well above
+    the pages' is marked, as it will dominate bigger sites.
+
+    `columns` is [(pages, {step: seconds})], in any order."""
+    columns = sorted((pages, stages) for pages, stages in columns if stages)
+    if not columns:
+        return ""
+    steps = list(dict.fromkeys(step for _, stages in columns for step in stages))
+    head = ["stage"] + [f"s at {pages}" for pages, _ in columns]
+    pairs = list(zip(columns, columns[1:]))
+    head += [f"× {b[0] // a[0] if b[0] % a[0] == 0 else round(b[0] / a[0], 1)} pages: × s" for a, b in pairs]
+    lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
+    for step in steps:
+        cells = [step] + [f"{stages[step]:.2f}" if step in stages else "" for _, stages in columns]
+        for (pa, sa), (pb, sb) in pairs:
+            a, b = sa.get(step), sb.get(step)
+            if a is None or b is None or a < 0.05:   # too short to compare
+                cells.append("")
+                continue
+            growth = b / a
+            cells.append(f"{growth:.1f}" + (" (faster than pages)" if growth > 1.1 * pb / pa else ""))
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -517,6 +589,10 @@ def main(argv=None):
     md += (f"\n\n{os.cpu_count()} CPUs; load average at the end "
            f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} (other work on the machine "
            f"skews wall times more than CPU times).")
+    stages = stage_table([(size["pages"], (size["tools"].get("policysite", {}).get("summary") or {}).get("stages"))
+                          for size in report["sizes"]])
+    if stages:
+        md += "\n\npolicysite's clean build, stage by stage (`build --timings`, wall seconds, median):\n\n" + stages
     print(md)
     path = args.json or os.path.join(work, "results-" + time.strftime("%Y%m%d-%H%M%S") + ".json")
     with open(path, "w") as fh:
@@ -529,22 +605,57 @@ def main(argv=None):
 
 
 def measure(argv) -> int:
-    """`compare.py measure -- CMD...`: run one command as compare measures a build
-    and print its wall time, CPU time and peak memory (whole process tree)."""
-    if argv[:1] == ["--"]:
-        argv = argv[1:]
-    if not argv:
-        raise SystemExit("usage: compare.py measure -- COMMAND [ARGS...]")
-    log = os.path.join(os.path.join(HERE, "out"), "log-measure.txt")
+    """`compare.py measure [--pages N] [--json FILE] -- CMD...`: run one command as compare
+    measures a build and print its wall time, CPU time and peak memory (whole process tree),
+    and the stages of a policysite build run with `--timings`."""
+    ap = argparse.ArgumentParser(prog="compare.py measure",
+                                 usage="compare.py measure [--pages N] [--json FILE] -- COMMAND [ARGS...]")
+    ap.add_argument("--pages", type=int, default=None, help="the site's page count, kept in the JSON for `stages`")
+    ap.add_argument("--json", default=None, help="also write the measures here")
+    ap.add_argument("--log", default=os.path.join(HERE, "out", "log-measure.txt"),
+                    help="where the command's output goes (appended; default bench/out/log-measure.txt)")
+    split = argv.index("--") if "--" in argv else len(argv)
+    args, command = ap.parse_args(argv[:split]), argv[split + 1:]
+    if not command:
+        ap.error("give the command to measure after --")
+    log = os.path.abspath(args.log)
     os.makedirs(os.path.dirname(log), exist_ok=True)
-    r = run_measured(argv, os.getcwd(), log, timeout=24 * 3600)
+    r = run_measured(command, os.getcwd(), log, timeout=24 * 3600)
     print(f"wall {r.wall:.2f} s, CPU {r.cpu:.2f} s, peak memory: largest process RSS {r.maxrss_kb / 1024:.0f} MB, "
           f"tree RSS {r.tree_kb / 1024:.0f} MB, tree PSS {r.tree_pss_kb / 1024:.0f} MB; exit {r.rc}; "
-          f"load average at start {r.load:.2f} (output in {log})")
+          f"load average at start {r.load:.2f}, at the end {os.getloadavg()[0]:.2f} (output in {log})")
+    for step, seconds in r.stages.items():
+        print(f"{seconds:9.3f}s  {step}")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(dict(r.as_dict(), pages=args.pages, command=command,
+                           loadavg_after=os.getloadavg()), fh, indent=1)
     return r.rc
+
+
+def stages(argv) -> int:
+    """`compare.py stages PAGES=FILE...`: one table of the stages of several builds, from
+    `measure --json` files or text holding a build's `--timings` lines."""
+    if not argv or any("=" not in a for a in argv):
+        raise SystemExit("usage: compare.py stages PAGES=FILE [PAGES=FILE...]  (FILE: measure's JSON, "
+                         "or a log of `build --timings`)")
+    columns = []
+    for arg in argv:
+        pages, path = arg.split("=", 1)
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+        try:
+            found = json.loads(text).get("stages") or {}
+        except (ValueError, AttributeError):
+            found = parse_timings(text)
+        columns.append((int(pages), found))
+    print(stage_table(columns))
+    return 0
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["measure"]:
         sys.exit(measure(sys.argv[2:]))
+    if sys.argv[1:2] == ["stages"]:
+        sys.exit(stages(sys.argv[2:]))
     sys.exit(main())

@@ -178,3 +178,36 @@ def test_compare_prints_policysite_and_the_floor(tmp_path):
     assert "no-change rebuild" in r.stdout
     assert re.search(rf"^\| {PAGES} \| floor \| floor.py \| 1 \|", r.stdout, re.M), r.stdout
     assert list(tmp_path.glob("results-*.json"))
+
+
+def test_compare_prints_each_stage_at_each_size(tmp_path):
+    r = subprocess.run([sys.executable, str(BENCH / "compare.py"), "--sizes", f"{PAGES},{2 * PAGES}",
+                        "--runs", "1", "--peers", "none", "--work", str(tmp_path)],
+                       cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert f"| stage | s at {PAGES} | s at {2 * PAGES} | × 2 pages: × s |" in r.stdout, r.stdout
+    for stage in ("load_pages", "render_markdown", "render_pages", "in all"):
+        assert re.search(rf"^\| {stage} \| \d+\.\d\d \| \d+\.\d\d \|", r.stdout, re.M), r.stdout
+
+
+def test_measure_keeps_a_builds_stages_and_stages_tabulates_them(tmp_path):
+    import compare
+
+    measured = {}
+    for pages, grown in ((10, 1.0), (100, 30.0)):   # render_pages grows 30 times for 10 times the pages
+        timings = f"    0.500s  load_pages\n    {2 * grown:.3f}s  render_pages\n    9.000s  in all\n"
+        log = tmp_path / f"timings-{pages}.txt"
+        command = [sys.executable, "-c", f"import sys; sys.stderr.write({timings!r})"]
+        r = subprocess.run([sys.executable, str(BENCH / "compare.py"), "measure", "--pages", str(pages),
+                            "--json", str(tmp_path / f"{pages}.json"), "--log", str(log), "--", *command],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert "0.500s  load_pages" in r.stdout
+        measured[pages] = tmp_path / f"{pages}.json"
+    r = subprocess.run([sys.executable, str(BENCH / "compare.py"), "stages",
+                        f"100={measured[100]}", f"10={measured[10]}"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "| stage | s at 10 | s at 100 | × 10 pages: × s |" in r.stdout
+    assert "| load_pages | 0.50 | 0.50 | 1.0 |" in r.stdout
+    assert "| render_pages | 2.00 | 60.00 | 30.0 (faster than pages) |" in r.stdout
+    assert compare.parse_timings("  1.250s  write cache\nnoise\n") == {"write cache": 1.25}
