@@ -13,7 +13,7 @@ import random
 import shutil
 import xml.sax.saxutils
 
-from conftest import REPO, build_ok, html_of, page, run_subprocess
+from conftest import REPO, build_ok, html_of, page, run, run_subprocess
 
 from policysite import xmltext
 
@@ -93,3 +93,19 @@ def test_an_id_a_layout_only_declares_is_still_reserved(make_site):
     out = build_ok(site)
     headings = [h.attrs.get("id") for h in html_of(out, "a/index.html").find_all("h2")]
     assert "dept-banner-1" in headings and "dept-banner" not in headings
+
+
+def test_a_cache_written_by_other_code_is_not_read(make_site, monkeypatch):
+    """Record keys leave out policysite's own code (`check` need not fingerprint it):
+    the cache's own fingerprint is what keeps records made by other code out."""
+    from policysite import cache as cache_module
+
+    site = make_site({"content/a.md": page("A"), "content/b.md": page("B")})
+    build_ok(site)
+    (site / "content/a.md").write_text(page("A", body="Edited once.\n"))
+    again = run("build", site)
+    assert again.code == 0 and "unchanged)" in again.out, again.out   # this code reuses its own cache
+    (site / "content/a.md").write_text(page("A", body="Edited twice.\n"))
+    monkeypatch.setattr(cache_module, "_CODE_FINGERPRINT", "another version of policysite")
+    other = run("build", site)
+    assert other.code == 0 and "Built" in other.out and "unchanged)" not in other.out, other.out
