@@ -42,11 +42,25 @@ def format_date(value) -> str:
     return format_date_in(value, MONTHS)
 
 
+# The word tables of the last configuration asked about, by language: merging the
+# tables for every page and listing item was a noticeable share of rendering.
+_tables: tuple[object, dict[str, dict[str, str]]] = (None, {})
+
+
 def page_strings(config, lang: str) -> dict[str, str]:
-    """The theme's words for a page in `lang` ("" for the site's own language)."""
-    if not lang or lang not in config.languages:
-        return strings_for(config.language, config.strings)
-    return strings_for(lang, config.languages[lang].strings)
+    """The theme's words for a page in `lang` ("" for the site's own language); shared, so never changed."""
+    global _tables
+    owner, tables = _tables
+    if owner is not config:
+        owner, tables = _tables = (config, {})
+    table = tables.get(lang)
+    if table is None:
+        if not lang or lang not in config.languages:
+            table = strings_for(config.language, config.strings)
+        else:
+            table = strings_for(lang, config.languages[lang].strings)
+        tables[lang] = table
+    return table
 
 
 def css_string(value, quoted: bool = True) -> Markup:
@@ -202,6 +216,10 @@ class Templates:
         }.get(page.kind, "page.html")
 
     def render(self, name: str, context: dict) -> str:
+        if "t" not in context:
+            # The page's own `t`, as a plain variable: the global one takes the context, and
+            # Jinja makes a new context for every such call inside a loop that sets a variable.
+            context = {**context, "t": self._translator(context)}
         try:
             template = self.env.get_template(name)
             return template.render(context)
@@ -473,13 +491,19 @@ def breadcrumbs(page: Page, site: Site) -> list[dict]:
 
 
 def listing_item(page: Page, site: Site, lang: str = "") -> dict:
-    """A page as a listing in `lang` shows it; `lang` on the item when its own language differs."""
-    return {
-        "title": page.title, "url": page.url, "description": page.description,
-        "lang": (page.lang or site.config.language.split("-")[0].lower()) if page.lang != lang else None,
-        "type": page.type, "type_label": type_label(page, site, lang), "date": page.date,
-        "updated": page.updated, "kind": page.kind, "status": page.status,
-    }
+    """A page as a listing in `lang` shows it; `lang` on the item when its own language differs.
+
+    Made once per build: the same dict stands for the page in every listing in `lang`."""
+    key = (page, lang)
+    item = site.listing_items.get(key)
+    if item is None:
+        item = site.listing_items[key] = {
+            "title": page.title, "url": page.url, "description": page.description,
+            "lang": (page.lang or site.config.language.split("-")[0].lower()) if page.lang != lang else None,
+            "type": page.type, "type_label": type_label(page, site, lang), "date": page.date,
+            "updated": page.updated, "kind": page.kind, "status": page.status,
+        }
+    return item
 
 
 # Pages listed on one page of a section, topic or organisation; more go on /URL/page-2/ …
@@ -624,7 +648,7 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
     the keys below replace the raw values with what layouts show (organisations and
     topics as entries, the image with its address, related pages with their titles)."""
     fields = page.fields
-    strings = strings_for(site.config.language, site.config.strings)
+    strings = page_strings(site.config, "")
     government = None
     if fields.get("government") in site.config.governments:
         key = fields["government"]
