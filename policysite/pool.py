@@ -88,6 +88,12 @@ def _worker_chunk(item: tuple[int, tuple[int, int]]) -> list | None:
     return job.work(start, stop) if claims.claim(index) else None
 
 
+def parallel(count: int, processes: int | None = None) -> bool:
+    """Whether `run` would use worker processes for `count` items."""
+    processes = processes or os.cpu_count() or 1
+    return processes > 1 and count >= PARALLEL_THRESHOLD
+
+
 def run(job: Job, processes: int | None = None, progress: Callable[[int, int], None] | None = None,
         alongside: Callable[[], None] | None = None) -> list:
     """Every result of `job`, in order; in worker processes when it pays.
@@ -95,7 +101,7 @@ def run(job: Job, processes: int | None = None, progress: Callable[[int, int], N
     `alongside` runs in this process meanwhile, while it would otherwise wait for the workers."""
     count = job.count
     processes = processes or os.cpu_count() or 1
-    serial = processes <= 1 or count < PARALLEL_THRESHOLD
+    serial = not parallel(count, processes)
     if alongside is not None and (count == 0 or serial):
         alongside()
         alongside = None

@@ -176,6 +176,9 @@ def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dr
     site = Site(config=config, site_dir=site_dir, now=now)
     strings = strings_for(config.language, config.strings)
     entries = scan_content(site_dir, diagnostics, skip=skip)
+    prefetch = getattr(load, "prefetch", None)   # a loader that can load many files at once, in parallel
+    if prefetch is not None:
+        prefetch([(where, path) for where, path in entries if path.suffix.lower() in MARKDOWN_SUFFIXES])
 
     folders: set[str] = {"content"} if (site_dir / "content").is_dir() else set()
     loaded: list[Page] = []

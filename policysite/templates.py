@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -63,10 +64,14 @@ def page_strings(config, lang: str) -> dict[str, str]:
     return table
 
 
+# What css_string escapes: anything but letters, digits (as str.isalnum has them) and " :/.-_#?=&%~+,".
+_CSS_UNSAFE = re.compile(r"[^\w :/.\-#?=&%~+,]")
+
+
 def css_string(value, quoted: bool = True) -> Markup:
     """A value inside a <style> element: a CSS string (or, unquoted, a bare token such as a
     checked colour) that cannot end the string or the element."""
-    text = "".join(ch if ch.isalnum() or ch in " :/.-_#?=&%~+," else f"\\{ord(ch):x} " for ch in str(value))
+    text = _CSS_UNSAFE.sub(lambda m: f"\\{ord(m.group()):x} ", str(value))
     return Markup(f'"{text}"' if quoted else text)
 
 
