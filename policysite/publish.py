@@ -8,6 +8,7 @@ Written by hand as text so the bytes are the same on every run.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from urllib.parse import quote
 
@@ -26,7 +27,13 @@ EPOCH = dt.date(1970, 1, 1)
 
 def absolute(site: Site, url: str) -> str:
     """The absolute URL of a site path, under base_url, percent-encoded for XML and JSON."""
-    return site.config.base_url + quote(url.lstrip("/"), safe="/~.-_%")
+    return site.config.base_url + _quoted(url)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _quoted(url: str) -> str:
+    """A site path percent-encoded, without its leading `/`: every page's breadcrumbs quote its ancestors."""
+    return quote(url.lstrip("/"), safe="/~.-_%")
 
 
 def lastmod(page: Page) -> dt.date | None:

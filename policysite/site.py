@@ -90,8 +90,9 @@ class Site:
     person_pages: dict[str, Page] = field(default_factory=dict)
     aliases: list[Alias] = field(default_factory=list)
     _tag_index: dict[str, dict[str, list[Page]]] = field(default_factory=dict, repr=False)   # field -> key -> pages
-    # (page, language of the listing) -> the page's listing item (templates.listing_item), made once per build.
-    listing_items: dict[tuple[Page, str], dict] = field(default_factory=dict, repr=False)
+    # Made once per build for the layouts: (page, language of a listing) -> the page's listing item
+    # (templates.listing_item), and (page, None) -> the items of what the page lists (templates.listing_items).
+    listing_items: dict[tuple[Page, str | None], dict | list[dict]] = field(default_factory=dict, repr=False)
 
     def listing(self, page: Page) -> list[Page]:
         """What a page lists: a section its children, a topic or organisation what it tags."""

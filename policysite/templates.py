@@ -543,6 +543,16 @@ def listing_item(page: Page, site: Site, lang: str = "") -> dict:
     return item
 
 
+def listing_items(page: Page, site: Site) -> list[dict]:
+    """The listing items of what `page` lists, in its language: one list per page and build,
+    shared by the pages of a long listing (paginate gives each its share)."""
+    key = (page, None)
+    items = site.listing_items.get(key)
+    if items is None:
+        items = site.listing_items[key] = [listing_item(p, site, page.lang) for p in site.listing(page)]
+    return items
+
+
 # Pages listed on one page of a section, topic or organisation; more go on /URL/page-2/ …
 LISTING_PAGE_SIZE = 20
 PAGED_KINDS = ("section", "topic")
@@ -563,15 +573,23 @@ def listing_page_count(page: Page, site: Site) -> int:
     return count
 
 
+# The children list paginate last counted, and its counts by type label.
+_last_counts: tuple[object, dict[str, int]] = (None, {})
+
+
 def paginate(context: dict, number: int, count: int) -> dict:
     """The page context for page `number` of `count` of a listing: its share of the
     children, counts by type over all of them, and the links between the pages."""
+    global _last_counts
     page = dict(context)
     children = page["children"]
-    page["group_counts"] = {}
-    for child in children:
-        label = child["type_label"]
-        page["group_counts"][label] = page["group_counts"].get(label, 0) + 1
+    if _last_counts[0] is not children:   # the pages of one listing share their children
+        counts: dict[str, int] = {}
+        for child in children:
+            label = child["type_label"]
+            counts[label] = counts.get(label, 0) + 1
+        _last_counts = (children, counts)
+    page["group_counts"] = dict(_last_counts[1])
     if count > 1:
         start = (number - 1) * LISTING_PAGE_SIZE
         page["children"] = children[start:start + LISTING_PAGE_SIZE]
@@ -626,13 +644,26 @@ class FreeData(dict):
         return None
 
 
+# The declared fields of the last `types:` asked about: (name, default, is a list) each.
+_declared_fields: tuple[object, list[tuple[str, object, bool]]] = (None, [])
+
+
+def _declared(types) -> list[tuple[str, object, bool]]:
+    global _declared_fields
+    if _declared_fields[0] is not types:
+        _declared_fields = (types, [(name, spec.default, spec.kind == schema.LIST)
+                                    for name, spec in schema.fields_for(types).items()])
+    return _declared_fields[1]
+
+
 def declared_fields(page: Page, site: Site) -> dict:
     """`page.<field>` for every declared field (built-in and every site type's own), as checked,
     or the field's default: a layout can name any of them without testing that it is defined."""
     out = {}
-    for name, spec in schema.fields_for(site.config.types).items():
-        value = page.fields.get(name, spec.default)
-        if spec.kind == schema.LIST:
+    fields = page.fields
+    for name, default, is_list in _declared(site.config.types):
+        value = fields.get(name, default)
+        if is_list:
             value = [item for item, _line in value]   # the (value, line) pairs, as plain values
         elif isinstance(value, tuple):
             value = list(value)
@@ -729,7 +760,7 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
         else page.toc,
         **sidebar_links(page, site),
         "status": page.status,
-        "children": [listing_item(p, site, page.lang) for p in site.listing(page)],
+        "children": listing_items(page, site),
         "feed_url": publish.feed_url(page),
         # schema.org JSON-LD, serialised in Python and safe inside <script> (see publish.script_json).
         "jsonld": Markup(publish.jsonld(page, site)),
