@@ -9,6 +9,7 @@ travel back, pickled.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -122,18 +123,31 @@ def run(job: Job, processes: int | None = None, progress: Callable[[int, int], N
     # workers take them from the start.
     context = multiprocessing.get_context("fork")
     claims = _Claims(context.RawArray("b", len(chunks)), context.Lock())
+    # Everything made so far is left out of garbage collection while the workers live: a
+    # collection in a worker would write to every object it inherited, copying the whole
+    # site into the worker's own memory, page by page.
+    gc.freeze()
+    try:
+        with _start(context, processes - 1, job, claims) as pool:
+            return _share(pool, job, claims, chunks, alongside, progress)
+    finally:
+        gc.unfreeze()
+
+
+def _share(pool, job: Job, claims: _Claims, chunks: list[tuple[int, int]], alongside, progress) -> list:
+    """The results of every chunk, in order: the workers take chunks from the start, this
+    process (once `alongside` is done) from the end."""
     mine: dict[int, list] = {}
-    out = []
-    with _start(context, processes - 1, job, claims) as pool:
-        parts = pool.imap(_worker_chunk, list(enumerate(chunks)))
-        if alongside is not None:
-            alongside()
-        for index in range(len(chunks) - 1, -1, -1):
-            if not claims.claim(index):
-                break
-            mine[index] = job.work(*chunks[index])
-        for index, part in enumerate(parts):
-            out.extend(mine.pop(index) if part is None else part)
-            if progress:
-                progress(len(out), count)
+    out: list = []
+    parts = pool.imap(_worker_chunk, list(enumerate(chunks)))
+    if alongside is not None:
+        alongside()
+    for index in range(len(chunks) - 1, -1, -1):
+        if not claims.claim(index):
+            break
+        mine[index] = job.work(*chunks[index])
+    for index, part in enumerate(parts):
+        out.extend(mine.pop(index) if part is None else part)
+        if progress:
+            progress(len(out), job.count)
     return out

@@ -277,6 +277,8 @@ def _escape_output(value) -> str:
             return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                     .replace("'", "&#39;").replace('"', "&#34;"))
         return value
+    if type(value) is Markup:   # already safe: escape would give the same text
+        return value
     return escape(value)
 
 
