@@ -92,7 +92,7 @@ class Site:
     _tag_index: dict[str, dict[str, list[Page]]] = field(default_factory=dict, repr=False)   # field -> key -> pages
     # Made once per build for the layouts: (page, language of a listing) -> the page's listing item
     # (templates.listing_item), and (page, None) -> the items of what the page lists (templates.listing_items).
-    listing_items: dict[tuple[Page, str | None], dict | list[dict]] = field(default_factory=dict, repr=False)
+    listing_items: dict[tuple[Page, str | None], dict[str, object] | list[dict[str, object]]] = field(default_factory=dict, repr=False)
 
     def listing(self, page: Page) -> list[Page]:
         """What a page lists: a section its children, a topic or organisation what it tags."""

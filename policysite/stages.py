@@ -293,7 +293,7 @@ def cached_loader(state: BuildState, loaded: set[str]):
 @dataclass
 class Fetched:
     """A Markdown file read, hashed and loaded in a worker process."""
-    stamp: tuple | None           # cache.file_stamp, taken before the file was read
+    stamp: tuple[int, int, int, int, int] | None   # cache.file_stamp, taken before the file was read
     sha: str                      # of its bytes
     page: Page | None
     diagnostics: list[Diagnostic]
