@@ -9,6 +9,7 @@ travel back, pickled.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 from collections.abc import Callable
@@ -87,6 +88,12 @@ def _worker_chunk(item: tuple[int, tuple[int, int]]) -> list | None:
     return job.work(start, stop) if claims.claim(index) else None
 
 
+def parallel(count: int, processes: int | None = None) -> bool:
+    """Whether `run` would use worker processes for `count` items."""
+    processes = processes or os.cpu_count() or 1
+    return processes > 1 and count >= PARALLEL_THRESHOLD
+
+
 def run(job: Job, processes: int | None = None, progress: Callable[[int, int], None] | None = None,
         alongside: Callable[[], None] | None = None) -> list:
     """Every result of `job`, in order; in worker processes when it pays.
@@ -94,7 +101,7 @@ def run(job: Job, processes: int | None = None, progress: Callable[[int, int], N
     `alongside` runs in this process meanwhile, while it would otherwise wait for the workers."""
     count = job.count
     processes = processes or os.cpu_count() or 1
-    serial = processes <= 1 or count < PARALLEL_THRESHOLD
+    serial = not parallel(count, processes)
     if alongside is not None and (count == 0 or serial):
         alongside()
         alongside = None
@@ -117,18 +124,31 @@ def run(job: Job, processes: int | None = None, progress: Callable[[int, int], N
 
     context = multiprocessing.get_context("fork")
     claims = _Claims(context.RawArray("b", len(chunks)), context.Lock())
+    # Everything made so far is left out of garbage collection while the workers live: a
+    # collection in a worker would write to every object it inherited, copying the whole
+    # site into the worker's own memory, page by page.
+    gc.freeze()
+    try:
+        with _start(context, processes - 1, job, claims) as pool:
+            return _share(pool, job, claims, chunks, alongside, progress)
+    finally:
+        gc.unfreeze()
+
+
+def _share(pool, job: Job, claims: _Claims, chunks: list[tuple[int, int]], alongside, progress) -> list:
+    """The results of every chunk, in order: the workers take chunks from the start, this
+    process (once `alongside` is done) from the end."""
     mine: dict[int, list] = {}
-    out = []
-    with _start(context, processes - 1, job, claims) as pool:
-        parts = pool.imap(_worker_chunk, list(enumerate(chunks)))
-        if alongside is not None:
-            alongside()
-        for index in range(len(chunks) - 1, -1, -1):
-            if not claims.claim(index):
-                break
-            mine[index] = job.work(*chunks[index])
-        for index, part in enumerate(parts):
-            out.extend(mine.pop(index) if part is None else part)
-            if progress:
-                progress(len(out), count)
+    out: list = []
+    parts = pool.imap(_worker_chunk, list(enumerate(chunks)))
+    if alongside is not None:
+        alongside()
+    for index in range(len(chunks) - 1, -1, -1):
+        if not claims.claim(index):
+            break
+        mine[index] = job.work(*chunks[index])
+    for index, part in enumerate(parts):
+        out.extend(mine.pop(index) if part is None else part)
+        if progress:
+            progress(len(out), job.count)
     return out

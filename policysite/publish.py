@@ -8,6 +8,7 @@ Written by hand as text so the bytes are the same on every run.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from urllib.parse import quote
 
@@ -27,7 +28,13 @@ EPOCH = dt.date(1970, 1, 1)
 
 def absolute(site: Site, url: str) -> str:
     """The absolute URL of a site path, under base_url, percent-encoded for XML and JSON."""
-    return site.config.base_url + quote(url.lstrip("/"), safe="/~.-_%")
+    return site.config.base_url + _quoted(url)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _quoted(url: str) -> str:
+    """A site path percent-encoded, without its leading `/`: every page's breadcrumbs quote its ancestors."""
+    return quote(url.lstrip("/"), safe="/~.-_%")
 
 
 def lastmod(page: Page) -> dt.date | None:
@@ -311,12 +318,22 @@ def check_generated_paths(site: Site, diagnostics) -> None:
     claims = [(p.output_path, p.source, p.line("url") if "url" in p.fields else 1) for p in site.pages if p.source]
     claims += [(f.output_path, f.source, 1) for f in site.files.values()]
     claims += [(a.path, a.target.source, a.line) for a in site.aliases]
+    # Folded generated path -> (its order, path, description): each claim looks up itself and its
+    # folders, instead of being compared with every generated file (a feed per topic and organisation).
+    by_folded: dict[str, list[tuple[int, str, str]]] = {}
+    for order, (gen, what) in enumerate(generated.items()):
+        by_folded.setdefault(gen.casefold(), []).append((order, gen, what))
     for path, source, line in claims:
         folded = path.casefold()
         if folded.startswith(SEARCH_DIR + "/") and folded != SEARCH_PAGE:   # the search page is site.claim_urls's
             diagnostics.error(source, line, f"`/{path}` is inside /{SEARCH_DIR}/, where the build writes the site search index: move it elsewhere", code="address-collision")
             continue
-        for gen, what in generated.items():
+        near = list(by_folded.get(folded, ()))
+        slash = folded.find("/")
+        while slash >= 0:
+            near += by_folded.get(folded[:slash], ())
+            slash = folded.find("/", slash + 1)
+        for _, gen, what in sorted(near):
             if folded == gen.casefold() and gen not in taken_elsewhere:
                 diagnostics.error(source, line, f"`/{path}` is claimed by both {source} and {what} (/{gen}): rename one of them", code="address-collision")
             elif folded.startswith(gen.casefold() + "/"):

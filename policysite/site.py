@@ -90,6 +90,9 @@ class Site:
     person_pages: dict[str, Page] = field(default_factory=dict)
     aliases: list[Alias] = field(default_factory=list)
     _tag_index: dict[str, dict[str, list[Page]]] = field(default_factory=dict, repr=False)   # field -> key -> pages
+    # Made once per build for the layouts: (page, language of a listing) -> the page's listing item
+    # (templates.listing_item), and (page, None) -> the items of what the page lists (templates.listing_items).
+    listing_items: dict[tuple[Page, str | None], dict[str, object] | list[dict[str, object]]] = field(default_factory=dict, repr=False)
 
     def listing(self, page: Page) -> list[Page]:
         """What a page lists: a section its children, a topic or organisation what it tags."""
@@ -174,6 +177,9 @@ def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dr
     site = Site(config=config, site_dir=site_dir, now=now)
     strings = strings_for(config.language, config.strings)
     entries = scan_content(site_dir, diagnostics, skip=skip)
+    prefetch = getattr(load, "prefetch", None)   # a loader that can load many files at once, in parallel
+    if prefetch is not None:
+        prefetch([(where, path) for where, path in entries if path.suffix.lower() in MARKDOWN_SUFFIXES])
 
     folders: set[str] = {"content"} if (site_dir / "content").is_dir() else set()
     loaded: list[Page] = []

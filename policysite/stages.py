@@ -211,27 +211,39 @@ def load_pages(state: BuildState) -> None:
 
 
 def cached_loader(state: BuildState, loaded: set[str]):
-    """load_page, through the LoadRecord of each file (keyed by its bytes and the configuration)."""
+    """load_page, through the LoadRecord of each file (keyed by its bytes and the configuration).
+
+    build_site first gives its `prefetch` every Markdown file: those whose record may
+    not hold (on a cold build, all) are read, hashed and loaded in worker processes."""
     cache, config_fp = state.cache, state.config_fp
+    fetched: dict[str, Fetched] = {}
+
+    def note_stamp(where: str, stamp: tuple | None, sha: str) -> None:
+        if stamp is None:
+            cache.stamps.pop(where, None)
+        else:
+            cache.stamps[where] = (stamp, sha)
 
     def load(where: str, path: Path, config, diagnostics: Diagnostics):
         loaded.add(where)
         raw = None   # the file's bytes, when they had to be read to hash them
+        ready = fetched.pop(where, None)
         try:
-            st = path.stat()
-            stamp = file_stamp(st)
-            known = cache.stamps.get(where)
-            if stamp is not None and known is not None and known[0] == stamp:
-                sha = known[1]
-            elif st.st_size > MAX_FILE_BYTES:
-                return load_page(where, path, config, diagnostics)   # reported there, unread
+            if ready is not None:
+                sha = ready.sha
+                note_stamp(where, ready.stamp, sha)
             else:
-                raw = path.read_bytes()
-                sha = hashlib.sha1(raw).hexdigest()
-                if stamp is None:
-                    cache.stamps.pop(where, None)
+                st = path.stat()
+                stamp = file_stamp(st)
+                known = cache.stamps.get(where)
+                if stamp is not None and known is not None and known[0] == stamp:
+                    sha = known[1]
+                elif st.st_size > MAX_FILE_BYTES:
+                    return load_page(where, path, config, diagnostics)   # reported there, unread
                 else:
-                    cache.stamps[where] = (stamp, sha)
+                    raw = path.read_bytes()
+                    sha = hashlib.sha1(raw).hexdigest()
+                    note_stamp(where, stamp, sha)
         except OSError:
             return load_page(where, path, config, diagnostics)
         key = digest(sha, config_fp)
@@ -245,7 +257,10 @@ def cached_loader(state: BuildState, loaded: set[str]):
             return Page(kind=data.kind, source=where, title=data.title, description=data.description,
                         fields=data.fields, lines=data.lines, body=data.body, body_line=data.body_line)
         local = Diagnostics()
-        page = load_page(where, path, config, local, raw)
+        if ready is not None:
+            page, local.items = ready.page, ready.diagnostics
+        else:
+            page = load_page(where, path, config, local, raw)
         diagnostics.extend(local.items)
         data = None
         if page is not None:
@@ -254,7 +269,61 @@ def cached_loader(state: BuildState, loaded: set[str]):
         cache.loaded[where] = LoadRecord(key=key, page=data, diagnostics=[d.as_list() for d in local.items])
         cache.dirty = True
         return page
+
+    def prefetch(entries: list[tuple[str, Path]]) -> None:
+        todo = []
+        for where, path in entries:
+            record, known = cache.loaded.get(where), cache.stamps.get(where)
+            if record is not None and known is not None and record.key == digest(known[1], config_fp):
+                try:
+                    if file_stamp(path.stat()) == known[0]:
+                        continue   # unchanged: its record holds
+                except OSError:
+                    continue       # load_page reports it
+            todo.append((where, path))
+        if not pool.parallel(len(todo), state.options.jobs):
+            return   # loaded one by one, as they come
+        results = pool.run(pool.Job(work=LoadWork(files=todo, config=state.config), count=len(todo)), state.options.jobs)
+        for (where, _), ready in zip(todo, results, strict=True):
+            if ready is not None:
+                fetched[where] = ready
+
+    load.prefetch = prefetch
     return load
+
+
+@dataclass
+class Fetched:
+    """A Markdown file read, hashed and loaded in a worker process."""
+    stamp: tuple[int, int, int, int, int] | None   # cache.file_stamp, taken before the file was read
+    sha: str                      # of its bytes
+    page: Page | None
+    diagnostics: list[Diagnostic]
+
+
+@dataclass
+class LoadWork:
+    """The load stage's job for the worker pool: each file to a Fetched, or None to leave it to `load`."""
+    files: list[tuple[str, Path]]
+    config: SiteConfig
+
+    def __call__(self, start: int, stop: int) -> list[Fetched | None]:
+        out: list[Fetched | None] = []
+        for where, path in self.files[start:stop]:
+            try:
+                st = path.stat()
+                if st.st_size > MAX_FILE_BYTES:
+                    out.append(None)   # load_page reports it, unread
+                    continue
+                stamp = file_stamp(st)
+                raw = path.read_bytes()
+            except OSError:
+                out.append(None)
+                continue
+            local = Diagnostics()
+            page = load_page(where, path, self.config, local, raw)
+            out.append(Fetched(stamp=stamp, sha=hashlib.sha1(raw).hexdigest(), page=page, diagnostics=local.items))
+        return out
 
 
 # -- layouts -----------------------------------------------------------------

@@ -79,19 +79,48 @@ def month_names(strings: dict[str, str]) -> list[str]:
     return names if len(names) == 12 else _table(FALLBACK)["months"].split()
 
 
+# Values that always give the same text: a wording filled with them can be remembered.
+_PLAIN_VALUES = frozenset({str, Markup, int, float, bool, type(None), dt.date, dt.datetime})
+
+
 class Translator:
     """`t(key, **values)` for the layouts, and `date(value)` in the same language."""
+
+    # Remembered wordings with values are dropped past this many, so a huge site's
+    # titles (`paged_title`, `pages_about`) do not pile up.
+    MEMO_LIMIT = 20_000
 
     def __init__(self, strings: dict[str, str]):
         self.strings = strings
         self.months = month_names(strings)
+        # Layouts ask for the same few words on every page: each wording is escaped once.
+        self._plain: dict[str, Markup] = {}
+        self._filled: dict[tuple, Markup] = {}
 
     def __call__(self, key: str, **values) -> Markup:
+        if not values:
+            template = self._plain.get(key)
+            if template is None:
+                template = self._plain[key] = self._template(key)
+            return template
+        if not all(type(value) in _PLAIN_VALUES for value in values.values()):
+            return self._template(key).format(**values)   # a list, an undefined, an object: not remembered
+        # The values' types are part of the key: Markup("<b>") and "<b>" are equal, yet
+        # only the second is escaped.
+        memo_key = (key, *sorted((name, type(value), value) for name, value in values.items()))
+        text = self._filled.get(memo_key)
+        if text is None:
+            text = self._template(key).format(**values)
+            if len(self._filled) >= self.MEMO_LIMIT:
+                self._filled.clear()
+            self._filled[memo_key] = text
+        return text
+
+    def _template(self, key: str) -> Markup:
         text = self.strings.get(key)
         if text is None:
             raise KeyError(f"no string `{key}` in policysite/theme/strings/{FALLBACK}.yaml")
-        template = Markup(escape(text))
-        return template.format(**values) if values else template
+        return Markup(escape(text))
 
     def texts(self, *keys: str) -> dict[str, str]:
         """The unescaped wording of each key, for a script to read (escape it on output)."""

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import sys
 import traceback
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup
+import jinja2.compiler
+from markupsafe import Markup, escape
 
 from . import publish, schema, translations
 from .config import CONFIG_NAME, LinkSetting
@@ -42,17 +44,35 @@ def format_date(value) -> str:
     return format_date_in(value, MONTHS)
 
 
+# The word tables of the last configuration asked about, by language: merging the
+# tables for every page and listing item was a noticeable share of rendering.
+_tables: tuple[object, dict[str, dict[str, str]]] = (None, {})
+
+
 def page_strings(config, lang: str) -> dict[str, str]:
-    """The theme's words for a page in `lang` ("" for the site's own language)."""
-    if not lang or lang not in config.languages:
-        return strings_for(config.language, config.strings)
-    return strings_for(lang, config.languages[lang].strings)
+    """The theme's words for a page in `lang` ("" for the site's own language); shared, so never changed."""
+    global _tables
+    owner, tables = _tables
+    if owner is not config:
+        owner, tables = _tables = (config, {})
+    table = tables.get(lang)
+    if table is None:
+        if not lang or lang not in config.languages:
+            table = strings_for(config.language, config.strings)
+        else:
+            table = strings_for(lang, config.languages[lang].strings)
+        tables[lang] = table
+    return table
+
+
+# What css_string escapes: anything but letters, digits (as str.isalnum has them) and " :/.-_#?=&%~+,".
+_CSS_UNSAFE = re.compile(r"[^\w :/.\-#?=&%~+,]")
 
 
 def css_string(value, quoted: bool = True) -> Markup:
     """A value inside a <style> element: a CSS string (or, unquoted, a bare token such as a
     checked colour) that cannot end the string or the element."""
-    text = "".join(ch if ch.isalnum() or ch in " :/.-_#?=&%~+," else f"\\{ord(ch):x} " for ch in str(value))
+    text = _CSS_UNSAFE.sub(lambda m: f"\\{ord(m.group()):x} ", str(value))
     return Markup(f'"{text}"' if quoted else text)
 
 
@@ -202,6 +222,10 @@ class Templates:
         }.get(page.kind, "page.html")
 
     def render(self, name: str, context: dict) -> str:
+        if "t" not in context:
+            # The page's own `t`, as a plain variable: the global one takes the context, and
+            # Jinja makes a new context for every such call inside a loop that sets a variable.
+            context = {**context, "t": self._translator(context)}
         try:
             template = self.env.get_template(name)
             return template.render(context)
@@ -242,8 +266,41 @@ class Templates:
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
+def _escape_output(value) -> str:
+    """markupsafe.escape for a value a layout outputs (`{{ value }}`), quicker for plain text.
+
+    What an output statement gives is only ever joined into the page (or into a
+    block's text, which Jinja then marks safe itself), so plain text may come back
+    as a str, escaped exactly as markupsafe escapes it; anything else goes to markupsafe."""
+    if type(value) is str:
+        if "&" in value or "<" in value or ">" in value or "'" in value or '"' in value:
+            return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                    .replace("'", "&#39;").replace('"', "&#34;"))
+        return value
+    if type(value) is Markup:   # already safe: escape would give the same text
+        return value
+    return escape(value)
+
+
+class _CodeGenerator(jinja2.compiler.CodeGenerator):
+    """Layouts compiled to call _escape_output (as `environment.escape_output`) where Jinja
+    would call markupsafe.escape on a value it outputs: a page outputs hundreds of values."""
+
+    def _output_child_pre(self, node, frame, finalize) -> None:
+        if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
+            self.write("environment.escape_output(")
+            if finalize.src is not None:
+                self.write(finalize.src)
+        else:
+            super()._output_child_pre(node, frame, finalize)
+
+
 class _Environment(jinja2.Environment):
-    """Jinja with a quicker `x.name` for the plain dicts that make up the page context."""
+    """Jinja with a quicker `x.name` for the plain dicts that make up the page context,
+    and a quicker escape for what layouts output."""
+
+    code_generator_class = _CodeGenerator
+    escape_output = staticmethod(_escape_output)
 
     def make_globals(self, d):
         """A layout's globals as one plain dict, not Jinja's ChainMap over the
@@ -473,13 +530,29 @@ def breadcrumbs(page: Page, site: Site) -> list[dict]:
 
 
 def listing_item(page: Page, site: Site, lang: str = "") -> dict:
-    """A page as a listing in `lang` shows it; `lang` on the item when its own language differs."""
-    return {
-        "title": page.title, "url": page.url, "description": page.description,
-        "lang": (page.lang or site.config.language.split("-")[0].lower()) if page.lang != lang else None,
-        "type": page.type, "type_label": type_label(page, site, lang), "date": page.date,
-        "updated": page.updated, "kind": page.kind, "status": page.status,
-    }
+    """A page as a listing in `lang` shows it; `lang` on the item when its own language differs.
+
+    Made once per build: the same dict stands for the page in every listing in `lang`."""
+    key = (page, lang)
+    item = site.listing_items.get(key)
+    if item is None:
+        item = site.listing_items[key] = {
+            "title": page.title, "url": page.url, "description": page.description,
+            "lang": (page.lang or site.config.language.split("-")[0].lower()) if page.lang != lang else None,
+            "type": page.type, "type_label": type_label(page, site, lang), "date": page.date,
+            "updated": page.updated, "kind": page.kind, "status": page.status,
+        }
+    return item
+
+
+def listing_items(page: Page, site: Site) -> list[dict]:
+    """The listing items of what `page` lists, in its language: one list per page and build,
+    shared by the pages of a long listing (paginate gives each its share)."""
+    key = (page, None)
+    items = site.listing_items.get(key)
+    if items is None:
+        items = site.listing_items[key] = [listing_item(p, site, page.lang) for p in site.listing(page)]
+    return items
 
 
 # Pages listed on one page of a section, topic or organisation; more go on /URL/page-2/ …
@@ -502,15 +575,23 @@ def listing_page_count(page: Page, site: Site) -> int:
     return count
 
 
+# The children list paginate last counted, and its counts by type label.
+_last_counts: tuple[object, dict[str, int]] = (None, {})
+
+
 def paginate(context: dict, number: int, count: int) -> dict:
     """The page context for page `number` of `count` of a listing: its share of the
     children, counts by type over all of them, and the links between the pages."""
+    global _last_counts
     page = dict(context)
     children = page["children"]
-    page["group_counts"] = {}
-    for child in children:
-        label = child["type_label"]
-        page["group_counts"][label] = page["group_counts"].get(label, 0) + 1
+    if _last_counts[0] is not children:   # the pages of one listing share their children
+        counts: dict[str, int] = {}
+        for child in children:
+            label = child["type_label"]
+            counts[label] = counts.get(label, 0) + 1
+        _last_counts = (children, counts)
+    page["group_counts"] = dict(_last_counts[1])
     if count > 1:
         start = (number - 1) * LISTING_PAGE_SIZE
         page["children"] = children[start:start + LISTING_PAGE_SIZE]
@@ -565,13 +646,26 @@ class FreeData(dict):
         return None
 
 
+# The declared fields of the last `types:` asked about: (name, default, is a list) each.
+_declared_fields: tuple[object, list[tuple[str, object, bool]]] = (None, [])
+
+
+def _declared(types) -> list[tuple[str, object, bool]]:
+    global _declared_fields
+    if _declared_fields[0] is not types:
+        _declared_fields = (types, [(name, spec.default, spec.kind == schema.LIST)
+                                    for name, spec in schema.fields_for(types).items()])
+    return _declared_fields[1]
+
+
 def declared_fields(page: Page, site: Site) -> dict:
     """`page.<field>` for every declared field (built-in and every site type's own), as checked,
     or the field's default: a layout can name any of them without testing that it is defined."""
     out = {}
-    for name, spec in schema.fields_for(site.config.types).items():
-        value = page.fields.get(name, spec.default)
-        if spec.kind == schema.LIST:
+    fields = page.fields
+    for name, default, is_list in _declared(site.config.types):
+        value = fields.get(name, default)
+        if is_list:
             value = [item for item, _line in value]   # the (value, line) pairs, as plain values
         elif isinstance(value, tuple):
             value = list(value)
@@ -624,7 +718,7 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
     the keys below replace the raw values with what layouts show (organisations and
     topics as entries, the image with its address, related pages with their titles)."""
     fields = page.fields
-    strings = strings_for(site.config.language, site.config.strings)
+    strings = page_strings(site.config, "")
     government = None
     if fields.get("government") in site.config.governments:
         key = fields["government"]
@@ -668,7 +762,7 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
         else page.toc,
         **sidebar_links(page, site),
         "status": page.status,
-        "children": [listing_item(p, site, page.lang) for p in site.listing(page)],
+        "children": listing_items(page, site),
         "feed_url": publish.feed_url(page),
         # schema.org JSON-LD, serialised in Python and safe inside <script> (see publish.script_json).
         "jsonld": Markup(publish.jsonld(page, site)),

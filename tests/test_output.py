@@ -57,6 +57,41 @@ def test_parallel_and_serial_builds_match(make_site, tmp_path):
     assert read_tree(tmp_path / "one") == read_tree(tmp_path / "four")
 
 
+def test_parallel_loading_gives_what_loading_one_by_one_gives(make_site):
+    """A cold build loads its Markdown files in worker processes: the same pages, the same
+    problems in the same order, and load records that the next build reuses."""
+    from policysite import stages
+    from policysite.builder import PARALLEL_THRESHOLD
+    from policysite.cache import BuildCache
+
+    count = PARALLEL_THRESHOLD + 16
+    files = {f"content/s/p{i:03d}.md": page(f"Page {i}", body=f"Text {i}.\n") for i in range(count)}
+    files["content/s/p007.md"] = "---\ntitle: [unclosed\n---\nText.\n"
+    files["content/s/p040.md"] = page("Forty", extra="type: not-a-type")
+    files["content/s/p051.md"] = ""
+    site = make_site(files)
+
+    def load(jobs: int, cache: BuildCache) -> stages.BuildState:
+        state = stages.BuildState(options=stages.BuildOptions(site_dir=site, jobs=jobs, write=False), cache=cache)
+        stages.load_configuration(state)
+        stages.load_pages(state)
+        return state
+
+    def pages(state):
+        return [(p.source, p.kind, p.title, p.fields, p.lines, p.body, p.body_line) for p in state.site.pages]
+
+    one_by_one, cache = load(1, BuildCache()), BuildCache()
+    parallel = load(2, cache)
+    problems = [d.format() for d in parallel.diagnostics.items]
+    assert problems == [d.format() for d in one_by_one.diagnostics.items]
+    assert [p.split(":")[0] for p in problems if ": error:" in p] == ["content/s/p007.md", "content/s/p040.md", "content/s/p051.md"]
+    assert pages(parallel) == pages(one_by_one)
+    assert cache.loaded == one_by_one.cache.loaded and len(cache.loaded) == count + 1
+    again = load(2, cache)
+    assert again.cache.stats.load_hits == count + 1
+    assert [d.format() for d in again.diagnostics.items] == problems and pages(again) == pages(parallel)
+
+
 def test_no_build_time_in_output(make_site):
     site = small_site(make_site)
     out = build_ok(site, "--no-cache")

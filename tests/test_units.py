@@ -427,3 +427,39 @@ def test_an_interrupt_inside_the_sanitiser_is_not_lost(monkeypatch):
     assert 'href="/go/"' in sanitize.clean('<a href="/go/">x</a>')
     with pytest.raises(KeyboardInterrupt):
         sanitize.clean('<a href="/stop/">x</a>')
+
+
+def test_t_remembers_each_wording_yet_escapes_plain_values_and_keeps_safe_ones():
+    from markupsafe import Markup
+
+    from policysite.strings import Translator
+
+    t = Translator({"plain": "A & B", "hello": "Hello {name}, page {page}"})
+    assert t("plain") == Markup("A &amp; B") and t("plain") is t("plain")
+    assert t("hello", name="<b>", page=2) == "Hello &lt;b&gt;, page 2"
+    # Equal text, but safe: not escaped, whatever was remembered for the plain one.
+    assert t("hello", name=Markup("<b>"), page=2) == "Hello <b>, page 2"
+    assert t("hello", name="<b>", page=2) == "Hello &lt;b&gt;, page 2"
+    assert t("hello", name=["<i>"], page=2) == "Hello [&#39;&lt;i&gt;&#39;], page 2"   # not remembered, still escaped
+    with pytest.raises(KeyError):
+        t("missing")
+
+
+def test_layouts_output_values_escaped_exactly_as_markupsafe_escapes_them():
+    from markupsafe import Markup, escape
+
+    from policysite.templates import _Environment
+
+    env = _Environment(autoescape=True)
+    template = env.from_string("{{ v }}|{% set b %}<{{ v }}>{% endset %}{{ b }}|{% macro m(x) %}[{{ x }}]{% endmacro %}{{ m(v) }}")
+    for value in ["plain", "a & b < c > d 'e' \"f\"", "", Markup("<em>safe</em>"), 3, 2.5, None, True, ["<x>"]]:
+        text = str(escape(value))
+        assert template.render(v=value) == f"{text}|<{text}>|[{text}]", value
+
+
+def test_css_string_escapes_all_but_letters_digits_and_a_few_marks():
+    from policysite.templates import css_string
+
+    assert css_string("https://www.example.gov.uk/a_b-c/?q=1&x=%20~+,#top") == '"https://www.example.gov.uk/a_b-c/?q=1&x=%20~+,#top"'
+    assert css_string('Café ٣ "</style>;', quoted=False) == 'Café ٣ \\22 \\3c /style\\3e \\3b '
+    assert css_string("a\nb") == '"a\\a b"'
