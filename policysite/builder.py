@@ -23,7 +23,7 @@ from .cache import BuildCache, file_stamp
 from .diagnostics import Diagnostic, Diagnostics
 from .pool import PARALLEL_THRESHOLD
 from .stages import BuildOptions, BuildResult, BuildState, config_fingerprint
-from .write import OutputFolder, OutputProblem, check_output_folder, describe_os_error
+from .write import MARKER, OutputFolder, OutputProblem, check_output_folder, describe_os_error
 
 __all__ = ["BuildOptions", "BuildResult", "Builder", "BuildSink", "FolderSink", "PARALLEL_THRESHOLD", "build"]
 
@@ -38,6 +38,60 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult
         try:
             check_output_folder(output, options.site_dir)
         except OutputProblem as problem:
+            result = BuildResult(diagnostics=Diagnostics(), output=output, output_problem=str(problem), usage_problem=True)
+            return result
+    use_disk_cache = cache is None and options.cache_file is not None
+    timings: dict[str, float] = {}   # the builder's own steps, beside the stages'
+    if not options.write:
+        if use_disk_cache:
+            with _timed(timings, "read cache"):
+                cache = BuildCache.read(options.cache_file)
+        result = Builder(options, cache or BuildCache()).run(None)
+        result.timings = {**timings, **result.timings}
+        return result
+    builder = Builder(options, cache or BuildCache())   # its cache is read below, unless the memo does
+    inputs = memo_file = last = None
+    if use_disk_cache:
+        memo_file = options.cache_file.with_name(memo.MEMO_NAME)
+        last = memo.read(memo_file)
+        # Before anything is read: a file edited during the build then counts as changed.
+        with _timed(timings, "hash inputs"):
+            inputs = memo.input_digest(options.site_dir, config_fingerprint(options), last.stamps if last else None)
+    folder = None
+    try:
+        folder = OutputFolder(output)
+        previous = last.outputs if last is not None and last.output == str(output) else {}
+        sink = BuildSink(folder, output, previous)
+        if inputs is not None and inputs.digest is not None and last is not None and last.inputs == inputs.digest \
+                and memo.clock_holds(last, options.now):
+            with _timed(timings, "take over the last output"):
+                checked = memo.holds(last, output)
+            if checked is not None:
+                return _taken_over(last, options, folder, output, started, timings, memo_file, inputs, checked)
+        if use_disk_cache:
+            with _timed(timings, "read cache"):
+                builder.cache = BuildCache.read(options.cache_file)
+            builder.cache.stamps.update(inputs.stamps)   # the load stage need not read these files again
+        result = builder.run(sink)
+        if result.ok:
+            with _timed(timings, "swap in the output"):
+                folder.commit()
+            if use_disk_cache and (builder.cache.dirty or not options.cache_file.is_file()):
+                with _timed(timings, "write cache"):
+                    builder.cache.write(options.cache_file)
+            if inputs is not None and inputs.digest is not None:
+                with _timed(timings, "note the output"):
+                    files = sink.manifest(builder.cache, walk=builder.hooks_write_files)
+                    memo.write(memo_file, inputs, output, result.diagnostics.items, result.pages, result.files,
+                               files, builder.window)
+        else:
+            folder.discard()
+        after = ("swap in the output", "write cache", "note the output")
+        result.timings = {**{k: v for k, v in timings.items() if k not in after}, **result.timings,
+                          **{k: v for k, v in timings.items() if k in after}}
+        result.seconds = time.perf_counter() - started
+        return result
+    except OutputProblem as problem:
             result = BuildResult(diagnostics=Diagnostics(), output=output, output_problem=str(problem), usage_problem=True)
             return result
     use_disk_cache = cache is None and options.cache_file is not None
@@ -114,41 +168,58 @@ def _timed(timings: dict[str, float], step: str):
         timings[step] = timings.get(step, 0.0) + time.perf_counter() - started
 
 
-def _taken_over(last: dict, options: BuildOptions, folder: OutputFolder, output: Path, started: float) -> BuildResult:
-    """The result of a build whose inputs were those of the last one: its output, its warnings."""
+def _taken_over(last: memo.Note, options: BuildOptions, folder: OutputFolder, output: Path, started: float,
+                timings: dict[str, float], memo_file: Path, inputs: memo.Inputs, checked: dict[str, list]) -> BuildResult:
+    """The result of a build whose inputs were those of the last one: its output, as it is, and its warnings."""
+    folder.discard()   # the output stays: it is already what this build would write
     diagnostics = Diagnostics()
-    diagnostics.extend([Diagnostic.from_list(d) for d in last["diagnostics"]])
-    result = BuildResult(diagnostics=diagnostics, output=output, pages=last["pages"], files=last["files"],
-                         stats={"taken_over": 1})
-    if diagnostics.has_errors(options.strict):
-        folder.discard()
-    else:
-        folder.commit()
-        result.ok = True
+    diagnostics.extend([Diagnostic.from_list(d) for d in last.diagnostics])
+    result = BuildResult(diagnostics=diagnostics, output=output, pages=last.pages, files=last.files,
+                         stats={"taken_over": 1}, ok=not diagnostics.has_errors(options.strict))
+    if checked != last.outputs or inputs.stamps != last.stamps:   # files now old enough to trust by their stamps
+        with _timed(timings, "note the output"):
+            memo.write(memo_file, inputs, output, last.diagnostics, last.pages, last.files, checked, last.clock)
+    result.timings = timings
     result.seconds = time.perf_counter() - started
     return result
 
 
 class BuildSink:
-    """Writes into a build's temporary folder, reusing unchanged pages from the last output."""
+    """Writes into a build's temporary folder, reusing unchanged files from the last output.
 
-    def __init__(self, folder: OutputFolder, previous: Path):
+    `previous`: the last build's note of each file it wrote ([sha] or [sha, stamp...], memo.py),
+    so that a file whose stamp holds is linked without being read."""
+
+    def __init__(self, folder: OutputFolder, previous: Path, known: dict[str, list] | None = None):
         self.folder = folder
         self.tmp = folder.tmp
         self.previous = previous
+        self.known = known or {}
+        self.kept: dict[str, list] = {}   # linked from the last output (by this process): file -> [sha, stamp...]
+        self._now = time.time_ns()
+        self._folders: set[str] = set()
 
-    def reuse(self, rel: str, sha: str, checked: bool = False) -> bool:
-        """Link the last output's copy of `rel` in, if it holds `sha` (already `checked` by the caller)."""
-        old = self.previous / rel
+    def reuse(self, rel: str, sha: str) -> bool:
+        """Link the last output's copy of `rel` in, if it holds `sha`."""
+        known = self.known.get(rel)
+        if known is None or known[0] != sha:
+            known = [sha]   # no stamp to trust: read it
+        fresh = memo.check_file(os.path.join(self.previous, rel), known, self._now)
+        if fresh is None:
+            return False
         try:
-            if not checked and hashlib.sha1(old.read_bytes()).hexdigest() != sha:
-                return False
-            dest = self.folder._path(rel)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.link(old, dest)
-            return True
+            dest = str(self.folder._path(rel))
+            parent = os.path.dirname(dest)
+            if parent not in self._folders:
+                os.makedirs(parent, exist_ok=True)
+                self._folders.add(parent)
+            os.link(os.path.join(self.previous, rel), dest)
+        except FileExistsError:
+            return False
         except OSError:
             return False
+        self.kept[rel] = fresh
+        return True
 
     def write(self, rel: str, data: bytes) -> None:
         self.folder.write(rel, data)
@@ -158,6 +229,49 @@ class BuildSink:
 
     def finish(self, keep: set[str]) -> None:
         pass
+
+    def manifest(self, cache: BuildCache, walk: bool = False) -> dict[str, list]:
+        """Every file of the output just swapped in, with its hash and (once old enough) its stamp.
+
+        The files are those the stages made (pages and redirects by their records, the search
+        index, what this process wrote); `walk`: also any a hook wrote, found by walking the output."""
+        names = set(cache.outputs) | set(cache.search.files) | set(self.folder.written) | set(self.kept)
+        if walk:
+            names |= _walk(self.previous)
+        names.discard(MARKER)
+        now = time.time_ns()
+        files = {}
+        for rel in names:
+            full = os.path.join(self.previous, rel)
+            try:
+                st = os.lstat(full)
+            except OSError:
+                continue
+            old = self.known.get(rel)
+            stamp = [st.st_mtime_ns, st.st_size, st.st_ino, st.st_dev]
+            if old is not None and old[1:] == stamp:
+                files[rel] = old   # the very file the last build noted: linked, not written
+                continue
+            sha = self.kept.get(rel, [None])[0] or cache.search.files.get(rel)
+            if sha is None and rel in cache.outputs and rel not in self.folder.written:
+                sha = cache.outputs[rel].sha
+            if sha is None:
+                try:
+                    with open(full, "rb") as handle:
+                        sha = hashlib.sha1(handle.read()).hexdigest()
+                except OSError:
+                    continue
+            files[rel] = [sha, *(memo.output_stamp(st, now) or [])]
+        return files
+
+
+def _walk(root: Path) -> set[str]:
+    names = set()
+    for folder, _, files in os.walk(root):
+        rel = os.path.relpath(folder, root).replace(os.sep, "/")
+        prefix = "" if rel == "." else rel + "/"
+        names.update(prefix + name for name in files)
+    return names
 
 
 class FolderSink:
@@ -223,6 +337,7 @@ class Builder:
         self.cache = cache
         self.diagnostics = Diagnostics()
         self.window = clock.Window()   # how long the last run's clock-dependent outcomes hold
+        self.hooks_write_files = False   # the last run had an on_post_build hook, which may write into the output
 
     def run(self, sink, changed: set[Path] | None = None) -> BuildResult:
         """Build into `sink`. `changed` (from `serve`'s watcher) names the files edited since
@@ -240,6 +355,7 @@ class Builder:
             self.diagnostics = state.diagnostics
             result = stages.run(state)
             self.window = state.window
+            self.hooks_write_files = state.hooks is not None and state.hooks.has("on_post_build")
             if result.ok and isinstance(sink, FolderSink):
                 self.cache.last_run = state
         self.diagnostics = result.diagnostics

@@ -18,18 +18,23 @@ pickle: a cache file in a pull request must not be able to run code).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import gzip
+import fcntl
+import glob
 import hashlib
 import importlib.metadata
 import json
 import os
+import secrets
 import time
+import zlib
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-FORMAT = 4
+FORMAT = 5
 # A file changed this recently may change again within the same tick of the file system's
 # clock, keeping its stamp: until it is older, it is read again rather than trusted.
 SETTLE_NS = 2_000_000_000
@@ -218,19 +223,33 @@ class BuildStats:
 
 
 class BuildCache:
-    """Every stage's records, by source path (load, Markdown) or output path (pages)."""
+    """Every stage's records, by source path (load, Markdown) or output path (pages).
+
+    Read from disk (`read`), each section is a `Section`: only the index of where each
+    record lies is read at once; a record is read when a stage asks for it."""
 
     def __init__(self):
-        self.loaded: dict[str, LoadRecord] = {}       # source path ->
-        self.markdown: dict[str, MarkdownRecord] = {}  # source path ->
-        self.outputs: dict[str, OutputRecord] = {}     # output path ->
-        self.search = SearchRecord()
+        self.loaded: MutableMapping[str, LoadRecord] = {}       # source path ->
+        self.markdown: MutableMapping[str, MarkdownRecord] = {}  # source path ->
+        self.outputs: MutableMapping[str, OutputRecord] = {}     # output path ->
+        self._search: SearchRecord | None = SearchRecord()
         self.stats = BuildStats()
-        self.stamps: dict[str, tuple] = {}    # in memory only: path -> (file_stamp, sha)
+        self.stamps: dict[str, tuple] = {}    # path -> (file_stamp, sha): in memory; `build` keeps them in its memo
         self.compiled_layouts: dict = {}      # in memory only (it is code): Jinja bytecode
         self.layout_ids = None                # in memory only: (layouts' fingerprint, layoutids.LayoutIds)
         self.last_run = None                  # in memory only: the BuildState of serve's last good run
         self.dirty = False                    # changed since read or since the last build began
+        self._read: dict[str, Section] = {}   # the sections as read from disk
+
+    @property
+    def search(self) -> SearchRecord:
+        if self._search is None:   # read only when the index is built
+            self._search = self._read["search"].get("") or SearchRecord()
+        return self._search
+
+    @search.setter
+    def search(self, record: SearchRecord) -> None:
+        self._search = record
 
     def reset_stats(self) -> None:
         self.stats = BuildStats()
@@ -238,43 +257,368 @@ class BuildCache:
 
     @classmethod
     def read(cls, path: Path) -> BuildCache:
-        """The cache saved at `path`, or an empty one if it is missing, old or damaged."""
+        """The cache saved at `path`, or an empty one if it is missing, old or damaged.
+
+        A record found damaged later, when a stage asks for it, counts as missing."""
         cache = cls()
-        try:
-            data = json.loads(gzip.decompress(path.read_bytes()))
-        except (OSError, ValueError, EOFError, gzip.BadGzipFile):
+        pack = Pack.open(path)
+        if pack is None:
             return cache
-        if not isinstance(data, dict) or data.get("code") != code_fingerprint():
-            return cache
-        try:
-            cache.loaded = {k: LoadRecord.from_json(v) for k, v in data["loaded"].items()}
-            cache.markdown = {k: MarkdownRecord.from_json(v) for k, v in data["markdown"].items()}
-            cache.outputs = {k: OutputRecord.from_json(v) for k, v in data["outputs"].items()}
-            cache.search = SearchRecord.from_json(data.get("search") or {})
-        except (KeyError, TypeError, AttributeError, ValueError):
-            return cls()
+        cache._read = {name: Section(pack, name) for name in CODECS}
+        cache.loaded, cache.markdown, cache.outputs = (cache._read[n] for n in ("loaded", "markdown", "outputs"))
+        cache._search = None
         return cache
 
     def write(self, path: Path) -> None:
-        """Save atomically; a cache that cannot be written is simply not saved.
-
-        Written entry by entry into the compressed file: one JSON text of the
-        whole cache took about 180 MB more memory at 10,000 pages."""
-        def dumps(value) -> bytes:
-            return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
+        """Save atomically, appending only the records that changed; a cache that cannot be
+        written is simply not saved (the next build then reads the last one, or none)."""
         sections = {"loaded": self.loaded, "markdown": self.markdown, "outputs": self.outputs}
+        read = self._read.get("search")
+        if self._search is None:
+            sections["search"] = read
+        elif read is not None and read.records.get("") is self._search:
+            sections["search"] = read
+        else:
+            sections["search"] = {"": self._search}
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
-            with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1, mtime=0) as out:
-                out.write(b'{"code":' + dumps(code_fingerprint()) + b',"search":' + dumps(self.search.to_json()))
-                for name, records in sections.items():
-                    out.write(b',"' + name.encode() + b'":{')
-                    for n, (key, record) in enumerate(records.items()):
-                        out.write((b"," if n else b"") + dumps(key) + b":" + dumps(record.to_json()))
-                    out.write(b"}")
-                out.write(b"}")
-            os.replace(tmp, path)
+            save(path, self._read, sections)
         except OSError:
             pass
+        except _DAMAGE:   # an index edited by hand, or text that cannot be UTF-8: start again next time
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+# -- how the cache lies on disk ------------------------------------------------
+#
+# Two files side by side: an index (JSON) naming, for each record, where it lies in a pack;
+# and the pack, records one after another, each its JSON and then its bulky text (a page's
+# body, its HTML) as plain UTF-8, so that text is neither escaped nor parsed as JSON.
+# A build appends only the records that changed, then replaces the index. When most of
+# the pack is records the index no longer names, the live ones go to a new pack.
+
+PACK_MAGIC = b"policysite-cache\n"
+MIN_COMPACT = 1 << 20   # a pack smaller than this keeps its garbage
+
+# Each section's record type, as (to_json, from_json, path in its JSON form of the bulky text).
+CODECS: dict[str, tuple[Any, Any, tuple[str, ...]]] = {
+    "loaded": (LoadRecord.to_json, LoadRecord.from_json, ("page", "body")),
+    "markdown": (MarkdownRecord.to_json, MarkdownRecord.from_json, ("html",)),
+    "outputs": (OutputRecord.to_json, OutputRecord.from_json, ()),
+    "search": (SearchRecord.to_json, SearchRecord.from_json, ()),
+}
+
+_NEW = None   # in Section.live: a record assigned in this build, not in the pack
+
+
+def encode_record(section: str, record) -> bytes:
+    """A record's bytes in the pack: the length of its JSON, the JSON, then its bulky text."""
+    to_json, _, bulky = CODECS[section]
+    data = to_json(record)
+    blob = b""
+    if bulky:
+        outer = data
+        holder = data
+        for name in bulky[:-1]:
+            holder = holder.get(name) if isinstance(holder, dict) else None
+        if isinstance(holder, dict) and isinstance(holder.get(bulky[-1]), str):
+            blob = holder[bulky[-1]].encode("utf-8", "surrogatepass")
+            holder = {**holder, bulky[-1]: 0}   # 0: the text follows the JSON
+            data = holder if len(bulky) == 1 else {**outer, bulky[0]: holder}
+    meta = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
+    return len(meta).to_bytes(4, "little") + meta + blob
+
+
+def decode_record(section: str, raw: bytes):
+    _, from_json, bulky = CODECS[section]
+    size = int.from_bytes(raw[:4], "little")
+    data = json.loads(raw[4:4 + size])
+    if bulky:
+        holder = data
+        for name in bulky[:-1]:
+            holder = holder.get(name) if isinstance(holder, dict) else None
+        if isinstance(holder, dict) and holder.get(bulky[-1]) == 0:
+            holder[bulky[-1]] = raw[4 + size:].decode("utf-8", "surrogatepass")
+    return from_json(data)
+
+
+_DAMAGE = (ValueError, TypeError, KeyError, AttributeError, IndexError, UnicodeError)
+
+
+class Pack:
+    """An open pack, with the index that was read with it: where each record lies."""
+
+    def __init__(self, index: Path, name: str, fd: int, end: int, sections: dict[str, dict[str, list]]):
+        self.index = index
+        self.name = name
+        self.fd = fd              # read with os.pread: forked workers share it safely
+        self.end = end            # bytes of the pack the index vouches for
+        self.sections = sections  # section -> key -> [offset, length, crc32]
+
+    @classmethod
+    def open(cls, index: Path) -> Pack | None:
+        """The pack the index at `index` names, or None when either is missing, old or damaged."""
+        try:
+            data = json.loads(index.read_bytes())
+            name, end, sections = data["pack"], data["end"], data["sections"]
+            if not (data.get("format") == FORMAT and data.get("code") == code_fingerprint()
+                    and isinstance(name, str) and name.startswith(index.name + "-") and "/" not in name
+                    and type(end) is int and all(isinstance(sections.get(s), dict) for s in CODECS)):
+                return None
+        except (OSError, *_DAMAGE):
+            return None
+        try:
+            fd = os.open(index.with_name(name), os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            return None
+        try:
+            if os.fstat(fd).st_size >= end and os.pread(fd, len(PACK_MAGIC), 0) == PACK_MAGIC:
+                return cls(index, name, fd, end, {s: sections[s] for s in CODECS})
+        except OSError:
+            pass
+        os.close(fd)
+        return None
+
+    def raw(self, entry) -> bytes | None:
+        """The bytes of the record at `entry`, or None when the entry or those bytes are damaged."""
+        try:
+            offset, length, crc = entry
+            if not (type(offset) is int and type(length) is int and len(PACK_MAGIC) <= offset
+                    and 4 <= length and offset + length <= self.end):
+                return None
+            raw = os.pread(self.fd, length, offset)
+        except (OSError, *_DAMAGE):
+            return None
+        return raw if len(raw) == length and zlib.crc32(raw) == crc else None
+
+    def read(self, section: str, entry) -> Any:
+        """The record at `entry`, or None when it is damaged."""
+        raw = self.raw(entry)
+        if raw is None:
+            return None
+        try:
+            return decode_record(section, raw)
+        except _DAMAGE:
+            return None
+
+
+class Section(MutableMapping):
+    """One section of a cache read from disk: all its keys at once, a record when asked for.
+
+    A damaged record is missing. Records assigned in this build stay in memory until written."""
+
+    def __init__(self, pack: Pack, name: str):
+        self.pack = pack
+        self.name = name
+        self.live: dict[str, list | None] = dict(pack.sections[name])   # key -> entry in the pack, or _NEW
+        self.records: dict[str, Any] = {}   # key -> its record, read or assigned
+        self.stored: dict[str, Any] = {}    # key -> the record read from the pack
+
+    def __getitem__(self, key: str):
+        try:
+            return self.records[key]
+        except KeyError:
+            pass
+        record = self.pack.read(self.name, self.live[key])
+        if record is None:   # damaged: as if it had never been written
+            del self.live[key]
+            raise KeyError(key)
+        self.records[key] = self.stored[key] = record
+        return record
+
+    def __contains__(self, key) -> bool:
+        try:
+            self[key]
+        except KeyError:
+            return False
+        return True
+
+    def __setitem__(self, key: str, record) -> None:
+        self.live[key] = _NEW
+        self.records[key] = record
+
+    def __delitem__(self, key: str) -> None:
+        del self.live[key]
+        self.records.pop(key, None)
+
+    def __iter__(self):
+        return iter(list(self.live))
+
+    def __len__(self) -> int:
+        return len(self.live)
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        if len(self) != len(other) or any(key not in self.live for key in other):
+            return False
+        return all(key in self and self[key] == other[key] for key in other)
+
+    __hash__ = None
+
+    def prefetch(self, keys=None) -> None:
+        """Read these records (all by default) now, in the pack's order, a few large reads for many small ones."""
+        live, records = self.live, self.records
+        todo = []
+        for key in (live if keys is None else keys):
+            entry = live.get(key)
+            if entry is not _NEW and key not in records and isinstance(entry, list) and len(entry) == 3 \
+                    and type(entry[0]) is int and type(entry[1]) is int:
+                todo.append((entry[0], key))
+        todo.sort()
+        i = 0
+        while i < len(todo):
+            first = todo[i][0]
+            last = first
+            j = i
+            while j < len(todo) and todo[j][0] == last and last - first < (4 << 20):
+                last += live[todo[j][1]][1]
+                j += 1
+            j = max(j, i + 1)
+            try:
+                block = os.pread(self.pack.fd, last - first, first) if last <= self.pack.end else b""
+            except OSError:
+                block = b""
+            for offset, key in todo[i:j]:
+                entry = live[key]
+                raw = block[offset - first:offset - first + entry[1]]
+                record = None
+                if len(raw) == entry[1] >= 4 and offset >= len(PACK_MAGIC) and zlib.crc32(raw) == entry[2]:
+                    try:
+                        record = decode_record(self.name, raw)
+                    except _DAMAGE:
+                        record = None
+                if record is None:
+                    del live[key]
+                else:
+                    records[key] = self.stored[key] = record
+            i = j
+
+
+def save(index: Path, read: dict[str, Section], sections: dict[str, Mapping]) -> None:
+    """Append what changed to the pack (or begin a new one), then replace the index."""
+    index.parent.mkdir(parents=True, exist_ok=True)
+    lock = os.open(index.parent, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)   # two builds of one site: one writes at a time
+        _save_locked(index, read, sections)
+    finally:
+        os.close(lock)
+
+
+def _save_locked(index: Path, read: dict[str, Section], sections: dict[str, Mapping]) -> None:
+    pack = next(iter(read.values())).pack if read else None
+    appended: list[bytes] = []   # new records, in order; their entries' offsets are -1, -2, ... until placed
+    entries: dict[str, dict[str, list]] = {}
+    live_bytes = 0
+    for name, records in sections.items():
+        stored = pack.sections[name] if pack is not None else {}
+        before = read.get(name)
+        out = entries[name] = {}
+        if isinstance(records, Section) and records is before:
+            pairs = records.live.items()
+        else:
+            pairs = ((key, _NEW) for key in records)
+            if before is not None and len(records) > 64:
+                before.prefetch(records)   # to compare them with what was assigned, cheaply
+        for key, entry in pairs:
+            if entry is _NEW:
+                record = records.records[key] if isinstance(records, Section) else records[key]
+                entry = stored.get(key)
+                old = None
+                if entry is not None and before is not None:
+                    old = before.stored.get(key) if key in before.stored else pack.read(name, entry)
+                if old is None or not (old is record or old == record):
+                    data = encode_record(name, record)
+                    entry = [-1 - len(appended), len(data), zlib.crc32(data)]
+                    appended.append(data)
+            out[key] = entry
+            live_bytes += entry[1]
+    if pack is not None and not appended and all(entries[n] == pack.sections[n] for n in entries):
+        return   # nothing changed: the index and the pack stay as they are
+    added = sum(len(data) for data in appended)
+    end = _appendable(index, pack)
+    if end is not None and (end + added < MIN_COMPACT or 2 * live_bytes >= end + added):
+        name = pack.name
+        offsets = _append(index.with_name(name), end, appended)
+    else:
+        name = f"{index.name}-{secrets.token_hex(6)}.pack"
+        end, offsets = _compact(index.with_name(name), pack, entries, appended)
+    for out in entries.values():
+        for entry in out.values():
+            if entry[0] < 0:
+                entry[0] = offsets[-1 - entry[0]]
+    text = json.dumps({"format": FORMAT, "code": code_fingerprint(), "pack": name, "end": end + added,
+                       "sections": entries}, separators=(",", ":"), ensure_ascii=False)
+    tmp = index.with_name(index.name + f".tmp-{os.getpid()}")
+    tmp.write_bytes(text.encode("utf-8", "surrogatepass"))
+    os.replace(tmp, index)
+    for old in index.parent.glob(glob.escape(index.name) + "-*.pack"):
+        if old.name != name:   # a previous pack; a build still reading it keeps it open
+            with contextlib.suppress(OSError):
+                old.unlink()
+
+
+def _appendable(index: Path, pack: Pack | None) -> int | None:
+    """The end of the pack this cache was read from, if new records can go after it."""
+    if pack is None:
+        return None
+    try:
+        st = os.stat(index.with_name(pack.name))
+    except OSError:
+        return None
+    if os.fstat(pack.fd).st_ino != st.st_ino or st.st_size < pack.end:
+        return None
+    return st.st_size   # after anything another build appended meanwhile
+
+
+def _append(path: Path, end: int, appended: list[bytes]) -> list[int]:
+    offsets = []
+    position = end
+    for data in appended:
+        offsets.append(position)
+        position += len(data)
+    if appended:
+        fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+        try:
+            data = b"".join(appended)
+            if os.pwrite(fd, data, end) != len(data):
+                raise OSError("short write")
+        finally:
+            os.close(fd)
+    return offsets
+
+
+def _compact(path: Path, pack: Pack | None, entries: dict[str, dict[str, list]],
+             appended: list[bytes]) -> tuple[int, list[int]]:
+    """A new pack of the live records (copied as bytes) and the appended ones; entries are
+    moved to point into it, and damaged ones dropped. Returns where the appended ones begin,
+    and their offsets."""
+    tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as out:
+            out.write(PACK_MAGIC)
+            position = len(PACK_MAGIC)
+            for section in entries.values():
+                for key, entry in list(section.items()):
+                    if isinstance(entry, list) and entry and type(entry[0]) is int and entry[0] < 0:
+                        continue
+                    raw = pack.raw(entry) if pack is not None else None
+                    if raw is None:
+                        del section[key]
+                        continue
+                    out.write(raw)
+                    section[key] = [position, entry[1], entry[2]]
+                    position += len(raw)
+            start = position
+            offsets = []
+            for data in appended:
+                offsets.append(position)
+                out.write(data)
+                position += len(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return start, offsets

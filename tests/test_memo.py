@@ -10,7 +10,7 @@ from conftest import page, read_tree, run, write_files
 
 from policysite.builder import BuildOptions, build
 
-CACHE = Path(".policysite-cache") / "build.json.gz"
+CACHE = Path(".policysite-cache") / "build.json"
 FILES = {
     "content/a.md": page("Alpha", body="## Costs\n\nSee [](b.md).\n"),
     "content/b.md": page("Beta", body="Back to [the costs](a.md#costs).\n"),
