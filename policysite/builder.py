@@ -60,7 +60,7 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult
     folder = None
     try:
         folder = OutputFolder(output)
-        previous = last.outputs if last is not None and last.output == str(output) else {}
+        previous = last.outputs if last is not None else {}   # checked file by file, wherever it came from
         sink = BuildSink(folder, output, previous)
         if inputs is not None and inputs.digest is not None and last is not None and last.inputs == inputs.digest \
                 and memo.clock_holds(last, options.now):

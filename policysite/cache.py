@@ -413,13 +413,21 @@ class Section(MutableMapping):
         self.live: dict[str, list | None] = dict(pack.sections[name])   # key -> entry in the pack, or _NEW
         self.records: dict[str, Any] = {}   # key -> its record, read or assigned
         self.stored: dict[str, Any] = {}    # key -> the record read from the pack
+        # A stage that has asked for this many records one by one will ask for the rest:
+        # they are then read in a few large reads.
+        self._until_prefetch = max(64, len(self.live) // 4)
 
     def __getitem__(self, key: str):
         try:
             return self.records[key]
         except KeyError:
             pass
-        record = self.pack.read(self.name, self.live[key])
+        entry = self.live[key]
+        self._until_prefetch -= 1
+        if self._until_prefetch == 0:
+            self.prefetch()
+            return self[key]
+        record = self.pack.read(self.name, entry)
         if record is None:   # damaged: as if it had never been written
             del self.live[key]
             raise KeyError(key)

@@ -228,8 +228,6 @@ def holds(memo: Note, output: Path) -> dict[str, list] | None:
     """Whether `output` is exactly what the last build wrote: the same files (and no others),
     each checked by its stamp, or read when it has none. Returns the files with their
     stamps brought up to date, or None."""
-    if memo.output != str(output):
-        return None
     expected = memo.outputs
     now = time.time_ns()
     checked: dict[str, list] = {}
