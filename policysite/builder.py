@@ -92,60 +92,6 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult
         result.seconds = time.perf_counter() - started
         return result
     except OutputProblem as problem:
-            result = BuildResult(diagnostics=Diagnostics(), output=output, output_problem=str(problem), usage_problem=True)
-            return result
-    use_disk_cache = cache is None and options.cache_file is not None
-    timings: dict[str, float] = {}   # the builder's own steps, beside the stages'
-    if not options.write:
-        if use_disk_cache:
-            with _timed(timings, "read cache"):
-                cache = BuildCache.read(options.cache_file)
-        result = Builder(options, cache or BuildCache()).run(None)
-        result.timings = {**timings, **result.timings}
-        return result
-    builder = Builder(options, cache or BuildCache())   # its cache is read below, unless the memo does
-    inputs = memo_file = None
-    if use_disk_cache:
-        memo_file = options.cache_file.with_name(memo.MEMO_NAME)
-        # Before anything is read: a file edited during the build then counts as changed.
-        with _timed(timings, "hash inputs"):
-            inputs = memo.input_digest(options.site_dir, config_fingerprint(options))
-    folder = None
-    try:
-        folder = OutputFolder(output)
-        sink = BuildSink(folder, output)
-        if inputs is not None:
-            last = memo.read(memo_file)
-            if last is not None and last["inputs"] == inputs and memo.clock_holds(last, options.now):
-                with _timed(timings, "take over the last output"):
-                    taken = memo.take_over(last, sink)
-                if taken:
-                    return _taken_over(last, options, folder, output, started)
-                folder.reset()
-        if use_disk_cache:
-            with _timed(timings, "read cache"):
-                builder.cache = BuildCache.read(options.cache_file)
-        result = builder.run(sink)
-        if result.ok:
-            with _timed(timings, "swap in the output"):
-                folder.commit()
-            if use_disk_cache and (builder.cache.dirty or not options.cache_file.is_file()):
-                with _timed(timings, "write cache"):
-                    builder.cache.write(options.cache_file)
-            if inputs is not None:
-                known = {rel: record.sha for rel, record in builder.cache.outputs.items()}
-                known.update(builder.cache.search.files)
-                with _timed(timings, "note the output"):
-                    memo.write(memo_file, inputs, output, result.diagnostics.items, result.pages, result.files, known,
-                               builder.window)
-        else:
-            folder.discard()
-        after = ("swap in the output", "write cache", "note the output")
-        result.timings = {**{k: v for k, v in timings.items() if k not in after}, **result.timings,
-                          **{k: v for k, v in timings.items() if k in after}}
-        result.seconds = time.perf_counter() - started
-        return result
-    except OutputProblem as problem:
         if folder is not None:
             folder.discard()
         return BuildResult(diagnostics=builder.diagnostics, output=output, output_problem=str(problem))

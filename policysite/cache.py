@@ -274,9 +274,7 @@ class BuildCache:
         written is simply not saved (the next build then reads the last one, or none)."""
         sections = {"loaded": self.loaded, "markdown": self.markdown, "outputs": self.outputs}
         read = self._read.get("search")
-        if self._search is None:
-            sections["search"] = read
-        elif read is not None and read.records.get("") is self._search:
+        if self._search is None or read is not None and read.records.get("") is self._search:
             sections["search"] = read
         else:
             sections["search"] = {"": self._search}
@@ -384,7 +382,7 @@ class Pack:
         try:
             offset, length, crc = entry
             if not (type(offset) is int and type(length) is int and len(PACK_MAGIC) <= offset
-                    and 4 <= length and offset + length <= self.end):
+                    and length >= 4 and offset + length <= self.end):
                 return None
             raw = os.pread(self.fd, length, offset)
         except (OSError, *_DAMAGE):
