@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult
         # Before anything is read: a file edited during the build then counts as changed.
         with _timed(timings, "hash inputs"):
             inputs = memo.input_digest(options.site_dir, config_fingerprint(options), last.stamps if last else None)
-    folder = None
+    folder = sink = None
     try:
         folder = OutputFolder(output)
         previous = last.outputs if last is not None else {}   # checked file by file, wherever it came from
@@ -68,11 +69,13 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult
                 checked = memo.holds(last, output)
             if checked is not None:
                 return _taken_over(last, options, folder, output, started, timings, memo_file, inputs, checked)
+        sink.start_linking()
         if use_disk_cache:
             with _timed(timings, "read cache"):
                 builder.cache = BuildCache.read(options.cache_file)
             builder.cache.stamps.update(inputs.stamps)   # the load stage need not read these files again
         result = builder.run(sink)
+        sink.stop()
         if result.ok:
             with _timed(timings, "swap in the output"):
                 folder.commit()
@@ -85,24 +88,29 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult
                     memo.write(memo_file, inputs, output, result.diagnostics.items, result.pages, result.files,
                                files, builder.window)
         else:
-            folder.discard()
+            _abandon(folder, sink)
         after = ("swap in the output", "write cache", "note the output")
         result.timings = {**{k: v for k, v in timings.items() if k not in after}, **result.timings,
                           **{k: v for k, v in timings.items() if k in after}}
         result.seconds = time.perf_counter() - started
         return result
     except OutputProblem as problem:
-        if folder is not None:
-            folder.discard()
+        _abandon(folder, sink)
         return BuildResult(diagnostics=builder.diagnostics, output=output, output_problem=str(problem))
     except OSError as exc:
-        if folder is not None:
-            folder.discard()
+        _abandon(folder, sink)
         return BuildResult(diagnostics=builder.diagnostics, output=output, output_problem=describe_os_error(exc))
     except BaseException:
-        if folder is not None:
-            folder.discard()
+        _abandon(folder, sink)
         raise
+
+
+def _abandon(folder: OutputFolder | None, sink: BuildSink | None) -> None:
+    """Remove a build's temporary folder, once nothing writes into it any more."""
+    if sink is not None:
+        sink.stop()
+    if folder is not None:
+        folder.discard()
 
 
 @contextlib.contextmanager
@@ -133,20 +141,72 @@ def _taken_over(last: memo.Note, options: BuildOptions, folder: OutputFolder, ou
 class BuildSink:
     """Writes into a build's temporary folder, reusing unchanged files from the last output.
 
-    `previous`: the last build's note of each file it wrote ([sha] or [sha, stamp...], memo.py),
-    so that a file whose stamp holds is linked without being read."""
+    `known`: the last build's note of each file it wrote ([sha] or [sha, stamp...], memo.py).
+    `start_linking` links every one of them that still holds its sha into the new folder, in a
+    thread, while the stages before rendering run: linking and making folders is mostly time
+    in the kernel, which the thread spends on the other core. A file the stages reuse is then
+    already there; one they write replaces its link (never writing through it into the
+    previous output); `finish` removes those the build did not keep."""
 
     def __init__(self, folder: OutputFolder, previous: Path, known: dict[str, list] | None = None):
         self.folder = folder
         self.tmp = folder.tmp
         self.previous = previous
         self.known = known or {}
-        self.kept: dict[str, list] = {}   # linked from the last output (by this process): file -> [sha, stamp...]
+        self.kept: dict[str, list] = {}     # linked from the last output: file -> [sha, stamp...]
         self._now = time.time_ns()
         self._folders: set[str] = set()
+        self._linker: threading.Thread | None = None
+        self._stop = False
+        self._linked: dict[str, list] = {}  # linked ahead, not yet claimed by `reuse`
+
+    def start_linking(self) -> None:
+        if self.known and self._linker is None:
+            self._linker = threading.Thread(target=self._link_all, name="policysite-linker", daemon=True)
+            _LINKERS.add(self)
+            self._linker.start()
+
+    def _link_all(self) -> None:
+        previous, tmp = str(self.previous), str(self.tmp)
+        for rel in sorted(self.known):
+            if self._stop:
+                return
+            if not _plain(rel):
+                continue
+            fresh = memo.check_file(os.path.join(previous, rel), self.known[rel], self._now)
+            if fresh is None:
+                continue
+            dest = os.path.join(tmp, rel)
+            try:
+                self._make_folder(os.path.dirname(dest))
+                os.link(os.path.join(previous, rel), dest)
+            except OSError:
+                continue
+            self._linked[rel] = fresh
+
+    def wait(self) -> None:
+        """Until the linking thread has finished (before any file is written, and before a fork)."""
+        if self._linker is not None:
+            self._linker.join()
+            self._linker = None
+            _LINKERS.discard(self)
+
+    def stop(self) -> None:
+        self._stop = True
+        self.wait()
+
+    def _make_folder(self, parent: str) -> None:
+        if parent not in self._folders:
+            os.makedirs(parent, exist_ok=True)
+            self._folders.add(parent)
 
     def reuse(self, rel: str, sha: str) -> bool:
         """Link the last output's copy of `rel` in, if it holds `sha`."""
+        self.wait()
+        linked = self._linked.get(rel)
+        if linked is not None and linked[0] == sha:
+            self.kept[rel] = linked
+            return True
         known = self.known.get(rel)
         if known is None or known[0] != sha:
             known = [sha]   # no stamp to trust: read it
@@ -155,26 +215,44 @@ class BuildSink:
             return False
         try:
             dest = str(self.folder._path(rel))
-            parent = os.path.dirname(dest)
-            if parent not in self._folders:
-                os.makedirs(parent, exist_ok=True)
-                self._folders.add(parent)
+            self._make_folder(os.path.dirname(dest))
+            if linked is not None:
+                os.unlink(dest)
             os.link(os.path.join(self.previous, rel), dest)
-        except FileExistsError:
-            return False
         except OSError:
             return False
         self.kept[rel] = fresh
         return True
 
     def write(self, rel: str, data: bytes) -> None:
+        self.wait()
         self.folder.write(rel, data)
 
     def copy(self, rel: str, source: str) -> None:
+        self.wait()
         self.folder.copy(rel, source)
 
     def finish(self, keep: set[str]) -> None:
-        pass
+        """Remove the files linked ahead that this build did not keep, and folders left empty."""
+        self.wait()
+        emptied = set()
+        for rel in self._linked.keys() - keep:
+            dest = os.path.join(self.tmp, rel)
+            try:
+                os.unlink(dest)
+            except OSError:
+                continue
+            emptied.add(os.path.dirname(dest))
+        for rel in self._linked.keys() & keep:
+            self.kept.setdefault(rel, self._linked[rel])
+        tmp = str(self.tmp)
+        for folder in sorted(emptied, key=len, reverse=True):
+            while folder != tmp and folder.startswith(tmp + os.sep):
+                try:
+                    os.rmdir(folder)
+                except OSError:
+                    break
+                folder = os.path.dirname(folder)
 
     def manifest(self, cache: BuildCache, walk: bool = False) -> dict[str, list]:
         """Every file of the output just swapped in, with its hash and (once old enough) its stamp.
@@ -209,6 +287,23 @@ class BuildSink:
                     continue
             files[rel] = [sha, *(memo.output_stamp(st, now) or [])]
         return files
+
+
+# Sinks whose linking thread may be running: each is waited for before the process forks
+# (pool.py's workers), so that no worker starts with a half-made folder.
+_LINKERS: set[BuildSink] = set()
+
+
+def _wait_for_linkers() -> None:
+    for sink in list(_LINKERS):
+        sink.wait()
+
+
+os.register_at_fork(before=_wait_for_linkers)
+
+
+def _plain(rel: str) -> bool:
+    return bool(rel) and "\x00" not in rel and all(part not in ("", ".", "..") for part in rel.split("/"))
 
 
 def _walk(root: Path) -> set[str]:
