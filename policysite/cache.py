@@ -244,7 +244,10 @@ class BuildCache:
     @property
     def search(self) -> SearchRecord:
         if self._search is None:   # read only when the index is built
-            self._search = self._read["search"].get("") or SearchRecord()
+            record = self._read["search"].get("") or SearchRecord()
+            if record.words.get("pages") == 0:   # each page's words are records of their own
+                record.words = {**record.words, "pages": self._read["search_pages"]}
+            self._search = record
         return self._search
 
     @search.setter
@@ -273,11 +276,16 @@ class BuildCache:
         """Save atomically, appending only the records that changed; a cache that cannot be
         written is simply not saved (the next build then reads the last one, or none)."""
         sections = {"loaded": self.loaded, "markdown": self.markdown, "outputs": self.outputs}
-        read = self._read.get("search")
-        if self._search is None or read is not None and read.records.get("") is self._search:
-            sections["search"] = read
+        if self._search is None:   # never asked for: as it was
+            sections["search"], sections["search_pages"] = self._read["search"], self._read["search_pages"]
         else:
-            sections["search"] = {"": self._search}
+            # Each page's words apart, so that an edit appends only the edited pages' words.
+            words = self._search.words
+            pages = words.get("pages") if isinstance(words, dict) else None
+            if isinstance(pages, Mapping):
+                words = {**words, "pages": 0}
+            sections["search"] = {"": SearchRecord(key=self._search.key, files=self._search.files, words=words)}
+            sections["search_pages"] = pages if isinstance(pages, Mapping) else {}
         try:
             save(path, self._read, sections)
         except OSError:
@@ -304,6 +312,7 @@ CODECS: dict[str, tuple[Any, Any, tuple[str, ...]]] = {
     "markdown": (MarkdownRecord.to_json, MarkdownRecord.from_json, ("html",)),
     "outputs": (OutputRecord.to_json, OutputRecord.from_json, ()),
     "search": (SearchRecord.to_json, SearchRecord.from_json, ()),
+    "search_pages": (list, list, ()),   # search.WordRecord's words of one page, by its address
 }
 
 _NEW = None   # in Section.live: a record assigned in this build, not in the pack
