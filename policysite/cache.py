@@ -101,11 +101,19 @@ def _encode(value):
 def _decode(value):
     if isinstance(value, dict):
         if len(value) == 1 and "$date" in value:
-            text = value["$date"]   # a date, or a date with a time (front matter keeps times)
-            return dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
+            return revive_date(value)
         return {k: _decode(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_decode(v) for v in value]
+    return value
+
+
+def revive_date(value: dict):
+    """A JSON object back as it was before _encode: `json.loads(text, object_hook=revive_date)`
+    decodes in one pass what _decode would walk again."""
+    if len(value) == 1 and "$date" in value:
+        text = value["$date"]   # a date, or a date with a time (front matter keeps times)
+        return dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
     return value
 
 
@@ -125,9 +133,11 @@ class PageData:
                 "fields": _encode(self.fields), "lines": self.lines, "body": self.body, "body_line": self.body_line}
 
     @classmethod
-    def from_json(cls, data: dict) -> PageData:
+    def from_json(cls, data: dict, revived: bool = False) -> PageData:
+        """`revived`: its dates are already dates (read with revive_date)."""
         return cls(kind=data["kind"], title=data["title"], description=data["description"],
-                   fields=_decode(data["fields"]), lines=data["lines"], body=data["body"], body_line=data["body_line"])
+                   fields=data["fields"] if revived else _decode(data["fields"]), lines=data["lines"],
+                   body=data["body"], body_line=data["body_line"])
 
 
 @dataclass
@@ -142,9 +152,9 @@ class LoadRecord:
                 "diagnostics": self.diagnostics}
 
     @classmethod
-    def from_json(cls, data: dict) -> LoadRecord:
+    def from_json(cls, data: dict, revived: bool = False) -> LoadRecord:
         page = data["page"]
-        return cls(key=data["key"], page=None if page is None else PageData.from_json(page),
+        return cls(key=data["key"], page=None if page is None else PageData.from_json(page, revived),
                    diagnostics=data["diagnostics"])
 
 
@@ -308,7 +318,7 @@ MIN_COMPACT = 1 << 20   # a pack smaller than this keeps its garbage
 
 # Each section's record type, as (to_json, from_json, path in its JSON form of the bulky text).
 CODECS: dict[str, tuple[Any, Any, tuple[str, ...]]] = {
-    "loaded": (LoadRecord.to_json, LoadRecord.from_json, ("page", "body")),
+    "loaded": (LoadRecord.to_json, lambda data: LoadRecord.from_json(data, revived=True), ("page", "body")),
     "markdown": (MarkdownRecord.to_json, MarkdownRecord.from_json, ("html",)),
     "outputs": (OutputRecord.to_json, OutputRecord.from_json, ()),
     "search": (SearchRecord.to_json, SearchRecord.from_json, ()),
@@ -339,7 +349,7 @@ def encode_record(section: str, record) -> bytes:
 def decode_record(section: str, raw: bytes):
     _, from_json, bulky = CODECS[section]
     size = int.from_bytes(raw[:4], "little")
-    data = json.loads(raw[4:4 + size])
+    data = json.loads(raw[4:4 + size], object_hook=revive_date if section == "loaded" else None)
     if bulky:
         holder = data
         for name in bulky[:-1]:
@@ -361,6 +371,10 @@ class Pack:
         self.fd = fd              # read with os.pread: forked workers share it safely
         self.end = end            # bytes of the pack the index vouches for
         self.sections = sections  # section -> key -> [offset, length, crc32]
+
+    def __del__(self):
+        with contextlib.suppress(OSError, TypeError):
+            os.close(self.fd)
 
     @classmethod
     def open(cls, index: Path) -> Pack | None:
