@@ -123,14 +123,14 @@ def _timed(timings: dict[str, float], step: str):
 
 
 def _taken_over(last: memo.Note, options: BuildOptions, folder: OutputFolder, output: Path, started: float,
-                timings: dict[str, float], memo_file: Path, inputs: memo.Inputs, checked: dict[str, list]) -> BuildResult:
+                timings: dict[str, float], memo_file: Path, inputs: memo.Inputs, checked: dict[str, str]) -> BuildResult:
     """The result of a build whose inputs were those of the last one: its output, as it is, and its warnings."""
     folder.discard()   # the output stays: it is already what this build would write
     diagnostics = Diagnostics()
     diagnostics.extend([Diagnostic.from_list(d) for d in last.diagnostics])
     result = BuildResult(diagnostics=diagnostics, output=output, pages=last.pages, files=last.files,
                          stats={"taken_over": 1}, ok=not diagnostics.has_errors(options.strict))
-    if checked != last.outputs or inputs.stamps != last.stamps:   # files now old enough to trust by their stamps
+    if checked != last.outputs or memo.stamps_changed(inputs, last):   # files now old enough to trust by their stamps
         with _timed(timings, "note the output"):
             memo.write(memo_file, inputs, output, last.diagnostics, last.pages, last.files, checked, last.clock)
     result.timings = timings
@@ -148,17 +148,17 @@ class BuildSink:
     already there; one they write replaces its link (never writing through it into the
     previous output); `finish` removes those the build did not keep."""
 
-    def __init__(self, folder: OutputFolder, previous: Path, known: dict[str, list] | None = None):
+    def __init__(self, folder: OutputFolder, previous: Path, known: dict[str, str] | None = None):
         self.folder = folder
         self.tmp = folder.tmp
         self.previous = previous
         self.known = known or {}
-        self.kept: dict[str, list] = {}     # linked from the last output: file -> [sha, stamp...]
+        self.kept: dict[str, str] = {}      # linked from the last output: file -> its entry in the note
         self._now = time.time_ns()
         self._folders: set[str] = set()
         self._linker: threading.Thread | None = None
         self._stop = False
-        self._linked: dict[str, list] = {}  # linked ahead, not yet claimed by `reuse`
+        self._linked: dict[str, str] = {}   # linked ahead, not yet claimed by `reuse`
 
     def start_linking(self) -> None:
         if self.known and self._linker is None:
@@ -171,7 +171,7 @@ class BuildSink:
         for rel in sorted(self.known):
             if self._stop:
                 return
-            if not _plain(rel):
+            if not memo.plain_path(rel):
                 continue
             fresh = memo.check_file(os.path.join(previous, rel), self.known[rel], self._now)
             if fresh is None:
@@ -204,12 +204,12 @@ class BuildSink:
         """Link the last output's copy of `rel` in, if it holds `sha`."""
         self.wait()
         linked = self._linked.get(rel)
-        if linked is not None and linked[0] == sha:
+        if linked is not None and linked[:memo.SHA_LENGTH] == sha:
             self.kept[rel] = linked
             return True
         known = self.known.get(rel)
-        if known is None or known[0] != sha:
-            known = [sha]   # no stamp to trust: read it
+        if not (isinstance(known, str) and known[:memo.SHA_LENGTH] == sha):
+            known = sha   # no stamp to trust: read it
         fresh = memo.check_file(os.path.join(self.previous, rel), known, self._now)
         if fresh is None:
             return False
@@ -254,7 +254,7 @@ class BuildSink:
                     break
                 folder = os.path.dirname(folder)
 
-    def manifest(self, cache: BuildCache, walk: bool = False) -> dict[str, list]:
+    def manifest(self, cache: BuildCache, walk: bool = False) -> dict[str, str]:
         """Every file of the output just swapped in, with its hash and (once old enough) its stamp.
 
         The files are those the stages made (pages and redirects by their records, the search
@@ -265,18 +265,19 @@ class BuildSink:
         names.discard(MARKER)
         now = time.time_ns()
         files = {}
+        root = str(self.previous)
         for rel in names:
-            full = os.path.join(self.previous, rel)
+            full = os.path.join(root, rel)
             try:
                 st = os.lstat(full)
             except OSError:
                 continue
             old = self.known.get(rel)
-            stamp = [st.st_mtime_ns, st.st_size, st.st_ino, st.st_dev]
-            if old is not None and old[1:] == stamp:
+            if memo.same_stamp(old, st):
                 files[rel] = old   # the very file the last build noted: linked, not written
                 continue
-            sha = self.kept.get(rel, [None])[0] or cache.search.files.get(rel)
+            kept = self.kept.get(rel)
+            sha = kept[:memo.SHA_LENGTH] if kept else cache.search.files.get(rel)
             if sha is None and rel in cache.outputs and rel not in self.folder.written:
                 sha = cache.outputs[rel].sha
             if sha is None:
@@ -285,8 +286,17 @@ class BuildSink:
                         sha = hashlib.sha1(handle.read()).hexdigest()
                 except OSError:
                     continue
-            files[rel] = [sha, *(memo.output_stamp(st, now) or [])]
+            files[rel] = memo.output_entry(sha, st, now)
         return files
+
+
+def _walk(root: Path) -> set[str]:
+    names = set()
+    for folder, _, files in os.walk(root):
+        rel = os.path.relpath(folder, root).replace(os.sep, "/")
+        prefix = "" if rel == "." else rel + "/"
+        names.update(prefix + name for name in files)
+    return names
 
 
 # Sinks whose linking thread may be running: each is waited for before the process forks
@@ -300,19 +310,6 @@ def _wait_for_linkers() -> None:
 
 
 os.register_at_fork(before=_wait_for_linkers)
-
-
-def _plain(rel: str) -> bool:
-    return bool(rel) and "\x00" not in rel and all(part not in ("", ".", "..") for part in rel.split("/"))
-
-
-def _walk(root: Path) -> set[str]:
-    names = set()
-    for folder, _, files in os.walk(root):
-        rel = os.path.relpath(folder, root).replace(os.sep, "/")
-        prefix = "" if rel == "." else rel + "/"
-        names.update(prefix + name for name in files)
-    return names
 
 
 class FolderSink:

@@ -46,9 +46,18 @@ class Inputs:
     stamps: dict[str, tuple] = field(default_factory=dict)   # "content/x.md" or "theme:x" -> (stamp, sha)
 
 
-def input_digest(site_dir: Path, config_fp: str, known: dict[str, tuple] | None = None) -> Inputs:
+# In the note, each file is one string, quicker to read and write than JSON lists:
+# an output file "SHA" or "SHA MTIME SIZE INODE DEVICE"; an input "MTIME CTIME SIZE INODE DEVICE SHA".
+SHA_LENGTH = 40
+
+
+def _stamp_text(values) -> str:
+    return " ".join(map(str, values))
+
+
+def input_digest(site_dir: Path, config_fp: str, known: dict[str, str] | None = None) -> Inputs:
     """A hash of every file a build of `site_dir` can read. `known`: stamps and hashes from the
-    last build; a file whose stamp is the same is not read again."""
+    last build's note; a file whose stamp is the same is not read again."""
     known = known or {}
     inputs = Inputs(digest=None)
     h = hashlib.sha1(config_fp.encode())
@@ -100,8 +109,8 @@ def _hash_file(h, rel: str, path: str, key: str, known: dict, stamps: dict) -> b
             return False   # a link, a pipe, a device: not worth trusting
         stamp = file_stamp(st)
         last = known.get(key)
-        if stamp is not None and last is not None and last[0] == stamp:
-            sha = last[1]
+        if stamp is not None and isinstance(last, str) and last[:-SHA_LENGTH - 1] == _stamp_text(stamp):
+            sha = last[-SHA_LENGTH:]
         else:
             with open(path, "rb") as handle:
                 sha = hashlib.sha1(handle.read()).hexdigest()
@@ -125,8 +134,8 @@ class Note:
     """The note of the last successful build (see `write`)."""
     inputs: str
     output: str                        # the output folder it describes
-    outputs: dict[str, list]           # file -> [sha] or [sha, mtime_ns, size, inode, device]
-    stamps: dict[str, tuple]           # input -> (file_stamp, sha)
+    outputs: dict[str, str]            # file -> "SHA" or "SHA MTIME SIZE INODE DEVICE" (checked when used)
+    stamps: dict[str, str]             # input -> "MTIME CTIME SIZE INODE DEVICE SHA" (checked when used)
     diagnostics: list[list]
     pages: int
     files: int
@@ -134,7 +143,7 @@ class Note:
 
     def sha(self, rel: str) -> str | None:
         known = self.outputs.get(rel)
-        return known[0] if known else None
+        return known[:SHA_LENGTH] if isinstance(known, str) else None
 
 
 def read(path: Path) -> Note | None:
@@ -146,28 +155,20 @@ def read(path: Path) -> Note | None:
     if not isinstance(data, dict) or data.get("code") != code_fingerprint():
         return None
     # It sits in the site's folder, so it may have been edited or committed: every part must
-    # be what `write` makes, and every output path a plain path inside the output folder.
+    # be what `write` makes. Each file's entry is checked where it is used (check_file,
+    # input_digest), and a path only ever names a file found in the output or one the build
+    # makes: a path that would lead outside the output folder is never opened.
     outputs, diagnostics, stamps = data.get("outputs"), data.get("diagnostics"), data.get("stamps")
     if not (isinstance(data.get("inputs"), str) and isinstance(data.get("output"), str) and isinstance(outputs, dict)
             and isinstance(diagnostics, list) and isinstance(stamps, dict)
             and type(data.get("pages")) is int and type(data.get("files")) is int):
-        return None
-    for rel, known in outputs.items():
-        if not (type(known) is list and len(known) in (1, 5) and isinstance(known[0], str) and _SHA1.fullmatch(known[0])
-                and all(type(v) is int for v in known[1:]) and _plain_path(rel)):
-            return None
-    try:
-        trusted = {key: (tuple(value[:5]), value[5]) for key, value in stamps.items()
-                   if type(value) is list and len(value) == 6 and all(type(v) is int for v in value[:5])
-                   and isinstance(value[5], str)}
-    except (TypeError, KeyError):
         return None
     if not all(Diagnostic.well_formed(d) for d in diagnostics):
         return None
     window = Window.from_list(data.get("clock"))
     if window is None:
         return None
-    return Note(inputs=data["inputs"], output=data["output"], outputs=outputs, stamps=trusted,
+    return Note(inputs=data["inputs"], output=data["output"], outputs=outputs, stamps=stamps,
                 diagnostics=diagnostics, pages=data["pages"], files=data["files"], clock=window)
 
 
@@ -180,13 +181,13 @@ def clock_holds(memo: Note, now) -> bool:
 _SHA1 = re.compile(r"[0-9a-f]{40}")
 
 
-def _plain_path(rel: str) -> bool:
+def plain_path(rel: str) -> bool:
     """A relative path with no `.`, `..` or empty part: one that stays inside the folder it is joined to."""
     return bool(rel) and "\x00" not in rel and all(part not in ("", ".", "..") for part in rel.split("/"))
 
 
 def write(path: Path, inputs: Inputs, output: Path, diagnostics: list[Diagnostic | list], pages: int, files: int,
-          outputs: dict[str, list], window: Window | None = None) -> None:
+          outputs: dict[str, str], window: Window | None = None) -> None:
     """Note what the build that just finished wrote into `output`; a note that cannot be saved is skipped.
 
     `outputs`: every file of the output with its hash and, when known, its stamp. A wrong
@@ -195,7 +196,7 @@ def write(path: Path, inputs: Inputs, output: Path, diagnostics: list[Diagnostic
     which dated pages are published depend on the clock, not only on the inputs."""
     data = {"code": code_fingerprint(), "inputs": inputs.digest, "output": str(output),
             "outputs": dict(sorted(outputs.items())),
-            "stamps": {key: [*stamp, sha] for key, (stamp, sha) in inputs.stamps.items()},
+            "stamps": {key: f"{_stamp_text(stamp)} {sha}" for key, (stamp, sha) in inputs.stamps.items()},
             "diagnostics": [d if isinstance(d, list) else d.as_list() for d in diagnostics],
             "pages": pages, "files": files, "clock": (window or Window()).as_list()}
     try:
@@ -207,30 +208,49 @@ def write(path: Path, inputs: Inputs, output: Path, diagnostics: list[Diagnostic
         pass
 
 
-def check_file(full: str, known: list, now_ns: int) -> list | None:
-    """`known` ([sha] or [sha, stamp...]) brought up to date if the file at `full` still holds
-    that sha, checked by its stamp or else by its bytes; None if it does not."""
+def stamps_changed(inputs: Inputs, memo: Note) -> bool:
+    """Whether the note's input stamps differ from those just taken (files grown old enough to trust)."""
+    return len(inputs.stamps) != len(memo.stamps) or any(
+        memo.stamps.get(key) != f"{_stamp_text(stamp)} {sha}" for key, (stamp, sha) in inputs.stamps.items())
+
+
+def output_entry(sha: str, st: os.stat_result, now_ns: int) -> str:
+    """A file's entry in the note: its sha, and its stamp once it is old enough to trust."""
+    stamp = output_stamp(st, now_ns)
+    return f"{sha} {_stamp_text(stamp)}" if stamp else sha
+
+
+def same_stamp(known, st: os.stat_result) -> bool:
+    """Whether `known` (an entry of the note) has this stamp."""
+    return isinstance(known, str) and known[SHA_LENGTH + 1:] == f"{st.st_mtime_ns} {st.st_size} {st.st_ino} {st.st_dev}"
+
+
+def check_file(full: str, known, now_ns: int) -> str | None:
+    """`known` (the note's entry) brought up to date if the file at `full` still holds its
+    sha, checked by its stamp or else by its bytes; None if it does not."""
+    if not (isinstance(known, str) and _SHA1.fullmatch(known[:SHA_LENGTH])):
+        return None
     try:
         st = os.lstat(full)
         if not stat.S_ISREG(st.st_mode):
             return None
-        if len(known) == 5 and known[1:] == [st.st_mtime_ns, st.st_size, st.st_ino, st.st_dev]:
+        if same_stamp(known, st):
             return known
         with open(full, "rb") as handle:
-            if hashlib.sha1(handle.read()).hexdigest() != known[0]:
+            if hashlib.sha1(handle.read()).hexdigest() != known[:SHA_LENGTH]:
                 return None
     except OSError:
         return None
-    return [known[0], *(output_stamp(st, now_ns) or [])]
+    return output_entry(known[:SHA_LENGTH], st, now_ns)
 
 
-def holds(memo: Note, output: Path) -> dict[str, list] | None:
+def holds(memo: Note, output: Path) -> dict[str, str] | None:
     """Whether `output` is exactly what the last build wrote: the same files (and no others),
     each checked by its stamp, or read when it has none. Returns the files with their
     stamps brought up to date, or None."""
     expected = memo.outputs
     now = time.time_ns()
-    checked: dict[str, list] = {}
+    checked: dict[str, str] = {}
     root = str(output)
     stack = [("", root)]
     while stack:
