@@ -316,13 +316,17 @@ class BuildCache:
 PACK_MAGIC = b"policysite-cache\n"
 MIN_COMPACT = 1 << 20   # a pack smaller than this keeps its garbage
 
+def _same_value(value):
+    return value
+
+
 # Each section's record type, as (to_json, from_json, path in its JSON form of the bulky text).
 CODECS: dict[str, tuple[Any, Any, tuple[str, ...]]] = {
     "loaded": (LoadRecord.to_json, lambda data: LoadRecord.from_json(data, revived=True), ("page", "body")),
     "markdown": (MarkdownRecord.to_json, MarkdownRecord.from_json, ("html",)),
     "outputs": (OutputRecord.to_json, OutputRecord.from_json, ()),
     "search": (SearchRecord.to_json, SearchRecord.from_json, ()),
-    "search_pages": (list, list, ()),   # search.WordRecord's words of one page, by its address
+    "search_pages": (_same_value, _same_value, ()),   # the JSON of search.WordRecord's words of one page, by its address
 }
 
 _NEW = None   # in Section.live: a record assigned in this build, not in the pack

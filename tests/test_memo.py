@@ -140,3 +140,34 @@ def test_a_fresh_checkout_with_the_cache_and_the_output_restored_renders_only_th
     assert "Text 3, edited." in (checkout / "_site/p3/index.html").read_text()
     assert run("build", checkout, "--no-cache", "--output", tmp_path / "clean").code == 0
     assert read_tree(checkout / "_site") == read_tree(tmp_path / "clean")
+
+
+def test_files_linked_ahead_that_the_build_does_not_keep_are_gone_with_their_folders(make_site):
+    site = make_site({**FILES, "content/c.md": page("Gamma"), "content/deep/d.md": page("Delta")})
+    assert cached_build(site).ok
+    inode = (site / "_site/a/index.html").stat().st_ino
+    (site / "content/c.md").unlink()
+    (site / "content/deep/d.md").unlink()
+    result = cached_build(site)
+    assert result.ok and not taken_over(result)
+    assert not (site / "_site/c").exists() and not (site / "_site/deep").exists()
+    assert (site / "_site/a/index.html").stat().st_ino == inode   # linked from the last output, not written
+    assert read_tree(site / "_site") == read_tree(build_clean(site))
+
+
+def test_a_failed_build_leaves_the_last_output_and_its_files_as_they_were(make_site):
+    site = make_site(FILES)
+    assert cached_build(site).ok
+    before = read_tree(site / "_site")
+    inode = (site / "_site/a/index.html").stat().st_ino
+    write_files(site, {"content/b.md": page("Beta", body="See [](missing.md).\n")})
+    result = cached_build(site)
+    assert not result.ok
+    assert read_tree(site / "_site") == before and (site / "_site/a/index.html").stat().st_ino == inode
+    assert [p.name for p in site.iterdir() if ".tmp-" in p.name] == []
+
+
+def build_clean(site: Path) -> Path:
+    out = site.parent / (site.name + "-clean")
+    assert build(BuildOptions(site_dir=site, output=out)).ok
+    return out
