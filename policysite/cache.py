@@ -346,8 +346,11 @@ def encode_record(section: str, record) -> bytes:
             blob = holder[bulky[-1]].encode("utf-8", "surrogatepass")
             holder = {**holder, bulky[-1]: 0}   # 0: the text follows the JSON
             data = holder if len(bulky) == 1 else {**outer, bulky[0]: holder}
-    meta = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
+    meta = _ENCODER.encode(data).encode("utf-8", "surrogatepass")
     return len(meta).to_bytes(4, "little") + meta + blob
+
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)   # made once: json.dumps makes one per call
 
 
 def decode_record(section: str, raw: bytes):
@@ -647,8 +650,8 @@ def _compact(path: Path, pack: Pack | None, entries: dict[str, dict[str, list]],
             offsets = []
             for data in appended:
                 offsets.append(position)
-                out.write(data)
                 position += len(data)
+            out.write(b"".join(appended))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
