@@ -544,9 +544,9 @@ def save(index: Path, read: dict[str, Section], sections: dict[str, Mapping]) ->
 
 def _save_locked(index: Path, read: dict[str, Section], sections: dict[str, Mapping]) -> None:
     pack = next(iter(read.values())).pack if read else None
-    appended: list[bytes] = []   # new records, in order; their entries' offsets are -1, -2, ... until placed
+    fresh: list[tuple[list, str, Any]] = []   # (its entry, to fill in; section; record) of each record to write
     entries: dict[str, dict[str, list]] = {}
-    live_bytes = 0
+    kept_bytes = 0
     for name, records in sections.items():
         stored = pack.sections[name] if pack is not None else {}
         before = read.get(name)
@@ -565,26 +565,33 @@ def _save_locked(index: Path, read: dict[str, Section], sections: dict[str, Mapp
                 if entry is not None and before is not None:
                     old = before.stored.get(key) if key in before.stored else pack.read(name, entry)
                 if old is None or not (old is record or old == record):
-                    data = encode_record(name, record)
-                    entry = [-1 - len(appended), len(data), zlib.crc32(data)]
-                    appended.append(data)
+                    entry = [-1, 0, 0]
+                    fresh.append((entry, name, record))
+                    out[key] = entry
+                    continue
             out[key] = entry
-            live_bytes += entry[1]
-    if pack is not None and not appended and all(entries[n] == pack.sections[n] for n in entries):
+            kept_bytes += entry[1]
+    if pack is not None and not fresh and all(entries[n] == pack.sections[n] for n in entries):
         return   # nothing changed: the index and the pack stay as they are
-    added = sum(len(data) for data in appended)
     end = _appendable(index, pack)
-    if end is not None and (end + added < MIN_COMPACT or 2 * live_bytes >= end + added):
-        name = pack.name
-        offsets = _append(index.with_name(name), end, appended)
+    total = sum(len(out) for out in entries.values())
+    if end is not None and len(fresh) <= max(64, total // 4):
+        # A few changed records: after the others, unless most of the pack would be garbage.
+        encoded = [_place(entry, encode_record(name, record)) for entry, name, record in fresh]
+        added = sum(len(data) for data in encoded)
+        if end + added < MIN_COMPACT or 2 * (kept_bytes + added) >= end + added:
+            name = pack.name
+            _append(index.with_name(name), end, [entry for entry, _, _ in fresh], encoded)
+            end += added
+        else:
+            name = f"{index.name}-{secrets.token_hex(6)}.pack"
+            end = _compact(index.with_name(name), pack, entries, zip([e for e, _, _ in fresh], encoded, strict=True))
     else:
+        # Many: a new pack, each record written as it is encoded (never the whole cache in memory).
         name = f"{index.name}-{secrets.token_hex(6)}.pack"
-        end, offsets = _compact(index.with_name(name), pack, entries, appended)
-    for out in entries.values():
-        for entry in out.values():
-            if entry[0] < 0:
-                entry[0] = offsets[-1 - entry[0]]
-    text = json.dumps({"format": FORMAT, "code": code_fingerprint(), "pack": name, "end": end + added,
+        end = _compact(index.with_name(name), pack, entries,
+                       ((entry, _place(entry, encode_record(section, record))) for entry, section, record in fresh))
+    text = json.dumps({"format": FORMAT, "code": code_fingerprint(), "pack": name, "end": end,
                        "sections": entries}, separators=(",", ":"), ensure_ascii=False)
     tmp = index.with_name(index.name + f".tmp-{os.getpid()}")
     tmp.write_bytes(text.encode("utf-8", "surrogatepass"))
@@ -593,6 +600,12 @@ def _save_locked(index: Path, read: dict[str, Section], sections: dict[str, Mapp
         if old.name != name:   # a previous pack; a build still reading it keeps it open
             with contextlib.suppress(OSError):
                 old.unlink()
+
+
+def _place(entry: list, data: bytes) -> bytes:
+    """Fill in a new record's length and checksum in its entry."""
+    entry[1], entry[2] = len(data), zlib.crc32(data)
+    return data
 
 
 def _appendable(index: Path, pack: Pack | None) -> int | None:
@@ -608,28 +621,25 @@ def _appendable(index: Path, pack: Pack | None) -> int | None:
     return st.st_size   # after anything another build appended meanwhile
 
 
-def _append(path: Path, end: int, appended: list[bytes]) -> list[int]:
-    offsets = []
+def _append(path: Path, end: int, placed: list[list], encoded: list[bytes]) -> None:
+    """Write these records after the pack's end; their entries then point at them."""
     position = end
-    for data in appended:
-        offsets.append(position)
+    for entry, data in zip(placed, encoded, strict=True):
+        entry[0] = position
         position += len(data)
-    if appended:
+    if encoded:
         fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
         try:
-            data = b"".join(appended)
+            data = b"".join(encoded)
             if os.pwrite(fd, data, end) != len(data):
                 raise OSError("short write")
         finally:
             os.close(fd)
-    return offsets
 
 
-def _compact(path: Path, pack: Pack | None, entries: dict[str, dict[str, list]],
-             appended: list[bytes]) -> tuple[int, list[int]]:
-    """A new pack of the live records (copied as bytes) and the appended ones; entries are
-    moved to point into it, and damaged ones dropped. Returns where the appended ones begin,
-    and their offsets."""
+def _compact(path: Path, pack: Pack | None, entries: dict[str, dict[str, list]], fresh) -> int:
+    """A new pack: the kept records copied as they are (their entries moved to point into it,
+    damaged ones dropped), then each of `fresh`, (entry, bytes) pairs. Returns its end."""
     tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
     try:
         with open(tmp, "wb") as out:
@@ -638,7 +648,7 @@ def _compact(path: Path, pack: Pack | None, entries: dict[str, dict[str, list]],
             for section in entries.values():
                 for key, entry in list(section.items()):
                     if isinstance(entry, list) and entry and type(entry[0]) is int and entry[0] < 0:
-                        continue
+                        continue   # a fresh record: written below
                     raw = pack.raw(entry) if pack is not None else None
                     if raw is None:
                         del section[key]
@@ -646,15 +656,13 @@ def _compact(path: Path, pack: Pack | None, entries: dict[str, dict[str, list]],
                     out.write(raw)
                     section[key] = [position, entry[1], entry[2]]
                     position += len(raw)
-            start = position
-            offsets = []
-            for data in appended:
-                offsets.append(position)
+            for entry, data in fresh:
+                entry[0] = position
+                out.write(data)
                 position += len(data)
-            out.write(b"".join(appended))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    return start, offsets
+    return position

@@ -461,6 +461,16 @@ def test_a_build_cache_mostly_garbage_is_compacted(tmp_path):
     live = sum(len(r.html) for r in _cache_of(300, "three", 200).markdown.values())
     assert len(packs) == 1 and packs[0].stat().st_size < 2.2 * live
     assert BuildCache.read(index).markdown == _cache_of(300, "three", 200).markdown
+    # A few records at a time are appended, until most of the pack is garbage.
+    for round_ in range(12):
+        cache = BuildCache.read(index)
+        for i in range(40):
+            cache.markdown[f"content/{i}.md"] = _cache_of(300, f"round {round_}", 200).markdown[f"content/{i}.md"]
+        cache.write(index)
+    packs = list(tmp_path.glob("build.json-*.pack"))
+    assert len(packs) == 1 and packs[0].stat().st_size < 2.2 * live
+    back = BuildCache.read(index).markdown
+    assert back["content/0.md"].html.startswith("<p>round 11 0") and back["content/299.md"].html.startswith("<p>three 299")
 
 
 def test_a_damaged_build_cache_is_an_empty_cache_or_misses_the_damaged_records(tmp_path):
