@@ -69,7 +69,7 @@ def api_runner(site: str, out: str, memory: bool, jobs):
         from policysite.cache import BuildCache
         cache_obj = BuildCache()
     options = BuildOptions(site_dir=Path(site), output=Path(out), jobs=jobs,
-                           cache_file=None if memory else Path(site) / CACHE_DIR / "build.json.gz")
+                           cache_file=None if memory else Path(site) / CACHE_DIR / "build.json")
 
     def run():
         t0 = time.perf_counter()

@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO))
 from policysite.builder import Builder, BuildOptions, FolderSink, build  # noqa: E402
 from policysite.cache import BuildCache  # noqa: E402
 
-CACHE = Path(".policysite-cache") / "build.json.gz"
+CACHE = Path(".policysite-cache") / "build.json"
 
 
 def deep_page(site: Path) -> Path:

@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from .cache import BuildCache, file_stamp
 from .diagnostics import Diagnostic, Diagnostics
 from .pool import PARALLEL_THRESHOLD
 from .stages import BuildOptions, BuildResult, BuildState, config_fingerprint
-from .write import OutputFolder, OutputProblem, check_output_folder, describe_os_error
+from .write import MARKER, OutputFolder, OutputProblem, check_output_folder, describe_os_error
 
 __all__ = ["BuildOptions", "BuildResult", "Builder", "BuildSink", "FolderSink", "PARALLEL_THRESHOLD", "build"]
 
@@ -50,59 +51,66 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult
         result.timings = {**timings, **result.timings}
         return result
     builder = Builder(options, cache or BuildCache())   # its cache is read below, unless the memo does
-    inputs = memo_file = None
+    inputs = memo_file = last = None
     if use_disk_cache:
         memo_file = options.cache_file.with_name(memo.MEMO_NAME)
+        last = memo.read(memo_file)
         # Before anything is read: a file edited during the build then counts as changed.
         with _timed(timings, "hash inputs"):
-            inputs = memo.input_digest(options.site_dir, config_fingerprint(options))
-    folder = None
+            inputs = memo.input_digest(options.site_dir, config_fingerprint(options), last.stamps if last else None)
+    folder = sink = None
     try:
         folder = OutputFolder(output)
-        sink = BuildSink(folder, output)
-        if inputs is not None:
-            last = memo.read(memo_file)
-            if last is not None and last["inputs"] == inputs and memo.clock_holds(last, options.now):
-                with _timed(timings, "take over the last output"):
-                    taken = memo.take_over(last, sink)
-                if taken:
-                    return _taken_over(last, options, folder, output, started)
-                folder.reset()
+        previous = last.outputs if last is not None else {}   # checked file by file, wherever it came from
+        sink = BuildSink(folder, output, previous)
+        if inputs is not None and inputs.digest is not None and last is not None and last.inputs == inputs.digest \
+                and memo.clock_holds(last, options.now):
+            with _timed(timings, "take over the last output"):
+                checked = memo.holds(last, output)
+            if checked is not None:
+                return _taken_over(last, options, folder, output, started, timings, memo_file, inputs, checked)
+        sink.start_linking()
         if use_disk_cache:
             with _timed(timings, "read cache"):
                 builder.cache = BuildCache.read(options.cache_file)
+            builder.cache.stamps.update(inputs.stamps)   # the load stage need not read these files again
         result = builder.run(sink)
+        sink.stop()
         if result.ok:
             with _timed(timings, "swap in the output"):
                 folder.commit()
             if use_disk_cache and (builder.cache.dirty or not options.cache_file.is_file()):
                 with _timed(timings, "write cache"):
                     builder.cache.write(options.cache_file)
-            if inputs is not None:
-                known = {rel: record.sha for rel, record in builder.cache.outputs.items()}
-                known.update(builder.cache.search.files)
+            if inputs is not None and inputs.digest is not None:
                 with _timed(timings, "note the output"):
-                    memo.write(memo_file, inputs, output, result.diagnostics.items, result.pages, result.files, known,
-                               builder.window)
+                    files = sink.manifest(builder.cache, walk=builder.hooks_write_files)
+                    memo.write(memo_file, inputs, output, result.diagnostics.items, result.pages, result.files,
+                               files, builder.window)
         else:
-            folder.discard()
+            _abandon(folder, sink)
         after = ("swap in the output", "write cache", "note the output")
         result.timings = {**{k: v for k, v in timings.items() if k not in after}, **result.timings,
                           **{k: v for k, v in timings.items() if k in after}}
         result.seconds = time.perf_counter() - started
         return result
     except OutputProblem as problem:
-        if folder is not None:
-            folder.discard()
+        _abandon(folder, sink)
         return BuildResult(diagnostics=builder.diagnostics, output=output, output_problem=str(problem))
     except OSError as exc:
-        if folder is not None:
-            folder.discard()
+        _abandon(folder, sink)
         return BuildResult(diagnostics=builder.diagnostics, output=output, output_problem=describe_os_error(exc))
     except BaseException:
-        if folder is not None:
-            folder.discard()
+        _abandon(folder, sink)
         raise
+
+
+def _abandon(folder: OutputFolder | None, sink: BuildSink | None) -> None:
+    """Remove a build's temporary folder, once nothing writes into it any more."""
+    if sink is not None:
+        sink.stop()
+    if folder is not None:
+        folder.discard()
 
 
 @contextlib.contextmanager
@@ -114,50 +122,194 @@ def _timed(timings: dict[str, float], step: str):
         timings[step] = timings.get(step, 0.0) + time.perf_counter() - started
 
 
-def _taken_over(last: dict, options: BuildOptions, folder: OutputFolder, output: Path, started: float) -> BuildResult:
-    """The result of a build whose inputs were those of the last one: its output, its warnings."""
+def _taken_over(last: memo.Note, options: BuildOptions, folder: OutputFolder, output: Path, started: float,
+                timings: dict[str, float], memo_file: Path, inputs: memo.Inputs, checked: dict[str, str]) -> BuildResult:
+    """The result of a build whose inputs were those of the last one: its output, as it is, and its warnings."""
+    folder.discard()   # the output stays: it is already what this build would write
     diagnostics = Diagnostics()
-    diagnostics.extend([Diagnostic.from_list(d) for d in last["diagnostics"]])
-    result = BuildResult(diagnostics=diagnostics, output=output, pages=last["pages"], files=last["files"],
-                         stats={"taken_over": 1})
-    if diagnostics.has_errors(options.strict):
-        folder.discard()
-    else:
-        folder.commit()
-        result.ok = True
+    diagnostics.extend([Diagnostic.from_list(d) for d in last.diagnostics])
+    result = BuildResult(diagnostics=diagnostics, output=output, pages=last.pages, files=last.files,
+                         stats={"taken_over": 1}, ok=not diagnostics.has_errors(options.strict))
+    if checked != last.outputs or memo.stamps_changed(inputs, last):   # files now old enough to trust by their stamps
+        with _timed(timings, "note the output"):
+            memo.write(memo_file, inputs, output, last.diagnostics, last.pages, last.files, checked, last.clock)
+    result.timings = timings
     result.seconds = time.perf_counter() - started
     return result
 
 
 class BuildSink:
-    """Writes into a build's temporary folder, reusing unchanged pages from the last output."""
+    """Writes into a build's temporary folder, reusing unchanged files from the last output.
 
-    def __init__(self, folder: OutputFolder, previous: Path):
+    `known`: the last build's note of each file it wrote ([sha] or [sha, stamp...], memo.py).
+    `start_linking` links every one of them that still holds its sha into the new folder, in a
+    thread, while the stages before rendering run: linking and making folders is mostly time
+    in the kernel, which the thread spends on the other core. A file the stages reuse is then
+    already there; one they write replaces its link (never writing through it into the
+    previous output); `finish` removes those the build did not keep."""
+
+    def __init__(self, folder: OutputFolder, previous: Path, known: dict[str, str] | None = None):
         self.folder = folder
         self.tmp = folder.tmp
         self.previous = previous
+        self.known = known or {}
+        self.kept: dict[str, str] = {}      # linked from the last output: file -> its entry in the note
+        self._now = time.time_ns()
+        self._folders: set[str] = set()
+        self._linker: threading.Thread | None = None
+        self._stop = False
+        self._linked: dict[str, str] = {}   # linked ahead, not yet claimed by `reuse`
 
-    def reuse(self, rel: str, sha: str, checked: bool = False) -> bool:
-        """Link the last output's copy of `rel` in, if it holds `sha` (already `checked` by the caller)."""
-        old = self.previous / rel
-        try:
-            if not checked and hashlib.sha1(old.read_bytes()).hexdigest() != sha:
-                return False
-            dest = self.folder._path(rel)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.link(old, dest)
+    def start_linking(self) -> None:
+        if self.known and self._linker is None:
+            self._linker = threading.Thread(target=self._link_all, name="policysite-linker", daemon=True)
+            _LINKERS.add(self)
+            self._linker.start()
+
+    def _link_all(self) -> None:
+        previous, tmp = str(self.previous), str(self.tmp)
+        for rel in sorted(self.known):
+            if self._stop:
+                return
+            if not memo.plain_path(rel):
+                continue
+            fresh = memo.check_file(os.path.join(previous, rel), self.known[rel], self._now)
+            if fresh is None:
+                continue
+            dest = os.path.join(tmp, rel)
+            try:
+                self._make_folder(os.path.dirname(dest))
+                os.link(os.path.join(previous, rel), dest)
+            except OSError:
+                continue
+            self._linked[rel] = fresh
+
+    def wait(self) -> None:
+        """Until the linking thread has finished (before any file is written, and before a fork)."""
+        if self._linker is not None:
+            self._linker.join()
+            self._linker = None
+            _LINKERS.discard(self)
+
+    def stop(self) -> None:
+        self._stop = True
+        self.wait()
+
+    def _make_folder(self, parent: str) -> None:
+        if parent not in self._folders:
+            os.makedirs(parent, exist_ok=True)
+            self._folders.add(parent)
+
+    def reuse(self, rel: str, sha: str) -> bool:
+        """Link the last output's copy of `rel` in, if it holds `sha`."""
+        self.wait()
+        linked = self._linked.get(rel)
+        if linked is not None and linked[:memo.SHA_LENGTH] == sha:
+            self.kept[rel] = linked
             return True
+        known = self.known.get(rel)
+        if not (isinstance(known, str) and known[:memo.SHA_LENGTH] == sha):
+            known = sha   # no stamp to trust: read it
+        fresh = memo.check_file(os.path.join(self.previous, rel), known, self._now)
+        if fresh is None:
+            return False
+        try:
+            dest = str(self.folder._path(rel))
+            self._make_folder(os.path.dirname(dest))
+            if linked is not None:
+                os.unlink(dest)
+            os.link(os.path.join(self.previous, rel), dest)
         except OSError:
             return False
+        self.kept[rel] = fresh
+        return True
 
     def write(self, rel: str, data: bytes) -> None:
+        self.wait()
         self.folder.write(rel, data)
 
     def copy(self, rel: str, source: str) -> None:
+        self.wait()
         self.folder.copy(rel, source)
 
     def finish(self, keep: set[str]) -> None:
-        pass
+        """Remove the files linked ahead that this build did not keep, and folders left empty."""
+        self.wait()
+        emptied = set()
+        for rel in self._linked.keys() - keep:
+            dest = os.path.join(self.tmp, rel)
+            try:
+                os.unlink(dest)
+            except OSError:
+                continue
+            emptied.add(os.path.dirname(dest))
+        for rel in self._linked.keys() & keep:
+            self.kept.setdefault(rel, self._linked[rel])
+        tmp = str(self.tmp)
+        for folder in sorted(emptied, key=len, reverse=True):
+            while folder != tmp and folder.startswith(tmp + os.sep):
+                try:
+                    os.rmdir(folder)
+                except OSError:
+                    break
+                folder = os.path.dirname(folder)
+
+    def manifest(self, cache: BuildCache, walk: bool = False) -> dict[str, str]:
+        """Every file of the output just swapped in, with its hash and (once old enough) its stamp.
+
+        The files are those the stages made (pages and redirects by their records, the search
+        index, what this process wrote); `walk`: also any a hook wrote, found by walking the output."""
+        names = set(cache.outputs) | set(cache.search.files) | set(self.folder.written) | set(self.kept)
+        if walk:
+            names |= _walk(self.previous)
+        names.discard(MARKER)
+        now = time.time_ns()
+        files = {}
+        root = str(self.previous)
+        for rel in names:
+            full = os.path.join(root, rel)
+            try:
+                st = os.lstat(full)
+            except OSError:
+                continue
+            old = self.known.get(rel)
+            if memo.same_stamp(old, st):
+                files[rel] = old   # the very file the last build noted: linked, not written
+                continue
+            kept = self.kept.get(rel)
+            sha = kept[:memo.SHA_LENGTH] if kept else cache.search.files.get(rel)
+            if sha is None and rel in cache.outputs and rel not in self.folder.written:
+                sha = cache.outputs[rel].sha
+            if sha is None:
+                try:
+                    with open(full, "rb") as handle:
+                        sha = hashlib.sha1(handle.read()).hexdigest()
+                except OSError:
+                    continue
+            files[rel] = memo.output_entry(sha, st, now)
+        return files
+
+
+def _walk(root: Path) -> set[str]:
+    names = set()
+    for folder, _, files in os.walk(root):
+        rel = os.path.relpath(folder, root).replace(os.sep, "/")
+        prefix = "" if rel == "." else rel + "/"
+        names.update(prefix + name for name in files)
+    return names
+
+
+# Sinks whose linking thread may be running: each is waited for before the process forks
+# (pool.py's workers), so that no worker starts with a half-made folder.
+_LINKERS: set[BuildSink] = set()
+
+
+def _wait_for_linkers() -> None:
+    for sink in list(_LINKERS):
+        sink.wait()
+
+
+os.register_at_fork(before=_wait_for_linkers)
 
 
 class FolderSink:
@@ -223,6 +375,7 @@ class Builder:
         self.cache = cache
         self.diagnostics = Diagnostics()
         self.window = clock.Window()   # how long the last run's clock-dependent outcomes hold
+        self.hooks_write_files = False   # the last run had an on_post_build hook, which may write into the output
 
     def run(self, sink, changed: set[Path] | None = None) -> BuildResult:
         """Build into `sink`. `changed` (from `serve`'s watcher) names the files edited since
@@ -240,6 +393,7 @@ class Builder:
             self.diagnostics = state.diagnostics
             result = stages.run(state)
             self.window = state.window
+            self.hooks_write_files = state.hooks is not None and state.hooks.has("on_post_build")
             if result.ok and isinstance(sink, FolderSink):
                 self.cache.last_run = state
         self.diagnostics = result.diagnostics

@@ -18,17 +18,22 @@ pickle: a cache file in a pull request must not be able to run code).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import gzip
+import fcntl
+import glob
 import hashlib
 import json
 import os
+import secrets
 import time
+import zlib
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-FORMAT = 4
+FORMAT = 5
 # A file changed this recently may change again within the same tick of the file system's
 # clock, keeping its stamp: until it is older, it is read again rather than trusted.
 SETTLE_NS = 2_000_000_000
@@ -63,7 +68,7 @@ def code_fingerprint() -> str:
     """Changes whenever policysite's own code changes: old caches are then ignored."""
     global _CODE_FINGERPRINT
     if _CODE_FINGERPRINT is None:
-        import importlib.metadata   # here: its import costs a start-up that needs no fingerprint
+        import importlib.metadata  # here: its import costs a start-up that needs no fingerprint
 
         package = Path(__file__).parent
         h = hashlib.sha1(str(FORMAT).encode())
@@ -97,11 +102,19 @@ def _encode(value):
 def _decode(value):
     if isinstance(value, dict):
         if len(value) == 1 and "$date" in value:
-            text = value["$date"]   # a date, or a date with a time (front matter keeps times)
-            return dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
+            return revive_date(value)
         return {k: _decode(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_decode(v) for v in value]
+    return value
+
+
+def revive_date(value: dict):
+    """A JSON object back as it was before _encode: `json.loads(text, object_hook=revive_date)`
+    decodes in one pass what _decode would walk again."""
+    if len(value) == 1 and "$date" in value:
+        text = value["$date"]   # a date, or a date with a time (front matter keeps times)
+        return dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
     return value
 
 
@@ -121,9 +134,11 @@ class PageData:
                 "fields": _encode(self.fields), "lines": self.lines, "body": self.body, "body_line": self.body_line}
 
     @classmethod
-    def from_json(cls, data: dict) -> PageData:
+    def from_json(cls, data: dict, revived: bool = False) -> PageData:
+        """`revived`: its dates are already dates (read with revive_date)."""
         return cls(kind=data["kind"], title=data["title"], description=data["description"],
-                   fields=_decode(data["fields"]), lines=data["lines"], body=data["body"], body_line=data["body_line"])
+                   fields=data["fields"] if revived else _decode(data["fields"]), lines=data["lines"],
+                   body=data["body"], body_line=data["body_line"])
 
 
 @dataclass
@@ -138,9 +153,9 @@ class LoadRecord:
                 "diagnostics": self.diagnostics}
 
     @classmethod
-    def from_json(cls, data: dict) -> LoadRecord:
+    def from_json(cls, data: dict, revived: bool = False) -> LoadRecord:
         page = data["page"]
-        return cls(key=data["key"], page=None if page is None else PageData.from_json(page),
+        return cls(key=data["key"], page=None if page is None else PageData.from_json(page, revived),
                    diagnostics=data["diagnostics"])
 
 
@@ -219,19 +234,36 @@ class BuildStats:
 
 
 class BuildCache:
-    """Every stage's records, by source path (load, Markdown) or output path (pages)."""
+    """Every stage's records, by source path (load, Markdown) or output path (pages).
+
+    Read from disk (`read`), each section is a `Section`: only the index of where each
+    record lies is read at once; a record is read when a stage asks for it."""
 
     def __init__(self):
-        self.loaded: dict[str, LoadRecord] = {}       # source path ->
-        self.markdown: dict[str, MarkdownRecord] = {}  # source path ->
-        self.outputs: dict[str, OutputRecord] = {}     # output path ->
-        self.search = SearchRecord()
+        self.loaded: MutableMapping[str, LoadRecord] = {}       # source path ->
+        self.markdown: MutableMapping[str, MarkdownRecord] = {}  # source path ->
+        self.outputs: MutableMapping[str, OutputRecord] = {}     # output path ->
+        self._search: SearchRecord | None = SearchRecord()
         self.stats = BuildStats()
-        self.stamps: dict[str, tuple] = {}    # in memory only: path -> (file_stamp, sha)
+        self.stamps: dict[str, tuple] = {}    # path -> (file_stamp, sha): in memory; `build` keeps them in its memo
         self.compiled_layouts: dict = {}      # in memory only (it is code): Jinja bytecode
         self.layout_ids = None                # in memory only: (layouts' fingerprint, layoutids.LayoutIds)
         self.last_run = None                  # in memory only: the BuildState of serve's last good run
         self.dirty = False                    # changed since read or since the last build began
+        self._read: dict[str, Section] = {}   # the sections as read from disk
+
+    @property
+    def search(self) -> SearchRecord:
+        if self._search is None:   # read only when the index is built
+            record = self._read["search"].get("") or SearchRecord()
+            if record.words.get("pages") == 0:   # each page's words are records of their own
+                record.words = {**record.words, "pages": self._read["search_pages"]}
+            self._search = record
+        return self._search
+
+    @search.setter
+    def search(self, record: SearchRecord) -> None:
+        self._search = record
 
     def reset_stats(self) -> None:
         self.stats = BuildStats()
@@ -239,43 +271,399 @@ class BuildCache:
 
     @classmethod
     def read(cls, path: Path) -> BuildCache:
-        """The cache saved at `path`, or an empty one if it is missing, old or damaged."""
+        """The cache saved at `path`, or an empty one if it is missing, old or damaged.
+
+        A record found damaged later, when a stage asks for it, counts as missing."""
         cache = cls()
-        try:
-            data = json.loads(gzip.decompress(path.read_bytes()))
-        except (OSError, ValueError, EOFError, gzip.BadGzipFile):
+        pack = Pack.open(path)
+        if pack is None:
             return cache
-        if not isinstance(data, dict) or data.get("code") != code_fingerprint():
-            return cache
-        try:
-            cache.loaded = {k: LoadRecord.from_json(v) for k, v in data["loaded"].items()}
-            cache.markdown = {k: MarkdownRecord.from_json(v) for k, v in data["markdown"].items()}
-            cache.outputs = {k: OutputRecord.from_json(v) for k, v in data["outputs"].items()}
-            cache.search = SearchRecord.from_json(data.get("search") or {})
-        except (KeyError, TypeError, AttributeError, ValueError):
-            return cls()
+        cache._read = {name: Section(pack, name) for name in CODECS}
+        cache.loaded, cache.markdown, cache.outputs = (cache._read[n] for n in ("loaded", "markdown", "outputs"))
+        cache._search = None
         return cache
 
     def write(self, path: Path) -> None:
-        """Save atomically; a cache that cannot be written is simply not saved.
-
-        Written entry by entry into the compressed file: one JSON text of the
-        whole cache took about 180 MB more memory at 10,000 pages."""
-        def dumps(value) -> bytes:
-            return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
+        """Save atomically, appending only the records that changed; a cache that cannot be
+        written is simply not saved (the next build then reads the last one, or none)."""
         sections = {"loaded": self.loaded, "markdown": self.markdown, "outputs": self.outputs}
+        if self._search is None:   # never asked for: as it was
+            sections["search"], sections["search_pages"] = self._read["search"], self._read["search_pages"]
+        else:
+            # Each page's words apart, so that an edit appends only the edited pages' words.
+            words = self._search.words
+            pages = words.get("pages") if isinstance(words, dict) else None
+            if isinstance(pages, Mapping):
+                words = {**words, "pages": 0}
+            sections["search"] = {"": SearchRecord(key=self._search.key, files=self._search.files, words=words)}
+            sections["search_pages"] = pages if isinstance(pages, Mapping) else {}
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
-            with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1, mtime=0) as out:
-                out.write(b'{"code":' + dumps(code_fingerprint()) + b',"search":' + dumps(self.search.to_json()))
-                for name, records in sections.items():
-                    out.write(b',"' + name.encode() + b'":{')
-                    for n, (key, record) in enumerate(records.items()):
-                        out.write((b"," if n else b"") + dumps(key) + b":" + dumps(record.to_json()))
-                    out.write(b"}")
-                out.write(b"}")
-            os.replace(tmp, path)
+            save(path, self._read, sections)
         except OSError:
             pass
+        except _DAMAGE:   # an index edited by hand, or text that cannot be UTF-8: start again next time
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+# -- how the cache lies on disk ------------------------------------------------
+#
+# Two files side by side: an index (JSON) naming, for each record, where it lies in a pack;
+# and the pack, records one after another, each its JSON and then its bulky text (a page's
+# body, its HTML) as plain UTF-8, so that text is neither escaped nor parsed as JSON.
+# A build appends only the records that changed, then replaces the index. When most of
+# the pack is records the index no longer names, the live ones go to a new pack.
+
+PACK_MAGIC = b"policysite-cache\n"
+MIN_COMPACT = 1 << 20   # a pack smaller than this keeps its garbage
+
+def _same_value(value):
+    return value
+
+
+# Each section's record type, as (to_json, from_json, path in its JSON form of the bulky text).
+CODECS: dict[str, tuple[Any, Any, tuple[str, ...]]] = {
+    "loaded": (LoadRecord.to_json, lambda data: LoadRecord.from_json(data, revived=True), ("page", "body")),
+    "markdown": (MarkdownRecord.to_json, MarkdownRecord.from_json, ("html",)),
+    "outputs": (OutputRecord.to_json, OutputRecord.from_json, ()),
+    "search": (SearchRecord.to_json, SearchRecord.from_json, ()),
+    "search_pages": (_same_value, _same_value, ()),   # the JSON of search.WordRecord's words of one page, by its address
+}
+
+_NEW = None   # in Section.live: a record assigned in this build, not in the pack
+
+
+def encode_record(section: str, record) -> bytes:
+    """A record's bytes in the pack: the length of its JSON, the JSON, then its bulky text."""
+    to_json, _, bulky = CODECS[section]
+    data = to_json(record)
+    blob = b""
+    if bulky:
+        outer = data
+        holder = data
+        for name in bulky[:-1]:
+            holder = holder.get(name) if isinstance(holder, dict) else None
+        if isinstance(holder, dict) and isinstance(holder.get(bulky[-1]), str):
+            blob = holder[bulky[-1]].encode("utf-8", "surrogatepass")
+            holder = {**holder, bulky[-1]: 0}   # 0: the text follows the JSON
+            data = holder if len(bulky) == 1 else {**outer, bulky[0]: holder}
+    meta = _ENCODER.encode(data).encode("utf-8", "surrogatepass")
+    return len(meta).to_bytes(4, "little") + meta + blob
+
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)   # made once: json.dumps makes one per call
+
+
+def decode_record(section: str, raw: bytes):
+    _, from_json, bulky = CODECS[section]
+    size = int.from_bytes(raw[:4], "little")
+    data = json.loads(raw[4:4 + size], object_hook=revive_date if section == "loaded" else None)
+    if bulky:
+        holder = data
+        for name in bulky[:-1]:
+            holder = holder.get(name) if isinstance(holder, dict) else None
+        if isinstance(holder, dict) and holder.get(bulky[-1]) == 0:
+            holder[bulky[-1]] = raw[4 + size:].decode("utf-8", "surrogatepass")
+    return from_json(data)
+
+
+_DAMAGE = (ValueError, TypeError, KeyError, AttributeError, IndexError, UnicodeError)
+
+
+class Pack:
+    """An open pack, with the index that was read with it: where each record lies."""
+
+    def __init__(self, index: Path, name: str, fd: int, end: int, sections: dict[str, dict[str, list]]):
+        self.index = index
+        self.name = name
+        self.fd = fd              # read with os.pread: forked workers share it safely
+        self.end = end            # bytes of the pack the index vouches for
+        self.sections = sections  # section -> key -> [offset, length, crc32]
+
+    def __del__(self):
+        with contextlib.suppress(OSError, TypeError):
+            os.close(self.fd)
+
+    @classmethod
+    def open(cls, index: Path) -> Pack | None:
+        """The pack the index at `index` names, or None when either is missing, old or damaged."""
+        try:
+            data = json.loads(index.read_bytes())
+            name, end, sections = data["pack"], data["end"], data["sections"]
+            if not (data.get("format") == FORMAT and data.get("code") == code_fingerprint()
+                    and isinstance(name, str) and name.startswith(index.name + "-") and "/" not in name
+                    and type(end) is int and all(isinstance(sections.get(s), dict) for s in CODECS)):
+                return None
+        except (OSError, *_DAMAGE):
+            return None
+        try:
+            fd = os.open(index.with_name(name), os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            return None
+        try:
+            if os.fstat(fd).st_size >= end and os.pread(fd, len(PACK_MAGIC), 0) == PACK_MAGIC:
+                return cls(index, name, fd, end, {s: sections[s] for s in CODECS})
+        except OSError:
+            pass
+        os.close(fd)
+        return None
+
+    def raw(self, entry) -> bytes | None:
+        """The bytes of the record at `entry`, or None when the entry or those bytes are damaged."""
+        try:
+            offset, length, crc = entry
+            if not (type(offset) is int and type(length) is int and len(PACK_MAGIC) <= offset
+                    and length >= 4 and offset + length <= self.end):
+                return None
+            raw = os.pread(self.fd, length, offset)
+        except (OSError, *_DAMAGE):
+            return None
+        return raw if len(raw) == length and zlib.crc32(raw) == crc else None
+
+    def read(self, section: str, entry) -> Any:
+        """The record at `entry`, or None when it is damaged."""
+        raw = self.raw(entry)
+        if raw is None:
+            return None
+        try:
+            return decode_record(section, raw)
+        except _DAMAGE:
+            return None
+
+
+class Section(MutableMapping):
+    """One section of a cache read from disk: all its keys at once, a record when asked for.
+
+    A damaged record is missing. Records assigned in this build stay in memory until written."""
+
+    def __init__(self, pack: Pack, name: str):
+        self.pack = pack
+        self.name = name
+        self.live: dict[str, list | None] = dict(pack.sections[name])   # key -> entry in the pack, or _NEW
+        self.records: dict[str, Any] = {}   # key -> its record, read or assigned
+        self.stored: dict[str, Any] = {}    # key -> the record read from the pack
+        # A stage that has asked for this many records one by one will ask for the rest:
+        # they are then read in a few large reads.
+        self._until_prefetch = max(64, len(self.live) // 4)
+
+    def __getitem__(self, key: str):
+        try:
+            return self.records[key]
+        except KeyError:
+            pass
+        entry = self.live[key]
+        self._until_prefetch -= 1
+        if self._until_prefetch == 0:
+            self.prefetch()
+            return self[key]
+        record = self.pack.read(self.name, entry)
+        if record is None:   # damaged: as if it had never been written
+            del self.live[key]
+            raise KeyError(key)
+        self.records[key] = self.stored[key] = record
+        return record
+
+    def __contains__(self, key) -> bool:
+        try:
+            self[key]
+        except KeyError:
+            return False
+        return True
+
+    def __setitem__(self, key: str, record) -> None:
+        self.live[key] = _NEW
+        self.records[key] = record
+
+    def __delitem__(self, key: str) -> None:
+        del self.live[key]
+        self.records.pop(key, None)
+
+    def __iter__(self):
+        return iter(list(self.live))
+
+    def __len__(self) -> int:
+        return len(self.live)
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        if len(self) != len(other) or any(key not in self.live for key in other):
+            return False
+        return all(key in self and self[key] == other[key] for key in other)
+
+    __hash__ = None
+
+    def prefetch(self, keys=None) -> None:
+        """Read these records (all by default) now, in the pack's order, a few large reads for many small ones."""
+        live, records = self.live, self.records
+        todo = []
+        for key in (live if keys is None else keys):
+            entry = live.get(key)
+            if entry is not _NEW and key not in records and isinstance(entry, list) and len(entry) == 3 \
+                    and type(entry[0]) is int and type(entry[1]) is int:
+                todo.append((entry[0], key))
+        todo.sort()
+        i = 0
+        while i < len(todo):
+            first = todo[i][0]
+            last = first
+            j = i
+            while j < len(todo) and todo[j][0] == last and last - first < (4 << 20):
+                last += live[todo[j][1]][1]
+                j += 1
+            j = max(j, i + 1)
+            try:
+                block = os.pread(self.pack.fd, last - first, first) if last <= self.pack.end else b""
+            except OSError:
+                block = b""
+            for offset, key in todo[i:j]:
+                entry = live[key]
+                raw = block[offset - first:offset - first + entry[1]]
+                record = None
+                if len(raw) == entry[1] >= 4 and offset >= len(PACK_MAGIC) and zlib.crc32(raw) == entry[2]:
+                    try:
+                        record = decode_record(self.name, raw)
+                    except _DAMAGE:
+                        record = None
+                if record is None:
+                    del live[key]
+                else:
+                    records[key] = self.stored[key] = record
+            i = j
+
+
+def save(index: Path, read: dict[str, Section], sections: dict[str, Mapping]) -> None:
+    """Append what changed to the pack (or begin a new one), then replace the index."""
+    index.parent.mkdir(parents=True, exist_ok=True)
+    lock = os.open(index.parent, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)   # two builds of one site: one writes at a time
+        _save_locked(index, read, sections)
+    finally:
+        os.close(lock)
+
+
+def _save_locked(index: Path, read: dict[str, Section], sections: dict[str, Mapping]) -> None:
+    pack = next(iter(read.values())).pack if read else None
+    fresh: list[tuple[list, str, Any]] = []   # (its entry, to fill in; section; record) of each record to write
+    entries: dict[str, dict[str, list]] = {}
+    kept_bytes = 0
+    for name, records in sections.items():
+        stored = pack.sections[name] if pack is not None else {}
+        before = read.get(name)
+        out = entries[name] = {}
+        if isinstance(records, Section) and records is before:
+            pairs = records.live.items()
+        else:
+            pairs = ((key, _NEW) for key in records)
+            if before is not None and len(records) > 64:
+                before.prefetch(records)   # to compare them with what was assigned, cheaply
+        for key, entry in pairs:
+            if entry is _NEW:
+                record = records.records[key] if isinstance(records, Section) else records[key]
+                entry = stored.get(key)
+                old = None
+                if entry is not None and before is not None:
+                    old = before.stored.get(key) if key in before.stored else pack.read(name, entry)
+                if old is None or not (old is record or old == record):
+                    entry = [-1, 0, 0]
+                    fresh.append((entry, name, record))
+                    out[key] = entry
+                    continue
+            out[key] = entry
+            kept_bytes += entry[1]
+    if pack is not None and not fresh and all(entries[n] == pack.sections[n] for n in entries):
+        return   # nothing changed: the index and the pack stay as they are
+    end = _appendable(index, pack)
+    total = sum(len(out) for out in entries.values())
+    if end is not None and len(fresh) <= max(64, total // 4):
+        # A few changed records: after the others, unless most of the pack would be garbage.
+        encoded = [_place(entry, encode_record(name, record)) for entry, name, record in fresh]
+        added = sum(len(data) for data in encoded)
+        if end + added < MIN_COMPACT or 2 * (kept_bytes + added) >= end + added:
+            name = pack.name
+            _append(index.with_name(name), end, [entry for entry, _, _ in fresh], encoded)
+            end += added
+        else:
+            name = f"{index.name}-{secrets.token_hex(6)}.pack"
+            end = _compact(index.with_name(name), pack, entries, zip([e for e, _, _ in fresh], encoded, strict=True))
+    else:
+        # Many: a new pack, each record written as it is encoded (never the whole cache in memory).
+        name = f"{index.name}-{secrets.token_hex(6)}.pack"
+        end = _compact(index.with_name(name), pack, entries,
+                       ((entry, _place(entry, encode_record(section, record))) for entry, section, record in fresh))
+    text = json.dumps({"format": FORMAT, "code": code_fingerprint(), "pack": name, "end": end,
+                       "sections": entries}, separators=(",", ":"), ensure_ascii=False)
+    tmp = index.with_name(index.name + f".tmp-{os.getpid()}")
+    tmp.write_bytes(text.encode("utf-8", "surrogatepass"))
+    os.replace(tmp, index)
+    for old in index.parent.glob(glob.escape(index.name) + "-*.pack"):
+        if old.name != name:   # a previous pack; a build still reading it keeps it open
+            with contextlib.suppress(OSError):
+                old.unlink()
+
+
+def _place(entry: list, data: bytes) -> bytes:
+    """Fill in a new record's length and checksum in its entry."""
+    entry[1], entry[2] = len(data), zlib.crc32(data)
+    return data
+
+
+def _appendable(index: Path, pack: Pack | None) -> int | None:
+    """The end of the pack this cache was read from, if new records can go after it."""
+    if pack is None:
+        return None
+    try:
+        st = os.stat(index.with_name(pack.name))
+    except OSError:
+        return None
+    if os.fstat(pack.fd).st_ino != st.st_ino or st.st_size < pack.end:
+        return None
+    return st.st_size   # after anything another build appended meanwhile
+
+
+def _append(path: Path, end: int, placed: list[list], encoded: list[bytes]) -> None:
+    """Write these records after the pack's end; their entries then point at them."""
+    position = end
+    for entry, data in zip(placed, encoded, strict=True):
+        entry[0] = position
+        position += len(data)
+    if encoded:
+        fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+        try:
+            data = b"".join(encoded)
+            if os.pwrite(fd, data, end) != len(data):
+                raise OSError("short write")
+        finally:
+            os.close(fd)
+
+
+def _compact(path: Path, pack: Pack | None, entries: dict[str, dict[str, list]], fresh) -> int:
+    """A new pack: the kept records copied as they are (their entries moved to point into it,
+    damaged ones dropped), then each of `fresh`, (entry, bytes) pairs. Returns its end."""
+    tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as out:
+            out.write(PACK_MAGIC)
+            position = len(PACK_MAGIC)
+            for section in entries.values():
+                for key, entry in list(section.items()):
+                    if isinstance(entry, list) and entry and type(entry[0]) is int and entry[0] < 0:
+                        continue   # a fresh record: written below
+                    raw = pack.raw(entry) if pack is not None else None
+                    if raw is None:
+                        del section[key]
+                        continue
+                    out.write(raw)
+                    section[key] = [position, entry[1], entry[2]]
+                    position += len(raw)
+            for entry, data in fresh:
+                entry[0] = position
+                out.write(data)
+                position += len(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return position

@@ -104,7 +104,7 @@ def main():
     signal.signal(signal.SIGTERM, _interrupt)
 
 
-CACHE_FILE = Path(".policysite-cache") / "build.json.gz"
+CACHE_FILE = Path(".policysite-cache") / "build.json"
 
 
 def _build_time():

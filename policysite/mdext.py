@@ -108,7 +108,7 @@ def fingerprint(settings: list[ExtensionSetting]) -> str:
 @functools.cache
 def _version(name: str) -> str:
     """The version of the distribution that provides the module `name` (its top-level package), if known."""
-    import importlib.metadata   # here: only sites that configure extensions pay for its import
+    import importlib.metadata  # here: only sites that configure extensions pay for its import
 
     top = name.split(":")[0].split(".")[0]
     try:

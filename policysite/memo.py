@@ -1,11 +1,18 @@
-"""A `build` with nothing changed: every input hashed, the last output taken over whole.
+"""A `build` with nothing changed: every input hashed, the last output kept as it is.
 
 Beside its cache, `build` notes a hash of everything a build reads (the
 configuration and options, the hook files, content/, layouts/, assets/, the
 theme and the code that turns them into HTML) with the hash of every file it wrote. When the next
-build's inputs hash the same, a full build would write the same bytes, so each
-file is taken from the last output instead, after checking it against its hash.
+build's inputs hash the same, a full build would write the same bytes, so the
+last output stays, once every file in it is checked to be the one written.
 Its warnings are noted too and reported again, as a full build would.
+
+Files are told apart by their stamps (cache.file_stamp), so an unchanged file is
+not read again: an input by its size, times, inode and device, noted with its hash; an
+output file by its size, modification time, inode and device, noted once it is old enough
+that a later change would move its modification time. (Not its change time: linking the
+file into the next output, and removing the old output, change that.) A file without a
+stamp, or whose stamp differs, is read and hashed.
 
 Any difference, a symbolic link among the inputs (its target could change
 unseen) or an output file that is not what was written means a full build.
@@ -18,9 +25,11 @@ import json
 import os
 import re
 import stat
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import code_fingerprint
+from .cache import SETTLE_NS, code_fingerprint, file_stamp
 from .clock import Window
 from .config import CONFIG_NAME
 from .diagnostics import Diagnostic
@@ -30,20 +39,41 @@ MEMO_NAME = "last-build.json"
 THEME = Path(__file__).parent / "theme"
 
 
-def input_digest(site_dir: Path, config_fp: str) -> str | None:
-    """A hash of every file a build of `site_dir` can read, or None when it cannot be trusted."""
+@dataclass
+class Inputs:
+    """The hash of every input, and the stamp and hash of each file, for the next build to trust."""
+    digest: str | None                                   # None: the inputs cannot be trusted (a link among them)
+    stamps: dict[str, tuple] = field(default_factory=dict)   # "content/x.md" or "theme:x" -> (stamp, sha)
+
+
+# In the note, each file is one string, quicker to read and write than JSON lists:
+# an output file "SHA" or "SHA MTIME SIZE INODE DEVICE"; an input "MTIME CTIME SIZE INODE DEVICE SHA".
+SHA_LENGTH = 40
+
+
+def _stamp_text(values) -> str:
+    return " ".join(map(str, values))
+
+
+def input_digest(site_dir: Path, config_fp: str, known: dict[str, str] | None = None) -> Inputs:
+    """A hash of every file a build of `site_dir` can read. `known`: stamps and hashes from the
+    last build's note; a file whose stamp is the same is not read again."""
+    known = known or {}
+    inputs = Inputs(digest=None)
     h = hashlib.sha1(config_fp.encode())
     h.update(code_fingerprint().encode())
-    for name, root in (("config", site_dir / CONFIG_NAME), ("content", site_dir / "content"),
-                       ("layouts", site_dir / "layouts"), ("assets", site_dir / "assets"), ("theme", THEME)):
+    for name, root, prefix in (("config", site_dir / CONFIG_NAME, CONFIG_NAME), ("content", site_dir / "content", "content"),
+                               ("layouts", site_dir / "layouts", "layouts"), ("assets", site_dir / "assets", "assets"),
+                               ("theme", THEME, "theme:")):
         h.update(f"\0{name}\0".encode())
-        if not _hash_tree(h, root):
-            return None
-    return h.hexdigest()
+        if not _hash_tree(h, root, prefix, known, inputs.stamps):
+            return inputs
+    inputs.digest = h.hexdigest()
+    return inputs
 
 
-def _hash_tree(h, root: Path) -> bool:
-    """Names, sizes and bytes of every file under `root` (or of `root` itself) into h; False on a link."""
+def _hash_tree(h, root: Path, prefix: str, known: dict, stamps: dict) -> bool:
+    """Names and hashes of every file under `root` (or of `root` itself) into h; False on a link."""
     try:
         st = os.lstat(root)
     except FileNotFoundError:
@@ -54,9 +84,10 @@ def _hash_tree(h, root: Path) -> bool:
     if stat.S_ISLNK(st.st_mode):
         return False
     if stat.S_ISREG(st.st_mode):
-        return _hash_file(h, "", str(root))
+        return _hash_file(h, "", str(root), prefix, known, stamps)
     if not stat.S_ISDIR(st.st_mode):
         return False
+    sep = "" if prefix.endswith(":") else "/"
     for folder, dirs, files in os.walk(root):
         dirs.sort()
         rel = os.path.relpath(folder, root)
@@ -64,27 +95,58 @@ def _hash_tree(h, root: Path) -> bool:
         for name in dirs:
             if os.path.islink(os.path.join(folder, name)):
                 return False
+        base = prefix + sep + ("" if rel == "." else rel.replace(os.sep, "/") + "/")
         for name in sorted(files):
-            if not _hash_file(h, f"{rel}/{name}", os.path.join(folder, name)):
+            if not _hash_file(h, f"{rel}/{name}", os.path.join(folder, name), base + name, known, stamps):
                 return False
     return True
 
 
-def _hash_file(h, rel: str, path: str) -> bool:
+def _hash_file(h, rel: str, path: str, key: str, known: dict, stamps: dict) -> bool:
     try:
         st = os.lstat(path)
         if not stat.S_ISREG(st.st_mode):
             return False   # a link, a pipe, a device: not worth trusting
-        with open(path, "rb") as handle:
-            data = handle.read()
+        stamp = file_stamp(st)
+        last = known.get(key)
+        if stamp is not None and isinstance(last, str) and last[:-SHA_LENGTH - 1] == _stamp_text(stamp):
+            sha = last[-SHA_LENGTH:]
+        else:
+            with open(path, "rb") as handle:
+                sha = hashlib.sha1(handle.read()).hexdigest()
     except OSError:
         return False
-    h.update(f"\0f\0{rel}\0{len(data)}\0".encode("utf-8", "surrogatepass"))
-    h.update(data)
+    if stamp is not None:
+        stamps[key] = (stamp, sha)
+    h.update(f"\0f\0{rel}\0{sha}".encode("utf-8", "surrogatepass"))
     return True
 
 
-def read(path: Path) -> dict | None:
+def output_stamp(st: os.stat_result, now_ns: int | None = None) -> list[int] | None:
+    """What tells an output file apart without reading it, or None while it is too new to trust."""
+    if (now_ns or time.time_ns()) - st.st_mtime_ns < SETTLE_NS:
+        return None
+    return [st.st_mtime_ns, st.st_size, st.st_ino, st.st_dev]
+
+
+@dataclass
+class Note:
+    """The note of the last successful build (see `write`)."""
+    inputs: str
+    output: str                        # the output folder it describes
+    outputs: dict[str, str]            # file -> "SHA" or "SHA MTIME SIZE INODE DEVICE" (checked when used)
+    stamps: dict[str, str]             # input -> "MTIME CTIME SIZE INODE DEVICE SHA" (checked when used)
+    diagnostics: list[list]
+    pages: int
+    files: int
+    clock: Window
+
+    def sha(self, rel: str) -> str | None:
+        known = self.outputs.get(rel)
+        return known[:SHA_LENGTH] if isinstance(known, str) else None
+
+
+def read(path: Path) -> Note | None:
     """The note of the last successful build, or None when missing, damaged or from other code."""
     try:
         data = json.loads(path.read_bytes())
@@ -93,77 +155,122 @@ def read(path: Path) -> dict | None:
     if not isinstance(data, dict) or data.get("code") != code_fingerprint():
         return None
     # It sits in the site's folder, so it may have been edited or committed: every part must
-    # be what `write` makes, and every output path a plain path inside the output folder.
-    outputs, diagnostics = data.get("outputs"), data.get("diagnostics")
-    if not (isinstance(data.get("inputs"), str) and isinstance(outputs, dict) and isinstance(diagnostics, list)
+    # be what `write` makes. Each file's entry is checked where it is used (check_file,
+    # input_digest), and a path only ever names a file found in the output or one the build
+    # makes: a path that would lead outside the output folder is never opened.
+    outputs, diagnostics, stamps = data.get("outputs"), data.get("diagnostics"), data.get("stamps")
+    if not (isinstance(data.get("inputs"), str) and isinstance(data.get("output"), str) and isinstance(outputs, dict)
+            and isinstance(diagnostics, list) and isinstance(stamps, dict)
             and type(data.get("pages")) is int and type(data.get("files")) is int):
         return None
-    for rel, sha in outputs.items():
-        if not (isinstance(sha, str) and _SHA1.fullmatch(sha) and _plain_path(rel)):
-            return None
     if not all(Diagnostic.well_formed(d) for d in diagnostics):
         return None
-    if Window.from_list(data.get("clock")) is None:
+    window = Window.from_list(data.get("clock"))
+    if window is None:
         return None
-    return data
+    return Note(inputs=data["inputs"], output=data["output"], outputs=outputs, stamps=stamps,
+                diagnostics=diagnostics, pages=data["pages"], files=data["files"], clock=window)
 
 
-def clock_holds(memo: dict, now) -> bool:
+def clock_holds(memo: Note, now) -> bool:
     """Whether the last build's output holds at build time `now`: no page's date, opening
     or closing lies between the two build times."""
-    window = Window.from_list(memo.get("clock"))
-    return window is not None and window.holds(now)
+    return memo.clock.holds(now)
 
 
 _SHA1 = re.compile(r"[0-9a-f]{40}")
 
 
-def _plain_path(rel: str) -> bool:
+def plain_path(rel: str) -> bool:
     """A relative path with no `.`, `..` or empty part: one that stays inside the folder it is joined to."""
     return bool(rel) and "\x00" not in rel and all(part not in ("", ".", "..") for part in rel.split("/"))
 
 
-def write(path: Path, inputs: str, output: Path, diagnostics: list[Diagnostic], pages: int, files: int,
-          known: dict[str, str] | None = None, window: Window | None = None) -> None:
+def write(path: Path, inputs: Inputs, output: Path, diagnostics: list[Diagnostic | list], pages: int, files: int,
+          outputs: dict[str, str], window: Window | None = None) -> None:
     """Note what the build that just finished wrote into `output`; a note that cannot be saved is skipped.
 
-    `known`: hashes the build already has for some files (its pages), not read again. A wrong
-    one could only make the next build refuse the last output and build in full. `window`:
+    `outputs`: every file of the output with its hash and, when known, its stamp. A wrong
+    hash could only make the next build refuse the last output and build in full. `window`:
     the build times for which the output is the same (clock.py): a consultation's state and
     which dated pages are published depend on the clock, not only on the inputs."""
-    known = known or {}
-    outputs = {}
+    data = {"code": code_fingerprint(), "inputs": inputs.digest, "output": str(output),
+            "outputs": dict(sorted(outputs.items())),
+            "stamps": {key: f"{_stamp_text(stamp)} {sha}" for key, (stamp, sha) in inputs.stamps.items()},
+            "diagnostics": [d if isinstance(d, list) else d.as_list() for d in diagnostics],
+            "pages": pages, "files": files, "clock": (window or Window()).as_list()}
     try:
-        for folder, _, names in os.walk(output):
-            for name in names:
-                full = os.path.join(folder, name)
-                rel = os.path.relpath(full, output).replace(os.sep, "/")
-                if rel == MARKER:   # OutputFolder.commit writes it
-                    continue
-                if rel in known:
-                    outputs[rel] = known[rel]
-                    continue
-                with open(full, "rb") as handle:
-                    outputs[rel] = hashlib.sha1(handle.read()).hexdigest()
-        data = {"code": code_fingerprint(), "inputs": inputs, "outputs": dict(sorted(outputs.items())),
-                "diagnostics": [d.as_list() for d in diagnostics],
-                "pages": pages, "files": files, "clock": (window or Window()).as_list()}
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
         tmp.write_text(json.dumps(data, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, path)
-    except OSError:
+    except (OSError, ValueError):
         pass
 
 
-def take_over(memo: dict, sink) -> bool:
-    """Link every file of the last output into the new one; False (nothing trusted) if any differs."""
-    outputs = memo["outputs"]
-    for rel, sha in outputs.items():
+def stamps_changed(inputs: Inputs, memo: Note) -> bool:
+    """Whether the note's input stamps differ from those just taken (files grown old enough to trust)."""
+    return len(inputs.stamps) != len(memo.stamps) or any(
+        memo.stamps.get(key) != f"{_stamp_text(stamp)} {sha}" for key, (stamp, sha) in inputs.stamps.items())
+
+
+def output_entry(sha: str, st: os.stat_result, now_ns: int) -> str:
+    """A file's entry in the note: its sha, and its stamp once it is old enough to trust."""
+    stamp = output_stamp(st, now_ns)
+    return f"{sha} {_stamp_text(stamp)}" if stamp else sha
+
+
+def same_stamp(known, st: os.stat_result) -> bool:
+    """Whether `known` (an entry of the note) has this stamp."""
+    return isinstance(known, str) and known[SHA_LENGTH + 1:] == f"{st.st_mtime_ns} {st.st_size} {st.st_ino} {st.st_dev}"
+
+
+def check_file(full: str, known, now_ns: int) -> str | None:
+    """`known` (the note's entry) brought up to date if the file at `full` still holds its
+    sha, checked by its stamp or else by its bytes; None if it does not."""
+    if not (isinstance(known, str) and _SHA1.fullmatch(known[:SHA_LENGTH])):
+        return None
+    try:
+        st = os.lstat(full)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        if same_stamp(known, st):
+            return known
+        with open(full, "rb") as handle:
+            if hashlib.sha1(handle.read()).hexdigest() != known[:SHA_LENGTH]:
+                return None
+    except OSError:
+        return None
+    return output_entry(known[:SHA_LENGTH], st, now_ns)
+
+
+def holds(memo: Note, output: Path) -> dict[str, str] | None:
+    """Whether `output` is exactly what the last build wrote: the same files (and no others),
+    each checked by its stamp, or read when it has none. Returns the files with their
+    stamps brought up to date, or None."""
+    expected = memo.outputs
+    now = time.time_ns()
+    checked: dict[str, str] = {}
+    root = str(output)
+    stack = [("", root)]
+    while stack:
+        rel_folder, folder = stack.pop()
         try:
-            with open(sink.previous / rel, "rb") as handle:
-                if hashlib.sha1(handle.read()).hexdigest() != sha:
-                    return False
+            entries = list(os.scandir(folder))
         except OSError:
-            return False
-    return all(sink.reuse(rel, sha, checked=True) for rel, sha in outputs.items())
+            return None
+        for entry in entries:
+            rel = rel_folder + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                stack.append((rel + "/", entry.path))
+                continue
+            if rel == MARKER:   # OutputFolder.commit writes it
+                continue
+            known = expected.get(rel)
+            if known is None:
+                return None   # a file the last build did not write
+            fresh = check_file(entry.path, known, now)
+            if fresh is None:
+                return None
+            checked[rel] = fresh
+    return checked if len(checked) == len(expected) else None

@@ -120,7 +120,7 @@ def run(job: Job, processes: int | None = None, progress: Callable[[int, int], N
     # This process is one of the `processes`: it forks one worker fewer (each holds a copy of
     # the site) and, once `alongside` is done, takes chunks from the end while the
     # workers take them from the start.
-    import multiprocessing   # here: a small build, or `check`, never starts a worker
+    import multiprocessing  # here: a small build, or `check`, never starts a worker
 
     context = multiprocessing.get_context("fork")
     claims = _Claims(context.RawArray("b", len(chunks)), context.Lock())

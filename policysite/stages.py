@@ -36,6 +36,7 @@ from .cache import (
     OutputRecord,
     PageData,
     SearchRecord,
+    Section,
     digest,
     file_stamp,
 )
@@ -197,6 +198,8 @@ def load_pages(state: BuildState) -> None:
     cache, options = state.cache, state.options
     skip = [state.output] if options.write else []
     loaded: set[str] = set()
+    if isinstance(cache.loaded, Section):
+        cache.loaded.prefetch()   # every file's record is asked for: read them in a few large reads
     state.site = build_site(options.site_dir, state.config, state.diagnostics, drafts=options.drafts, skip=skip,
                             load=cached_loader(state, loaded), now=state.now, future=options.future)
     state.window = clock.window(clock_moments(state.site), state.now)

@@ -91,7 +91,8 @@ class OutputFolder:
             data = data.encode("utf-8")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "wb") as handle:
+            _unlink(path)
+            with open(path, "xb") as handle:
                 handle.write(data)
         except OSError as exc:
             raise _renamed(exc, self.output / rel) from None
@@ -101,6 +102,7 @@ class OutputFolder:
         path = self._path(rel)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            _unlink(path)
             shutil.copyfile(source, path)
         except OSError as exc:
             # Name the file being written, not the hidden temporary folder.
@@ -180,6 +182,15 @@ def remove_folder(folder: Path) -> None:
             except OSError:
                 break
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def _unlink(path: Path) -> None:
+    """Remove a file already at `path`: it may be linked from the previous output, which
+    writing into it would change."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 def _renamed(exc: OSError, filename) -> OSError:

@@ -274,3 +274,12 @@ def test_timings_name_every_stage_in_order(make_site):
     assert steps.index("load_pages") < steps.index("render_markdown") < steps.index("render_pages") < steps.index("write_files")
     checked = run("check", site, "--timings")
     assert "load_pages" in checked.err and "write cache" not in checked.err, checked.err
+
+
+def test_timings_of_a_build_that_keeps_the_last_output_name_its_steps(make_site):
+    site = make_site({"content/policy/a.md": page("A")})
+    assert run("build", site, "--quiet").code == 0
+    result = run("build", site, "--timings", "--quiet")
+    assert result.code == 0, result.err
+    steps = [m[2] for m in (re.match(r"^ *(\d+\.\d{3})s  (.+)$", line) for line in result.err.splitlines()) if m]
+    assert steps[:2] == ["hash inputs", "take over the last output"] and steps[-1] == "in all", result.err

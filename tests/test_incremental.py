@@ -36,7 +36,7 @@ from policysite.markup import heading_id, unique_id
 from policysite.site import slugify
 
 MARKER = ".policysite-output"
-CACHE = Path(".policysite-cache") / "build.json.gz"
+CACHE = Path(".policysite-cache") / "build.json"
 # Three builds a step write many small files: a RAM-backed folder keeps the property test quick.
 FAST_TMP = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 

@@ -10,7 +10,7 @@ from conftest import page, read_tree, run, write_files
 
 from policysite.builder import BuildOptions, build
 
-CACHE = Path(".policysite-cache") / "build.json.gz"
+CACHE = Path(".policysite-cache") / "build.json"
 FILES = {
     "content/a.md": page("Alpha", body="## Costs\n\nSee [](b.md).\n"),
     "content/b.md": page("Beta", body="Back to [the costs](a.md#costs).\n"),
@@ -117,3 +117,57 @@ def test_a_damaged_or_edited_memo_means_a_full_build(make_site):
     result = cached_build(site)
     assert result.ok and not taken_over(result)
     assert taken_over(cached_build(site))   # the build wrote a good note again
+
+
+def test_a_fresh_checkout_with_the_cache_and_the_output_restored_renders_only_the_edited_page(make_site, tmp_path):
+    """In CI (the workflow `init` writes): every content file is new, while the cache action
+    restores .policysite-cache and _site as they were. A one-page edit renders that page alone."""
+    import re
+    import shutil
+
+    site = make_site({**FILES, **{f"content/p{i}.md": page(f"Page {i}", body=f"Text {i}.\n") for i in range(6)}})
+    assert run("build", ".", "--output", "_site", cwd=site).code == 0
+    checkout = tmp_path / "checkout"
+    shutil.copytree(site, checkout, ignore=shutil.ignore_patterns(".policysite-cache", "_site"),
+                    copy_function=shutil.copyfile)   # new files, new times, as git checks them out
+    shutil.copytree(site / ".policysite-cache", checkout / ".policysite-cache")   # as the cache action restores them
+    shutil.copytree(site / "_site", checkout / "_site")
+    (checkout / "content/p3.md").write_text(page("Page 3", body="Text 3, edited.\n"))
+    result = run("build", ".", "--output", "_site", cwd=checkout)
+    assert result.code == 0, result.err
+    built = re.search(r"Built (\d+) pages \((\d+) unchanged\)", result.out)
+    assert built and int(built[2]) == int(built[1]) - 1, result.out
+    assert "Text 3, edited." in (checkout / "_site/p3/index.html").read_text()
+    assert run("build", checkout, "--no-cache", "--output", tmp_path / "clean").code == 0
+    assert read_tree(checkout / "_site") == read_tree(tmp_path / "clean")
+
+
+def test_files_linked_ahead_that_the_build_does_not_keep_are_gone_with_their_folders(make_site):
+    site = make_site({**FILES, "content/c.md": page("Gamma"), "content/deep/d.md": page("Delta")})
+    assert cached_build(site).ok
+    inode = (site / "_site/a/index.html").stat().st_ino
+    (site / "content/c.md").unlink()
+    (site / "content/deep/d.md").unlink()
+    result = cached_build(site)
+    assert result.ok and not taken_over(result)
+    assert not (site / "_site/c").exists() and not (site / "_site/deep").exists()
+    assert (site / "_site/a/index.html").stat().st_ino == inode   # linked from the last output, not written
+    assert read_tree(site / "_site") == read_tree(build_clean(site))
+
+
+def test_a_failed_build_leaves_the_last_output_and_its_files_as_they_were(make_site):
+    site = make_site(FILES)
+    assert cached_build(site).ok
+    before = read_tree(site / "_site")
+    inode = (site / "_site/a/index.html").stat().st_ino
+    write_files(site, {"content/b.md": page("Beta", body="See [](missing.md).\n")})
+    result = cached_build(site)
+    assert not result.ok
+    assert read_tree(site / "_site") == before and (site / "_site/a/index.html").stat().st_ino == inode
+    assert [p.name for p in site.iterdir() if ".tmp-" in p.name] == []
+
+
+def build_clean(site: Path) -> Path:
+    out = site.parent / (site.name + "-clean")
+    assert build(BuildOptions(site_dir=site, output=out)).ok
+    return out

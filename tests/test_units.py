@@ -412,6 +412,92 @@ def test_the_build_cache_reads_back_what_it_wrote(tmp_path):
     assert BuildCache.read(tmp_path / "e.json.gz").loaded == {}
 
 
+def _cache_of(n: int, text: str = "body", repeat: int = 50):
+    from policysite.cache import BuildCache, MarkdownRecord, OutputRecord
+
+    cache = BuildCache()
+    cache.markdown = {f"content/{i}.md": MarkdownRecord(key=f"k{i}", html=f"<p>{text} {i}</p>" * repeat, sha="s", ids=[],
+                                                       toc=[], links=[], deps=[], problems=[]) for i in range(n)}
+    cache.outputs = {f"{i}/index.html": OutputRecord(ctx=f"c{i}", sha="s") for i in range(n)}
+    return cache
+
+
+def test_the_build_cache_appends_only_what_changed_and_reads_only_what_is_asked_for(tmp_path):
+    import dataclasses
+
+    from policysite.cache import BuildCache
+
+    index = tmp_path / "c" / "build.json"
+    _cache_of(200).write(index)
+    pack = next(index.parent.glob("build.json-*.pack"))
+    size = pack.stat().st_size
+    cache = BuildCache.read(index)
+    assert len(cache.markdown) == 200 and not cache.markdown.records   # keys at once, records when asked
+    first = cache.markdown["content/0.md"]
+    assert list(cache.markdown.records) == ["content/0.md"]
+    cache.markdown["content/0.md"] = dataclasses.replace(first, html="<p>edited</p>")
+    cache.outputs = dict(cache.outputs)   # assigned anew, the same records: nothing to write for them
+    cache.write(index)
+    assert next(index.parent.glob("build.json-*.pack")) == pack
+    assert size < pack.stat().st_size < size + 200   # the one changed record
+    back = BuildCache.read(index)
+    assert back.markdown["content/0.md"].html == "<p>edited</p>" and back.markdown["content/1.md"] == _cache_of(2).markdown["content/1.md"]
+    assert back.outputs == _cache_of(200).outputs
+    mtime = index.stat().st_mtime_ns
+    back.write(index)   # nothing changed: nothing written
+    assert index.stat().st_mtime_ns == mtime
+
+
+def test_a_build_cache_mostly_garbage_is_compacted(tmp_path):
+    from policysite.cache import BuildCache
+
+    index = tmp_path / "build.json"
+    _cache_of(300, repeat=200).write(index)
+    for text in ("one", "two", "three"):
+        cache = BuildCache.read(index)
+        cache.markdown = _cache_of(300, text, 200).markdown
+        cache.write(index)
+    packs = list(tmp_path.glob("build.json-*.pack"))
+    live = sum(len(r.html) for r in _cache_of(300, "three", 200).markdown.values())
+    assert len(packs) == 1 and packs[0].stat().st_size < 2.2 * live
+    assert BuildCache.read(index).markdown == _cache_of(300, "three", 200).markdown
+    # A few records at a time are appended, until most of the pack is garbage.
+    for round_ in range(12):
+        cache = BuildCache.read(index)
+        for i in range(40):
+            cache.markdown[f"content/{i}.md"] = _cache_of(300, f"round {round_}", 200).markdown[f"content/{i}.md"]
+        cache.write(index)
+    packs = list(tmp_path.glob("build.json-*.pack"))
+    assert len(packs) == 1 and packs[0].stat().st_size < 2.2 * live
+    back = BuildCache.read(index).markdown
+    assert back["content/0.md"].html.startswith("<p>round 11 0") and back["content/299.md"].html.startswith("<p>three 299")
+
+
+def test_a_damaged_build_cache_is_an_empty_cache_or_misses_the_damaged_records(tmp_path):
+    from policysite.cache import BuildCache
+
+    index = tmp_path / "build.json"
+    _cache_of(100).write(index)
+    pack = next(tmp_path.glob("build.json-*.pack"))
+    good = pack.read_bytes()
+    # A byte changed inside one record: that record is missing, the others are read.
+    at = good.index(b"body 37")
+    pack.write_bytes(good[:at] + b"B" + good[at + 1:])
+    cache = BuildCache.read(index)
+    assert "content/37.md" not in cache.markdown and cache.markdown.get("content/37.md") is None
+    assert cache.markdown["content/36.md"].html.startswith("<p>body 36")
+    assert len([k for k in cache.markdown if cache.markdown.get(k) is not None]) == 99
+    cache.markdown.prefetch()
+    # Cut short, missing, or an index that is not ours: an empty cache.
+    pack.write_bytes(good[:len(good) // 2])
+    assert BuildCache.read(index).markdown == {}
+    pack.unlink()
+    assert BuildCache.read(index).outputs == {}
+    for text in ("{", "[]", '{"format": 5}', '{"pack": "../x", "end": 1, "sections": {}}'):
+        index.write_text(text)
+        assert BuildCache.read(index).loaded == {}
+
+
 def test_an_interrupt_inside_the_sanitiser_is_not_lost(monkeypatch):
     from policysite import sanitize
 
