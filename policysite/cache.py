@@ -10,7 +10,8 @@ a clean build:
 - written pages, keyed by a hash of everything the layout could see.
 
 Each is a typed record owned by one stage (stages.py): LoadRecord,
-MarkdownRecord, OutputRecord and SearchRecord, each with its own JSON form.
+MarkdownRecord, OutputRecord and SearchRecord, each with its own JSON form;
+SiteRecord holds what the stages know of the whole site.
 
 `serve` keeps one BuildCache in memory; `build` saves it as JSON (never
 pickle: a cache file in a pull request must not be able to run code).
@@ -156,13 +157,16 @@ class MarkdownRecord:
     links: list[str]                      # every link target as written, in order
     deps: list[tuple[str, list[object]]]  # (link as written, links.signature of its outcome); lists in JSON
     problems: list[tuple[int, str, str, str]]   # markup.Problem: (line, severity, message, code); lists in JSON
+    # The pages its links lead to, as (index in `links`, the page's address, the #fragment to check),
+    # noted when they were last resolved; None until then. Valid while SiteRecord.links holds.
+    targets: list[tuple[int, str, str]] | None = None
 
     def to_json(self) -> dict:
         return dict(vars(self))
 
     @classmethod
     def from_json(cls, data: dict) -> MarkdownRecord:
-        return cls(**{name: data[name] for name in _MARKDOWN_FIELDS})
+        return cls(**{name: data[name] for name in _MARKDOWN_FIELDS if name in data})
 
 
 @dataclass
@@ -197,6 +201,29 @@ class SearchRecord:
         return cls(key=str(data.get("key", "")), files=dict(data.get("files") or {}), words=dict(data.get("words") or {}))
 
 
+@dataclass
+class SiteRecord:
+    """What the stages know of the whole site at the end of the last build, to tell what an edit reached.
+
+    `links`: a digest of everything a link's outcome depends on (links.Resolver) when every
+    MarkdownRecord's links were last checked: while it is the same, no link resolves otherwise.
+    `extras`: a digest of what the sitemap, feeds and search-index.json read, with the hash of each
+    of those files. `layout_files`: a digest of the files the last build wrote, when every link
+    its layouts wrote led to one of them."""
+    links: str = ""
+    extras: str = ""
+    extra_files: dict[str, str] = field(default_factory=dict)
+    layout_files: str = ""
+
+    def to_json(self) -> dict:
+        return dict(vars(self))
+
+    @classmethod
+    def from_json(cls, data: dict) -> SiteRecord:
+        return cls(links=str(data.get("links", "")), extras=str(data.get("extras", "")),
+                   extra_files=dict(data.get("extra_files") or {}), layout_files=str(data.get("layout_files", "")))
+
+
 _MARKDOWN_FIELDS = [f.name for f in fields(MarkdownRecord)]
 
 
@@ -225,6 +252,7 @@ class BuildCache:
         self.markdown: dict[str, MarkdownRecord] = {}  # source path ->
         self.outputs: dict[str, OutputRecord] = {}     # output path ->
         self.search = SearchRecord()
+        self.site = SiteRecord()
         self.stats = BuildStats()
         self.stamps: dict[str, tuple] = {}    # in memory only: path -> (file_stamp, sha)
         self.compiled_layouts: dict = {}      # in memory only (it is code): Jinja bytecode
@@ -251,6 +279,7 @@ class BuildCache:
             cache.markdown = {k: MarkdownRecord.from_json(v) for k, v in data["markdown"].items()}
             cache.outputs = {k: OutputRecord.from_json(v) for k, v in data["outputs"].items()}
             cache.search = SearchRecord.from_json(data.get("search") or {})
+            cache.site = SiteRecord.from_json(data.get("site") or {})
         except (KeyError, TypeError, AttributeError, ValueError):
             return cls()
         return cache
@@ -268,7 +297,8 @@ class BuildCache:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
             with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1, mtime=0) as out:
-                out.write(b'{"code":' + dumps(code_fingerprint()) + b',"search":' + dumps(self.search.to_json()))
+                out.write(b'{"code":' + dumps(code_fingerprint()) + b',"search":' + dumps(self.search.to_json())
+                          + b',"site":' + dumps(self.site.to_json()))
                 for name, records in sections.items():
                     out.write(b',"' + name.encode() + b'":{')
                     for n, (key, record) in enumerate(records.items()):
