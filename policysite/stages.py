@@ -115,6 +115,7 @@ class BuildState:
     ctx_site: dict[str, Any] = field(default_factory=dict)
     site_key: str = ""                # hash of what every layout sees besides the page
     link_table: str = ""              # what links can lead to (stages.link_table), "" until Markdown is rendered
+    summaries: _Summaries = field(default_factory=lambda: _Summaries())   # what other pages show of each page
     written: list[str] = field(default_factory=list)
     extra: dict[str, str] = field(default_factory=dict)   # sitemap, robots, feeds, search-index.json
     search_files: list[str] = field(default_factory=list)
@@ -637,7 +638,7 @@ class OutputKeys:
     def __init__(self, state: BuildState):
         self.state = state
         self.prefix = digest(state.site_key, state.config_fp).encode()
-        self.summaries = _Summaries()
+        self.summaries = state.summaries
         self._last: tuple[Page | None, str | None] = (None, None)
 
     def of(self, kind: str, item) -> str | None:
@@ -831,10 +832,19 @@ def make_extras(state: BuildState) -> None:
 
 
 def search_index(state: BuildState) -> list[str]:
-    """The full-text index (search.py), or the last build's files when nothing it reads has changed."""
+    """The full-text index (search.py): the last build's files where nothing they come from has changed.
+
+    Each page's words and result come from its summary (_Summaries), its rendered body and
+    its topics: a page whose digest of those is the same is not read again, and the
+    index files that none of the changed pages is in are the last build's."""
     site, sink, cache = state.site, state.sink, state.cache
     labels = search.Labels.of(site.config)
-    key = search.fingerprint(site.pages, site.config.root, labels)
+    pages = search.searchable(site.pages)
+    summaries = state.summaries
+    salt = digest(code_fingerprint(), site.config.root, repr(labels)).encode()
+    digests = [hashlib.sha1(salt + summaries[page] + f"{page.html_sha}\0{page.fields.get('topics', ())!r}".encode(
+        "utf-8", "surrogatepass")).hexdigest() for page in pages]
+    key = digest(salt, *digests)
     before = cache.search
     if before.key == key and before.files:
         linked = []
@@ -847,13 +857,33 @@ def search_index(state: BuildState) -> list[str]:
             return linked
         for rel in linked:   # a link that stayed would be written through, into the previous output
             (sink.tmp / rel).unlink()
-    # Incremental index: unchanged pages' words come from the last build's record (search.WordRecord).
     previous = search.WordRecord.from_json(before.words)
-    files, words = search.build_index_reusing(site.pages, site.config.root, labels, previous)
+    checked: set[str] = set()   # files of the last output read and found as it wrote them
+
+    def read(rel: str) -> bytes | None:
+        sha = before.files.get(rel)
+        if sha is None:
+            return None
+        try:
+            data = (sink.previous / rel).read_bytes()
+        except OSError:
+            return None
+        if hashlib.sha1(data).hexdigest() != sha:
+            return None
+        checked.add(rel)
+        return data
+
+    made = search.update_index(pages, site.config.root, labels, digests, previous, read) if before.files else None
+    if made is None:
+        made = search.build_index_reusing(site.pages, site.config.root, labels, previous, digests)
+    files, words = made
+    shas = {}
     for rel in sorted(files):
-        sink.write(rel, files[rel])
-    cache.search = SearchRecord(key=key, files={rel: hashlib.sha1(data).hexdigest() for rel, data in files.items()},
-                                words=words.to_json())
+        data = files[rel]
+        shas[rel] = sha = hashlib.sha1(data).hexdigest()
+        if not (rel in checked and before.files.get(rel) == sha and sink.reuse(rel, sha, checked=True)):
+            sink.write(rel, data)
+    cache.search = SearchRecord(key=key, files=shas, words=words.to_json())
     cache.dirty = True
     return sorted(files)
 
@@ -1004,7 +1034,8 @@ def quick_rebuild(last: BuildState, changed: set[Path], sink) -> BuildResult | N
             return None
         pages.append(page)
 
-    state = BuildState(**{**vars(last), "sink": sink, "diagnostics": Diagnostics(), "written": []})
+    state = BuildState(**{**vars(last), "sink": sink, "diagnostics": Diagnostics(), "written": [],
+                          "summaries": _Summaries()})
     state.diagnostics.extend(last.diagnostics.items)
     cache.reset_stats()
     before = {}
