@@ -315,6 +315,8 @@ class IndexBuilder:
 
 
 MANIFEST = f"{FOLDER}/index.json"
+# One term and its postings in a term file, as _term_entry writes it (terms are letters and digits).
+_ENTRY = re.compile(rb'"([^"\\]*)":\[([0-9,]+)\]')
 
 
 def _term_file(key: str) -> str:
@@ -512,13 +514,13 @@ def update_index(pages: list[Page], root: str, labels: Labels, digests: list[str
     index = IndexBuilder()
     record = WordRecord(dict(old))
     scores: dict[int, dict[str, int]] = {}
-    touched: set[str] = set()
+    touched: set[str] = set()   # terms whose postings change: a changed page's score in them differs
     for n in changed:
         entry, topics = _entry(pages[n], root, labels)
-        scores[n] = index.scores(entry.title, entry.description, entry.type, topics, body_text(pages[n].html))
-        touched.update(term for term, _ in old[urls[n]].pairs())
-        touched.update(scores[n])
-        record.pages[urls[n]] = PageWords.of(digests[n], scores[n])
+        scores[n] = new = index.scores(entry.title, entry.description, entry.type, topics, body_text(pages[n].html))
+        before = dict(old[urls[n]].pairs())
+        touched.update(term for term in before.keys() | new.keys() if before.get(term) != new.get(term))
+        record.pages[urls[n]] = PageWords.of(digests[n], new)
     groups = {term[:KEY_LENGTH] for term in touched}
     files: dict[str, bytes] = {}
     kept_keys = []
@@ -533,32 +535,41 @@ def update_index(pages: list[Page], root: str, labels: Labels, digests: list[str
         if data is None:
             return None
         files[_term_file(key)] = data
-    # Each regrouped term file's postings, without the changed pages, then with their new scores.
+    # The term files of the touched terms' groups, made again: each touched term's postings
+    # without the changed pages, then with their new scores; other terms as they were written.
     gone = set(changed)
     mask = -1 << SCORE_BITS
+    entries: dict[str, bytes] = {}
     postings: dict[str, list[int]] = {}
     for group_keys in regrouped.values():
         for key in group_keys:
-            try:
-                terms = json.loads(read(_term_file(key)) or b"null")
-                for term, gaps in terms.items():
-                    packed, last = [], 0
-                    for gap in gaps:
-                        last = gap + (last & mask)
-                        if last >> SCORE_BITS not in gone:
-                            packed.append(last)
-                    if packed:
-                        postings[term] = packed
-            except (ValueError, AttributeError, TypeError):
+            data = read(_term_file(key))
+            if data is None:
                 return None
+            found_all = list(_ENTRY.finditer(data))
+            if sum(len(found.group(0)) + 1 for found in found_all) + 1 != len(data):
+                return None   # not as _term_file_bytes writes it
+            for found in found_all:
+                term = found.group(1).decode("utf-8")
+                if term not in touched:
+                    entries[term] = found.group(0)
+                    continue
+                packed, last = [], 0
+                for gap in map(int, found.group(2).split(b",")):
+                    last = gap + (last & mask)
+                    if last >> SCORE_BITS not in gone:
+                        packed.append(last)
+                postings[term] = packed
     for n in changed:
         base = n << SCORE_BITS
         for term, score in scores[n].items():
-            if term[:KEY_LENGTH] in groups:
+            if term in touched:
                 postings.setdefault(term, []).append(base | score)
-    entries = [(term, _term_entry(term, sorted(postings[term]))) for term in sorted(postings)]
+    for term, packed in postings.items():
+        if packed:
+            entries[term] = _term_entry(term, sorted(packed))
     new_keys = []
-    for key, chunk in _chunks(entries):
+    for key, chunk in _chunks([(term, entries[term]) for term in sorted(entries)]):
         new_keys.append(key)
         files[_term_file(key)] = _term_file_bytes(chunk)
     numbers = {status: n for n, status in enumerate(statuses, 1)}

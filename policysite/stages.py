@@ -118,7 +118,7 @@ class BuildState:
     summaries: _Summaries = field(default_factory=lambda: _Summaries())   # what other pages show of each page
     written: list[str] = field(default_factory=list)
     extra: dict[str, str] = field(default_factory=dict)   # sitemap, robots, feeds, search-index.json
-    search_files: list[str] = field(default_factory=list)
+    search_files: list[str] = field(default_factory=list)   # extras already in the sink: the full-text index, reused ones
     files: int = 0
     timings: dict[str, float] = field(default_factory=dict)   # seconds per stage, in the order they ran
 
@@ -819,16 +819,54 @@ def _is_hook(state: BuildState, error: tuple) -> bool:
 
 @timed
 def make_extras(state: BuildState) -> None:
-    """Sitemap, robots.txt, feeds, the search list and (for `build`) the full-text index."""
+    """Sitemap, robots.txt, feeds, the search list and (for `build`) the full-text index.
+
+    The first four are the last build's files when nothing they read has changed (extras_key)."""
     from .builder import BuildSink
 
-    sink, site = state.sink, state.site
-    state.extra.update({"sitemap.xml": publish.sitemap(site), "robots.txt": publish.robots(site),
-                        "search-index.json": publish.search_index(site), **publish.feeds(site)})
+    sink, site, record = state.sink, state.site, state.cache.site
+    key = extras_key(state)
+    if sink is not None and record.extras == key and record.extra_files and _reuse_all(sink, record.extra_files):
+        state.search_files.extend(sorted(record.extra_files))
+    else:
+        state.extra.update({"sitemap.xml": publish.sitemap(site), "robots.txt": publish.robots(site),
+                            "search-index.json": publish.search_index(site), **publish.feeds(site)})
+        shas = {rel: hashlib.sha1(text.encode("utf-8")).hexdigest() for rel, text in state.extra.items()}
+        if (record.extras, record.extra_files) != (key, shas):
+            record.extras, record.extra_files = key, shas
+            state.cache.dirty = True
     if isinstance(sink, BuildSink):
         # `serve` skips the full-text index (search.js then falls back to
         # search-index.json) to keep rebuilds quick.
         state.search_files.extend(search_index(state))
+
+
+def _reuse_all(sink, files: dict[str, str]) -> bool:
+    """Take each of these files (path -> hash) from the last output; if any cannot be, none."""
+    linked = []
+    for rel, sha in sorted(files.items()):
+        if not sink.reuse(rel, sha):
+            tmp = getattr(sink, "tmp", None)
+            for done in linked if tmp is not None else ():   # a link that stayed would be written through, into the previous output
+                (tmp / done).unlink()
+            return False
+        linked.append(rel)
+    return True
+
+
+def extras_key(state: BuildState) -> str:
+    """A digest of everything the sitemap, feeds, robots.txt and search-index.json read (publish.py):
+    the configuration, and of each page its summary (_Summaries), its parent, its topics and
+    organisations and its translations (a listing page's last change is the newest of what it lists)."""
+    summaries = state.summaries
+    parts = [state.config_fp.encode()]
+    for page in state.site.pages:
+        fields = page.fields
+        versions = " ".join(f"{lang}={other.url}" for lang, other in page.translations.items())
+        parts.append(summaries[page])
+        parts.append(f"{page.parent.url if page.parent else ''}\0{fields.get('topics')!r}\0{fields.get('organisations')!r}"
+                     f"\0{versions}\n".encode("utf-8", "surrogatepass"))
+    return hashlib.sha1(b"".join(parts)).hexdigest()
 
 
 def search_index(state: BuildState) -> list[str]:
@@ -846,17 +884,9 @@ def search_index(state: BuildState) -> list[str]:
         "utf-8", "surrogatepass")).hexdigest() for page in pages]
     key = digest(salt, *digests)
     before = cache.search
-    if before.key == key and before.files:
-        linked = []
-        for rel, sha in sorted(before.files.items()):
-            if not sink.reuse(rel, sha):
-                break
-            linked.append(rel)
-        else:
-            cache.stats.search_reused = 1
-            return linked
-        for rel in linked:   # a link that stayed would be written through, into the previous output
-            (sink.tmp / rel).unlink()
+    if before.key == key and before.files and _reuse_all(sink, before.files):
+        cache.stats.search_reused = 1
+        return sorted(before.files)
     previous = search.WordRecord.from_json(before.words)
     checked: set[str] = set()   # files of the last output read and found as it wrote them
 

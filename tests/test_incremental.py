@@ -163,7 +163,11 @@ class SiteModel:
         return posixpath.relpath(target, posixpath.dirname(source))
 
     def page_text(self, source: str, data: dict) -> str:
-        lines = ["---", f"title: {q(data['title'])}", f"description: {q('About ' + data['title'])}"]
+        lines = ["---", f"title: {q(data['title'])}", f"description: {q(data.get('description') or 'About ' + data['title'])}"]
+        if data.get("date"):   # dates order listings and feeds, and show in listings, the sitemap and search
+            lines.append(f"date: {data['date']}")
+        if data.get("withdrawn"):
+            lines += ["withdrawn:", f"  date: {data['withdrawn']}", "  explanation: Replaced."]
         if data["topics"]:
             lines.append("topics:")
             lines += [f"  - {key}" for key in data["topics"]]
@@ -454,6 +458,20 @@ class IncrementalSite(RuleBasedStateMachine):
             p["slug"] = data.draw(st.sampled_from([None, "moved", "plan"]))
         else:
             p["weight"] = data.draw(st.sampled_from([None, 1, 2]))
+
+    @rule(data=st.data())
+    def edit_description_date_or_withdrawn(self, data):
+        """What listings, feeds, the sitemap and search show of a page besides its title."""
+        if not self.model.pages:
+            return
+        p = self.model.pages[data.draw(st.sampled_from(sorted(self.model.pages)))]
+        what = data.draw(st.sampled_from(["description", "date", "withdrawn"]))
+        if what == "description":
+            p["description"] = data.draw(st.sampled_from([None, "Short", "A <longer> summary"]))
+        elif what == "date":
+            p["date"] = data.draw(st.sampled_from([None, "2019-05-01", "2021-02-03"]))
+        else:
+            p["withdrawn"] = data.draw(st.sampled_from([None, "2022-01-01"]))
 
     @rule(data=st.data())
     def change_binary(self, data):
