@@ -235,6 +235,9 @@ class BuildStats:
     page_hits: int = 0
     rendered: int = 0
     search_reused: int = 0
+    search_files_made: int = 0    # full-text index files made again (not taken from the last output)
+    extras_reused: int = 0        # 1 when the sitemap, feeds and search list were the last output's
+    links_resolved: int = 0       # pages whose Markdown links were resolved again
     quick: int = 0
     taken_over: int = 0
     images_encoded: int = 0

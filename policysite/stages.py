@@ -52,6 +52,7 @@ from .markup import RESERVED_IDS, MarkdownRenderer, link_lines, render_fingerpri
 from .model import Group, Page
 from .schema import moment
 from .site import Site, build_site, slugify
+from .status import CURRENT
 from .templates import (
     LayoutError,
     Templates,
@@ -342,7 +343,10 @@ def render_markdown(state: BuildState, pages: list[Page]) -> None:
     seal = digest(state.seal, *sorted(reserved))
     fingerprint = render_fingerprint(site.config)
     for page in pages:
-        key = digest(page.source, page.body, str(page.body_line), fingerprint, seal)
+        loaded = cache.loaded.get(page.source)
+        # The LoadRecord's key names the file's bytes, so its body, while the page has the body it loaded.
+        body = loaded.key if loaded is not None and loaded.page is not None and loaded.page.body is page.body else page.body
+        key = digest(page.source, body, str(page.body_line), fingerprint, seal)
         record = cache.markdown.get(page.source)
         if reuse and record is not None and record.key == key and (same_links or all(
                 signature(outcome(raw, page)) == sig for raw, sig in record.deps)):
@@ -443,6 +447,7 @@ def check_page_links(state: BuildState, page: Page) -> list[Page]:
                 break
             targets.append((index, linked, fragment))
     if targets is None:
+        cache.stats.links_resolved += 1
         outcome = state.resolver.outcome
         targets = []
         for index, raw in enumerate(record.links):
@@ -674,7 +679,9 @@ class OutputKeys:
         ancestors, listed = page.ancestors, site.listing(page)
         # Each list after its length, so that no two different sets of pages give the same bytes.
         parts = [
-            "\0".join((own, state.templates.layout_for(page), page.html_sha, repr(page.toc), repr(page.related),
+            # The layout (Templates.layout_for) follows from the fields, kind and type, the configuration
+            # and the layouts' names: all in the key already.
+            "\0".join((own, page.html_sha, repr(page.toc), repr(page.related),
                        page.image_url or "", repr(page.lead_image), repr(page.consultation),
                        str(listing_page_count(page, site)))).encode("utf-8", "surrogatepass"),
             summary(page),
@@ -706,8 +713,9 @@ class _Summaries(dict):
     breadcrumbs, backlinks): a digest, made the first time it is asked for."""
 
     def __missing__(self, page: Page) -> bytes:
+        status = "" if page.status is CURRENT else repr(page.status)
         text = "\0".join((page.url, page.title, page.description, page.lang, page.kind, page.type, page.type_label,
-                          repr(page.date), repr(page.updated), repr(page.status), page.source or "", page.key or ""))
+                          repr(page.date), repr(page.updated), status, page.source or "", page.key or ""))
         found = self[page] = hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
         return found
 
@@ -838,6 +846,7 @@ def make_extras(state: BuildState) -> None:
     key = extras_key(state)
     if sink is not None and record.extras == key and record.extra_files and _reuse_all(sink, record.extra_files):
         state.search_files.extend(sorted(record.extra_files))
+        state.cache.stats.extras_reused = 1
     else:
         state.extra.update({"sitemap.xml": publish.sitemap(site), "robots.txt": publish.robots(site),
                             "search-index.json": publish.search_index(site), **publish.feeds(site)})
@@ -923,6 +932,7 @@ def search_index(state: BuildState) -> list[str]:
         shas[rel] = sha = hashlib.sha1(data).hexdigest()
         if not (rel in checked and before.files.get(rel) == sha and sink.reuse(rel, sha, checked=True)):
             sink.write(rel, data)
+            cache.stats.search_files_made += 1
     cache.search = SearchRecord(key=key, files=shas, words=words.to_json())
     cache.dirty = True
     return sorted(files)
