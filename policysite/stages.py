@@ -375,21 +375,20 @@ def link_table(site: Site) -> str:
     folder and language (see links.Resolver and links.signature): every page's source, address,
     title, kind and translations, every file's address, size and image size, the drafts, the
     pages not yet published and the files that could not be read."""
+    # Each part sorted: the same site gives the same digest whatever order its pages were loaded in.
     lines = [site.config.root]
-    for source, page in site.by_source.items():
-        versions = " ".join(f"{lang}={other.url}" for lang, other in page.translations.items())
-        lines.append(f"{source}\0{page.url}\0{page.title}\0{page.kind}\0{page.lang}\0{versions}")
+    lines += sorted(f"{source}\0{page.url}\0{page.title}\0{page.kind}\0{page.lang}\0"
+                    + " ".join(f"{lang}={other.url}" for lang, other in sorted(page.translations.items()))
+                    for source, page in site.by_source.items())
     lines.append("\1")
-    for url, page in site.by_url.items():
-        lines.append(f"{url}\0{page.source or page.kind}\0{page.title}")
+    lines += sorted(f"{url}\0{page.source or page.kind}\0{page.title}" for url, page in site.by_url.items())
     lines.append("\1")
     for files in (site.files, site.files_by_url, site.assets):
-        for name, file in files.items():
-            lines.append(f"{name}\0{file.url}\0{file.size}\0{images.stamp(file)}")
+        lines += sorted(f"{name}\0{file.url}\0{file.size}\0{images.stamp(file)}" for name, file in files.items())
         lines.append("\1")
-    lines += site.drafts
+    lines += sorted(site.drafts)
     lines.append("\1")
-    lines += (f"{source}\0{page.date!r}" for source, page in site.scheduled.items())
+    lines += sorted(f"{source}\0{page.date!r}" for source, page in site.scheduled.items())
     lines.append("\1")
     lines += sorted(site.unreadable)
     return hashlib.sha1("\n".join(lines).encode("utf-8", "surrogatepass")).hexdigest()
