@@ -205,8 +205,9 @@ class SearchRecord:
 class SiteRecord:
     """What the stages know of the whole site at the end of the last build, to tell what an edit reached.
 
-    `links`: a digest of everything a link's outcome depends on (links.Resolver) when every
-    MarkdownRecord's links were last checked: while it is the same, no link resolves otherwise.
+    `links`: digests of everything a link's outcome depends on (links.Resolver) when every
+    MarkdownRecord's links were last checked, as "WHERE:TITLES" (stages.link_table): while both
+    are the same, no link resolves otherwise; while the first is, each leads where it did.
     `extras`: a digest of what the sitemap, feeds and search-index.json read, with the hash of each
     of those files. `layout_files`: a digest of the files the last build wrote, when every link
     its layouts wrote led to one of them."""

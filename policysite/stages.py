@@ -336,8 +336,12 @@ def render_markdown(state: BuildState, pages: list[Page]) -> None:
     outcome = state.resolver.outcome
     reuse = not state.hooks.has("on_page_markdown")   # a hook sees the whole site: nothing is reusable
     if reuse and not state.link_table:
-        state.link_table = link_table(site)
+        state.link_table = ":".join(link_table(site))
     same_links = reuse and cache.site.links == state.link_table
+    # Only titles changed: each link leads where it did, and holds unless it showed a changed title.
+    titles = None
+    if reuse and not same_links and cache.site.links.split(":")[0] == state.link_table.split(":")[0]:
+        titles = {state.resolver.href_for(url): page.title for url, page in site.by_url.items()}
     todo = []
     reserved = state.layout_ids.reserved
     seal = digest(state.seal, *sorted(reserved))
@@ -348,8 +352,9 @@ def render_markdown(state: BuildState, pages: list[Page]) -> None:
         body = loaded.key if loaded is not None and loaded.page is not None and loaded.page.body is page.body else page.body
         key = digest(page.source, body, str(page.body_line), fingerprint, seal)
         record = cache.markdown.get(page.source)
-        if reuse and record is not None and record.key == key and (same_links or all(
-                signature(outcome(raw, page)) == sig for raw, sig in record.deps)):
+        if reuse and record is not None and record.key == key and (same_links or (
+                _titles_hold(record, page, titles) if titles is not None else all(
+                    signature(outcome(raw, page)) == sig for raw, sig in record.deps))):
             cache.stats.markdown_hits += 1
             _apply(state, page, record)
         else:
@@ -370,18 +375,33 @@ def render_markdown(state: BuildState, pages: list[Page]) -> None:
         _apply(state, page, record)
 
 
-def link_table(site: Site) -> str:
-    """A digest of everything the outcome of a link depends on besides the link and its page's
-    folder and language (see links.Resolver and links.signature): every page's source, address,
-    title, kind and translations, every file's address, size and image size, the drafts, the
-    pages not yet published and the files that could not be read."""
+def _titles_hold(record: MarkdownRecord, page: Page, titles: dict[str, str]) -> bool:
+    """Whether each link of the record that showed a page's title (links.signature) shows it still,
+    when every link leads where it did: `titles` is each page's title by its address in HTML."""
+    for _raw, sig in record.deps:
+        shown = sig[1]
+        if shown is None:
+            continue
+        address = sig[0].split("#", 1)[0].split("?", 1)[0]
+        if (titles.get(address) if address else page.title) != shown:   # `#id` alone: the page itself
+            return False
+    return True
+
+
+def link_table(site: Site) -> tuple[str, str]:
+    """Digests of everything the outcome of a link depends on besides the link and its page's
+    folder and language (see links.Resolver and links.signature): where links can lead (every
+    page's source, address, kind and translations, every file's address, size and image size,
+    the drafts, the pages not yet published and the files that could not be read), and every
+    page's title."""
     # Each part sorted: the same site gives the same digest whatever order its pages were loaded in.
+    titles = sorted(f"{url}\0{page.title}" for url, page in site.by_url.items())
     lines = [site.config.root]
-    lines += sorted(f"{source}\0{page.url}\0{page.title}\0{page.kind}\0{page.lang}\0"
+    lines += sorted(f"{source}\0{page.url}\0{page.kind}\0{page.lang}\0"
                     + " ".join(f"{lang}={other.url}" for lang, other in sorted(page.translations.items()))
                     for source, page in site.by_source.items())
     lines.append("\1")
-    lines += sorted(f"{url}\0{page.source or page.kind}\0{page.title}" for url, page in site.by_url.items())
+    lines += sorted(f"{url}\0{page.source or page.kind}" for url, page in site.by_url.items())
     lines.append("\1")
     for files in (site.files, site.files_by_url, site.assets):
         lines += sorted(f"{name}\0{file.url}\0{file.size}\0{images.stamp(file)}" for name, file in files.items())
@@ -391,7 +411,8 @@ def link_table(site: Site) -> str:
     lines += sorted(f"{source}\0{page.date!r}" for source, page in site.scheduled.items())
     lines.append("\1")
     lines += sorted(site.unreadable)
-    return hashlib.sha1("\n".join(lines).encode("utf-8", "surrogatepass")).hexdigest()
+    return (hashlib.sha1("\n".join(lines).encode("utf-8", "surrogatepass")).hexdigest(),
+            hashlib.sha1("\n".join(titles).encode("utf-8", "surrogatepass")).hexdigest())
 
 
 def _apply(state: BuildState, page: Page, record: MarkdownRecord) -> None:
@@ -437,7 +458,8 @@ def check_page_links(state: BuildState, page: Page) -> list[Page]:
     for problem in record.problems:
         _report(diagnostics, page, problem)
     targets = None
-    if record.targets is not None and state.link_table and cache.site.links == state.link_table:
+    # Targets depend on where links lead, not on titles: the first of the two digests.
+    if record.targets is not None and state.link_table and cache.site.links.split(":")[0] == state.link_table.split(":")[0]:
         targets = []
         for index, where, fragment in record.targets:
             linked = site.by_source.get(where) or site.by_url.get(where)

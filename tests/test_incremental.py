@@ -886,3 +886,6 @@ def test_a_body_edit_with_the_disk_cache_touches_only_that_page(make_site, tmp_p
     # pages and a itself; the other section is untouched.
     result = rebuild("content/policy/a.md", page("Alpha policy", body="## Costs\n\nMoney for quokkas.\n\nSee [](b.md).\n"))
     assert result.rendered == 3 and result.stats["extras_reused"] == 0, result.stats
+    # Only titles changed: the other pages' links are not resolved again, only those of a (its
+    # file changed) and b (its empty link text shows a's title).
+    assert result.stats["links_resolved"] == 2 and result.stats["markdown_hits"] == result.stats["load_hits"] - 1, result.stats
