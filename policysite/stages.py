@@ -865,7 +865,10 @@ def make_extras(state: BuildState) -> None:
 
     sink, site, record = state.sink, state.site, state.cache.site
     key = extras_key(state)
-    if sink is not None and record.extras == key and record.extra_files and _reuse_all(sink, record.extra_files):
+    # The names come from the cache file, which sits in the site's folder: only these files.
+    names = set(publish.generated_paths(site)) - {f"{search.FOLDER}/index.json"}
+    if (sink is not None and record.extras == key and set(record.extra_files) == names
+            and _reuse_all(sink, record.extra_files)):
         state.search_files.extend(sorted(record.extra_files))
         state.cache.stats.extras_reused = 1
     else:
