@@ -478,6 +478,7 @@ def check_page_links(state: BuildState, page: Page) -> list[Page]:
         noted = [[index, linked.source or linked.url, fragment] for index, linked, fragment in targets]
         if record.targets != noted:
             record.targets = noted
+            cache.markdown[page.source] = record   # assigned again, so a store that notes changed records sees it
             cache.dirty = True
     seen: set[int] = set()
     links_to = []
