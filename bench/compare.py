@@ -503,7 +503,7 @@ def stage_table(columns: list[tuple[int, dict[str, float]]]) -> str:
         return ""
     steps = list(dict.fromkeys(step for _, stages in columns for step in stages))
     head = ["stage"] + [f"s at {pages}" for pages, _ in columns]
-    pairs = list(zip(columns, columns[1:]))
+    pairs = list(zip(columns, columns[1:], strict=False))
     head += [f"× {b[0] // a[0] if b[0] % a[0] == 0 else round(b[0] / a[0], 1)} pages: × s" for a, b in pairs]
     lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
     for step in steps:

@@ -10,7 +10,8 @@ a clean build:
 - written pages, keyed by a hash of everything the layout could see.
 
 Each is a typed record owned by one stage (stages.py): LoadRecord,
-MarkdownRecord, OutputRecord and SearchRecord, each with its own JSON form.
+MarkdownRecord, OutputRecord and SearchRecord, each with its own JSON form;
+SiteRecord holds what the stages know of the whole site.
 
 `serve` keeps one BuildCache in memory; `build` saves it as JSON (never
 pickle: a cache file in a pull request must not be able to run code).
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-FORMAT = 5
+FORMAT = 6
 # A file changed this recently may change again within the same tick of the file system's
 # clock, keeping its stamp: until it is older, it is read again rather than trusted.
 SETTLE_NS = 2_000_000_000
@@ -172,13 +173,16 @@ class MarkdownRecord:
     links: list[str]                      # every link target as written, in order
     deps: list[tuple[str, list[object]]]  # (link as written, links.signature of its outcome); lists in JSON
     problems: list[tuple[int, str, str, str]]   # markup.Problem: (line, severity, message, code); lists in JSON
+    # The pages its links lead to, as (index in `links`, the page's address, the #fragment to check),
+    # noted when they were last resolved; None until then. Valid while SiteRecord.links holds.
+    targets: list[tuple[int, str, str]] | None = None
 
     def to_json(self) -> dict:
         return dict(vars(self))
 
     @classmethod
     def from_json(cls, data: dict) -> MarkdownRecord:
-        return cls(**{name: data[name] for name in _MARKDOWN_FIELDS})
+        return cls(**{name: data[name] for name in _MARKDOWN_FIELDS if name in data})
 
 
 @dataclass
@@ -213,6 +217,30 @@ class SearchRecord:
         return cls(key=str(data.get("key", "")), files=dict(data.get("files") or {}), words=dict(data.get("words") or {}))
 
 
+@dataclass
+class SiteRecord:
+    """What the stages know of the whole site at the end of the last build, to tell what an edit reached.
+
+    `links`: digests of everything a link's outcome depends on (links.Resolver) when every
+    MarkdownRecord's links were last checked, as "WHERE:TITLES" (stages.link_table): while both
+    are the same, no link resolves otherwise; while the first is, each leads where it did.
+    `extras`: a digest of what the sitemap, feeds and search-index.json read, with the hash of each
+    of those files. `layout_files`: a digest of the files the last build wrote, when every link
+    its layouts wrote led to one of them."""
+    links: str = ""
+    extras: str = ""
+    extra_files: dict[str, str] = field(default_factory=dict)
+    layout_files: str = ""
+
+    def to_json(self) -> dict:
+        return dict(vars(self))
+
+    @classmethod
+    def from_json(cls, data: dict) -> SiteRecord:
+        return cls(links=str(data.get("links", "")), extras=str(data.get("extras", "")),
+                   extra_files=dict(data.get("extra_files") or {}), layout_files=str(data.get("layout_files", "")))
+
+
 _MARKDOWN_FIELDS = [f.name for f in fields(MarkdownRecord)]
 
 
@@ -224,6 +252,9 @@ class BuildStats:
     page_hits: int = 0
     rendered: int = 0
     search_reused: int = 0
+    search_files_made: int = 0    # full-text index files made again (not taken from the last output)
+    extras_reused: int = 0        # 1 when the sitemap, feeds and search list were the last output's
+    links_resolved: int = 0       # pages whose Markdown links were resolved again
     quick: int = 0
     taken_over: int = 0
     images_encoded: int = 0
@@ -244,6 +275,7 @@ class BuildCache:
         self.markdown: MutableMapping[str, MarkdownRecord] = {}  # source path ->
         self.outputs: MutableMapping[str, OutputRecord] = {}     # output path ->
         self._search: SearchRecord | None = SearchRecord()
+        self.site = SiteRecord()
         self.stats = BuildStats()
         self.stamps: dict[str, tuple] = {}    # path -> (file_stamp, sha): in memory; `build` keeps them in its memo
         self.compiled_layouts: dict = {}      # in memory only (it is code): Jinja bytecode
@@ -281,12 +313,13 @@ class BuildCache:
         cache._read = {name: Section(pack, name) for name in CODECS}
         cache.loaded, cache.markdown, cache.outputs = (cache._read[n] for n in ("loaded", "markdown", "outputs"))
         cache._search = None
+        cache.site = cache._read["site"].get("") or SiteRecord()
         return cache
 
     def write(self, path: Path) -> None:
         """Save atomically, appending only the records that changed; a cache that cannot be
         written is simply not saved (the next build then reads the last one, or none)."""
-        sections = {"loaded": self.loaded, "markdown": self.markdown, "outputs": self.outputs}
+        sections = {"loaded": self.loaded, "markdown": self.markdown, "outputs": self.outputs, "site": {"": self.site}}
         if self._search is None:   # never asked for: as it was
             sections["search"], sections["search_pages"] = self._read["search"], self._read["search_pages"]
         else:
@@ -327,7 +360,8 @@ CODECS: dict[str, tuple[Any, Any, tuple[str, ...]]] = {
     "markdown": (MarkdownRecord.to_json, MarkdownRecord.from_json, ("html",)),
     "outputs": (OutputRecord.to_json, OutputRecord.from_json, ()),
     "search": (SearchRecord.to_json, SearchRecord.from_json, ()),
-    "search_pages": (_same_value, _same_value, ()),   # the JSON of search.WordRecord's words of one page, by its address
+    "search_pages": (_same_value, _same_value, ()),
+    "site": (SiteRecord.to_json, SiteRecord.from_json, ()),   # the JSON of search.WordRecord's words of one page, by its address
 }
 
 _NEW = None   # in Section.live: a record assigned in this build, not in the pack

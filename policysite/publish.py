@@ -318,8 +318,7 @@ def check_generated_paths(site: Site, diagnostics) -> None:
     claims = [(p.output_path, p.source, p.line("url") if "url" in p.fields else 1) for p in site.pages if p.source]
     claims += [(f.output_path, f.source, 1) for f in site.files.values()]
     claims += [(a.path, a.target.source, a.line) for a in site.aliases]
-    # Folded generated path -> (its order, path, description): each claim looks up itself and its
-    # folders, instead of being compared with every generated file (a feed per topic and organisation).
+    # Generated paths by their folded form: a claim is looked up, and so is each folder above it.
     by_folded: dict[str, list[tuple[int, str, str]]] = {}
     for order, (gen, what) in enumerate(generated.items()):
         by_folded.setdefault(gen.casefold(), []).append((order, gen, what))
@@ -328,13 +327,13 @@ def check_generated_paths(site: Site, diagnostics) -> None:
         if folded.startswith(SEARCH_DIR + "/") and folded != SEARCH_PAGE:   # the search page is site.claim_urls's
             diagnostics.error(source, line, f"`/{path}` is inside /{SEARCH_DIR}/, where the build writes the site search index: move it elsewhere", code="address-collision")
             continue
-        near = list(by_folded.get(folded, ()))
-        slash = folded.find("/")
-        while slash >= 0:
-            near += by_folded.get(folded[:slash], ())
-            slash = folded.find("/", slash + 1)
-        for _, gen, what in sorted(near):
-            if folded == gen.casefold() and gen not in taken_elsewhere:
+        found = [(order, gen, what, True) for order, gen, what in by_folded.get(folded, ())]
+        at = folded.find("/")
+        while at != -1:
+            found += [(order, gen, what, False) for order, gen, what in by_folded.get(folded[:at], ())]
+            at = folded.find("/", at + 1)
+        for _order, gen, what, same in sorted(found):
+            if same and gen not in taken_elsewhere:
                 diagnostics.error(source, line, f"`/{path}` is claimed by both {source} and {what} (/{gen}): rename one of them", code="address-collision")
-            elif folded.startswith(gen.casefold() + "/"):
+            elif not same:
                 diagnostics.error(source, line, f"`/{path}` would need a folder named like {what} (/{gen}): choose another address", code="address-collision")

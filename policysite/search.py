@@ -35,6 +35,7 @@ import re
 import unicodedata
 from array import array
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import groupby, repeat
@@ -299,30 +300,53 @@ class IndexBuilder:
     def files(self) -> dict[str, bytes]:
         """Path under the output folder -> bytes, for every file of the index."""
         out: dict[str, bytes] = {}
-        entries = []
-        for term in sorted(self.postings):
-            packed = self.postings[term]
-            # A page number minus the one before it, so the numbers stay small.
-            gaps = map(sub, packed, [0, *map(and_, packed[:-1], repeat(-1 << SCORE_BITS))])
-            entries.append((term, f'{json.dumps(term, ensure_ascii=False)}:[{",".join(map(str, gaps))}]'.encode()))
+        entries = [(term, _term_entry(term, self.postings[term])) for term in sorted(self.postings)]
         keys = []
         for key, chunk in _chunks(entries):
             keys.append(key)
-            out[f"{FOLDER}/terms/{chunk_file(key)}"] = b"{" + b",".join(entry for _, entry in chunk) + b"}"
+            out[_term_file(key)] = _term_file_bytes(chunk)
         statuses = sorted({entry.status for entry in self.meta if entry.status})
         numbers = {status: n for n, status in enumerate(statuses, 1)}
         rows = [entry.packed(numbers.get(entry.status, 0)) for entry in self.meta]
         for start in range(0, len(rows), PAGE_GROUP):
-            out[f"{FOLDER}/pages/{start // PAGE_GROUP}.json"] = _dump(rows[start:start + PAGE_GROUP])
-        # The id changes whenever any file does: search.js asks for files with ?v=ID,
-        # so a browser never mixes files cached from an earlier build with these.
-        h = hashlib.sha1()
-        for path in sorted(out):
-            h.update(path.encode("utf-8") + b"\0" + out[path] + b"\0")
-        manifest = {"version": FORMAT, "id": h.hexdigest()[:16], "pages": len(self.meta),
-                    "pageGroup": PAGE_GROUP, "statuses": [json.loads(s) for s in statuses], "terms": sorted(keys)}
-        out[f"{FOLDER}/index.json"] = _dump(manifest)
+            out[_page_file(start // PAGE_GROUP)] = _dump(rows[start:start + PAGE_GROUP])
+        out[MANIFEST] = _manifest(out, len(self.meta), statuses, keys)
         return out
+
+
+MANIFEST = f"{FOLDER}/index.json"
+# One term and its postings in a term file, as _term_entry writes it (terms are letters and digits).
+_ENTRY = re.compile(rb'"([^"\\]*)":\[([0-9,]+)\]')
+
+
+def _term_file(key: str) -> str:
+    return f"{FOLDER}/terms/{chunk_file(key)}"
+
+
+def _page_file(number: int) -> str:
+    return f"{FOLDER}/pages/{number}.json"
+
+
+def _term_entry(term: str, packed) -> bytes:
+    """A term and its postings as written in a term file; a page number as its gap from the one before it."""
+    gaps = map(sub, packed, [0, *map(and_, packed[:-1], repeat(-1 << SCORE_BITS))])
+    return f'{json.dumps(term, ensure_ascii=False)}:[{",".join(map(str, gaps))}]'.encode()
+
+
+def _term_file_bytes(chunk: list[tuple[str, bytes]]) -> bytes:
+    return b"{" + b",".join(entry for _, entry in chunk) + b"}"
+
+
+def _manifest(files: dict[str, bytes], pages: int, statuses: list[str], keys) -> bytes:
+    """The manifest of these files (every other file of the index)."""
+    # The id changes whenever any file does: search.js asks for files with ?v=ID,
+    # so a browser never mixes files cached from an earlier build with these.
+    h = hashlib.sha1()
+    for path in sorted(files):
+        h.update(path.encode("utf-8") + b"\0" + files[path] + b"\0")
+    manifest = {"version": FORMAT, "id": h.hexdigest()[:16], "pages": pages,
+                "pageGroup": PAGE_GROUP, "statuses": [json.loads(s) for s in statuses], "terms": sorted(keys)}
+    return _dump(manifest)
 
 
 def _chunks(entries: list[tuple[str, bytes]]):
@@ -365,13 +389,18 @@ def day(value) -> str:
     return f"{value.year:04}-{value.month:02}-{value.day:02}" if value else ""
 
 
+def _entry(page: Page, root: str, labels: Labels) -> tuple[ResultEntry, list[str]]:
+    """What a result shows of a page, and the names of its topics."""
+    topics = [labels.topics[k] for k in page.fields.get("topics", ()) if k in labels.topics]
+    entry = ResultEntry(root + page.url.lstrip("/"), page.title, type_label(page), page.description or "",
+                        day(page.date), day(page.updated), page.status.search_key(), page.lang)
+    return entry, topics
+
+
 def _entries(pages: list[Page], root: str, labels: Labels):
     """(entry, topics, page) of each page to index, by page number."""
     for page in searchable(pages):
-        topics = [labels.topics[k] for k in page.fields.get("topics", ()) if k in labels.topics]
-        entry = ResultEntry(root + page.url.lstrip("/"), page.title, type_label(page), page.description or "",
-                            day(page.date), day(page.updated), page.status.search_key(), page.lang)
-        yield entry, topics, page
+        yield (*_entry(page, root, labels), page)
 
 
 def build_index(pages: list[Page], root: str, labels: Labels) -> dict[str, bytes]:
@@ -435,22 +464,130 @@ def _page_digest(entry: ResultEntry, topics: list[str], page: Page) -> str:
                                    ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def build_index_reusing(pages: list[Page], root: str, labels: Labels,
-                        previous: WordRecord) -> tuple[dict[str, bytes], WordRecord]:
+def build_index_reusing(pages: list[Page], root: str, labels: Labels, previous: WordRecord,
+                        digests: list[str] | None = None) -> tuple[dict[str, bytes], WordRecord]:
     """The index files, as build_index makes them, and the record of this build's
     words. A page whose address and digest are in `previous` is not read again:
-    its terms and scores come from there. The files are the same bytes either way."""
+    its terms and scores come from there. The files are the same bytes either way.
+
+    `digests`: each searchable page's digest, by page number, made by the caller from
+    everything its words come from (see update_index); by default _page_digest."""
     index = IndexBuilder()
     record = WordRecord()
     reused = previous.pages
-    for e, topics, page in _entries(pages, root, labels):
-        digest = _page_digest(e, topics, page)
+    for number, (e, topics, page) in enumerate(_entries(pages, root, labels)):
+        digest = _page_digest(e, topics, page) if digests is None else digests[number]
         words = reused.get(e.url)
         if words is None or words.digest != digest:
             words = PageWords.of(digest, index.scores(e.title, e.description, e.type, topics, body_text(page.html)))
         record.pages[e.url] = words
         index.add_scored(e, words.pairs())
     return index.files(), record
+
+
+def update_index(pages: list[Page], root: str, labels: Labels, digests: list[str], previous: WordRecord,
+                 read: Callable[[str], bytes | None]) -> tuple[dict[str, bytes], WordRecord] | None:
+    """The index files, as build_index makes them, by changing the last build's files only where
+    the pages whose digest changed are; and the record of this build's words.
+
+    `pages`: searchable(...) of the site; `digests`: each one's digest, which must change
+    whenever its words or its result entry could (the last build's are in `previous`);
+    `read`: a file of the last build's index, as that build wrote it, or None.
+    None when the last index cannot be updated: its pages were others or in another
+    order, a status is new or gone, or one of its files cannot be read. The term files
+    that change are those of the first KEY_LENGTH letters of a term a changed page has
+    or had; the page files those of the changed pages."""
+    old = previous.pages
+    urls = [root + page.url.lstrip("/") for page in pages]
+    if len(old) != len(urls) or list(old) != urls:
+        return None
+    changed = [n for n, url in enumerate(urls) if old[url].digest != digests[n]]
+    statuses = sorted({page.status.search_key() for page in pages} - {""})
+    try:
+        manifest = json.loads(read(MANIFEST) or b"null")
+        if (not isinstance(manifest, dict) or manifest.get("version") != FORMAT or manifest.get("pages") != len(pages)
+                or manifest.get("statuses") != [json.loads(s) for s in statuses]):
+            return None
+        keys = [str(key) for key in manifest["terms"]]
+    except (ValueError, KeyError, TypeError):
+        return None
+    index = IndexBuilder()
+    record = WordRecord(dict(old))
+    scores: dict[int, dict[str, int]] = {}
+    touched: set[str] = set()   # terms whose postings change: a changed page's score in them differs
+    for n in changed:
+        entry, topics = _entry(pages[n], root, labels)
+        scores[n] = new = index.scores(entry.title, entry.description, entry.type, topics, body_text(pages[n].html))
+        before = dict(old[urls[n]].pairs())
+        touched.update(term for term in before.keys() | new.keys() if before.get(term) != new.get(term))
+        record.pages[urls[n]] = PageWords.of(digests[n], new)
+    groups = {term[:KEY_LENGTH] for term in touched}
+    files: dict[str, bytes] = {}
+    kept_keys = []
+    regrouped: dict[str, list[str]] = {}
+    for key in keys:
+        if key[:KEY_LENGTH] in groups:
+            regrouped.setdefault(key[:KEY_LENGTH], []).append(key)
+        else:
+            kept_keys.append(key)
+    for key in kept_keys:
+        data = read(_term_file(key))
+        if data is None:
+            return None
+        files[_term_file(key)] = data
+    # The term files of the touched terms' groups, made again: each touched term's postings
+    # without the changed pages, then with their new scores; other terms as they were written.
+    gone = set(changed)
+    mask = -1 << SCORE_BITS
+    entries: dict[str, bytes] = {}
+    postings: dict[str, list[int]] = {}
+    for group_keys in regrouped.values():
+        for key in group_keys:
+            data = read(_term_file(key))
+            if data is None:
+                return None
+            found_all = list(_ENTRY.finditer(data))
+            if sum(len(found.group(0)) + 1 for found in found_all) + 1 != len(data):
+                return None   # not as _term_file_bytes writes it
+            for found in found_all:
+                term = found.group(1).decode("utf-8")
+                if term not in touched:
+                    entries[term] = found.group(0)
+                    continue
+                packed, last = [], 0
+                for gap in map(int, found.group(2).split(b",")):
+                    last = gap + (last & mask)
+                    if last >> SCORE_BITS not in gone:
+                        packed.append(last)
+                postings[term] = packed
+    for n in changed:
+        base = n << SCORE_BITS
+        for term, score in scores[n].items():
+            if term in touched:
+                postings.setdefault(term, []).append(base | score)
+    for term, packed in postings.items():
+        if packed:
+            entries[term] = _term_entry(term, sorted(packed))
+    new_keys = []
+    for key, chunk in _chunks([(term, entries[term]) for term in sorted(entries)]):
+        new_keys.append(key)
+        files[_term_file(key)] = _term_file_bytes(chunk)
+    numbers = {status: n for n, status in enumerate(statuses, 1)}
+    redo = {n // PAGE_GROUP for n in changed}
+    for number in range(-(-len(pages) // PAGE_GROUP)):
+        if number in redo:
+            rows = []
+            for page in pages[number * PAGE_GROUP:(number + 1) * PAGE_GROUP]:
+                entry, _ = _entry(page, root, labels)
+                rows.append(entry.packed(numbers.get(entry.status, 0)))
+            files[_page_file(number)] = _dump(rows)
+        else:
+            data = read(_page_file(number))
+            if data is None:
+                return None
+            files[_page_file(number)] = data
+    files[MANIFEST] = _manifest(files, len(pages), statuses, kept_keys + new_keys)
+    return files, record
 
 
 def fingerprint(pages: list[Page], root: str, labels: Labels) -> str:

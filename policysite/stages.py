@@ -17,6 +17,7 @@ pages whose bodies were edited, when nothing else can have changed.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import os
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from . import clock, images, layoutids, layoutlinks, pool, publish, search
+from . import clock, images, layoutids, layoutlinks, pool, publish, search, translations
 from .cache import (
     BuildCache,
     LoadRecord,
@@ -37,6 +38,7 @@ from .cache import (
     PageData,
     SearchRecord,
     Section,
+    code_fingerprint,
     digest,
     file_stamp,
 )
@@ -51,6 +53,7 @@ from .markup import RESERVED_IDS, MarkdownRenderer, link_lines, render_fingerpri
 from .model import Group, Page
 from .schema import moment
 from .site import Site, build_site, slugify
+from .status import CURRENT
 from .templates import (
     LayoutError,
     Templates,
@@ -114,9 +117,12 @@ class BuildState:
     layout_ids: LayoutIds = field(default_factory=LayoutIds)
     ctx_site: dict[str, Any] = field(default_factory=dict)
     site_key: str = ""                # hash of what every layout sees besides the page
+    link_table: str = ""              # what links can lead to (stages.link_table), "" until Markdown is rendered
+    rendered: set[str] = field(default_factory=set)   # output files whose layout ran in this build
+    summaries: _Summaries = field(default_factory=lambda: _Summaries())   # what other pages show of each page
     written: list[str] = field(default_factory=list)
     extra: dict[str, str] = field(default_factory=dict)   # sitemap, robots, feeds, search-index.json
-    search_files: list[str] = field(default_factory=list)
+    search_files: list[str] = field(default_factory=list)   # extras already in the sink: the full-text index, reused ones
     files: int = 0
     timings: dict[str, float] = field(default_factory=dict)   # seconds per stage, in the order they ran
 
@@ -147,16 +153,23 @@ def run(state: BuildState) -> BuildResult:
     state.cache.reset_stats()      # each run reports only its own reuse
     load_configuration(state)      # site_config.yaml, hook files, then on_config
     load_pages(state)              # content/ into a Site, each file through its LoadRecord
-    prepare_layouts(state)         # the layouts, the ids they give a page; every `layout:` names one
-    render_markdown(state, [p for p in state.site.pages if p.source])   # on_page_markdown, then HTML
-    check_links(state)             # fragments, backlinks, `related:`, `image.src`, generated paths
-    if not state.failed():
-        # on_page_context, the layout, on_page_html; sitemap, feeds and search meanwhile
-        render_pages(state, page_jobs(state), alongside=lambda: make_extras(state))
-        check_layout_links(state)  # every internal href and src the layouts wrote leads somewhere
-    if not state.failed() and state.sink is not None:
-        write_files(state)         # static files and extras; files the site no longer has go
-        post_build(state)          # on_post_build
+    # The site and the cache's records live until the build ends: Python's cycle collector,
+    # run again and again as the later stages make many small objects, need not walk them
+    # each time (at 10,000 pages that took a second of a rebuild that renders one page).
+    gc.freeze()
+    try:
+        prepare_layouts(state)     # the layouts, the ids they give a page; every `layout:` names one
+        render_markdown(state, [p for p in state.site.pages if p.source])   # on_page_markdown, then HTML
+        check_links(state)         # fragments, backlinks, `related:`, `image.src`, generated paths
+        if not state.failed():
+            # on_page_context, the layout, on_page_html; sitemap, feeds and search meanwhile
+            render_pages(state, page_jobs(state), alongside=lambda: make_extras(state))
+            check_layout_links(state)   # every internal href and src the layouts wrote leads somewhere
+        if not state.failed() and state.sink is not None:
+            write_files(state)     # static files and extras; files the site no longer has go
+            post_build(state)      # on_post_build
+    finally:
+        gc.unfreeze()              # `serve` builds again and again: the last site must be collectable
     return result_of(state, ok=not state.failed())
 
 
@@ -387,20 +400,36 @@ class MarkdownWork:
 
 @timed
 def render_markdown(state: BuildState, pages: list[Page]) -> None:
-    """Render these pages' bodies, reusing every MarkdownRecord that still holds."""
+    """Render these pages' bodies, reusing every MarkdownRecord that still holds.
+
+    A record holds while its key is the same and each link in it resolves as it did. When
+    nothing links can lead to has changed since the last build (link_table), that is so of
+    every link, and none is resolved again."""
     cache, site = state.cache, state.site
     if state.resolver is None:
         state.resolver = Resolver(site)
     outcome = state.resolver.outcome
     reuse = not state.hooks.has("on_page_markdown")   # a hook sees the whole site: nothing is reusable
+    if reuse and not state.link_table:
+        state.link_table = ":".join(link_table(site))
+    same_links = reuse and cache.site.links == state.link_table
+    # Only titles changed: each link leads where it did, and holds unless it showed a changed title.
+    titles = None
+    if reuse and not same_links and cache.site.links.split(":")[0] == state.link_table.split(":")[0]:
+        titles = {state.resolver.href_for(url): page.title for url, page in site.by_url.items()}
     todo = []
     reserved = state.layout_ids.reserved
     seal = digest(state.seal, *sorted(reserved))
+    fingerprint = render_fingerprint(site.config)
     for page in pages:
-        key = digest(page.source, page.body, str(page.body_line), render_fingerprint(site.config), seal)
+        loaded = cache.loaded.get(page.source)
+        # The LoadRecord's key names the file's bytes, so its body, while the page has the body it loaded.
+        body = loaded.key if loaded is not None and loaded.page is not None and loaded.page.body is page.body else page.body
+        key = digest(page.source, body, str(page.body_line), fingerprint, seal)
         record = cache.markdown.get(page.source)
-        if reuse and record is not None and record.key == key and all(
-                signature(outcome(raw, page)) == sig for raw, sig in record.deps):
+        if reuse and record is not None and record.key == key and (same_links or (
+                _titles_hold(record, page, titles) if titles is not None else all(
+                    signature(outcome(raw, page)) == sig for raw, sig in record.deps))):
             cache.stats.markdown_hits += 1
             _apply(state, page, record)
         else:
@@ -421,6 +450,46 @@ def render_markdown(state: BuildState, pages: list[Page]) -> None:
         _apply(state, page, record)
 
 
+def _titles_hold(record: MarkdownRecord, page: Page, titles: dict[str, str]) -> bool:
+    """Whether each link of the record that showed a page's title (links.signature) shows it still,
+    when every link leads where it did: `titles` is each page's title by its address in HTML."""
+    for _raw, sig in record.deps:
+        shown = sig[1]
+        if shown is None:
+            continue
+        address = sig[0].split("#", 1)[0].split("?", 1)[0]
+        if (titles.get(address) if address else page.title) != shown:   # `#id` alone: the page itself
+            return False
+    return True
+
+
+def link_table(site: Site) -> tuple[str, str]:
+    """Digests of everything the outcome of a link depends on besides the link and its page's
+    folder and language (see links.Resolver and links.signature): where links can lead (every
+    page's source, address, kind and translations, every file's address, size and image size,
+    the drafts, the pages not yet published and the files that could not be read), and every
+    page's title."""
+    # Each part sorted: the same site gives the same digest whatever order its pages were loaded in.
+    titles = sorted(f"{url}\0{page.title}" for url, page in site.by_url.items())
+    lines = [site.config.root]
+    lines += sorted(f"{source}\0{page.url}\0{page.kind}\0{page.lang}\0"
+                    + " ".join(f"{lang}={other.url}" for lang, other in sorted(page.translations.items()))
+                    for source, page in site.by_source.items())
+    lines.append("\1")
+    lines += sorted(f"{url}\0{page.source or page.kind}" for url, page in site.by_url.items())
+    lines.append("\1")
+    for files in (site.files, site.files_by_url, site.assets):
+        lines += sorted(f"{name}\0{file.url}\0{file.size}\0{images.stamp(file)}" for name, file in files.items())
+        lines.append("\1")
+    lines += sorted(site.drafts)
+    lines.append("\1")
+    lines += sorted(f"{source}\0{page.date!r}" for source, page in site.scheduled.items())
+    lines.append("\1")
+    lines += sorted(site.unreadable)
+    return (hashlib.sha1("\n".join(lines).encode("utf-8", "surrogatepass")).hexdigest(),
+            hashlib.sha1("\n".join(titles).encode("utf-8", "surrogatepass")).hexdigest())
+
+
 def _apply(state: BuildState, page: Page, record: MarkdownRecord) -> None:
     page.html = record.html
     page.html_sha = record.sha
@@ -433,15 +502,19 @@ def _apply(state: BuildState, page: Page, record: MarkdownRecord) -> None:
 @timed
 def check_links(state: BuildState) -> None:
     """Every page's Markdown problems and links to fragments; backlinks; front matter links."""
-    site = state.site
+    site, cache = state.site, state.cache
     for page in site.pages:
         if not page.source:
             page.ids = state.layout_ids.for_page(page)
     for page in site.pages:
-        if page.source and page.source in state.cache.markdown:
+        if page.source and page.source in cache.markdown:
             page.links_to = check_page_links(state, page)
             for linked in page.links_to:
                 linked.backlinks.append(page)
+    if state.link_table and not state.hooks.has("on_page_markdown"):
+        # Every record's links and targets now hold for this table (see render_markdown).
+        cache.dirty |= cache.site.links != state.link_table
+        cache.site.links = state.link_table
     for page in site.pages:
         page.backlinks.sort(key=lambda p: (p.title.casefold(), p.url))
     check_front_matter_links(state)
@@ -450,24 +523,48 @@ def check_links(state: BuildState) -> None:
 
 
 def check_page_links(state: BuildState, page: Page) -> list[Page]:
-    """Report the page's Markdown problems and broken fragments; the other pages it links to."""
-    record = state.cache.markdown[page.source]
-    diagnostics, outcome = state.diagnostics, state.resolver.outcome
+    """Report the page's Markdown problems and broken fragments; the other pages it links to.
+
+    Where its links lead is taken from its record when nothing links can lead to has
+    changed since they were resolved (render_markdown); else they are resolved again."""
+    cache, site = state.cache, state.site
+    record = cache.markdown[page.source]
+    diagnostics = state.diagnostics
     for problem in record.problems:
         _report(diagnostics, page, problem)
+    targets = None
+    # Targets depend on where links lead, not on titles: the first of the two digests.
+    if record.targets is not None and state.link_table and cache.site.links.split(":")[0] == state.link_table.split(":")[0]:
+        targets = []
+        for index, where, fragment in record.targets:
+            linked = site.by_source.get(where) or site.by_url.get(where)
+            if linked is None:   # cannot be while the table holds; resolved again to be sure
+                targets = None
+                break
+            targets.append((index, linked, fragment))
+    if targets is None:
+        cache.stats.links_resolved += 1
+        outcome = state.resolver.outcome
+        targets = []
+        for index, raw in enumerate(record.links):
+            target = outcome(raw, page)
+            if not isinstance(target, LinkProblem) and target.page is not None:
+                targets.append((index, target.page, target.fragment))
+        noted = [[index, linked.source or linked.url, fragment] for index, linked, fragment in targets]
+        if record.targets != noted:
+            record.targets = noted
+            cache.markdown[page.source] = record   # assigned again, so a store that notes changed records sees it
+            cache.dirty = True
     seen: set[int] = set()
     links_to = []
     lines = None
-    for index, raw in enumerate(record.links):
-        target = outcome(raw, page)
-        if isinstance(target, LinkProblem) or target.page is None:
-            continue
-        linked = target.page
-        if target.fragment and target.fragment not in linked.ids:
+    for index, linked, fragment in targets:
+        if fragment and fragment not in linked.ids:
             if lines is None:   # found only when needed: locating every link is costly
                 lines = link_lines(page, record.links)
+            raw = record.links[index]
             where = "this page" if linked is page else (linked.source or linked.url)
-            diagnostics.error(page.source, lines[index], f"broken link `{raw}`: there is no heading or id `{target.fragment}` in {where}{_ids_hint(state, linked, target.fragment)}",
+            diagnostics.error(page.source, lines[index], f"broken link `{raw}`: there is no heading or id `{fragment}` in {where}{_ids_hint(state, linked, fragment)}",
                               code="broken-link")
         if linked is not page and id(linked) not in seen:
             seen.add(id(linked))
@@ -609,54 +706,144 @@ class PageJob:
     path: str                  # site-relative output file
     layout: str
     context: dict[str, Any]
-    hashed: dict[str, Any]     # the part of the context that makes its key (the body by its hash)
     where: str                 # for messages: the page's address, or the redirect's
     page: Page | None          # None for a redirect
     body: str                  # the rendered Markdown in the output: layout links are the rest
 
 
-def page_job(state: BuildState, kind: str, item) -> PageJob:
-    """The PageJob of one item of page_jobs."""
+def page_job(state: BuildState, kind: str, item, base: dict[str, Any] | None = None) -> PageJob:
+    """The PageJob of one item of page_jobs. `base`: the page's page_context, when made already
+    (the pages of a long listing share it)."""
     site, ctx_site = state.site, state.ctx_site
     if kind in ("page", "listing"):
         page, number = (item, 1) if kind == "page" else item
         path = page.output_path if number == 1 else paged_url(page.url, number).strip("/") + "/index.html"
-        context = {"page": paginate(page_context(page, site, ctx_site), number, listing_page_count(page, site)),
-                   "site": ctx_site}
+        if base is None:
+            base = page_context(page, site, ctx_site)
+        context = {"page": paginate(base, number, listing_page_count(page, site)), "site": ctx_site}
         return PageJob(path=path, layout=state.templates.layout_for(page), context=context,
-                       hashed=dict(context["page"], content=page.html_sha if number == 1 else ""),
                        where=paged_url(page.url, number), page=page, body=page.html if number == 1 else "")
     target = item.target
     context = {"page": {"title": target.title, "url": item.url, "description": target.description,
                         "kind": "redirect", "breadcrumbs": []},
                "target": {"title": target.title, "url": target.url}, "site": ctx_site}
-    return PageJob(path=item.path, layout="redirect.html", context=context,
-                   hashed=dict(context["page"], target=context["target"]), where=f"the redirect {item.url}",
+    return PageJob(path=item.path, layout="redirect.html", context=context, where=f"the redirect {item.url}",
                    page=None, body="")
+
+
+class OutputKeys:
+    """The key of each output file: a hash of everything its layout can see, made without
+    making its context.
+
+    templates.page_context shows a page's own values (its file, as the LoadRecord's key
+    names it, its rendered body, what the build resolved for it: related links, lead
+    image, groups, status) and a few values of other pages: its ancestors (breadcrumbs,
+    structured data), what it lists, its backlinks (with their parents' titles), its
+    collections, groups, outcome and translations. Each other page stands in the key by
+    its summary (_Summaries): a digest of every value a context shows of a page not its
+    own. A title edit so changes the keys of the pages that show that title, and a body
+    edit only the page's own key. Anything else a layout sees (`site`, the layouts, the
+    code, the configuration) is in every key.
+    """
+
+    def __init__(self, state: BuildState):
+        self.state = state
+        self.prefix = digest(state.site_key, state.config_fp).encode()
+        self.summaries = state.summaries
+        self._last: tuple[Page | None, str | None] = (None, None)
+
+    def of(self, kind: str, item) -> str | None:
+        """The key of one item of page_jobs; None when it cannot be told (the page is always rendered)."""
+        if kind == "alias":
+            return digest(self.prefix, "alias", item.url, item.path, self.summaries[item.target])
+        page, number = (item, 1) if kind == "page" else item
+        last, key = self._last
+        if last is not page:
+            key = self.page_key(page)
+            self._last = (page, key)
+        return key if key is None or number == 1 else digest(key, str(number))
+
+    def page_key(self, page: Page) -> str | None:
+        state, site = self.state, self.state.site
+        if page.source:
+            record = state.cache.loaded.get(page.source)
+            if record is None:
+                return None
+            own = record.key   # the file's bytes and the configuration: its front matter and body
+        else:   # generated: what site.py gave it, from the configuration
+            own = json.dumps([page.title, page.description, page.folder, page.fields], sort_keys=True, default=repr)
+        summary = self.summaries.__getitem__
+        ancestors, listed = page.ancestors, site.listing(page)
+        # Each list after its length, so that no two different sets of pages give the same bytes.
+        parts = [
+            # The layout (Templates.layout_for) follows from the fields, kind and type, the configuration
+            # and the layouts' names: all in the key already.
+            "\0".join((own, page.html_sha, repr(page.toc), repr(page.related),
+                       page.image_url or "", repr(page.lead_image), repr(page.consultation),
+                       str(listing_page_count(page, site)))).encode("utf-8", "surrogatepass"),
+            summary(page),
+            b"\1a%d" % len(ancestors), *map(summary, ancestors),
+            b"\1l%d" % len(listed), *map(summary, listed),
+            b"\1b%d" % len(page.backlinks),
+        ]
+        for backlink in page.backlinks:   # "Pages that link here" names a backlink's parent
+            parts += (summary(backlink), summary(backlink.parent) if backlink.parent is not None else b"\2")
+        if page.lang:   # breadcrumbs in the page's language
+            parts += (b"\1v", *(summary(translations.version(a, page.lang)) for a in ancestors))
+        if page.translations:
+            parts.append(b"\1t%d" % len(page.translations))
+            for lang, version in sorted(page.translations.items()):
+                parts += (lang.encode(), summary(version))
+        if page.groups:
+            for group in page.groups:
+                parts.append(b"\1g" + "\0".join((group.title, group.id, group.description)).encode("utf-8", "surrogatepass"))
+                parts += (b"%d" % len(group.pages), *map(summary, group.pages))
+        if page.collections:
+            parts += (b"\1c%d" % len(page.collections), *map(summary, page.collections))
+        if page.outcome_page is not None:
+            parts += (b"\1o", summary(page.outcome_page))
+        return hashlib.sha1(self.prefix + b"".join(parts)).hexdigest()
+
+
+class _Summaries(dict):
+    """Page -> what a context can show of it when it is another page's (in listings,
+    breadcrumbs, backlinks): a digest, made the first time it is asked for."""
+
+    def __missing__(self, page: Page) -> bytes:
+        status = "" if page.status is CURRENT else repr(page.status)
+        text = "\0".join((page.url, page.title, page.description, page.lang, page.kind, page.type, page.type_label,
+                          repr(page.date), repr(page.updated), status, page.source or "", page.key or ""))
+        found = self[page] = hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
+        return found
 
 
 @dataclass
 class PageWork:
     """The render stage's job for the worker pool: each page through its layout, into the sink."""
     jobs: list[tuple[str, Any]]
+    keys: list[str | None]
     state: BuildState
-    previous: dict[str, OutputRecord]
-    reuse: bool
+    share_contexts: bool        # False when a hook may change a context: each page then gets its own
+    _last: tuple = (None, None)   # (page, its page_context): the pages of a long listing share it
 
     def __call__(self, start: int, stop: int) -> list[tuple]:
-        return [self.render(*self.jobs[i]) for i in range(start, stop)]
+        return [self.render(i) for i in range(start, stop)]
 
-    def render(self, kind: str, item) -> tuple:
-        """(output path, context key, sha, error or None, 1 if a page's layout ran, links the layout wrote)."""
+    def render(self, index: int) -> tuple:
+        """(output path, key, sha, error or None, 1 if a page's layout ran, links the layout wrote)."""
+        kind, item = self.jobs[index]
+        key = self.keys[index]
         state = self.state
         site, templates, sink, hooks = state.site, state.templates, state.sink, state.hooks
-        job = page_job(state, kind, item)
+        base = None
+        if kind in ("page", "listing") and self.share_contexts:
+            page = item if kind == "page" else item[0]
+            last, base = self._last
+            if last is not page:
+                base = page_context(page, site, state.ctx_site)
+                self._last = (page, base)
+        job = page_job(state, kind, item, base)
         path, page, context = job.path, job.page, job.context
-        ctx_key = digest(state.site_key, job.layout, json.dumps(job.hashed, sort_keys=True, default=str))
-        before = self.previous.get(path)
-        if (self.reuse and sink is not None and before is not None and before.ctx == ctx_key
-                and sink.reuse(path, before.sha)):
-            return (path, ctx_key, before.sha, None, 0, before.links)
         try:
             if page is not None:
                 context = hooks.transform("on_page_context", "context", context, f"building {page.where}",
@@ -665,15 +852,15 @@ class PageWork:
             if page is not None:
                 html = hooks.transform("on_page_html", "html", html, f"building {page.where}", page=page, site=site)
         except LayoutError as error:
-            return (path, ctx_key, "", (error.path, error.line, f"{error.message} (while building {job.where})"), 0, [])
+            return (path, key, "", (error.path, error.line, f"{error.message} (while building {job.where})"), 0, [])
         except HookError as error:
-            return (path, ctx_key, "", error.as_tuple(), 0, [])
+            return (path, key, "", error.as_tuple(), 0, [])
         data = html.encode("utf-8")
         sha = hashlib.sha1(data).hexdigest()
         if sink is not None:
             sink.write(path, data)
         links = layoutlinks.links_in(html, job.body)
-        return (path, ctx_key, sha, None, 1 if kind == "page" else 0, links)   # redirects are not counted as pages
+        return (path, key, sha, None, 1 if kind == "page" else 0, links)   # redirects are not counted as pages
 
 
 @timed
@@ -681,9 +868,10 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
                  subset: bool = False) -> None:
     """These pages (and redirects) through their layouts into the sink, reusing OutputRecords that hold.
 
-    `subset`: only some pages (a quick rebuild); the other records stay. `alongside` is work
-    for this process while worker processes render."""
-    cache = state.cache
+    An OutputRecord holds while its key (OutputKeys) is the same and the last output still
+    has the file. `subset`: only some pages (a quick rebuild); the other records stay.
+    `alongside` is work for this process while worker processes render."""
+    cache, sink = state.cache, state.sink
     if not state.site_key:
         state.ctx_site = site_context(state.site)
         # Everything a layout can read besides the page: `site`, the layouts with `t()`'s words, the code.
@@ -694,16 +882,37 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
         # Until this run ends, nothing on disk is vouched for: if it stops half way on an
         # exception (a FolderSink writes in place), the next run renders every page again.
         cache.outputs = {}
-    work = PageWork(jobs=jobs, state=state, previous=previous,
-                    reuse=not state.hooks.has("on_page_context", "on_page_html"))
-    results = pool.run(pool.Job(work=work, count=len(jobs)), state.options.jobs, state.options.progress, alongside)
+    # A hook that sees contexts or HTML can make them differ from what the key says.
+    reuse = sink is not None and not state.hooks.has("on_page_context", "on_page_html")
+    # on_config can change the configuration in ways its file does not show.
+    keyed = reuse and not state.hooks.has("on_config")
+    keys_of = OutputKeys(state) if keyed else None
+    results: list[tuple | None] = []
+    todo_jobs, todo_keys, todo_at = [], [], []
+    for kind, item in jobs:
+        key = keys_of.of(kind, item) if keys_of is not None else None
+        path = _job_path(kind, item)
+        before = previous.get(path)
+        if key is not None and before is not None and before.ctx == key and sink.reuse(path, before.sha):
+            results.append((path, key, before.sha, None, 0, before.links))
+            continue
+        todo_at.append(len(results))
+        results.append(None)
+        todo_jobs.append((kind, item))
+        todo_keys.append(key)
+    work = PageWork(jobs=todo_jobs, keys=todo_keys, state=state,
+                    share_contexts=not state.hooks.has("on_page_context"))
+    done = pool.run(pool.Job(work=work, count=len(todo_jobs)), state.options.jobs, state.options.progress, alongside)
+    for at, result in zip(todo_at, done, strict=True):
+        results[at] = result
+        state.rendered.add(result[0])
     outputs = {}
     rendered = 0
-    for path, ctx_key, sha, error, did_render, links in results:
+    for path, key, sha, error, did_render, links in results:
         if error is not None:
             state.diagnostics.error(*error, code="hook-failed" if _is_hook(state, error) else "layout-error")
             continue
-        outputs[path] = OutputRecord(ctx=ctx_key, sha=sha, links=links)
+        outputs[path] = OutputRecord(ctx=key or "", sha=sha, links=links)
         state.written.append(path)
         rendered += did_render
     if subset or state.failed():
@@ -725,42 +934,106 @@ def _is_hook(state: BuildState, error: tuple) -> bool:
 
 @timed
 def make_extras(state: BuildState) -> None:
-    """Sitemap, robots.txt, feeds, the search list and (for `build`) the full-text index."""
+    """Sitemap, robots.txt, feeds, the search list and (for `build`) the full-text index.
+
+    The first four are the last build's files when nothing they read has changed (extras_key)."""
     from .builder import BuildSink
 
-    sink, site = state.sink, state.site
-    state.extra.update({"sitemap.xml": publish.sitemap(site), "robots.txt": publish.robots(site),
-                        "search-index.json": publish.search_index(site), **publish.feeds(site)})
+    sink, site, record = state.sink, state.site, state.cache.site
+    key = extras_key(state)
+    # The names come from the cache file, which sits in the site's folder: only these files.
+    names = set(publish.generated_paths(site)) - {f"{search.FOLDER}/index.json"}
+    if (sink is not None and record.extras == key and set(record.extra_files) == names
+            and _reuse_all(sink, record.extra_files)):
+        state.search_files.extend(sorted(record.extra_files))
+        state.cache.stats.extras_reused = 1
+    else:
+        state.extra.update({"sitemap.xml": publish.sitemap(site), "robots.txt": publish.robots(site),
+                            "search-index.json": publish.search_index(site), **publish.feeds(site)})
+        shas = {rel: hashlib.sha1(text.encode("utf-8")).hexdigest() for rel, text in state.extra.items()}
+        if (record.extras, record.extra_files) != (key, shas):
+            record.extras, record.extra_files = key, shas
+            state.cache.dirty = True
     if isinstance(sink, BuildSink):
         # `serve` skips the full-text index (search.js then falls back to
         # search-index.json) to keep rebuilds quick.
         state.search_files.extend(search_index(state))
 
 
+def _reuse_all(sink, files: dict[str, str]) -> bool:
+    """Take each of these files (path -> hash) from the last output; if any cannot be, none."""
+    linked = []
+    for rel, sha in sorted(files.items()):
+        if not sink.reuse(rel, sha):
+            tmp = getattr(sink, "tmp", None)
+            for done in linked if tmp is not None else ():   # a link that stayed would be written through, into the previous output
+                (tmp / done).unlink()
+            return False
+        linked.append(rel)
+    return True
+
+
+def extras_key(state: BuildState) -> str:
+    """A digest of everything the sitemap, feeds, robots.txt and search-index.json read (publish.py):
+    the configuration, and of each page its summary (_Summaries), its parent, its topics and
+    organisations and its translations (a listing page's last change is the newest of what it lists)."""
+    summaries = state.summaries
+    parts = [state.config_fp.encode()]
+    for page in state.site.pages:
+        fields = page.fields
+        versions = " ".join(f"{lang}={other.url}" for lang, other in page.translations.items())
+        parts.append(summaries[page])
+        parts.append(f"{page.parent.url if page.parent else ''}\0{fields.get('topics')!r}\0{fields.get('organisations')!r}"
+                     f"\0{versions}\n".encode("utf-8", "surrogatepass"))
+    return hashlib.sha1(b"".join(parts)).hexdigest()
+
+
 def search_index(state: BuildState) -> list[str]:
-    """The full-text index (search.py), or the last build's files when nothing it reads has changed."""
+    """The full-text index (search.py): the last build's files where nothing they come from has changed.
+
+    Each page's words and result come from its summary (_Summaries), its rendered body and
+    its topics: a page whose digest of those is the same is not read again, and the
+    index files that none of the changed pages is in are the last build's."""
     site, sink, cache = state.site, state.sink, state.cache
     labels = search.Labels.of(site.config)
-    key = search.fingerprint(site.pages, site.config.root, labels)
+    pages = search.searchable(site.pages)
+    summaries = state.summaries
+    salt = digest(code_fingerprint(), site.config.root, repr(labels)).encode()
+    digests = [hashlib.sha1(salt + summaries[page] + f"{page.html_sha}\0{page.fields.get('topics', ())!r}".encode(
+        "utf-8", "surrogatepass")).hexdigest() for page in pages]
+    key = digest(salt, *digests)
     before = cache.search
-    if before.key == key and before.files:
-        linked = []
-        for rel, sha in sorted(before.files.items()):
-            if not sink.reuse(rel, sha):
-                break
-            linked.append(rel)
-        else:
-            cache.stats.search_reused = 1
-            return linked
-        for rel in linked:   # a link that stayed would be written through, into the previous output
-            (sink.tmp / rel).unlink()
-    # Incremental index: unchanged pages' words come from the last build's record (search.WordRecord).
+    if before.key == key and before.files and _reuse_all(sink, before.files):
+        cache.stats.search_reused = 1
+        return sorted(before.files)
     previous = search.WordRecord.from_json(before.words)
-    files, words = search.build_index_reusing(site.pages, site.config.root, labels, previous)
+    checked: set[str] = set()   # files of the last output read and found as it wrote them
+
+    def read(rel: str) -> bytes | None:
+        sha = before.files.get(rel)
+        if sha is None:
+            return None
+        try:
+            data = (sink.previous / rel).read_bytes()
+        except OSError:
+            return None
+        if hashlib.sha1(data).hexdigest() != sha:
+            return None
+        checked.add(rel)
+        return data
+
+    made = search.update_index(pages, site.config.root, labels, digests, previous, read) if before.files else None
+    if made is None:
+        made = search.build_index_reusing(site.pages, site.config.root, labels, previous, digests)
+    files, words = made
+    shas = {}
     for rel in sorted(files):
-        sink.write(rel, files[rel])
-    cache.search = SearchRecord(key=key, files={rel: hashlib.sha1(data).hexdigest() for rel, data in files.items()},
-                                words=words.to_json())
+        data = files[rel]
+        shas[rel] = sha = hashlib.sha1(data).hexdigest()
+        if not (rel in checked and before.files.get(rel) == sha and sink.reuse(rel, sha, checked=True)):
+            sink.write(rel, data)
+            cache.stats.search_files_made += 1
+    cache.search = SearchRecord(key=key, files=shas, words=words.to_json())
     cache.dirty = True
     return sorted(files)
 
@@ -773,13 +1046,18 @@ def check_layout_links(state: BuildState) -> None:
     the links to it in pages that were not rendered again."""
     if state.failed():
         return
-    site, outputs = state.site, state.cache.outputs
+    site, outputs, record = state.site, state.cache.outputs, state.cache.site
     files = set(outputs) | set(state.extra) | set(state.search_files)
     files |= {f.output_path for f in list(site.assets.values()) + list(site.files.values())}
+    # While the build has the same files as the last one, whose layout links all led to one,
+    # only the pages rendered again can have a broken one.
+    written = hashlib.sha1("\0".join([site.config.root, site.config.base_url, *sorted(files)]).encode(
+        "utf-8", "surrogatepass")).hexdigest()
+    checked = outputs if record.layout_files != written else state.rendered
     root, base_url = site.config.root, site.config.base_url
     known: dict[str, bool] = {}          # an address from the site's root: the same answer on every page
     broken: dict[str, list[str]] = {}    # link as written -> the output files it is on
-    for path in sorted(outputs):
+    for path in sorted(p for p in checked if p in outputs):
         page_url = None
         for link in outputs[path].links:
             fixed = link.startswith(base_url) or (link.startswith("/") and not link.startswith("//"))
@@ -795,6 +1073,9 @@ def check_layout_links(state: BuildState) -> None:
                 broken.setdefault(link, []).append(path)
     if broken:
         _report_layout_links(state, broken)
+        written = ""
+    state.cache.dirty |= record.layout_files != written
+    record.layout_files = written
 
 
 def _report_layout_links(state: BuildState, broken: dict[str, list[str]]) -> None:
@@ -911,7 +1192,8 @@ def quick_rebuild(last: BuildState, changed: set[Path], sink) -> BuildResult | N
             return None
         pages.append(page)
 
-    state = BuildState(**{**vars(last), "sink": sink, "diagnostics": Diagnostics(), "written": []})
+    state = BuildState(**{**vars(last), "sink": sink, "diagnostics": Diagnostics(), "written": [],
+                          "summaries": _Summaries(), "rendered": set()})
     state.diagnostics.extend(last.diagnostics.items)
     cache.reset_stats()
     before = {}
@@ -942,6 +1224,7 @@ def quick_rebuild(last: BuildState, changed: set[Path], sink) -> BuildResult | N
     render_pages(state, [("page", p) for p in pages], subset=True)
     if state.failed():
         return None
+    cache.site.layout_files = ""   # their layout links were not checked: the next full build checks every page's
     cache.stats.quick = 1
     cache.dirty = True
     cache.last_run = state

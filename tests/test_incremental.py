@@ -163,7 +163,11 @@ class SiteModel:
         return posixpath.relpath(target, posixpath.dirname(source))
 
     def page_text(self, source: str, data: dict) -> str:
-        lines = ["---", f"title: {q(data['title'])}", f"description: {q('About ' + data['title'])}"]
+        lines = ["---", f"title: {q(data['title'])}", f"description: {q(data.get('description') or 'About ' + data['title'])}"]
+        if data.get("date"):   # dates order listings and feeds, and show in listings, the sitemap and search
+            lines.append(f"date: {data['date']}")
+        if data.get("withdrawn"):
+            lines += ["withdrawn:", f"  date: {data['withdrawn']}", "  explanation: Replaced."]
         if data["topics"]:
             lines.append("topics:")
             lines += [f"  - {key}" for key in data["topics"]]
@@ -454,6 +458,20 @@ class IncrementalSite(RuleBasedStateMachine):
             p["slug"] = data.draw(st.sampled_from([None, "moved", "plan"]))
         else:
             p["weight"] = data.draw(st.sampled_from([None, 1, 2]))
+
+    @rule(data=st.data())
+    def edit_description_date_or_withdrawn(self, data):
+        """What listings, feeds, the sitemap and search show of a page besides its title."""
+        if not self.model.pages:
+            return
+        p = self.model.pages[data.draw(st.sampled_from(sorted(self.model.pages)))]
+        what = data.draw(st.sampled_from(["description", "date", "withdrawn"]))
+        if what == "description":
+            p["description"] = data.draw(st.sampled_from([None, "Short", "A <longer> summary"]))
+        elif what == "date":
+            p["date"] = data.draw(st.sampled_from([None, "2019-05-01", "2021-02-03"]))
+        else:
+            p["withdrawn"] = data.draw(st.sampled_from([None, "2022-01-01"]))
 
     @rule(data=st.data())
     def change_binary(self, data):
@@ -837,3 +855,37 @@ def test_cached_builds_follow_every_theme_setting(make_site, tmp_path):
         assert fresh.code == 0, fresh.err
         assert tree(site / "_site") == tree(clean), f"after `{setting}`:\n" + explain_difference(tree(site / "_site"), tree(clean))
     assert "AAA" not in (site / "_site/policy/p0/index.html").read_text()
+
+
+def test_a_body_edit_with_the_disk_cache_touches_only_that_page(make_site, tmp_path):
+    """Keys made from what each page shows of others: a body edit renders one page, resolves only
+    its own links again and takes the sitemap, feeds and untouched search files from the last output; a
+    title edit renders the pages that show the title, and nothing else."""
+    site = make_site({
+        "content/policy/_index.md": page("Policy"),
+        "content/policy/a.md": page("Alpha plan", body="## Costs\n\nMoney for wombats.\n\nSee [](b.md).\n"),
+        "content/policy/b.md": page("Beta plan", body="Back to [the costs](a.md#costs).\n"),
+        **{f"content/other/p{n}.md": page(f"Other {n}", body=f"Plain words number {n}.\n") for n in range(6)},
+    })
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    options = BuildOptions(site_dir=site, output=out, jobs=1, cache_file=site / CACHE)
+
+    def rebuild(rel: str, text: str):
+        (site / rel).write_text(text)
+        result = build(options)
+        shutil.rmtree(clean, ignore_errors=True)
+        assert build(BuildOptions(site_dir=site, output=clean, jobs=1)).ok
+        assert tree(out) == tree(clean), explain_difference(tree(out), tree(clean))
+        return result
+
+    assert build(options).ok
+    result = rebuild("content/policy/a.md", page("Alpha plan", body="## Costs\n\nMoney for quokkas.\n\nSee [](b.md).\n"))
+    assert result.rendered == 1 and result.stats["links_resolved"] == 1, result.stats   # its own, rendered again
+    assert result.stats["extras_reused"] == 1 and 0 < result.stats["search_files_made"] < 6, result.stats
+    # The title shows in the section's listing, in b's backlinks and in b's link text: those two
+    # pages and a itself; the other section is untouched.
+    result = rebuild("content/policy/a.md", page("Alpha policy", body="## Costs\n\nMoney for quokkas.\n\nSee [](b.md).\n"))
+    assert result.rendered == 3 and result.stats["extras_reused"] == 0, result.stats
+    # Only titles changed: the other pages' links are not resolved again, only those of a (its
+    # file changed) and b (its empty link text shows a's title).
+    assert result.stats["links_resolved"] == 2 and result.stats["markdown_hits"] == result.stats["load_hits"] - 1, result.stats

@@ -477,3 +477,51 @@ def test_search_js_words_a_status_and_a_date_with_the_strings_it_is_given():
     assert welsh[1] == {"status": [], "date": ""}
     own = node({"strings": strings_for("en", {"withdrawn": "BBB"}), "shown": items[:1]})["shown"]
     assert own[0]["status"] == ["BBB", "Published under the 2005 to 2010 Old government"]
+
+
+# -- the last build's index updated where pages changed ---------------------------------
+
+def _digests(pages: list) -> list[str]:
+    """A digest of each searchable page that changes with anything its words or result come from."""
+    return [json.dumps([p.url, p.title, p.description, p.html, p.fields.get("topics", []), str(p.status)])
+            for p in search.searchable(pages)]
+
+
+def _update(pages: list, before_pages: list, before: dict, record, damage=None):
+    """update_index over `pages`, with the files `before` as the last build's."""
+    files = dict(before)
+    if damage:
+        damage(files)
+    return search.update_index(search.searchable(pages), "/", LABELS, _digests(pages), record, files.get)
+
+
+def test_an_updated_index_is_the_index_made_from_scratch():
+    pages = [_page(f"/p{n:02}/", f"Page {n} about planning", f"Planned services number {n}. Health checks {n * 7}.",
+                   "A description.", ("health",) if n % 2 else ()) for n in range(45)]
+    before, record = search.build_index_reusing(pages, "/", LABELS, search.WordRecord(), _digests(pages))
+    # A body with new and fewer words, a title, a topic: three pages of three page files.
+    pages[0].html = "<p>Quokkas instead, and zebras.</p>"
+    pages[17].title = "Renamed page"
+    pages[33].fields = {"topics": ["health"]} if not pages[33].fields else {}
+    made = _update(pages, pages, before, record)
+    assert made is not None
+    files, new_record = made
+    assert files == search.build_index(pages, "/", LABELS)
+    assert "quokka" in json.loads(files["search/terms/qu.json"]) and "quokka" not in json.dumps(
+        {k: v.decode() for k, v in before.items()})
+    # Only the changed pages' words were worked out again; the untouched files are the last ones.
+    assert new_record.pages["/p04/"] is record.pages["/p04/"]
+    assert new_record.pages["/p00/"].digest != record.pages["/p00/"].digest
+    assert files["search/pages/2.json"] is before["search/pages/2.json"]
+    assert files["search/index.json"] != before["search/index.json"]
+
+
+def test_an_index_is_not_updated_when_pages_come_or_go_or_a_file_is_missing():
+    pages = _pages()
+    before, record = search.build_index_reusing(pages, "/", LABELS, search.WordRecord(), _digests(pages))
+    fewer = pages[:-1]
+    assert _update(fewer, pages, before, record) is None
+    pages[0].html = "<p>Quokkas.</p>"
+    assert _update(pages, pages, before, record, damage=lambda files: files.pop("search/pages/1.json")) is None
+    assert _update(pages, pages, before, record, damage=lambda files: files.pop("search/index.json")) is None
+    assert _update(pages, pages, before, record) is not None
