@@ -43,7 +43,7 @@ THEME = Path(__file__).parent / "theme"
 class Inputs:
     """The hash of every input, and the stamp and hash of each file, for the next build to trust."""
     digest: str | None                                   # None: the inputs cannot be trusted (a link among them)
-    stamps: dict[str, tuple] = field(default_factory=dict)   # "content/x.md" or "theme:x" -> (stamp, sha)
+    stamps: dict[str, tuple[tuple[int, ...], str]] = field(default_factory=dict)   # "content/x.md" or "theme:x" -> (stamp, sha)
 
 
 # In the note, each file is one string, quicker to read and write than JSON lists:
@@ -136,7 +136,7 @@ class Note:
     output: str                        # the output folder it describes
     outputs: dict[str, str]            # file -> "SHA" or "SHA MTIME SIZE INODE DEVICE" (checked when used)
     stamps: dict[str, str]             # input -> "MTIME CTIME SIZE INODE DEVICE SHA" (checked when used)
-    diagnostics: list[list]
+    diagnostics: list[list[str | int]]   # Diagnostic.as_list() of each problem
     pages: int
     files: int
     clock: Window

@@ -824,7 +824,7 @@ class PageWork:
     keys: list[str | None]
     state: BuildState
     share_contexts: bool        # False when a hook may change a context: each page then gets its own
-    _last: tuple = (None, None)   # (page, its page_context): the pages of a long listing share it
+    _last: tuple[Page | None, dict[str, Any] | None] = (None, None)   # (page, its page_context): the pages of a long listing share it
 
     def __call__(self, start: int, stop: int) -> list[tuple]:
         return [self.render(i) for i in range(start, stop)]
@@ -1030,7 +1030,7 @@ def search_index(state: BuildState) -> list[str]:
     for rel in sorted(files):
         data = files[rel]
         shas[rel] = sha = hashlib.sha1(data).hexdigest()
-        if not (rel in checked and before.files.get(rel) == sha and sink.reuse(rel, sha, checked=True)):
+        if not (rel in checked and before.files.get(rel) == sha and sink.reuse(rel, sha)):
             sink.write(rel, data)
             cache.stats.search_files_made += 1
     cache.search = SearchRecord(key=key, files=shas, words=words.to_json())
