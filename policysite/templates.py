@@ -600,7 +600,7 @@ def paginate(context: dict, number: int, count: int) -> dict:
             "number": number, "count": count,
             "previous": paged_url(url, number - 1) if number > 1 else None,
             "next": paged_url(url, number + 1) if number < count else None,
-            "pages": [{"number": n, "url": paged_url(url, n), "current": n == number} for n in range(1, count + 1)],
+            "pages": pagination_items(url, number, count),
         }
         if number > 1:
             page["url"] = paged_url(url, number)
@@ -609,6 +609,26 @@ def paginate(context: dict, number: int, count: int) -> dict:
     else:
         page["pagination"] = None
     return page
+
+
+def pagination_items(url: str, number: int, count: int) -> list[dict]:
+    """The numbered links of page `number` of `count`: the first, the last, this one and its
+    neighbours, with an ellipsis for each longer gap (a lone missing page is shown instead).
+
+    Linking every page from every page would make a listing's links grow with the square
+    of its length (3.7 million links on a site of 100,000 pages)."""
+    shown = sorted({n for n in (1, number - 1, number, number + 1, count) if 1 <= n <= count})
+    items: list[dict] = []
+    before = 0
+    for n in shown:
+        if n - before == 2:
+            shown_too = before + 1
+            items.append({"number": shown_too, "url": paged_url(url, shown_too), "current": False, "ellipsis": False})
+        elif n - before > 2:
+            items.append({"number": None, "url": None, "current": False, "ellipsis": True})
+        items.append({"number": n, "url": paged_url(url, n), "current": n == number, "ellipsis": False})
+        before = n
+    return items
 
 
 def other_language(lang: str, page: Page, site: Site) -> str | None:

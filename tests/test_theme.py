@@ -360,6 +360,27 @@ def test_long_listings_are_paginated(make_site):
     assert html_of(short, "t/index.html").find("nav", class_="govuk-pagination") is None
 
 
+def test_a_long_listing_links_the_first_last_and_nearby_pages_with_ellipses(make_site):
+    """Each page of a 10-page listing links pages 1, 10, itself and its neighbours; a longer gap is an ellipsis."""
+    files = {"content/s/_index.md": front("title: Section", body="Introduction.\n")}
+    for n in range(200):
+        files[f"content/s/p{n:03}.md"] = front(f"title: Page {n:03}", "description: d", f"weight: {n}")
+    out = build_ok(make_site(files))
+
+    def numbers(rel: str) -> list[str]:
+        nav = html_of(out, rel).find("nav", class_="govuk-pagination")
+        return [li.text().strip() for li in nav.find_all("li")]
+
+    assert numbers("s/index.html") == ["1", "2", "\u22ef", "10"]
+    assert numbers("s/page-3/index.html") == ["1", "2", "3", "4", "\u22ef", "10"]
+    assert numbers("s/page-5/index.html") == ["1", "\u22ef", "4", "5", "6", "\u22ef", "10"]
+    assert numbers("s/page-10/index.html") == ["1", "\u22ef", "9", "10"]
+    nav = html_of(out, "s/page-5/index.html").find("nav", class_="govuk-pagination")
+    assert nav.find("a", aria_current="page").text() == "5"
+    assert [a.attrs["href"] for a in nav.find("ul").find_all("a")] == [
+        "/s/", "/s/page-4/", "/s/page-5/", "/s/page-6/", "/s/page-10/"]
+
+
 def test_status_of_a_page_edge_cases():
     """One function decides: an unlisted government key names no government; the current one is no status."""
     from types import SimpleNamespace
