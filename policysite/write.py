@@ -54,9 +54,9 @@ class OutputFolder:
         self.tmp: Path | None = None
         self.written: set[str] = set()
         output.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = os.open(output.parent, os.O_RDONLY)
+        self._lock = _lock_file(output)
         try:
-            fcntl.flock(self._lock, fcntl.LOCK_EX)   # one build at a time into this folder
+            fcntl.flock(self._lock, fcntl.LOCK_EX)   # one build at a time into this output
             _remove_leftovers(output)
             # A Ctrl-C between making the folder and knowing its name would leave it behind:
             # hold signals until self.tmp is set; one that came meanwhile lands after, below.
@@ -156,6 +156,24 @@ class OutputFolder:
             fcntl.flock(self._lock, fcntl.LOCK_UN)
             os.close(self._lock)
             self._lock = None
+
+
+def _lock_file(output: Path) -> int:
+    """An open file that builds into `output` (and only those) lock, so builds into sibling
+    folders never wait for each other. It lives in the system's temporary folder, named by
+    the output's real path, so nothing appears beside the output; when that folder cannot
+    be used, the output's parent folder itself is locked (every build into it then waits)."""
+    import hashlib
+
+    name = hashlib.sha1(os.fsencode(output.resolve())).hexdigest()
+    folder = Path(tempfile.gettempdir()) / f"policysite-locks-{os.getuid()}"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        if folder.is_symlink() or folder.stat().st_uid != os.getuid():
+            raise OSError("not this user's lock folder")
+        return os.open(folder / f"{name}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+    except OSError:
+        return os.open(output.parent, os.O_RDONLY)
 
 
 # Beyond this many folders, the previous output is removed by a background process.

@@ -404,3 +404,22 @@ def test_a_clean_build_reads_each_page_once(make_site, monkeypatch):
     result = build_site(BuildOptions(site_dir=site, write=False))
     assert result.ok, [d.format() for d in result.diagnostics.items]
     assert reads and set(reads.values()) == {1}, reads
+
+
+def test_builds_into_sibling_folders_do_not_wait_for_each_other(tmp_path):
+    """The output lock is per output folder: two outputs in one folder lock apart, one output locks once."""
+    import fcntl
+    import os
+
+    from policysite.write import _lock_file
+
+    first, sibling, again = _lock_file(tmp_path / "a"), _lock_file(tmp_path / "b"), _lock_file(tmp_path / "sub/../a")
+    try:
+        fcntl.flock(first, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(sibling, fcntl.LOCK_EX | fcntl.LOCK_NB)   # would raise if it shared the parent's lock
+        with pytest.raises(BlockingIOError):
+            fcntl.flock(again, fcntl.LOCK_EX | fcntl.LOCK_NB)   # the same output, written another way
+    finally:
+        for fd in (first, sibling, again):
+            os.close(fd)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []   # nothing is left beside the outputs
