@@ -410,27 +410,37 @@ def check_record(data, spec, where: str, diagnostics: Diagnostics) -> dict | Non
                           code="field-type")
         return None
     check_unknown_parts(value, spec, where, diagnostics)
+    record = _check_parts(value, spec, line, required, where, diagnostics, add=f"below `{spec.name}:`", keep_lines=True)
+    return record if all(n in record for n in required) else None
+
+
+def _check_parts(entry, spec, line: int, required: list[str], where: str, diagnostics: Diagnostics, *,
+                 add: str, keep_lines: bool) -> dict:
+    """Each declared sub-field of one mapping, checked at its line, into a record with the mapping's
+    `line`; `add` says where a missing one goes; `keep_lines` keeps each one's line as `<name>_line`."""
     record: dict = {"line": line}
     for part in spec.parts:
         name = f"{spec.name}.{part.name}"
-        item = value.get(part.name)
+        item = entry.get(part.name)
         if item is None:
             if part.name in required:
-                diagnostics.error(where, value.line_of(part.name, line),
-                                  f"`{name}` is missing: add `{part.name}:` below `{spec.name}:`, giving {part.doc}",
-                                  code="missing-field")
+                diagnostics.error(where, entry.line_of(part.name, line),
+                                  f"`{name}` is missing: add `{part.name}:` {add}, giving {part.doc}", code="missing-field")
             continue
         if part.kind == schema.DATE:
             checked = schema.date_value(item)
             if checked is None:
-                diagnostics.error(where, value.line_of(part.name), f"`{name}` must be a date written YYYY-MM-DD, "
+                diagnostics.error(where, entry.line_of(part.name), f"`{name}` must be a date written YYYY-MM-DD, "
                                   "optionally with a time", code="field-type")
+        elif part.kind == schema.LIST:
+            checked = string_list(entry, part.name, where, diagnostics)
         else:
-            checked = check_text(item, name, value.line_of(part.name), where, diagnostics, decode=not part.address)
+            checked = check_text(item, name, entry.line_of(part.name), where, diagnostics, decode=not part.address)
         if checked is not None:
             record[part.name] = checked
-            record[part.name + "_line"] = value.line_of(part.name)
-    return record if all(n in record for n in required) else None
+            if keep_lines:
+                record[part.name + "_line"] = entry.line_of(part.name)
+    return record
 
 
 def check_records(data, spec, where: str, diagnostics: Diagnostics) -> list[dict]:
@@ -451,22 +461,7 @@ def check_records(data, spec, where: str, diagnostics: Diagnostics) -> list[dict
             diagnostics.error(where, line, f"each `{spec.name}` entry needs {needs}", code="field-type")
             continue
         check_unknown_parts(entry, spec, where, diagnostics)
-        record: dict = {"line": line}
-        for part in spec.parts:
-            name = f"{spec.name}.{part.name}"
-            if entry.get(part.name) is None:
-                if part.name in required:
-                    diagnostics.error(where, entry.line_of(part.name, line),
-                                      f"`{name}` is missing: add `{part.name}:` to this entry, giving {part.doc}",
-                                      code="missing-field")
-                continue
-            if part.kind == schema.LIST:
-                checked = string_list(entry, part.name, where, diagnostics)
-            else:
-                checked = check_text(entry[part.name], name, entry.line_of(part.name), where, diagnostics,
-                                     decode=not part.address)
-            if checked is not None:
-                record[part.name] = checked
+        record = _check_parts(entry, spec, line, required, where, diagnostics, add="to this entry", keep_lines=False)
         if all(n in record for n in required):
             entries.append(record)
     return entries
