@@ -127,12 +127,14 @@ def run(job: Job, processes: int | None = None, progress: Callable[[int, int], N
     # Everything made so far is left out of garbage collection while the workers live: a
     # collection in a worker would write to every object it inherited, copying the whole
     # site into the worker's own memory, page by page.
+    already = gc.get_freeze_count()   # a caller (stages.run) may have frozen the site: keep it so after
     gc.freeze()
     try:
         with _start(context, processes - 1, job, claims) as pool:
             return _share(pool, job, claims, chunks, alongside, progress)
     finally:
-        gc.unfreeze()
+        if not already:
+            gc.unfreeze()
 
 
 def _share(pool, job: Job, claims: _Claims, chunks: list[tuple[int, int]], alongside, progress) -> list:

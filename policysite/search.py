@@ -590,12 +590,3 @@ def update_index(pages: list[Page], root: str, labels: Labels, digests: list[str
     return files, record
 
 
-def fingerprint(pages: list[Page], root: str, labels: Labels) -> str:
-    """Everything build_index reads, hashed (a page's body by its hash): the same
-    fingerprint, with the same code, gives the same files."""
-    h = hashlib.sha1(code_fingerprint().encode())
-    for e, topics, page in _entries(pages, root, labels):
-        body = page.html_sha or (hashlib.sha1(page.html.encode("utf-8")).hexdigest() if page.html else "")
-        h.update(json.dumps([e.url, e.title, e.description, e.type, e.date, e.updated, e.status, e.lang, topics, body],
-                            ensure_ascii=False).encode("utf-8"))
-    return h.hexdigest()

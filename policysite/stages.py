@@ -717,7 +717,7 @@ def page_job(state: BuildState, kind: str, item, base: dict[str, Any] | None = N
     site, ctx_site = state.site, state.ctx_site
     if kind in ("page", "listing"):
         page, number = (item, 1) if kind == "page" else item
-        path = page.output_path if number == 1 else paged_url(page.url, number).strip("/") + "/index.html"
+        path = _job_path(kind, item)
         if base is None:
             base = page_context(page, site, ctx_site)
         context = {"page": paginate(base, number, listing_page_count(page, site)), "site": ctx_site}

@@ -26,7 +26,7 @@ from .consultation import FORTHCOMING, LABEL_KEYS, OPEN, govuk_time
 from .diagnostics import Diagnostics
 from .model import Page
 from .site import Site
-from .strings import Translator, month_names, strings_for
+from .strings import Translator, month_names, strings_for, table_language
 from .strings import format_date as format_date_in
 
 THEME = Path(__file__).parent / "theme"
@@ -506,7 +506,7 @@ def language_versions(page: Page, site: Site) -> list[dict]:
         if version is None:
             continue
         language = config.languages.get(lang)
-        code = language.short if language else config.language.split("-")[0].lower()
+        code = language.short if language else table_language(config.language)
         out.append({"lang": code, "name": language.name if language else config.language_name,
                     "url": version.url, "current": version is page})
     return out
@@ -524,7 +524,7 @@ def breadcrumbs(page: Page, site: Site) -> list[dict]:
             if ancestor.kind == "home":
                 crumb["title"] = page_strings(site.config, page.lang)["home"]
             else:
-                crumb["lang"] = site.config.language.split("-")[0].lower()
+                crumb["lang"] = table_language(site.config.language)
         crumbs.append(crumb)
     return crumbs
 
@@ -538,7 +538,7 @@ def listing_item(page: Page, site: Site, lang: str = "") -> dict:
     if item is None:
         item = site.listing_items[key] = {
             "title": page.title, "url": page.url, "description": page.description,
-            "lang": (page.lang or site.config.language.split("-")[0].lower()) if page.lang != lang else None,
+            "lang": (page.lang or table_language(site.config.language)) if page.lang != lang else None,
             "type": page.type, "type_label": type_label(page, site, lang), "date": page.date,
             "updated": page.updated, "kind": page.kind, "status": page.status,
         }
@@ -636,7 +636,7 @@ def other_language(lang: str, page: Page, site: Site) -> str | None:
     None when they are the same language."""
     if lang == page.lang:
         return None
-    return lang or site.config.language.split("-")[0].lower()
+    return lang or table_language(site.config.language)
 
 
 def sidebar_links(page: Page, site: Site | None = None) -> dict:

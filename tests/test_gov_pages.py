@@ -478,3 +478,4 @@ def test_a_welsh_consultation_shows_its_state_in_welsh(make_site):
     out = built(site, env=epoch(2026, 3, 5))
     assert "Open consultation" in html_of(out, "c/index.html").find("div", class_="app-page-header").text()
     assert "Ymgynghoriad agored" in html_of(out, "c.cy/index.html").find("div", class_="app-page-header").text()
+
