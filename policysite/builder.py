@@ -141,7 +141,7 @@ def _taken_over(last: memo.Note, options: BuildOptions, folder: OutputFolder, ou
 class BuildSink:
     """Writes into a build's temporary folder, reusing unchanged files from the last output.
 
-    `known`: the last build's note of each file it wrote ([sha] or [sha, stamp...], memo.py).
+    `known`: the last build's note of each file it wrote ("SHA" or "SHA MTIME SIZE INODE DEVICE", memo.py).
     `start_linking` links every one of them that still holds its sha into the new folder, in a
     thread, while the stages before rendering run: linking and making folders is mostly time
     in the kernel, which the thread spends on the other core. A file the stages reuse is then
@@ -226,11 +226,18 @@ class BuildSink:
 
     def write(self, rel: str, data: bytes) -> None:
         self.wait()
+        self._replaced(rel)
         self.folder.write(rel, data)
 
     def copy(self, rel: str, source: str) -> None:
         self.wait()
+        self._replaced(rel)
         self.folder.copy(rel, source)
+
+    def _replaced(self, rel: str) -> None:
+        """A file linked ahead (or reused) that the build now writes anew: its old hash no longer holds."""
+        self._linked.pop(rel, None)
+        self.kept.pop(rel, None)
 
     def finish(self, keep: set[str]) -> None:
         """Remove the files linked ahead that this build did not keep, and folders left empty."""

@@ -360,8 +360,8 @@ CODECS: dict[str, tuple[Any, Any, tuple[str, ...]]] = {
     "markdown": (MarkdownRecord.to_json, MarkdownRecord.from_json, ("html",)),
     "outputs": (OutputRecord.to_json, OutputRecord.from_json, ()),
     "search": (SearchRecord.to_json, SearchRecord.from_json, ()),
-    "search_pages": (_same_value, _same_value, ()),
-    "site": (SiteRecord.to_json, SiteRecord.from_json, ()),   # the JSON of search.WordRecord's words of one page, by its address
+    "search_pages": (_same_value, _same_value, ()),   # the JSON of search.WordRecord's words of one page, by its address
+    "site": (SiteRecord.to_json, SiteRecord.from_json, ()),
 }
 
 _NEW = None   # in Section.live: a record assigned in this build, not in the pack

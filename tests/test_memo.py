@@ -171,3 +171,22 @@ def build_clean(site: Path) -> Path:
     out = site.parent / (site.name + "-clean")
     assert build(BuildOptions(site_dir=site, output=out)).ok
     return out
+
+
+def test_an_output_file_written_again_is_noted_with_its_new_hash(make_site, monkeypatch):
+    """A file linked ahead from the last output and then written anew is noted by its new bytes:
+    an edit undone later must not take the edited bytes for the old ones."""
+    from policysite import cache, memo
+
+    monkeypatch.setattr(cache, "SETTLE_NS", 0)   # every file old enough to be trusted by its stamp
+    monkeypatch.setattr(memo, "SETTLE_NS", 0)
+    site = make_site({**FILES, "content/c.md": page("Gamma", body="Ferries and harbours.\n")})
+    import hashlib
+
+    for body in ("Ferries and harbours.\n", "Lighthouses and piers.\n", "Ferries and harbours.\n"):
+        write_files(site, {"content/c.md": page("Gamma", body=body)})
+        assert cached_build(site).ok
+        note = memo.read(site / CACHE.parent / memo.MEMO_NAME)
+        shown = hashlib.sha1((site / "_site/c/index.html").read_bytes()).hexdigest()
+        assert note.outputs["c/index.html"][:memo.SHA_LENGTH] == shown
+    assert read_tree(site / "_site") == read_tree(build_clean(site))
