@@ -119,66 +119,18 @@ def write_files(root: Path, files: dict) -> None:
             path.write_text(data, encoding="utf-8")
 
 
-class _MemoryBytecodeCache:
-    """Compiled layouts kept between in-process builds (keyed by file name and source checksum).
-
-    Compiling the theme's layouts is most of a small build's time; Jinja's own
-    bytecode cache mechanism keeps the suite fast without changing what is
-    rendered. Jinja folds filters on constants at compile time (such as
-    `'assets/x.css'|url`), so the key also holds what the site's own filters
-    give: a build under another base_url never reuses another's code.
-    Subprocess runs do not use it.
-    """
-
-    def __init__(self):
-        import jinja2
-
-        def closure(f):
-            cells = getattr(f, "__closure__", None) or ()
-            values = []
-            for cell in cells:
-                try:
-                    values.append(repr(cell.cell_contents))
-                except ValueError:
-                    values.append("<empty>")
-            return (getattr(f, "__qualname__", repr(f)), tuple(values))
-
-        def key(bucket):
-            # Every filter the environment holds beyond Jinja's own, with what its closure captured
-            # (the site's base path and base_url): another site's filters never get this code.
-            env = bucket.environment
-            own = tuple(sorted((name, closure(f)) for name, f in env.filters.items()
-                               if getattr(f, "__module__", "") != "jinja2.filters"))
-            return (bucket.key, own, repr(sorted(env.globals)))
-
-        class Cache(jinja2.BytecodeCache):
-            store: dict = {}
-
-            def load_bytecode(self, bucket):
-                data = self.store.get(key(bucket))
-                if data is not None:
-                    bucket.bytecode_from_string(data)
-
-            def dump_bytecode(self, bucket):
-                self.store[key(bucket)] = bucket.bytecode_to_string()
-
-        self.cache = Cache()
-
-
 @pytest.fixture(autouse=True, scope="session")
-def _fast_layouts():
-    import jinja2
-
-    cache = _MemoryBytecodeCache().cache
-    original = jinja2.Environment.__init__
-
-    def init(self, *args, **kwargs):
-        kwargs.setdefault("bytecode_cache", cache)
-        original(self, *args, **kwargs)
-
-    jinja2.Environment.__init__ = init
-    yield
-    jinja2.Environment.__init__ = original
+def _layout_code_folder(tmp_path_factory):
+    """Compiled layouts (templates.layout_code_folder) in this run's own folder, not the user's
+    cache: each test process compiles the theme once, and nothing is left behind."""
+    folder = tmp_path_factory.getbasetemp() / "policysite-cache"
+    before = os.environ.get("POLICYSITE_CACHE_DIR")
+    os.environ["POLICYSITE_CACHE_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("POLICYSITE_CACHE_DIR", None)
+    else:
+        os.environ["POLICYSITE_CACHE_DIR"] = before
 
 
 @pytest.fixture
