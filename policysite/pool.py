@@ -21,9 +21,16 @@ PARALLEL_THRESHOLD = 64
 
 @dataclass
 class Job:
-    """`work(start, stop)` -> the results for items start..stop-1 of `count`, in order."""
+    """`work(start, stop)` -> the results for items start..stop-1 of `count`, in order.
+
+    `keep`, when given, makes each chunk's results into what this process keeps of them,
+    as each chunk arrives: a big job's results are then never all held as they came."""
     work: Callable[[int, int], list[object]]
     count: int
+    keep: Callable[[list], list] | None = None
+
+    def kept(self, results: list) -> list:
+        return results if self.keep is None else self.keep(results)
 
 
 @dataclass
@@ -111,7 +118,7 @@ def run(job: Job, processes: int | None = None, progress: Callable[[int, int], N
         out: list = []
         step = 50
         for start in range(0, count, step):
-            out.extend(job.work(start, min(count, start + step)))
+            out.extend(job.kept(job.work(start, min(count, start + step))))
             if progress:
                 progress(len(out), count)
         return out
@@ -139,18 +146,36 @@ def run(job: Job, processes: int | None = None, progress: Callable[[int, int], N
 
 def _share(pool, job: Job, claims: _Claims, chunks: list[tuple[int, int]], alongside, progress) -> list:
     """The results of every chunk, in order: the workers take chunks from the start, this
-    process (once `alongside` is done) from the end."""
+    process (once `alongside` is done) from the end.
+
+    Between chunks of its own, this process takes in the workers' results that have come
+    (through `job.keep`), rather than leaving them all waiting until its share is done."""
+    import multiprocessing
+
     mine: dict[int, list] = {}
     out: list = []
     parts = pool.imap(_worker_chunk, list(enumerate(chunks)))
+    gathered = 0   # chunks whose results are in `out`
+
+    def gather(wait: bool) -> None:
+        nonlocal gathered
+        while gathered < len(chunks):
+            try:
+                part = parts.next() if wait else parts.next(timeout=0)
+            except multiprocessing.TimeoutError:
+                return
+            # None: a chunk this process took, and has done (it gathers only between chunks).
+            out.extend(mine.pop(gathered) if part is None else job.kept(part))
+            gathered += 1
+            if progress:
+                progress(len(out), job.count)
+
     if alongside is not None:
         alongside()
     for index in range(len(chunks) - 1, -1, -1):
         if not claims.claim(index):
             break
-        mine[index] = job.work(*chunks[index])
-    for index, part in enumerate(parts):
-        out.extend(mine.pop(index) if part is None else part)
-        if progress:
-            progress(len(out), job.count)
+        mine[index] = job.kept(job.work(*chunks[index]))
+        gather(wait=False)
+    gather(wait=True)
     return out

@@ -226,7 +226,7 @@ def _dump(data) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ResultEntry:
     """What a result shows of a page. Written to a page file as the JSON list
     [url, title, type, description, date, updated, status, lang], dates as
@@ -298,9 +298,13 @@ class IndexBuilder:
             postings[term].append(base | score)
 
     def files(self) -> dict[str, bytes]:
-        """Path under the output folder -> bytes, for every file of the index."""
+        """Path under the output folder -> bytes, for every file of the index.
+
+        Made once: each term's postings go as its entry is written, so that a big
+        site's postings and its term files are not both held whole."""
         out: dict[str, bytes] = {}
-        entries = [(term, _term_entry(term, self.postings[term])) for term in sorted(self.postings)]
+        postings = self.postings
+        entries = ((term, _term_entry(term, postings.pop(term))) for term in sorted(postings))
         keys = []
         for key, chunk in _chunks(entries):
             keys.append(key)
@@ -415,7 +419,7 @@ def build_index(pages: list[Page], root: str, labels: Labels) -> dict[str, bytes
 SCORE_ZERO = 0x30
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PageWords:
     """One page's terms and their scores, and a digest of everything they came from."""
 

@@ -863,6 +863,25 @@ class PageWork:
         return (path, key, sha, None, 1 if kind == "page" else 0, links)   # redirects are not counted as pages
 
 
+class _SharedLinks:
+    """One str per distinct address among the links that layouts write (OutputRecord.links).
+
+    Most of them are on many pages (the navigation, breadcrumbs, listings, each page's
+    own address on the pages that list it), and every page's record keeps its own: each
+    kept once, they cost a pointer a link instead of a string."""
+
+    def __init__(self, site: Site):
+        self.known = {page.url: page.url for page in site.pages}   # with a root of "/", a page's address as layouts write it
+
+    def of(self, links: list[str]) -> list[str]:
+        known = self.known
+        return [known.setdefault(link, link) for link in links]
+
+    def results(self, results: list[tuple]) -> list[tuple]:
+        """PageWork results with their links shared, as each chunk of them arrives (pool.Job.keep)."""
+        return [(*result[:5], self.of(result[5])) for result in results]
+
+
 @timed
 def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Callable[[], None] | None = None,
                  subset: bool = False) -> None:
@@ -887,6 +906,7 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
     # on_config can change the configuration in ways its file does not show.
     keyed = reuse and not state.hooks.has("on_config")
     keys_of = OutputKeys(state) if keyed else None
+    shared = _SharedLinks(state.site)
     results: list[tuple | None] = []
     todo_jobs, todo_keys, todo_at = [], [], []
     for kind, item in jobs:
@@ -902,7 +922,8 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
         todo_keys.append(key)
     work = PageWork(jobs=todo_jobs, keys=todo_keys, state=state,
                     share_contexts=not state.hooks.has("on_page_context"))
-    done = pool.run(pool.Job(work=work, count=len(todo_jobs)), state.options.jobs, state.options.progress, alongside)
+    done = pool.run(pool.Job(work=work, count=len(todo_jobs), keep=shared.results), state.options.jobs,
+                    state.options.progress, alongside)
     for at, result in zip(todo_at, done, strict=True):
         results[at] = result
         state.rendered.add(result[0])
@@ -1026,16 +1047,17 @@ def search_index(state: BuildState) -> list[str]:
     if made is None:
         made = search.build_index_reusing(site.pages, site.config.root, labels, previous, digests)
     files, words = made
+    del made
     shas = {}
     for rel in sorted(files):
-        data = files[rel]
+        data = files.pop(rel)   # gone once written: a big site's index is not held whole beside its words
         shas[rel] = sha = hashlib.sha1(data).hexdigest()
         if not (rel in checked and before.files.get(rel) == sha and sink.reuse(rel, sha)):
             sink.write(rel, data)
             cache.stats.search_files_made += 1
     cache.search = SearchRecord(key=key, files=shas, words=words.to_json())
     cache.dirty = True
-    return sorted(files)
+    return sorted(shas)
 
 
 @timed
