@@ -211,3 +211,15 @@ def test_measure_keeps_a_builds_stages_and_stages_tabulates_them(tmp_path):
     assert "| load_pages | 0.50 | 0.50 | 1.0 |" in r.stdout
     assert "| render_pages | 2.00 | 60.00 | 30.0 (faster than pages) |" in r.stdout
     assert compare.parse_timings("  1.250s  write cache\nnoise\n") == {"write cache": 1.25}
+
+
+def test_memory_prints_each_stage_and_the_holders(site, tmp_path):
+    r = subprocess.run([sys.executable, str(BENCH / "memory.py"), str(site), "--output", str(tmp_path / "out"),
+                        "--no-cache", "--holders", "render_pages"],
+                       cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "| step | tree PSS peak MB | this process then | this process after |" in r.stdout, r.stdout
+    assert re.search(r"^\| render_markdown \| \d+ \| \d+ \| \d+ \|$", r.stdout, re.M), r.stdout
+    assert "Held after render_pages" in r.stdout
+    assert re.search(r"^\| page HTML \| \d+\.\d \| [1-9]\d* \|$", r.stdout, re.M), r.stdout
+    assert (tmp_path / "out" / "index.html").is_file()
