@@ -396,7 +396,7 @@ def day(value) -> str:
 def _entry(page: Page, root: str, labels: Labels) -> tuple[ResultEntry, list[str]]:
     """What a result shows of a page, and the names of its topics."""
     topics = [labels.topics[k] for k in page.fields.get("topics", ()) if k in labels.topics]
-    url = page.url if root == "/" else root + page.url.lstrip("/")   # with a root of "/", the page.s own string, not a copy
+    url = page.url if root == "/" else root + page.url.lstrip("/")   # with a root of "/", the page's own string, not a copy
     entry = ResultEntry(url, page.title, type_label(page), page.description or "",
                         day(page.date), day(page.updated), page.status.search_key(), page.lang)
     return entry, topics
