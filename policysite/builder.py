@@ -79,7 +79,6 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult
         sink.stop()
         if result.ok:
             sink.wait()   # the linking thread's own failure, if it had one
-        if result.ok:
             with _timed(timings, "swap in the output"):
                 folder.commit()
             if use_disk_cache and (builder.cache.dirty or not options.cache_file.is_file()):
@@ -236,7 +235,7 @@ class BuildSink:
                         stack.append((rel + "/", entry.path))
                         continue
                     if rel == MARKER:
-                        continue   # replaced at the swap; it marks the folder as an output meanwhile
+                        continue   # it marks the folder as an output; the swap checks it
                     known = self.known.get(rel)
                     if known is not None and memo.is_noted_file(known, entry.stat(follow_symlinks=False)):
                         self._linked[rel] = known

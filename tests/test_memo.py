@@ -393,3 +393,31 @@ def test_a_sequence_of_edits_built_from_the_spare_equals_clean_builds(make_site,
         assert_like_a_clean_build(site)
     assert not (site / "_site/e").exists()
     assert sum(started_from_spare) >= 3, started_from_spare
+
+
+def test_a_spare_that_cannot_be_brought_up_to_date_is_left_for_an_empty_folder(make_site, monkeypatch):
+    settled_at_once(monkeypatch)
+    site = make_site(FILES)
+    assert cached_build(site).ok
+    write_files(site, {"content/b.md": page("Beta", body="Edited.\n")})
+    assert cached_build(site).ok
+    (site / SPARE / "stray.html").write_text("cannot be removed")
+    real_unlink = os.unlink
+
+    def unlink(path, *args, **kwargs):
+        if os.fsdecode(path).endswith("stray.html"):
+            raise PermissionError(13, "Permission denied", os.fsdecode(path))
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", unlink)
+    write_files(site, {"content/b.md": page("Beta", body="Edited again.\n")})
+    spare = folder_id(site / SPARE)
+    assert cached_build(site).ok
+    assert folder_id(site / "_site") != spare and not (site / "_site/stray.html").exists()
+    assert [p.name for p in site.iterdir() if p.name.startswith("._site.old-")], "the spare was not set aside"
+    assert_like_a_clean_build(site)
+    monkeypatch.setattr(os, "unlink", real_unlink)
+    write_files(site, {"content/b.md": page("Beta", body="Edited once more.\n")})
+    assert cached_build(site).ok   # and what was left of that spare goes with the next build
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith("._site")) == [SPARE]
+    assert_like_a_clean_build(site)
