@@ -315,11 +315,20 @@ def _restore_signals(previous) -> None:
 def _remove_leftovers(output: Path) -> None:
     """Temporary folders of builds that were killed outright (SIGKILL, power cut).
 
-    Called with the lock held, so no other build is using them.
+    Called with the lock held, so no other build is using them. A temporary folder that was
+    the spare (it still has the marker) becomes the spare again when there is none: like any
+    spare, each of its files is checked before it is kept.
     """
+    spare = spare_folder(output)
     for prefix in (f".{output.name}.tmp-", f".{output.name}.old-"):
         for path in output.parent.glob(glob.escape(prefix) + "*"):
             if path.is_dir() and not path.is_symlink():
+                if prefix.endswith(".tmp-") and _usable_spare(path) and not os.path.lexists(spare):
+                    try:
+                        os.rename(path, spare)
+                        continue
+                    except OSError:
+                        pass
                 shutil.rmtree(path, ignore_errors=True)
 
 

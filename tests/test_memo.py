@@ -421,3 +421,22 @@ def test_a_spare_that_cannot_be_brought_up_to_date_is_left_for_an_empty_folder(m
     assert cached_build(site).ok   # and what was left of that spare goes with the next build
     assert sorted(p.name for p in site.iterdir() if p.name.startswith("._site")) == [SPARE]
     assert_like_a_clean_build(site)
+
+
+def test_the_spare_a_killed_build_was_using_is_the_spare_again(make_site, monkeypatch):
+    """A build killed outright (SIGKILL, power cut) leaves the spare it took under a temporary
+    name: the next build takes it back rather than removing it file by file."""
+    settled_at_once(monkeypatch)
+    site = make_site({**FILES, "content/c.md": page("Gamma")})
+    assert cached_build(site).ok
+    write_files(site, {"content/c.md": page("Gamma", body="Edited.\n")})
+    assert cached_build(site).ok
+    spare = folder_id(site / SPARE)
+    (site / SPARE).rename(site / "._site.tmp-killed")
+    (site / "._site.tmp-killed/c/index.html").unlink()
+    (site / "._site.tmp-killed/c/index.html").write_text("half written")
+    write_files(site, {"content/c.md": page("Gamma", body="Edited again.\n")})
+    assert cached_build(site).ok
+    assert folder_id(site / "_site") == spare
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith("._site")) == [SPARE]
+    assert_like_a_clean_build(site)
