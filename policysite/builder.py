@@ -269,7 +269,8 @@ class BuildSink:
             raise self._failure
 
     def _join(self) -> None:
-        if self._linker is not None:
+        # The thread itself may fork (remove_folder's process): it must not wait for itself.
+        if self._linker is not None and self._linker is not threading.current_thread():
             self._linker.join()
             self._linker = None
             _LINKERS.discard(self)
