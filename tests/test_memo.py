@@ -440,3 +440,32 @@ def test_the_spare_a_killed_build_was_using_is_the_spare_again(make_site, monkey
     assert folder_id(site / "_site") == spare
     assert sorted(p.name for p in site.iterdir() if p.name.startswith("._site")) == [SPARE]
     assert_like_a_clean_build(site)
+
+
+def test_files_a_hook_wrote_into_the_last_output_are_not_kept_from_the_spare(make_site, monkeypatch):
+    """on_post_build writes into the folder being built: what it wrote last time, in the spare,
+    must give way to what it writes now, and go when the hook goes."""
+    from conftest import DEFAULT_CONFIG
+
+    settled_at_once(monkeypatch)
+    hook = ('def on_post_build(output_dir, site):\n'
+            '    (output_dir / "pages.txt").write_text(str(len(site.pages)))\n'
+            '    (output_dir / "a" / "note.txt").write_text("by the hook")\n')
+    site = make_site({**FILES, "content/c.md": page("Gamma"), "hooks/count.py": hook,
+                      "site_config.yaml": DEFAULT_CONFIG + "hooks:\n  - hooks/count.py\n"})
+    assert cached_build(site).ok
+    counts = []
+    for number, files in enumerate([{"content/c.md": page("Gamma", body="Edited.\n")},
+                                    {"content/d.md": page("Delta")},
+                                    {"content/c.md": page("Gamma", body="Edited again.\n")},
+                                    {"content/c.md": page("Gamma", body="Edited a third time.\n")},
+                                    {"site_config.yaml": DEFAULT_CONFIG, "content/d.md": None}]):
+        write_files(site, files)
+        spare = folder_id(site / SPARE) if (site / SPARE).exists() else None
+        assert cached_build(site).ok, number
+        if number == 3:
+            assert folder_id(site / "_site") == spare   # built from the spare
+        counts.append((site / "_site/pages.txt").read_text() if (site / "_site/pages.txt").exists() else None)
+        assert_like_a_clean_build(site)
+    assert counts[0] != counts[1] == counts[2] == counts[3] and counts[4] is None
+    assert not (site / "_site/a/note.txt").exists()
