@@ -234,7 +234,7 @@ def is_noted_file(known, st: os.stat_result) -> bool:
 def share_in(memo: Note, folder: Path, samples: int = 32) -> float:
     """About what part of the noted files `folder` holds as the very files noted (is_noted_file),
     judged by looking at `samples` of them spread evenly over the note."""
-    names = sorted(memo.outputs)
+    names = list(memo.outputs)   # in the order `write` gave them: sorted
     if not names:
         return 0.0
     picked = names[::max(1, len(names) // samples)]
