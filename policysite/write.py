@@ -27,8 +27,8 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 MARKER = ".policysite-output"
 
