@@ -219,6 +219,44 @@ def test_a_signal_as_the_temporary_folder_is_made_leaves_no_folder(tmp_path, mon
     write.OutputFolder(tmp_path / "out").discard()   # the lock was let go
 
 
+def test_a_signal_as_the_spare_is_taken_gives_it_back(tmp_path, monkeypatch):
+    """The same moment for a build that starts from the spare (the output before the last one):
+    the spare goes back where it was, as it was."""
+    import tempfile
+
+    import policysite.write as write
+
+    spare = tmp_path / ".out.spare"
+    spare.mkdir()
+    (spare / write.MARKER).write_bytes(b"")
+    (spare / "page.html").write_text("an older page")
+    spare_id = spare.stat().st_ino
+    original = tempfile.mkdtemp
+
+    def mkdtemp_then_signal(*args, **kwargs):
+        made = original(*args, **kwargs)
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
+        return made
+
+    def interrupt(signum, frame):
+        raise _Signalled
+
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp_then_signal)
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        with pytest.raises(_Signalled):
+            write.OutputFolder(tmp_path / "out", take_spare=lambda folder: True)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert spare.stat().st_ino == spare_id and (spare / "page.html").read_text() == "an older page"
+    assert leftovers(tmp_path, "out") == []
+    monkeypatch.undo()
+    folder = write.OutputFolder(tmp_path / "out", take_spare=lambda folder: True)   # the lock was let go
+    assert folder.from_spare and folder.tmp.stat().st_ino == spare_id
+    folder.discard()
+    assert spare.stat().st_ino == spare_id and leftovers(tmp_path, "out") == []
+
+
 def test_ctrl_c_during_start_up_gives_no_traceback(tmp_path):
     """Ctrl-C while Python is still importing policysite: one line, no traceback (fixed by the lead in c526e85)."""
     site = write_site(tmp_path / "site", {"content/a.md": page("A")})
