@@ -18,6 +18,38 @@ from .status import CURRENT, PageStatus
 FieldValue = Any
 
 
+class Deferred:
+    """A value kept elsewhere (a page's body or HTML in the build cache's pack), read on first use."""
+
+    __slots__ = ()
+
+    def value(self) -> Any:
+        raise NotImplementedError
+
+
+def deferred(name: str) -> property:
+    """An attribute holding its value or a Deferred standing for it, read the first time it is asked for.
+
+    A page not rendered again never needs its body or HTML: the cache hands them on unread."""
+    slot = "_" + name
+
+    def get(self):
+        value = self.__dict__[slot]
+        if isinstance(value, Deferred):
+            value = self.__dict__[slot] = value.value()
+        return value
+
+    def set(self, value) -> None:
+        self.__dict__[slot] = value
+
+    return property(get, set, doc=f"`{name}`, read when first asked for.")
+
+
+def held(holder, name: str):
+    """What `holder.name` holds now, its value or the Deferred standing for it, without reading it."""
+    return holder.__dict__["_" + name]
+
+
 @dataclass(eq=False)
 class Page:
     """One output page: from a Markdown file, a folder, or generated (topics, search)."""
@@ -134,6 +166,11 @@ class Page:
 
     def __repr__(self) -> str:
         return f"<Page {self.kind} {self.url or self.where}>"
+
+
+# Set after the dataclass is made, so that its __init__ stores through them.
+Page.body = deferred("body")
+Page.html = deferred("html")
 
 
 @dataclass
