@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import gc
 import glob
 import hashlib
 import json
@@ -212,7 +213,7 @@ class OutputRecord:
     @classmethod
     def from_json(cls, data: list) -> OutputRecord:
         ctx, sha, links = data
-        return cls(ctx=ctx, sha=sha, links=list(links))
+        return cls(ctx, sha, links if type(links) is list else list(links))   # parsed JSON: a list of its own already
 
 
 @dataclass
@@ -703,6 +704,17 @@ class Section(MutableMapping):
     def prefetch(self, keys=None) -> None:
         """Read these records (all by default) now, in the pack's order: a few large reads
         for many small ones, and one parse of their JSON."""
+        # The records made live on: Python's cycle collector, set off again and again as they
+        # pile up, would walk the whole heap each time to find no garbage.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._prefetch(keys)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _prefetch(self, keys) -> None:
         live, records, stored = self.live, self.records, self.stored
         todo = []
         for key in (live if keys is None else keys):
