@@ -330,7 +330,9 @@ class BuildCache:
         cache._read = {name: Section(pack, name) for name in CODECS}
         cache.loaded, cache.markdown, cache.outputs = (cache._read[n] for n in ("loaded", "markdown", "outputs"))
         cache._search = None
-        cache.site = cache._read["site"].get("") or SiteRecord()
+        stored = cache._read["site"].get("")
+        # A copy: the stages change it in place, and `write` tells a change by comparing it with the one read.
+        cache.site = SiteRecord.from_json(json.loads(json.dumps(stored.to_json()))) if stored is not None else SiteRecord()
         return cache
 
     def write(self, path: Path) -> None:
@@ -516,9 +518,11 @@ def encode_record(section: str, record) -> bytes:
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)   # made once: json.dumps makes one per call
 
 
-def decode_records(pack: Pack, section: str, found: list[tuple[tuple[int, int, int], Any]]) -> list:
+def decode_records(pack: Pack, section: str, found: list[tuple[tuple[int, int, int], Any]],
+                   colds: list | None = None) -> list:
     """The records of these (entry, bytes) pairs, their CRC checked: their JSON parsed as one
-    list, their cold JSON and text left in the pack. None for a record that does not decode."""
+    list, their cold JSON and text left in the pack. None for a record that does not decode.
+    `colds`: given, each record's PackJSON (or None) is added to it."""
     from_json = CODECS[section][3]
     hook = revive_date if section in _DATED else None
     heads, places = [], []
@@ -549,6 +553,9 @@ def decode_records(pack: Pack, section: str, found: list[tuple[tuple[int, int, i
             records.append(from_json(data, cold, text))
         except _DAMAGE:
             records.append(None)
+            cold = None
+        if colds is not None:
+            colds.append(cold)
     return records
 
 
@@ -646,6 +653,7 @@ class Section(MutableMapping):
         self.live: dict[str, tuple | None] = dict(pack.sections[name])   # key -> entry in the pack, or _NEW
         self.records: dict[str, Any] = {}   # key -> its record, read or assigned
         self.stored: dict[str, Any] = {}    # key -> the record read from the pack
+        self.cold: dict[str, PackJSON] = {}   # key -> the cold JSON of the record read, left in the pack
         # A stage that has asked for this many records one by one will ask for the rest:
         # they are then read in a few large reads and parsed at once.
         self._until_prefetch = PREFETCH_AFTER
@@ -660,11 +668,15 @@ class Section(MutableMapping):
         if self._until_prefetch == 0:
             self.prefetch()
             return self[key]
-        record = self.pack.read(self.name, entry)
+        raw = self.pack.raw(entry)
+        colds: list[PackJSON | None] = []
+        record = None if raw is None else decode_records(self.pack, self.name, [(entry, raw)], colds)[0]
         if record is None:   # damaged: as if it had never been written
             del self.live[key]
             raise KeyError(key)
         self.records[key] = self.stored[key] = record
+        if colds[0] is not None:
+            self.cold[key] = colds[0]
         return record
 
     def __contains__(self, key) -> bool:
@@ -715,41 +727,86 @@ class Section(MutableMapping):
                 gc.enable()
 
     def _prefetch(self, keys) -> None:
-        live, records, stored = self.live, self.records, self.stored
+        live, records, stored, cold = self.live, self.records, self.stored, self.cold
         todo = []
         for key in (live if keys is None else keys):
             entry = live.get(key)
             if entry is not _NEW and key not in records and _entry_ok(entry):
-                todo.append((entry[0], key))
-        todo.sort()
+                todo.append((key, entry))
+        for group in self._blocks(todo):
+            found = [(entry, raw) for _, entry, raw in group if raw is not None]
+            colds: list[PackJSON | None] = []
+            decoded = iter(decode_records(self.pack, self.name, found, colds))
+            parts = iter(colds)
+            for key, _, raw in group:
+                record = next(decoded) if raw is not None else None
+                part = next(parts) if raw is not None else None
+                if record is None:
+                    del live[key]   # damaged: as if it had never been written
+                    continue
+                records[key] = stored[key] = record
+                if part is not None:
+                    cold[key] = part
+
+    def read_cold(self, keys) -> None:
+        """Parse the cold JSON (MarkdownRecord.cold) of these records, read already, together:
+        each would otherwise be read and parsed on its own when first asked for. A record whose
+        bytes no longer hold is dropped: asked for again, it is missing."""
+        todo = []
+        for key in keys:
+            part = self.cold.get(key)
+            if part is not None and part.parsed is None and key in self.stored and self.records.get(key) is self.stored[key]:
+                todo.append((key, part.part.entry))
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for group in self._blocks(todo):
+                found = [(key, raw) for key, _, raw in group]
+                texts = [raw[self.cold[key].part.start:self.cold[key].part.stop] for key, raw in found if raw is not None]
+                try:
+                    parsed = json.loads(b"[" + b",".join(texts) + b"]")
+                except ValueError:
+                    parsed = None   # each on its own, when asked for
+                if not (isinstance(parsed, list) and len(parsed) == len(texts)):
+                    parsed = None
+                items = iter(parsed or ())
+                for key, raw in found:
+                    if raw is None:
+                        del self[key]
+                        self.stored.pop(key, None)
+                        self.cold.pop(key, None)
+                    elif parsed is not None:
+                        item = next(items)
+                        if isinstance(item, list):
+                            self.cold[key].parsed = item
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _blocks(self, todo: list[tuple[str, tuple[int, int, int]]]):
+        """(key, entry) pairs in groups, in the pack's order, as [(key, entry, its bytes, or None
+        when damaged)]: one read for each run of records lying one after another (at most 4 MB)."""
+        todo = sorted(todo, key=lambda item: item[1][0])
         end, fd = self.pack.end, self.pack.fd
         i = 0
         while i < len(todo):
-            first = todo[i][0]
-            last = first
+            first = last = todo[i][1][0]
             j = i
-            while j < len(todo) and todo[j][0] == last and last - first < (4 << 20):
-                last += live[todo[j][1]][1]
+            while j < len(todo) and todo[j][1][0] == last and last - first < (4 << 20):
+                last += todo[j][1][1]
                 j += 1
             j = max(j, i + 1)
             try:
                 block = memoryview(os.pread(fd, last - first, first) if last <= end else b"")
             except OSError:
                 block = memoryview(b"")
-            found, keys_found = [], []
-            for offset, key in todo[i:j]:
-                entry = live[key]
-                raw = block[offset - first:offset - first + entry[1]]
-                if len(raw) == entry[1] >= 4 and offset >= len(PACK_MAGIC) and zlib.crc32(raw) == entry[2]:
-                    found.append((entry, raw))
-                    keys_found.append(key)
-                else:
-                    del live[key]   # damaged: as if it had never been written
-            for key, record in zip(keys_found, decode_records(self.pack, self.name, found), strict=True):
-                if record is None:
-                    del live[key]
-                else:
-                    records[key] = stored[key] = record
+            group = []
+            for key, entry in todo[i:j]:
+                offset, length, crc = entry
+                raw = block[offset - first:offset - first + length]
+                ok = len(raw) == length >= 4 and offset >= len(PACK_MAGIC) and zlib.crc32(raw) == crc
+                group.append((key, entry, raw if ok else None))
+            yield group
             i = j
 
 

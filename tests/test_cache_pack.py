@@ -92,6 +92,22 @@ def test_a_pack_changed_in_place_under_a_build_stops_it_and_the_next_starts_clea
     assert BuildCache.read(index).markdown == {}
 
 
+def test_the_links_of_many_records_are_read_together_and_a_record_changed_since_is_missing(tmp_path):
+    index = tmp_path / "build.json"
+    _records(100).write(index)
+    back = BuildCache.read(index)
+    back.markdown.prefetch()
+    pack = next(tmp_path.glob("build.json-*.pack"))
+    at = pack.read_bytes().index(b"<p>body 9</p>")
+    with open(pack, "r+b") as handle:
+        handle.seek(at + 4)
+        handle.write(b"X")
+    back.markdown.read_cold(list(back.markdown))
+    assert "content/9.md" not in back.markdown and len(back.markdown) == 99
+    assert all(back.markdown.cold[key].parsed is not None for key in back.markdown)
+    assert back.markdown["content/4.md"].deps == [["5.md", ["/x/", "X", None]]]
+
+
 def test_a_record_changed_in_place_and_assigned_again_is_saved(tmp_path):
     index = tmp_path / "build.json"
     _records(10).write(index)
@@ -101,6 +117,20 @@ def test_a_record_changed_in_place_and_assigned_again_is_saved(tmp_path):
     back.markdown["content/2.md"] = record   # as check_page_links notes the targets it found
     back.write(index)
     assert BuildCache.read(index).markdown["content/2.md"].targets == [[0, "content/3.md", ""]]
+
+
+def test_the_site_record_changed_in_place_is_saved(tmp_path):
+    """The stages change the SiteRecord in place (check_links, make_extras): the change must reach the disk."""
+    index = tmp_path / "build.json"
+    first = _records(3)
+    first.site.extras, first.site.extra_files = "one", {"sitemap.xml": "a"}
+    first.write(index)
+    back = BuildCache.read(index)
+    back.site.extras = "two"
+    back.site.extra_files["sitemap.xml"] = "b"
+    back.write(index)
+    again = BuildCache.read(index).site
+    assert (again.extras, again.extra_files) == ("two", {"sitemap.xml": "b"})
 
 
 def test_a_damaged_index_entry_gives_an_empty_cache(tmp_path):
