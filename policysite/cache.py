@@ -31,8 +31,8 @@ import secrets
 import time
 import zlib
 from collections.abc import Mapping, MutableMapping
-from itertools import chain
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -562,6 +562,20 @@ def decode_records(pack: Pack, section: str, found: list[tuple[tuple[int, int, i
 _DAMAGE = (ValueError, TypeError, KeyError, AttributeError, IndexError, UnicodeError)
 
 
+def _parse_cold(pairs: list[tuple[PackJSON, Any]]) -> None:
+    """The cold JSON of these records, each with its record's checked bytes, parsed as one list.
+    When that fails, each is parsed on its own when asked for."""
+    texts = [raw[part.part.start:part.part.stop] for part, raw in pairs]
+    try:
+        parsed = json.loads(b"[" + b",".join(texts) + b"]")
+    except ValueError:
+        return
+    if isinstance(parsed, list) and len(parsed) == len(pairs):
+        for (part, _), items in zip(pairs, parsed, strict=True):
+            if isinstance(items, list):
+                part.parsed = items
+
+
 def _entry_ok(entry) -> bool:
     return (isinstance(entry, (tuple, list)) and len(entry) == 3 and type(entry[0]) is int
             and type(entry[1]) is int and type(entry[2]) is int)
@@ -713,20 +727,21 @@ class Section(MutableMapping):
 
     __hash__ = None
 
-    def prefetch(self, keys=None) -> None:
+    def prefetch(self, keys=None, cold: bool = False) -> None:
         """Read these records (all by default) now, in the pack's order: a few large reads
-        for many small ones, and one parse of their JSON."""
+        for many small ones, and one parse of their JSON. `cold`: their cold JSON too
+        (MarkdownRecord.cold), when a stage will ask for every record's links."""
         # The records made live on: Python's cycle collector, set off again and again as they
         # pile up, would walk the whole heap each time to find no garbage.
         enabled = gc.isenabled()
         gc.disable()
         try:
-            self._prefetch(keys)
+            self._prefetch(keys, cold)
         finally:
             if enabled:
                 gc.enable()
 
-    def _prefetch(self, keys) -> None:
+    def _prefetch(self, keys, with_cold: bool) -> None:
         live, records, stored, cold = self.live, self.records, self.stored, self.cold
         todo = []
         for key in (live if keys is None else keys):
@@ -738,6 +753,7 @@ class Section(MutableMapping):
             colds: list[PackJSON | None] = []
             decoded = iter(decode_records(self.pack, self.name, found, colds))
             parts = iter(colds)
+            unparsed = []
             for key, _, raw in group:
                 record = next(decoded) if raw is not None else None
                 part = next(parts) if raw is not None else None
@@ -747,41 +763,9 @@ class Section(MutableMapping):
                 records[key] = stored[key] = record
                 if part is not None:
                     cold[key] = part
-
-    def read_cold(self, keys) -> None:
-        """Parse the cold JSON (MarkdownRecord.cold) of these records, read already, together:
-        each would otherwise be read and parsed on its own when first asked for. A record whose
-        bytes no longer hold is dropped: asked for again, it is missing."""
-        todo = []
-        for key in keys:
-            part = self.cold.get(key)
-            if part is not None and part.parsed is None and key in self.stored and self.records.get(key) is self.stored[key]:
-                todo.append((key, part.part.entry))
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            for group in self._blocks(todo):
-                found = [(key, raw) for key, _, raw in group]
-                texts = [raw[self.cold[key].part.start:self.cold[key].part.stop] for key, raw in found if raw is not None]
-                try:
-                    parsed = json.loads(b"[" + b",".join(texts) + b"]")
-                except ValueError:
-                    parsed = None   # each on its own, when asked for
-                if not (isinstance(parsed, list) and len(parsed) == len(texts)):
-                    parsed = None
-                items = iter(parsed or ())
-                for key, raw in found:
-                    if raw is None:
-                        del self[key]
-                        self.stored.pop(key, None)
-                        self.cold.pop(key, None)
-                    elif parsed is not None:
-                        item = next(items)
-                        if isinstance(item, list):
-                            self.cold[key].parsed = item
-        finally:
-            if enabled:
-                gc.enable()
+                    unparsed.append((part, raw))
+            if with_cold and unparsed:
+                _parse_cold(unparsed)
 
     def _blocks(self, todo: list[tuple[str, tuple[int, int, int]]]):
         """(key, entry) pairs in groups, in the pack's order, as [(key, entry, its bytes, or None

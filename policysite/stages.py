@@ -435,9 +435,8 @@ def render_markdown(state: BuildState, pages: list[Page]) -> None:
     seal = digest(state.seal, *sorted(reserved))
     fingerprint = render_fingerprint(site.config)
     if isinstance(cache.markdown, Section) and len(pages) > 1:
-        cache.markdown.prefetch([p.source for p in pages])   # read together, in a few large reads
-        if reuse and not same_links:   # every record's links are asked for: their part of the record too
-            cache.markdown.read_cold([p.source for p in pages])
+        # Read together, in a few large reads; when links may lead elsewhere, each record's links too.
+        cache.markdown.prefetch([p.source for p in pages], cold=reuse and not same_links)
     for page in pages:
         loaded = cache.loaded.get(page.source)
         # The LoadRecord's key names the file's bytes, so its body, while the page has the body it loaded.
