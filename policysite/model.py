@@ -7,6 +7,7 @@ stage can be read on its own and tests can build pages by hand.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,22 +33,26 @@ def deferred(name: str) -> property:
 
     A page not rendered again never needs its body or HTML: the cache hands them on unread."""
     slot = "_" + name
+    # Through getattr and setattr, not __dict__: asking for an instance's __dict__ makes one,
+    # and every other attribute of it is then slower to read.
+    read = operator.attrgetter(slot)
 
     def get(self):
-        value = self.__dict__[slot]
+        value = read(self)
         if isinstance(value, Deferred):
-            value = self.__dict__[slot] = value.value()
+            value = value.value()
+            setattr(self, slot, value)
         return value
 
     def set(self, value) -> None:
-        self.__dict__[slot] = value
+        setattr(self, slot, value)
 
     return property(get, set, doc=f"`{name}`, read when first asked for.")
 
 
 def held(holder, name: str):
     """What `holder.name` holds now, its value or the Deferred standing for it, without reading it."""
-    return holder.__dict__["_" + name]
+    return getattr(holder, "_" + name)
 
 
 @dataclass(eq=False)
