@@ -414,7 +414,10 @@ class PackText(Deferred):
         self.part = part
 
     def value(self) -> str:
-        return self.part.data().decode("utf-8", "surrogatepass")
+        try:
+            return self.part.data().decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError as error:   # its bytes held the record's CRC: written so by hand
+            raise CacheDamaged(f"the build cache {self.part.pack.index} is damaged: build again") from error
 
     def __eq__(self, other) -> bool:
         if isinstance(other, PackText):
