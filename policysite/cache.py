@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import gc
 import glob
 import hashlib
 import json
@@ -30,11 +31,14 @@ import secrets
 import time
 import zlib
 from collections.abc import Mapping, MutableMapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
-FORMAT = 6
+from .model import Deferred, deferred, held
+
+FORMAT = 7
 # A file changed this recently may change again within the same tick of the file system's
 # clock, keeping its stamp: until it is older, it is read again rather than trusted.
 SETTLE_NS = 2_000_000_000
@@ -100,19 +104,8 @@ def _encode(value):
     return value
 
 
-def _decode(value):
-    if isinstance(value, dict):
-        if len(value) == 1 and "$date" in value:
-            return revive_date(value)
-        return {k: _decode(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
-    return value
-
-
 def revive_date(value: dict):
-    """A JSON object back as it was before _encode: `json.loads(text, object_hook=revive_date)`
-    decodes in one pass what _decode would walk again."""
+    """A JSON object back as it was before _encode: `json.loads(text, object_hook=revive_date)`."""
     if len(value) == 1 and "$date" in value:
         text = value["$date"]   # a date, or a date with a time (front matter keeps times)
         return dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
@@ -121,25 +114,26 @@ def revive_date(value: dict):
 
 @dataclass
 class PageData:
-    """A loaded page as the load stage keeps it: everything `load_page` read from the file."""
+    """A loaded page as the load stage keeps it: everything `load_page` read from the file.
+
+    Read from a cache file, `body` is a PackText standing for the text until a page needs it."""
     kind: str
     title: str
     description: str
     fields: dict[str, Any]
     lines: dict[str, int]
-    body: str
+    body: str | Deferred
     body_line: int
 
-    def to_json(self) -> dict:
-        return {"kind": self.kind, "title": self.title, "description": self.description,
-                "fields": _encode(self.fields), "lines": self.lines, "body": self.body, "body_line": self.body_line}
+    def to_json(self) -> list:
+        """All but the body, which the pack keeps apart (encode_record)."""
+        return [self.kind, self.title, self.description, _encode(self.fields), self.lines, self.body_line]
 
     @classmethod
-    def from_json(cls, data: dict, revived: bool = False) -> PageData:
-        """`revived`: its dates are already dates (read with revive_date)."""
-        return cls(kind=data["kind"], title=data["title"], description=data["description"],
-                   fields=data["fields"] if revived else _decode(data["fields"]), lines=data["lines"],
-                   body=data["body"], body_line=data["body_line"])
+    def from_json(cls, data: list, body: str | Deferred) -> PageData:
+        """From to_json's list read with revive_date (its dates are dates again)."""
+        kind, title, description, fields_, lines, body_line = data
+        return cls(kind, title, description, fields_, lines, body, body_line)
 
 
 @dataclass
@@ -149,22 +143,26 @@ class LoadRecord:
     page: PageData | None                 # None: the file did not give a page
     diagnostics: list[list[str | int]]    # Diagnostic.as_list() of its problems
 
-    def to_json(self) -> dict:
-        return {"key": self.key, "page": None if self.page is None else self.page.to_json(),
-                "diagnostics": self.diagnostics}
+    def to_json(self) -> list:
+        return [self.key, self.diagnostics] if self.page is None else [self.key, self.diagnostics, self.page.to_json()]
 
     @classmethod
-    def from_json(cls, data: dict, revived: bool = False) -> LoadRecord:
-        page = data["page"]
-        return cls(key=data["key"], page=None if page is None else PageData.from_json(page, revived),
-                   diagnostics=data["diagnostics"])
+    def from_json(cls, data: list, cold=None, body: str | Deferred = "") -> LoadRecord:
+        page = PageData.from_json(data[2], body) if len(data) == 3 else None
+        return cls(key=data[0], page=page, diagnostics=data[1])
+
+    def text(self) -> str | Deferred | None:
+        """The bulky text the pack keeps after the JSON: the page's body."""
+        return None if self.page is None else self.page.body
 
 
 @dataclass
 class MarkdownRecord:
     """The Markdown stage's record of one body: its HTML and what the later stages need of it.
 
-    Valid while `key` matches and every link in `deps` resolves to the same signature."""
+    Valid while `key` matches and every link in `deps` resolves to the same signature.
+    Read from a cache file, `html`, `links` and `deps` are read from it when first asked for
+    (model.deferred): a page whose record holds while nothing it links to has changed needs none of them."""
     key: str
     html: str
     sha: str
@@ -177,12 +175,28 @@ class MarkdownRecord:
     # noted when they were last resolved; None until then. Valid while SiteRecord.links holds.
     targets: list[tuple[int, str, str]] | None = None
 
-    def to_json(self) -> dict:
-        return dict(vars(self))
+    def to_json(self) -> list:
+        """What every build reads (encode_record keeps the rest apart: `cold` and `text`)."""
+        return [self.key, self.sha, self.ids, self.toc, self.problems, self.targets]
+
+    def cold(self) -> list:
+        """What a build reads only when links may lead elsewhere."""
+        return [self.links, self.deps]
 
     @classmethod
-    def from_json(cls, data: dict) -> MarkdownRecord:
-        return cls(**{name: data[name] for name in _MARKDOWN_FIELDS if name in data})
+    def from_json(cls, data: list, cold, html: str | Deferred = "") -> MarkdownRecord:
+        """From to_json's list, with `cold`'s list (or a Deferred standing for each of its items)."""
+        key, sha, ids, toc, problems, targets = data
+        links, deps = cold
+        return cls(key, html, sha, ids, toc, links, deps, problems, targets)
+
+    def text(self) -> str | Deferred:
+        return held(self, "html")
+
+
+MarkdownRecord.html = deferred("html")
+MarkdownRecord.links = deferred("links")
+MarkdownRecord.deps = deferred("deps")
 
 
 @dataclass
@@ -199,7 +213,7 @@ class OutputRecord:
     @classmethod
     def from_json(cls, data: list) -> OutputRecord:
         ctx, sha, links = data
-        return cls(ctx=ctx, sha=sha, links=list(links))
+        return cls(ctx, sha, links if type(links) is list else list(links))   # parsed JSON: a list of its own already
 
 
 @dataclass
@@ -241,9 +255,6 @@ class SiteRecord:
                    extra_files=dict(data.get("extra_files") or {}), layout_files=str(data.get("layout_files", "")))
 
 
-_MARKDOWN_FIELDS = [f.name for f in fields(MarkdownRecord)]
-
-
 @dataclass
 class BuildStats:
     """What a build reused and what it did again (reported by `serve` and the benches)."""
@@ -278,6 +289,11 @@ class BuildCache:
         self.site = SiteRecord()
         self.stats = BuildStats()
         self.stamps: dict[str, tuple] = {}    # path -> (file_stamp, sha): in memory; `build` keeps them in its memo
+        # True for a cache read from disk: `build` reads one for a single build and fills `stamps`
+        # with those it took before reading anything (memo.input_digest), so a file whose stamp is
+        # there need not be looked at again (edited since, it differs from its stamp in the note
+        # and is read again next time). False in memory (`serve`): those stamps are of past builds.
+        self.stamps_of_this_build = False
         self.compiled_layouts: dict = {}      # in memory only (it is code): Jinja bytecode
         self.layout_ids = None                # in memory only: (layouts' fingerprint, layoutids.LayoutIds)
         self.last_run = None                  # in memory only: the BuildState of serve's last good run
@@ -307,13 +323,16 @@ class BuildCache:
 
         A record found damaged later, when a stage asks for it, counts as missing."""
         cache = cls()
+        cache.stamps_of_this_build = True
         pack = Pack.open(path)
         if pack is None:
             return cache
         cache._read = {name: Section(pack, name) for name in CODECS}
         cache.loaded, cache.markdown, cache.outputs = (cache._read[n] for n in ("loaded", "markdown", "outputs"))
         cache._search = None
-        cache.site = cache._read["site"].get("") or SiteRecord()
+        stored = cache._read["site"].get("")
+        # A copy: the stages change it in place, and `write` tells a change by comparing it with the one read.
+        cache.site = SiteRecord.from_json(json.loads(json.dumps(stored.to_json()))) if stored is not None else SiteRecord()
         return cache
 
     def write(self, path: Path) -> None:
@@ -344,79 +363,243 @@ class BuildCache:
 # Two files side by side: an index (JSON) naming, for each record, where it lies in a pack;
 # and the pack, records one after another, each its JSON and then its bulky text (a page's
 # body, its HTML) as plain UTF-8, so that text is neither escaped nor parsed as JSON.
-# A build appends only the records that changed, then replaces the index. When most of
-# the pack is records the index no longer names, the live ones go to a new pack.
+# The index gives each section as two lists, its keys and three numbers per key (where
+# the record starts, its length, its CRC-32): one parse and one dump for tens of
+# thousands of records. A build appends only the records that changed, then replaces
+# the index. When most of the pack is records the index no longer names, the live ones
+# go to a new pack.
+#
+# Records read together are parsed together (their JSON as one list). Their text is
+# not kept: a PackText stands for it and reads it again, checked, if a stage needs it;
+# an unchanged page is rendered from it again only when something it shows has changed.
 
 PACK_MAGIC = b"policysite-cache\n"
 MIN_COMPACT = 1 << 20   # a pack smaller than this keeps its garbage
 
-def _same_value(value):
+
+class CacheDamaged(OSError):
+    """A record's text, read again from the pack, is no longer what was checked when the
+    record was read: the pack was changed in place while the build was reading it."""
+
+
+class PackPart:
+    """Part of one record in a pack, read again (and checked against the record's CRC) when first used."""
+
+    __slots__ = ("pack", "entry", "start", "stop")
+
+    def __init__(self, pack: Pack, entry: tuple[int, int, int], start: int, stop: int):
+        self.pack = pack
+        self.entry = entry   # the whole record's (offset, length, crc), as the index gives it
+        self.start, self.stop = start, stop   # where the part lies in the record
+
+    def data(self) -> bytes:
+        raw = self.pack.raw(self.entry)
+        if raw is None:
+            # Without its index, the next build starts from an empty cache.
+            with contextlib.suppress(OSError):
+                self.pack.index.unlink()
+            raise CacheDamaged(f"the build cache {self.pack.index} changed while this build read it: build again")
+        return raw[self.start:self.stop]
+
+    def same_place(self, other) -> bool:
+        return isinstance(other, PackPart) and self.pack is other.pack and (self.entry, self.start) == (other.entry, other.start)
+
+
+class PackText(Deferred):
+    """A record's bulky text (a page's body, its HTML), left in the pack until it is needed."""
+
+    __slots__ = ("part",)
+
+    def __init__(self, part: PackPart):
+        self.part = part
+
+    def value(self) -> str:
+        try:
+            return self.part.data().decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError as error:   # its bytes held the record's CRC: written so by hand
+            raise CacheDamaged(f"the build cache {self.part.pack.index} is damaged: build again") from error
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, PackText):
+            return self.part.same_place(other.part) or self.value() == other.value()
+        if isinstance(other, str):
+            return self.value() == other
+        return NotImplemented
+
+    __hash__ = None
+
+    def __reduce__(self):
+        return (str, (self.value(),))   # to another process as its text: the pack stays open here only
+
+    def __repr__(self) -> str:
+        return f"<PackText {self.part.entry}>"
+
+
+class PackJSON:
+    """A record's JSON that only some builds need (MarkdownRecord.cold), parsed when first needed."""
+
+    __slots__ = ("part", "parsed")
+
+    def __init__(self, part: PackPart):
+        self.part = part
+        self.parsed = None
+
+    def items(self) -> list:
+        if self.parsed is None:
+            try:
+                parsed = json.loads(self.part.data())
+            except ValueError as error:   # its bytes held the record's CRC: written so by hand
+                raise CacheDamaged(f"the build cache {self.part.pack.index} is damaged: build again") from error
+            if not isinstance(parsed, list):
+                raise CacheDamaged(f"the build cache {self.part.pack.index} is damaged: build again")
+            self.parsed = parsed
+        return self.parsed
+
+
+class PackItem(Deferred):
+    """One item of a PackJSON list, standing for a record's field."""
+
+    __slots__ = ("source", "index")
+
+    def __init__(self, source: PackJSON, index: int):
+        self.source, self.index = source, index
+
+    def value(self):
+        return self.source.items()[self.index]
+
+    def __reduce__(self):
+        return (_same_value, (self.value(),))
+
+
+def _no_text(record) -> None:
+    return None
+
+
+def _same_value(value, cold=None, text=None):
     return value
 
 
-# Each section's record type, as (to_json, from_json, path in its JSON form of the bulky text).
-CODECS: dict[str, tuple[Any, Any, tuple[str, ...]]] = {
-    "loaded": (LoadRecord.to_json, lambda data: LoadRecord.from_json(data, revived=True), ("page", "body")),
-    "markdown": (MarkdownRecord.to_json, MarkdownRecord.from_json, ("html",)),
-    "outputs": (OutputRecord.to_json, OutputRecord.from_json, ()),
-    "search": (SearchRecord.to_json, SearchRecord.from_json, ()),
-    "search_pages": (_same_value, _same_value, ()),   # the JSON of search.WordRecord's words of one page, by its address
-    "site": (SiteRecord.to_json, SiteRecord.from_json, ()),
-}
+def _deferred_items(cold: PackJSON | list | None, count: int) -> list:
+    if isinstance(cold, PackJSON):
+        return [PackItem(cold, i) for i in range(count)]
+    return cold
 
+
+# Each section's record type, as (to_json: what every read parses, cold: JSON parsed only when
+# asked for, or None, text: its bulky text or None, from_json(data, cold, text)).
+CODECS: dict[str, tuple[Any, Any, Any, Any]] = {
+    "loaded": (LoadRecord.to_json, _no_text, LoadRecord.text, LoadRecord.from_json),
+    "markdown": (MarkdownRecord.to_json, MarkdownRecord.cold, MarkdownRecord.text,
+                 lambda data, cold, text: MarkdownRecord.from_json(data, _deferred_items(cold, 2), text)),
+    "outputs": (OutputRecord.to_json, _no_text, _no_text, lambda data, cold, text: OutputRecord.from_json(data)),
+    "search": (SearchRecord.to_json, _no_text, _no_text, lambda data, cold, text: SearchRecord.from_json(data)),
+    "search_pages": (_same_value, _no_text, _no_text, _same_value),   # the JSON of search.WordRecord's words of one page, by its address
+    "site": (SiteRecord.to_json, _no_text, _no_text, lambda data, cold, text: SiteRecord.from_json(data)),
+}
+# Sections whose JSON may hold dates ({"$date": ...}, see _encode).
+_DATED = {"loaded"}
+
+PREFETCH_AFTER = 64   # records read one by one before Section reads the rest together
 _NEW = None   # in Section.live: a record assigned in this build, not in the pack
 
 
 def encode_record(section: str, record) -> bytes:
-    """A record's bytes in the pack: the length of its JSON, the JSON, then its bulky text."""
-    to_json, _, bulky = CODECS[section]
-    data = to_json(record)
-    blob = b""
-    if bulky:
-        outer = data
-        holder = data
-        for name in bulky[:-1]:
-            holder = holder.get(name) if isinstance(holder, dict) else None
-        if isinstance(holder, dict) and isinstance(holder.get(bulky[-1]), str):
-            blob = holder[bulky[-1]].encode("utf-8", "surrogatepass")
-            holder = {**holder, bulky[-1]: 0}   # 0: the text follows the JSON
-            data = holder if len(bulky) == 1 else {**outer, bulky[0]: holder}
-    meta = _ENCODER.encode(data).encode("utf-8", "surrogatepass")
-    return len(meta).to_bytes(4, "little") + meta + blob
+    """A record's bytes in the pack: the length of its JSON and the JSON, the length of its
+    cold JSON and that JSON, then its bulky text."""
+    to_json, cold_of, text_of, _ = CODECS[section]
+    meta = _ENCODER.encode(to_json(record)).encode("utf-8", "surrogatepass")
+    cold = cold_of(record)
+    cold = b"" if cold is None else _ENCODER.encode(cold).encode("utf-8", "surrogatepass")
+    text = text_of(record)
+    if text is None:
+        blob = b""
+    else:
+        blob = (text if type(text) is str else text.value()).encode("utf-8", "surrogatepass")
+    return b"".join((len(meta).to_bytes(4, "little"), meta, len(cold).to_bytes(4, "little"), cold, blob))
 
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)   # made once: json.dumps makes one per call
 
 
-def decode_record(section: str, raw: bytes):
-    _, from_json, bulky = CODECS[section]
-    size = int.from_bytes(raw[:4], "little")
-    data = json.loads(raw[4:4 + size], object_hook=revive_date if section == "loaded" else None)
-    if bulky:
-        holder = data
-        for name in bulky[:-1]:
-            holder = holder.get(name) if isinstance(holder, dict) else None
-        if isinstance(holder, dict) and holder.get(bulky[-1]) == 0:
-            holder[bulky[-1]] = raw[4 + size:].decode("utf-8", "surrogatepass")
-    return from_json(data)
+def decode_records(pack: Pack, section: str, found: list[tuple[tuple[int, int, int], Any]],
+                   colds: list | None = None) -> list:
+    """The records of these (entry, bytes) pairs, their CRC checked: their JSON parsed as one
+    list, their cold JSON and text left in the pack. None for a record that does not decode.
+    `colds`: given, each record's PackJSON (or None) is added to it."""
+    from_json = CODECS[section][3]
+    hook = revive_date if section in _DATED else None
+    heads, places = [], []
+    for _, raw in found:
+        size = int.from_bytes(raw[:4], "little")
+        cold_at = 4 + size + 4
+        cold_size = int.from_bytes(raw[4 + size:cold_at], "little")
+        if cold_at + cold_size > len(raw):
+            heads.append(b"!")   # never JSON: damaged
+            places.append((0, 0))
+        else:
+            heads.append(raw[4:4 + size])
+            places.append((cold_at, cold_size))
+    try:
+        datas = json.loads(b"[" + b",".join(heads) + b"]", object_hook=hook) if len(heads) > 1 else None
+        if not (isinstance(datas, list) and len(datas) == len(heads)):
+            datas = None
+    except _DAMAGE:
+        datas = None   # one of them is damaged: each on its own
+    records = []
+    for i, (entry, raw) in enumerate(found):
+        try:
+            data = datas[i] if datas is not None else json.loads(bytes(heads[i]), object_hook=hook)
+            cold_at, cold_size = places[i]
+            text_at = cold_at + cold_size
+            cold = PackJSON(PackPart(pack, entry, cold_at, text_at)) if cold_size else None
+            text = PackText(PackPart(pack, entry, text_at, len(raw))) if text_at < len(raw) else ""
+            records.append(from_json(data, cold, text))
+        except _DAMAGE:
+            records.append(None)
+            cold = None
+        if colds is not None:
+            colds.append(cold)
+    return records
 
 
 _DAMAGE = (ValueError, TypeError, KeyError, AttributeError, IndexError, UnicodeError)
 
 
+def _parse_cold(pairs: list[tuple[PackJSON, Any]]) -> None:
+    """The cold JSON of these records, each with its record's checked bytes, parsed as one list.
+    When that fails, each is parsed on its own when asked for."""
+    texts = [raw[part.part.start:part.part.stop] for part, raw in pairs]
+    try:
+        parsed = json.loads(b"[" + b",".join(texts) + b"]")
+    except ValueError:
+        return
+    if isinstance(parsed, list) and len(parsed) == len(pairs):
+        for (part, _), items in zip(pairs, parsed, strict=True):
+            if isinstance(items, list):
+                part.parsed = items
+
+
+def _entry_ok(entry) -> bool:
+    return (isinstance(entry, (tuple, list)) and len(entry) == 3 and type(entry[0]) is int
+            and type(entry[1]) is int and type(entry[2]) is int)
+
+
 class Pack:
     """An open pack, with the index that was read with it: where each record lies."""
 
-    def __init__(self, index: Path, name: str, fd: int, end: int, sections: dict[str, dict[str, list]]):
+    def __init__(self, index: Path, name: str, fd: int, end: int, sections: dict[str, dict[str, tuple]]):
         self.index = index
         self.name = name
         self.fd = fd              # read with os.pread: forked workers share it safely
         self.end = end            # bytes of the pack the index vouches for
-        self.sections = sections  # section -> key -> [offset, length, crc32]
+        self.sections = sections  # section -> key -> (offset, length, crc32)
 
     def __del__(self):
         with contextlib.suppress(OSError, TypeError):
             os.close(self.fd)
+
+    def __reduce__(self):
+        raise TypeError("an open pack stays in the process that opened it")
 
     @classmethod
     def open(cls, index: Path) -> Pack | None:
@@ -426,7 +609,10 @@ class Pack:
             name, end, sections = data["pack"], data["end"], data["sections"]
             if not (data.get("format") == FORMAT and data.get("code") == code_fingerprint()
                     and isinstance(name, str) and name.startswith(index.name + "-") and "/" not in name
-                    and type(end) is int and all(isinstance(sections.get(s), dict) for s in CODECS)):
+                    and type(end) is int and isinstance(sections, dict)):
+                return None
+            entries = {s: _section_entries(sections.get(s)) for s in CODECS}
+            if any(e is None for e in entries.values()):
                 return None
         except (OSError, *_DAMAGE):
             return None
@@ -436,7 +622,7 @@ class Pack:
             return None
         try:
             if os.fstat(fd).st_size >= end and os.pread(fd, len(PACK_MAGIC), 0) == PACK_MAGIC:
-                return cls(index, name, fd, end, {s: sections[s] for s in CODECS})
+                return cls(index, name, fd, end, entries)
         except OSError:
             pass
         os.close(fd)
@@ -459,10 +645,18 @@ class Pack:
         raw = self.raw(entry)
         if raw is None:
             return None
-        try:
-            return decode_record(section, raw)
-        except _DAMAGE:
-            return None
+        return decode_records(self, section, [(entry, raw)])[0]
+
+
+def _section_entries(data) -> dict[str, tuple[int, int, int]] | None:
+    """An index's section, [keys, [offset, length, crc, ...]], as key -> entry; None if damaged."""
+    if not (isinstance(data, list) and len(data) == 2):
+        return None
+    keys, numbers = data
+    if not (isinstance(keys, list) and isinstance(numbers, list) and 3 * len(keys) == len(numbers)
+            and all(type(key) is str for key in keys) and all(type(n) is int for n in numbers)):
+        return None
+    return dict(zip(keys, zip(numbers[0::3], numbers[1::3], numbers[2::3], strict=True), strict=True))
 
 
 class Section(MutableMapping):
@@ -473,12 +667,13 @@ class Section(MutableMapping):
     def __init__(self, pack: Pack, name: str):
         self.pack = pack
         self.name = name
-        self.live: dict[str, list | None] = dict(pack.sections[name])   # key -> entry in the pack, or _NEW
+        self.live: dict[str, tuple | None] = dict(pack.sections[name])   # key -> entry in the pack, or _NEW
         self.records: dict[str, Any] = {}   # key -> its record, read or assigned
         self.stored: dict[str, Any] = {}    # key -> the record read from the pack
+        self.cold: dict[str, PackJSON] = {}   # key -> the cold JSON of the record read, left in the pack
         # A stage that has asked for this many records one by one will ask for the rest:
-        # they are then read in a few large reads.
-        self._until_prefetch = max(64, len(self.live) // 4)
+        # they are then read in a few large reads and parsed at once.
+        self._until_prefetch = PREFETCH_AFTER
 
     def __getitem__(self, key: str):
         try:
@@ -490,11 +685,15 @@ class Section(MutableMapping):
         if self._until_prefetch == 0:
             self.prefetch()
             return self[key]
-        record = self.pack.read(self.name, entry)
+        raw = self.pack.raw(entry)
+        colds: list[PackJSON | None] = []
+        record = None if raw is None else decode_records(self.pack, self.name, [(entry, raw)], colds)[0]
         if record is None:   # damaged: as if it had never been written
             del self.live[key]
             raise KeyError(key)
         self.records[key] = self.stored[key] = record
+        if colds[0] is not None:
+            self.cold[key] = colds[0]
         return record
 
     def __contains__(self, key) -> bool:
@@ -505,6 +704,10 @@ class Section(MutableMapping):
         return True
 
     def __setitem__(self, key: str, record) -> None:
+        if self.stored.get(key) is record:
+            # The record read, perhaps changed in place (check_page_links notes targets so):
+            # `save` compares it with the record as the pack has it.
+            del self.stored[key]
         self.live[key] = _NEW
         self.records[key] = record
 
@@ -527,42 +730,70 @@ class Section(MutableMapping):
 
     __hash__ = None
 
-    def prefetch(self, keys=None) -> None:
-        """Read these records (all by default) now, in the pack's order, a few large reads for many small ones."""
-        live, records = self.live, self.records
+    def prefetch(self, keys=None, cold: bool = False) -> None:
+        """Read these records (all by default) now, in the pack's order: a few large reads
+        for many small ones, and one parse of their JSON. `cold`: their cold JSON too
+        (MarkdownRecord.cold), when a stage will ask for every record's links."""
+        # The records made live on: Python's cycle collector, set off again and again as they
+        # pile up, would walk the whole heap each time to find no garbage.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._prefetch(keys, cold)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _prefetch(self, keys, with_cold: bool) -> None:
+        live, records, stored, cold = self.live, self.records, self.stored, self.cold
         todo = []
         for key in (live if keys is None else keys):
             entry = live.get(key)
-            if entry is not _NEW and key not in records and isinstance(entry, list) and len(entry) == 3 \
-                    and type(entry[0]) is int and type(entry[1]) is int:
-                todo.append((entry[0], key))
-        todo.sort()
+            if entry is not _NEW and key not in records and _entry_ok(entry):
+                todo.append((key, entry))
+        for group in self._blocks(todo):
+            found = [(entry, raw) for _, entry, raw in group if raw is not None]
+            colds: list[PackJSON | None] = []
+            decoded = iter(decode_records(self.pack, self.name, found, colds))
+            parts = iter(colds)
+            unparsed = []
+            for key, _, raw in group:
+                record = next(decoded) if raw is not None else None
+                part = next(parts) if raw is not None else None
+                if record is None:
+                    del live[key]   # damaged: as if it had never been written
+                    continue
+                records[key] = stored[key] = record
+                if part is not None:
+                    cold[key] = part
+                    unparsed.append((part, raw))
+            if with_cold and unparsed:
+                _parse_cold(unparsed)
+
+    def _blocks(self, todo: list[tuple[str, tuple[int, int, int]]]):
+        """(key, entry) pairs in groups, in the pack's order, as [(key, entry, its bytes, or None
+        when damaged)]: one read for each run of records lying one after another (at most 4 MB)."""
+        todo = sorted(todo, key=lambda item: item[1][0])
+        end, fd = self.pack.end, self.pack.fd
         i = 0
         while i < len(todo):
-            first = todo[i][0]
-            last = first
+            first = last = todo[i][1][0]
             j = i
-            while j < len(todo) and todo[j][0] == last and last - first < (4 << 20):
-                last += live[todo[j][1]][1]
+            while j < len(todo) and todo[j][1][0] == last and last - first < (4 << 20):
+                last += todo[j][1][1]
                 j += 1
             j = max(j, i + 1)
             try:
-                block = os.pread(self.pack.fd, last - first, first) if last <= self.pack.end else b""
+                block = memoryview(os.pread(fd, last - first, first) if last <= end else b"")
             except OSError:
-                block = b""
-            for offset, key in todo[i:j]:
-                entry = live[key]
-                raw = block[offset - first:offset - first + entry[1]]
-                record = None
-                if len(raw) == entry[1] >= 4 and offset >= len(PACK_MAGIC) and zlib.crc32(raw) == entry[2]:
-                    try:
-                        record = decode_record(self.name, raw)
-                    except _DAMAGE:
-                        record = None
-                if record is None:
-                    del live[key]
-                else:
-                    records[key] = self.stored[key] = record
+                block = memoryview(b"")
+            group = []
+            for key, entry in todo[i:j]:
+                offset, length, crc = entry
+                raw = block[offset - first:offset - first + length]
+                ok = len(raw) == length >= 4 and offset >= len(PACK_MAGIC) and zlib.crc32(raw) == crc
+                group.append((key, entry, raw if ok else None))
+            yield group
             i = j
 
 
@@ -580,7 +811,7 @@ def save(index: Path, read: dict[str, Section], sections: dict[str, Mapping]) ->
 def _save_locked(index: Path, read: dict[str, Section], sections: dict[str, Mapping]) -> None:
     pack = next(iter(read.values())).pack if read else None
     fresh: list[tuple[list, str, Any]] = []   # (its entry, to fill in; section; record) of each record to write
-    entries: dict[str, dict[str, list]] = {}
+    entries: dict[str, dict[str, tuple | list]] = {}
     kept_bytes = 0
     for name, records in sections.items():
         stored = pack.sections[name] if pack is not None else {}
@@ -626,8 +857,8 @@ def _save_locked(index: Path, read: dict[str, Section], sections: dict[str, Mapp
         name = f"{index.name}-{secrets.token_hex(6)}.pack"
         end = _compact(index.with_name(name), pack, entries,
                        ((entry, _place(entry, encode_record(section, record))) for entry, section, record in fresh))
-    text = json.dumps({"format": FORMAT, "code": code_fingerprint(), "pack": name, "end": end,
-                       "sections": entries}, separators=(",", ":"), ensure_ascii=False)
+    layout = {section: [list(out), list(chain.from_iterable(out.values()))] for section, out in entries.items()}
+    text = _ENCODER.encode({"format": FORMAT, "code": code_fingerprint(), "pack": name, "end": end, "sections": layout})
     tmp = index.with_name(index.name + f".tmp-{os.getpid()}")
     tmp.write_bytes(text.encode("utf-8", "surrogatepass"))
     os.replace(tmp, index)
@@ -672,7 +903,7 @@ def _append(path: Path, end: int, placed: list[list], encoded: list[bytes]) -> N
             os.close(fd)
 
 
-def _compact(path: Path, pack: Pack | None, entries: dict[str, dict[str, list]], fresh) -> int:
+def _compact(path: Path, pack: Pack | None, entries: dict[str, dict[str, tuple | list]], fresh) -> int:
     """A new pack: the kept records copied as they are (their entries moved to point into it,
     damaged ones dropped), then each of `fresh`, (entry, bytes) pairs. Returns its end."""
     tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
@@ -682,14 +913,14 @@ def _compact(path: Path, pack: Pack | None, entries: dict[str, dict[str, list]],
             position = len(PACK_MAGIC)
             for section in entries.values():
                 for key, entry in list(section.items()):
-                    if isinstance(entry, list) and entry and type(entry[0]) is int and entry[0] < 0:
+                    if isinstance(entry, list) and entry[0] < 0:
                         continue   # a fresh record: written below
                     raw = pack.raw(entry) if pack is not None else None
                     if raw is None:
                         del section[key]
                         continue
                     out.write(raw)
-                    section[key] = [position, entry[1], entry[2]]
+                    section[key] = (position, entry[1], entry[2])
                     position += len(raw)
             for entry, data in fresh:
                 entry[0] = position

@@ -7,6 +7,7 @@ stage can be read on its own and tests can build pages by hand.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,42 @@ from .status import CURRENT, PageStatus
 # A checked front matter value (see schema.FIELDS): text, a date, a flag, a number,
 # a list of keys or of (text, line) pairs, a mapping, or `extra:`'s free data.
 FieldValue = Any
+
+
+class Deferred:
+    """A value kept elsewhere (a page's body or HTML in the build cache's pack), read on first use."""
+
+    __slots__ = ()
+
+    def value(self) -> Any:
+        raise NotImplementedError
+
+
+def deferred(name: str) -> property:
+    """An attribute holding its value or a Deferred standing for it, read the first time it is asked for.
+
+    A page not rendered again never needs its body or HTML: the cache hands them on unread."""
+    slot = "_" + name
+    # Through getattr and setattr, not __dict__: asking for an instance's __dict__ makes one,
+    # and every other attribute of it is then slower to read.
+    read = operator.attrgetter(slot)
+
+    def get(self):
+        value = read(self)
+        if isinstance(value, Deferred):
+            value = value.value()
+            setattr(self, slot, value)
+        return value
+
+    def set(self, value) -> None:
+        setattr(self, slot, value)
+
+    return property(get, set, doc=f"`{name}`, read when first asked for.")
+
+
+def held(holder, name: str):
+    """What `holder.name` holds now, its value or the Deferred standing for it, without reading it."""
+    return getattr(holder, "_" + name)
 
 
 @dataclass(eq=False)
@@ -134,6 +171,11 @@ class Page:
 
     def __repr__(self) -> str:
         return f"<Page {self.kind} {self.url or self.where}>"
+
+
+# Set after the dataclass is made, so that its __init__ stores through them.
+Page.body = deferred("body")
+Page.html = deferred("html")
 
 
 @dataclass

@@ -40,8 +40,13 @@ def newest_first(pages) -> list[Page]:
     return sorted(pages, key=key)
 
 
+_PLAIN_SEGMENT = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
 def slugify(name: str) -> str:
     """A URL segment from a file or folder name: lower-case ASCII words joined by '-'."""
+    if _PLAIN_SEGMENT.fullmatch(name):
+        return name   # already one: most names are (asked for every page)
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
 

@@ -50,7 +50,7 @@ from .layoutids import LayoutIds
 from .links import URL_SAFE, LinkProblem, Resolver, Target, signature
 from .load import MAX_FILE_BYTES, load_page
 from .markup import RESERVED_IDS, MarkdownRenderer, link_lines, render_fingerprint
-from .model import Group, Page
+from .model import Group, Page, held
 from .schema import moment
 from .site import Site, build_site, slugify
 from .status import CURRENT
@@ -233,6 +233,7 @@ def cached_loader(state: BuildState, loaded: set[str]):
     not hold (on a cold build, all) are read, hashed and loaded in worker processes."""
     cache, config_fp = state.cache, state.config_fp
     fetched: dict[str, Fetched] = {}
+    holding: dict[str, LoadRecord] = {}   # files `prefetch` found unchanged, with their records
 
     def note_stamp(where: str, stamp: tuple | None, sha: str) -> None:
         if stamp is None:
@@ -240,8 +241,22 @@ def cached_loader(state: BuildState, loaded: set[str]):
         else:
             cache.stamps[where] = (stamp, sha)
 
+    def reuse(record: LoadRecord, where: str, diagnostics: Diagnostics) -> Page | None:
+        cache.stats.load_hits += 1
+        if record.diagnostics:
+            diagnostics.extend([Diagnostic.from_list(d) for d in record.diagnostics])
+        data = record.page
+        if data is None:
+            return None
+        # The body as the record holds it: from a cache file, read only if a stage needs it.
+        return Page(kind=data.kind, source=where, title=data.title, description=data.description,
+                    fields=data.fields, lines=data.lines, body=data.body, body_line=data.body_line)
+
     def load(where: str, path: Path, config, diagnostics: Diagnostics):
         loaded.add(where)
+        unchanged = holding.pop(where, None)
+        if unchanged is not None:
+            return reuse(unchanged, where, diagnostics)
         raw = None   # the file's bytes, when they had to be read to hash them
         ready = fetched.pop(where, None)
         try:
@@ -265,13 +280,7 @@ def cached_loader(state: BuildState, loaded: set[str]):
         key = digest(sha, config_fp)
         record = cache.loaded.get(where)
         if record is not None and record.key == key:
-            cache.stats.load_hits += 1
-            diagnostics.extend([Diagnostic.from_list(d) for d in record.diagnostics])
-            if record.page is None:
-                return None
-            data = record.page
-            return Page(kind=data.kind, source=where, title=data.title, description=data.description,
-                        fields=data.fields, lines=data.lines, body=data.body, body_line=data.body_line)
+            return reuse(record, where, diagnostics)
         local = Diagnostics()
         if ready is not None:
             page, local.items = ready.page, ready.diagnostics
@@ -288,9 +297,13 @@ def cached_loader(state: BuildState, loaded: set[str]):
 
     def prefetch(entries: list[tuple[str, Path]]) -> None:
         todo = []
+        trusted = cache.stamps_of_this_build   # stamps taken as this build began: no need to look again
         for where, path in entries:
             record, known = cache.loaded.get(where), cache.stamps.get(where)
             if record is not None and known is not None and record.key == digest(known[1], config_fp):
+                if trusted:
+                    holding[where] = record
+                    continue
                 try:
                     if file_stamp(path.stat()) == known[0]:
                         continue   # unchanged: its record holds
@@ -421,10 +434,14 @@ def render_markdown(state: BuildState, pages: list[Page]) -> None:
     reserved = state.layout_ids.reserved
     seal = digest(state.seal, *sorted(reserved))
     fingerprint = render_fingerprint(site.config)
+    if isinstance(cache.markdown, Section) and len(pages) > 1:
+        # Read together, in a few large reads; when links may lead elsewhere, each record's links too.
+        cache.markdown.prefetch([p.source for p in pages], cold=reuse and not same_links)
     for page in pages:
         loaded = cache.loaded.get(page.source)
         # The LoadRecord's key names the file's bytes, so its body, while the page has the body it loaded.
-        body = loaded.key if loaded is not None and loaded.page is not None and loaded.page.body is page.body else page.body
+        body = loaded.key if loaded is not None and loaded.page is not None and loaded.page.body is held(page, "body") \
+            else page.body
         key = digest(page.source, body, str(page.body_line), fingerprint, seal)
         record = cache.markdown.get(page.source)
         if reuse and record is not None and record.key == key and (same_links or (
@@ -491,7 +508,7 @@ def link_table(site: Site) -> tuple[str, str]:
 
 
 def _apply(state: BuildState, page: Page, record: MarkdownRecord) -> None:
-    page.html = record.html
+    page.html = held(record, "html")   # from a cache file: read only if the page is rendered or indexed again
     page.html_sha = record.sha
     page.ids = set(record.ids) | state.layout_ids.for_page(page)
     page.toc = record.toc

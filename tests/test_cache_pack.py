@@ -1,0 +1,242 @@
+"""The build cache on disk: what is read when, and what a damaged or replaced pack gives.
+
+A record read from disk leaves its bulky parts (a page's body, its HTML, its links and
+their outcomes) in the pack until a stage asks for them; each is then read again and
+checked. These tests make sure a late read gives the right text however the pack has
+changed since, and that damage never gives wrong output or a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import page, read_tree, run, write_files
+
+from policysite import cache as cache_module
+from policysite import memo
+from policysite.builder import BuildOptions, build
+from policysite.cache import BuildCache, CacheDamaged, LoadRecord, MarkdownRecord, OutputRecord, PageData
+from policysite.model import Deferred, Page, held
+
+CACHE = Path(".policysite-cache") / "build.json"
+
+
+def _records(n: int, text: str = "body") -> BuildCache:
+    cache = BuildCache()
+    cache.loaded = {f"content/{i}.md": LoadRecord(key=f"l{i}", diagnostics=[], page=PageData(
+        kind="page", title=f"T{i}", description="d", fields={"title": f"T{i}"}, lines={"title": 2},
+        body=f"{text} of page {i}\n" * 20, body_line=4)) for i in range(n)}
+    cache.markdown = {f"content/{i}.md": MarkdownRecord(key=f"m{i}", html=f"<p>{text} {i}</p>" * 20, sha="s", ids=["a"],
+                                                       toc=[], links=[f"{i + 1}.md"], deps=[[f"{i + 1}.md", ["/x/", "X", None]]],
+                                                       problems=[]) for i in range(n)}
+    cache.outputs = {f"{i}/index.html": OutputRecord(ctx=f"c{i}", sha="s", links=["/"]) for i in range(n)}
+    return cache
+
+
+def test_bulky_parts_stay_in_the_pack_until_a_stage_asks_for_them(tmp_path):
+    index = tmp_path / "build.json"
+    _records(100).write(index)
+    back = BuildCache.read(index)
+    back.loaded.prefetch()
+    back.markdown.prefetch()
+    loaded, rendered = back.loaded["content/7.md"], back.markdown["content/7.md"]
+    # Read, yet the text and the links are still in the pack.
+    assert isinstance(loaded.page.body, Deferred)
+    assert all(isinstance(held(rendered, name), Deferred) for name in ("html", "links", "deps"))
+    assert rendered.key == "m7" and rendered.ids == ["a"]
+    # A page made from the record hands its body on unread, and reads it when asked.
+    made = Page(kind="page", source="content/7.md", body=loaded.page.body)
+    assert isinstance(held(made, "body"), Deferred)
+    assert made.body == "body of page 7\n" * 20 and held(made, "body") == made.body
+    assert rendered.html == "<p>body 7</p>" * 20 and rendered.deps == [["8.md", ["/x/", "X", None]]]
+    assert rendered.links == ["8.md"]
+    assert back.loaded == _records(100).loaded and back.markdown == _records(100).markdown
+
+
+def test_text_left_in_the_pack_is_read_after_another_build_replaced_the_pack(tmp_path):
+    index = tmp_path / "build.json"
+    _records(100).write(index)
+    first = BuildCache.read(index)
+    first.markdown.prefetch()
+    first.loaded.prefetch()
+    record, data = first.markdown["content/3.md"], first.loaded["content/3.md"].page
+    old_pack = next(tmp_path.glob("build.json-*.pack"))
+    # Another build rewrites every record: a new pack, and the old one is removed.
+    other = BuildCache.read(index)
+    other.markdown = _records(100, "new").markdown
+    other.loaded = _records(100, "new").loaded
+    other.write(index)
+    assert not old_pack.exists() and len(list(tmp_path.glob("build.json-*.pack"))) == 1
+    assert record.html == "<p>body 3</p>" * 20 and record.links == ["4.md"]
+    assert Page(kind="page", body=data.body).body == "body of page 3\n" * 20
+    assert BuildCache.read(index).markdown["content/3.md"].html == "<p>new 3</p>" * 20
+
+
+def test_a_pack_changed_in_place_under_a_build_stops_it_and_the_next_starts_clean(tmp_path):
+    index = tmp_path / "build.json"
+    _records(100).write(index)
+    back = BuildCache.read(index)
+    back.markdown.prefetch()
+    record = back.markdown["content/5.md"]
+    pack = next(tmp_path.glob("build.json-*.pack"))
+    data = pack.read_bytes()
+    at = data.index(b"<p>body 5</p>")
+    with open(pack, "r+b") as handle:   # in place: the open pack sees it
+        handle.seek(at + 4)
+        handle.write(b"X")
+    with pytest.raises(CacheDamaged):
+        _ = record.html
+    assert isinstance(CacheDamaged("x"), OSError)   # the builder reports it as it reports a failing disk
+    assert BuildCache.read(index).markdown == {}
+
+
+def test_the_links_of_many_records_can_be_read_with_them(tmp_path):
+    index = tmp_path / "build.json"
+    _records(100).write(index)
+    back = BuildCache.read(index)
+    back.markdown.prefetch(["content/1.md", "content/2.md"])
+    assert back.markdown.cold["content/1.md"].parsed is None   # left in the pack
+    back.markdown.prefetch(cold=True)
+    assert all(back.markdown.cold[key].parsed is not None for key in back.markdown if key not in ("content/1.md", "content/2.md"))
+    assert back.markdown["content/4.md"].deps == [["5.md", ["/x/", "X", None]]]
+    assert back.markdown["content/1.md"].deps == [["2.md", ["/x/", "X", None]]]   # read on its own
+
+
+def test_a_record_changed_in_place_and_assigned_again_is_saved(tmp_path):
+    index = tmp_path / "build.json"
+    _records(10).write(index)
+    back = BuildCache.read(index)
+    record = back.markdown["content/2.md"]
+    record.targets = [[0, "content/3.md", ""]]
+    back.markdown["content/2.md"] = record   # as check_page_links notes the targets it found
+    back.write(index)
+    assert BuildCache.read(index).markdown["content/2.md"].targets == [[0, "content/3.md", ""]]
+
+
+def test_the_site_record_changed_in_place_is_saved(tmp_path):
+    """The stages change the SiteRecord in place (check_links, make_extras): the change must reach the disk."""
+    index = tmp_path / "build.json"
+    first = _records(3)
+    first.site.extras, first.site.extra_files = "one", {"sitemap.xml": "a"}
+    first.write(index)
+    back = BuildCache.read(index)
+    back.site.extras = "two"
+    back.site.extra_files["sitemap.xml"] = "b"
+    back.write(index)
+    again = BuildCache.read(index).site
+    assert (again.extras, again.extra_files) == ("two", {"sitemap.xml": "b"})
+
+
+def test_a_damaged_index_entry_gives_an_empty_cache(tmp_path):
+    index = tmp_path / "build.json"
+    _records(10).write(index)
+    good = json.loads(index.read_text())
+    for damage in ([["a"], [1, 2]], [["a"], [1, 2, "3"]], [[1], [1, 2, 3]], {"a": [1, 2, 3]}):
+        data = json.loads(json.dumps(good))
+        data["sections"]["markdown"] = damage
+        index.write_text(json.dumps(data))
+        assert BuildCache.read(index).markdown == {}
+
+
+def _pack_record(site: Path, section: str, key: str) -> tuple[Path, int, int]:
+    """Where one record lies in the site's pack: (pack, offset, length)."""
+    index = json.loads((site / CACHE).read_text())
+    keys, numbers = index["sections"][section]
+    at = keys.index(key)
+    return site / CACHE.parent / index["pack"], numbers[3 * at], numbers[3 * at + 1]
+
+
+def _flip(path: Path, offset: int) -> None:
+    with open(path, "r+b") as handle:
+        handle.seek(offset)
+        byte = handle.read(1)
+        handle.seek(offset)
+        handle.write(bytes([byte[0] ^ 0x20]))
+
+
+@pytest.mark.parametrize("section, key, where", [
+    ("loaded", "content/a.md", "end"),          # a page's body
+    ("markdown", "content/b.md", "end"),        # its HTML
+    ("markdown", "content/b.md", "start"),      # what every build reads of it
+    ("outputs", "b/index.html", "end"),
+    ("search_pages", "/a/", "end"),
+])
+def test_a_record_damaged_on_disk_is_made_again(make_site, tmp_path, section, key, where):
+    site = make_site({"content/a.md": page("Alpha", body="## Costs\n\nSee [](b.md) for wombats.\n"),
+                      "content/b.md": page("Beta", body="Back to [the costs](a.md#costs), quokkas.\n"),
+                      "content/c.md": page("Gamma", body="Plain words.\n")})
+    first = run("build", str(site))
+    assert first.code == 0, first.err
+    pack, offset, length = _pack_record(site, section, key)
+    _flip(pack, offset + length - 2 if where == "end" else offset + 6)
+    write_files(site, {"content/c.md": page("Gamma", body="Plain words, edited.\n")})
+    again = run("build", str(site))
+    again.assert_no_traceback()
+    assert again.code == 0, again.err
+    clean = tmp_path / "clean"
+    assert build(BuildOptions(site_dir=site, output=clean)).ok
+    assert read_tree(site / "_site") == read_tree(clean)
+
+
+def test_a_file_edited_after_the_build_hashed_its_inputs_counts_as_changed_next_time(make_site, tmp_path, monkeypatch):
+    """The load stage trusts the stamps taken as the build began (no second look at an
+    unchanged file); a file edited after that is built as it was then, and the next build
+    sees the edit."""
+    monkeypatch.setattr(cache_module, "SETTLE_NS", 0)   # every file old enough to be trusted by its stamp
+    monkeypatch.setattr(memo, "SETTLE_NS", 0)
+    site = make_site({"content/a.md": page("Alpha", body="Version one.\n"), "content/b.md": page("Beta")})
+    options = BuildOptions(site_dir=site, output=site / "_site", cache_file=site / CACHE)
+    assert build(options).ok
+    write_files(site, {"content/b.md": page("Beta", body="Another body.\n")})   # so that this build is not the last one's
+    real = memo.input_digest
+
+    def edited_meanwhile(*args, **kwargs):
+        inputs = real(*args, **kwargs)
+        write_files(site, {"content/a.md": page("Alpha", body="Version two.\n")})
+        return inputs
+
+    monkeypatch.setattr(memo, "input_digest", edited_meanwhile)
+    result = build(options)
+    assert result.ok and result.stats["load_hits"] >= 1, result.stats
+    monkeypatch.setattr(memo, "input_digest", real)
+    assert "Version one." in (site / "_site/a/index.html").read_text()   # a.md as it was when hashed
+    result = build(options)
+    assert result.ok and not result.stats.get("taken_over")
+    assert "Version two." in (site / "_site/a/index.html").read_text()
+    clean = tmp_path / "clean"
+    assert build(BuildOptions(site_dir=site, output=clean)).ok
+    assert read_tree(site / "_site") == read_tree(clean)
+
+
+def test_a_page_from_the_cache_goes_to_a_worker_as_its_text(tmp_path):
+    import pickle
+
+    index = tmp_path / "build.json"
+    _records(3).write(index)
+    back = BuildCache.read(index)
+    made = Page(kind="page", body=back.loaded["content/1.md"].page.body, html=held(back.markdown["content/1.md"], "html"))
+    copy = pickle.loads(pickle.dumps(made))
+    assert (held(copy, "body"), held(copy, "html")) == ("body of page 1\n" * 20, "<p>body 1</p>" * 20)
+
+
+def test_text_that_cannot_be_read_again_stops_the_build_without_a_traceback_and_the_next_starts_clean(make_site, tmp_path, monkeypatch):
+    """Only a pack changed in place while a build reads it (never by policysite) can do this."""
+    site = make_site({"content/a.md": page("Alpha", body="Version one.\n"), "content/b.md": page("Beta", body="[](a.md)\n")})
+    assert run("build", str(site)).code == 0
+    write_files(site, {"content/b.md": page("Beta", body="[](a.md) again.\n"),
+                       "content/a.md": page("Alpha renamed", body="Version one.\n")})   # a's page is rendered again
+
+    # Each record read again no longer holds its CRC; those read together before still do.
+    monkeypatch.setattr(cache_module.Pack, "raw", lambda self, entry: None)
+    failed = run("build", str(site), "--jobs", "1")
+    failed.assert_no_traceback()
+    assert failed.code != 0 and "build cache" in failed.err, failed.err
+    assert not (site / CACHE).exists()   # the next build starts from an empty cache
+    monkeypatch.undo()
+    again = run("build", str(site))
+    assert again.code == 0, again.err
+    clean = tmp_path / "clean"
+    assert build(BuildOptions(site_dir=site, output=clean)).ok
+    assert read_tree(site / "_site") == read_tree(clean)
