@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from . import clock, memo, stages
-from .cache import BuildCache, file_stamp
+from .cache import BuildCache, CacheDamaged, file_stamp
 from .diagnostics import Diagnostic, Diagnostics
 from .pool import PARALLEL_THRESHOLD
 from .stages import BuildOptions, BuildResult, BuildState, config_fingerprint
@@ -32,6 +32,15 @@ __all__ = ["BuildOptions", "BuildResult", "Builder", "BuildSink", "FolderSink", 
 
 def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult:
     """A whole build into the output folder (or, for `check`, no writing at all)."""
+    try:
+        return _build(options, cache)
+    except CacheDamaged:
+        # The cache file changed under this build (it has removed its index, so the next
+        # build starts clean): a damaged cache counts as none, so build again without it.
+        return _build(dataclasses.replace(options, cache_file=None), BuildCache() if cache is not None else None)
+
+
+def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
     started = time.perf_counter()
     if options.now is None:   # one clock for the whole build, memo included
         options = dataclasses.replace(options, now=clock.build_time())
@@ -99,6 +108,9 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult
     except OutputProblem as problem:
         _abandon(folder, sink)
         return BuildResult(diagnostics=builder.diagnostics, output=output, output_problem=str(problem))
+    except CacheDamaged:
+        _abandon(folder, sink)
+        raise
     except OSError as exc:
         _abandon(folder, sink)
         return BuildResult(diagnostics=builder.diagnostics, output=output, output_problem=describe_os_error(exc))
