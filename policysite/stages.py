@@ -24,7 +24,7 @@ import os
 import posixpath
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -513,8 +513,7 @@ def check_links(state: BuildState) -> None:
                 linked.backlinks.append(page)
     if state.link_table and not state.hooks.has("on_page_markdown"):
         # Every record's links and targets now hold for this table (see render_markdown).
-        cache.dirty |= cache.site.links != state.link_table
-        cache.site.links = state.link_table
+        note_site(state, links=state.link_table)
     for page in site.pages:
         page.backlinks.sort(key=lambda p: (p.title.casefold(), p.url))
     check_front_matter_links(state)
@@ -552,8 +551,9 @@ def check_page_links(state: BuildState, page: Page) -> list[Page]:
                 targets.append((index, target.page, target.fragment))
         noted = [[index, linked.source or linked.url, fragment] for index, linked, fragment in targets]
         if record.targets != noted:
-            record.targets = noted
-            cache.markdown[page.source] = record   # assigned again, so a store that notes changed records sees it
+            # A new record, never the one read changed in place: the cache writes a record
+            # only when it differs from the one it read (cache.save).
+            cache.markdown[page.source] = replace(record, targets=noted)
             cache.dirty = True
     seen: set[int] = set()
     links_to = []
@@ -951,9 +951,7 @@ def make_extras(state: BuildState) -> None:
         state.extra.update({"sitemap.xml": publish.sitemap(site), "robots.txt": publish.robots(site),
                             "search-index.json": publish.search_index(site), **publish.feeds(site)})
         shas = {rel: hashlib.sha1(text.encode("utf-8")).hexdigest() for rel, text in state.extra.items()}
-        if (record.extras, record.extra_files) != (key, shas):
-            record.extras, record.extra_files = key, shas
-            state.cache.dirty = True
+        note_site(state, extras=key, extra_files=shas)
     if isinstance(sink, BuildSink):
         # `serve` skips the full-text index (search.js then falls back to
         # search-index.json) to keep rebuilds quick.
@@ -1074,8 +1072,7 @@ def check_layout_links(state: BuildState) -> None:
     if broken:
         _report_layout_links(state, broken)
         written = ""
-    state.cache.dirty |= record.layout_files != written
-    record.layout_files = written
+    note_site(state, layout_files=written)
 
 
 def _report_layout_links(state: BuildState, broken: dict[str, list[str]]) -> None:
@@ -1148,6 +1145,15 @@ def post_build(state: BuildState) -> None:
         state.hooks.run("on_post_build", "finishing the build", site=state.site, output_dir=output_dir)
     except HookError as error:
         state.diagnostics.error(*error.as_tuple(), code="hook-failed")
+
+
+def note_site(state: BuildState, **changes) -> None:
+    """Change fields of the SiteRecord. A new record, never the one read changed in place:
+    the cache writes a record only when it differs from the one it read (cache.save)."""
+    record = state.cache.site
+    if any(getattr(record, name) != value for name, value in changes.items()):
+        state.cache.site = replace(record, **changes)
+        state.cache.dirty = True
 
 
 def result_of(state: BuildState, ok: bool) -> BuildResult:
@@ -1224,7 +1230,7 @@ def quick_rebuild(last: BuildState, changed: set[Path], sink) -> BuildResult | N
     render_pages(state, [("page", p) for p in pages], subset=True)
     if state.failed():
         return None
-    cache.site.layout_files = ""   # their layout links were not checked: the next full build checks every page's
+    note_site(state, layout_files="")   # their layout links were not checked: the next full build checks every page's
     cache.stats.quick = 1
     cache.dirty = True
     cache.last_run = state

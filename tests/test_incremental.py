@@ -889,3 +889,10 @@ def test_a_body_edit_with_the_disk_cache_touches_only_that_page(make_site, tmp_p
     # Only titles changed: the other pages' links are not resolved again, only those of a (its
     # file changed) and b (its empty link text shows a's title).
     assert result.stats["links_resolved"] == 2 and result.stats["markdown_hits"] == result.stats["load_hits"] - 1, result.stats
+    # What the title edit changed in the site's record is kept on disk: the next body edit
+    # takes the sitemap and feeds from the last output again and resolves only its own links.
+    result = rebuild("content/policy/a.md", page("Alpha policy", body="## Costs\n\nMoney for numbats.\n\nSee [](b.md).\n"))
+    assert result.rendered == 1 and result.stats["extras_reused"] == 1, result.stats
+    assert result.stats["links_resolved"] == 1, result.stats
+    kept = BuildCache.read(site / CACHE).site
+    assert kept.links and kept.extras and kept.layout_files, kept
