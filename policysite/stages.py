@@ -123,6 +123,7 @@ class BuildState:
     written: list[str] = field(default_factory=list)
     extra: dict[str, str] = field(default_factory=dict)   # sitemap, robots, feeds, search-index.json
     search_files: list[str] = field(default_factory=list)   # extras already in the sink: the full-text index, reused ones
+    last_files: set[str] = field(default_factory=set)   # the files the last build wrote, as its records name them
     files: int = 0
     timings: dict[str, float] = field(default_factory=dict)   # seconds per stage, in the order they ran
 
@@ -879,6 +880,7 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
                                 state.seal)
     previous = cache.outputs
     if not subset:
+        state.last_files.update(previous)
         # Until this run ends, nothing on disk is vouched for: if it stops half way on an
         # exception (a FolderSink writes in place), the next run renders every page again.
         cache.outputs = {}
@@ -940,6 +942,7 @@ def make_extras(state: BuildState) -> None:
     from .builder import BuildSink
 
     sink, site, record = state.sink, state.site, state.cache.site
+    state.last_files.update(record.extra_files)
     key = extras_key(state)
     # The names come from the cache file, which sits in the site's folder: only these files.
     names = set(publish.generated_paths(site)) - {f"{search.FOLDER}/index.json"}
@@ -1001,6 +1004,7 @@ def search_index(state: BuildState) -> list[str]:
         "utf-8", "surrogatepass")).hexdigest() for page in pages]
     key = digest(salt, *digests)
     before = cache.search
+    state.last_files.update(before.files)
     if before.key == key and before.files and _reuse_all(sink, before.files):
         cache.stats.search_reused = 1
         return sorted(before.files)
@@ -1046,12 +1050,18 @@ def check_layout_links(state: BuildState) -> None:
         return
     site, outputs, record = state.site, state.cache.outputs, state.cache.site
     files = set(outputs) | set(state.extra) | set(state.search_files)
-    files |= {f.output_path for f in list(site.assets.values()) + list(site.files.values())}
-    # While the build has the same files as the last one, whose layout links all led to one,
-    # only the pages rendered again can have a broken one.
-    written = hashlib.sha1("\0".join([site.config.root, site.config.base_url, *sorted(files)]).encode(
-        "utf-8", "surrogatepass")).hexdigest()
-    checked = outputs if record.layout_files != written else state.rendered
+    statics = {f.output_path for f in list(site.assets.values()) + list(site.files.values())}
+    files |= statics
+    # While the build has every file of the last one, whose layout links all led to one, only
+    # the pages rendered again can have a broken one. The last build's files are those its
+    # records name (state.last_files) with this build's static files: they are taken as the
+    # last build's only when their digest is the one that build noted.
+    written = _files_digest(site, files)
+    checked = state.rendered
+    if record.layout_files != written:
+        last = state.last_files | statics
+        if not (record.layout_files and last <= files and _files_digest(site, last) == record.layout_files):
+            checked = outputs
     root, base_url = site.config.root, site.config.base_url
     known: dict[str, bool] = {}          # an address from the site's root: the same answer on every page
     broken: dict[str, list[str]] = {}    # link as written -> the output files it is on
@@ -1073,6 +1083,12 @@ def check_layout_links(state: BuildState) -> None:
         _report_layout_links(state, broken)
         written = ""
     note_site(state, layout_files=written)
+
+
+def _files_digest(site: Site, files: set[str]) -> str:
+    """What SiteRecord.layout_files notes: the site's address and the files a build wrote."""
+    return hashlib.sha1("\0".join([site.config.root, site.config.base_url, *sorted(files)]).encode(
+        "utf-8", "surrogatepass")).hexdigest()
 
 
 def _report_layout_links(state: BuildState, broken: dict[str, list[str]]) -> None:
@@ -1199,7 +1215,7 @@ def quick_rebuild(last: BuildState, changed: set[Path], sink) -> BuildResult | N
         pages.append(page)
 
     state = BuildState(**{**vars(last), "sink": sink, "diagnostics": Diagnostics(), "written": [],
-                          "summaries": _Summaries(), "rendered": set()})
+                          "summaries": _Summaries(), "rendered": set(), "last_files": set()})
     state.diagnostics.extend(last.diagnostics.items)
     cache.reset_stats()
     before = {}
