@@ -752,6 +752,8 @@ class OutputKeys:
         self.prefix = digest(state.site_key, state.config_fp).encode()
         self.summaries = state.summaries
         self._last: tuple[Page | None, str | None] = (None, None)
+        self._chains: dict[Page, tuple[int, bytes]] = {}   # _chain
+        self._backlinks: dict[Page, bytes] = {}              # _as_backlink
 
     def of(self, kind: str, item) -> str | None:
         """The key of one item of page_jobs; None when it cannot be told (the page is always rendered)."""
@@ -767,30 +769,32 @@ class OutputKeys:
     def page_key(self, page: Page) -> str | None:
         state, site = self.state, self.state.site
         if page.source:
-            record = state.cache.loaded.get(page.source)
-            if record is None:
+            try:
+                own = state.cache.loaded[page.source].key   # the file's bytes and the configuration: its front matter and body
+            except KeyError:
                 return None
-            own = record.key   # the file's bytes and the configuration: its front matter and body
         else:   # generated: what site.py gave it, from the configuration
             own = json.dumps([page.title, page.description, page.folder, page.fields], sort_keys=True, default=repr)
         summary = self.summaries.__getitem__
-        ancestors, listed = page.ancestors, site.listing(page)
+        listed, backlinks = site.listing(page), page.backlinks
         # Each list after its length, so that no two different sets of pages give the same bytes.
+        # (repr of an empty list and of None written out: most pages have no table of contents,
+        # related links, lead image or consultation.)
         parts = [
             # The layout (Templates.layout_for) follows from the fields, kind and type, the configuration
             # and the layouts' names: all in the key already.
-            "\0".join((own, page.html_sha, repr(page.toc), repr(page.related),
-                       page.image_url or "", repr(page.lead_image), repr(page.consultation),
+            "\0".join((own, page.html_sha, repr(page.toc) if page.toc else "[]",
+                       repr(page.related) if page.related else "[]", page.image_url or "",
+                       "None" if page.lead_image is None else repr(page.lead_image),
+                       "None" if page.consultation is None else repr(page.consultation),
                        str(listing_page_count(page, site)))).encode("utf-8", "surrogatepass"),
             summary(page),
-            b"\1a%d" % len(ancestors), *map(summary, ancestors),
+            self._ancestry(page),
             b"\1l%d" % len(listed), *map(summary, listed),
-            b"\1b%d" % len(page.backlinks),
+            b"\1b%d" % len(backlinks), *map(self._as_backlink, backlinks),
         ]
-        for backlink in page.backlinks:   # "Pages that link here" names a backlink's parent
-            parts += (summary(backlink), summary(backlink.parent) if backlink.parent is not None else b"\2")
         if page.lang:   # breadcrumbs in the page's language
-            parts += (b"\1v", *(summary(translations.version(a, page.lang)) for a in ancestors))
+            parts += (b"\1v", *(summary(translations.version(a, page.lang)) for a in page.ancestors))
         if page.translations:
             parts.append(b"\1t%d" % len(page.translations))
             for lang, version in sorted(page.translations.items()):
@@ -805,15 +809,44 @@ class OutputKeys:
             parts += (b"\1o", summary(page.outcome_page))
         return hashlib.sha1(self.prefix + b"".join(parts)).hexdigest()
 
+    def _ancestry(self, page: Page) -> bytes:
+        """The count of the page's ancestors, then each one's summary from the home page down."""
+        count, chain = self._chain(page)
+        return b"\1a%d" % count + chain
+
+    def _chain(self, page: Page) -> tuple[int, bytes]:
+        """(how many ancestors, their summaries): made once per page, as each child extends its parent's."""
+        found = self._chains.get(page)
+        if found is None:
+            parent = page.parent
+            if parent is None:
+                found = (0, b"")
+            else:
+                count, chain = self._chain(parent)
+                found = (count + 1, chain + self.summaries[parent])
+            self._chains[page] = found
+        return found
+
+    def _as_backlink(self, page: Page) -> bytes:
+        """What a page's "Pages that link here" shows of a page: it and its parent (made once per page)."""
+        found = self._backlinks.get(page)
+        if found is None:
+            summary = self.summaries.__getitem__
+            found = self._backlinks[page] = summary(page) + (summary(page.parent) if page.parent is not None else b"\2")
+        return found
+
 
 class _Summaries(dict):
     """Page -> what a context can show of it when it is another page's (in listings,
     breadcrumbs, backlinks): a digest, made the first time it is asked for."""
 
     def __missing__(self, page: Page) -> bytes:
+        fields = page.fields
         status = "" if page.status is CURRENT else repr(page.status)
-        text = "\0".join((page.url, page.title, page.description, page.lang, page.kind, page.type, page.type_label,
-                          repr(page.date), repr(page.updated), status, page.source or "", page.key or ""))
+        date, updated = fields.get("date"), fields.get("updated")   # Page.date and Page.updated
+        text = (f"{page.url}\0{page.title}\0{page.description}\0{page.lang}\0{page.kind}\0{fields.get('type', 'page')}\0"
+                f"{page.type_label}\0{'None' if date is None else repr(date)}\0{'None' if updated is None else repr(updated)}\0"
+                f"{status}\0{page.source or ''}\0{page.key or ''}")
         found = self[page] = hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
         return found
 
