@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import heapq
 import json
 from urllib.parse import quote
 
@@ -108,17 +109,28 @@ def _stamp(date: dt.date) -> str:
     return iso_stamp(date)
 
 
-def feed_entries(pages: list[Page]) -> list[Page]:
+class FeedOrder(dict):
+    """Page -> its place in a feed, newest first (by last update, then first published, then
+    address), or None for an undated page: made once per page for all the feeds it is in."""
+
+    def __missing__(self, page: Page):
+        modified = lastmod(page)
+        found = self[page] = None if modified is None else (moment(modified), moment(page.date or modified), page.url)
+        return found
+
+
+def feed_entries(pages: list[Page], order: FeedOrder | None = None) -> list[Page]:
     """Dated pages, newest first (by last update), at most FEED_SIZE."""
-    dated = [p for p in pages if lastmod(p) is not None]
-    dated.sort(key=lambda p: (moment(lastmod(p)), moment(p.date or lastmod(p)), p.url), reverse=True)
-    return dated[:FEED_SIZE]
+    order = FeedOrder() if order is None else order
+    dated = [p for p in pages if order[p] is not None]
+    # The first FEED_SIZE of the list sorted newest first, without sorting the rest.
+    return heapq.nlargest(FEED_SIZE, dated, key=order.__getitem__)
 
 
-def atom(site: Site, title: str, feed_url: str, page_url: str, pages: list[Page]) -> str:
+def atom(site: Site, title: str, feed_url: str, page_url: str, pages: list[Page], order: FeedOrder | None = None) -> str:
     """An Atom feed (RFC 4287) of `pages`: id, title, updated, links and author on the feed and each entry."""
     config = site.config
-    entries = feed_entries(pages)
+    entries = feed_entries(pages, order)
     if entries:
         updated = lastmod(entries[0])
     else:  # an empty feed changes when the site last did, never with the build time
@@ -167,11 +179,12 @@ def feed_url(page: Page) -> str | None:
 def feeds(site: Site) -> dict[str, str]:
     """Output path -> Atom XML: the site's feed, one per topic, one per organisation."""
     title = site.config.title
-    out = {"feed.xml": atom(site, title, "/feed.xml", "/", site.content_pages())}
+    order = FeedOrder()   # a page is in the site's feed and those of its topics and organisations
+    out = {"feed.xml": atom(site, title, "/feed.xml", "/", site.content_pages(), order)}
     for page in [site.topic_pages[k] for k in sorted(site.topic_pages)] + \
                 [site.organisation_pages[k] for k in sorted(site.organisation_pages)]:
         url = feed_url(page)
-        out[url.lstrip("/")] = atom(site, f"{page.title} - {title}", url, page.url, site.listing(page))
+        out[url.lstrip("/")] = atom(site, f"{page.title} - {title}", url, page.url, site.listing(page), order)
     return out
 
 
