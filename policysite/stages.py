@@ -971,27 +971,37 @@ def _is_hook(state: BuildState, error: tuple) -> bool:
 def make_extras(state: BuildState) -> None:
     """Sitemap, robots.txt, feeds, the search list and (for `build`) the full-text index.
 
-    The first four are the last build's files when nothing they read has changed (extras_key)."""
+    The first four are the last build's files when nothing they read has changed (extras_key);
+    the sitemap and robots.txt also when only what they do not show has (a title, a description)."""
     from .builder import BuildSink
 
     sink, site, record = state.sink, state.site, state.cache.site
-    state.last_files.update(record.extra_files)
+    kept = record.extra_files
+    state.last_files.update(kept)
     key = extras_key(state)
     # The names come from the cache file, which sits in the site's folder: only these files.
     names = set(publish.generated_paths(site)) - {f"{search.FOLDER}/index.json"}
-    if (sink is not None and record.extras == key and set(record.extra_files) == names
-            and _reuse_all(sink, record.extra_files)):
-        state.search_files.extend(sorted(record.extra_files))
+    if sink is not None and record.extras == key and set(kept) == names and _reuse_all(sink, kept):
+        state.search_files.extend(sorted(kept))
         state.cache.stats.extras_reused = 1
     else:
-        state.extra.update({"sitemap.xml": publish.sitemap(site), "robots.txt": publish.robots(site),
-                            "search-index.json": publish.search_index(site), **publish.feeds(site)})
-        shas = {rel: hashlib.sha1(text.encode("utf-8")).hexdigest() for rel, text in state.extra.items()}
+        shas = {}
+        if (sink is not None and record.extras.split(":")[0] == key.split(":")[0] and SITEMAP_FILES <= set(kept)
+                and _reuse_all(sink, {rel: kept[rel] for rel in SITEMAP_FILES})):
+            state.search_files.extend(sorted(SITEMAP_FILES))
+            shas = {rel: kept[rel] for rel in SITEMAP_FILES}
+        else:
+            state.extra.update({"sitemap.xml": publish.sitemap(site), "robots.txt": publish.robots(site)})
+        state.extra.update({"search-index.json": publish.search_index(site), **publish.feeds(site)})
+        shas.update({rel: hashlib.sha1(text.encode("utf-8")).hexdigest() for rel, text in state.extra.items()})
         note_site(state, extras=key, extra_files=shas)
     if isinstance(sink, BuildSink):
         # `serve` skips the full-text index (search.js then falls back to
         # search-index.json) to keep rebuilds quick.
         state.search_files.extend(search_index(state))
+
+
+SITEMAP_FILES = frozenset({"sitemap.xml", "robots.txt"})   # what the first part of extras_key covers
 
 
 def _reuse_all(sink, files: dict[str, str]) -> bool:
@@ -1008,18 +1018,25 @@ def _reuse_all(sink, files: dict[str, str]) -> bool:
 
 
 def extras_key(state: BuildState) -> str:
-    """A digest of everything the sitemap, feeds, robots.txt and search-index.json read (publish.py):
-    the configuration, and of each page its summary (_Summaries), its parent, its topics and
-    organisations and its translations (a listing page's last change is the newest of what it lists)."""
+    """Digests of everything the sitemap and robots.txt read, and of everything the feeds and
+    search-index.json read (publish.py), as "SITEMAP:ALL".
+
+    Both: the configuration, and of each page its parent, its topics and organisations and its
+    translations (a listing page's last change is the newest of what it lists). The sitemap's:
+    of each page what tells what it lists and its dates. All: each page's summary (_Summaries)."""
     summaries = state.summaries
-    parts = [state.config_fp.encode()]
+    shown = [state.config_fp.encode()]
+    listed = [state.config_fp.encode()]
     for page in state.site.pages:
         fields = page.fields
         versions = " ".join(f"{lang}={other.url}" for lang, other in page.translations.items())
-        parts.append(summaries[page])
-        parts.append(f"{page.parent.url if page.parent else ''}\0{fields.get('topics')!r}\0{fields.get('organisations')!r}"
-                     f"\0{versions}\n".encode("utf-8", "surrogatepass"))
-    return hashlib.sha1(b"".join(parts)).hexdigest()
+        shown.append(summaries[page])
+        links = (f"{page.parent.url if page.parent else ''}\0{fields.get('topics')!r}\0{fields.get('organisations')!r}"
+                 f"\0{versions}\n").encode("utf-8", "surrogatepass")
+        shown.append(links)
+        listed.append(f"{page.url}\0{page.kind}\0{fields.get('type')!r}\0{page.key!r}\0{page.lang}\0{page.source!r}\0"
+                      f"{fields.get('date')!r}\0{fields.get('updated')!r}\0".encode("utf-8", "surrogatepass") + links)
+    return f"{hashlib.sha1(b''.join(listed)).hexdigest()}:{hashlib.sha1(b''.join(shown)).hexdigest()}"
 
 
 def search_index(state: BuildState) -> list[str]:

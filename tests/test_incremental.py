@@ -882,10 +882,13 @@ def test_a_body_edit_with_the_disk_cache_touches_only_that_page(make_site, tmp_p
     result = rebuild("content/policy/a.md", page("Alpha plan", body="## Costs\n\nMoney for quokkas.\n\nSee [](b.md).\n"))
     assert result.rendered == 1 and result.stats["links_resolved"] == 1, result.stats   # its own, rendered again
     assert result.stats["extras_reused"] == 1 and 0 < result.stats["search_files_made"] < 6, result.stats
+    sitemap = (out / "sitemap.xml").stat().st_ino
     # The title shows in the section's listing, in b's backlinks and in b's link text: those two
     # pages and a itself; the other section is untouched.
     result = rebuild("content/policy/a.md", page("Alpha policy", body="## Costs\n\nMoney for quokkas.\n\nSee [](b.md).\n"))
     assert result.rendered == 3 and result.stats["extras_reused"] == 0, result.stats
+    # The feeds and search list show titles, the sitemap does not: it is the last output's file.
+    assert (out / "sitemap.xml").stat().st_ino == sitemap and "Alpha policy" in (out / "search-index.json").read_text()
     # Only titles changed: the other pages' links are not resolved again, only those of a (its
     # file changed) and b (its empty link text shows a's title).
     assert result.stats["links_resolved"] == 2 and result.stats["markdown_hits"] == result.stats["load_hits"] - 1, result.stats
