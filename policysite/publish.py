@@ -340,10 +340,12 @@ def check_generated_paths(site: Site, diagnostics) -> None:
         if folded.startswith(SEARCH_DIR + "/") and folded != SEARCH_PAGE:   # the search page is site.claim_urls's
             diagnostics.error(source, line, f"`/{path}` is inside /{SEARCH_DIR}/, where the build writes the site search index: move it elsewhere", code="address-collision")
             continue
-        found = [(order, gen, what, True) for order, gen, what in by_folded.get(folded, ())]
+        # Almost every claim meets no generated path: a list is made only for one that does.
+        found = [(order, gen, what, True) for order, gen, what in by_folded[folded]] if folded in by_folded else []
         at = folded.find("/")
         while at != -1:
-            found += [(order, gen, what, False) for order, gen, what in by_folded.get(folded[:at], ())]
+            if folded[:at] in by_folded:
+                found += [(order, gen, what, False) for order, gen, what in by_folded[folded[:at]]]
             at = folded.find("/", at + 1)
         for _order, gen, what, same in sorted(found):
             if same and gen not in taken_elsewhere:

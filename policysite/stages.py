@@ -515,11 +515,21 @@ def check_links(state: BuildState) -> None:
     if state.link_table and not state.hooks.has("on_page_markdown"):
         # Every record's links and targets now hold for this table (see render_markdown).
         note_site(state, links=state.link_table)
+    order = _ByTitle()   # a page is the backlink of many: its place is worked out once
     for page in site.pages:
-        page.backlinks.sort(key=lambda p: (p.title.casefold(), p.url))
+        if len(page.backlinks) > 1:
+            page.backlinks.sort(key=order.__getitem__)
     check_front_matter_links(state)
     images.size_lead_images(site, state.resolver, state.diagnostics)   # lead images' sizes and checks
     publish.check_generated_paths(site, state.diagnostics)
+
+
+class _ByTitle(dict):
+    """Page -> its place in "Pages that link here": by title, then address."""
+
+    def __missing__(self, page: Page) -> tuple[str, str]:
+        found = self[page] = (page.title.casefold(), page.url)
+        return found
 
 
 def check_page_links(state: BuildState, page: Page) -> list[Page]:
