@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import heapq
 import json
 from urllib.parse import quote
@@ -93,6 +94,20 @@ def sitemap(site: Site) -> str:
         lines.append("  </url>")
     lines.append("</urlset>")
     return "\n".join(lines) + "\n"
+
+
+def sitemap_key(site: Site) -> str:
+    """A digest of everything `sitemap` reads besides the configuration: each page in order, its
+    address, kind, language, dates and versions and, for a page whose last change is the newest of
+    what it lists, what it lists, in order (of two equal moments, the first found is shown)."""
+    h = hashlib.sha1()
+    for page in site.pages:
+        versions = " ".join(f"{lang}={other.url}" for lang, other in sorted(page.translations.items()))
+        text = f"{page.url}\0{page.kind}\0{page.type}\0{page.key}\0{page.lang}\0{page.date!r}\0{page.updated!r}\0{versions}"
+        if _lists(page):
+            text += "\1" + "\0".join(listed.url for listed in site.listing(page))
+        h.update(text.encode("utf-8", "surrogatepass") + b"\n")
+    return h.hexdigest()
 
 
 def hreflang(page: Page, site: Site) -> str:

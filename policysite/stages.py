@@ -1031,22 +1031,18 @@ def extras_key(state: BuildState) -> str:
     """Digests of everything the sitemap and robots.txt read, and of everything the feeds and
     search-index.json read (publish.py), as "SITEMAP:ALL".
 
-    Both: the configuration, and of each page its parent, its topics and organisations and its
-    translations (a listing page's last change is the newest of what it lists). The sitemap's:
-    of each page what tells what it lists and its dates. All: each page's summary (_Summaries)."""
+    Both: the configuration. The sitemap's: publish.sitemap_key. All: of each page its summary
+    (_Summaries), its parent, its topics and organisations and its translations (a listing
+    page's last change is the newest of what it lists)."""
     summaries = state.summaries
-    shown = [state.config_fp.encode()]
-    listed = [state.config_fp.encode()]
+    parts = [state.config_fp.encode()]
     for page in state.site.pages:
         fields = page.fields
         versions = " ".join(f"{lang}={other.url}" for lang, other in page.translations.items())
-        shown.append(summaries[page])
-        links = (f"{page.parent.url if page.parent else ''}\0{fields.get('topics')!r}\0{fields.get('organisations')!r}"
-                 f"\0{versions}\n").encode("utf-8", "surrogatepass")
-        shown.append(links)
-        listed.append(f"{page.url}\0{page.kind}\0{fields.get('type')!r}\0{page.key!r}\0{page.lang}\0{page.source!r}\0"
-                      f"{fields.get('date')!r}\0{fields.get('updated')!r}\0".encode("utf-8", "surrogatepass") + links)
-    return f"{hashlib.sha1(b''.join(listed)).hexdigest()}:{hashlib.sha1(b''.join(shown)).hexdigest()}"
+        parts.append(summaries[page])
+        parts.append(f"{page.parent.url if page.parent else ''}\0{fields.get('topics')!r}\0{fields.get('organisations')!r}"
+                     f"\0{versions}\n".encode("utf-8", "surrogatepass"))
+    return f"{digest(state.config_fp, publish.sitemap_key(state.site))}:{hashlib.sha1(b''.join(parts)).hexdigest()}"
 
 
 def search_index(state: BuildState) -> list[str]:

@@ -899,3 +899,20 @@ def test_a_body_edit_with_the_disk_cache_touches_only_that_page(make_site, tmp_p
     assert result.stats["links_resolved"] == 1, result.stats
     kept = BuildCache.read(site / CACHE).site
     assert kept.links and kept.extras and kept.layout_files, kept
+
+
+def test_a_title_that_reorders_a_listing_reaches_the_sitemap(make_site, tmp_path):
+    """A section's last change in the sitemap is the first of its pages' newest dates: of a date and a
+    time at the same moment, the one listed first, and titles order a listing. The sitemap is kept
+    through a title edit only when it gives the same bytes as a clean build."""
+    site = make_site({"content/policy/_index.md": page("Policy"),
+                      "content/policy/a.md": page("Apple", extra="date: 2020-01-01"),
+                      "content/policy/b.md": page("Banana", extra="date: 2020-01-01T00:00:00Z")})
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    options = BuildOptions(site_dir=site, output=out, jobs=1, cache_file=site / CACHE)
+    assert build(options).ok
+    before = (out / "sitemap.xml").read_text()
+    (site / "content/policy/a.md").write_text(page("Zucchini", extra="date: 2020-01-01"))
+    assert build(options).ok
+    assert build(BuildOptions(site_dir=site, output=clean, jobs=1)).ok
+    assert (out / "sitemap.xml").read_text() == (clean / "sitemap.xml").read_text() != before
