@@ -933,12 +933,14 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
     keyed = reuse and not state.hooks.has("on_config")
     keys_of = OutputKeys(state) if keyed else None
     results: list[tuple | None] = []
+    kept: dict[str, OutputRecord] = {}   # the records that hold, as read: kept as they are
     todo_jobs, todo_keys, todo_at = [], [], []
     for kind, item in jobs:
         key = keys_of.of(kind, item) if keys_of is not None else None
         path = _job_path(kind, item)
-        before = previous.get(path)
-        if key is not None and before is not None and before.ctx == key and sink.reuse(path, before.sha):
+        before = previous.get(path) if key is not None else None
+        if before is not None and before.ctx == key and sink.reuse(path, before.sha):
+            kept[path] = before
             results.append((path, key, before.sha, None, 0, before.links))
             continue
         todo_at.append(len(results))
@@ -957,16 +959,19 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
         if error is not None:
             state.diagnostics.error(*error, code="hook-failed" if _is_hook(state, error) else "layout-error")
             continue
-        outputs[path] = OutputRecord(ctx=key or "", sha=sha, links=links)
+        record = kept.get(path)
+        outputs[path] = record if record is not None else OutputRecord(ctx=key or "", sha=sha, links=links)
         state.written.append(path)
         rendered += did_render
     if subset or state.failed():
         # A FolderSink has already written some of these in place: remember what is there
         # now, or a later build would take an old record's word for a page it overwrote.
         cache.outputs = {**previous, **outputs}
+        cache.dirty |= cache.outputs != previous
     else:
         cache.outputs = outputs
-    cache.dirty |= cache.outputs != previous
+        # The same records while each is one that held and each that was there still is.
+        cache.dirty |= len(kept) != len(outputs) or len(outputs) != len(previous)
     cache.stats.rendered = rendered
     cache.stats.page_hits = len(state.written) - rendered
 
