@@ -1001,7 +1001,7 @@ def make_extras(state: BuildState) -> None:
         state.cache.stats.extras_reused = 1
     else:
         shas = {}
-        if (sink is not None and record.extras.split(":")[0] == key.split(":")[0] and SITEMAP_FILES <= set(kept)
+        if (sink is not None and record.extras.split(":")[0] == key.split(":")[0] and set(kept) >= SITEMAP_FILES
                 and _reuse_all(sink, {rel: kept[rel] for rel in SITEMAP_FILES})):
             state.search_files.extend(sorted(SITEMAP_FILES))
             shas = {rel: kept[rel] for rel in SITEMAP_FILES}

@@ -121,10 +121,11 @@ def test_an_organisation_on_another_site_is_linked_as_it_is(make_site):
 def test_a_cached_build_checks_again_only_the_layout_links_that_can_have_broken(make_site, tmp_path, monkeypatch):
     """While every file of the last build is still written, only the pages rendered again are checked;
     once a file has gone, every page is: their links may have led to it."""
+    from test_incremental import CACHE
+
     from policysite import layoutlinks
     from policysite.builder import BuildOptions
     from policysite.builder import build as run_build
-    from test_incremental import CACHE
 
     layout = ('{% extends "theme/page.html" %}\n{% block after_body %}\n<p><a href="../">Up</a></p>\n'
               '<p><a href="{{ \'other/p3/\'|url }}">Three</a></p>\n{% endblock %}\n')
