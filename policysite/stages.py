@@ -55,6 +55,7 @@ from .schema import moment
 from .site import Site, build_site, slugify
 from .status import CURRENT
 from .templates import (
+    LISTING_PAGE_SIZE,
     LayoutError,
     Templates,
     check_compiled_assets,
@@ -63,6 +64,7 @@ from .templates import (
     paged_url,
     paginate,
     site_context,
+    type_label,
 )
 
 
@@ -753,15 +755,17 @@ class OutputKeys:
     collections, groups, outcome and translations. Each other page stands in the key by
     its summary (_Summaries): a digest of every value a context shows of a page not its
     own. A title edit so changes the keys of the pages that show that title, and a body
-    edit only the page's own key. Anything else a layout sees (`site`, the layouts, the
-    code, the configuration) is in every key.
+    edit only the page's own key. Each page of a long listing shows its share of what is
+    listed (templates.paginate): its key has that share, and of the rest only the counts
+    by type. Anything else a layout sees (`site`, the layouts, the code, the
+    configuration) is in every key.
     """
 
     def __init__(self, state: BuildState):
         self.state = state
         self.prefix = digest(state.site_key, state.config_fp).encode()
         self.summaries = state.summaries
-        self._last: tuple[Page | None, str | None] = (None, None)
+        self._last: tuple[Page | None, tuple | None] = (None, None)   # the last page and its page_parts
         self._chains: dict[Page, tuple[int, bytes]] = {}   # _chain
         self._backlinks: dict[Page, bytes] = {}              # _as_backlink
 
@@ -770,13 +774,27 @@ class OutputKeys:
         if kind == "alias":
             return digest(self.prefix, "alias", item.url, item.path, self.summaries[item.target])
         page, number = (item, 1) if kind == "page" else item
-        last, key = self._last
+        last, made = self._last
         if last is not page:
-            key = self.page_key(page)
-            self._last = (page, key)
-        return key if key is None or number == 1 else digest(key, str(number))
+            made = self.page_parts(page)
+            self._last = (page, made)
+        if made is None:
+            return None
+        head, listed, count, counts = made
+        summary = self.summaries.__getitem__
+        if count == 1:
+            shown = [b"\1l%d" % len(listed), *map(summary, listed)]
+        else:
+            # A long listing's page shows its share of what is listed, and the counts by type of all
+            # of it (templates.paginate): a title edit renders again only the page that shows it.
+            start = (number - 1) * LISTING_PAGE_SIZE
+            shown = [b"\1l%d\1n%d" % (len(listed), number), counts,
+                     *map(summary, listed[start:start + LISTING_PAGE_SIZE])]
+        return hashlib.sha1(self.prefix + head + b"".join(shown)).hexdigest()
 
-    def page_key(self, page: Page) -> str | None:
+    def page_parts(self, page: Page) -> tuple[bytes, list[Page], int, bytes] | None:
+        """(what every page of its listing shows alike, what it lists, how many pages the listing
+        takes, the counts by type of what it lists when more than one); None when not known."""
         state, site = self.state, self.state.site
         if page.source:
             try:
@@ -787,6 +805,7 @@ class OutputKeys:
             own = json.dumps([page.title, page.description, page.folder, page.fields], sort_keys=True, default=repr)
         summary = self.summaries.__getitem__
         listed, backlinks = site.listing(page), page.backlinks
+        count = listing_page_count(page, site)
         # Each list after its length, so that no two different sets of pages give the same bytes.
         # (repr of an empty list and of None written out: most pages have no table of contents,
         # related links, lead image or consultation.)
@@ -797,10 +816,9 @@ class OutputKeys:
                        repr(page.related) if page.related else "[]", page.image_url or "",
                        "None" if page.lead_image is None else repr(page.lead_image),
                        "None" if page.consultation is None else repr(page.consultation),
-                       str(listing_page_count(page, site)))).encode("utf-8", "surrogatepass"),
+                       str(count))).encode("utf-8", "surrogatepass"),
             summary(page),
             self._ancestry(page),
-            b"\1l%d" % len(listed), *map(summary, listed),
             b"\1b%d" % len(backlinks), *map(self._as_backlink, backlinks),
         ]
         if page.lang:   # breadcrumbs in the page's language
@@ -817,7 +835,14 @@ class OutputKeys:
             parts += (b"\1c%d" % len(page.collections), *map(summary, page.collections))
         if page.outcome_page is not None:
             parts += (b"\1o", summary(page.outcome_page))
-        return hashlib.sha1(self.prefix + b"".join(parts)).hexdigest()
+        counts = b""
+        if count > 1:   # as templates.paginate counts them: by each listed page's label in the page's language
+            labels: dict[str, int] = {}
+            for listed_page in listed:
+                label = type_label(listed_page, site, page.lang)
+                labels[label] = labels.get(label, 0) + 1
+            counts = repr(sorted(labels.items())).encode("utf-8", "surrogatepass")
+        return b"".join(parts), listed, count, counts
 
     def _ancestry(self, page: Page) -> bytes:
         """The count of the page's ancestors, then each one's summary from the home page down."""

@@ -916,3 +916,32 @@ def test_a_title_that_reorders_a_listing_reaches_the_sitemap(make_site, tmp_path
     assert build(options).ok
     assert build(BuildOptions(site_dir=site, output=clean, jobs=1)).ok
     assert (out / "sitemap.xml").read_text() == (clean / "sitemap.xml").read_text() != before
+
+
+def test_a_title_edit_renders_only_the_page_of_a_long_listing_that_shows_it(make_site, tmp_path):
+    """Each page of a long listing shows its share of the pages and the counts by type of all of
+    them: a title edit renders again the one that shows the title; a type edit every one."""
+    def listed(n: int, title: str | None = None, kind: str = "policy") -> str:
+        return page(title or f"Policy {n:02d}", extra=f"type: {kind}\ndate: 2020-01-{n:02d}\n"
+                                                      "organisations:\n  - department-of-testing\n")
+
+    site = make_site({"content/organisations/department-of-testing.md": page("Department of Testing", extra="type: organisation"),
+                      **{f"content/policy/p{n:02d}.md": listed(n) for n in range(1, 28)}})
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    options = BuildOptions(site_dir=site, output=out, jobs=1, cache_file=site / CACHE)
+    pages = [out / "organisations/department-of-testing" / rel for rel in ("index.html", "page-2/index.html")]
+
+    def rebuild(text: str) -> list[bool]:
+        """Which of the listing's two pages were written anew."""
+        before = [path.stat().st_ino for path in pages]
+        (site / "content/policy/p01.md").write_text(text)   # the oldest: listed last, on page 2
+        assert build(options).ok
+        shutil.rmtree(clean, ignore_errors=True)
+        assert build(BuildOptions(site_dir=site, output=clean, jobs=1)).ok
+        assert tree(out) == tree(clean), explain_difference(tree(out), tree(clean))
+        return [path.stat().st_ino != inode for path, inode in zip(pages, before, strict=True)]
+
+    assert build(options).ok
+    assert "Policy 01" in pages[1].read_text() and "Policy 01" not in pages[0].read_text()
+    assert rebuild(listed(1, "Policy one")) == [False, True]
+    assert rebuild(listed(1, "Policy one", kind="guidance")) == [True, True]   # the counts by type changed
