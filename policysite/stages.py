@@ -509,9 +509,10 @@ def check_links(state: BuildState) -> None:
     for page in site.pages:
         if not page.source:
             page.ids = state.layout_ids.for_page(page)
+    held = _targets_hold(state)   # worked out once, not for each page
     for page in site.pages:
         if page.source and page.source in cache.markdown:
-            page.links_to = check_page_links(state, page)
+            page.links_to = check_page_links(state, page, held)
             for linked in page.links_to:
                 linked.backlinks.append(page)
     if state.link_table and not state.hooks.has("on_page_markdown"):
@@ -534,19 +535,27 @@ class _ByTitle(dict):
         return found
 
 
-def check_page_links(state: BuildState, page: Page) -> list[Page]:
+def _targets_hold(state: BuildState) -> bool:
+    """Whether the targets noted in MarkdownRecords still hold: nothing links can lead to has
+    changed since they were noted. Targets depend on where links lead, not on titles: the
+    first of link_table's two digests."""
+    return bool(state.link_table) and state.cache.site.links.split(":")[0] == state.link_table.split(":")[0]
+
+
+def check_page_links(state: BuildState, page: Page, held: bool | None = None) -> list[Page]:
     """Report the page's Markdown problems and broken fragments; the other pages it links to.
 
     Where its links lead is taken from its record when nothing links can lead to has
-    changed since they were resolved (render_markdown); else they are resolved again."""
+    changed since they were resolved (`held`, from _targets_hold); else they are resolved again."""
     cache, site = state.cache, state.site
     record = cache.markdown[page.source]
     diagnostics = state.diagnostics
     for problem in record.problems:
         _report(diagnostics, page, problem)
     targets = None
-    # Targets depend on where links lead, not on titles: the first of the two digests.
-    if record.targets is not None and state.link_table and cache.site.links.split(":")[0] == state.link_table.split(":")[0]:
+    if held is None:
+        held = _targets_hold(state)
+    if record.targets is not None and held:
         targets = []
         for index, where, fragment in record.targets:
             linked = site.by_source.get(where) or site.by_url.get(where)
