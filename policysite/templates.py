@@ -769,10 +769,13 @@ def consultation_context(page: Page, strings: dict[str, str], label: str) -> dic
     state = page.consultation
     if state is None:
         return None
+    months = month_names(strings)
     if state.state == FORTHCOMING:
-        banner = strings["consultation_opens_at"].format(time=govuk_time(state.opens, strings), date=format_date(state.opens))
+        banner = strings["consultation_opens_at"].format(time=govuk_time(state.opens, strings),
+                                                         date=format_date_in(state.opens, months))
     elif state.state == OPEN:
-        banner = strings["consultation_closes_at"].format(time=govuk_time(state.closes, strings), date=format_date(state.closes))
+        banner = strings["consultation_closes_at"].format(time=govuk_time(state.closes, strings),
+                                                          date=format_date_in(state.closes, months))
     else:
         banner = strings["consultation_has_closed"]
     outcome = page.outcome_page if state.state not in (FORTHCOMING, OPEN) else None
@@ -799,7 +802,7 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
     the keys below replace the raw values with what layouts show (organisations and
     topics as entries, the image with its address, related pages with their titles)."""
     fields = page.fields
-    strings = page_strings(site.config, "")
+    strings = page_strings(site.config, page.lang)   # the page's own language: its banner, its nations
     government = None
     if fields.get("government") in site.config.governments:
         key = fields["government"]

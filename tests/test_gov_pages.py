@@ -478,4 +478,9 @@ def test_a_welsh_consultation_shows_its_state_in_welsh(make_site):
     out = built(site, env=epoch(2026, 3, 5))
     assert "Open consultation" in html_of(out, "c/index.html").find("div", class_="app-page-header").text()
     assert "Ymgynghoriad agored" in html_of(out, "c.cy/index.html").find("div", class_="app-page-header").text()
+    # The banner too, its time and month included.
+    banner = html_of(out, "c.cy/index.html").find("p", class_="govuk-notification-banner__heading").text()
+    assert " ".join(banner.split()) == "Mae'r ymgynghoriad hwn yn cau am 11:59yh ar 1 Ebrill 2026"
+    banner = html_of(out, "c/index.html").find("p", class_="govuk-notification-banner__heading").text()
+    assert " ".join(banner.split()) == "This consultation closes at 11:59pm on 1 April 2026"
 
