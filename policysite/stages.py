@@ -1021,21 +1021,25 @@ def make_extras(state: BuildState) -> None:
     """Sitemap, robots.txt, feeds, the search list and (for `build`) the full-text index.
 
     The first four are the last build's files when nothing they read has changed (extras_key);
-    the sitemap and robots.txt also when only what they do not show has (a title, a description)."""
+    the sitemap and robots.txt also when only what they do not show has (a title, a description).
+    SiteRecord.extras notes both digests, as "SITEMAP:ALL"."""
     from .builder import BuildSink
 
     sink, site, record = state.sink, state.site, state.cache.site
     kept = record.extra_files
     state.last_files.update(kept)
-    key = extras_key(state)
+    every = extras_key(state)
+    noted_sitemap, _, noted_every = record.extras.rpartition(":")
     # The names come from the cache file, which sits in the site's folder: only these files.
     names = set(publish.generated_paths(site)) - {f"{search.FOLDER}/index.json"}
-    if sink is not None and record.extras == key and set(kept) == names and _reuse_all(sink, kept):
+    if sink is not None and noted_every == every and set(kept) == names and _reuse_all(sink, kept):
+        # What the sitemap reads is part of what extras_key covers: its digest holds too.
         state.search_files.extend(sorted(kept))
         state.cache.stats.extras_reused = 1
     else:
         shas = {}
-        if (sink is not None and record.extras.split(":")[0] == key.split(":")[0] and set(kept) >= SITEMAP_FILES
+        sitemap_key = digest(state.config_fp, publish.sitemap_key(site))   # only now: it reads every listing
+        if (sink is not None and noted_sitemap == sitemap_key and set(kept) >= SITEMAP_FILES
                 and _reuse_all(sink, {rel: kept[rel] for rel in SITEMAP_FILES})):
             state.search_files.extend(sorted(SITEMAP_FILES))
             shas = {rel: kept[rel] for rel in SITEMAP_FILES}
@@ -1043,14 +1047,14 @@ def make_extras(state: BuildState) -> None:
             state.extra.update({"sitemap.xml": publish.sitemap(site), "robots.txt": publish.robots(site)})
         state.extra.update({"search-index.json": publish.search_index(site), **publish.feeds(site)})
         shas.update({rel: hashlib.sha1(text.encode("utf-8")).hexdigest() for rel, text in state.extra.items()})
-        note_site(state, extras=key, extra_files=shas)
+        note_site(state, extras=f"{sitemap_key}:{every}", extra_files=shas)
     if isinstance(sink, BuildSink):
         # `serve` skips the full-text index (search.js then falls back to
         # search-index.json) to keep rebuilds quick.
         state.search_files.extend(search_index(state))
 
 
-SITEMAP_FILES = frozenset({"sitemap.xml", "robots.txt"})   # what the first part of extras_key covers
+SITEMAP_FILES = frozenset({"sitemap.xml", "robots.txt"})   # what publish.sitemap_key covers
 
 
 def _reuse_all(sink, files: dict[str, str]) -> bool:
@@ -1067,12 +1071,10 @@ def _reuse_all(sink, files: dict[str, str]) -> bool:
 
 
 def extras_key(state: BuildState) -> str:
-    """Digests of everything the sitemap and robots.txt read, and of everything the feeds and
-    search-index.json read (publish.py), as "SITEMAP:ALL".
-
-    Both: the configuration. The sitemap's: publish.sitemap_key. All: of each page its summary
-    (_Summaries), its parent, its topics and organisations and its translations (a listing
-    page's last change is the newest of what it lists)."""
+    """A digest of everything the sitemap, feeds, robots.txt and search-index.json read (publish.py):
+    the configuration, and of each page its summary (_Summaries), its parent, its topics and
+    organisations and its translations (a listing page's last change is the newest of what it
+    lists), and its weight: with the rest, what orders a listing (publish.sitemap_key)."""
     summaries = state.summaries
     parts = [state.config_fp.encode()]
     for page in state.site.pages:
@@ -1080,8 +1082,8 @@ def extras_key(state: BuildState) -> str:
         versions = " ".join(f"{lang}={other.url}" for lang, other in page.translations.items())
         parts.append(summaries[page])
         parts.append(f"{page.parent.url if page.parent else ''}\0{fields.get('topics')!r}\0{fields.get('organisations')!r}"
-                     f"\0{versions}\n".encode("utf-8", "surrogatepass"))
-    return f"{digest(state.config_fp, publish.sitemap_key(state.site))}:{hashlib.sha1(b''.join(parts)).hexdigest()}"
+                     f"\0{versions}\0{fields.get('weight')!r}\n".encode("utf-8", "surrogatepass"))
+    return hashlib.sha1(b"".join(parts)).hexdigest()
 
 
 def search_index(state: BuildState) -> list[str]:

@@ -916,6 +916,11 @@ def test_a_title_that_reorders_a_listing_reaches_the_sitemap(make_site, tmp_path
     assert build(options).ok
     assert build(BuildOptions(site_dir=site, output=clean, jobs=1)).ok
     assert (out / "sitemap.xml").read_text() == (clean / "sitemap.xml").read_text() != before
+    (site / "content/policy/a.md").write_text(page("Zucchini", extra="date: 2020-01-01\nweight: 1"))   # a weight does too
+    assert build(options).ok
+    shutil.rmtree(clean)
+    assert build(BuildOptions(site_dir=site, output=clean, jobs=1)).ok
+    assert (out / "sitemap.xml").read_text() == (clean / "sitemap.xml").read_text() == before
 
 
 def test_a_title_edit_renders_only_the_page_of_a_long_listing_that_shows_it(make_site, tmp_path):
