@@ -244,7 +244,9 @@ class Policysite(Tool):
         return self.root
 
     def clean(self, out):
-        for p in (out, os.path.join(self.site, ".policysite-cache")):
+        out = out.rstrip(os.sep)
+        spare = os.path.join(os.path.dirname(out), f".{os.path.basename(out)}.spare")   # the output a build replaced
+        for p in (out, spare, os.path.join(self.site, ".policysite-cache")):
             shutil.rmtree(p, ignore_errors=True)
 
 

@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import os
 import shutil
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -24,7 +25,7 @@ from .cache import BuildCache, file_stamp
 from .diagnostics import Diagnostic, Diagnostics
 from .pool import PARALLEL_THRESHOLD
 from .stages import BuildOptions, BuildResult, BuildState, config_fingerprint
-from .write import MARKER, OutputFolder, OutputProblem, check_output_folder, describe_os_error
+from .write import MARKER, OutputFolder, OutputProblem, check_output_folder, describe_os_error, remove_folder
 
 __all__ = ["BuildOptions", "BuildResult", "Builder", "BuildSink", "FolderSink", "PARALLEL_THRESHOLD", "build"]
 
@@ -60,7 +61,7 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult
             inputs = memo.input_digest(options.site_dir, config_fingerprint(options), last.stamps if last else None)
     folder = sink = None
     try:
-        folder = OutputFolder(output)
+        folder = OutputFolder(output, take_spare=_spare_worth_taking(last, output))
         previous = last.outputs if last is not None else {}   # checked file by file, wherever it came from
         sink = BuildSink(folder, output, previous)
         if inputs is not None and inputs.digest is not None and last is not None and last.inputs == inputs.digest \
@@ -77,6 +78,7 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult
         result = builder.run(sink)
         sink.stop()
         if result.ok:
+            sink.wait()   # the linking thread's own failure, if it had one
             with _timed(timings, "swap in the output"):
                 folder.commit()
             if use_disk_cache and (builder.cache.dirty or not options.cache_file.is_file()):
@@ -103,6 +105,24 @@ def build(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult
     except BaseException:
         _abandon(folder, sink)
         raise
+
+
+def _spare_worth_taking(last: memo.Note | None, output: Path):
+    """Whether to start from the spare (write.py), asked once the output is locked: only with a
+    note of this very output, when a sample of the noted files shows that the spare holds most
+    of them. Each file it holds otherwise would be removed one by one while the build waits,
+    which costs more than a detached process removing the whole spare after the swap (as after
+    a build that wrote every page again, or a first build with the cache)."""
+    def worth_it(spare: Path) -> bool:
+        if last is None or not last.outputs:
+            return False
+        try:
+            if Path(last.output).resolve() != output.resolve():
+                return False
+        except (OSError, RuntimeError, ValueError):
+            return False
+        return memo.share_in(last, spare) >= 0.5
+    return worth_it
 
 
 def _abandon(folder: OutputFolder | None, sink: BuildSink | None) -> None:
@@ -146,7 +166,13 @@ class BuildSink:
     thread, while the stages before rendering run: linking and making folders is mostly time
     in the kernel, which the thread spends on the other core. A file the stages reuse is then
     already there; one they write replaces its link (never writing through it into the
-    previous output); `finish` removes those the build did not keep."""
+    previous output); `finish` removes those the build did not keep.
+
+    When the temporary folder is the spare (write.py: the output before the last one, whose
+    files are mostly hard links to the last output's), the thread brings it up to date instead:
+    a file whose stamp is the one the note gives that file is the very file noted, so it stays
+    (one lstat, no link); anything else in it is removed, and only the files still missing are
+    linked from the last output."""
 
     def __init__(self, folder: OutputFolder, previous: Path, known: dict[str, str] | None = None):
         self.folder = folder
@@ -158,11 +184,14 @@ class BuildSink:
         self._folders: set[str] = set()
         self._linker: threading.Thread | None = None
         self._stop = False
+        self._failure: OSError | None = None   # the thread's, raised in the main thread by `wait`
         self._linked: dict[str, str] = {}   # linked ahead, not yet claimed by `reuse`
+        self._emptied: set[str] = set()     # folders of the spare that files were removed from
 
     def start_linking(self) -> None:
-        if self.known and self._linker is None:
-            self._linker = threading.Thread(target=self._link_all, name="policysite-linker", daemon=True)
+        if (self.known or self.folder.from_spare) and self._linker is None:
+            target = self._update_spare if self.folder.from_spare else self._link_all
+            self._linker = threading.Thread(target=target, name="policysite-linker", daemon=True)
             _LINKERS.add(self)
             self._linker.start()
 
@@ -171,7 +200,7 @@ class BuildSink:
         for rel in sorted(self.known):
             if self._stop:
                 return
-            if not memo.plain_path(rel):
+            if rel in self._linked or not memo.plain_path(rel):
                 continue
             fresh = memo.check_file(os.path.join(previous, rel), self.known[rel], self._now)
             if fresh is None:
@@ -184,16 +213,71 @@ class BuildSink:
                 continue
             self._linked[rel] = fresh
 
+    def _update_spare(self) -> None:
+        """Keep each file of the spare that is the very file the note describes; remove every
+        other entry (an older file, one the note does not name, a link, anything not a file);
+        then link what is still missing, as `_link_all` does."""
+        tmp = str(self.tmp)
+        stack = [("", tmp)]
+        try:
+            while stack:
+                if self._stop:
+                    return
+                rel_folder, folder = stack.pop()
+                self._folders.add(folder)
+                with os.scandir(folder) as entries:
+                    entries = list(entries)
+                if not entries and folder != tmp:
+                    self._emptied.add(folder)
+                for entry in entries:
+                    rel = rel_folder + entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append((rel + "/", entry.path))
+                        continue
+                    if rel == MARKER:
+                        continue   # it marks the folder as an output; the swap checks it
+                    known = self.known.get(rel)
+                    if known is not None and memo.is_noted_file(known, entry.stat(follow_symlinks=False)):
+                        self._linked[rel] = known
+                        continue
+                    os.unlink(entry.path)   # never written into: it may be the last output's file too
+                    self._emptied.add(folder)
+        except OSError:
+            # Something in the spare cannot be read or removed: start from an empty folder instead.
+            try:
+                self._start_afresh()
+            except OSError as exc:
+                self._failure = exc
+                return
+        self._link_all()
+
+    def _start_afresh(self) -> None:
+        aside = Path(tempfile.mkdtemp(prefix=f".{self.previous.name}.old-", dir=self.tmp.parent))
+        os.rmdir(aside)
+        os.rename(self.tmp, aside)
+        os.mkdir(self.tmp)
+        self.folder.from_spare = False   # not to be given back: it is no spare any more
+        self._linked.clear()
+        self._folders.clear()
+        self._emptied.clear()
+        remove_folder(aside)
+
     def wait(self) -> None:
         """Until the linking thread has finished (before any file is written, and before a fork)."""
-        if self._linker is not None:
+        self._join()
+        if self._failure is not None:
+            raise self._failure
+
+    def _join(self) -> None:
+        # The thread itself may fork (remove_folder's process): it must not wait for itself.
+        if self._linker is not None and self._linker is not threading.current_thread():
             self._linker.join()
             self._linker = None
             _LINKERS.discard(self)
 
     def stop(self) -> None:
         self._stop = True
-        self.wait()
+        self._join()
 
     def _make_folder(self, parent: str) -> None:
         if parent not in self._folders:
@@ -242,7 +326,7 @@ class BuildSink:
     def finish(self, keep: set[str]) -> None:
         """Remove the files linked ahead that this build did not keep, and folders left empty."""
         self.wait()
-        emptied = set()
+        emptied = set(self._emptied)
         for rel in self._linked.keys() - keep:
             dest = os.path.join(self.tmp, rel)
             try:
@@ -313,7 +397,7 @@ _LINKERS: set[BuildSink] = set()
 
 def _wait_for_linkers() -> None:
     for sink in list(_LINKERS):
-        sink.wait()
+        sink._join()
 
 
 os.register_at_fork(before=_wait_for_linkers)

@@ -225,6 +225,31 @@ def same_stamp(known, st: os.stat_result) -> bool:
     return isinstance(known, str) and known[SHA_LENGTH + 1:] == f"{st.st_mtime_ns} {st.st_size} {st.st_ino} {st.st_dev}"
 
 
+def is_noted_file(known, st: os.stat_result) -> bool:
+    """Whether a file with this lstat is the very file that `known` (an entry of the note) describes,
+    and so holds its sha: a regular file with the same modification time, size, inode and device."""
+    return stat.S_ISREG(st.st_mode) and same_stamp(known, st) and bool(_SHA1.fullmatch(known[:SHA_LENGTH]))
+
+
+def share_in(memo: Note, folder: Path, samples: int = 32) -> float:
+    """About what part of the noted files `folder` holds as the very files noted (is_noted_file),
+    judged by looking at `samples` of them spread evenly over the note."""
+    names = list(memo.outputs)   # in the order `write` gave them: sorted
+    if not names:
+        return 0.0
+    picked = names[::max(1, len(names) // samples)]
+    found = 0
+    for rel in picked:
+        if not plain_path(rel):
+            continue
+        try:
+            st = os.lstat(os.path.join(folder, rel))
+        except OSError:
+            continue
+        found += is_noted_file(memo.outputs[rel], st)
+    return found / len(picked)
+
+
 def check_file(full: str, known, now_ns: int) -> str | None:
     """`known` (the note's entry) brought up to date if the file at `full` still holds its
     sha, checked by its stamp or else by its bytes; None if it does not."""

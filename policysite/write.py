@@ -4,6 +4,13 @@ Pages are written into a hidden sibling folder; only when everything has
 been written is the old output moved away and the new one moved in (two
 renames on one file system). A failed or interrupted build removes its own
 temporary folder and leaves the previous output exactly as it was.
+
+The output moved away is kept as the spare (`.OUTPUT.spare`, beside it): most
+of its files are hard links to the same files as the new output, so the next
+build can take it as its temporary folder and bring it up to date (builder.py's
+BuildSink) instead of linking every file again. A build that fails gives the
+spare back as it found it, or near enough: nothing in a spare is trusted
+without being checked against the note of the current output (memo.py).
 """
 
 from __future__ import annotations
@@ -15,10 +22,12 @@ import os
 import posixpath
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 MARKER = ".policysite-output"
@@ -49,27 +58,40 @@ def check_output_folder(output: Path, site_dir: Path) -> None:
 class OutputFolder:
     """A temporary folder beside the output, swapped in by `commit()`."""
 
-    def __init__(self, output: Path):
+    def __init__(self, output: Path, take_spare: Callable[[Path], bool] | None = None):
+        """`take_spare(spare)`: whether to start from the spare (see the module's docstring), asked
+        with the output locked, when there is a usable one; `from_spare` then says it was taken,
+        and the caller must bring every file in it up to date."""
         self.output = output
+        self.spare = spare_folder(output)
         self.tmp: Path | None = None
+        self.from_spare = False
         self.written: set[str] = set()
         output.parent.mkdir(parents=True, exist_ok=True)
         self._lock = _lock_file(output)
         try:
-            fcntl.flock(self._lock, fcntl.LOCK_EX)   # one build at a time into this output
+            fcntl.flock(self._lock, fcntl.LOCK_EX)   # one build at a time into this output (and its spare)
             _remove_leftovers(output)
+            spare_wanted = take_spare is not None and _usable_spare(self.spare) and take_spare(self.spare)
             # A Ctrl-C between making the folder and knowing its name would leave it behind:
             # hold signals until self.tmp is set; one that came meanwhile lands after, below.
             blocked = _block_signals()
             try:
                 self.tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
+                if spare_wanted:
+                    os.rmdir(self.tmp)
+                    try:
+                        os.rename(self.spare, self.tmp)
+                        self.from_spare = True
+                    except OSError:
+                        os.mkdir(self.tmp)
             except OSError as exc:
                 raise _renamed(exc, output.parent) from None
             finally:
                 _restore_signals(blocked)
         except BaseException:
             if self.tmp is not None:
-                shutil.rmtree(self.tmp, ignore_errors=True)
+                self._drop()
             self._unlock()   # else a later build in this process would wait for ever
             raise
 
@@ -110,32 +132,55 @@ class OutputFolder:
         self.written.add(rel)
 
     def commit(self) -> None:
-        """Move the finished build into place; the previous output is removed after."""
-        (self.tmp / MARKER).write_bytes(b"")
+        """Move the finished build into place; the previous output becomes the spare."""
+        marker = self.tmp / MARKER
+        try:
+            st = os.lstat(marker)
+            have_marker = stat.S_ISREG(st.st_mode) and st.st_nlink == 1   # the spare's own, shared with no other folder
+        except OSError:
+            have_marker = False
+        if not have_marker:
+            _unlink(marker)
+            marker.write_bytes(b"")
         os.chmod(self.tmp, 0o755)
-        old = None
-        # Ctrl-C or SIGTERM between the two renames would lose both outputs:
+        removed: list[Path] = []   # folders moved aside, to remove once the swap is over
+        previous = None            # where the previous output went
+        # Ctrl-C or SIGTERM between the renames would lose both outputs:
         # hold them until the swap is over.
         blocked = _block_signals()
         try:
-            if self.output.exists() or self.output.is_symlink():
-                old = Path(tempfile.mkdtemp(prefix=f".{self.output.name}.old-", dir=self.output.parent))
-                os.rmdir(old)
-                os.rename(self.output, old)
+            if os.path.lexists(self.spare):
+                removed.append(self._aside(self.spare))   # a spare this build did not take: the new one replaces it
+            if os.path.lexists(self.output):
+                if _is_folder(self.output):
+                    os.rename(self.output, self.spare)
+                    previous = self.spare
+                else:
+                    previous = self._aside(self.output)
+                    removed.append(previous)
             try:
                 os.rename(self.tmp, self.output)
             except OSError:
-                if old is not None:
-                    os.rename(old, self.output)
-                    old = None
+                if previous is not None:
+                    os.rename(previous, self.output)
+                    if previous in removed:
+                        removed.remove(previous)
                 raise
+            self.tmp = None   # it is the output now: nothing to discard
         finally:
             try:
-                if old is not None:
-                    remove_folder(old)
+                for folder in removed:
+                    remove_folder(folder)
                 self._unlock()
             finally:
                 _restore_signals(blocked)
+
+    def _aside(self, path: Path) -> Path:
+        """Rename `path` to a new `.old-` name beside the output (removed after the swap, or by the next build)."""
+        old = Path(tempfile.mkdtemp(prefix=f".{self.output.name}.old-", dir=self.output.parent))
+        os.rmdir(old)
+        os.rename(path, old)
+        return old
 
     def reset(self) -> None:
         """Empty the temporary folder, to start writing it again."""
@@ -144,18 +189,54 @@ class OutputFolder:
         self.written.clear()
 
     def discard(self) -> None:
+        """Remove the temporary folder; one taken from the spare is given back, to be checked again next time."""
         blocked = _block_signals()   # a second Ctrl-C must not leave half the folder
         try:
-            shutil.rmtree(self.tmp, ignore_errors=True)
+            if self.tmp is not None:
+                self._drop()
             self._unlock()
         finally:
             _restore_signals(blocked)
+
+    def _drop(self) -> None:
+        if self.from_spare and not os.path.lexists(self.spare):
+            try:
+                os.rename(self.tmp, self.spare)
+                return
+            except OSError:
+                pass
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
     def _unlock(self) -> None:
         if self._lock is not None:
             fcntl.flock(self._lock, fcntl.LOCK_UN)
             os.close(self._lock)
             self._lock = None
+
+
+def spare_folder(output: Path) -> Path:
+    """Where the output before the current one is kept (see the module's docstring)."""
+    return output.parent / f".{output.name}.spare"
+
+
+def _is_folder(path: Path) -> bool:
+    """A folder itself, not a link to one."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _usable_spare(spare: Path) -> bool:
+    """Whether `spare` is an output this build's predecessors moved there (a folder with the
+    marker); anything else by that name is removed, as a leftover would be."""
+    if _is_folder(spare) and os.path.isfile(spare / MARKER) and not os.path.islink(spare / MARKER):
+        return True
+    if _is_folder(spare):
+        shutil.rmtree(spare, ignore_errors=True)
+    elif os.path.lexists(spare):
+        os.unlink(spare)
+    return False
 
 
 def _lock_file(output: Path) -> int:
@@ -234,11 +315,20 @@ def _restore_signals(previous) -> None:
 def _remove_leftovers(output: Path) -> None:
     """Temporary folders of builds that were killed outright (SIGKILL, power cut).
 
-    Called with the lock held, so no other build is using them.
+    Called with the lock held, so no other build is using them. A temporary folder that was
+    the spare (it still has the marker) becomes the spare again when there is none: like any
+    spare, each of its files is checked before it is kept.
     """
+    spare = spare_folder(output)
     for prefix in (f".{output.name}.tmp-", f".{output.name}.old-"):
         for path in output.parent.glob(glob.escape(prefix) + "*"):
             if path.is_dir() and not path.is_symlink():
+                if prefix.endswith(".tmp-") and _usable_spare(path) and not os.path.lexists(spare):
+                    try:
+                        os.rename(path, spare)
+                        continue
+                    except OSError:
+                        pass
                 shutil.rmtree(path, ignore_errors=True)
 
 

@@ -146,6 +146,55 @@ def test_interrupted_build_leaves_previous_output(big, tmp_path, sig, group, poi
     assert temporary_folders(out) == []
 
 
+def test_ctrl_c_while_a_build_starts_from_the_spare_leaves_the_output_and_the_spare(tmp_path):
+    """With its cache, a build starts from the spare (the output before the last one, kept beside
+    it): Ctrl-C once it has taken it leaves the last output byte for byte, and gives the spare back."""
+    files = {f"content/p{i}.md": page(f"Page {i}", body=f"Text {i}.\n") for i in range(6)}
+    site = write_site(tmp_path / "site", files)
+    out, spare = tmp_path / "out", tmp_path / ".out.spare"
+    command = [str(BUILD_PY), "build", str(site), "--output", str(out), "--quiet"]
+
+    def build_cached(body: str) -> None:
+        (site / "content/p3.md").write_text(page("Page 3", body=body), encoding="utf-8")
+        proc = subprocess.run([sys.executable, *command], capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+
+    build_cached("First.\n")
+    # As if it had been built a while ago: its files are then noted with their stamps, by
+    # which the next build knows them in the spare (a file is too new to trust for two seconds).
+    old = time.time() - 60
+    for folder, _dirs, names in os.walk(out):
+        for name in names:
+            os.utime(os.path.join(folder, name), (old, old))
+    build_cached("Second.\n")
+    (site / "content/p3.md").write_text(page("Page 3", body="Third.\n"), encoding="utf-8")
+    before = manifest(out)
+    spare_id = spare.stat().st_ino
+    marker, go = tmp_path / "stopped", tmp_path / "go"
+    proc = subprocess.Popen([sys.executable, str(PAUSE_AT), "tmp-folder", "1", str(marker), str(go), "--", *command[1:]],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=plain_signals)
+    try:
+        assert _wait_for(marker.exists, proc), "the build never took its folder: " + proc.communicate()[1][-2000:]
+        assert not spare.exists(), "the build did not start from the spare"
+        os.killpg(proc.pid, signal.SIGINT)
+        go.touch()
+        _stdout, stderr = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130 and "Traceback" not in stderr, (proc.returncode, stderr[-3000:])
+    assert manifest(out) == before
+    assert spare.stat().st_ino == spare_id   # given back, perhaps part brought up to date: checked again when taken
+    assert temporary_folders(out) == []
+    build_cached("Third.\n")   # from the spare given back
+    assert out.stat().st_ino == spare_id
+    clean = build(site, tmp_path / "clean")
+    assert clean.returncode == 0, clean.stderr[-3000:]
+    assert manifest(out) == manifest(tmp_path / "clean")
+
+
 def _group_alive(group: int) -> bool:
     try:
         os.killpg(group, 0)
@@ -217,6 +266,44 @@ def test_a_signal_as_the_temporary_folder_is_made_leaves_no_folder(tmp_path, mon
     assert leftovers(tmp_path, "out") == []
     monkeypatch.undo()
     write.OutputFolder(tmp_path / "out").discard()   # the lock was let go
+
+
+def test_a_signal_as_the_spare_is_taken_gives_it_back(tmp_path, monkeypatch):
+    """The same moment for a build that starts from the spare (the output before the last one):
+    the spare goes back where it was, as it was."""
+    import tempfile
+
+    import policysite.write as write
+
+    spare = tmp_path / ".out.spare"
+    spare.mkdir()
+    (spare / write.MARKER).write_bytes(b"")
+    (spare / "page.html").write_text("an older page")
+    spare_id = spare.stat().st_ino
+    original = tempfile.mkdtemp
+
+    def mkdtemp_then_signal(*args, **kwargs):
+        made = original(*args, **kwargs)
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
+        return made
+
+    def interrupt(signum, frame):
+        raise _Signalled
+
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp_then_signal)
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        with pytest.raises(_Signalled):
+            write.OutputFolder(tmp_path / "out", take_spare=lambda folder: True)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert spare.stat().st_ino == spare_id and (spare / "page.html").read_text() == "an older page"
+    assert leftovers(tmp_path, "out") == []
+    monkeypatch.undo()
+    folder = write.OutputFolder(tmp_path / "out", take_spare=lambda folder: True)   # the lock was let go
+    assert folder.from_spare and folder.tmp.stat().st_ino == spare_id
+    folder.discard()
+    assert spare.stat().st_ino == spare_id and leftovers(tmp_path, "out") == []
 
 
 def test_ctrl_c_during_start_up_gives_no_traceback(tmp_path):

@@ -54,6 +54,7 @@ def test_init_fills_in_the_title_and_pins_this_version(tmp_path):
         assert not re.search(r"@[A-Z_]+@", (site / rel).read_text()), rel   # every token filled in
     assert ".policysite-cache/" in (site / ".gitignore").read_text().splitlines()
     assert "_site/" in (site / ".gitignore").read_text().splitlines()
+    assert "._site.spare/" in (site / ".gitignore").read_text().splitlines()   # the output a build replaced (write.py)
     assert run("check", site, "--strict").code == 0
     build = run("build", site, "--strict")
     assert build.code == 0, build.err

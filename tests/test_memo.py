@@ -4,6 +4,7 @@ and anything that could change the output means a full build."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 from conftest import page, read_tree, run, write_files
@@ -190,3 +191,281 @@ def test_an_output_file_written_again_is_noted_with_its_new_hash(make_site, monk
         shown = hashlib.sha1((site / "_site/c/index.html").read_bytes()).hexdigest()
         assert note.outputs["c/index.html"][:memo.SHA_LENGTH] == shown
     assert read_tree(site / "_site") == read_tree(build_clean(site))
+
+
+# ---- the spare: the output before the last one, which the next build starts from ----------
+
+SPARE = "._site.spare"
+
+
+def settled_at_once(monkeypatch):
+    """Every output file old enough to be noted with its stamp as soon as it is written, as the
+    files of a real output are by the next build (memo.output_stamp waits two seconds)."""
+    from policysite import memo
+
+    monkeypatch.setattr(memo, "SETTLE_NS", 0)
+
+
+def folder_id(path: Path) -> int:
+    return path.stat().st_ino
+
+
+def assert_like_a_clean_build(site: Path) -> None:
+    from test_incremental import explain_difference, tree
+
+    clean = tree(build_clean(site))
+    assert tree(site / "_site") == clean, explain_difference(tree(site / "_site"), clean, ("cached build", "clean"))
+
+
+def test_the_previous_output_is_kept_as_the_spare_and_the_next_build_starts_from_it(make_site, monkeypatch):
+    settled_at_once(monkeypatch)
+    site = make_site({**FILES, "content/c.md": page("Gamma")})
+    assert cached_build(site).ok
+    assert not (site / SPARE).exists()   # no previous output yet
+    write_files(site, {"content/c.md": page("Gamma", body="Edited once.\n")})
+    first_output = folder_id(site / "_site")
+    assert cached_build(site).ok
+    assert folder_id(site / SPARE) == first_output
+    inode = (site / "_site/a/index.html").stat().st_ino
+    assert (site / SPARE / "a/index.html").stat().st_ino == inode   # one file, in both folders
+    write_files(site, {"content/c.md": page("Gamma", body="Edited twice.\n")})
+    spare = folder_id(site / SPARE)
+    result = cached_build(site)
+    assert result.ok and not taken_over(result)
+    assert folder_id(site / "_site") == spare   # the spare, brought up to date, is the output now
+    assert (site / "_site/a/index.html").stat().st_ino == inode
+    assert "Edited twice." in (site / "_site/c/index.html").read_text()
+    assert [p.name for p in site.iterdir() if p.name.startswith("._site")] == [SPARE]
+    assert_like_a_clean_build(site)
+
+
+def test_a_spare_whose_files_are_not_those_noted_is_not_started_from(make_site):
+    """Just after a build that wrote every file, the note has no stamps to know the spare's
+    files by: the build links into a new folder, and the spare is replaced."""
+    site = make_site(FILES)
+    assert cached_build(site).ok
+    write_files(site, {"content/b.md": page("Beta", body="Edited.\n")})
+    assert cached_build(site).ok
+    spare = folder_id(site / SPARE)
+    write_files(site, {"content/b.md": page("Beta", body="Edited again.\n")})
+    assert cached_build(site).ok
+    assert folder_id(site / "_site") != spare
+    assert_like_a_clean_build(site)
+
+
+def test_a_file_changed_by_hand_in_the_output_is_not_kept_from_the_spare(make_site, monkeypatch):
+    settled_at_once(monkeypatch)
+    site = make_site({**FILES, "content/c.md": page("Gamma")})
+    assert cached_build(site).ok
+    write_files(site, {"content/c.md": page("Gamma", body="Edited.\n")})
+    assert cached_build(site).ok
+    good = (site / "_site/a/index.html").read_bytes()
+    with open(site / "_site/a/index.html", "r+b") as handle:   # in place: the spare shares this file
+        handle.write(b"tampered")
+        handle.truncate()
+    assert (site / SPARE / "a/index.html").read_bytes() == b"tampered"
+    write_files(site, {"content/c.md": page("Gamma", body="Edited again.\n")})
+    spare = folder_id(site / SPARE)
+    result = cached_build(site)
+    assert result.ok and folder_id(site / "_site") == spare
+    assert (site / "_site/a/index.html").read_bytes() == good
+    assert_like_a_clean_build(site)
+
+
+def test_whatever_else_is_in_the_spare_does_not_reach_the_output(make_site, monkeypatch, tmp_path):
+    settled_at_once(monkeypatch)
+    site = make_site(FILES)
+    assert cached_build(site).ok
+    write_files(site, {"content/b.md": page("Beta", body="Edited.\n")})
+    assert cached_build(site).ok
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("not policysite's")
+    (site / SPARE / "stray.html").write_text("left over")
+    (site / SPARE / "b/index.html").unlink()
+    (site / SPARE / "b/index.html").write_text("an old page")   # the name of a noted file, another file
+    os.symlink(outside, site / SPARE / "elsewhere")
+    os.symlink(outside / "keep.txt", site / SPARE / "a/linked.html")
+    write_files(site, {"content/b.md": page("Beta", body="Edited again.\n")})
+    spare = folder_id(site / SPARE)
+    assert cached_build(site).ok and folder_id(site / "_site") == spare
+    assert_like_a_clean_build(site)
+    assert not os.path.lexists(site / "_site/elsewhere") and not os.path.lexists(site / "_site/a/linked.html")
+    assert [p.name for p in outside.iterdir()] == ["keep.txt"] and (outside / "keep.txt").read_text() == "not policysite's"
+
+
+def test_a_spare_that_is_not_a_previous_output_is_removed(make_site, monkeypatch, tmp_path):
+    settled_at_once(monkeypatch)
+    site = make_site(FILES)
+    assert cached_build(site).ok
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("not policysite's")
+    for foreign in ("file", "link", "folder"):
+        if foreign == "file":
+            (site / SPARE).write_text("a file by that name")
+        elif foreign == "link":
+            os.symlink(outside, site / SPARE)
+        else:
+            (site / SPARE).mkdir()
+            (site / SPARE / "notes.txt").write_text("no marker: not an output")
+        write_files(site, {"content/b.md": page("Beta", body=f"Edited for the {foreign}.\n")})
+        assert cached_build(site).ok, foreign
+        assert (site / SPARE).is_dir() and not (site / SPARE).is_symlink() and not (site / SPARE / "notes.txt").exists()
+        assert_like_a_clean_build(site)
+        shutil.rmtree(site / SPARE)
+    assert [p.name for p in outside.iterdir()] == ["keep.txt"]
+
+
+def test_a_failed_build_gives_the_spare_back_and_leaves_the_output_as_it_was(make_site, monkeypatch):
+    settled_at_once(monkeypatch)
+    site = make_site({**FILES, "content/c.md": page("Gamma")})
+    assert cached_build(site).ok
+    write_files(site, {"content/c.md": page("Gamma", body="Edited.\n")})
+    assert cached_build(site).ok
+    before = read_tree(site / "_site")
+    inodes = {rel: (site / "_site" / rel).stat().st_ino for rel in before}
+    output, spare = folder_id(site / "_site"), folder_id(site / SPARE)
+    write_files(site, {"content/b.md": page("Beta", body="See [](missing.md).\n"),
+                       "content/c.md": page("Gamma", body="Edited again.\n")})
+    assert not cached_build(site).ok
+    assert read_tree(site / "_site") == before
+    assert {rel: (site / "_site" / rel).stat().st_ino for rel in before} == inodes
+    assert (folder_id(site / "_site"), folder_id(site / SPARE)) == (output, spare)
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith("._site")) == [SPARE]
+    write_files(site, {"content/b.md": page("Beta", body="Back to [the costs](a.md#costs).\n")})
+    assert cached_build(site).ok and folder_id(site / "_site") == spare
+    assert "Edited again." in (site / "_site/c/index.html").read_text()
+    assert_like_a_clean_build(site)
+
+
+def test_an_interrupted_build_gives_the_spare_back_and_leaves_the_output_as_it_was(make_site, monkeypatch):
+    """Ctrl-C while pages are written into the spare: the last output stays, and so does the spare."""
+    import pytest
+
+    from policysite import stages
+
+    settled_at_once(monkeypatch)
+    site = make_site(FILES)
+    assert cached_build(site).ok
+    write_files(site, {"content/b.md": page("Beta", body="Edited.\n")})
+    assert cached_build(site).ok
+    before = read_tree(site / "_site")
+    output, spare = folder_id(site / "_site"), folder_id(site / SPARE)
+    real_write = stages.write_files
+
+    def interrupted(state):
+        state.sink.write("b/index.html", b"half a build")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(stages, "write_files", interrupted)
+    write_files(site, {"content/b.md": page("Beta", body="Edited again.\n")})
+    with pytest.raises(KeyboardInterrupt):
+        cached_build(site)
+    assert read_tree(site / "_site") == before
+    assert (folder_id(site / "_site"), folder_id(site / SPARE)) == (output, spare)
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith("._site")) == [SPARE]
+    monkeypatch.setattr(stages, "write_files", real_write)
+    assert cached_build(site).ok and folder_id(site / "_site") == spare
+    assert_like_a_clean_build(site)
+
+
+def test_a_sequence_of_edits_built_from_the_spare_equals_clean_builds(make_site, monkeypatch):
+    settled_at_once(monkeypatch)
+    site = make_site({**FILES, "content/c.md": page("Gamma"), "content/deep/d.md": page("Delta"),
+                      "content/files/r.pdf": b"%PDF-1.4 one", "assets/site.css": "p { color: black; }\n"})
+    assert cached_build(site).ok
+    edits = [
+        {"content/c.md": page("Gamma", body="First edit.\n")},
+        {"content/deep/d.md": None, "content/e.md": page("Epsilon", body="New page.\n")},
+        {"content/files/r.pdf": b"%PDF-1.4 two", "assets/site.css": "p { color: navy; }\n"},
+        {"content/c.md": page("Gamma renamed", body="First edit.\n")},
+        {"content/deep/d.md": page("Delta"), "content/e.md": None},
+        {"content/c.md": page("Gamma"), "content/files/r.pdf": b"%PDF-1.4 one", "assets/site.css": "p { color: black; }\n"},
+    ]
+    started_from_spare = []
+    for number, files in enumerate(edits):
+        write_files(site, files)
+        spare = folder_id(site / SPARE) if (site / SPARE).exists() else None
+        result = cached_build(site)
+        assert result.ok and not taken_over(result), number
+        started_from_spare.append(folder_id(site / "_site") == spare)
+        assert_like_a_clean_build(site)
+    assert not (site / "_site/e").exists()
+    assert sum(started_from_spare) >= 3, started_from_spare
+
+
+def test_a_spare_that_cannot_be_brought_up_to_date_is_left_for_an_empty_folder(make_site, monkeypatch):
+    settled_at_once(monkeypatch)
+    site = make_site(FILES)
+    assert cached_build(site).ok
+    write_files(site, {"content/b.md": page("Beta", body="Edited.\n")})
+    assert cached_build(site).ok
+    (site / SPARE / "stray.html").write_text("cannot be removed")
+    real_unlink = os.unlink
+
+    def unlink(path, *args, **kwargs):
+        if os.fsdecode(path).endswith("stray.html"):
+            raise PermissionError(13, "Permission denied", os.fsdecode(path))
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", unlink)
+    write_files(site, {"content/b.md": page("Beta", body="Edited again.\n")})
+    spare = folder_id(site / SPARE)
+    assert cached_build(site).ok
+    assert folder_id(site / "_site") != spare and not (site / "_site/stray.html").exists()
+    assert [p.name for p in site.iterdir() if p.name.startswith("._site.old-")], "the spare was not set aside"
+    assert_like_a_clean_build(site)
+    monkeypatch.setattr(os, "unlink", real_unlink)
+    write_files(site, {"content/b.md": page("Beta", body="Edited once more.\n")})
+    assert cached_build(site).ok   # and what was left of that spare goes with the next build
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith("._site")) == [SPARE]
+    assert_like_a_clean_build(site)
+
+
+def test_the_spare_a_killed_build_was_using_is_the_spare_again(make_site, monkeypatch):
+    """A build killed outright (SIGKILL, power cut) leaves the spare it took under a temporary
+    name: the next build takes it back rather than removing it file by file."""
+    settled_at_once(monkeypatch)
+    site = make_site({**FILES, "content/c.md": page("Gamma")})
+    assert cached_build(site).ok
+    write_files(site, {"content/c.md": page("Gamma", body="Edited.\n")})
+    assert cached_build(site).ok
+    spare = folder_id(site / SPARE)
+    (site / SPARE).rename(site / "._site.tmp-killed")
+    (site / "._site.tmp-killed/c/index.html").unlink()
+    (site / "._site.tmp-killed/c/index.html").write_text("half written")
+    write_files(site, {"content/c.md": page("Gamma", body="Edited again.\n")})
+    assert cached_build(site).ok
+    assert folder_id(site / "_site") == spare
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith("._site")) == [SPARE]
+    assert_like_a_clean_build(site)
+
+
+def test_files_a_hook_wrote_into_the_last_output_are_not_kept_from_the_spare(make_site, monkeypatch):
+    """on_post_build writes into the folder being built: what it wrote last time, in the spare,
+    must give way to what it writes now, and go when the hook goes."""
+    from conftest import DEFAULT_CONFIG
+
+    settled_at_once(monkeypatch)
+    hook = ('def on_post_build(output_dir, site):\n'
+            '    (output_dir / "pages.txt").write_text(str(len(site.pages)))\n'
+            '    (output_dir / "a" / "note.txt").write_text("by the hook")\n')
+    site = make_site({**FILES, "content/c.md": page("Gamma"), "hooks/count.py": hook,
+                      "site_config.yaml": DEFAULT_CONFIG + "hooks:\n  - hooks/count.py\n"})
+    assert cached_build(site).ok
+    counts = []
+    for number, files in enumerate([{"content/c.md": page("Gamma", body="Edited.\n")},
+                                    {"content/d.md": page("Delta")},
+                                    {"content/c.md": page("Gamma", body="Edited again.\n")},
+                                    {"content/c.md": page("Gamma", body="Edited a third time.\n")},
+                                    {"site_config.yaml": DEFAULT_CONFIG, "content/d.md": None}]):
+        write_files(site, files)
+        spare = folder_id(site / SPARE) if (site / SPARE).exists() else None
+        assert cached_build(site).ok, number
+        if number == 3:
+            assert folder_id(site / "_site") == spare   # built from the spare
+        counts.append((site / "_site/pages.txt").read_text() if (site / "_site/pages.txt").exists() else None)
+        assert_like_a_clean_build(site)
+    assert counts[0] != counts[1] == counts[2] == counts[3] and counts[4] is None
+    assert not (site / "_site/a/note.txt").exists()
