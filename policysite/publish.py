@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import heapq
 import json
 from urllib.parse import quote
 
@@ -94,6 +96,20 @@ def sitemap(site: Site) -> str:
     return "\n".join(lines) + "\n"
 
 
+def sitemap_key(site: Site) -> str:
+    """A digest of everything `sitemap` reads besides the configuration: each page in order, its
+    address, kind, language, dates and versions and, for a page whose last change is the newest of
+    what it lists, what it lists, in order (of two equal moments, the first found is shown)."""
+    h = hashlib.sha1()
+    for page in site.pages:
+        versions = " ".join(f"{lang}={other.url}" for lang, other in sorted(page.translations.items()))
+        text = f"{page.url}\0{page.kind}\0{page.type}\0{page.key}\0{page.lang}\0{page.date!r}\0{page.updated!r}\0{versions}"
+        if _lists(page):
+            text += "\1" + "\0".join(listed.url for listed in site.listing(page))
+        h.update(text.encode("utf-8", "surrogatepass") + b"\n")
+    return h.hexdigest()
+
+
 def hreflang(page: Page, site: Site) -> str:
     """A page's language as `hreflang` gives it: `cy`, or the site's own by its primary subtag (`en`)."""
     return page.lang or site.config.language.split("-")[0].lower()
@@ -108,17 +124,28 @@ def _stamp(date: dt.date) -> str:
     return iso_stamp(date)
 
 
-def feed_entries(pages: list[Page]) -> list[Page]:
+class FeedOrder(dict):
+    """Page -> its place in a feed, newest first (by last update, then first published, then
+    address), or None for an undated page: made once per page for all the feeds it is in."""
+
+    def __missing__(self, page: Page):
+        modified = lastmod(page)
+        found = self[page] = None if modified is None else (moment(modified), moment(page.date or modified), page.url)
+        return found
+
+
+def feed_entries(pages: list[Page], order: FeedOrder | None = None) -> list[Page]:
     """Dated pages, newest first (by last update), at most FEED_SIZE."""
-    dated = [p for p in pages if lastmod(p) is not None]
-    dated.sort(key=lambda p: (moment(lastmod(p)), moment(p.date or lastmod(p)), p.url), reverse=True)
-    return dated[:FEED_SIZE]
+    order = FeedOrder() if order is None else order
+    dated = [p for p in pages if order[p] is not None]
+    # The first FEED_SIZE of the list sorted newest first, without sorting the rest.
+    return heapq.nlargest(FEED_SIZE, dated, key=order.__getitem__)
 
 
-def atom(site: Site, title: str, feed_url: str, page_url: str, pages: list[Page]) -> str:
+def atom(site: Site, title: str, feed_url: str, page_url: str, pages: list[Page], order: FeedOrder | None = None) -> str:
     """An Atom feed (RFC 4287) of `pages`: id, title, updated, links and author on the feed and each entry."""
     config = site.config
-    entries = feed_entries(pages)
+    entries = feed_entries(pages, order)
     if entries:
         updated = lastmod(entries[0])
     else:  # an empty feed changes when the site last did, never with the build time
@@ -167,11 +194,12 @@ def feed_url(page: Page) -> str | None:
 def feeds(site: Site) -> dict[str, str]:
     """Output path -> Atom XML: the site's feed, one per topic, one per organisation."""
     title = site.config.title
-    out = {"feed.xml": atom(site, title, "/feed.xml", "/", site.content_pages())}
+    order = FeedOrder()   # a page is in the site's feed and those of its topics and organisations
+    out = {"feed.xml": atom(site, title, "/feed.xml", "/", site.content_pages(), order)}
     for page in [site.topic_pages[k] for k in sorted(site.topic_pages)] + \
                 [site.organisation_pages[k] for k in sorted(site.organisation_pages)]:
         url = feed_url(page)
-        out[url.lstrip("/")] = atom(site, f"{page.title} - {title}", url, page.url, site.listing(page))
+        out[url.lstrip("/")] = atom(site, f"{page.title} - {title}", url, page.url, site.listing(page), order)
     return out
 
 
@@ -327,10 +355,12 @@ def check_generated_paths(site: Site, diagnostics) -> None:
         if folded.startswith(SEARCH_DIR + "/") and folded != SEARCH_PAGE:   # the search page is site.claim_urls's
             diagnostics.error(source, line, f"`/{path}` is inside /{SEARCH_DIR}/, where the build writes the site search index: move it elsewhere", code="address-collision")
             continue
-        found = [(order, gen, what, True) for order, gen, what in by_folded.get(folded, ())]
+        # Almost every claim meets no generated path: a list is made only for one that does.
+        found = [(order, gen, what, True) for order, gen, what in by_folded[folded]] if folded in by_folded else []
         at = folded.find("/")
         while at != -1:
-            found += [(order, gen, what, False) for order, gen, what in by_folded.get(folded[:at], ())]
+            if folded[:at] in by_folded:
+                found += [(order, gen, what, False) for order, gen, what in by_folded[folded[:at]]]
             at = folded.find("/", at + 1)
         for _order, gen, what, same in sorted(found):
             if same and gen not in taken_elsewhere:

@@ -24,7 +24,7 @@ import os
 import posixpath
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -55,6 +55,7 @@ from .schema import moment
 from .site import Site, build_site, slugify
 from .status import CURRENT
 from .templates import (
+    LISTING_PAGE_SIZE,
     LayoutError,
     Templates,
     check_compiled_assets,
@@ -63,6 +64,7 @@ from .templates import (
     paged_url,
     paginate,
     site_context,
+    type_label,
 )
 
 
@@ -123,6 +125,7 @@ class BuildState:
     written: list[str] = field(default_factory=list)
     extra: dict[str, str] = field(default_factory=dict)   # sitemap, robots, feeds, search-index.json
     search_files: list[str] = field(default_factory=list)   # extras already in the sink: the full-text index, reused ones
+    last_files: set[str] = field(default_factory=set)   # the files the last build wrote, as its records name them
     files: int = 0
     timings: dict[str, float] = field(default_factory=dict)   # seconds per stage, in the order they ran
 
@@ -523,35 +526,53 @@ def check_links(state: BuildState) -> None:
     for page in site.pages:
         if not page.source:
             page.ids = state.layout_ids.for_page(page)
+    held = _targets_hold(state)   # worked out once, not for each page
     for page in site.pages:
         if page.source and page.source in cache.markdown:
-            page.links_to = check_page_links(state, page)
+            page.links_to = check_page_links(state, page, held)
             for linked in page.links_to:
                 linked.backlinks.append(page)
     if state.link_table and not state.hooks.has("on_page_markdown"):
         # Every record's links and targets now hold for this table (see render_markdown).
-        cache.dirty |= cache.site.links != state.link_table
-        cache.site.links = state.link_table
+        note_site(state, links=state.link_table)
+    order = _ByTitle()   # a page is the backlink of many: its place is worked out once
     for page in site.pages:
-        page.backlinks.sort(key=lambda p: (p.title.casefold(), p.url))
+        if len(page.backlinks) > 1:
+            page.backlinks.sort(key=order.__getitem__)
     check_front_matter_links(state)
     images.size_lead_images(site, state.resolver, state.diagnostics)   # lead images' sizes and checks
     publish.check_generated_paths(site, state.diagnostics)
 
 
-def check_page_links(state: BuildState, page: Page) -> list[Page]:
+class _ByTitle(dict):
+    """Page -> its place in "Pages that link here": by title, then address."""
+
+    def __missing__(self, page: Page) -> tuple[str, str]:
+        found = self[page] = (page.title.casefold(), page.url)
+        return found
+
+
+def _targets_hold(state: BuildState) -> bool:
+    """Whether the targets noted in MarkdownRecords still hold: nothing links can lead to has
+    changed since they were noted. Targets depend on where links lead, not on titles: the
+    first of link_table's two digests."""
+    return bool(state.link_table) and state.cache.site.links.split(":")[0] == state.link_table.split(":")[0]
+
+
+def check_page_links(state: BuildState, page: Page, held: bool | None = None) -> list[Page]:
     """Report the page's Markdown problems and broken fragments; the other pages it links to.
 
     Where its links lead is taken from its record when nothing links can lead to has
-    changed since they were resolved (render_markdown); else they are resolved again."""
+    changed since they were resolved (`held`, from _targets_hold); else they are resolved again."""
     cache, site = state.cache, state.site
     record = cache.markdown[page.source]
     diagnostics = state.diagnostics
     for problem in record.problems:
         _report(diagnostics, page, problem)
     targets = None
-    # Targets depend on where links lead, not on titles: the first of the two digests.
-    if record.targets is not None and state.link_table and cache.site.links.split(":")[0] == state.link_table.split(":")[0]:
+    if held is None:
+        held = _targets_hold(state)
+    if record.targets is not None and held:
         targets = []
         for index, where, fragment in record.targets:
             linked = site.by_source.get(where) or site.by_url.get(where)
@@ -569,8 +590,9 @@ def check_page_links(state: BuildState, page: Page) -> list[Page]:
                 targets.append((index, target.page, target.fragment))
         noted = [[index, linked.source or linked.url, fragment] for index, linked, fragment in targets]
         if record.targets != noted:
-            record.targets = noted
-            cache.markdown[page.source] = record   # assigned again, so a store that notes changed records sees it
+            # A new record, never the one read changed in place: the cache writes a record
+            # only when it differs from the one it read (cache.save).
+            cache.markdown[page.source] = replace(record, targets=noted)
             cache.dirty = True
     seen: set[int] = set()
     links_to = []
@@ -759,54 +781,74 @@ class OutputKeys:
     collections, groups, outcome and translations. Each other page stands in the key by
     its summary (_Summaries): a digest of every value a context shows of a page not its
     own. A title edit so changes the keys of the pages that show that title, and a body
-    edit only the page's own key. Anything else a layout sees (`site`, the layouts, the
-    code, the configuration) is in every key.
+    edit only the page's own key. Each page of a long listing shows its share of what is
+    listed (templates.paginate): its key has that share, and of the rest only the counts
+    by type. Anything else a layout sees (`site`, the layouts, the code, the
+    configuration) is in every key.
     """
 
     def __init__(self, state: BuildState):
         self.state = state
         self.prefix = digest(state.site_key, state.config_fp).encode()
         self.summaries = state.summaries
-        self._last: tuple[Page | None, str | None] = (None, None)
+        self._last: tuple[Page | None, tuple | None] = (None, None)   # the last page and its page_parts
+        self._chains: dict[Page, tuple[int, bytes]] = {}   # _chain
+        self._backlinks: dict[Page, bytes] = {}              # _as_backlink
 
     def of(self, kind: str, item) -> str | None:
         """The key of one item of page_jobs; None when it cannot be told (the page is always rendered)."""
         if kind == "alias":
             return digest(self.prefix, "alias", item.url, item.path, self.summaries[item.target])
         page, number = (item, 1) if kind == "page" else item
-        last, key = self._last
+        last, made = self._last
         if last is not page:
-            key = self.page_key(page)
-            self._last = (page, key)
-        return key if key is None or number == 1 else digest(key, str(number))
+            made = self.page_parts(page)
+            self._last = (page, made)
+        if made is None:
+            return None
+        head, listed, count, counts = made
+        summary = self.summaries.__getitem__
+        if count == 1:
+            shown = [b"\1l%d" % len(listed), *map(summary, listed)]
+        else:
+            # A long listing's page shows its share of what is listed, and the counts by type of all
+            # of it (templates.paginate): a title edit renders again only the page that shows it.
+            start = (number - 1) * LISTING_PAGE_SIZE
+            shown = [b"\1l%d\1n%d" % (len(listed), number), counts,
+                     *map(summary, listed[start:start + LISTING_PAGE_SIZE])]
+        return hashlib.sha1(self.prefix + head + b"".join(shown)).hexdigest()
 
-    def page_key(self, page: Page) -> str | None:
+    def page_parts(self, page: Page) -> tuple[bytes, list[Page], int, bytes] | None:
+        """(what every page of its listing shows alike, what it lists, how many pages the listing
+        takes, the counts by type of what it lists when more than one); None when not known."""
         state, site = self.state, self.state.site
         if page.source:
-            record = state.cache.loaded.get(page.source)
-            if record is None:
+            try:
+                own = state.cache.loaded[page.source].key   # the file's bytes and the configuration: its front matter and body
+            except KeyError:
                 return None
-            own = record.key   # the file's bytes and the configuration: its front matter and body
         else:   # generated: what site.py gave it, from the configuration
             own = json.dumps([page.title, page.description, page.folder, page.fields], sort_keys=True, default=repr)
         summary = self.summaries.__getitem__
-        ancestors, listed = page.ancestors, site.listing(page)
+        listed, backlinks = site.listing(page), page.backlinks
+        count = listing_page_count(page, site)
         # Each list after its length, so that no two different sets of pages give the same bytes.
+        # (repr of an empty list and of None written out: most pages have no table of contents,
+        # related links, lead image or consultation.)
         parts = [
             # The layout (Templates.layout_for) follows from the fields, kind and type, the configuration
             # and the layouts' names: all in the key already.
-            "\0".join((own, page.html_sha, repr(page.toc), repr(page.related),
-                       page.image_url or "", repr(page.lead_image), repr(page.consultation),
-                       str(listing_page_count(page, site)))).encode("utf-8", "surrogatepass"),
+            "\0".join((own, page.html_sha, repr(page.toc) if page.toc else "[]",
+                       repr(page.related) if page.related else "[]", page.image_url or "",
+                       "None" if page.lead_image is None else repr(page.lead_image),
+                       "None" if page.consultation is None else repr(page.consultation),
+                       str(count))).encode("utf-8", "surrogatepass"),
             summary(page),
-            b"\1a%d" % len(ancestors), *map(summary, ancestors),
-            b"\1l%d" % len(listed), *map(summary, listed),
-            b"\1b%d" % len(page.backlinks),
+            self._ancestry(page),
+            b"\1b%d" % len(backlinks), *map(self._as_backlink, backlinks),
         ]
-        for backlink in page.backlinks:   # "Pages that link here" names a backlink's parent
-            parts += (summary(backlink), summary(backlink.parent) if backlink.parent is not None else b"\2")
         if page.lang:   # breadcrumbs in the page's language
-            parts += (b"\1v", *(summary(translations.version(a, page.lang)) for a in ancestors))
+            parts += (b"\1v", *(summary(translations.version(a, page.lang)) for a in page.ancestors))
         if page.translations:
             parts.append(b"\1t%d" % len(page.translations))
             for lang, version in sorted(page.translations.items()):
@@ -819,7 +861,40 @@ class OutputKeys:
             parts += (b"\1c%d" % len(page.collections), *map(summary, page.collections))
         if page.outcome_page is not None:
             parts += (b"\1o", summary(page.outcome_page))
-        return hashlib.sha1(self.prefix + b"".join(parts)).hexdigest()
+        counts = b""
+        if count > 1:   # as templates.paginate counts them: by each listed page's label in the page's language
+            labels: dict[str, int] = {}
+            for listed_page in listed:
+                label = type_label(listed_page, site, page.lang)
+                labels[label] = labels.get(label, 0) + 1
+            counts = repr(sorted(labels.items())).encode("utf-8", "surrogatepass")
+        return b"".join(parts), listed, count, counts
+
+    def _ancestry(self, page: Page) -> bytes:
+        """The count of the page's ancestors, then each one's summary from the home page down."""
+        count, chain = self._chain(page)
+        return b"\1a%d" % count + chain
+
+    def _chain(self, page: Page) -> tuple[int, bytes]:
+        """(how many ancestors, their summaries): made once per page, as each child extends its parent's."""
+        found = self._chains.get(page)
+        if found is None:
+            parent = page.parent
+            if parent is None:
+                found = (0, b"")
+            else:
+                count, chain = self._chain(parent)
+                found = (count + 1, chain + self.summaries[parent])
+            self._chains[page] = found
+        return found
+
+    def _as_backlink(self, page: Page) -> bytes:
+        """What a page's "Pages that link here" shows of a page: it and its parent (made once per page)."""
+        found = self._backlinks.get(page)
+        if found is None:
+            summary = self.summaries.__getitem__
+            found = self._backlinks[page] = summary(page) + (summary(page.parent) if page.parent is not None else b"\2")
+        return found
 
 
 class _Summaries(dict):
@@ -827,9 +902,12 @@ class _Summaries(dict):
     breadcrumbs, backlinks): a digest, made the first time it is asked for."""
 
     def __missing__(self, page: Page) -> bytes:
+        fields = page.fields
         status = "" if page.status is CURRENT else repr(page.status)
-        text = "\0".join((page.url, page.title, page.description, page.lang, page.kind, page.type, page.type_label,
-                          repr(page.date), repr(page.updated), status, page.source or "", page.key or ""))
+        date, updated = fields.get("date"), fields.get("updated")   # Page.date and Page.updated
+        text = (f"{page.url}\0{page.title}\0{page.description}\0{page.lang}\0{page.kind}\0{fields.get('type', 'page')}\0"
+                f"{page.type_label}\0{'None' if date is None else repr(date)}\0{'None' if updated is None else repr(updated)}\0"
+                f"{status}\0{page.source or ''}\0{page.key or ''}")
         found = self[page] = hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
         return found
 
@@ -915,6 +993,7 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
                                 state.seal)
     previous = cache.outputs
     if not subset:
+        state.last_files.update(previous)
         # Until this run ends, nothing on disk is vouched for: if it stops half way on an
         # exception (a FolderSink writes in place), the next run renders every page again.
         cache.outputs = {}
@@ -925,12 +1004,14 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
     keys_of = OutputKeys(state) if keyed else None
     shared = _SharedLinks(state.site)
     results: list[tuple | None] = []
+    kept: dict[str, OutputRecord] = {}   # the records that hold, as read: kept as they are
     todo_jobs, todo_keys, todo_at = [], [], []
     for kind, item in jobs:
         key = keys_of.of(kind, item) if keys_of is not None else None
         path = _job_path(kind, item)
-        before = previous.get(path)
-        if key is not None and before is not None and before.ctx == key and sink.reuse(path, before.sha):
+        before = previous.get(path) if key is not None else None
+        if before is not None and before.ctx == key and sink.reuse(path, before.sha):
+            kept[path] = before
             results.append((path, key, before.sha, None, 0, before.links))
             continue
         todo_at.append(len(results))
@@ -950,16 +1031,19 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
         if error is not None:
             state.diagnostics.error(*error, code="hook-failed" if _is_hook(state, error) else "layout-error")
             continue
-        outputs[path] = OutputRecord(ctx=key or "", sha=sha, links=links)
+        record = kept.get(path)
+        outputs[path] = record if record is not None else OutputRecord(ctx=key or "", sha=sha, links=links)
         state.written.append(path)
         rendered += did_render
     if subset or state.failed():
         # A FolderSink has already written some of these in place: remember what is there
         # now, or a later build would take an old record's word for a page it overwrote.
         cache.outputs = {**previous, **outputs}
+        cache.dirty |= cache.outputs != previous
     else:
         cache.outputs = outputs
-    cache.dirty |= cache.outputs != previous
+        # The same records while each is one that held and each that was there still is.
+        cache.dirty |= len(kept) != len(outputs) or len(outputs) != len(previous)
     cache.stats.rendered = rendered
     cache.stats.page_hits = len(state.written) - rendered
 
@@ -974,28 +1058,41 @@ def _is_hook(state: BuildState, error: tuple) -> bool:
 def make_extras(state: BuildState) -> None:
     """Sitemap, robots.txt, feeds, the search list and (for `build`) the full-text index.
 
-    The first four are the last build's files when nothing they read has changed (extras_key)."""
+    The first four are the last build's files when nothing they read has changed (extras_key);
+    the sitemap and robots.txt also when only what they do not show has (a title, a description).
+    SiteRecord.extras notes both digests, as "SITEMAP:ALL"."""
     from .builder import BuildSink
 
     sink, site, record = state.sink, state.site, state.cache.site
-    key = extras_key(state)
+    kept = record.extra_files
+    state.last_files.update(kept)
+    every = extras_key(state)
+    noted_sitemap, _, noted_every = record.extras.rpartition(":")
     # The names come from the cache file, which sits in the site's folder: only these files.
     names = set(publish.generated_paths(site)) - {f"{search.FOLDER}/index.json"}
-    if (sink is not None and record.extras == key and set(record.extra_files) == names
-            and _reuse_all(sink, record.extra_files)):
-        state.search_files.extend(sorted(record.extra_files))
+    if sink is not None and noted_every == every and set(kept) == names and _reuse_all(sink, kept):
+        # What the sitemap reads is part of what extras_key covers: its digest holds too.
+        state.search_files.extend(sorted(kept))
         state.cache.stats.extras_reused = 1
     else:
-        state.extra.update({"sitemap.xml": publish.sitemap(site), "robots.txt": publish.robots(site),
-                            "search-index.json": publish.search_index(site), **publish.feeds(site)})
-        shas = {rel: hashlib.sha1(text.encode("utf-8")).hexdigest() for rel, text in state.extra.items()}
-        if (record.extras, record.extra_files) != (key, shas):
-            record.extras, record.extra_files = key, shas
-            state.cache.dirty = True
+        shas = {}
+        sitemap_key = digest(state.config_fp, publish.sitemap_key(site))   # only now: it reads every listing
+        if (sink is not None and noted_sitemap == sitemap_key and set(kept) >= SITEMAP_FILES
+                and _reuse_all(sink, {rel: kept[rel] for rel in SITEMAP_FILES})):
+            state.search_files.extend(sorted(SITEMAP_FILES))
+            shas = {rel: kept[rel] for rel in SITEMAP_FILES}
+        else:
+            state.extra.update({"sitemap.xml": publish.sitemap(site), "robots.txt": publish.robots(site)})
+        state.extra.update({"search-index.json": publish.search_index(site), **publish.feeds(site)})
+        shas.update({rel: hashlib.sha1(text.encode("utf-8")).hexdigest() for rel, text in state.extra.items()})
+        note_site(state, extras=f"{sitemap_key}:{every}", extra_files=shas)
     if isinstance(sink, BuildSink):
         # `serve` skips the full-text index (search.js then falls back to
         # search-index.json) to keep rebuilds quick.
         state.search_files.extend(search_index(state))
+
+
+SITEMAP_FILES = frozenset({"sitemap.xml", "robots.txt"})   # what publish.sitemap_key covers
 
 
 def _reuse_all(sink, files: dict[str, str]) -> bool:
@@ -1014,7 +1111,8 @@ def _reuse_all(sink, files: dict[str, str]) -> bool:
 def extras_key(state: BuildState) -> str:
     """A digest of everything the sitemap, feeds, robots.txt and search-index.json read (publish.py):
     the configuration, and of each page its summary (_Summaries), its parent, its topics and
-    organisations and its translations (a listing page's last change is the newest of what it lists)."""
+    organisations and its translations (a listing page's last change is the newest of what it
+    lists), and its weight: with the rest, what orders a listing (publish.sitemap_key)."""
     summaries = state.summaries
     parts = [state.config_fp.encode()]
     for page in state.site.pages:
@@ -1022,7 +1120,7 @@ def extras_key(state: BuildState) -> str:
         versions = " ".join(f"{lang}={other.url}" for lang, other in page.translations.items())
         parts.append(summaries[page])
         parts.append(f"{page.parent.url if page.parent else ''}\0{fields.get('topics')!r}\0{fields.get('organisations')!r}"
-                     f"\0{versions}\n".encode("utf-8", "surrogatepass"))
+                     f"\0{versions}\0{fields.get('weight')!r}\n".encode("utf-8", "surrogatepass"))
     return hashlib.sha1(b"".join(parts)).hexdigest()
 
 
@@ -1041,6 +1139,7 @@ def search_index(state: BuildState) -> list[str]:
         "utf-8", "surrogatepass")).hexdigest() for page in pages]
     key = digest(salt, *digests)
     before = cache.search
+    state.last_files.update(before.files)
     if before.key == key and before.files and _reuse_all(sink, before.files):
         cache.stats.search_reused = 1
         return sorted(before.files)
@@ -1087,12 +1186,18 @@ def check_layout_links(state: BuildState) -> None:
         return
     site, outputs, record = state.site, state.cache.outputs, state.cache.site
     files = set(outputs) | set(state.extra) | set(state.search_files)
-    files |= {f.output_path for f in list(site.assets.values()) + list(site.files.values())}
-    # While the build has the same files as the last one, whose layout links all led to one,
-    # only the pages rendered again can have a broken one.
-    written = hashlib.sha1("\0".join([site.config.root, site.config.base_url, *sorted(files)]).encode(
-        "utf-8", "surrogatepass")).hexdigest()
-    checked = outputs if record.layout_files != written else state.rendered
+    statics = {f.output_path for f in list(site.assets.values()) + list(site.files.values())}
+    files |= statics
+    # While the build has every file of the last one, whose layout links all led to one, only
+    # the pages rendered again can have a broken one. The last build's files are those its
+    # records name (state.last_files) with this build's static files: they are taken as the
+    # last build's only when their digest is the one that build noted.
+    written = _files_digest(site, files)
+    checked = state.rendered
+    if record.layout_files != written:
+        last = state.last_files | statics
+        if not (record.layout_files and last <= files and _files_digest(site, last) == record.layout_files):
+            checked = outputs
     root, base_url = site.config.root, site.config.base_url
     known: dict[str, bool] = {}          # an address from the site's root: the same answer on every page
     broken: dict[str, list[str]] = {}    # link as written -> the output files it is on
@@ -1113,8 +1218,13 @@ def check_layout_links(state: BuildState) -> None:
     if broken:
         _report_layout_links(state, broken)
         written = ""
-    state.cache.dirty |= record.layout_files != written
-    record.layout_files = written
+    note_site(state, layout_files=written)
+
+
+def _files_digest(site: Site, files: set[str]) -> str:
+    """What SiteRecord.layout_files notes: the site's address and the files a build wrote."""
+    return hashlib.sha1("\0".join([site.config.root, site.config.base_url, *sorted(files)]).encode(
+        "utf-8", "surrogatepass")).hexdigest()
 
 
 def _report_layout_links(state: BuildState, broken: dict[str, list[str]]) -> None:
@@ -1189,6 +1299,15 @@ def post_build(state: BuildState) -> None:
         state.diagnostics.error(*error.as_tuple(), code="hook-failed")
 
 
+def note_site(state: BuildState, **changes) -> None:
+    """Change fields of the SiteRecord. A new record, never the one read changed in place:
+    the cache writes a record only when it differs from the one it read (cache.save)."""
+    record = state.cache.site
+    if any(getattr(record, name) != value for name, value in changes.items()):
+        state.cache.site = replace(record, **changes)
+        state.cache.dirty = True
+
+
 def result_of(state: BuildState, ok: bool) -> BuildResult:
     site = state.site
     stats = state.cache.stats.as_dict()
@@ -1232,7 +1351,7 @@ def quick_rebuild(last: BuildState, changed: set[Path], sink) -> BuildResult | N
         pages.append(page)
 
     state = BuildState(**{**vars(last), "sink": sink, "diagnostics": Diagnostics(), "written": [],
-                          "summaries": _Summaries(), "rendered": set()})
+                          "summaries": _Summaries(), "rendered": set(), "last_files": set()})
     state.diagnostics.extend(last.diagnostics.items)
     cache.reset_stats()
     before = {}
@@ -1263,7 +1382,7 @@ def quick_rebuild(last: BuildState, changed: set[Path], sink) -> BuildResult | N
     render_pages(state, [("page", p) for p in pages], subset=True)
     if state.failed():
         return None
-    cache.site.layout_files = ""   # their layout links were not checked: the next full build checks every page's
+    note_site(state, layout_files="")   # their layout links were not checked: the next full build checks every page's
     cache.stats.quick = 1
     cache.dirty = True
     cache.last_run = state

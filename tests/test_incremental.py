@@ -882,10 +882,71 @@ def test_a_body_edit_with_the_disk_cache_touches_only_that_page(make_site, tmp_p
     result = rebuild("content/policy/a.md", page("Alpha plan", body="## Costs\n\nMoney for quokkas.\n\nSee [](b.md).\n"))
     assert result.rendered == 1 and result.stats["links_resolved"] == 1, result.stats   # its own, rendered again
     assert result.stats["extras_reused"] == 1 and 0 < result.stats["search_files_made"] < 6, result.stats
+    sitemap = (out / "sitemap.xml").stat().st_ino
     # The title shows in the section's listing, in b's backlinks and in b's link text: those two
     # pages and a itself; the other section is untouched.
     result = rebuild("content/policy/a.md", page("Alpha policy", body="## Costs\n\nMoney for quokkas.\n\nSee [](b.md).\n"))
     assert result.rendered == 3 and result.stats["extras_reused"] == 0, result.stats
+    # The feeds and search list show titles, the sitemap does not: it is the last output's file.
+    assert (out / "sitemap.xml").stat().st_ino == sitemap and "Alpha policy" in (out / "search-index.json").read_text()
     # Only titles changed: the other pages' links are not resolved again, only those of a (its
     # file changed) and b (its empty link text shows a's title).
     assert result.stats["links_resolved"] == 2 and result.stats["markdown_hits"] == result.stats["load_hits"] - 1, result.stats
+    # What the title edit changed in the site's record is kept on disk: the next body edit
+    # takes the sitemap and feeds from the last output again and resolves only its own links.
+    result = rebuild("content/policy/a.md", page("Alpha policy", body="## Costs\n\nMoney for numbats.\n\nSee [](b.md).\n"))
+    assert result.rendered == 1 and result.stats["extras_reused"] == 1, result.stats
+    assert result.stats["links_resolved"] == 1, result.stats
+    kept = BuildCache.read(site / CACHE).site
+    assert kept.links and kept.extras and kept.layout_files, kept
+
+
+def test_a_title_that_reorders_a_listing_reaches_the_sitemap(make_site, tmp_path):
+    """A section's last change in the sitemap is the first of its pages' newest dates: of a date and a
+    time at the same moment, the one listed first, and titles order a listing. The sitemap is kept
+    through a title edit only when it gives the same bytes as a clean build."""
+    site = make_site({"content/policy/_index.md": page("Policy"),
+                      "content/policy/a.md": page("Apple", extra="date: 2020-01-01"),
+                      "content/policy/b.md": page("Banana", extra="date: 2020-01-01T00:00:00Z")})
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    options = BuildOptions(site_dir=site, output=out, jobs=1, cache_file=site / CACHE)
+    assert build(options).ok
+    before = (out / "sitemap.xml").read_text()
+    (site / "content/policy/a.md").write_text(page("Zucchini", extra="date: 2020-01-01"))
+    assert build(options).ok
+    assert build(BuildOptions(site_dir=site, output=clean, jobs=1)).ok
+    assert (out / "sitemap.xml").read_text() == (clean / "sitemap.xml").read_text() != before
+    (site / "content/policy/a.md").write_text(page("Zucchini", extra="date: 2020-01-01\nweight: 1"))   # a weight does too
+    assert build(options).ok
+    shutil.rmtree(clean)
+    assert build(BuildOptions(site_dir=site, output=clean, jobs=1)).ok
+    assert (out / "sitemap.xml").read_text() == (clean / "sitemap.xml").read_text() == before
+
+
+def test_a_title_edit_renders_only_the_page_of_a_long_listing_that_shows_it(make_site, tmp_path):
+    """Each page of a long listing shows its share of the pages and the counts by type of all of
+    them: a title edit renders again the one that shows the title; a type edit every one."""
+    def listed(n: int, title: str | None = None, kind: str = "policy") -> str:
+        return page(title or f"Policy {n:02d}", extra=f"type: {kind}\ndate: 2020-01-{n:02d}\n"
+                                                      "organisations:\n  - department-of-testing\n")
+
+    site = make_site({"content/organisations/department-of-testing.md": page("Department of Testing", extra="type: organisation"),
+                      **{f"content/policy/p{n:02d}.md": listed(n) for n in range(1, 28)}})
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    options = BuildOptions(site_dir=site, output=out, jobs=1, cache_file=site / CACHE)
+    pages = [out / "organisations/department-of-testing" / rel for rel in ("index.html", "page-2/index.html")]
+
+    def rebuild(text: str) -> list[bool]:
+        """Which of the listing's two pages were written anew."""
+        before = [path.stat().st_ino for path in pages]
+        (site / "content/policy/p01.md").write_text(text)   # the oldest: listed last, on page 2
+        assert build(options).ok
+        shutil.rmtree(clean, ignore_errors=True)
+        assert build(BuildOptions(site_dir=site, output=clean, jobs=1)).ok
+        assert tree(out) == tree(clean), explain_difference(tree(out), tree(clean))
+        return [path.stat().st_ino != inode for path, inode in zip(pages, before, strict=True)]
+
+    assert build(options).ok
+    assert "Policy 01" in pages[1].read_text() and "Policy 01" not in pages[0].read_text()
+    assert rebuild(listed(1, "Policy one")) == [False, True]
+    assert rebuild(listed(1, "Policy one", kind="guidance")) == [True, True]   # the counts by type changed

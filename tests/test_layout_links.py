@@ -115,3 +115,41 @@ def test_an_organisation_on_another_site_is_linked_as_it_is(make_site):
     site = make_site({"site_config.yaml": config, "content/a.md": page("A", extra="organisations: [department-of-testing]")})
     out = build_ok(site)
     assert 'href="https://testing.example.gov.uk/"' in (out / "a/index.html").read_text(encoding="utf-8")
+
+
+
+def test_a_cached_build_checks_again_only_the_layout_links_that_can_have_broken(make_site, tmp_path, monkeypatch):
+    """While every file of the last build is still written, only the pages rendered again are checked;
+    once a file has gone, every page is: their links may have led to it."""
+    from test_incremental import CACHE
+
+    from policysite import layoutlinks
+    from policysite.builder import BuildOptions
+    from policysite.builder import build as run_build
+
+    layout = ('{% extends "theme/page.html" %}\n{% block after_body %}\n<p><a href="../">Up</a></p>\n'
+              '<p><a href="{{ \'other/p3/\'|url }}">Three</a></p>\n{% endblock %}\n')
+    site = make_site({"layouts/page.html": layout, "content/other/_index.md": page("Other"),
+                      **{f"content/other/p{n}.md": page(f"Page {n}") for n in range(4)}})
+    options = BuildOptions(site_dir=site, output=tmp_path / "out", jobs=1, cache_file=site / CACHE)
+    real = layoutlinks.output_path
+    seen: set[str] = set()   # the pages whose relative link `../` was checked
+
+    def noting(link, page_url, root, base_url):
+        seen.add(page_url)
+        return real(link, page_url, root, base_url)
+
+    monkeypatch.setattr(layoutlinks, "output_path", noting)
+    assert run_build(options).ok
+    assert "/other/p0/" in seen
+    seen.clear()
+    write_files(site, {"content/other/new.md": page("New page")})   # one file more: the others' links still hold
+    result = run_build(options)
+    assert result.ok and 0 < result.rendered < 6, result.stats
+    assert "/other/new/" in seen and "/other/p0/" not in seen, seen
+    seen.clear()
+    (site / "content/other/p3.md").unlink()   # a file gone, that pages not rendered again link to
+    result = run_build(options)
+    assert not result.ok and any(d.path == "layouts/page.html" and d.line == 4 and "/other/p3/" in d.message
+                                 for d in result.diagnostics.items), [d.format() for d in result.diagnostics.items]
+    assert {"/other/p0/", "/other/new/"} <= seen, seen
