@@ -27,9 +27,9 @@ class Job:
     as each chunk arrives: a big job's results are then never all held as they came."""
     work: Callable[[int, int], list[object]]
     count: int
-    keep: Callable[[list], list] | None = None
+    keep: Callable[[list[object]], list[object]] | None = None
 
-    def kept(self, results: list) -> list:
+    def kept(self, results: list[object]) -> list[object]:
         return results if self.keep is None else self.keep(results)
 
 
