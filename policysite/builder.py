@@ -320,6 +320,13 @@ class BuildSink:
         self.kept[rel] = fresh
         return True
 
+    def drop(self, rel: str) -> None:
+        """Give back a file `reuse` took, which the build will not keep after all: it leaves the
+        folder, and a later `reuse` of it links it again rather than count it as there."""
+        self._replaced(rel)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.folder._path(rel))
+
     def write(self, rel: str, data: bytes) -> None:
         self.wait()
         self._replaced(rel)
@@ -431,6 +438,10 @@ class FolderSink:
 
     def reuse(self, rel: str, sha: str) -> bool:
         return (self.root / rel).is_file()
+
+    def drop(self, rel: str) -> None:
+        """Nothing to give back: `reuse` only found the file in place, where the build writes it
+        again or `finish` removes it."""
 
     def write(self, rel: str, data: bytes) -> None:
         path = self._path(rel)

@@ -1097,14 +1097,13 @@ SITEMAP_FILES = frozenset({"sitemap.xml", "robots.txt"})   # what publish.sitema
 
 def _reuse_all(sink, files: dict[str, str]) -> bool:
     """Take each of these files (path -> hash) from the last output; if any cannot be, none."""
-    linked = []
+    taken = []
     for rel, sha in sorted(files.items()):
         if not sink.reuse(rel, sha):
-            tmp = getattr(sink, "tmp", None)
-            for done in linked if tmp is not None else ():   # a link that stayed would be written through, into the previous output
-                (tmp / done).unlink()
+            for done in taken:   # else a file the build does not make again would stay in the output
+                sink.drop(done)
             return False
-        linked.append(rel)
+        taken.append(rel)
     return True
 
 

@@ -950,3 +950,32 @@ def test_a_title_edit_renders_only_the_page_of_a_long_listing_that_shows_it(make
     assert "Policy 01" in pages[1].read_text() and "Policy 01" not in pages[0].read_text()
     assert rebuild(listed(1, "Policy one")) == [False, True]
     assert rebuild(listed(1, "Policy one", kind="guidance")) == [True, True]   # the counts by type changed
+
+
+def test_a_file_of_the_last_output_changed_by_hand_does_not_cost_the_others(make_site, tmp_path):
+    """The sitemap, feeds and search list are taken from the last output together, or not at all.
+    When one of them was changed there by hand, those already taken are given back: the ones
+    taken again after that (robots.txt and the sitemap, whose digest still holds) must be
+    linked again, not counted as there."""
+    site = make_site({"content/policy/_index.md": page("Policy"),
+                      **{f"content/policy/p{n}.md": page(f"Policy {n}", body=f"Words {n}.\n") for n in range(3)}})
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    options = BuildOptions(site_dir=site, output=out, jobs=1, cache_file=site / CACHE)
+    assert build(options).ok
+    (out / "search-index.json").unlink()
+    (out / "search-index.json").write_text("[]")   # sorted after feed.xml and robots.txt, taken before it
+    (site / "content/policy/p1.md").write_text(page("Policy 1", body="Other words.\n"))
+    result = build(options)
+    assert result.ok and result.stats["extras_reused"] == 0, result.stats
+    assert build(BuildOptions(site_dir=site, output=clean, jobs=1)).ok
+    assert tree(out) == tree(clean), explain_difference(tree(out), tree(clean))
+    # The same for the full-text index, taken whole while no page's words have changed.
+    last = sorted(p.relative_to(out).as_posix() for p in (out / "search").rglob("*.json"))[-1]
+    (out / last).unlink()
+    (out / last).write_text("{}")
+    write_files(site, {"assets/extra.css": "p { color: black; }\n"})
+    result = build(options)
+    assert result.ok and not result.stats["search_reused"], result.stats
+    shutil.rmtree(clean)
+    assert build(BuildOptions(site_dir=site, output=clean, jobs=1)).ok
+    assert tree(out) == tree(clean), explain_difference(tree(out), tree(clean))
