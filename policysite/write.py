@@ -136,7 +136,8 @@ class OutputFolder:
         marker = self.tmp / MARKER
         try:
             st = os.lstat(marker)
-            have_marker = stat.S_ISREG(st.st_mode) and st.st_nlink == 1   # the spare's own, shared with no other folder
+            # The spare's own, shared with no other folder, and empty as a clean build writes it.
+            have_marker = stat.S_ISREG(st.st_mode) and st.st_nlink == 1 and st.st_size == 0
         except OSError:
             have_marker = False
         if not have_marker:

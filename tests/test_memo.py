@@ -469,3 +469,19 @@ def test_files_a_hook_wrote_into_the_last_output_are_not_kept_from_the_spare(mak
         assert_like_a_clean_build(site)
     assert counts[0] != counts[1] == counts[2] == counts[3] and counts[4] is None
     assert not (site / "_site/a/note.txt").exists()
+
+
+def test_the_spare_keeps_its_marker_only_while_it_is_empty(make_site, monkeypatch):
+    """The marker file says the folder is policysite's output; a clean build writes it empty."""
+    from policysite.write import MARKER
+
+    settled_at_once(monkeypatch)
+    site = make_site(FILES)
+    assert cached_build(site).ok
+    write_files(site, {"content/b.md": page("Beta", body="Edited.\n")})
+    assert cached_build(site).ok
+    (site / SPARE / MARKER).write_bytes(b"written into by hand")
+    write_files(site, {"content/b.md": page("Beta", body="Edited again.\n")})
+    spare = folder_id(site / SPARE)
+    assert cached_build(site).ok and folder_id(site / "_site") == spare
+    assert (site / "_site" / MARKER).read_bytes() == b""
