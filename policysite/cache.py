@@ -331,7 +331,8 @@ class BuildCache:
         cache.loaded, cache.markdown, cache.outputs = (cache._read[n] for n in ("loaded", "markdown", "outputs"))
         cache._search = None
         stored = cache._read["site"].get("")
-        # A copy: the stages change it in place, and `write` tells a change by comparing it with the one read.
+        # A copy, not the record read: `write` tells a change by comparing the two, and a change
+        # made in place would reach both (the stages make a new record: stages.note_site).
         cache.site = SiteRecord.from_json(json.loads(json.dumps(stored.to_json()))) if stored is not None else SiteRecord()
         return cache
 
@@ -705,8 +706,8 @@ class Section(MutableMapping):
 
     def __setitem__(self, key: str, record) -> None:
         if self.stored.get(key) is record:
-            # The record read, perhaps changed in place (check_page_links notes targets so):
-            # `save` compares it with the record as the pack has it.
+            # The record read, changed in place and assigned again: `save` must compare it
+            # with the record as the pack has it, not with itself.
             del self.stored[key]
         self.live[key] = _NEW
         self.records[key] = record

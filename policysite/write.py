@@ -99,9 +99,11 @@ class OutputFolder:
         """Where `rel` goes in the temporary folder, refusing any path that would leave it.
 
         The check is on the text alone: this folder was just made by this build,
-        which creates only folders and files in it (never symbolic links), so
-        nothing inside it can lead out. Resolving every path against the disk
-        cost more than half a millisecond per file."""
+        or is the spare with everything in it but noted files and folders
+        removed (BuildSink does so before anything is written), and the build
+        creates only folders and files in it (never symbolic links), so nothing
+        inside it can lead out. Resolving every path against the disk cost
+        more than half a millisecond per file."""
         norm = posixpath.normpath(rel)
         if "\x00" in rel or norm in (".", "..") or norm.startswith(("/", "../")) or rel.startswith("/"):
             raise OutputProblem(f"refusing to write {rel}: it is outside the output folder")

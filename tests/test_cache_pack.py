@@ -88,7 +88,7 @@ def test_a_pack_changed_in_place_under_a_build_stops_it_and_the_next_starts_clea
         handle.write(b"X")
     with pytest.raises(CacheDamaged):
         _ = record.html
-    assert isinstance(CacheDamaged("x"), OSError)   # the builder reports it as it reports a failing disk
+    assert isinstance(CacheDamaged("x"), OSError)   # met while saving, the cache is not saved, as on a failing disk
     assert BuildCache.read(index).markdown == {}
 
 
@@ -110,13 +110,13 @@ def test_a_record_changed_in_place_and_assigned_again_is_saved(tmp_path):
     back = BuildCache.read(index)
     record = back.markdown["content/2.md"]
     record.targets = [[0, "content/3.md", ""]]
-    back.markdown["content/2.md"] = record   # as check_page_links notes the targets it found
+    back.markdown["content/2.md"] = record   # the very record read, changed in place
     back.write(index)
     assert BuildCache.read(index).markdown["content/2.md"].targets == [[0, "content/3.md", ""]]
 
 
 def test_the_site_record_changed_in_place_is_saved(tmp_path):
-    """The stages change the SiteRecord in place (check_links, make_extras): the change must reach the disk."""
+    """A SiteRecord changed in place still reaches the disk: the cache compares it with a copy of the one it read."""
     index = tmp_path / "build.json"
     first = _records(3)
     first.site.extras, first.site.extra_files = "one", {"sitemap.xml": "a"}
