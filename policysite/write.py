@@ -185,12 +185,6 @@ class OutputFolder:
         os.rename(path, old)
         return old
 
-    def reset(self) -> None:
-        """Empty the temporary folder, to start writing it again."""
-        shutil.rmtree(self.tmp)
-        self.tmp.mkdir()
-        self.written.clear()
-
     def discard(self) -> None:
         """Remove the temporary folder; one taken from the spare is given back, to be checked again next time."""
         blocked = _block_signals()   # a second Ctrl-C must not leave half the folder
