@@ -35,6 +35,13 @@ from compare import ensure_site  # noqa: E402
 CACHE_DIR = ".policysite-cache"
 
 
+def clean(site: str, out: str) -> None:
+    """No output, no spare (the output a build replaced, kept for the next) and no cache: a clean build next."""
+    spare = os.path.join(os.path.dirname(out), f".{os.path.basename(out)}.spare")
+    for path in (out, spare, os.path.join(site, CACHE_DIR)):
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def pick_page(site: str) -> str:
     """A deep leaf page, the same one for the same site."""
     best = None
@@ -133,8 +140,7 @@ def main(argv=None):
     print(f"site: {site} ({args.pages} pages); editing {os.path.relpath(page, site)} ({args.edit})")
     try:
         for label, memory in modes or [("CLI", None)]:
-            shutil.rmtree(out, ignore_errors=True)
-            shutil.rmtree(os.path.join(site, CACHE_DIR), ignore_errors=True)
+            clean(site, out)
             run = cli_runner(site, out, args.jobs) if memory is None else \
                 api_runner(site, out, memory, args.jobs)
             dt, extra = run()
@@ -150,8 +156,7 @@ def main(argv=None):
     finally:
         with open(page, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(original)
-        shutil.rmtree(os.path.join(site, CACHE_DIR), ignore_errors=True)
-        shutil.rmtree(out, ignore_errors=True)
+        clean(site, out)
 
 
 if __name__ == "__main__":
