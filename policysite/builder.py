@@ -152,12 +152,16 @@ def _abandon(folder: OutputFolder | None, sink: BuildSink | None) -> None:
 
 @contextlib.contextmanager
 def _heap_frozen():
-    """Python's cycle collector leaves alone what exists now, until the block ends (gc.freeze)."""
-    gc.freeze()
+    """Python's cycle collector leaves alone what exists now, until the block ends (gc.freeze),
+    unless a caller has frozen objects of its own: theirs to unfreeze, then."""
+    mine = gc.get_freeze_count() == 0
+    if mine:
+        gc.freeze()
     try:
         yield
     finally:
-        gc.unfreeze()
+        if mine:
+            gc.unfreeze()
 
 
 @contextlib.contextmanager

@@ -30,6 +30,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from .cache import CacheDamaged
 from .config import HookFile, SiteConfig
 from .diagnostics import Diagnostics
 
@@ -93,6 +94,8 @@ class Hooks:
     def _call(self, hook: Hook, where: str, arguments: dict) -> Any:
         try:
             return hook.call(**arguments)
+        except CacheDamaged:
+            raise   # the cache changed under the build, not the hook's fault: the build starts again without it
         except Exception as exc:
             line = self._line_in_hooks(exc) or 1
             raise HookError(hook.source, line,

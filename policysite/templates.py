@@ -26,6 +26,7 @@ import jinja2.compiler
 from markupsafe import Markup, escape
 
 from . import publish, schema, translations
+from .cache import CacheDamaged
 from .config import CONFIG_NAME, LinkSetting
 from .consultation import FORTHCOMING, LABEL_KEYS, OPEN, govuk_time
 from .diagnostics import Diagnostics
@@ -239,6 +240,8 @@ class Templates:
         except jinja2.TemplateNotFound as exc:
             where, line = self._frame(exc, name)   # the line of the include or extends that asked
             raise LayoutError(where, line, f"layout `{exc.name}` was not found") from None
+        except CacheDamaged:
+            raise   # the cache changed under the build, not the layout's fault: the build starts again without it
         except Exception as exc:  # an error raised while a layout runs
             where, line = self._frame(exc, name)
             message = str(exc) if isinstance(exc, jinja2.UndefinedError) else f"{type(exc).__name__}: {exc}"

@@ -249,3 +249,23 @@ def test_text_that_cannot_be_read_again_means_a_build_without_the_cache(make_sit
     again = run("build", str(site))
     assert again.code == 0, again.err
     assert read_tree(site / "_site") == read_tree(clean)
+
+
+
+def test_a_cache_changed_under_a_hook_is_not_the_hooks_fault():
+    """A hook that reads another page's text may be the first to meet a changed pack: that
+    reaches the builder (which builds again without the cache), not a "hook failed" error."""
+    from policysite.hooks import Hook, HookError, Hooks
+
+    def reads_a_changed_pack(context):
+        raise CacheDamaged("the build cache changed while this build read it")
+
+    def fails(context):
+        raise ValueError("the hook's own bug")
+
+    hooks = Hooks(by_name={"on_page_context": [Hook("on_page_context", reads_a_changed_pack, "hooks/a.py", None)]})
+    with pytest.raises(CacheDamaged):
+        hooks.transform("on_page_context", "context", {}, "building /a/")
+    hooks = Hooks(by_name={"on_page_context": [Hook("on_page_context", fails, "hooks/a.py", None)]})
+    with pytest.raises(HookError):
+        hooks.transform("on_page_context", "context", {}, "building /a/")
