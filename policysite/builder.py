@@ -16,6 +16,7 @@ import gc
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 import threading
 import time
@@ -383,11 +384,27 @@ class BuildSink:
                     break
                 folder = os.path.dirname(folder)
 
+    def unshare(self) -> None:
+        """Give each file linked from the last output (or kept in the spare) its own copy, before
+        an on_post_build hook runs: a hook that rewrote one in place would change the live output
+        before the swap, and it would stay changed if the build then failed."""
+        self.wait()
+        tmp = str(self.tmp)
+        for folder, _, names in os.walk(tmp):
+            for name in names:
+                path = os.path.join(folder, name)
+                st = os.lstat(path)
+                if stat.S_ISREG(st.st_mode) and st.st_nlink > 1:
+                    copy = os.path.join(folder, f".{name}.unshared")
+                    shutil.copyfile(path, copy)
+                    os.replace(copy, path)
+
     def manifest(self, cache: BuildCache, walk: bool = False) -> dict[str, str]:
         """Every file of the output just swapped in, with its hash and (once old enough) its stamp.
 
         The files are those the stages made (pages and redirects by their records, the search
-        index, what this process wrote); `walk`: also any a hook wrote, found by walking the output."""
+        index, what this process wrote); `walk`: also any a hook wrote, found by walking the output,
+        and each file's hash is then read from its bytes, since a hook may have changed any of them."""
         names = set(cache.outputs) | set(cache.search.files) | set(self.folder.written) | set(self.kept)
         if walk:
             names |= _walk(self.previous)
@@ -402,13 +419,15 @@ class BuildSink:
             except OSError:
                 continue
             old = self.known.get(rel)
-            if memo.same_stamp(old, st):
-                files[rel] = old   # the very file the last build noted: linked, not written
-                continue
-            kept = self.kept.get(rel)
-            sha = kept[:memo.SHA_LENGTH] if kept else cache.search.files.get(rel)
-            if sha is None and rel in cache.outputs and rel not in self.folder.written:
-                sha = cache.outputs[rel].sha
+            sha = None
+            if not walk:
+                if memo.same_stamp(old, st):
+                    files[rel] = old   # the very file the last build noted: linked, not written
+                    continue
+                kept = self.kept.get(rel)
+                sha = kept[:memo.SHA_LENGTH] if kept else cache.search.files.get(rel)
+                if sha is None and rel in cache.outputs and rel not in self.folder.written:
+                    sha = cache.outputs[rel].sha
             if sha is None:
                 try:
                     with open(full, "rb") as handle:

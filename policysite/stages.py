@@ -1292,6 +1292,9 @@ def write_files(state: BuildState) -> None:
 def post_build(state: BuildState) -> None:
     """on_post_build, with the folder being written (files it adds there are part of the output)."""
     output_dir = getattr(state.sink, "tmp", None) or getattr(state.sink, "root", None)
+    unshare = getattr(state.sink, "unshare", None)
+    if unshare is not None and state.hooks.has("on_post_build"):
+        unshare()   # files shared with the live output get their own copies before a hook can change them
     try:
         state.hooks.run("on_post_build", "finishing the build", site=state.site, output_dir=output_dir)
     except HookError as error:

@@ -207,3 +207,40 @@ def test_a_helper_that_fails_to_import_is_an_error_at_the_hook(make_site):
     assert result.code == 1
     result.assert_has("hooks/dept.py", 2, "error", "does not run", "No module named 'helperz'")
     result.assert_no_traceback()
+
+
+IN_PLACE = """\
+import os
+from pathlib import Path
+
+
+def on_post_build(output_dir):
+    if not (Path(__file__).parent.parent / "FAIL").exists():
+        return
+    for folder, _, names in os.walk(output_dir):
+        for name in names:
+            if name == "index.html":
+                with open(os.path.join(folder, name), "a") as handle:   # in place, through any link
+                    handle.write("<!-- stamped -->\\n")
+    raise RuntimeError("told to fail")
+"""
+
+
+def test_a_hook_rewriting_output_files_in_place_never_reaches_the_live_output(make_site):
+    """Files reused from the last output are shared with it on disk until the swap: a hook
+    that writes into them in place must get copies, or a failed build changes the live output."""
+    site = make_site({"site_config.yaml": DEFAULT_CONFIG + "hooks:\n  - hooks/stamp.py\n", "hooks/stamp.py": IN_PLACE,
+                      "content/a.md": page("Alpha", body="Alpha text.\n"), "content/b.md": page("Beta", body="Beta text.\n")})
+    for edit in range(2):   # the second build reuses a's page from the first (and the spare from then on)
+        result = run("build", str(site))
+        assert result.code == 0, result.err
+        (site / "content" / "b.md").write_text(page("Beta", body=f"Beta text, edit {edit}.\n"))
+    live = read_tree(site / "_site")
+    (site / "FAIL").write_text("")
+    failed = run("build", str(site))
+    assert failed.code != 0 and "told to fail" in failed.err, failed.err
+    assert read_tree(site / "_site") == live
+    (site / "FAIL").unlink()
+    again = run("build", str(site))
+    assert again.code == 0, again.err
+    assert b"stamped" not in read_tree(site / "_site")["a/index.html"]
