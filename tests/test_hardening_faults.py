@@ -13,6 +13,7 @@ and signalled there, so the tests never guess how far a build has got.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
@@ -235,13 +236,13 @@ class _Signalled(BaseException):
     """What this test's SIGTERM handler raises (the command line's raises KeyboardInterrupt)."""
 
 
-def test_a_signal_as_the_temporary_folder_is_made_leaves_no_folder(tmp_path, monkeypatch):
-    """The one moment no audit event can stop at: the folder exists and its name is not yet returned."""
+@contextlib.contextmanager
+def _sigterm_as_a_folder_is_made(monkeypatch):
+    """SIGTERM the moment tempfile.mkdtemp has made a folder, before its name is returned; the
+    block must end in _Signalled. Yields the folders made."""
     import tempfile
 
-    import policysite.write as write
-
-    made = []
+    made: list[Path] = []
     original = tempfile.mkdtemp
 
     def mkdtemp_then_signal(*args, **kwargs):
@@ -259,20 +260,26 @@ def test_a_signal_as_the_temporary_folder_is_made_leaves_no_folder(tmp_path, mon
     previous = signal.signal(signal.SIGTERM, interrupt)
     try:
         with pytest.raises(_Signalled):
-            write.OutputFolder(tmp_path / "out")
+            yield made
     finally:
         signal.signal(signal.SIGTERM, previous)
+        monkeypatch.undo()
+
+
+def test_a_signal_as_the_temporary_folder_is_made_leaves_no_folder(tmp_path, monkeypatch):
+    """The one moment no audit event can stop at: the folder exists and its name is not yet returned."""
+    import policysite.write as write
+
+    with _sigterm_as_a_folder_is_made(monkeypatch) as made:
+        write.OutputFolder(tmp_path / "out")
     assert made and not made[0].exists()
     assert leftovers(tmp_path, "out") == []
-    monkeypatch.undo()
     write.OutputFolder(tmp_path / "out").discard()   # the lock was let go
 
 
 def test_a_signal_as_the_spare_is_taken_gives_it_back(tmp_path, monkeypatch):
     """The same moment for a build that starts from the spare (the output before the last one):
     the spare goes back where it was, as it was."""
-    import tempfile
-
     import policysite.write as write
 
     spare = tmp_path / ".out.spare"
@@ -280,26 +287,11 @@ def test_a_signal_as_the_spare_is_taken_gives_it_back(tmp_path, monkeypatch):
     (spare / write.MARKER).write_bytes(b"")
     (spare / "page.html").write_text("an older page")
     spare_id = spare.stat().st_ino
-    original = tempfile.mkdtemp
-
-    def mkdtemp_then_signal(*args, **kwargs):
-        made = original(*args, **kwargs)
-        signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
-        return made
-
-    def interrupt(signum, frame):
-        raise _Signalled
-
-    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp_then_signal)
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        with pytest.raises(_Signalled):
-            write.OutputFolder(tmp_path / "out", take_spare=lambda folder: True)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    with _sigterm_as_a_folder_is_made(monkeypatch) as made:
+        write.OutputFolder(tmp_path / "out", take_spare=lambda folder: True)
+    assert made
     assert spare.stat().st_ino == spare_id and (spare / "page.html").read_text() == "an older page"
     assert leftovers(tmp_path, "out") == []
-    monkeypatch.undo()
     folder = write.OutputFolder(tmp_path / "out", take_spare=lambda folder: True)   # the lock was let go
     assert folder.from_spare and folder.tmp.stat().st_ino == spare_id
     folder.discard()
