@@ -206,6 +206,17 @@ def settled_at_once(monkeypatch):
     monkeypatch.setattr(memo, "SETTLE_NS", 0)
 
 
+def site_with_a_spare(make_site, monkeypatch) -> Path:
+    """A site built twice with its cache (one page edited between), so that its last output
+    has a spare beside it; every file noted with its stamp at once (settled_at_once)."""
+    settled_at_once(monkeypatch)
+    site = make_site(FILES)
+    assert cached_build(site).ok
+    write_files(site, {"content/b.md": page("Beta", body="Edited.\n")})
+    assert cached_build(site).ok
+    return site
+
+
 def folder_id(path: Path) -> int:
     return path.stat().st_ino
 
@@ -279,11 +290,7 @@ def test_a_file_changed_by_hand_in_the_output_is_not_kept_from_the_spare(make_si
 
 
 def test_whatever_else_is_in_the_spare_does_not_reach_the_output(make_site, monkeypatch, tmp_path):
-    settled_at_once(monkeypatch)
-    site = make_site(FILES)
-    assert cached_build(site).ok
-    write_files(site, {"content/b.md": page("Beta", body="Edited.\n")})
-    assert cached_build(site).ok
+    site = site_with_a_spare(make_site, monkeypatch)
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "keep.txt").write_text("not policysite's")
@@ -351,11 +358,7 @@ def test_an_interrupted_build_gives_the_spare_back_and_leaves_the_output_as_it_w
 
     from policysite import stages
 
-    settled_at_once(monkeypatch)
-    site = make_site(FILES)
-    assert cached_build(site).ok
-    write_files(site, {"content/b.md": page("Beta", body="Edited.\n")})
-    assert cached_build(site).ok
+    site = site_with_a_spare(make_site, monkeypatch)
     before = read_tree(site / "_site")
     output, spare = folder_id(site / "_site"), folder_id(site / SPARE)
     real_write = stages.write_files
@@ -402,11 +405,7 @@ def test_a_sequence_of_edits_built_from_the_spare_equals_clean_builds(make_site,
 
 
 def test_a_spare_that_cannot_be_brought_up_to_date_is_left_for_an_empty_folder(make_site, monkeypatch):
-    settled_at_once(monkeypatch)
-    site = make_site(FILES)
-    assert cached_build(site).ok
-    write_files(site, {"content/b.md": page("Beta", body="Edited.\n")})
-    assert cached_build(site).ok
+    site = site_with_a_spare(make_site, monkeypatch)
     (site / SPARE / "stray.html").write_text("cannot be removed")
     real_unlink = os.unlink
 
@@ -480,11 +479,7 @@ def test_the_spare_keeps_its_marker_only_while_it_is_empty(make_site, monkeypatc
     """The marker file says the folder is policysite's output; a clean build writes it empty."""
     from policysite.write import MARKER
 
-    settled_at_once(monkeypatch)
-    site = make_site(FILES)
-    assert cached_build(site).ok
-    write_files(site, {"content/b.md": page("Beta", body="Edited.\n")})
-    assert cached_build(site).ok
+    site = site_with_a_spare(make_site, monkeypatch)
     (site / SPARE / MARKER).write_bytes(b"written into by hand")
     write_files(site, {"content/b.md": page("Beta", body="Edited again.\n")})
     spare = folder_id(site / SPARE)
