@@ -35,12 +35,18 @@ def _records(n: int, text: str = "body") -> BuildCache:
     return cache
 
 
-def test_bulky_parts_stay_in_the_pack_until_a_stage_asks_for_them(tmp_path):
+def _written_and_read_back(tmp_path) -> tuple[Path, BuildCache]:
+    """100 pages' records saved, and read back with their loaded and Markdown records read together."""
     index = tmp_path / "build.json"
     _records(100).write(index)
     back = BuildCache.read(index)
     back.loaded.prefetch()
     back.markdown.prefetch()
+    return index, back
+
+
+def test_bulky_parts_stay_in_the_pack_until_a_stage_asks_for_them(tmp_path):
+    _, back = _written_and_read_back(tmp_path)
     loaded, rendered = back.loaded["content/7.md"], back.markdown["content/7.md"]
     # Read, yet the text and the links are still in the pack.
     assert isinstance(loaded.page.body, Deferred)
@@ -56,11 +62,7 @@ def test_bulky_parts_stay_in_the_pack_until_a_stage_asks_for_them(tmp_path):
 
 
 def test_text_left_in_the_pack_is_read_after_another_build_replaced_the_pack(tmp_path):
-    index = tmp_path / "build.json"
-    _records(100).write(index)
-    first = BuildCache.read(index)
-    first.markdown.prefetch()
-    first.loaded.prefetch()
+    index, first = _written_and_read_back(tmp_path)
     record, data = first.markdown["content/3.md"], first.loaded["content/3.md"].page
     old_pack = next(tmp_path.glob("build.json-*.pack"))
     # Another build rewrites every record: a new pack, and the old one is removed.

@@ -206,13 +206,14 @@ def settled_at_once(monkeypatch):
     monkeypatch.setattr(memo, "SETTLE_NS", 0)
 
 
-def site_with_a_spare(make_site, monkeypatch) -> Path:
-    """A site built twice with its cache (one page edited between), so that its last output
-    has a spare beside it; every file noted with its stamp at once (settled_at_once)."""
+def site_with_a_spare(make_site, monkeypatch, files: dict | None = None, edit: dict | None = None) -> Path:
+    """A site (FILES, or `files`) built twice with its cache, one page edited between (b.md, or
+    `edit`), so that its last output has a spare beside it; every file noted with its stamp at
+    once (settled_at_once)."""
     settled_at_once(monkeypatch)
-    site = make_site(FILES)
+    site = make_site(files or FILES)
     assert cached_build(site).ok
-    write_files(site, {"content/b.md": page("Beta", body="Edited.\n")})
+    write_files(site, edit or {"content/b.md": page("Beta", body="Edited.\n")})
     assert cached_build(site).ok
     return site
 
@@ -271,11 +272,8 @@ def test_a_spare_whose_files_are_not_those_noted_is_not_started_from(make_site, 
 
 
 def test_a_file_changed_by_hand_in_the_output_is_not_kept_from_the_spare(make_site, monkeypatch):
-    settled_at_once(monkeypatch)
-    site = make_site({**FILES, "content/c.md": page("Gamma")})
-    assert cached_build(site).ok
-    write_files(site, {"content/c.md": page("Gamma", body="Edited.\n")})
-    assert cached_build(site).ok
+    site = site_with_a_spare(make_site, monkeypatch, files={**FILES, "content/c.md": page("Gamma")},
+                             edit={"content/c.md": page("Gamma", body="Edited.\n")})
     good = (site / "_site/a/index.html").read_bytes()
     with open(site / "_site/a/index.html", "r+b") as handle:   # in place: the spare shares this file
         handle.write(b"tampered")
@@ -331,11 +329,8 @@ def test_a_spare_that_is_not_a_previous_output_is_removed(make_site, monkeypatch
 
 
 def test_a_failed_build_gives_the_spare_back_and_leaves_the_output_as_it_was(make_site, monkeypatch):
-    settled_at_once(monkeypatch)
-    site = make_site({**FILES, "content/c.md": page("Gamma")})
-    assert cached_build(site).ok
-    write_files(site, {"content/c.md": page("Gamma", body="Edited.\n")})
-    assert cached_build(site).ok
+    site = site_with_a_spare(make_site, monkeypatch, files={**FILES, "content/c.md": page("Gamma")},
+                             edit={"content/c.md": page("Gamma", body="Edited.\n")})
     before = read_tree(site / "_site")
     inodes = {rel: (site / "_site" / rel).stat().st_ino for rel in before}
     output, spare = folder_id(site / "_site"), folder_id(site / SPARE)
@@ -431,11 +426,8 @@ def test_a_spare_that_cannot_be_brought_up_to_date_is_left_for_an_empty_folder(m
 def test_the_spare_a_killed_build_was_using_is_the_spare_again(make_site, monkeypatch):
     """A build killed outright (SIGKILL, power cut) leaves the spare it took under a temporary
     name: the next build takes it back rather than removing it file by file."""
-    settled_at_once(monkeypatch)
-    site = make_site({**FILES, "content/c.md": page("Gamma")})
-    assert cached_build(site).ok
-    write_files(site, {"content/c.md": page("Gamma", body="Edited.\n")})
-    assert cached_build(site).ok
+    site = site_with_a_spare(make_site, monkeypatch, files={**FILES, "content/c.md": page("Gamma")},
+                             edit={"content/c.md": page("Gamma", body="Edited.\n")})
     spare = folder_id(site / SPARE)
     (site / SPARE).rename(site / "._site.tmp-killed")
     (site / "._site.tmp-killed/c/index.html").unlink()
