@@ -33,6 +33,7 @@ sys.path.insert(0, str(REPO))
 
 from policysite import builder, clock, stages  # noqa: E402
 from policysite.cli import CACHE_FILE  # noqa: E402
+from policysite.model import held  # noqa: E402
 
 STAGES = ("load_configuration", "load_pages", "prepare_layouts", "render_markdown", "check_links", "render_pages",
           "make_extras", "check_layout_links", "write_files", "post_build")
@@ -101,7 +102,8 @@ def deep_size(root, seen: set[int], stop: tuple[type, ...] = ()) -> int:
     size, todo = 0, [root]
     while todo:
         obj = todo.pop()
-        if id(obj) in seen or isinstance(obj, (type, types.ModuleType, types.FunctionType, *stop)):
+        if id(obj) in seen or isinstance(obj, (type, types.ModuleType, types.FunctionType)) or (
+                obj is not root and isinstance(obj, stop)):
             continue
         seen.add(id(obj))
         size += sys.getsizeof(obj)
@@ -115,7 +117,8 @@ def deep_size(root, seen: set[int], stop: tuple[type, ...] = ()) -> int:
         elif hasattr(obj, "__dict__"):
             todo.append(vars(obj))
         else:
-            todo += [getattr(obj, s) for s in getattr(type(obj), "__slots__", ()) if hasattr(obj, s)]
+            todo += [held(obj, s) if isinstance(getattr(type(obj), s, None), property) else getattr(obj, s)
+                     for s in getattr(type(obj), "__slots__", ()) if hasattr(obj, s)]
     return size
 
 
@@ -133,15 +136,16 @@ def holders(state) -> list[tuple[str, int]]:
 
     markdown = records(cache.markdown)
     rows = [
-        ("page bodies", sum(deep_size(p.body, seen) for p in pages)),
-        ("page HTML", sum(deep_size(p.html, seen) for p in pages)),
+        # As held: a body or HTML in the build's scratch file (policysite/spill.py) is not read.
+        ("page bodies", sum(deep_size(held(p, "body"), seen) for p in pages)),
+        ("page HTML", sum(deep_size(held(p, "html"), seen) for p in pages)),
         ("page fields and lines", sum(deep_size(p.fields, seen) + deep_size(p.lines, seen) for p in pages)),
         ("page ids and contents", sum(deep_size(p.ids, seen) + deep_size(p.toc, seen) for p in pages)),
-        ("pages otherwise", sum(deep_size(vars(p), seen, (Page,)) + deep_size(p, seen, (Page,)) for p in pages)),
+        ("pages otherwise", sum(deep_size(p, seen, (Page,)) for p in pages)),
         ("the site otherwise", deep_size(site, seen)),
         ("load records", deep_size(records(cache.loaded), seen)),
-        ("Markdown records: deps", sum(deep_size(r.deps, seen) for r in markdown)),
-        ("Markdown records: links, targets", sum(deep_size(r.links, seen) + deep_size(r.targets, seen) for r in markdown)),
+        ("Markdown records: deps", sum(deep_size(held(r, "deps"), seen) for r in markdown)),
+        ("Markdown records: links, targets", sum(deep_size(held(r, "links"), seen) + deep_size(r.targets, seen) for r in markdown)),
         ("Markdown records otherwise", deep_size(markdown, seen)),
         ("output records", deep_size(records(cache.outputs), seen)),
         ("search index record", deep_size(cache._search, seen)),

@@ -193,6 +193,11 @@ class MarkdownRecord:
     def text(self) -> str | Deferred:
         return held(self, "html")
 
+    def with_targets(self, targets: list[tuple[int, str, str]]) -> MarkdownRecord:
+        """This record with these targets: its HTML, links and deps passed on as held, unread."""
+        return MarkdownRecord(self.key, held(self, "html"), self.sha, self.ids, self.toc, held(self, "links"),
+                              held(self, "deps"), self.problems, targets)
+
 
 MarkdownRecord.html = deferred("html")
 MarkdownRecord.links = deferred("links")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from .schema import BUILTIN_TYPES, moment
@@ -20,42 +21,63 @@ FieldValue = Any
 
 
 class Deferred:
-    """A value kept elsewhere (a page's body or HTML in the build cache's pack), read on first use."""
+    """A value kept elsewhere (a page's body or HTML in the build cache's pack), read on first use.
+
+    `keep`: whether the holder keeps the value once read. False for the build's scratch
+    file (spill.py), whose texts the main process must not hold: read each time instead."""
 
     __slots__ = ()
+    keep = True
 
     def value(self) -> Any:
         raise NotImplementedError
 
 
-def deferred(name: str) -> property:
-    """An attribute holding its value or a Deferred standing for it, read the first time it is asked for.
+class _DeferredAttribute(property):
+    """The property `deferred` makes: it also reads what is held, unread (`held`)."""
 
-    A page not rendered again never needs its body or HTML: the cache hands them on unread."""
-    slot = "_" + name
-    # Through getattr and setattr, not __dict__: asking for an instance's __dict__ makes one,
-    # and every other attribute of it is then slower to read.
-    read = operator.attrgetter(slot)
+    held: Callable[[Any], Any]
+
+
+def deferred(name: str, slot: Any = None) -> property:
+    """An attribute holding its value or a Deferred standing for it, read the first time it is asked for
+    (each time, for a Deferred that is not to be kept).
+
+    A page not rendered again never needs its body or HTML: the cache hands them on unread.
+    `slot`: the slot that holds it, in a class with __slots__; else it is held as `_name`."""
+    if slot is None:
+        # Through getattr and setattr, not __dict__: asking for an instance's __dict__ makes one,
+        # and every other attribute of it is then slower to read.
+        attribute = "_" + name
+        read = operator.attrgetter(attribute)
+
+        def store(holder, value) -> None:
+            setattr(holder, attribute, value)
+    else:
+        read, store = slot.__get__, slot.__set__
 
     def get(self):
         value = read(self)
         if isinstance(value, Deferred):
+            if not value.keep:
+                return value.value()
             value = value.value()
-            setattr(self, slot, value)
+            store(self, value)
         return value
 
-    def set(self, value) -> None:
-        setattr(self, slot, value)
-
-    return property(get, set, doc=f"`{name}`, read when first asked for.")
+    made = _DeferredAttribute(get, store, doc=f"`{name}`, read when first asked for.")
+    made.held = read
+    return made
 
 
 def held(holder, name: str):
     """What `holder.name` holds now, its value or the Deferred standing for it, without reading it."""
-    return getattr(holder, "_" + name)
+    return getattr(type(holder), name).held(holder)
 
 
-@dataclass(eq=False)
+# Slots: a big site has a Page for each of its files, and an instance's dict of this many
+# fields took three times the memory of the page's own values.
+@dataclass(eq=False, slots=True)
 class Page:
     """One output page: from a Markdown file, a folder, or generated (topics, search)."""
 
@@ -172,10 +194,22 @@ class Page:
     def __repr__(self) -> str:
         return f"<Page {self.kind} {self.url or self.where}>"
 
+    def __getstate__(self) -> dict[str, Any]:
+        """For pickling (a page loaded in a worker process, sent back): its body and HTML as
+        held, a Deferred left unread, where pickling a slot would read it."""
+        return {name: held(self, name) if name in _DEFERRED_FIELDS else getattr(self, name) for name in self.__slots__}
 
-# Set after the dataclass is made, so that its __init__ stores through them.
-Page.body = deferred("body")
-Page.html = deferred("html")
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
+
+
+_DEFERRED_FIELDS = ("body", "html")
+
+
+# Set after the dataclass is made, so that its __init__ stores through them, into their slots.
+Page.body = deferred("body", Page.__dict__["body"])
+Page.html = deferred("html", Page.__dict__["html"])
 
 
 @dataclass

@@ -53,6 +53,7 @@ from .markup import RESERVED_IDS, MarkdownRenderer, link_lines, render_fingerpri
 from .model import Group, Page, held
 from .schema import moment
 from .site import Site, build_site, slugify
+from .spill import Spill, put_json
 from .status import CURRENT
 from .templates import (
     LISTING_PAGE_SIZE,
@@ -116,6 +117,7 @@ class BuildState:
     templates: Templates | None = None
     resolver: Resolver | None = None
     renderer: MarkdownRenderer | None = None   # kept for quick rebuilds
+    spill: Spill | None = None        # where bodies and HTML made in bulk are kept (spill.py), made when first needed
     layout_ids: LayoutIds = field(default_factory=LayoutIds)
     ctx_site: dict[str, Any] = field(default_factory=dict)
     site_key: str = ""                # hash of what every layout sees besides the page
@@ -132,6 +134,15 @@ class BuildState:
     @property
     def output(self) -> Path:
         return self.options.output or self.options.site_dir / "_site"
+
+    def spill_for(self, count: int) -> Spill | None:
+        """The build's scratch file, for a stage about to make `count` texts; None for a few
+        (as many as pool.run does in this process alone: held, they cost little)."""
+        if count < pool.PARALLEL_THRESHOLD:
+            return None
+        if self.spill is None:
+            self.spill = Spill()
+        return self.spill
 
     def failed(self) -> bool:
         return self.diagnostics.has_errors(self.options.strict)
@@ -293,7 +304,7 @@ def cached_loader(state: BuildState, loaded: set[str]):
         data = None
         if page is not None:
             data = PageData(kind=page.kind, title=page.title, description=page.description, fields=page.fields,
-                            lines=page.lines, body=page.body, body_line=page.body_line)
+                            lines=page.lines, body=held(page, "body"), body_line=page.body_line)   # unread, if spilled
         cache.loaded[where] = LoadRecord(key=key, page=data, diagnostics=[d.as_list() for d in local.items])
         cache.dirty = True
         return page
@@ -315,7 +326,8 @@ def cached_loader(state: BuildState, loaded: set[str]):
             todo.append((where, path))
         if not pool.parallel(len(todo), state.options.jobs):
             return   # loaded one by one, as they come
-        results = pool.run(pool.Job(work=LoadWork(files=todo, config=state.config), count=len(todo)), state.options.jobs)
+        work = LoadWork(files=todo, config=state.config, spill=state.spill_for(len(todo)))
+        results = pool.run(pool.Job(work=work, count=len(todo)), state.options.jobs)
         for (where, _), ready in zip(todo, results, strict=True):
             if ready is not None:
                 fetched[where] = ready
@@ -338,6 +350,7 @@ class LoadWork:
     """The load stage's job for the worker pool: each file to a Fetched, or None to leave it to `load`."""
     files: list[tuple[str, Path]]
     config: SiteConfig
+    spill: Spill | None = None   # given, each page's body is kept there, never sent back
 
     def __call__(self, start: int, stop: int) -> list[Fetched | None]:
         out: list[Fetched | None] = []
@@ -355,6 +368,10 @@ class LoadWork:
             local = Diagnostics()
             page = load_page(where, path, self.config, local, raw)
             out.append(Fetched(stamp=stamp, sha=hashlib.sha1(raw).hexdigest(), page=page, diagnostics=local.items))
+        if self.spill is not None:
+            pages = [fetched.page for fetched in out if fetched is not None and fetched.page is not None]
+            for page, body in zip(pages, self.spill.put([p.body for p in pages]), strict=True):
+                page.body = body
         return out
 
 
@@ -391,27 +408,40 @@ def prepare_layouts(state: BuildState) -> None:
 class MarkdownWork:
     """The Markdown stage's job for the worker pool: on_page_markdown, then the body to HTML."""
     pages: list[Page]
+    keys: list[str]                            # each page's MarkdownRecord key
     resolver: Resolver
     hooks: Hooks
     reserved_ids: frozenset[str]               # ids the layouts give: headings never take them
     renderer: MarkdownRenderer | None = None   # made in each process on first use
+    spill: Spill | None = None                 # given, each page's HTML and deps are kept there, never sent back
 
     def __call__(self, start: int, stop: int) -> list:
         if self.renderer is None:
             self.renderer = MarkdownRenderer(self.resolver, reserved_ids=self.reserved_ids)
-        return [self.render(self.pages[i]) for i in range(start, stop)]
+        done = [self.render(self.pages[i], self.keys[i]) for i in range(start, stop)]
+        if self.spill is not None:
+            made = [record for record in done if isinstance(record, MarkdownRecord)]
+            htmls = self.spill.put([record.html for record in made])
+            deps = put_json(self.spill, [record.deps for record in made])
+            for record, html, dep in zip(made, htmls, deps, strict=True):
+                record.html, record.deps = html, dep
+        return done
 
-    def render(self, page: Page):
-        """Rendered, or the (path, line, message) of a hook that failed."""
+    def render(self, page: Page, key: str):
+        """The page's MarkdownRecord, or the (path, line, message) of a hook that failed."""
+        kept = held(page, "body")   # put back as it was: a spilled body is not to stay read on the page
         body = page.body
         try:
             page.body = self.hooks.transform("on_page_markdown", "markdown", body, f"building {page.source}",
                                              page=page, site=self.resolver.site)
-            return self.renderer.render(page)
+            rendered = self.renderer.render(page)
         except HookError as error:
             return error.as_tuple()
         finally:
-            page.body = body
+            page.body = kept
+        # Its hash here, where the HTML is: the main process then need not read it.
+        return MarkdownRecord(key=key, html=rendered.html, sha=digest(rendered.html), ids=sorted(rendered.ids),
+                              toc=rendered.toc, links=rendered.links, deps=rendered.deps, problems=rendered.problems)
 
 
 @timed
@@ -454,17 +484,15 @@ def render_markdown(state: BuildState, pages: list[Page]) -> None:
             _apply(state, page, record)
         else:
             todo.append((page, key))
-    work = MarkdownWork(pages=[p for p, _ in todo], resolver=state.resolver, hooks=state.hooks,
-                        reserved_ids=reserved, renderer=state.renderer)
+    work = MarkdownWork(pages=[p for p, _ in todo], keys=[k for _, k in todo], resolver=state.resolver,
+                        hooks=state.hooks, reserved_ids=reserved, renderer=state.renderer, spill=state.spill_for(len(todo)))
     results = pool.run(pool.Job(work=work, count=len(todo)), state.options.jobs, state.options.progress)
     state.renderer = work.renderer   # this process's, when it rendered any: a quick rebuild reuses it
-    for (page, key), rendered in zip(todo, results, strict=True):   # one result per page, in order
-        if isinstance(rendered, tuple):   # a hook failed
-            state.diagnostics.error(*rendered, code="hook-failed")
+    for (page, _), record in zip(todo, results, strict=True):   # one result per page, in order
+        if isinstance(record, tuple):   # a hook failed
+            state.diagnostics.error(*record, code="hook-failed")
             cache.markdown.pop(page.source, None)
             continue
-        record = MarkdownRecord(key=key, html=rendered.html, sha=digest(rendered.html), ids=sorted(rendered.ids),
-                                toc=rendered.toc, links=rendered.links, deps=rendered.deps, problems=rendered.problems)
         cache.markdown[page.source] = record
         cache.dirty = True
         _apply(state, page, record)
@@ -592,7 +620,7 @@ def check_page_links(state: BuildState, page: Page, held: bool | None = None) ->
         if record.targets != noted:
             # A new record, never the one read changed in place: the cache writes a record
             # only when it differs from the one it read (cache.save).
-            cache.markdown[page.source] = replace(record, targets=noted)
+            cache.markdown[page.source] = record.with_targets(noted)
             cache.dirty = True
     seen: set[int] = set()
     links_to = []

@@ -1,0 +1,120 @@
+"""Text the build makes in bulk (page bodies, rendered HTML), kept in a scratch file.
+
+Held in the main process, a big site's bodies and HTML take several KB a page, and
+every worker process forked while they are held shares that memory and copies it,
+4 KB at a time, as soon as it reads a page (Python writes to an object each time it
+reads it: its reference count). Memory let go during a build stays with the process,
+so dropping the text later does not lower the peak: it must never be held at all.
+
+So the stages that make such text in worker processes write it here and hand back
+a SpillText, a few bytes standing for it, which reads it again each time a stage
+asks for it (model.deferred): the main process holds only the text it is using.
+The file has no name (it goes when it is closed) and is shared with the workers,
+which were forked after it was opened: each writes its texts at a place it reserves
+under a lock, with pwrite, so no process moves another's file position.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import tempfile
+import weakref
+
+from .model import Deferred
+
+# Every open spill of this process, by its token, so that a SpillText sent back from a
+# worker process (pickled) finds its spill again. Forked workers inherit it.
+_OPEN: weakref.WeakValueDictionary[str, Spill] = weakref.WeakValueDictionary()
+
+
+class Spill:
+    """An unnamed scratch file of texts, written by this process and the workers it forks."""
+
+    def __init__(self):
+        import multiprocessing  # here: a small build never makes a spill
+
+        context = multiprocessing.get_context("fork")
+        self._file = tempfile.TemporaryFile()   # unlinked: nothing is left behind, whatever happens
+        self.fd = self._file.fileno()
+        self._end = context.RawValue("q", 0)    # shared with the workers: where the next text goes
+        self._lock = context.Lock()
+        self.token = secrets.token_hex(8)
+        _OPEN[self.token] = self
+
+    def put(self, texts: list[str]) -> list[SpillText]:
+        """Write these texts (one write for all of them); a SpillText for each."""
+        data = [text.encode("utf-8", "surrogatepass") for text in texts]
+        blob = b"".join(data)
+        with self._lock:
+            start = self._end.value
+            self._end.value = start + len(blob)
+        view, at = memoryview(blob), start
+        while view:
+            written = os.pwrite(self.fd, view, at)
+            view, at = view[written:], at + written
+        out = []
+        for part in data:
+            out.append(SpillText(self, start, len(part)))
+            start += len(part)
+        return out
+
+    def read(self, offset: int, length: int) -> str:
+        data = os.pread(self.fd, length, offset)
+        while len(data) < length:   # a regular file gives it all at once; this is only to be sure
+            more = os.pread(self.fd, length - len(data), offset + len(data))
+            if not more:
+                raise OSError(f"the build's scratch file ended early, at byte {offset + len(data)}")
+            data += more
+        return data.decode("utf-8", "surrogatepass")
+
+
+class SpillText(Deferred):
+    """One text in a Spill: read from the file each time it is asked for, never kept (keep = False)."""
+
+    __slots__ = ("spill", "offset", "length")
+    keep = False
+
+    def __init__(self, spill: Spill, offset: int, length: int):
+        self.spill, self.offset, self.length = spill, offset, length
+
+    def value(self) -> str:
+        return self.spill.read(self.offset, self.length)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, SpillText):
+            return (self.spill, self.offset) == (other.spill, other.offset) or self.value() == other.value()
+        if isinstance(other, (str, Deferred)):
+            return self.value() == other
+        return NotImplemented
+
+    __hash__ = None
+
+    def __reduce__(self):
+        # From a worker to the main process (or back): where it lies, the file being theirs alike.
+        return (_reopen, (self.spill.token, self.offset, self.length, type(self)))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.offset}+{self.length}>"
+
+
+class SpillJSON(SpillText):
+    """A value kept as its JSON in a Spill (a MarkdownRecord's deps), parsed each time it is asked for."""
+
+    __slots__ = ()
+
+    def value(self):
+        return json.loads(super().value())
+
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
+def put_json(spill: Spill, values: list) -> list[SpillJSON]:
+    """Write each value as JSON; a SpillJSON for each."""
+    return [SpillJSON(t.spill, t.offset, t.length) for t in spill.put([_ENCODER.encode(v) for v in values])]
+
+
+def _reopen(token: str, offset: int, length: int, kind: type[SpillText]) -> SpillText:
+    return kind(_OPEN[token], offset, length)
