@@ -112,7 +112,8 @@ def revive_date(value: dict):
     return value
 
 
-@dataclass
+# Slots on the records a build keeps one of per page or file: an instance's dict costs more than its values.
+@dataclass(slots=True)
 class PageData:
     """A loaded page as the load stage keeps it: everything `load_page` read from the file.
 
@@ -136,7 +137,7 @@ class PageData:
         return cls(kind, title, description, fields_, lines, body, body_line)
 
 
-@dataclass
+@dataclass(slots=True)
 class LoadRecord:
     """The load stage's record of one Markdown file: keyed by its bytes and the configuration."""
     key: str
@@ -204,7 +205,7 @@ MarkdownRecord.links = deferred("links")
 MarkdownRecord.deps = deferred("deps")
 
 
-@dataclass
+@dataclass(slots=True)
 class OutputRecord:
     """The render stage's record of one written file: a hash of what its layout saw, of its bytes,
     and the links its layout wrote (outside the page's Markdown body), checked on every build."""
@@ -499,7 +500,8 @@ CODECS: dict[str, tuple[Any, Any, Any, Any]] = {
                  lambda data, cold, text: MarkdownRecord.from_json(data, _deferred_items(cold, 2), text)),
     "outputs": (OutputRecord.to_json, _no_text, _no_text, lambda data, cold, text: OutputRecord.from_json(data)),
     "search": (SearchRecord.to_json, _no_text, _no_text, lambda data, cold, text: SearchRecord.from_json(data)),
-    "search_pages": (_same_value, _no_text, _no_text, _same_value),   # the JSON of search.WordRecord's words of one page, by its address
+    # The JSON of search.WordRecord's words of one page, by its address (or a Deferred standing for it).
+    "search_pages": (lambda value: value.value() if isinstance(value, Deferred) else value, _no_text, _no_text, _same_value),
     "site": (SiteRecord.to_json, _no_text, _no_text, lambda data, cold, text: SiteRecord.from_json(data)),
 }
 # Sections whose JSON may hold dates ({"$date": ...}, see _encode).

@@ -34,6 +34,10 @@ class LayoutIds:
     always: frozenset[str] = frozenset({"main-content"})   # every page has these
     when: dict[str, frozenset[str]] = field(default_factory=dict)   # front matter field -> ids when it is set
 
+    def gives(self, page: Page, ident: str) -> bool:
+        """Whether the page's layout certainly gives it this id (for_page, without making the set)."""
+        return ident in self.always or any(ident in given for name, given in self.when.items() if page.fields.get(name))
+
     def for_page(self, page: Page) -> set[str]:
         """The ids a page's layout certainly gives it."""
         ids = set(self.always)

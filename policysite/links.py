@@ -73,6 +73,10 @@ class Resolver:
             href = self._hrefs[url] = self.root + quote(url.lstrip("/"), safe=URL_SAFE)
         return href
 
+    def forget(self) -> None:
+        """Let go of the outcomes remembered so far (they are worked out again if asked for)."""
+        self._outcomes = {}
+
     def outcome(self, raw: str, page: Page):
         """The Target, or the LinkProblem, for `raw` in `page`; remembered for this resolver's build.
 

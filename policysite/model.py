@@ -95,7 +95,9 @@ class Page:
     children: list[Page] = field(default_factory=list)
     # Filled when Markdown is rendered.
     html: str = ""
-    ids: set[str] = field(default_factory=set)
+    # The ids its body gives (headings, raw HTML), sorted: its MarkdownRecord's own list, not a set
+    # of its own for each page; the ids its layout gives are layoutids.LayoutIds' (stages.has_id).
+    ids: list[str] = field(default_factory=list)
     toc: list[dict[str, str]] = field(default_factory=list)   # {"id", "text"} of each `##` heading
     links_to: list[Page] = field(default_factory=list)
     backlinks: list[Page] = field(default_factory=list)

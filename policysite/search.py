@@ -43,7 +43,7 @@ from operator import and_, sub
 from typing import TYPE_CHECKING
 
 from .cache import code_fingerprint
-from .model import Page
+from .model import Deferred, Page
 
 if TYPE_CHECKING:
     from .config import SiteConfig
@@ -438,17 +438,22 @@ class PageWords:
     def of(cls, digest: str, scores: dict[str, int]) -> PageWords:
         return cls(digest, " ".join(scores), "".join(chr(SCORE_ZERO + s) for s in scores.values()))
 
+    def as_json(self) -> list[str]:
+        return [self.digest, self.terms, self.scores]
+
 
 @dataclass
 class WordRecord:
     """Every indexed page's words, keyed by its address: what the next build reuses
-    for each page whose digest is the same. Saved in the build cache as JSON."""
+    for each page whose digest is the same. Saved in the build cache as JSON.
 
-    pages: dict[str, PageWords] = field(default_factory=dict)
+    A page's words are a PageWords, or what a `keep` made of their JSON (build_index_reusing)."""
+
+    pages: dict[str, PageWords | object] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {"format": FORMAT, "code": code_fingerprint(),
-                "pages": {url: [w.digest, w.terms, w.scores] for url, w in self.pages.items()}}
+                "pages": {url: w.as_json() if isinstance(w, PageWords) else w for url, w in self.pages.items()}}
 
     @classmethod
     def from_json(cls, data) -> WordRecord:
@@ -457,7 +462,8 @@ class WordRecord:
         if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("code") != code_fingerprint():
             return cls()
         try:
-            return cls({url: PageWords(*(str(part) for part in parts)) for url, parts in data["pages"].items()})
+            return cls({url: PageWords(*(str(part) for part in (parts.value() if isinstance(parts, Deferred) else parts)))
+                        for url, parts in data["pages"].items()})
         except (KeyError, TypeError, AttributeError, ValueError):
             return cls()
 
@@ -470,16 +476,20 @@ def _page_digest(entry: ResultEntry, topics: list[str], page: Page) -> str:
 
 
 def build_index_reusing(pages: list[Page], root: str, labels: Labels, previous: WordRecord,
-                        digests: list[str] | None = None) -> tuple[dict[str, bytes], WordRecord]:
+                        digests: list[str] | None = None,
+                        keep: Callable[[list[list[str]]], list[object]] | None = None) -> tuple[dict[str, bytes], WordRecord]:
     """The index files, as build_index makes them, and the record of this build's
     words. A page whose address and digest are in `previous` is not read again:
     its terms and scores come from there. The files are the same bytes either way.
 
     `digests`: each searchable page's digest, by page number, made by the caller from
-    everything its words come from (see update_index); by default _page_digest."""
+    everything its words come from (see update_index); by default _page_digest.
+    `keep`: given, makes each KEEP_AT_ONCE pages' words (PageWords.as_json) into what the
+    record holds of them, as they are made: a big site's words are then never all held here."""
     index = IndexBuilder()
     record = WordRecord()
     reused = previous.pages
+    made: list[str] = []   # addresses whose words are PageWords still, for `keep`
     for number, (e, topics, page) in enumerate(_entries(pages, root, labels)):
         digest = _page_digest(e, topics, page) if digests is None else digests[number]
         words = reused.get(e.url)
@@ -487,7 +497,22 @@ def build_index_reusing(pages: list[Page], root: str, labels: Labels, previous: 
             words = PageWords.of(digest, index.scores(e.title, e.description, e.type, topics, body_text(page.html)))
         record.pages[e.url] = words
         index.add_scored(e, words.pairs())
+        if keep is not None:
+            made.append(e.url)
+            if len(made) == KEEP_AT_ONCE:
+                _keep(record, made, keep)
+    if made:
+        _keep(record, made, keep)
     return index.files(), record
+
+
+KEEP_AT_ONCE = 1000
+
+
+def _keep(record: WordRecord, urls: list[str], keep: Callable[[list[list[str]]], list[object]]) -> None:
+    """These pages' words made into what `keep` makes of them; `urls` emptied."""
+    record.pages.update(zip(urls, keep([record.pages[url].as_json() for url in urls]), strict=True))
+    urls.clear()
 
 
 def update_index(pages: list[Page], root: str, labels: Labels, digests: list[str], previous: WordRecord,

@@ -29,6 +29,10 @@ from .model import Deferred
 _OPEN: weakref.WeakValueDictionary[str, Spill] = weakref.WeakValueDictionary()
 
 
+# Texts written at once: a chunk of a worker's work, or a big site's words in a few MB at a time.
+PUT_AT_ONCE = 2000
+
+
 class Spill:
     """An unnamed scratch file of texts, written by this process and the workers it forks."""
 
@@ -44,7 +48,13 @@ class Spill:
         _OPEN[self.token] = self
 
     def put(self, texts: list[str]) -> list[SpillText]:
-        """Write these texts (one write for all of them); a SpillText for each."""
+        """Write these texts (a write for each few thousand of them); a SpillText for each."""
+        out = []
+        for start in range(0, len(texts), PUT_AT_ONCE):
+            out += self._put(texts[start:start + PUT_AT_ONCE])
+        return out
+
+    def _put(self, texts: list[str]) -> list[SpillText]:
         data = [text.encode("utf-8", "surrogatepass") for text in texts]
         blob = b"".join(data)
         with self._lock:
@@ -83,11 +93,10 @@ class SpillText(Deferred):
         return self.spill.read(self.offset, self.length)
 
     def __eq__(self, other) -> bool:
-        if isinstance(other, SpillText):
-            return (self.spill, self.offset) == (other.spill, other.offset) or self.value() == other.value()
-        if isinstance(other, (str, Deferred)):
-            return self.value() == other
-        return NotImplemented
+        """Equal to the value it stands for (the cache writes a record only when it differs from the last one's)."""
+        if isinstance(other, SpillText) and (self.spill, self.offset, type(self)) == (other.spill, other.offset, type(other)):
+            return True
+        return self.value() == (other.value() if isinstance(other, Deferred) else other)
 
     __hash__ = None
 

@@ -25,6 +25,7 @@ import posixpath
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -53,7 +54,7 @@ from .markup import RESERVED_IDS, MarkdownRenderer, link_lines, render_fingerpri
 from .model import Group, Page, held
 from .schema import moment
 from .site import Site, build_site, slugify
-from .spill import Spill, put_json
+from .spill import Spill, SpillText, put_json
 from .status import CURRENT
 from .templates import (
     LISTING_PAGE_SIZE,
@@ -118,6 +119,7 @@ class BuildState:
     resolver: Resolver | None = None
     renderer: MarkdownRenderer | None = None   # kept for quick rebuilds
     spill: Spill | None = None        # where bodies and HTML made in bulk are kept (spill.py), made when first needed
+    targets_noted: set[str] = field(default_factory=set)   # pages whose MarkdownRecord's targets this build's Markdown stage resolved
     layout_ids: LayoutIds = field(default_factory=LayoutIds)
     ctx_site: dict[str, Any] = field(default_factory=dict)
     site_key: str = ""                # hash of what every layout sees besides the page
@@ -125,7 +127,7 @@ class BuildState:
     rendered: set[str] = field(default_factory=set)   # output files whose layout ran in this build
     summaries: _Summaries = field(default_factory=lambda: _Summaries())   # what other pages show of each page
     written: list[str] = field(default_factory=list)
-    extra: dict[str, str] = field(default_factory=dict)   # sitemap, robots, feeds, search-index.json
+    extra: dict[str, str | SpillText] = field(default_factory=dict)   # sitemap, robots, feeds, search-index.json
     search_files: list[str] = field(default_factory=list)   # extras already in the sink: the full-text index, reused ones
     last_files: set[str] = field(default_factory=set)   # the files the last build wrote, as its records name them
     files: int = 0
@@ -422,9 +424,10 @@ class MarkdownWork:
         if self.spill is not None:
             made = [record for record in done if isinstance(record, MarkdownRecord)]
             htmls = self.spill.put([record.html for record in made])
+            links = put_json(self.spill, [record.links for record in made])
             deps = put_json(self.spill, [record.deps for record in made])
-            for record, html, dep in zip(made, htmls, deps, strict=True):
-                record.html, record.deps = html, dep
+            for record, *spilled in zip(made, htmls, links, deps, strict=True):
+                record.html, record.links, record.deps = spilled
         return done
 
     def render(self, page: Page, key: str):
@@ -439,9 +442,27 @@ class MarkdownWork:
             return error.as_tuple()
         finally:
             page.body = kept
-        # Its hash here, where the HTML is: the main process then need not read it.
+        # Its hash, and where its links lead, here, where the HTML is and its links were resolved
+        # already: the main process then need not read the HTML nor resolve the links again.
+        targets = _resolved(self.resolver.outcome, page, rendered.links)
         return MarkdownRecord(key=key, html=rendered.html, sha=digest(rendered.html), ids=sorted(rendered.ids),
-                              toc=rendered.toc, links=rendered.links, deps=rendered.deps, problems=rendered.problems)
+                              toc=rendered.toc, links=rendered.links, deps=rendered.deps, problems=rendered.problems,
+                              targets=_noted(targets))
+
+
+def _resolved(outcome, page: Page, links: list[str]) -> list[tuple[int, Page, str]]:
+    """(index in `links`, the page it leads to, the #fragment to check) of each link to a page."""
+    targets = []
+    for index, raw in enumerate(links):
+        target = outcome(raw, page)
+        if not isinstance(target, LinkProblem) and target.page is not None:
+            targets.append((index, target.page, target.fragment))
+    return targets
+
+
+def _noted(targets: list[tuple[int, Page, str]]) -> list[list]:
+    """Targets as a MarkdownRecord notes them: each page by its source, or its address when generated."""
+    return [[index, linked.source or linked.url, fragment] for index, linked, fragment in targets]
 
 
 @timed
@@ -488,12 +509,19 @@ def render_markdown(state: BuildState, pages: list[Page]) -> None:
                         hooks=state.hooks, reserved_ids=reserved, renderer=state.renderer, spill=state.spill_for(len(todo)))
     results = pool.run(pool.Job(work=work, count=len(todo)), state.options.jobs, state.options.progress)
     state.renderer = work.renderer   # this process's, when it rendered any: a quick rebuild reuses it
+    if work.spill is not None:
+        # Many pages rendered: the outcomes of this process's share would stay in memory through
+        # the render stage, which forks a worker sharing them, for nothing (check_links takes
+        # the rendered pages' targets from their records).
+        state.resolver.forget()
     for (page, _), record in zip(todo, results, strict=True):   # one result per page, in order
         if isinstance(record, tuple):   # a hook failed
             state.diagnostics.error(*record, code="hook-failed")
             cache.markdown.pop(page.source, None)
             continue
         cache.markdown[page.source] = record
+        state.targets_noted.add(page.source)   # its links were resolved again as it was rendered
+        cache.stats.links_resolved += 1
         cache.dirty = True
         _apply(state, page, record)
 
@@ -541,7 +569,7 @@ def link_table(site: Site) -> tuple[str, str]:
 def _apply(state: BuildState, page: Page, record: MarkdownRecord) -> None:
     page.html = held(record, "html")   # from a cache file: read only if the page is rendered or indexed again
     page.html_sha = record.sha
-    page.ids = set(record.ids) | state.layout_ids.for_page(page)
+    page.ids = record.ids   # the record's own list: the layout's ids are LayoutIds' (has_id)
     page.toc = record.toc
 
 
@@ -551,9 +579,6 @@ def _apply(state: BuildState, page: Page, record: MarkdownRecord) -> None:
 def check_links(state: BuildState) -> None:
     """Every page's Markdown problems and links to fragments; backlinks; front matter links."""
     site, cache = state.site, state.cache
-    for page in site.pages:
-        if not page.source:
-            page.ids = state.layout_ids.for_page(page)
     held = _targets_hold(state)   # worked out once, not for each page
     for page in site.pages:
         if page.source and page.source in cache.markdown:
@@ -591,7 +616,8 @@ def check_page_links(state: BuildState, page: Page, held: bool | None = None) ->
     """Report the page's Markdown problems and broken fragments; the other pages it links to.
 
     Where its links lead is taken from its record when nothing links can lead to has
-    changed since they were resolved (`held`, from _targets_hold); else they are resolved again."""
+    changed since they were resolved (`held`, from _targets_hold) or they were resolved in
+    this build (state.targets_noted); else they are resolved again."""
     cache, site = state.cache, state.site
     record = cache.markdown[page.source]
     diagnostics = state.diagnostics
@@ -600,7 +626,7 @@ def check_page_links(state: BuildState, page: Page, held: bool | None = None) ->
     targets = None
     if held is None:
         held = _targets_hold(state)
-    if record.targets is not None and held:
+    if record.targets is not None and (held or page.source in state.targets_noted):
         targets = []
         for index, where, fragment in record.targets:
             linked = site.by_source.get(where) or site.by_url.get(where)
@@ -610,13 +636,8 @@ def check_page_links(state: BuildState, page: Page, held: bool | None = None) ->
             targets.append((index, linked, fragment))
     if targets is None:
         cache.stats.links_resolved += 1
-        outcome = state.resolver.outcome
-        targets = []
-        for index, raw in enumerate(record.links):
-            target = outcome(raw, page)
-            if not isinstance(target, LinkProblem) and target.page is not None:
-                targets.append((index, target.page, target.fragment))
-        noted = [[index, linked.source or linked.url, fragment] for index, linked, fragment in targets]
+        targets = _resolved(state.resolver.outcome, page, record.links)
+        noted = _noted(targets)
         if record.targets != noted:
             # A new record, never the one read changed in place: the cache writes a record
             # only when it differs from the one it read (cache.save).
@@ -626,7 +647,7 @@ def check_page_links(state: BuildState, page: Page, held: bool | None = None) ->
     links_to = []
     lines = None
     for index, linked, fragment in targets:
-        if fragment and fragment not in linked.ids:
+        if fragment and not has_id(state, linked, fragment):
             if lines is None:   # found only when needed: locating every link is costly
                 lines = link_lines(page, record.links)
             raw = record.links[index]
@@ -645,8 +666,13 @@ def _report(diagnostics: Diagnostics, page: Page, problem) -> None:
     (diagnostics.error if severity == "error" else diagnostics.warning)(page.source, line, message, code=code)
 
 
+def has_id(state: BuildState, page: Page, ident: str) -> bool:
+    """Whether the page has this id: from its body, or from its layout (LayoutIds)."""
+    return ident in page.ids or state.layout_ids.gives(page, ident)
+
+
 def _ids_hint(state: BuildState, page: Page, wanted: str) -> str:
-    hint = closest(wanted, sorted(page.ids - state.layout_ids.for_page(page)))
+    hint = closest(wanted, sorted(set(page.ids) - state.layout_ids.for_page(page)))
     return f": did you mean `#{hint}`?" if hint else ""
 
 
@@ -677,12 +703,12 @@ def _front_matter_page(resolver: Resolver, page: Page, raw: str, line: int, what
     return target.page
 
 
-def resolve_collection(page: Page, resolver: Resolver, diagnostics: Diagnostics) -> None:
+def resolve_collection(page: Page, resolver: Resolver, diagnostics: Diagnostics, layout_ids: LayoutIds) -> None:
     """A collection's `groups:`: each path checked like a link, each member told it is in the collection."""
     page.groups = []
     if page.type != "collection":
         return
-    taken = set(page.ids) | RESERVED_IDS   # and the ids the theme's layouts use
+    taken = set(page.ids) | layout_ids.for_page(page) | RESERVED_IDS   # and the ids the theme's layouts use
     for number, group in enumerate(page.fields.get("groups", ()), start=1):
         base = slugify(group["title"]) or f"group-{number}"
         ident, n = base, 1
@@ -719,7 +745,7 @@ def check_front_matter_links(state: BuildState) -> None:
             related.append({"title": target.page.title, "url": target.page.url + (f"#{target.fragment}" if target.fragment else ""),
                             "description": target.page.description, "lang": target.page.lang})
         page.related = related
-        resolve_collection(page, resolver, diagnostics)
+        resolve_collection(page, resolver, diagnostics, state.layout_ids)
         outcome = page.fields.get("outcome")
         if outcome and page.type == "consultation":
             page.outcome_page = _front_matter_page(resolver, page, outcome, page.line("outcome"), "`outcome`", diagnostics)
@@ -747,7 +773,7 @@ def _front_matter_target(state: BuildState, page: Page, raw: str, line: int, lab
     if getattr(target, leads_to) is None:
         state.diagnostics.error(page.source, line, wrong, code=code)
         return None
-    if target.page is not None and target.fragment and target.fragment not in target.page.ids:
+    if target.page is not None and target.fragment and not has_id(state, target.page, target.fragment):
         state.diagnostics.error(page.source, line, f"{label}: there is no heading or id `{target.fragment}` in "
                                 f"{target.page.source or target.page.url}", code=code)
         return None
@@ -948,6 +974,9 @@ class PageWork:
     state: BuildState
     share_contexts: bool        # False when a hook may change a context: each page then gets its own
     _last: tuple[Page | None, dict[str, Any] | None] = (None, None)   # (page, its page_context): the pages of a long listing share it
+    # One str per address in each process, so that a chunk's results, pickled together, carry each
+    # address once: they wait, unpickled, in the main process while it makes the extras.
+    _links: _SharedLinks | None = None
 
     def __call__(self, start: int, stop: int) -> list[tuple]:
         return [self.render(i) for i in range(start, stop)]
@@ -982,7 +1011,9 @@ class PageWork:
         sha = hashlib.sha1(data).hexdigest()
         if sink is not None:
             sink.write(path, data)
-        links = layoutlinks.links_in(html, job.body)
+        if self._links is None:
+            self._links = _SharedLinks(site)
+        links = self._links.of(layoutlinks.links_in(html, job.body))
         return (path, key, sha, None, 1 if kind == "page" else 0, links)   # redirects are not counted as pages
 
 
@@ -1113,6 +1144,9 @@ def make_extras(state: BuildState) -> None:
             state.extra.update({"sitemap.xml": publish.sitemap(site), "robots.txt": publish.robots(site)})
         state.extra.update({"search-index.json": publish.search_index(site), **publish.feeds(site)})
         shas.update({rel: hashlib.sha1(text.encode("utf-8")).hexdigest() for rel, text in state.extra.items()})
+        spill = state.spill_for(len(site.pages))
+        if spill is not None:   # as big as a few lines a page: not held while the pages are rendered
+            state.extra.update(zip(state.extra, spill.put(list(state.extra.values())), strict=True))
         note_site(state, extras=f"{sitemap_key}:{every}", extra_files=shas)
     if isinstance(sink, BuildSink):
         # `serve` skips the full-text index (search.js then falls back to
@@ -1188,9 +1222,15 @@ def search_index(state: BuildState) -> list[str]:
 
     made = search.update_index(pages, site.config.root, labels, digests, previous, read) if before.files else None
     if made is None:
-        made = search.build_index_reusing(site.pages, site.config.root, labels, previous, digests)
+        # Each page's words, as big as its HTML, are kept for the cache: in the scratch file
+        # until it is written, not in this process while the pages are rendered. (Not after
+        # an edit, which updates the last index: the words are then mostly the last build's.)
+        spill = state.spill_for(len(pages))
+        made = search.build_index_reusing(site.pages, site.config.root, labels, previous, digests,
+                                          keep=None if spill is None else partial(put_json, spill))
     files, words = made
     del made
+    words = words.to_json()
     shas = {}
     for rel in sorted(files):
         data = files.pop(rel)   # gone once written: a big site's index is not held whole beside its words
@@ -1198,7 +1238,7 @@ def search_index(state: BuildState) -> list[str]:
         if not (rel in checked and before.files.get(rel) == sha and sink.reuse(rel, sha)):
             sink.write(rel, data)
             cache.stats.search_files_made += 1
-    cache.search = SearchRecord(key=key, files=shas, words=words.to_json())
+    cache.search = SearchRecord(key=key, files=shas, words=words)
     cache.dirty = True
     return sorted(shas)
 
@@ -1303,7 +1343,8 @@ def write_files(state: BuildState) -> None:
         sink.copy(static.output_path, static.abs_path)
         keep.add(static.output_path)
     for rel in sorted(state.extra):
-        sink.write(rel, state.extra[rel].encode("utf-8"))
+        text = state.extra[rel]
+        sink.write(rel, (text if isinstance(text, str) else text.value()).encode("utf-8"))
         keep.add(rel)
     keep.update(state.search_files)
     # Smaller copies of large images, next to them (kept in .policysite-cache/images/ between builds).
@@ -1381,7 +1422,7 @@ def quick_rebuild(last: BuildState, changed: set[Path], sink) -> BuildResult | N
         pages.append(page)
 
     state = BuildState(**{**vars(last), "sink": sink, "diagnostics": Diagnostics(), "written": [],
-                          "summaries": _Summaries(), "rendered": set(), "last_files": set()})
+                          "summaries": _Summaries(), "rendered": set(), "last_files": set(), "targets_noted": set()})
     state.diagnostics.extend(last.diagnostics.items)
     cache.reset_stats()
     before = {}
@@ -1392,7 +1433,7 @@ def quick_rebuild(last: BuildState, changed: set[Path], sink) -> BuildResult | N
     render_markdown(state, pages)
     for page in pages:
         record, ids, _ = before[page.source]
-        if page.ids != ids:
+        if set(page.ids) != ids:
             return None
         # The page's problems from its last render give way to those of this one (added below).
         old = Diagnostics()
@@ -1429,7 +1470,7 @@ def _reload_body(state: BuildState, page: Page) -> bool:
     if fresh is None or before is None or after is None or before.diagnostics != after.diagnostics:
         return False
     old, new = before.page, after.page
-    if old is None or new is None or old != PageData(**{**vars(new), "body": old.body}):
+    if old is None or new is None or old != replace(new, body=old.body):
         return False
     page.body = fresh.body
     return True
