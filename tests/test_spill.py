@@ -68,3 +68,88 @@ def test_a_big_build_keeps_bodies_html_and_deps_in_the_spill(make_site):
     first = next(p for p in pages if p.source == "content/s/p000.md")
     assert first.body.startswith("## Part 0") and 'href="/s/p001/"' in first.html
     assert state.cache.markdown[first.source].deps[0][0] == "p001.md"
+
+
+def test_a_big_build_keeps_its_sitemap_feeds_and_search_list_in_the_spill(make_site):
+    count = pool.PARALLEL_THRESHOLD + 8
+    site = make_site({f"content/s/p{i:03d}.md": page(f"Page {i}") for i in range(count)})
+    state = stages.BuildState(options=stages.BuildOptions(site_dir=site, jobs=1, write=False), cache=BuildCache())
+    stages.run(state)
+    assert set(state.extra) >= {"sitemap.xml", "search-index.json"}
+    assert all(isinstance(text, SpillText) for text in state.extra.values())
+    assert "/s/p007/" in state.extra["sitemap.xml"].value()
+
+
+def test_the_search_words_of_a_big_index_are_kept_as_they_are_made():
+    """build_index_reusing hands each batch of pages' words to `keep`: the files and the
+    record's JSON are what they are without it."""
+    from policysite import search
+    from policysite.config import SiteConfig
+
+    items = [Page(kind="page", url=f"/p{i}/", title=f"Page {i}", html=f"<p>Words about thing {i} and more</p>")
+             for i in range(search.KEEP_AT_ONCE + 5)]
+    labels = search.Labels.of(SiteConfig())
+    files, record = search.build_index_reusing(items, "/", labels, search.WordRecord())
+    batches = []
+
+    def keep(values):
+        batches.append(len(values))
+        return [("kept", value) for value in values]
+
+    kept_files, kept = search.build_index_reusing(items, "/", labels, search.WordRecord(), keep=keep)
+    assert kept_files == files and batches == [search.KEEP_AT_ONCE, 5]
+    assert {url: value[1] for url, value in kept.to_json()["pages"].items()} == record.to_json()["pages"]
+
+
+def test_a_cold_build_resolves_each_markdown_link_once_where_it_renders_the_page(make_site, monkeypatch):
+    """The Markdown stage notes where each page's links lead in its record; check_links takes
+    them from there (fragments and backlinks as before) and resolves nothing again."""
+    from policysite.links import Resolver
+
+    site = make_site({
+        "content/a.md": page("Alpha", body="## Costs\n\nSee [Beta](b.md) and [its part](b.md#part).\n"),
+        "content/b.md": page("Beta", body="## Part\n\nBack to [costs](a.md#costs), [top](a.md#main-content) "
+                                          "and [nothing](a.md#nothing-here).\n"),
+    })
+    state = stages.BuildState(options=stages.BuildOptions(site_dir=site, jobs=1, write=False), cache=BuildCache())
+    resolved_in_check = []
+    check_links = stages.check_links
+
+    def counting_check_links(state):
+        real = Resolver.outcome
+        monkeypatch.setattr(Resolver, "outcome", lambda self, raw, item: resolved_in_check.append(raw) or real(self, raw, item))
+        try:
+            check_links(state)
+        finally:
+            monkeypatch.setattr(Resolver, "outcome", real)
+    monkeypatch.setattr(stages, "check_links", counting_check_links)
+    stages.run(state)
+    assert resolved_in_check == []
+    by_source = state.site.by_source
+    alpha, beta = by_source["content/a.md"], by_source["content/b.md"]
+    assert state.cache.markdown["content/a.md"].targets == [[0, "content/b.md", ""], [1, "content/b.md", "part"]]
+    assert beta.backlinks == [alpha] and alpha.backlinks == [beta]
+    # A heading's id and a layout's id are there; a missing one is reported, with its line.
+    [problem] = state.diagnostics.items
+    assert (problem.path, problem.line, problem.code) == ("content/b.md", 7, "broken-link")
+    assert problem.message.startswith("broken link `a.md#nothing-here`: there is no heading or id `nothing-here`")
+    # A page's ids are its record's own list, not a set of its own with the layout's ids.
+    assert alpha.ids is state.cache.markdown["content/a.md"].ids and "main-content" not in alpha.ids
+
+
+def test_the_render_stage_sends_each_address_once_a_chunk(make_site):
+    """PageWork gives one str per address in its process, so a chunk's results pickle each once."""
+    site = make_site({f"content/s/p{i}.md": page(f"Page {i}") for i in range(3)})
+    state = stages.BuildState(options=stages.BuildOptions(site_dir=site, jobs=1, write=False), cache=BuildCache())
+    stages.load_configuration(state)
+    stages.load_pages(state)
+    stages.prepare_layouts(state)
+    stages.render_markdown(state, [p for p in state.site.pages if p.source])
+    stages.check_links(state)
+    state.ctx_site = stages.site_context(state.site)
+    jobs = [("page", p) for p in state.site.pages if p.source and p.source.startswith("content/s/")]
+    first, second = stages.PageWork(jobs=jobs, keys=[None] * len(jobs), state=state, share_contexts=True)(0, 2)
+    shared = set(first[5]) & set(second[5])
+    assert shared
+    for link in shared:
+        assert first[5][first[5].index(link)] is second[5][second[5].index(link)]
