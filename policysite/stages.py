@@ -930,7 +930,7 @@ class OutputKeys:
         return b"\1a%d" % count + chain
 
     def _chain(self, page: Page) -> tuple[int, bytes]:
-        """(how many ancestors, their summaries): made once per page, as each child extends its parent's."""
+        """(how many ancestors, their summaries): made once per parent, as each child extends its parent's."""
         found = self._chains.get(page)
         if found is None:
             parent = page.parent
@@ -939,7 +939,8 @@ class OutputKeys:
             else:
                 count, chain = self._chain(parent)
                 found = (count + 1, chain + self.summaries[parent])
-            self._chains[page] = found
+            if page.children:   # kept for its children only: most pages have none
+                self._chains[page] = found
         return found
 
     def _as_backlink(self, page: Page) -> bytes:
