@@ -240,11 +240,14 @@ class SiteRecord:
     are the same, no link resolves otherwise; while the first is, each leads where it did.
     `extras`: a digest of what the sitemap, feeds and search-index.json read, with the hash of each
     of those files. `layout_files`: a digest of the files the last build wrote, when every link
-    its layouts wrote led to one of them."""
+    its layouts wrote led to one of them. `shape`: a digest of what every page's output reads
+    besides the page's own file and Markdown (stages.site_shape), noted by a full render that
+    succeeded; "" from the moment any load, Markdown or output record changes until the next."""
     links: str = ""
     extras: str = ""
     extra_files: dict[str, str] = field(default_factory=dict)
     layout_files: str = ""
+    shape: str = ""
 
     def to_json(self) -> dict:
         return dict(vars(self))
@@ -252,7 +255,8 @@ class SiteRecord:
     @classmethod
     def from_json(cls, data: dict) -> SiteRecord:
         return cls(links=str(data.get("links", "")), extras=str(data.get("extras", "")),
-                   extra_files=dict(data.get("extra_files") or {}), layout_files=str(data.get("layout_files", "")))
+                   extra_files=dict(data.get("extra_files") or {}), layout_files=str(data.get("layout_files", "")),
+                   shape=str(data.get("shape", "")))
 
 
 @dataclass
@@ -266,6 +270,7 @@ class BuildStats:
     search_files_made: int = 0    # full-text index files made again (not taken from the last output)
     extras_reused: int = 0        # 1 when the sitemap, feeds and search list were the last output's
     links_resolved: int = 0       # pages whose Markdown links were resolved again
+    untouched: int = 0            # outputs kept without keying them: an edit to bodies alone could not reach them
     quick: int = 0
     taken_over: int = 0
     images_encoded: int = 0

@@ -126,6 +126,11 @@ class BuildState:
     extra: dict[str, str] = field(default_factory=dict)   # sitemap, robots, feeds, search-index.json
     search_files: list[str] = field(default_factory=list)   # extras already in the sink: the full-text index, reused ones
     last_files: set[str] = field(default_factory=set)   # the files the last build wrote, as its records name them
+    # What an edit reached, to render only the pages it can change (only_bodies_changed):
+    last_shape: str = ""              # SiteRecord.shape as this build found it
+    body_edits: set[str] | None = None   # files whose record was made again with only the body changed; None: more changed
+    markdown_before: dict[str, MarkdownRecord | None] = field(default_factory=dict)   # source -> its record before render_markdown made it again
+    only_bodies: list[Page] | None = None   # the pages whose outputs can have changed, when that is all; None: any
     files: int = 0
     timings: dict[str, float] = field(default_factory=dict)   # seconds per stage, in the order they ran
 
@@ -214,6 +219,7 @@ def load_pages(state: BuildState) -> None:
     cache, options = state.cache, state.options
     skip = [state.output] if options.write else []
     loaded: set[str] = set()
+    state.last_shape, state.body_edits = cache.site.shape, set()
     if isinstance(cache.loaded, Section):
         cache.loaded.prefetch()   # every file's record is asked for: read them in a few large reads
     state.site = build_site(options.site_dir, state.config, state.diagnostics, drafts=options.drafts, skip=skip,
@@ -223,6 +229,8 @@ def load_pages(state: BuildState) -> None:
         del cache.loaded[gone]
         cache.stamps.pop(gone, None)
         cache.dirty = True
+        state.body_edits = None
+        note_site(state, shape="")
     live = {p.source for p in state.site.pages if p.source}
     for stale in [s for s in cache.markdown if s not in live]:
         del cache.markdown[stale]
@@ -294,8 +302,9 @@ def cached_loader(state: BuildState, loaded: set[str]):
         if page is not None:
             data = PageData(kind=page.kind, title=page.title, description=page.description, fields=page.fields,
                             lines=page.lines, body=page.body, body_line=page.body_line)
-        cache.loaded[where] = LoadRecord(key=key, page=data, diagnostics=[d.as_list() for d in local.items])
+        fresh = cache.loaded[where] = LoadRecord(key=key, page=data, diagnostics=[d.as_list() for d in local.items])
         cache.dirty = True
+        note_edit(state, where, record, fresh)
         return page
 
     def prefetch(entries: list[tuple[str, Path]]) -> None:
@@ -322,6 +331,21 @@ def cached_loader(state: BuildState, loaded: set[str]):
 
     load.prefetch = prefetch
     return load
+
+
+def note_edit(state: BuildState, where: str, before: LoadRecord | None, after: LoadRecord) -> None:
+    """A file's LoadRecord was made again: the last full render no longer matches the records
+    (SiteRecord.shape), and unless only its body changed, any page's output may have."""
+    note_site(state, shape="")
+    if state.body_edits is None:
+        return
+    # Compared in their cached form (the body left out): a record read from the cache has lists
+    # where one just loaded has tuples.
+    if before is None or before.page is None or after.page is None \
+            or json.dumps(before.to_json()[1:], default=repr) != json.dumps(after.to_json()[1:], default=repr):
+        state.body_edits = None
+    else:
+        state.body_edits.add(where)
 
 
 @dataclass
@@ -454,6 +478,7 @@ def render_markdown(state: BuildState, pages: list[Page]) -> None:
             _apply(state, page, record)
         else:
             todo.append((page, key))
+            state.markdown_before[page.source] = record
     work = MarkdownWork(pages=[p for p, _ in todo], resolver=state.resolver, hooks=state.hooks,
                         reserved_ids=reserved, renderer=state.renderer)
     results = pool.run(pool.Job(work=work, count=len(todo)), state.options.jobs, state.options.progress)
@@ -462,11 +487,13 @@ def render_markdown(state: BuildState, pages: list[Page]) -> None:
         if isinstance(rendered, tuple):   # a hook failed
             state.diagnostics.error(*rendered, code="hook-failed")
             cache.markdown.pop(page.source, None)
+            note_site(state, shape="")
             continue
         record = MarkdownRecord(key=key, html=rendered.html, sha=digest(rendered.html), ids=sorted(rendered.ids),
                                 toc=rendered.toc, links=rendered.links, deps=rendered.deps, problems=rendered.problems)
         cache.markdown[page.source] = record
         cache.dirty = True
+        note_site(state, shape="")
         _apply(state, page, record)
 
 
@@ -542,6 +569,51 @@ def check_links(state: BuildState) -> None:
     check_front_matter_links(state)
     images.size_lead_images(site, state.resolver, state.diagnostics)   # lead images' sizes and checks
     publish.check_generated_paths(site, state.diagnostics)
+    state.only_bodies = only_bodies_changed(state)
+
+
+def only_bodies_changed(state: BuildState) -> list[Page] | None:
+    """The pages whose outputs can differ from the last build's, when the edit since was to
+    pages' bodies alone; None when it may have reached any page.
+
+    A body reaches other pages only through its headings' ids (links to `page.md#id`) and
+    the pages it links to ("Pages that link here"); everything else another page's output
+    shows of it comes from its front matter (OutputKeys). So when every file's record is the
+    last build's but for files whose front matter is the same (body_edits), those pages'
+    ids and link targets are too, and what every output reads besides its own page is what
+    the last full render read (site_shape), only those pages' outputs can change."""
+    edits, cache, site = state.body_edits, state.cache, state.site
+    if edits is None or not state.last_shape or state.sink is None or state.failed() \
+            or state.hooks.has(*PAGE_HOOKS, "on_config") or not state.markdown_before.keys() <= edits:
+        return None
+    if state.last_shape != site_shape(state):
+        return None
+    pages = []
+    for source in sorted(edits):
+        page = site.by_source.get(source)
+        if page is None:
+            return None
+        if source in state.markdown_before:   # its Markdown was rendered again
+            before, after = state.markdown_before[source], cache.markdown.get(source)
+            if before is None or after is None or before.ids != after.ids \
+                    or before.targets is None or after.targets is None \
+                    or {t[1] for t in before.targets} - {source} != {t[1] for t in after.targets} - {source}:
+                return None
+        pages.append(page)
+    return pages
+
+
+def site_shape(state: BuildState) -> str:
+    """A digest of what every page's output reads besides its own file and Markdown, as far as
+    the other pages' front matter does not already say (only_bodies_changed): the layouts and
+    `site` (site_key), the configuration and options, where links lead and every title
+    (link_table), and the clock's window (a page's status)."""
+    if not state.site_key:
+        state.ctx_site = site_context(state.site)
+        # Everything a layout can read besides the page: `site`, the layouts with `t()`'s words, the code.
+        state.site_key = digest(json.dumps(state.ctx_site, sort_keys=True, default=str), state.templates.fingerprint(),
+                                state.seal)
+    return digest(state.site_key, state.config_fp, state.link_table, repr(state.window.as_list()))
 
 
 class _ByTitle(dict):
@@ -594,6 +666,7 @@ def check_page_links(state: BuildState, page: Page, held: bool | None = None) ->
             # only when it differs from the one it read (cache.save).
             cache.markdown[page.source] = replace(record, targets=noted)
             cache.dirty = True
+            note_site(state, shape="")
     seen: set[int] = set()
     links_to = []
     lines = None
@@ -728,15 +801,19 @@ def _front_matter_target(state: BuildState, page: Page, raw: str, line: int, lab
 
 # -- pages -------------------------------------------------------------------
 
-def page_jobs(state: BuildState) -> list[tuple[str, Any]]:
-    """Every page (with the further pages of a long listing), then every alias redirect: what render_pages writes."""
+def page_jobs(state: BuildState, every: bool = False) -> list[tuple[str, Any]]:
+    """Every page (with the further pages of a long listing), then every alias redirect: what render_pages writes.
+
+    Only the pages an edit to bodies alone can have changed (state.only_bodies), unless `every`:
+    render_pages then keeps the other outputs as they are."""
     site = state.site
+    only = state.only_bodies if not every else None
     jobs: list[tuple[str, Any]] = []
-    for page in site.pages:
+    for page in (site.pages if only is None else only):
         jobs.append(("page", page))
         for number in range(2, listing_page_count(page, site) + 1):   # the rest of a long listing
             jobs.append(("listing", (page, number)))
-    return jobs + [("alias", a) for a in site.aliases]
+    return jobs + [("alias", a) for a in site.aliases] if only is None else jobs
 
 
 @dataclass
@@ -984,13 +1061,12 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
 
     An OutputRecord holds while its key (OutputKeys) is the same and the last output still
     has the file. `subset`: only some pages (a quick rebuild); the other records stay.
+    When only some pages' bodies were edited (state.only_bodies), `jobs` are those pages'
+    and every other output of the last build is kept as it is, its record with it.
     `alongside` is work for this process while worker processes render."""
     cache, sink = state.cache, state.sink
-    if not state.site_key:
-        state.ctx_site = site_context(state.site)
-        # Everything a layout can read besides the page: `site`, the layouts with `t()`'s words, the code.
-        state.site_key = digest(json.dumps(state.ctx_site, sort_keys=True, default=str), state.templates.fingerprint(),
-                                state.seal)
+    shape = site_shape(state)
+    note_site(state, shape="")   # noted again below once every output is rendered or kept
     previous = cache.outputs
     if not subset:
         state.last_files.update(previous)
@@ -1006,6 +1082,8 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
     results: list[tuple | None] = []
     kept: dict[str, OutputRecord] = {}   # the records that hold, as read: kept as they are
     todo_jobs, todo_keys, todo_at = [], [], []
+    if state.only_bodies is not None and not subset and keyed:
+        jobs = _keep_the_rest(state, jobs, previous, kept, results)
     for kind, item in jobs:
         key = keys_of.of(kind, item) if keys_of is not None else None
         path = _job_path(kind, item)
@@ -1044,8 +1122,33 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
         cache.outputs = outputs
         # The same records while each is one that held and each that was there still is.
         cache.dirty |= len(kept) != len(outputs) or len(outputs) != len(previous)
+        if keyed:
+            note_site(state, shape=shape)
     cache.stats.rendered = rendered
     cache.stats.page_hits = len(state.written) - rendered
+
+
+def _keep_the_rest(state: BuildState, jobs: list[tuple[str, Any]], previous, kept: dict[str, OutputRecord],
+                   results: list) -> list[tuple[str, Any]]:
+    """The last build's outputs other than these jobs', kept as they are (an edit to bodies alone
+    cannot have changed them: only_bodies_changed), into `kept` and `results`; the jobs left
+    to key and render: these, and the job of any kept output the last output lacks."""
+    sink = state.sink
+    mine = {_job_path(kind, item) for kind, item in jobs}
+    lost = set()
+    for path in list(previous):
+        if path in mine:
+            continue
+        before = previous.get(path)   # None: its record was found damaged
+        if before is not None and sink.reuse(path, before.sha):
+            kept[path] = before
+            results.append((path, before.ctx, before.sha, None, 0, before.links))
+        else:
+            lost.add(path)
+    state.cache.stats.untouched = len(kept)
+    if lost:   # changed or removed by hand since: made again
+        jobs = jobs + [job for job in page_jobs(state, every=True) if _job_path(*job) in lost]
+    return jobs
 
 
 def _is_hook(state: BuildState, error: tuple) -> bool:
@@ -1238,7 +1341,7 @@ def _report_layout_links(state: BuildState, broken: dict[str, list[str]]) -> Non
         f[0].startswith("policysite/"), f[0]))]   # the site's own layouts first
     wanted = {paths[0] for paths in broken.values()}
     jobs = {}
-    for kind, item in page_jobs(state):
+    for kind, item in page_jobs(state, every=True):
         if _job_path(kind, item) in wanted:
             jobs[_job_path(kind, item)] = page_job(state, kind, item)
     traced: dict[str, dict[str, tuple[str, int]]] = {}
@@ -1353,7 +1456,8 @@ def quick_rebuild(last: BuildState, changed: set[Path], sink) -> BuildResult | N
         pages.append(page)
 
     state = BuildState(**{**vars(last), "sink": sink, "diagnostics": Diagnostics(), "written": [],
-                          "summaries": _Summaries(), "rendered": set(), "last_files": set()})
+                          "summaries": _Summaries(), "rendered": set(), "last_files": set(),
+                          "body_edits": None, "markdown_before": {}, "only_bodies": None})
     state.diagnostics.extend(last.diagnostics.items)
     cache.reset_stats()
     before = {}
