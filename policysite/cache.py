@@ -38,7 +38,7 @@ from typing import Any
 
 from .model import Deferred, deferred, held
 
-FORMAT = 7
+FORMAT = 8
 # A file changed this recently may change again within the same tick of the file system's
 # clock, keeping its stamp: until it is older, it is read again rather than trusted.
 SETTLE_NS = 2_000_000_000
@@ -202,18 +202,30 @@ MarkdownRecord.deps = deferred("deps")
 @dataclass
 class OutputRecord:
     """The render stage's record of one written file: a hash of what its layout saw, of its bytes,
-    and the links its layout wrote (outside the page's Markdown body), checked on every build."""
+    and the links its layout wrote (outside the page's Markdown body), checked on every build.
+
+    Read from a cache file, `links` is read from it when first asked for: a build checks
+    only the links of the pages it rendered again while the site's files are the same."""
     ctx: str
     sha: str
     links: list[str] = field(default_factory=list)
 
     def to_json(self) -> list:
-        return [self.ctx, self.sha, self.links]
+        """What every build reads (encode_record keeps the links apart: `cold`)."""
+        return [self.ctx, self.sha]
+
+    def cold(self) -> list:
+        return [self.links]
 
     @classmethod
-    def from_json(cls, data: list) -> OutputRecord:
-        ctx, sha, links = data
-        return cls(ctx, sha, links if type(links) is list else list(links))   # parsed JSON: a list of its own already
+    def from_json(cls, data: list, cold) -> OutputRecord:
+        """From to_json's list, with `cold`'s list (or a Deferred standing for its one item)."""
+        ctx, sha = data
+        links = cold[0]
+        return cls(ctx, sha, links if type(links) is list or isinstance(links, Deferred) else list(links))
+
+
+OutputRecord.links = deferred("links")
 
 
 @dataclass
@@ -497,7 +509,8 @@ CODECS: dict[str, tuple[Any, Any, Any, Any]] = {
     "loaded": (LoadRecord.to_json, _no_text, LoadRecord.text, LoadRecord.from_json),
     "markdown": (MarkdownRecord.to_json, MarkdownRecord.cold, MarkdownRecord.text,
                  lambda data, cold, text: MarkdownRecord.from_json(data, _deferred_items(cold, 2), text)),
-    "outputs": (OutputRecord.to_json, _no_text, _no_text, lambda data, cold, text: OutputRecord.from_json(data)),
+    "outputs": (OutputRecord.to_json, OutputRecord.cold, _no_text,
+                lambda data, cold, text: OutputRecord.from_json(data, _deferred_items(cold, 1))),
     "search": (SearchRecord.to_json, _no_text, _no_text, lambda data, cold, text: SearchRecord.from_json(data)),
     "search_pages": (_same_value, _no_text, _no_text, _same_value),   # the JSON of search.WordRecord's words of one page, by its address
     "site": (SiteRecord.to_json, _no_text, _no_text, lambda data, cold, text: SiteRecord.from_json(data)),

@@ -1090,7 +1090,7 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
         before = previous.get(path) if key is not None else None
         if before is not None and before.ctx == key and sink.reuse(path, before.sha):
             kept[path] = before
-            results.append((path, key, before.sha, None, 0, before.links))
+            results.append((path, key, before.sha, None, 0, held(before, "links")))   # read only if checked
             continue
         todo_at.append(len(results))
         results.append(None)
@@ -1142,7 +1142,7 @@ def _keep_the_rest(state: BuildState, jobs: list[tuple[str, Any]], previous, kep
         before = previous.get(path)   # None: its record was found damaged
         if before is not None and sink.reuse(path, before.sha):
             kept[path] = before
-            results.append((path, before.ctx, before.sha, None, 0, before.links))
+            results.append((path, before.ctx, before.sha, None, 0, held(before, "links")))
         else:
             lost.add(path)
     state.cache.stats.untouched = len(kept)
@@ -1169,8 +1169,10 @@ def make_extras(state: BuildState) -> None:
     sink, site, record = state.sink, state.site, state.cache.site
     kept = record.extra_files
     state.last_files.update(kept)
-    every = extras_key(state)
     noted_sitemap, _, noted_every = record.extras.rpartition(":")
+    # What they read is the front matter and the site's shape: an edit to bodies alone leaves it as
+    # the last build, which made these files, noted it (only_bodies_changed).
+    every = noted_every if state.only_bodies is not None and noted_every else extras_key(state)
     # The names come from the cache file, which sits in the site's folder: only these files.
     names = set(publish.generated_paths(site)) - {f"{search.FOLDER}/index.json"}
     if sink is not None and noted_every == every and set(kept) == names and _reuse_all(sink, kept):
