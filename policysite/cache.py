@@ -512,7 +512,10 @@ CODECS: dict[str, tuple[Any, Any, Any, Any]] = {
     "outputs": (OutputRecord.to_json, OutputRecord.cold, _no_text,
                 lambda data, cold, text: OutputRecord.from_json(data, _deferred_items(cold, 1))),
     "search": (SearchRecord.to_json, _no_text, _no_text, lambda data, cold, text: SearchRecord.from_json(data)),
-    "search_pages": (_same_value, _no_text, _no_text, _same_value),   # the JSON of search.WordRecord's words of one page, by its address
+    # search.WordRecord's words of one page, by its address: [digest, terms, scores], the terms and scores
+    # read only when asked for (search.PageWords).
+    "search_pages": (lambda words: words[:1], lambda words: words[1:], _no_text,
+                     lambda data, cold, text: [data[0], *_deferred_items(cold, 2)]),
     "site": (SiteRecord.to_json, _no_text, _no_text, lambda data, cold, text: SiteRecord.from_json(data)),
 }
 # Sections whose JSON may hold dates ({"$date": ...}, see _encode).
