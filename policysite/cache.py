@@ -56,6 +56,12 @@ def file_stamp(st: os.stat_result) -> tuple | None:
 
 
 def digest(*parts) -> str:
+    """A SHA-1 of the parts, each followed by a NUL byte."""
+    if parts:
+        try:   # all text, as most are: one string, one encoding, one update (asked for every page)
+            return hashlib.sha1(("\0".join(parts) + "\0").encode("utf-8", "surrogatepass")).hexdigest()
+        except TypeError:
+            pass
     h = hashlib.sha1()
     for part in parts:
         if isinstance(part, str):
