@@ -486,9 +486,17 @@ class WordRecord:
 
     def to_json(self) -> dict:
         """A page's words read from the cache go back as they were read: the cache keeps them unread."""
+        if isinstance(self.pages, _StoredWords):
+            return {"format": FORMAT, "code": code_fingerprint(), "pages": self.pages.saved()}
         return {"format": FORMAT, "code": code_fingerprint(),
                 "pages": {url: w.stored if w.stored is not None else [w.digest, w.terms, w.scores]
                           for url, w in self.pages.items()}}
+
+    def changed(self, changes: dict[str, PageWords]) -> WordRecord:
+        """This record with these pages' words instead (pages it has), the others as they are."""
+        if isinstance(self.pages, _StoredWords):
+            return WordRecord(_StoredWords(self.pages.stored, {**self.pages.changes, **changes}))
+        return WordRecord({**self.pages, **changes})
 
     @classmethod
     def from_json(cls, data) -> WordRecord:
@@ -502,17 +510,27 @@ class WordRecord:
 
 
 class _StoredWords(Mapping):
-    """Address -> PageWords, each made from its saved form when first asked for."""
+    """Address -> PageWords, each made from its saved form when first asked for; `changes`
+    are pages' words of this build instead."""
 
-    def __init__(self, stored: Mapping):
+    def __init__(self, stored: Mapping, changes: dict[str, PageWords] | None = None):
         self.stored = stored
+        self.changes = changes or {}
         self.made: dict[str, PageWords] = {}
 
     def __getitem__(self, url: str) -> PageWords:
-        found = self.made.get(url)
+        found = self.changes.get(url) or self.made.get(url)
         if found is None:
             found = self.made[url] = PageWords.from_stored(self.stored[url])
         return found
+
+    def saved(self) -> Mapping:
+        """What WordRecord.to_json gives: the saved form with the changes. A build cache's section
+        is changed in place: it then writes only the records assigned to it."""
+        stored = dict(self.stored) if type(self.stored) is dict else self.stored
+        for url, words in self.changes.items():
+            stored[url] = [words.digest, words.terms, words.scores]
+        return stored
 
     def __iter__(self):
         return iter(self.stored)
@@ -549,8 +567,9 @@ def build_index_reusing(pages: list[Page], root: str, labels: Labels, previous: 
     return index.files(), record
 
 
-def update_index(pages: list[Page], root: str, labels: Labels, digests: list[str], previous: WordRecord,
-                 read: Callable[[str], bytes | None]) -> tuple[dict[str, bytes], WordRecord] | None:
+def update_index(pages: list[Page], root: str, labels: Labels, digests: list[str] | dict[int, str], previous: WordRecord,
+                 read: Callable[[str], bytes | None],
+                 changed: list[int] | None = None) -> tuple[dict[str, bytes], WordRecord] | None:
     """The index files, as build_index makes them, by changing the last build's files only where
     the pages whose digest changed are; and the record of this build's words.
 
@@ -560,13 +579,19 @@ def update_index(pages: list[Page], root: str, labels: Labels, digests: list[str
     None when the last index cannot be updated: its pages were others or in another
     order, a status is new or gone, or one of its files cannot be read. The term files
     that change are those of the first KEY_LENGTH letters of a term a changed page has
-    or had; the page files those of the changed pages."""
+    or had; the page files those of the changed pages.
+
+    `changed`: the numbers of the only pages whose digest can differ, when the caller knows
+    them; `digests` then needs to give only theirs, and no other page's words are read."""
     old = previous.pages
     urls = [root + page.url.lstrip("/") for page in pages]
     if len(old) != len(urls) or list(old) != urls:
         return None
     try:
-        changed = [n for n, url in enumerate(urls) if old[url].digest != digests[n]]
+        if changed is None:
+            changed = [n for n, url in enumerate(urls) if old[url].digest != digests[n]]
+        else:
+            changed = [n for n in changed if old[urls[n]].digest != digests[n]]
     except KeyError:   # a page's words damaged in the cache
         return None
     statuses = sorted({page.status.search_key() for page in pages} - {""})
@@ -579,7 +604,7 @@ def update_index(pages: list[Page], root: str, labels: Labels, digests: list[str
     except (ValueError, KeyError, TypeError):
         return None
     index = IndexBuilder()
-    record = WordRecord(dict(old))
+    changes: dict[str, PageWords] = {}
     scores: dict[int, dict[str, int]] = {}
     touched: set[str] = set()   # terms whose postings change: a changed page's score in them differs
     for n in changed:
@@ -587,7 +612,7 @@ def update_index(pages: list[Page], root: str, labels: Labels, digests: list[str
         scores[n] = new = index.scores(entry.title, entry.description, entry.type, topics, body_text(pages[n].html))
         before = dict(old[urls[n]].pairs())
         touched.update(term for term in before.keys() | new.keys() if before.get(term) != new.get(term))
-        record.pages[urls[n]] = PageWords.of(digests[n], new)
+        changes[urls[n]] = PageWords.of(digests[n], new)
     groups = {term[:KEY_LENGTH] for term in touched}
     files: dict[str, bytes] = {}
     kept_keys = []
@@ -654,6 +679,6 @@ def update_index(pages: list[Page], root: str, labels: Labels, digests: list[str
                 return None
             files[_page_file(number)] = data
     files[MANIFEST] = _manifest(files, len(pages), statuses, kept_keys + new_keys)
-    return files, record
+    return files, previous.changed(changes)
 
 

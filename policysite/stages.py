@@ -1236,18 +1236,32 @@ def search_index(state: BuildState) -> list[str]:
 
     Each page's words and result come from its summary (_Summaries), its rendered body and
     its topics: a page whose digest of those is the same is not read again, and the
-    index files that none of the changed pages is in are the last build's."""
+    index files that none of the changed pages is in are the last build's. After an edit to
+    bodies alone (only_bodies_changed), only the edited pages' digests can differ from those the
+    last build's words have: no other page's digest is worked out, nor its words read, and the
+    record's key is left unknown ("")."""
     site, sink, cache = state.site, state.sink, state.cache
     labels = search.Labels.of(site.config)
     pages = search.searchable(site.pages)
     summaries = state.summaries
     salt = digest(code_fingerprint(), site.config.root, repr(labels)).encode()
-    digests = [hashlib.sha1(salt + summaries[page] + f"{page.html_sha}\0{page.fields.get('topics', ())!r}".encode(
-        "utf-8", "surrogatepass")).hexdigest() for page in pages]
-    key = digest(salt, *digests)
+
+    def digest_of(page: Page) -> str:
+        return hashlib.sha1(salt + summaries[page] + f"{page.html_sha}\0{page.fields.get('topics', ())!r}".encode(
+            "utf-8", "surrogatepass")).hexdigest()
+
+    edited = None
+    if state.only_bodies is not None:
+        mine = {id(page) for page in state.only_bodies}
+        edited = [n for n, page in enumerate(pages) if id(page) in mine]
+        digests: list[str] | dict[int, str] = {n: digest_of(pages[n]) for n in edited}
+        key = ""
+    else:
+        digests = [digest_of(page) for page in pages]
+        key = digest(salt, *digests)
     before = cache.search
     state.last_files.update(before.files)
-    if before.key == key and before.files and _reuse_all(sink, before.files):
+    if key and before.key == key and before.files and _reuse_all(sink, before.files):
         cache.stats.search_reused = 1
         return sorted(before.files)
     previous = search.WordRecord.from_json(before.words)
@@ -1266,8 +1280,11 @@ def search_index(state: BuildState) -> list[str]:
         checked.add(rel)
         return data
 
-    made = search.update_index(pages, site.config.root, labels, digests, previous, read) if before.files else None
+    made = search.update_index(pages, site.config.root, labels, digests, previous, read, edited) if before.files else None
     if made is None:
+        if edited is not None:   # every page's words made or taken again: every page's digest
+            digests = [digest_of(page) for page in pages]
+            key = digest(salt, *digests)
         made = search.build_index_reusing(site.pages, site.config.root, labels, previous, digests)
     files, words = made
     del made

@@ -148,7 +148,8 @@ def test_a_damaged_index_entry_gives_an_empty_cache(tmp_path):
 
 def test_a_body_edit_reads_and_writes_only_the_edited_pages_search_words(make_site, monkeypatch):
     """Each page's words for the search index stay in the pack unless its digest changed, and go
-    back as they were read: the cache appends the edited page's words alone."""
+    back as they were read: the cache appends the edited page's words alone. After an edit to one
+    page's body alone, no other page's words are even looked at."""
     site = make_site({"content/a.md": page("Alpha", body="Wombats and quokkas.\n"),
                       "content/b.md": page("Beta", body="Numbats.\n"),
                       "content/c.md": page("Gamma", body="Plain words.\n")})
@@ -164,10 +165,14 @@ def test_a_body_edit_reads_and_writes_only_the_edited_pages_search_words(make_si
         return terms(words)
 
     monkeypatch.setattr(search.PageWords, "terms", property(counted))
+    looked_at = []
+    from_stored = search.PageWords.from_stored
+    monkeypatch.setattr(search.PageWords, "from_stored", classmethod(lambda cls, stored: looked_at.append(stored[0]) or from_stored(stored)))
     write_files(site, {"content/c.md": page("Gamma", body="Plain words, and a bilby.\n")})
     result = build(options)
     assert result.ok and result.stats["search_files_made"] > 0, result.stats
     assert len(read) == 1   # the edited page's words of the last build, to take them out of the index
+    assert looked_at == read, (looked_at, read)
     after = json.loads((site / CACHE).read_text())["sections"]["search_pages"]
     assert before[0] == after[0]
     moved = {url for at, url in enumerate(after[0]) if after[1][3 * at:3 * at + 3] != before[1][3 * at:3 * at + 3]}
