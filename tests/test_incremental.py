@@ -940,6 +940,44 @@ def test_a_body_edit_with_the_disk_cache_keeps_the_other_outputs_without_keying_
     assert result.stats["untouched"] == 0, result.stats
 
 
+def test_a_body_edit_makes_again_the_outputs_changed_by_hand_that_it_would_keep(make_site, tmp_path):
+    """After an edit to one page's body, the other outputs are kept as the last build wrote them:
+    one changed or removed by hand since is made again, with the rest of its listing."""
+    site = make_site({
+        "content/policy/_index.md": page("Policy"),
+        **{f"content/policy/p{n:02d}.md": page(f"Policy {n:02d}", extra=f"date: 2020-01-{n:02d}") for n in range(1, 26)},
+        "content/other/a.md": page("Alpha", body="Words.\n"),
+    })
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    options = BuildOptions(site_dir=site, output=out, jobs=1, cache_file=site / CACHE)
+    assert build(options).ok
+    assert (out / "policy/page-2/index.html").is_file()
+    (out / "policy/p03/index.html").write_text("changed by hand")
+    (out / "policy/page-2/index.html").unlink()
+    (site / "content/other/a.md").write_text(page("Alpha", body="Other words.\n"))
+    result = build(options)
+    assert result.ok and result.rendered == 2 and result.stats["untouched"] > 0, result.stats
+    assert build(BuildOptions(site_dir=site, output=clean, jobs=1)).ok
+    assert tree(out) == tree(clean), explain_difference(tree(out), tree(clean))
+
+
+def test_a_section_body_edit_renders_its_listing_pages_and_nothing_else(make_site, tmp_path):
+    """A section's own text is on the first page of its listing; its other pages are keyed with it."""
+    site = make_site({
+        "content/policy/_index.md": page("Policy", body="The section's words.\n"),
+        **{f"content/policy/p{n:02d}.md": page(f"Policy {n:02d}", extra=f"date: 2020-01-{n:02d}") for n in range(1, 26)},
+    })
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    options = BuildOptions(site_dir=site, output=out, jobs=1, cache_file=site / CACHE)
+    assert build(options).ok
+    (site / "content/policy/_index.md").write_text(page("Policy", body="The section's new words.\n"))
+    result = build(options)
+    outputs = len(BuildCache.read(site / CACHE).outputs)
+    assert result.ok and result.rendered == 1 and result.stats["untouched"] == outputs - 2, result.stats
+    assert build(BuildOptions(site_dir=site, output=clean, jobs=1)).ok
+    assert tree(out) == tree(clean), explain_difference(tree(out), tree(clean))
+
+
 def test_body_edits_after_a_failed_build_reach_the_pages_the_failed_one_changed(served):
     """A build that fails after loading an edit leaves records the outputs were not made from:
     the next body edit of the same page must not keep the other outputs on their word."""
