@@ -169,7 +169,8 @@ class MarkdownRecord:
 
     Valid while `key` matches and every link in `deps` resolves to the same signature.
     Read from a cache file, `html`, `links` and `deps` are read from it when first asked for
-    (model.deferred): a page whose record holds while nothing it links to has changed needs none of them."""
+    (model.deferred): a page whose record holds while nothing it links to has changed needs none of them.
+    Made in a big build's Markdown stage, they and `toc` are in its scratch file (spill.py)."""
     key: str
     html: str
     sha: str
@@ -201,12 +202,13 @@ class MarkdownRecord:
         return held(self, "html")
 
     def with_targets(self, targets: list[tuple[int, str, str]]) -> MarkdownRecord:
-        """This record with these targets: its HTML, links and deps passed on as held, unread."""
-        return MarkdownRecord(self.key, held(self, "html"), self.sha, self.ids, self.toc, held(self, "links"),
+        """This record with these targets: its HTML, contents, links and deps passed on as held, unread."""
+        return MarkdownRecord(self.key, held(self, "html"), self.sha, self.ids, held(self, "toc"), held(self, "links"),
                               held(self, "deps"), self.problems, targets)
 
 
 MarkdownRecord.html = deferred("html")
+MarkdownRecord.toc = deferred("toc")
 MarkdownRecord.links = deferred("links")
 MarkdownRecord.deps = deferred("deps")
 

@@ -206,12 +206,13 @@ class Page:
             setattr(self, name, value)
 
 
-_DEFERRED_FIELDS = ("body", "html")
+_DEFERRED_FIELDS = ("body", "html", "toc")
 
 
 # Set after the dataclass is made, so that its __init__ stores through them, into their slots.
 Page.body = deferred("body", Page.__dict__["body"])
 Page.html = deferred("html", Page.__dict__["html"])
+Page.toc = deferred("toc", Page.__dict__["toc"])
 
 
 @dataclass

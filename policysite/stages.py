@@ -439,7 +439,7 @@ class MarkdownWork:
     hooks: Hooks
     reserved_ids: frozenset[str]               # ids the layouts give: headings never take them
     renderer: MarkdownRenderer | None = None   # made in each process on first use
-    spill: Spill | None = None                 # given, each page's HTML and deps are kept there, never sent back
+    spill: Spill | None = None                 # given, each page's HTML, contents, links and deps are kept there, never sent back
 
     def __call__(self, start: int, stop: int) -> list:
         if self.renderer is None:
@@ -448,10 +448,11 @@ class MarkdownWork:
         if self.spill is not None:
             made = [record for record in done if isinstance(record, MarkdownRecord)]
             htmls = self.spill.put([record.html for record in made])
+            tocs = put_json(self.spill, [record.toc for record in made])
             links = put_json(self.spill, [record.links for record in made])
             deps = put_json(self.spill, [record.deps for record in made])
-            for record, *spilled in zip(made, htmls, links, deps, strict=True):
-                record.html, record.links, record.deps = spilled
+            for record, *spilled in zip(made, htmls, tocs, links, deps, strict=True):
+                record.html, record.toc, record.links, record.deps = spilled
         return done
 
     def render(self, page: Page, key: str):
@@ -597,7 +598,7 @@ def _apply(state: BuildState, page: Page, record: MarkdownRecord) -> None:
     page.html = held(record, "html")   # from a cache file: read only if the page is rendered or indexed again
     page.html_sha = record.sha
     page.ids = record.ids   # the record's own list: the layout's ids are LayoutIds' (has_id)
-    page.toc = record.toc
+    page.toc = held(record, "toc")   # a dict for each heading: in the scratch file, for a big build
 
 
 # -- links -------------------------------------------------------------------

@@ -52,7 +52,7 @@ def test_a_big_build_keeps_bodies_html_and_deps_in_the_spill(make_site):
     """Past pool.PARALLEL_THRESHOLD pages, each page's body (loaded in a worker), HTML and
     deps (rendered in one) stay in the scratch file through the stages that read them."""
     count = pool.PARALLEL_THRESHOLD + 8
-    files = {f"content/s/p{i:03d}.md": page(f"Page {i}", body=f"## Part {i}\n\nSee [the next](p{(i + 1) % count:03d}.md).\n")
+    files = {f"content/s/p{i:03d}.md": page(f"Page {i}", body=f"## Part {i}\n\nSee [the next](p{(i + 1) % count:03d}.md).\n\n## More\n\nText.\n")
              for i in range(count)}
     site = make_site(files)
     state = stages.BuildState(options=stages.BuildOptions(site_dir=site, jobs=2, write=False), cache=BuildCache())
@@ -64,9 +64,11 @@ def test_a_big_build_keeps_bodies_html_and_deps_in_the_spill(make_site):
         record = state.cache.markdown[item.source]
         assert isinstance(held(item, "body"), SpillText) and isinstance(held(item, "html"), SpillText)
         assert held(record, "html") is held(item, "html") and isinstance(held(record, "deps"), SpillJSON)
+        assert held(record, "toc") is held(item, "toc") and isinstance(held(item, "toc"), SpillJSON)
         assert state.cache.loaded[item.source].page.body is held(item, "body")   # one text, unread
     first = next(p for p in pages if p.source == "content/s/p000.md")
     assert first.body.startswith("## Part 0") and 'href="/s/p001/"' in first.html
+    assert first.toc == [{"id": "part-0", "text": "Part 0"}, {"id": "more", "text": "More"}]
     assert state.cache.markdown[first.source].deps[0][0] == "p001.md"
 
 
