@@ -121,6 +121,9 @@ class BuildState:
     site_key: str = ""                # hash of what every layout sees besides the page
     link_table: str = ""              # what links can lead to (stages.link_table), "" until Markdown is rendered
     rendered: set[str] = field(default_factory=set)   # output files whose layout ran in this build
+    # Pages whose links this build resolved as it rendered their Markdown (render_markdown): the
+    # targets in their MarkdownRecords hold, whatever the last build's link table was.
+    resolved: set[str] = field(default_factory=set)
     summaries: _Summaries = field(default_factory=lambda: _Summaries())   # what other pages show of each page
     written: list[str] = field(default_factory=list)
     extra: dict[str, str] = field(default_factory=dict)   # sitemap, robots, feeds, search-index.json
@@ -465,6 +468,13 @@ def render_markdown(state: BuildState, pages: list[Page]) -> None:
             continue
         record = MarkdownRecord(key=key, html=rendered.html, sha=digest(rendered.html), ids=sorted(rendered.ids),
                                 toc=rendered.toc, links=rendered.links, deps=rendered.deps, problems=rendered.problems)
+        if reuse:
+            # Where its links lead, as the renderer found them: check_links need not resolve them
+            # again. Not with an on_page_markdown hook, which may have changed the site it sees
+            # (in a worker process, only there).
+            record.targets = rendered.targets
+            state.resolved.add(page.source)
+            cache.stats.links_resolved += 1
         cache.markdown[page.source] = record
         cache.dirty = True
         _apply(state, page, record)
@@ -563,7 +573,8 @@ def check_page_links(state: BuildState, page: Page, held: bool | None = None) ->
     """Report the page's Markdown problems and broken fragments; the other pages it links to.
 
     Where its links lead is taken from its record when nothing links can lead to has
-    changed since they were resolved (`held`, from _targets_hold); else they are resolved again."""
+    changed since they were resolved (`held`, from _targets_hold) or when this build resolved
+    them (state.resolved); else they are resolved again."""
     cache, site = state.cache, state.site
     record = cache.markdown[page.source]
     diagnostics = state.diagnostics
@@ -572,7 +583,7 @@ def check_page_links(state: BuildState, page: Page, held: bool | None = None) ->
     targets = None
     if held is None:
         held = _targets_hold(state)
-    if record.targets is not None and held:
+    if record.targets is not None and (held or page.source in state.resolved):
         targets = []
         for index, where, fragment in record.targets:
             linked = site.by_source.get(where) or site.by_url.get(where)
@@ -1353,7 +1364,7 @@ def quick_rebuild(last: BuildState, changed: set[Path], sink) -> BuildResult | N
         pages.append(page)
 
     state = BuildState(**{**vars(last), "sink": sink, "diagnostics": Diagnostics(), "written": [],
-                          "summaries": _Summaries(), "rendered": set(), "last_files": set()})
+                          "summaries": _Summaries(), "rendered": set(), "last_files": set(), "resolved": set()})
     state.diagnostics.extend(last.diagnostics.items)
     cache.reset_stats()
     before = {}
