@@ -251,12 +251,7 @@ def cached_loader(state: BuildState, loaded: set[str]):
         cache.stats.load_hits += 1
         if record.diagnostics:
             diagnostics.extend([Diagnostic.from_list(d) for d in record.diagnostics])
-        data = record.page
-        if data is None:
-            return None
-        # The body as the record holds it: from a cache file, read only if a stage needs it.
-        return Page(kind=data.kind, source=where, title=data.title, description=data.description,
-                    fields=data.fields, lines=data.lines, body=data.body, body_line=data.body_line)
+        return page_of(record.page, where)
 
     def load(where: str, path: Path, config, diagnostics: Diagnostics):
         loaded.add(where)
@@ -289,17 +284,13 @@ def cached_loader(state: BuildState, loaded: set[str]):
             return reuse(record, where, diagnostics)
         local = Diagnostics()
         if ready is not None:
-            page, local.items = ready.page, ready.diagnostics
+            data, local.items = ready.page, ready.diagnostics
         else:
-            page = load_page(where, path, config, local, raw)
+            data = page_data(load_page(where, path, config, local, raw))
         diagnostics.extend(local.items)
-        data = None
-        if page is not None:
-            data = PageData(kind=page.kind, title=page.title, description=page.description, fields=page.fields,
-                            lines=page.lines, body=page.body, body_line=page.body_line)
         cache.loaded[where] = LoadRecord(key=key, page=data, diagnostics=[d.as_list() for d in local.items])
         cache.dirty = True
-        return page
+        return page_of(data, where)
 
     def prefetch(entries: list[tuple[str, Path]]) -> None:
         todo = []
@@ -327,12 +318,31 @@ def cached_loader(state: BuildState, loaded: set[str]):
     return load
 
 
+def page_data(page: Page | None) -> PageData | None:
+    """What load_page gave a page (all it sets), as its LoadRecord keeps it."""
+    if page is None:
+        return None
+    return PageData(kind=page.kind, title=page.title, description=page.description, fields=page.fields,
+                    lines=page.lines, body=page.body, body_line=page.body_line)
+
+
+def page_of(data: PageData | None, where: str) -> Page | None:
+    """The page a LoadRecord's data stands for, its body as the record holds it (from a cache
+    file, read only if a stage needs it)."""
+    if data is None:
+        return None
+    return Page(kind=data.kind, source=where, title=data.title, description=data.description,
+                fields=data.fields, lines=data.lines, body=data.body, body_line=data.body_line)
+
+
 @dataclass
 class Fetched:
     """A Markdown file read, hashed and loaded in a worker process."""
     stamp: tuple[int, int, int, int, int] | None   # cache.file_stamp, taken before the file was read
     sha: str                      # of its bytes
-    page: Page | None
+    # What load_page gave, without the Page's other (empty) attributes: a Page takes twice as
+    # long to pickle and four times as long to unpickle, in the main process.
+    page: PageData | None
     diagnostics: list[Diagnostic]
 
 
@@ -357,7 +367,7 @@ class LoadWork:
                 continue
             local = Diagnostics()
             page = load_page(where, path, self.config, local, raw)
-            out.append(Fetched(stamp=stamp, sha=hashlib.sha1(raw).hexdigest(), page=page, diagnostics=local.items))
+            out.append(Fetched(stamp=stamp, sha=hashlib.sha1(raw).hexdigest(), page=page_data(page), diagnostics=local.items))
         return out
 
 
