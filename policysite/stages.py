@@ -937,9 +937,10 @@ class _Summaries(dict):
 class PageWork:
     """The render stage's job for the worker pool: each page through its layout, into the sink."""
     jobs: list[tuple[str, Any]]
-    keys: list[str | None]
+    keys: list[str | None]      # None: not worked out yet (by `keys_of`, if given), or not known
     state: BuildState
     share_contexts: bool        # False when a hook may change a context: each page then gets its own
+    keys_of: OutputKeys | None = None
     _last: tuple[Page | None, dict[str, Any] | None] = (None, None)   # (page, its page_context): the pages of a long listing share it
 
     def __call__(self, start: int, stop: int) -> list[tuple]:
@@ -949,6 +950,8 @@ class PageWork:
         """(output path, key, sha, error or None, 1 if a page's layout ran, links the layout wrote)."""
         kind, item = self.jobs[index]
         key = self.keys[index]
+        if key is None and self.keys_of is not None:
+            key = self.keys_of.of(kind, item)   # for the OutputRecord: there was none it could match
         state = self.state
         site, templates, sink, hooks = state.site, state.templates, state.sink, state.hooks
         base = None
@@ -1028,9 +1031,12 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
     kept: dict[str, OutputRecord] = {}   # the records that hold, as read: kept as they are
     todo_jobs, todo_keys, todo_at = [], [], []
     for kind, item in jobs:
-        key = keys_of.of(kind, item) if keys_of is not None else None
         path = _job_path(kind, item)
-        before = previous.get(path) if key is not None else None
+        before = previous.get(path) if keys_of is not None else None
+        # Worked out here only to tell whether the last record holds; the page's own key, for
+        # its new record, is worked out as it is rendered (PageWork), by the worker process
+        # that renders it: on a first build, every key.
+        key = keys_of.of(kind, item) if before is not None else None
         if before is not None and before.ctx == key and sink.reuse(path, before.sha):
             kept[path] = before
             results.append((path, key, before.sha, None, 0, before.links))
@@ -1040,7 +1046,7 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
         todo_jobs.append((kind, item))
         todo_keys.append(key)
     work = PageWork(jobs=todo_jobs, keys=todo_keys, state=state,
-                    share_contexts=not state.hooks.has("on_page_context"))
+                    share_contexts=not state.hooks.has("on_page_context"), keys_of=keys_of)
     done = pool.run(pool.Job(work=work, count=len(todo_jobs), keep=shared.results), state.options.jobs,
                     state.options.progress, alongside)
     for at, result in zip(todo_at, done, strict=True):
