@@ -72,7 +72,7 @@ class OutputFolder:
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX)   # one build at a time into this output (and its spare)
             _remove_leftovers(output)
-            spare_wanted = take_spare is not None and _usable_spare(self.spare) and take_spare(self.spare)
+            spare_wanted = take_spare is not None and _is_spare(self.spare) and take_spare(self.spare)
             # A Ctrl-C between making the folder and knowing its name would leave it behind:
             # hold signals until self.tmp is set; one that came meanwhile lands after, below.
             blocked = _block_signals()
@@ -152,10 +152,14 @@ class OutputFolder:
         # hold them until the swap is over.
         blocked = _block_signals()
         try:
-            if os.path.lexists(self.spare):
-                removed.append(self._aside(self.spare))   # a spare this build did not take: the new one replaces it
+            # A spare this build did not take is replaced by the new one. Anything else by that
+            # name is somebody's own and stays as it is: the previous output is then removed.
+            keep_spare = not os.path.lexists(self.spare)
+            if not keep_spare and _is_spare(self.spare):
+                removed.append(self._aside(self.spare))
+                keep_spare = True
             if os.path.lexists(self.output):
-                if _is_folder(self.output):
+                if _is_folder(self.output) and keep_spare:
                     os.rename(self.output, self.spare)
                     previous = self.spare
                 else:
@@ -224,16 +228,11 @@ def _is_folder(path: Path) -> bool:
         return False
 
 
-def _usable_spare(spare: Path) -> bool:
+def _is_spare(spare: Path) -> bool:
     """Whether `spare` is an output this build's predecessors moved there (a folder with the
-    marker); anything else by that name is removed, as a leftover would be."""
-    if _is_folder(spare) and os.path.isfile(spare / MARKER) and not os.path.islink(spare / MARKER):
-        return True
-    if _is_folder(spare):
-        shutil.rmtree(spare, ignore_errors=True)
-    elif os.path.lexists(spare):
-        os.unlink(spare)
-    return False
+    marker). Anything else by that name was put there by somebody else: it is never used,
+    moved or removed."""
+    return _is_folder(spare) and os.path.isfile(spare / MARKER) and not os.path.islink(spare / MARKER)
 
 
 def _lock_file(output: Path) -> int:
@@ -320,7 +319,7 @@ def _remove_leftovers(output: Path) -> None:
     for prefix in (f".{output.name}.tmp-", f".{output.name}.old-"):
         for path in output.parent.glob(glob.escape(prefix) + "*"):
             if path.is_dir() and not path.is_symlink():
-                if prefix.endswith(".tmp-") and _usable_spare(path) and not os.path.lexists(spare):
+                if prefix.endswith(".tmp-") and _is_spare(path) and not os.path.lexists(spare):
                     try:
                         os.rename(path, spare)
                         continue

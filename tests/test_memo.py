@@ -305,7 +305,9 @@ def test_whatever_else_is_in_the_spare_does_not_reach_the_output(make_site, monk
     assert [p.name for p in outside.iterdir()] == ["keep.txt"] and (outside / "keep.txt").read_text() == "not policysite's"
 
 
-def test_a_spare_that_is_not_a_previous_output_is_removed(make_site, monkeypatch, tmp_path):
+def test_a_spare_that_is_not_a_previous_output_is_left_as_it_is(make_site, monkeypatch, tmp_path):
+    """Something by the spare's name without the output's marker is somebody's own: builds go on
+    (without a spare), and never use, move or remove it."""
     settled_at_once(monkeypatch)
     site = make_site(FILES)
     assert cached_build(site).ok
@@ -313,6 +315,10 @@ def test_a_spare_that_is_not_a_previous_output_is_removed(make_site, monkeypatch
     outside.mkdir()
     (outside / "keep.txt").write_text("not policysite's")
     for foreign in ("file", "link", "folder"):
+        if (site / SPARE).is_dir() and not (site / SPARE).is_symlink():
+            shutil.rmtree(site / SPARE)
+        elif os.path.lexists(site / SPARE):
+            os.unlink(site / SPARE)
         if foreign == "file":
             (site / SPARE).write_text("a file by that name")
         elif foreign == "link":
@@ -320,11 +326,19 @@ def test_a_spare_that_is_not_a_previous_output_is_removed(make_site, monkeypatch
         else:
             (site / SPARE).mkdir()
             (site / SPARE / "notes.txt").write_text("no marker: not an output")
-        write_files(site, {"content/b.md": page("Beta", body=f"Edited for the {foreign}.\n")})
-        assert cached_build(site).ok, foreign
-        assert (site / SPARE).is_dir() and not (site / SPARE).is_symlink() and not (site / SPARE / "notes.txt").exists()
-        assert_like_a_clean_build(site)
-        shutil.rmtree(site / SPARE)
+        before = os.lstat(site / SPARE).st_ino
+        for edit in ("once", "twice"):
+            write_files(site, {"content/b.md": page("Beta", body=f"Edited {edit} for the {foreign}.\n")})
+            assert cached_build(site).ok, foreign
+            assert_like_a_clean_build(site)
+            assert os.lstat(site / SPARE).st_ino == before, foreign
+        if foreign == "file":
+            assert (site / SPARE).read_text() == "a file by that name"
+        elif foreign == "link":
+            assert os.readlink(site / SPARE) == str(outside)
+        else:
+            assert [p.name for p in (site / SPARE).iterdir()] == ["notes.txt"]
+        assert not list(site.glob(".*.old-*")) and not list(site.glob(".*.tmp-*"))
     assert [p.name for p in outside.iterdir()] == ["keep.txt"]
 
 
