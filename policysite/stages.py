@@ -1225,19 +1225,18 @@ def check_layout_links(state: BuildState) -> None:
         if not (record.layout_files and last <= files and _files_digest(site, last) == record.layout_files):
             checked = outputs
     root, base_url = site.config.root, site.config.base_url
-    known: dict[str, bool] = {}          # an address from the site's root: the same answer on every page
+    known: dict[str, bool] = {}          # a link that is not relative to its page: the same answer on every page
     broken: dict[str, list[str]] = {}    # link as written -> the output files it is on
     for path in sorted(p for p in checked if p in outputs):
         page_url = None
         for link in outputs[path].links:
-            fixed = link.startswith(base_url) or (link.startswith("/") and not link.startswith("//"))
-            ok = known.get(link) if fixed else None
+            ok = known.get(link)   # looked up first: most links are there
             if ok is None:
                 if page_url is None:
                     page_url = "/" + (posixpath.dirname(path) + "/").lstrip("/")
                 rel = layoutlinks.output_path(link, page_url, root, base_url)
                 ok = rel is None or layoutlinks.exists(rel, files)
-                if fixed:
+                if layoutlinks.same_from_every_page(link):
                     known[link] = ok
             if not ok:
                 broken.setdefault(link, []).append(path)
