@@ -9,9 +9,10 @@ import sys
 
 def run() -> None:
     try:
-        from .cli import main
+        from . import cli
 
-        main()
+        cli.EXIT_AT_ONCE = True
+        cli.main()
     except KeyboardInterrupt:
         sys.stderr.write("\nInterrupted: the previous output is unchanged.\n")
         sys.exit(130)

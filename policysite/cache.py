@@ -38,7 +38,7 @@ from typing import Any
 
 from .model import Deferred, deferred, held
 
-FORMAT = 7
+FORMAT = 8
 # A file changed this recently may change again within the same tick of the file system's
 # clock, keeping its stamp: until it is older, it is read again rather than trusted.
 SETTLE_NS = 2_000_000_000
@@ -56,6 +56,12 @@ def file_stamp(st: os.stat_result) -> tuple | None:
 
 
 def digest(*parts) -> str:
+    """A SHA-1 of the parts, each followed by a NUL byte."""
+    if parts:
+        try:   # all text, as most are: one string, one encoding, one update (asked for every page)
+            return hashlib.sha1(("\0".join(parts) + "\0").encode("utf-8", "surrogatepass")).hexdigest()
+        except TypeError:
+            pass
     h = hashlib.sha1()
     for part in parts:
         if isinstance(part, str):
@@ -198,18 +204,30 @@ MarkdownRecord.deps = deferred("deps")
 @dataclass
 class OutputRecord:
     """The render stage's record of one written file: a hash of what its layout saw, of its bytes,
-    and the links its layout wrote (outside the page's Markdown body), checked on every build."""
+    and the links its layout wrote (outside the page's Markdown body), checked on every build.
+
+    Read from a cache file, `links` is read from it when first asked for: a build checks
+    only the links of the pages it rendered again while the site's files are the same."""
     ctx: str
     sha: str
     links: list[str] = field(default_factory=list)
 
     def to_json(self) -> list:
-        return [self.ctx, self.sha, self.links]
+        """What every build reads (encode_record keeps the links apart: `cold`)."""
+        return [self.ctx, self.sha]
+
+    def cold(self) -> list:
+        return [self.links]
 
     @classmethod
-    def from_json(cls, data: list) -> OutputRecord:
-        ctx, sha, links = data
-        return cls(ctx, sha, links if type(links) is list else list(links))   # parsed JSON: a list of its own already
+    def from_json(cls, data: list, cold) -> OutputRecord:
+        """From to_json's list, with `cold`'s list (or a Deferred standing for its one item)."""
+        ctx, sha = data
+        links = cold[0]
+        return cls(ctx, sha, links if type(links) is list or isinstance(links, Deferred) else list(links))
+
+
+OutputRecord.links = deferred("links")
 
 
 @dataclass
@@ -236,11 +254,14 @@ class SiteRecord:
     are the same, no link resolves otherwise; while the first is, each leads where it did.
     `extras`: a digest of what the sitemap, feeds and search-index.json read, with the hash of each
     of those files. `layout_files`: a digest of the files the last build wrote, when every link
-    its layouts wrote led to one of them."""
+    its layouts wrote led to one of them. `shape`: a digest of what every page's output reads
+    besides the page's own file and Markdown (stages.site_shape), noted by a full render that
+    succeeded; "" from the moment any load, Markdown or output record changes until the next."""
     links: str = ""
     extras: str = ""
     extra_files: dict[str, str] = field(default_factory=dict)
     layout_files: str = ""
+    shape: str = ""
 
     def to_json(self) -> dict:
         return dict(vars(self))
@@ -248,7 +269,8 @@ class SiteRecord:
     @classmethod
     def from_json(cls, data: dict) -> SiteRecord:
         return cls(links=str(data.get("links", "")), extras=str(data.get("extras", "")),
-                   extra_files=dict(data.get("extra_files") or {}), layout_files=str(data.get("layout_files", "")))
+                   extra_files=dict(data.get("extra_files") or {}), layout_files=str(data.get("layout_files", "")),
+                   shape=str(data.get("shape", "")))
 
 
 @dataclass
@@ -262,6 +284,7 @@ class BuildStats:
     search_files_made: int = 0    # full-text index files made again (not taken from the last output)
     extras_reused: int = 0        # 1 when the sitemap, feeds and search list were the last output's
     links_resolved: int = 0       # pages whose Markdown links were resolved again
+    untouched: int = 0            # outputs kept without keying them: an edit to bodies alone could not reach them
     quick: int = 0
     taken_over: int = 0
     images_encoded: int = 0
@@ -488,9 +511,13 @@ CODECS: dict[str, tuple[Any, Any, Any, Any]] = {
     "loaded": (LoadRecord.to_json, _no_text, LoadRecord.text, LoadRecord.from_json),
     "markdown": (MarkdownRecord.to_json, MarkdownRecord.cold, MarkdownRecord.text,
                  lambda data, cold, text: MarkdownRecord.from_json(data, _deferred_items(cold, 2), text)),
-    "outputs": (OutputRecord.to_json, _no_text, _no_text, lambda data, cold, text: OutputRecord.from_json(data)),
+    "outputs": (OutputRecord.to_json, OutputRecord.cold, _no_text,
+                lambda data, cold, text: OutputRecord.from_json(data, _deferred_items(cold, 1))),
     "search": (SearchRecord.to_json, _no_text, _no_text, lambda data, cold, text: SearchRecord.from_json(data)),
-    "search_pages": (_same_value, _no_text, _no_text, _same_value),   # the JSON of search.WordRecord's words of one page, by its address
+    # search.WordRecord's words of one page, by its address: [digest, terms, scores], the terms and scores
+    # read only when asked for (search.PageWords).
+    "search_pages": (lambda words: words[:1], lambda words: words[1:], _no_text,
+                     lambda data, cold, text: [data[0], *_deferred_items(cold, 2)]),
     "site": (SiteRecord.to_json, _no_text, _no_text, lambda data, cold, text: SiteRecord.from_json(data)),
 }
 # Sections whose JSON may hold dates ({"$date": ...}, see _unlike_json).

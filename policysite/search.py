@@ -35,7 +35,7 @@ import re
 import unicodedata
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import groupby, repeat
@@ -43,7 +43,7 @@ from operator import and_, sub
 from typing import TYPE_CHECKING
 
 from .cache import code_fingerprint
-from .model import Page
+from .model import Deferred, Page
 
 if TYPE_CHECKING:
     from .config import SiteConfig
@@ -420,13 +420,51 @@ def build_index(pages: list[Page], root: str, labels: Labels) -> dict[str, bytes
 SCORE_ZERO = 0x30
 
 
-@dataclass(frozen=True, slots=True)
 class PageWords:
-    """One page's terms and their scores, and a digest of everything they came from."""
+    """One page's terms and their scores, and a digest of everything they came from.
 
-    digest: str
-    terms: str    # the page's terms, in the order they are added, joined by spaces (terms have none)
-    scores: str   # one character per term: see SCORE_ZERO
+    Read from the build cache, its terms and scores stay there until asked for (a page whose
+    digest is the same needs neither), and `stored` is its record as read, saved again as it is."""
+
+    __slots__ = ("digest", "_terms", "_scores", "stored")
+
+    def __init__(self, digest: str, terms: str | Deferred, scores: str | Deferred, stored: list | None = None):
+        self.digest = digest
+        self._terms = terms      # the page's terms, in the order they are added, joined by spaces (terms have none)
+        self._scores = scores    # one character per term: see SCORE_ZERO
+        self.stored = stored
+
+    @property
+    def terms(self) -> str:
+        if isinstance(self._terms, Deferred):
+            self._terms = str(self._terms.value())
+        return self._terms
+
+    @property
+    def scores(self) -> str:
+        if isinstance(self._scores, Deferred):
+            self._scores = str(self._scores.value())
+        return self._scores
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, PageWords):
+            return NotImplemented
+        return (self.digest, self.terms, self.scores) == (other.digest, other.terms, other.scores)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"PageWords({self.digest!r}, {self.terms!r}, {self.scores!r})"
+
+    @classmethod
+    def from_stored(cls, stored) -> PageWords:
+        """From what to_json gave for a page, or that as the build cache reads it back (its terms
+        and scores Deferred); KeyError when it is not one."""
+        if not (isinstance(stored, list) and len(stored) == 3):
+            raise KeyError("not a page's words")
+        digest, terms, scores = stored
+        return cls(str(digest), terms if isinstance(terms, Deferred) else str(terms),
+                   scores if isinstance(scores, Deferred) else str(scores), stored)
 
     def pairs(self):
         """(term, score) for each term."""
@@ -444,22 +482,61 @@ class WordRecord:
     """Every indexed page's words, keyed by its address: what the next build reuses
     for each page whose digest is the same. Saved in the build cache as JSON."""
 
-    pages: dict[str, PageWords] = field(default_factory=dict)
+    pages: Mapping[str, PageWords] = field(default_factory=dict)
 
     def to_json(self) -> dict:
+        """A page's words read from the cache go back as they were read: the cache keeps them unread."""
+        if isinstance(self.pages, _StoredWords):
+            return {"format": FORMAT, "code": code_fingerprint(), "pages": self.pages.saved()}
         return {"format": FORMAT, "code": code_fingerprint(),
-                "pages": {url: [w.digest, w.terms, w.scores] for url, w in self.pages.items()}}
+                "pages": {url: w.stored if w.stored is not None else [w.digest, w.terms, w.scores]
+                          for url, w in self.pages.items()}}
+
+    def changed(self, changes: dict[str, PageWords]) -> WordRecord:
+        """This record with these pages' words instead (pages it has), the others as they are."""
+        if isinstance(self.pages, _StoredWords):
+            return WordRecord(_StoredWords(self.pages.stored, {**self.pages.changes, **changes}))
+        return WordRecord({**self.pages, **changes})
 
     @classmethod
     def from_json(cls, data) -> WordRecord:
-        """The record saved by to_json; an empty one when it is missing, damaged or
-        was made by other code (whose words or scores may differ)."""
-        if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("code") != code_fingerprint():
+        """The record saved by to_json; an empty one when it is missing or was made by other
+        code (whose words or scores may differ). Each page's words are made when first asked
+        for; a page's words that are damaged are missing."""
+        if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("code") != code_fingerprint() \
+                or not isinstance(data.get("pages"), Mapping):
             return cls()
-        try:
-            return cls({url: PageWords(*(str(part) for part in parts)) for url, parts in data["pages"].items()})
-        except (KeyError, TypeError, AttributeError, ValueError):
-            return cls()
+        return cls(_StoredWords(data["pages"]))
+
+
+class _StoredWords(Mapping):
+    """Address -> PageWords, each made from its saved form when first asked for; `changes`
+    are pages' words of this build instead."""
+
+    def __init__(self, stored: Mapping, changes: dict[str, PageWords] | None = None):
+        self.stored = stored
+        self.changes = changes or {}
+        self.made: dict[str, PageWords] = {}
+
+    def __getitem__(self, url: str) -> PageWords:
+        found = self.changes.get(url) or self.made.get(url)
+        if found is None:
+            found = self.made[url] = PageWords.from_stored(self.stored[url])
+        return found
+
+    def saved(self) -> Mapping:
+        """What WordRecord.to_json gives: the saved form with the changes. A build cache's section
+        is changed in place: it then writes only the records assigned to it."""
+        stored = dict(self.stored) if type(self.stored) is dict else self.stored
+        for url, words in self.changes.items():
+            stored[url] = [words.digest, words.terms, words.scores]
+        return stored
+
+    def __iter__(self):
+        return iter(self.stored)
+
+    def __len__(self) -> int:
+        return len(self.stored)
 
 
 def _page_digest(entry: ResultEntry, topics: list[str], page: Page) -> str:
@@ -490,8 +567,9 @@ def build_index_reusing(pages: list[Page], root: str, labels: Labels, previous: 
     return index.files(), record
 
 
-def update_index(pages: list[Page], root: str, labels: Labels, digests: list[str], previous: WordRecord,
-                 read: Callable[[str], bytes | None]) -> tuple[dict[str, bytes], WordRecord] | None:
+def update_index(pages: list[Page], root: str, labels: Labels, digests: list[str] | dict[int, str], previous: WordRecord,
+                 read: Callable[[str], bytes | None],
+                 changed: list[int] | None = None) -> tuple[dict[str, bytes], WordRecord] | None:
     """The index files, as build_index makes them, by changing the last build's files only where
     the pages whose digest changed are; and the record of this build's words.
 
@@ -501,12 +579,21 @@ def update_index(pages: list[Page], root: str, labels: Labels, digests: list[str
     None when the last index cannot be updated: its pages were others or in another
     order, a status is new or gone, or one of its files cannot be read. The term files
     that change are those of the first KEY_LENGTH letters of a term a changed page has
-    or had; the page files those of the changed pages."""
+    or had; the page files those of the changed pages.
+
+    `changed`: the numbers of the only pages whose digest can differ, when the caller knows
+    them; `digests` then needs to give only theirs, and no other page's words are read."""
     old = previous.pages
     urls = [root + page.url.lstrip("/") for page in pages]
     if len(old) != len(urls) or list(old) != urls:
         return None
-    changed = [n for n, url in enumerate(urls) if old[url].digest != digests[n]]
+    try:
+        if changed is None:
+            changed = [n for n, url in enumerate(urls) if old[url].digest != digests[n]]
+        else:
+            changed = [n for n in changed if old[urls[n]].digest != digests[n]]
+    except KeyError:   # a page's words damaged in the cache
+        return None
     statuses = sorted({page.status.search_key() for page in pages} - {""})
     try:
         manifest = json.loads(read(MANIFEST) or b"null")
@@ -517,7 +604,7 @@ def update_index(pages: list[Page], root: str, labels: Labels, digests: list[str
     except (ValueError, KeyError, TypeError):
         return None
     index = IndexBuilder()
-    record = WordRecord(dict(old))
+    changes: dict[str, PageWords] = {}
     scores: dict[int, dict[str, int]] = {}
     touched: set[str] = set()   # terms whose postings change: a changed page's score in them differs
     for n in changed:
@@ -525,7 +612,7 @@ def update_index(pages: list[Page], root: str, labels: Labels, digests: list[str
         scores[n] = new = index.scores(entry.title, entry.description, entry.type, topics, body_text(pages[n].html))
         before = dict(old[urls[n]].pairs())
         touched.update(term for term in before.keys() | new.keys() if before.get(term) != new.get(term))
-        record.pages[urls[n]] = PageWords.of(digests[n], new)
+        changes[urls[n]] = PageWords.of(digests[n], new)
     groups = {term[:KEY_LENGTH] for term in touched}
     files: dict[str, bytes] = {}
     kept_keys = []
@@ -592,6 +679,6 @@ def update_index(pages: list[Page], root: str, labels: Labels, digests: list[str
                 return None
             files[_page_file(number)] = data
     files[MANIFEST] = _manifest(files, len(pages), statuses, kept_keys + new_keys)
-    return files, record
+    return files, previous.changed(changes)
 
 

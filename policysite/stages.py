@@ -129,6 +129,11 @@ class BuildState:
     extra: dict[str, str] = field(default_factory=dict)   # sitemap, robots, feeds, search-index.json
     search_files: list[str] = field(default_factory=list)   # extras already in the sink: the full-text index, reused ones
     last_files: set[str] = field(default_factory=set)   # the files the last build wrote, as its records name them
+    # What an edit reached, to render only the pages it can change (only_bodies_changed):
+    last_shape: str = ""              # SiteRecord.shape as this build found it
+    body_edits: set[str] | None = None   # files whose record was made again with only the body changed; None: more changed
+    markdown_before: dict[str, MarkdownRecord | None] = field(default_factory=dict)   # source -> its record before render_markdown made it again
+    only_bodies: list[Page] | None = None   # the pages whose outputs can have changed, when that is all; None: any
     files: int = 0
     timings: dict[str, float] = field(default_factory=dict)   # seconds per stage, in the order they ran
 
@@ -217,6 +222,7 @@ def load_pages(state: BuildState) -> None:
     cache, options = state.cache, state.options
     skip = [state.output] if options.write else []
     loaded: set[str] = set()
+    state.last_shape, state.body_edits = cache.site.shape, set()
     if isinstance(cache.loaded, Section):
         cache.loaded.prefetch()   # every file's record is asked for: read them in a few large reads
     state.site = build_site(options.site_dir, state.config, state.diagnostics, drafts=options.drafts, skip=skip,
@@ -226,6 +232,8 @@ def load_pages(state: BuildState) -> None:
         del cache.loaded[gone]
         cache.stamps.pop(gone, None)
         cache.dirty = True
+        state.body_edits = None
+        note_site(state, shape="")
     live = {p.source for p in state.site.pages if p.source}
     for stale in [s for s in cache.markdown if s not in live]:
         del cache.markdown[stale]
@@ -288,8 +296,9 @@ def cached_loader(state: BuildState, loaded: set[str]):
         else:
             data = page_data(load_page(where, path, config, local, raw))
         diagnostics.extend(local.items)
-        cache.loaded[where] = LoadRecord(key=key, page=data, diagnostics=[d.as_list() for d in local.items])
+        fresh = cache.loaded[where] = LoadRecord(key=key, page=data, diagnostics=[d.as_list() for d in local.items])
         cache.dirty = True
+        note_edit(state, where, record, fresh)
         return page_of(data, where)
 
     def prefetch(entries: list[tuple[str, Path]]) -> None:
@@ -333,6 +342,21 @@ def page_of(data: PageData | None, where: str) -> Page | None:
         return None
     return Page(kind=data.kind, source=where, title=data.title, description=data.description,
                 fields=data.fields, lines=data.lines, body=data.body, body_line=data.body_line)
+
+
+def note_edit(state: BuildState, where: str, before: LoadRecord | None, after: LoadRecord) -> None:
+    """A file's LoadRecord was made again: the last full render no longer matches the records
+    (SiteRecord.shape), and unless only its body changed, any page's output may have."""
+    note_site(state, shape="")
+    if state.body_edits is None:
+        return
+    # Compared in their cached form (the body left out): a record read from the cache has lists
+    # where one just loaded has tuples.
+    if before is None or before.page is None or after.page is None \
+            or json.dumps(before.to_json()[1:], default=repr) != json.dumps(after.to_json()[1:], default=repr):
+        state.body_edits = None
+    else:
+        state.body_edits.add(where)
 
 
 @dataclass
@@ -467,6 +491,7 @@ def render_markdown(state: BuildState, pages: list[Page]) -> None:
             _apply(state, page, record)
         else:
             todo.append((page, key))
+            state.markdown_before[page.source] = record
     work = MarkdownWork(pages=[p for p, _ in todo], resolver=state.resolver, hooks=state.hooks,
                         reserved_ids=reserved, renderer=state.renderer)
     results = pool.run(pool.Job(work=work, count=len(todo)), state.options.jobs, state.options.progress)
@@ -475,6 +500,7 @@ def render_markdown(state: BuildState, pages: list[Page]) -> None:
         if isinstance(rendered, tuple):   # a hook failed
             state.diagnostics.error(*rendered, code="hook-failed")
             cache.markdown.pop(page.source, None)
+            note_site(state, shape="")
             continue
         record = MarkdownRecord(key=key, html=rendered.html, sha=digest(rendered.html), ids=sorted(rendered.ids),
                                 toc=rendered.toc, links=rendered.links, deps=rendered.deps, problems=rendered.problems)
@@ -487,6 +513,7 @@ def render_markdown(state: BuildState, pages: list[Page]) -> None:
             cache.stats.links_resolved += 1
         cache.markdown[page.source] = record
         cache.dirty = True
+        note_site(state, shape="")
         _apply(state, page, record)
 
 
@@ -561,7 +588,55 @@ def check_links(state: BuildState) -> None:
             page.backlinks.sort(key=order.__getitem__)
     check_front_matter_links(state)
     images.size_lead_images(site, state.resolver, state.diagnostics)   # lead images' sizes and checks
-    publish.check_generated_paths(site, state.diagnostics)
+    state.only_bodies = only_bodies_changed(state)
+    if state.only_bodies is None:
+        # The paths the site claims follow from its shape alone: after an edit to bodies alone,
+        # they are those of the last build, which found none in the way (it rendered every page).
+        publish.check_generated_paths(site, state.diagnostics)
+
+
+def only_bodies_changed(state: BuildState) -> list[Page] | None:
+    """The pages whose outputs can differ from the last build's, when the edit since was to
+    pages' bodies alone; None when it may have reached any page.
+
+    A body reaches other pages only through its headings' ids (links to `page.md#id`) and
+    the pages it links to ("Pages that link here"); everything else another page's output
+    shows of it comes from its front matter (OutputKeys). So when every file's record is the
+    last build's but for files whose front matter is the same (body_edits), those pages'
+    ids and link targets are too, and what every output reads besides its own page is what
+    the last full render read (site_shape), only those pages' outputs can change."""
+    edits, cache, site = state.body_edits, state.cache, state.site
+    if edits is None or not state.last_shape or state.sink is None or state.failed() \
+            or state.hooks.has(*PAGE_HOOKS, "on_config") or not state.markdown_before.keys() <= edits:
+        return None
+    if state.last_shape != site_shape(state):
+        return None
+    pages = []
+    for source in sorted(edits):
+        page = site.by_source.get(source)
+        if page is None:
+            return None
+        if source in state.markdown_before:   # its Markdown was rendered again
+            before, after = state.markdown_before[source], cache.markdown.get(source)
+            if before is None or after is None or before.ids != after.ids \
+                    or before.targets is None or after.targets is None \
+                    or {t[1] for t in before.targets} - {source} != {t[1] for t in after.targets} - {source}:
+                return None
+        pages.append(page)
+    return pages
+
+
+def site_shape(state: BuildState) -> str:
+    """A digest of what every page's output reads besides its own file and Markdown, as far as
+    the other pages' front matter does not already say (only_bodies_changed): the layouts and
+    `site` (site_key), the configuration and options, where links lead and every title
+    (link_table), and the clock's window (a page's status)."""
+    if not state.site_key:
+        state.ctx_site = site_context(state.site)
+        # Everything a layout can read besides the page: `site`, the layouts with `t()`'s words, the code.
+        state.site_key = digest(json.dumps(state.ctx_site, sort_keys=True, default=str), state.templates.fingerprint(),
+                                state.seal)
+    return digest(state.site_key, state.config_fp, state.link_table, repr(state.window.as_list()))
 
 
 class _ByTitle(dict):
@@ -615,6 +690,7 @@ def check_page_links(state: BuildState, page: Page, held: bool | None = None) ->
             # only when it differs from the one it read (cache.save).
             cache.markdown[page.source] = replace(record, targets=noted)
             cache.dirty = True
+            note_site(state, shape="")
     seen: set[int] = set()
     links_to = []
     lines = None
@@ -749,15 +825,19 @@ def _front_matter_target(state: BuildState, page: Page, raw: str, line: int, lab
 
 # -- pages -------------------------------------------------------------------
 
-def page_jobs(state: BuildState) -> list[tuple[str, Any]]:
-    """Every page (with the further pages of a long listing), then every alias redirect: what render_pages writes."""
+def page_jobs(state: BuildState, every: bool = False) -> list[tuple[str, Any]]:
+    """Every page (with the further pages of a long listing), then every alias redirect: what render_pages writes.
+
+    Only the pages an edit to bodies alone can have changed (state.only_bodies), unless `every`:
+    render_pages then keeps the other outputs as they are."""
     site = state.site
+    only = state.only_bodies if not every else None
     jobs: list[tuple[str, Any]] = []
-    for page in site.pages:
+    for page in (site.pages if only is None else only):
         jobs.append(("page", page))
         for number in range(2, listing_page_count(page, site) + 1):   # the rest of a long listing
             jobs.append(("listing", (page, number)))
-    return jobs + [("alias", a) for a in site.aliases]
+    return jobs + [("alias", a) for a in site.aliases] if only is None else jobs
 
 
 @dataclass
@@ -1008,13 +1088,12 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
 
     An OutputRecord holds while its key (OutputKeys) is the same and the last output still
     has the file. `subset`: only some pages (a quick rebuild); the other records stay.
+    When only some pages' bodies were edited (state.only_bodies), `jobs` are those pages'
+    and every other output of the last build is kept as it is, its record with it.
     `alongside` is work for this process while worker processes render."""
     cache, sink = state.cache, state.sink
-    if not state.site_key:
-        state.ctx_site = site_context(state.site)
-        # Everything a layout can read besides the page: `site`, the layouts with `t()`'s words, the code.
-        state.site_key = digest(json.dumps(state.ctx_site, sort_keys=True, default=str), state.templates.fingerprint(),
-                                state.seal)
+    shape = site_shape(state)
+    note_site(state, shape="")   # noted again below once every output is rendered or kept
     previous = cache.outputs
     if not subset:
         state.last_files.update(previous)
@@ -1030,6 +1109,8 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
     results: list[tuple | None] = []
     kept: dict[str, OutputRecord] = {}   # the records that hold, as read: kept as they are
     todo_jobs, todo_keys, todo_at = [], [], []
+    if state.only_bodies is not None and not subset and keyed:
+        jobs = _keep_the_rest(state, jobs, previous, kept, results)
     for kind, item in jobs:
         path = _job_path(kind, item)
         before = previous.get(path) if keys_of is not None else None
@@ -1039,7 +1120,7 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
         key = keys_of.of(kind, item) if before is not None else None
         if before is not None and before.ctx == key and sink.reuse(path, before.sha):
             kept[path] = before
-            results.append((path, key, before.sha, None, 0, before.links))
+            results.append((path, key, before.sha, None, 0, held(before, "links")))   # read only if checked
             continue
         todo_at.append(len(results))
         results.append(None)
@@ -1071,8 +1152,33 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
         cache.outputs = outputs
         # The same records while each is one that held and each that was there still is.
         cache.dirty |= len(kept) != len(outputs) or len(outputs) != len(previous)
+        if keyed:
+            note_site(state, shape=shape)
     cache.stats.rendered = rendered
     cache.stats.page_hits = len(state.written) - rendered
+
+
+def _keep_the_rest(state: BuildState, jobs: list[tuple[str, Any]], previous, kept: dict[str, OutputRecord],
+                   results: list) -> list[tuple[str, Any]]:
+    """The last build's outputs other than these jobs', kept as they are (an edit to bodies alone
+    cannot have changed them: only_bodies_changed), into `kept` and `results`; the jobs left
+    to key and render: these, and the job of any kept output the last output lacks."""
+    sink = state.sink
+    mine = {_job_path(kind, item) for kind, item in jobs}
+    lost = set()
+    for path in list(previous):
+        if path in mine:
+            continue
+        before = previous.get(path)   # None: its record was found damaged
+        if before is not None and sink.reuse(path, before.sha):
+            kept[path] = before
+            results.append((path, before.ctx, before.sha, None, 0, held(before, "links")))
+        else:
+            lost.add(path)
+    state.cache.stats.untouched = len(kept)
+    if lost:   # changed or removed by hand since: made again
+        jobs = jobs + [job for job in page_jobs(state, every=True) if _job_path(*job) in lost]
+    return jobs
 
 
 def _is_hook(state: BuildState, error: tuple) -> bool:
@@ -1093,8 +1199,10 @@ def make_extras(state: BuildState) -> None:
     sink, site, record = state.sink, state.site, state.cache.site
     kept = record.extra_files
     state.last_files.update(kept)
-    every = extras_key(state)
     noted_sitemap, _, noted_every = record.extras.rpartition(":")
+    # What they read is the front matter and the site's shape: an edit to bodies alone leaves it as
+    # the last build, which made these files, noted it (only_bodies_changed).
+    every = noted_every if state.only_bodies is not None and noted_every else extras_key(state)
     # The names come from the cache file, which sits in the site's folder: only these files.
     names = set(publish.generated_paths(site)) - {f"{search.FOLDER}/index.json"}
     if sink is not None and noted_every == every and set(kept) == names and _reuse_all(sink, kept):
@@ -1155,18 +1263,32 @@ def search_index(state: BuildState) -> list[str]:
 
     Each page's words and result come from its summary (_Summaries), its rendered body and
     its topics: a page whose digest of those is the same is not read again, and the
-    index files that none of the changed pages is in are the last build's."""
+    index files that none of the changed pages is in are the last build's. After an edit to
+    bodies alone (only_bodies_changed), only the edited pages' digests can differ from those the
+    last build's words have: no other page's digest is worked out, nor its words read, and the
+    record's key is left unknown ("")."""
     site, sink, cache = state.site, state.sink, state.cache
     labels = search.Labels.of(site.config)
     pages = search.searchable(site.pages)
     summaries = state.summaries
     salt = digest(code_fingerprint(), site.config.root, repr(labels)).encode()
-    digests = [hashlib.sha1(salt + summaries[page] + f"{page.html_sha}\0{page.fields.get('topics', ())!r}".encode(
-        "utf-8", "surrogatepass")).hexdigest() for page in pages]
-    key = digest(salt, *digests)
+
+    def digest_of(page: Page) -> str:
+        return hashlib.sha1(salt + summaries[page] + f"{page.html_sha}\0{page.fields.get('topics', ())!r}".encode(
+            "utf-8", "surrogatepass")).hexdigest()
+
+    edited = None
+    if state.only_bodies is not None:
+        mine = {id(page) for page in state.only_bodies}
+        edited = [n for n, page in enumerate(pages) if id(page) in mine]
+        digests: list[str] | dict[int, str] = {n: digest_of(pages[n]) for n in edited}
+        key = ""
+    else:
+        digests = [digest_of(page) for page in pages]
+        key = digest(salt, *digests)
     before = cache.search
     state.last_files.update(before.files)
-    if before.key == key and before.files and _reuse_all(sink, before.files):
+    if key and before.key == key and before.files and _reuse_all(sink, before.files):
         cache.stats.search_reused = 1
         return sorted(before.files)
     previous = search.WordRecord.from_json(before.words)
@@ -1185,8 +1307,11 @@ def search_index(state: BuildState) -> list[str]:
         checked.add(rel)
         return data
 
-    made = search.update_index(pages, site.config.root, labels, digests, previous, read) if before.files else None
+    made = search.update_index(pages, site.config.root, labels, digests, previous, read, edited) if before.files else None
     if made is None:
+        if edited is not None:   # every page's words made or taken again: every page's digest
+            digests = [digest_of(page) for page in pages]
+            key = digest(salt, *digests)
         made = search.build_index_reusing(site.pages, site.config.root, labels, previous, digests)
     files, words = made
     del made
@@ -1264,7 +1389,7 @@ def _report_layout_links(state: BuildState, broken: dict[str, list[str]]) -> Non
         f[0].startswith("policysite/"), f[0]))]   # the site's own layouts first
     wanted = {paths[0] for paths in broken.values()}
     jobs = {}
-    for kind, item in page_jobs(state):
+    for kind, item in page_jobs(state, every=True):
         if _job_path(kind, item) in wanted:
             jobs[_job_path(kind, item)] = page_job(state, kind, item)
     traced: dict[str, dict[str, tuple[str, int]]] = {}
@@ -1379,7 +1504,8 @@ def quick_rebuild(last: BuildState, changed: set[Path], sink) -> BuildResult | N
         pages.append(page)
 
     state = BuildState(**{**vars(last), "sink": sink, "diagnostics": Diagnostics(), "written": [],
-                          "summaries": _Summaries(), "rendered": set(), "last_files": set(), "resolved": set()})
+                          "summaries": _Summaries(), "rendered": set(), "last_files": set(), "resolved": set(),
+                          "body_edits": None, "markdown_before": {}, "only_bodies": None})
     state.diagnostics.extend(last.diagnostics.items)
     cache.reset_stats()
     before = {}

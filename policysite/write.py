@@ -325,7 +325,12 @@ def _remove_leftovers(output: Path) -> None:
                         continue
                     except OSError:
                         pass
-                shutil.rmtree(path, ignore_errors=True)
+                if prefix.endswith(".old-"):
+                    # Most often the last build's, which a detached process may still be
+                    # removing: removing it here as well made a build wait many seconds.
+                    remove_folder(path)
+                else:
+                    shutil.rmtree(path, ignore_errors=True)
 
 
 def describe_os_error(exc: OSError) -> str:

@@ -15,7 +15,7 @@ import pytest
 from conftest import page, read_tree, run, write_files
 
 from policysite import cache as cache_module
-from policysite import memo
+from policysite import memo, search
 from policysite.builder import BuildOptions, build
 from policysite.cache import BuildCache, CacheDamaged, LoadRecord, MarkdownRecord, OutputRecord, PageData
 from policysite.model import Deferred, Page, held
@@ -58,6 +58,10 @@ def test_bulky_parts_stay_in_the_pack_until_a_stage_asks_for_them(tmp_path):
     assert made.body == "body of page 7\n" * 20 and held(made, "body") == made.body
     assert rendered.html == "<p>body 7</p>" * 20 and rendered.deps == [["8.md", ["/x/", "X", None]]]
     assert rendered.links == ["8.md"]
+    # A written page's layout links too: a build checks those of the pages it rendered again.
+    output = back.outputs["7/index.html"]
+    assert output.ctx == "c7" and isinstance(held(output, "links"), Deferred)
+    assert output.links == ["/"]
     assert back.loaded == _records(100).loaded and back.markdown == _records(100).markdown
 
 
@@ -140,6 +144,42 @@ def test_a_damaged_index_entry_gives_an_empty_cache(tmp_path):
         data["sections"]["markdown"] = damage
         index.write_text(json.dumps(data))
         assert BuildCache.read(index).markdown == {}
+
+
+def test_a_body_edit_reads_and_writes_only_the_edited_pages_search_words(make_site, monkeypatch):
+    """Each page's words for the search index stay in the pack unless its digest changed, and go
+    back as they were read: the cache appends the edited page's words alone. After an edit to one
+    page's body alone, no other page's words are even looked at."""
+    site = make_site({"content/a.md": page("Alpha", body="Wombats and quokkas.\n"),
+                      "content/b.md": page("Beta", body="Numbats.\n"),
+                      "content/c.md": page("Gamma", body="Plain words.\n")})
+    options = BuildOptions(site_dir=site, cache_file=site / CACHE)
+    assert build(options).ok
+    before = json.loads((site / CACHE).read_text())["sections"]["search_pages"]
+    read = []
+    terms = search.PageWords.terms.fget
+
+    def counted(words):
+        if isinstance(words._terms, Deferred):
+            read.append(words.digest)
+        return terms(words)
+
+    monkeypatch.setattr(search.PageWords, "terms", property(counted))
+    looked_at = []
+    from_stored = search.PageWords.from_stored
+    monkeypatch.setattr(search.PageWords, "from_stored", classmethod(lambda cls, stored: looked_at.append(stored[0]) or from_stored(stored)))
+    write_files(site, {"content/c.md": page("Gamma", body="Plain words, and a bilby.\n")})
+    result = build(options)
+    assert result.ok and result.stats["search_files_made"] > 0, result.stats
+    assert len(read) == 1   # the edited page's words of the last build, to take them out of the index
+    assert looked_at == read, (looked_at, read)
+    after = json.loads((site / CACHE).read_text())["sections"]["search_pages"]
+    assert before[0] == after[0]
+    moved = {url for at, url in enumerate(after[0]) if after[1][3 * at:3 * at + 3] != before[1][3 * at:3 * at + 3]}
+    assert moved == {"/c/"}
+    clean = site.parent / "clean"
+    assert build(BuildOptions(site_dir=site, output=clean)).ok
+    assert read_tree(site / "_site") == read_tree(clean)
 
 
 def _pack_record(site: Path, section: str, key: str) -> tuple[Path, int, int]:

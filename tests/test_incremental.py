@@ -901,6 +901,105 @@ def test_a_body_edit_with_the_disk_cache_touches_only_that_page(make_site, tmp_p
     assert kept.links and kept.extras and kept.layout_files, kept
 
 
+def test_a_body_edit_with_the_disk_cache_keeps_the_other_outputs_without_keying_them(make_site, tmp_path):
+    """An edit to one page's body alone leaves every other output as the last build made it: they
+    are kept without working out their keys. A body edit that reaches other pages (a new page
+    linked to, a heading id gone) and a front matter edit key every output, as a clean build's would."""
+    site = make_site({
+        "content/policy/_index.md": page("Policy"),
+        "content/policy/a.md": page("Alpha plan", body="## Costs\n\nMoney for wombats.\n"),
+        "content/policy/b.md": page("Beta plan", body="Plain words.\n"),
+        "content/policy/c.md": page("Gamma plan", body="Back to [the costs](a.md#costs).\n"),
+    })
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    options = BuildOptions(site_dir=site, output=out, jobs=1, cache_file=site / CACHE)
+
+    def rebuild(rel: str, text: str):
+        (site / rel).write_text(text)
+        result = build(options)
+        shutil.rmtree(clean, ignore_errors=True)
+        assert build(BuildOptions(site_dir=site, output=clean, jobs=1)).ok
+        assert tree(out) == tree(clean), explain_difference(tree(out), tree(clean))
+        return result
+
+    first = build(options)
+    assert first.ok and first.stats["untouched"] == 0
+    outputs = len(BuildCache.read(site / CACHE).outputs)
+    result = rebuild("content/policy/b.md", page("Beta plan", body="Other words.\n"))
+    assert result.rendered == 1 and result.stats["untouched"] == outputs - 1, result.stats
+    # b now links to a: a's "Pages that link here" shows b.
+    result = rebuild("content/policy/b.md", page("Beta plan", body="Other words, see [](a.md).\n"))
+    assert result.rendered == 2 and result.stats["untouched"] == 0, result.stats
+    assert "Beta plan" in (out / "policy/a/index.html").read_text()
+    result = rebuild("content/policy/b.md", page("Beta plan", body="Still see [](a.md), with more words.\n"))
+    assert result.rendered == 1 and result.stats["untouched"] == outputs - 1, result.stats
+    # A heading id of a changes (nothing links to the new one): ids are what other pages check links against.
+    result = rebuild("content/policy/a.md", page("Alpha plan", body="## Costs\n\nMoney.\n\n## Savings\n\nMore.\n"))
+    assert result.stats["untouched"] == 0, result.stats
+    result = rebuild("content/policy/b.md", page("Beta plan", description="New words.", body="Still see [](a.md), with more words.\n"))
+    assert result.stats["untouched"] == 0, result.stats
+
+
+def test_a_body_edit_makes_again_the_outputs_changed_by_hand_that_it_would_keep(make_site, tmp_path):
+    """After an edit to one page's body, the other outputs are kept as the last build wrote them:
+    one changed or removed by hand since is made again, with the rest of its listing."""
+    site = make_site({
+        "content/policy/_index.md": page("Policy"),
+        **{f"content/policy/p{n:02d}.md": page(f"Policy {n:02d}", extra=f"date: 2020-01-{n:02d}") for n in range(1, 26)},
+        "content/other/a.md": page("Alpha", body="Words.\n"),
+    })
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    options = BuildOptions(site_dir=site, output=out, jobs=1, cache_file=site / CACHE)
+    assert build(options).ok
+    assert (out / "policy/page-2/index.html").is_file()
+    (out / "policy/p03/index.html").write_text("changed by hand")
+    (out / "policy/page-2/index.html").unlink()
+    (site / "content/other/a.md").write_text(page("Alpha", body="Other words.\n"))
+    result = build(options)
+    assert result.ok and result.rendered == 2 and result.stats["untouched"] > 0, result.stats
+    assert build(BuildOptions(site_dir=site, output=clean, jobs=1)).ok
+    assert tree(out) == tree(clean), explain_difference(tree(out), tree(clean))
+
+
+def test_a_section_body_edit_renders_its_listing_pages_and_nothing_else(make_site, tmp_path):
+    """A section's own text is on the first page of its listing; its other pages are keyed with it."""
+    site = make_site({
+        "content/policy/_index.md": page("Policy", body="The section's words.\n"),
+        **{f"content/policy/p{n:02d}.md": page(f"Policy {n:02d}", extra=f"date: 2020-01-{n:02d}") for n in range(1, 26)},
+    })
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    options = BuildOptions(site_dir=site, output=out, jobs=1, cache_file=site / CACHE)
+    assert build(options).ok
+    (site / "content/policy/_index.md").write_text(page("Policy", body="The section's new words.\n"))
+    result = build(options)
+    outputs = len(BuildCache.read(site / CACHE).outputs)
+    assert result.ok and result.rendered == 1 and result.stats["untouched"] == outputs - 2, result.stats
+    assert build(BuildOptions(site_dir=site, output=clean, jobs=1)).ok
+    assert tree(out) == tree(clean), explain_difference(tree(out), tree(clean))
+
+
+def test_body_edits_after_a_failed_build_reach_the_pages_the_failed_one_changed(served):
+    """A build that fails after loading an edit leaves records the outputs were not made from:
+    the next body edit of the same page must not keep the other outputs on their word."""
+    s = served({"content/a.md": page("Page A", body="## Costs\n\nMoney.\n"),
+                "content/b.md": page("Page B", body="Plain.\n"),
+                "content/c.md": page("Page C", body="Words.\n")})
+    assert s.build().ok
+    # c now links to b (b's backlinks change) and to a heading a does not have: the build fails.
+    s.edit({"content/c.md": page("Page C", body="See [](b.md) and [costs](a.md#nope).\n")})
+    s.edited.clear()   # a full run, not serve's quick one
+    assert not s.build().ok
+    s.edit({"content/c.md": page("Page C", body="See [](b.md) and [costs](a.md#costs).\n")})
+    s.edited.clear()
+    result = s.build()   # compared with a clean build inside: b lists c among the pages that link to it
+    assert result.ok and result.stats["untouched"] == 0, result.stats
+    assert "Page C" in s.html("b/index.html")
+    s.edit({"content/c.md": page("Page C", body="See [](b.md) and [the costs](a.md#costs).\n")})
+    s.edited.clear()
+    result = s.build()
+    assert result.ok and result.rendered == 1 and result.stats["untouched"] > 0, result.stats
+
+
 def test_a_title_that_reorders_a_listing_reaches_the_sitemap(make_site, tmp_path):
     """A section's last change in the sitemap is the first of its pages' newest dates: of a date and a
     time at the same moment, the one listed first, and titles order a listing. The sitemap is kept
