@@ -96,22 +96,18 @@ def code_fingerprint() -> str:
     return _CODE_FINGERPRINT
 
 
-def _encode(value):
+def _unlike_json(value):
+    """What JSON has no type for, as the cache writes it (the JSON encoder's `default`, asked only
+    for those, so a record is not walked beforehand): a date as {"$date": ...}, a set as a list."""
     if isinstance(value, dt.date):
         return {"$date": value.isoformat()}
-    if isinstance(value, tuple):
-        return [_encode(v) for v in value]
-    if isinstance(value, list):
-        return [_encode(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _encode(v) for k, v in value.items()}
     if isinstance(value, set):
         return sorted(value)
-    return value
+    raise TypeError(f"{type(value).__name__} cannot be written to the build cache")
 
 
 def revive_date(value: dict):
-    """A JSON object back as it was before _encode: `json.loads(text, object_hook=revive_date)`."""
+    """A JSON object back as it was before _unlike_json: `json.loads(text, object_hook=revive_date)`."""
     if len(value) == 1 and "$date" in value:
         text = value["$date"]   # a date, or a date with a time (front matter keeps times)
         return dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
@@ -134,7 +130,7 @@ class PageData:
 
     def to_json(self) -> list:
         """All but the body, which the pack keeps apart (encode_record)."""
-        return [self.kind, self.title, self.description, _encode(self.fields), self.lines, self.body_line]
+        return [self.kind, self.title, self.description, self.fields, self.lines, self.body_line]
 
     @classmethod
     def from_json(cls, data: list, body: str | Deferred) -> PageData:
@@ -537,7 +533,7 @@ CODECS: dict[str, tuple[Any, Any, Any, Any]] = {
                      lambda data, cold, text: [data[0], *_deferred_items(cold, 2)]),
     "site": (SiteRecord.to_json, _no_text, _no_text, lambda data, cold, text: SiteRecord.from_json(data)),
 }
-# Sections whose JSON may hold dates ({"$date": ...}, see _encode).
+# Sections whose JSON may hold dates ({"$date": ...}, see _unlike_json).
 _DATED = {"loaded"}
 
 PREFETCH_AFTER = 64   # records read one by one before Section reads the rest together
@@ -559,7 +555,8 @@ def encode_record(section: str, record) -> bytes:
     return b"".join((len(meta).to_bytes(4, "little"), meta, len(cold).to_bytes(4, "little"), cold, blob))
 
 
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)   # made once: json.dumps makes one per call
+# Made once: json.dumps makes one per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_unlike_json)
 
 
 def decode_records(pack: Pack, section: str, found: list[tuple[tuple[int, int, int], Any]],

@@ -37,6 +37,12 @@ def links_in(page_html: str, body_html: str) -> list[str]:
     return [link for link in found if link and not link.startswith("#")]
 
 
+def same_from_every_page(link: str) -> bool:
+    """Whether `link` leads to the same place whichever page it is on: an address from the
+    site's root, with a host, or with a scheme (an external one, or the site's own base URL)."""
+    return link.startswith("/") or _SCHEME.match(link) is not None
+
+
 def output_path(link: str, page_url: str, root: str, base_url: str) -> str | None:
     """The output file an internal link leads to (site-relative), or None for a link off the site."""
     if link.startswith(base_url):

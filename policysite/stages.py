@@ -119,12 +119,14 @@ class BuildState:
     resolver: Resolver | None = None
     renderer: MarkdownRenderer | None = None   # kept for quick rebuilds
     spill: Spill | None = None        # where bodies and HTML made in bulk are kept (spill.py), made when first needed
-    targets_noted: set[str] = field(default_factory=set)   # pages whose MarkdownRecord's targets this build's Markdown stage resolved
     layout_ids: LayoutIds = field(default_factory=LayoutIds)
     ctx_site: dict[str, Any] = field(default_factory=dict)
     site_key: str = ""                # hash of what every layout sees besides the page
     link_table: str = ""              # what links can lead to (stages.link_table), "" until Markdown is rendered
     rendered: set[str] = field(default_factory=set)   # output files whose layout ran in this build
+    # Pages whose links this build resolved as it rendered their Markdown (render_markdown): the
+    # targets in their MarkdownRecords hold, whatever the last build's link table was.
+    resolved: set[str] = field(default_factory=set)
     summaries: _Summaries = field(default_factory=lambda: _Summaries())   # what other pages show of each page
     written: list[str] = field(default_factory=list)
     extra: dict[str, str | SpillText] = field(default_factory=dict)   # sitemap, robots, feeds, search-index.json
@@ -269,12 +271,7 @@ def cached_loader(state: BuildState, loaded: set[str]):
         cache.stats.load_hits += 1
         if record.diagnostics:
             diagnostics.extend([Diagnostic.from_list(d) for d in record.diagnostics])
-        data = record.page
-        if data is None:
-            return None
-        # The body as the record holds it: from a cache file, read only if a stage needs it.
-        return Page(kind=data.kind, source=where, title=data.title, description=data.description,
-                    fields=data.fields, lines=data.lines, body=data.body, body_line=data.body_line)
+        return page_of(record.page, where)
 
     def load(where: str, path: Path, config, diagnostics: Diagnostics):
         loaded.add(where)
@@ -307,18 +304,14 @@ def cached_loader(state: BuildState, loaded: set[str]):
             return reuse(record, where, diagnostics)
         local = Diagnostics()
         if ready is not None:
-            page, local.items = ready.page, ready.diagnostics
+            data, local.items = ready.page, ready.diagnostics
         else:
-            page = load_page(where, path, config, local, raw)
+            data = page_data(load_page(where, path, config, local, raw))
         diagnostics.extend(local.items)
-        data = None
-        if page is not None:
-            data = PageData(kind=page.kind, title=page.title, description=page.description, fields=page.fields,
-                            lines=page.lines, body=held(page, "body"), body_line=page.body_line)   # unread, if spilled
         fresh = cache.loaded[where] = LoadRecord(key=key, page=data, diagnostics=[d.as_list() for d in local.items])
         cache.dirty = True
         note_edit(state, where, record, fresh)
-        return page
+        return page_of(data, where)
 
     def prefetch(entries: list[tuple[str, Path]]) -> None:
         todo = []
@@ -347,6 +340,23 @@ def cached_loader(state: BuildState, loaded: set[str]):
     return load
 
 
+def page_data(page: Page | None) -> PageData | None:
+    """What load_page gave a page (all it sets), as its LoadRecord keeps it."""
+    if page is None:
+        return None
+    return PageData(kind=page.kind, title=page.title, description=page.description, fields=page.fields,
+                    lines=page.lines, body=page.body, body_line=page.body_line)
+
+
+def page_of(data: PageData | None, where: str) -> Page | None:
+    """The page a LoadRecord's data stands for, its body as the record holds it (from a cache
+    file, read only if a stage needs it)."""
+    if data is None:
+        return None
+    return Page(kind=data.kind, source=where, title=data.title, description=data.description,
+                fields=data.fields, lines=data.lines, body=data.body, body_line=data.body_line)
+
+
 def note_edit(state: BuildState, where: str, before: LoadRecord | None, after: LoadRecord) -> None:
     """A file's LoadRecord was made again: the last full render no longer matches the records
     (SiteRecord.shape), and unless only its body changed, any page's output may have."""
@@ -367,7 +377,9 @@ class Fetched:
     """A Markdown file read, hashed and loaded in a worker process."""
     stamp: tuple[int, int, int, int, int] | None   # cache.file_stamp, taken before the file was read
     sha: str                      # of its bytes
-    page: Page | None
+    # What load_page gave, without the Page's other (empty) attributes: a Page takes twice as
+    # long to pickle and four times as long to unpickle, in the main process.
+    page: PageData | None
     diagnostics: list[Diagnostic]
 
 
@@ -393,11 +405,11 @@ class LoadWork:
                 continue
             local = Diagnostics()
             page = load_page(where, path, self.config, local, raw)
-            out.append(Fetched(stamp=stamp, sha=hashlib.sha1(raw).hexdigest(), page=page, diagnostics=local.items))
+            out.append(Fetched(stamp=stamp, sha=hashlib.sha1(raw).hexdigest(), page=page_data(page), diagnostics=local.items))
         if self.spill is not None:
-            pages = [fetched.page for fetched in out if fetched is not None and fetched.page is not None]
-            for page, body in zip(pages, self.spill.put([p.body for p in pages]), strict=True):
-                page.body = body
+            datas = [fetched.page for fetched in out if fetched is not None and fetched.page is not None]
+            for data, body in zip(datas, self.spill.put([d.body for d in datas]), strict=True):
+                data.body = body
         return out
 
 
@@ -467,12 +479,11 @@ class MarkdownWork:
             return error.as_tuple()
         finally:
             page.body = kept
-        # Its hash, and where its links lead, here, where the HTML is and its links were resolved
-        # already: the main process then need not read the HTML nor resolve the links again.
-        targets = _resolved(self.resolver.outcome, page, rendered.links)
+        # Its hash here, where the HTML is: the main process then need not read it. Its targets
+        # as the renderer found them (render_markdown keeps them only when they hold).
         return MarkdownRecord(key=key, html=rendered.html, sha=digest(rendered.html), ids=sorted(rendered.ids),
                               toc=rendered.toc, links=rendered.links, deps=rendered.deps, problems=rendered.problems,
-                              targets=_noted(targets))
+                              targets=rendered.targets)
 
 
 def _resolved(outcome, page: Page, links: list[str]) -> list[tuple[int, Page, str]]:
@@ -546,9 +557,15 @@ def render_markdown(state: BuildState, pages: list[Page]) -> None:
             cache.markdown.pop(page.source, None)
             note_site(state, shape="")
             continue
+        if reuse:
+            # Where its links lead, as the renderer found them: check_links need not resolve them
+            # again. Not with an on_page_markdown hook, which may have changed the site it sees
+            # (in a worker process, only there).
+            state.resolved.add(page.source)
+            cache.stats.links_resolved += 1
+        else:
+            record.targets = None
         cache.markdown[page.source] = record
-        state.targets_noted.add(page.source)   # its links were resolved again as it was rendered
-        cache.stats.links_resolved += 1
         cache.dirty = True
         note_site(state, shape="")
         _apply(state, page, record)
@@ -692,8 +709,8 @@ def check_page_links(state: BuildState, page: Page, held: bool | None = None) ->
     """Report the page's Markdown problems and broken fragments; the other pages it links to.
 
     Where its links lead is taken from its record when nothing links can lead to has
-    changed since they were resolved (`held`, from _targets_hold) or they were resolved in
-    this build (state.targets_noted); else they are resolved again."""
+    changed since they were resolved (`held`, from _targets_hold) or when this build resolved
+    them (state.resolved); else they are resolved again."""
     cache, site = state.cache, state.site
     record = cache.markdown[page.source]
     diagnostics = state.diagnostics
@@ -702,7 +719,7 @@ def check_page_links(state: BuildState, page: Page, held: bool | None = None) ->
     targets = None
     if held is None:
         held = _targets_hold(state)
-    if record.targets is not None and (held or page.source in state.targets_noted):
+    if record.targets is not None and (held or page.source in state.resolved):
         targets = []
         for index, where, fragment in record.targets:
             linked = site.by_source.get(where) or site.by_url.get(where)
@@ -1052,9 +1069,10 @@ class _Summaries(dict):
 class PageWork:
     """The render stage's job for the worker pool: each page through its layout, into the sink."""
     jobs: list[tuple[str, Any]]
-    keys: list[str | None]
+    keys: list[str | None]      # None: not worked out yet (by `keys_of`, if given), or not known
     state: BuildState
     share_contexts: bool        # False when a hook may change a context: each page then gets its own
+    keys_of: OutputKeys | None = None
     _last: tuple[Page | None, dict[str, Any] | None] = (None, None)   # (page, its page_context): the pages of a long listing share it
     # One str per address in each process, so that a chunk's results, pickled together, carry each
     # address once: they wait, unpickled, in the main process while it makes the extras.
@@ -1067,6 +1085,8 @@ class PageWork:
         """(output path, key, sha, error or None, 1 if a page's layout ran, links the layout wrote)."""
         kind, item = self.jobs[index]
         key = self.keys[index]
+        if key is None and self.keys_of is not None:
+            key = self.keys_of.of(kind, item)   # for the OutputRecord: there was none it could match
         state = self.state
         site, templates, sink, hooks = state.site, state.templates, state.sink, state.hooks
         base = None
@@ -1149,9 +1169,12 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
     if state.only_bodies is not None and not subset and keyed:
         jobs = _keep_the_rest(state, jobs, previous, kept, results)
     for kind, item in jobs:
-        key = keys_of.of(kind, item) if keys_of is not None else None
         path = _job_path(kind, item)
-        before = previous.get(path) if key is not None else None
+        before = previous.get(path) if keys_of is not None else None
+        # Worked out here only to tell whether the last record holds; the page's own key, for
+        # its new record, is worked out as it is rendered (PageWork), by the worker process
+        # that renders it: on a first build, every key.
+        key = keys_of.of(kind, item) if before is not None else None
         if before is not None and before.ctx == key and sink.reuse(path, before.sha):
             kept[path] = before
             results.append((path, key, before.sha, None, 0, held(before, "links")))   # read only if checked
@@ -1161,7 +1184,7 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
         todo_jobs.append((kind, item))
         todo_keys.append(key)
     work = PageWork(jobs=todo_jobs, keys=todo_keys, state=state,
-                    share_contexts=not state.hooks.has("on_page_context"))
+                    share_contexts=not state.hooks.has("on_page_context"), keys_of=keys_of)
     done = pool.run(pool.Job(work=work, count=len(todo_jobs), keep=shared.results), state.options.jobs,
                     state.options.progress, alongside)
     for at, result in zip(todo_at, done, strict=True):
@@ -1399,19 +1422,18 @@ def check_layout_links(state: BuildState) -> None:
         if not (record.layout_files and last <= files and _files_digest(site, last) == record.layout_files):
             checked = outputs
     root, base_url = site.config.root, site.config.base_url
-    known: dict[str, bool] = {}          # an address from the site's root: the same answer on every page
+    known: dict[str, bool] = {}          # a link that is not relative to its page: the same answer on every page
     broken: dict[str, list[str]] = {}    # link as written -> the output files it is on
     for path in sorted(p for p in checked if p in outputs):
         page_url = None
         for link in outputs[path].links:
-            fixed = link.startswith(base_url) or (link.startswith("/") and not link.startswith("//"))
-            ok = known.get(link) if fixed else None
+            ok = known.get(link)   # looked up first: most links are there
             if ok is None:
                 if page_url is None:
                     page_url = "/" + (posixpath.dirname(path) + "/").lstrip("/")
                 rel = layoutlinks.output_path(link, page_url, root, base_url)
                 ok = rel is None or layoutlinks.exists(rel, files)
-                if fixed:
+                if layoutlinks.same_from_every_page(link):
                     known[link] = ok
             if not ok:
                 broken.setdefault(link, []).append(path)
@@ -1555,7 +1577,7 @@ def quick_rebuild(last: BuildState, changed: set[Path], sink) -> BuildResult | N
         pages.append(page)
 
     state = BuildState(**{**vars(last), "sink": sink, "diagnostics": Diagnostics(), "written": [],
-                          "summaries": _Summaries(), "rendered": set(), "last_files": set(), "targets_noted": set(),
+                          "summaries": _Summaries(), "rendered": set(), "last_files": set(), "resolved": set(),
                           "body_edits": None, "markdown_before": {}, "only_bodies": None})
     state.diagnostics.extend(last.diagnostics.items)
     cache.reset_stats()

@@ -153,3 +153,24 @@ def test_a_cached_build_checks_again_only_the_layout_links_that_can_have_broken(
     assert not result.ok and any(d.path == "layouts/page.html" and d.line == 4 and "/other/p3/" in d.message
                                  for d in result.diagnostics.items), [d.format() for d in result.diagnostics.items]
     assert {"/other/p0/", "/other/new/"} <= seen, seen
+
+
+def test_a_relative_layout_link_is_checked_from_each_page(make_site):
+    """`../about/` leads somewhere else from each page: broken from one page is not broken from
+    all, while an address with a host or a scheme is the same from every page."""
+    layout = LAYOUT.replace('<p><a href="/missing/">Our plans</a></p>',
+                            '<p><a href="../about/">About</a> <a href="https://www.gov.uk/">GOV.UK</a> '
+                            '<a href="//www.gov.uk/x">x</a></p>')
+    site = make_site({"layouts/page.html": layout, "content/about.md": page("About"), "content/x.md": page("X"),
+                      "content/a/_index.md": page("A"), "content/a/y.md": page("Y"), "assets/crest.png": b"\x89PNG\r\n"})
+    result = build(site)
+    broken = [m for _, _, m in result.errors()]
+    assert len(broken) == 1 and "`../about/` (on /a/y/)" in broken[0], broken
+
+
+def test_which_links_lead_to_the_same_place_from_every_page():
+    from policysite.layoutlinks import same_from_every_page
+
+    assert all(same_from_every_page(link) for link in ("/about/", "https://www.gov.uk/", "//www.gov.uk/x",
+                                                       "mailto:a@example.org"))
+    assert not any(same_from_every_page(link) for link in ("notes/", "../up/", "notes.html", "?page=2"))

@@ -382,3 +382,45 @@ def test_footnotes_and_tables_with_links(make_site):
     assert '<li id="fn:1">' in html
     assert '<td><a href="#note">x</a></td>' in html and '<a href="/b/">b</a>' in html
     assert 'see <a href="/">home</a>' in html
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_fragments_are_checked_where_the_renderer_found_each_link_leads(make_site, monkeypatch, jobs):
+    """The renderer notes where each link to a page leads (in a worker process, with --jobs 2 and
+    enough pages): checking fragments resolves none of them again, and still finds a broken one."""
+    from policysite import stages
+    from policysite.builder import BuildOptions
+    from policysite.builder import build as build_in_process
+    from policysite.cache import BuildCache
+    from policysite.links import Resolver
+
+    files = {f"content/policy/p{n}.md": page(f"Page {n}", body="## Part\n\nSee [the next](p1.md#part).\n")
+             for n in range(80)}
+    files[A] = page("Page A", body="## Here\n\nSee [x](p2.md#part), [y](#here), [z](/policy/p3/), "
+                                   "[w](https://www.gov.uk/) and [v](p4.md#gone).\n")
+    site = make_site(files)
+    checking = []   # the links resolved while fragments were checked
+    resolve = Resolver.outcome
+    check = stages.check_page_links
+
+    def outcome(self, raw, page):
+        if checking:
+            checking.append(raw)
+        return resolve(self, raw, page)
+
+    def check_page_links(state, page, held=None):
+        checking.append(None)
+        try:
+            return check(state, page, held)
+        finally:
+            checking.remove(None)
+
+    monkeypatch.setattr(Resolver, "outcome", outcome)
+    monkeypatch.setattr(stages, "check_page_links", check_page_links)
+    cache = BuildCache()
+    result = build_in_process(BuildOptions(site_dir=site, output=site / "_site", jobs=jobs), cache)
+    assert checking == []
+    assert cache.markdown[A].targets == [[0, "content/policy/p2.md", "part"], [1, A, "here"],
+                                         [2, "content/policy/p3.md", ""], [3, "content/policy/p4.md", "gone"]]
+    assert [(d.path, d.line) for d in result.diagnostics.items if "`gone`" in d.message] == [(A, 7)]
+    assert result.stats["links_resolved"] == 82   # every page's, as it was rendered
