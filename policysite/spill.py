@@ -40,7 +40,8 @@ class Spill:
         import multiprocessing  # here: a small build never makes a spill
 
         context = multiprocessing.get_context("fork")
-        self._file = tempfile.TemporaryFile()   # unlinked: nothing is left behind, whatever happens
+        # Unlinked: nothing is left behind, whatever happens. Open as long as the spill is.
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115
         self.fd = self._file.fileno()
         self._end = context.RawValue("q", 0)    # shared with the workers: where the next text goes
         self._lock = context.Lock()
