@@ -137,7 +137,7 @@ class Rendered:
     # [index in `links`, the page's source (or address), #fragment] of each link to a page, as
     # stages.check_page_links would find them: noted here, where each link is resolved anyway,
     # so that checking fragments need not resolve every link again in the main process.
-    targets: list[list] = field(default_factory=list)
+    targets: list[list[int | str]] = field(default_factory=list)
 
 
 class _PageTree(Treeprocessor):
