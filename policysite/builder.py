@@ -26,6 +26,7 @@ from . import clock, memo, stages
 from .cache import BuildCache, CacheDamaged, file_stamp
 from .diagnostics import Diagnostic, Diagnostics
 from .pool import PARALLEL_THRESHOLD
+from .spill import SpillProblem
 from .stages import BuildOptions, BuildResult, BuildState, config_fingerprint
 from .write import MARKER, OutputFolder, OutputProblem, check_output_folder, describe_os_error, remove_folder
 
@@ -536,18 +537,23 @@ class Builder:
         result = None
         now = self.options.now or clock.build_time()   # `serve` leaves it unset: each run reads it once
         last = self.cache.last_run
-        if changed is not None and last is not None and last.window.holds(now):
-            result = stages.quick_rebuild(last, changed, sink)
-        if result is None:
+        try:
+            if changed is not None and last is not None and last.window.holds(now):
+                result = stages.quick_rebuild(last, changed, sink)
+            if result is None:
+                self.cache.last_run = None
+                state = BuildState(options=self.options, cache=self.cache, sink=sink, now=now)
+                # A Builder can run again (after an edit): each run reports only its own problems.
+                self.diagnostics = state.diagnostics
+                result = stages.run(state)
+                self.window = state.window
+                self.hooks_write_files = state.hooks is not None and state.hooks.has("on_post_build")
+                if result.ok and isinstance(sink, FolderSink):
+                    self.cache.last_run = state
+        except SpillProblem as problem:   # a full disk under the scratch file: an `error:` line, as for the output
             self.cache.last_run = None
-            state = BuildState(options=self.options, cache=self.cache, sink=sink, now=now)
-            # A Builder can run again (after an edit): each run reports only its own problems.
-            self.diagnostics = state.diagnostics
-            result = stages.run(state)
-            self.window = state.window
-            self.hooks_write_files = state.hooks is not None and state.hooks.has("on_post_build")
-            if result.ok and isinstance(sink, FolderSink):
-                self.cache.last_run = state
+            result = BuildResult(diagnostics=self.diagnostics, output=self.options.output or self.options.site_dir / "_site",
+                                 output_problem=str(problem))
         self.diagnostics = result.diagnostics
         result.seconds = time.perf_counter() - started
         return result

@@ -58,9 +58,12 @@ class DevSite:
                 if result.ok:
                     self.problems = None
                 else:
-                    self.problems = [d.format() for d in diagnostics if d.severity == "error"] or ["the build failed"]
+                    found = [f"error: {result.output_problem}"] if result.output_problem else []
+                    self.problems = found + [d.format() for d in diagnostics if d.severity == "error"] or ["the build failed"]
                 for d in diagnostics:
                     click.echo(d.format(), err=True)
+                if result.output_problem:
+                    click.echo(f"error: {result.output_problem}", err=True)
                 summary = f"{result.rendered} of {result.pages} pages rendered" if result.ok else "build failed"
                 if result.ok and result.stats.get("quick"):
                     summary += " (only the edited pages)"

@@ -16,6 +16,7 @@ under a lock, with pwrite, so no process moves another's file position.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import secrets
@@ -27,6 +28,23 @@ from .model import Deferred
 # Every open spill of this process, by its token, so that a SpillText sent back from a
 # worker process (pickled) finds its spill again. Forked workers inherit it.
 _OPEN: weakref.WeakValueDictionary[str, Spill] = weakref.WeakValueDictionary()
+
+
+class SpillProblem(Exception):
+    """The scratch file cannot be made or written (a full disk, a temporary folder that cannot
+    be used): the message says why and what to do."""
+
+
+def _problem(exc: OSError) -> SpillProblem:
+    try:
+        folder = tempfile.gettempdir()
+    except OSError:   # none of the usual temporary folders can be used
+        folder = os.environ.get("TMPDIR") or "the temporary folder"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return SpillProblem(f"the disk is full (writing the build's scratch file in {folder}): free some space "
+                            "there, or set TMPDIR to a folder on a disk with room, and build again")
+    return SpillProblem(f"cannot write the build's scratch file in {folder}: {exc.strerror or exc}; set TMPDIR "
+                        "to a folder you can write to, and build again")
 
 
 # Texts written at once: a chunk of a worker's work, or a big site's words in a few MB at a time.
@@ -41,7 +59,10 @@ class Spill:
 
         context = multiprocessing.get_context("fork")
         # Unlinked: nothing is left behind, whatever happens. Open as long as the spill is.
-        self._file = tempfile.TemporaryFile()  # noqa: SIM115
+        try:
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115
+        except OSError as exc:
+            raise _problem(exc) from None
         self.fd = self._file.fileno()
         self._end = context.RawValue("q", 0)    # shared with the workers: where the next text goes
         self._lock = context.Lock()
@@ -63,7 +84,10 @@ class Spill:
             self._end.value = start + len(blob)
         view, at = memoryview(blob), start
         while view:
-            written = os.pwrite(self.fd, view, at)
+            try:
+                written = os.pwrite(self.fd, view, at)
+            except OSError as exc:   # in a worker too: a SpillProblem is sent back as it is
+                raise _problem(exc) from None
             view, at = view[written:], at + written
         out = []
         for part in data:

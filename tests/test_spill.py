@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import pickle
 
-from conftest import page
+import pytest
+from conftest import page, run
 
-from policysite import pool, stages
+from policysite import pool, spill, stages
 from policysite.cache import BuildCache, MarkdownRecord
 from policysite.model import Page, held
 from policysite.spill import Spill, SpillJSON, SpillText, put_json
@@ -157,3 +160,27 @@ def test_the_render_stage_sends_each_address_once_a_chunk(make_site):
     assert shared
     for link in shared:
         assert first[5][first[5].index(link)] is second[5][second[5].index(link)]
+
+
+class _FullDisk:
+    """The os module as spill.py sees it, on a disk with no room left."""
+
+    def __getattr__(self, name):
+        return getattr(os, name)
+
+    @staticmethod
+    def pwrite(fd, data, offset):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+@pytest.mark.parametrize("verb", ["check", "build"])
+def test_a_full_disk_under_the_scratch_file_is_an_error_line_not_a_traceback(make_site, monkeypatch, verb):
+    """A big build writes bodies and HTML to a scratch file in the temporary folder (in worker
+    processes too): when that disk is full, the editor is told where and what to do."""
+    site = make_site({f"content/s/p{i:03d}.md": page(f"Page {i}") for i in range(pool.PARALLEL_THRESHOLD + 8)})
+    monkeypatch.setattr(spill, "os", _FullDisk())
+    result = run(verb, site)
+    result.assert_no_traceback()
+    assert result.code == 1, result.err
+    assert "error: the disk is full (writing the build's scratch file in" in result.err and "TMPDIR" in result.err
+    assert not (site / "_site").exists()
