@@ -21,6 +21,7 @@ import json
 import os
 import secrets
 import tempfile
+import threading
 import weakref
 
 from .model import Deferred
@@ -54,18 +55,26 @@ PUT_AT_ONCE = 2000
 class Spill:
     """An unnamed scratch file of texts, written by this process and the workers it forks."""
 
-    def __init__(self):
-        import multiprocessing  # here: a small build never makes a spill
-
-        context = multiprocessing.get_context("fork")
+    def __init__(self, shared: bool = True):
+        """`shared`: written by worker processes forked later too. Else by this process alone,
+        which then needs no shared memory (`--jobs 1`, where a system may have none to give)."""
         # Unlinked: nothing is left behind, whatever happens. Open as long as the spill is.
         try:
             self._file = tempfile.TemporaryFile()  # noqa: SIM115
         except OSError as exc:
             raise _problem(exc) from None
         self.fd = self._file.fileno()
-        self._end = context.RawValue("q", 0)    # shared with the workers: where the next text goes
-        self._lock = context.Lock()
+        if shared:
+            import multiprocessing  # here: a small build never makes a spill
+
+            context = multiprocessing.get_context("fork")
+            self._end = context.RawValue("q", 0)    # shared with the workers: where the next text goes
+            self._lock = context.Lock()
+        else:
+            import ctypes
+
+            self._end = ctypes.c_int64(0)
+            self._lock = threading.Lock()
         self.token = secrets.token_hex(8)
         _OPEN[self.token] = self
 

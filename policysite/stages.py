@@ -150,7 +150,9 @@ class BuildState:
         if count < pool.PARALLEL_THRESHOLD:
             return None
         if self.spill is None:
-            self.spill = Spill()
+            # Shared with worker processes only when the build forks any (pool.run does for
+            # as many items as this, unless it may use one process alone).
+            self.spill = Spill(shared=pool.parallel(count, self.options.jobs))
         return self.spill
 
     def failed(self) -> bool:

@@ -184,3 +184,26 @@ def test_a_full_disk_under_the_scratch_file_is_an_error_line_not_a_traceback(mak
     assert result.code == 1, result.err
     assert "error: the disk is full (writing the build's scratch file in" in result.err and "TMPDIR" in result.err
     assert not (site / "_site").exists()
+
+
+def test_a_build_in_one_process_keeps_its_scratch_file_without_shared_memory(make_site, monkeypatch):
+    """`--jobs 1` forks no worker: its scratch file needs no memory shared between processes,
+    which some systems cannot give (a read-only /dev/shm)."""
+    import multiprocessing
+
+    def no_shared_memory(*args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), "/dev/shm/pym-1")
+
+    context = multiprocessing.get_context("fork")
+    monkeypatch.setattr(context, "Lock", no_shared_memory)
+    monkeypatch.setattr(context, "RawValue", no_shared_memory)
+    count = pool.PARALLEL_THRESHOLD + 8
+    site = make_site({f"content/s/p{i:03d}.md": page(f"Page {i}", body=f"Text {i}.\n") for i in range(count)})
+    result = run("build", site, "--jobs", "1")
+    result.assert_no_traceback()
+    assert result.code == 0, result.err
+    assert "Text 7." in (site / "_site/s/p007/index.html").read_text()
+    state = stages.BuildState(options=stages.BuildOptions(site_dir=site, jobs=1, write=False), cache=BuildCache())
+    stages.run(state)
+    item = state.site.by_source["content/s/p007.md"]
+    assert isinstance(held(item, "html"), SpillText) and "Text 7." in item.html   # still kept out of memory
