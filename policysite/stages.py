@@ -1578,9 +1578,11 @@ def quick_rebuild(last: BuildState, changed: set[Path], sink) -> BuildResult | N
             return None
         pages.append(page)
 
+    # A scratch file of its own, if it renders many pages: one shared with the last run would
+    # only grow, as long as `serve` runs, with the texts of every run after it.
     state = BuildState(**{**vars(last), "sink": sink, "diagnostics": Diagnostics(), "written": [],
                           "summaries": _Summaries(), "rendered": set(), "last_files": set(), "resolved": set(),
-                          "body_edits": None, "markdown_before": {}, "only_bodies": None})
+                          "body_edits": None, "markdown_before": {}, "only_bodies": None, "spill": None})
     state.diagnostics.extend(last.diagnostics.items)
     cache.reset_stats()
     before = {}

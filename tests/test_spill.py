@@ -207,3 +207,28 @@ def test_a_build_in_one_process_keeps_its_scratch_file_without_shared_memory(mak
     stages.run(state)
     item = state.site.by_source["content/s/p007.md"]
     assert isinstance(held(item, "html"), SpillText) and "Text 7." in item.html   # still kept out of memory
+
+
+def test_serve_gives_each_quick_rebuild_of_many_pages_a_scratch_file_of_its_own(make_site, tmp_path):
+    """`serve` rebuilds many times in one process: a quick rebuild that renders many pages (a
+    search and replace, a checkout) keeps their HTML in a scratch file; one it shared with the
+    run before would grow with every such rebuild for as long as `serve` runs."""
+    from policysite.builder import Builder, BuildOptions, FolderSink
+
+    count = pool.PARALLEL_THRESHOLD + 8
+    site = make_site({f"content/s/p{i:03d}.md": page(f"Page {i}", body=f"Text {i}.\n") for i in range(count)})
+    out = tmp_path / "served"
+    out.mkdir()
+    builder, sink = Builder(BuildOptions(site_dir=site, output=out, jobs=1), BuildCache()), FolderSink(out)
+    assert builder.run(sink).ok
+    sizes = []
+    for edit in range(3):
+        edited = set()
+        for i in range(count):
+            (site / f"content/s/p{i:03d}.md").write_text(page(f"Page {i}", body=f"Text {i}, edit {edit}.\n"))
+            edited.add(site / f"content/s/p{i:03d}.md")
+        result = builder.run(sink, edited)
+        assert result.ok and result.stats["quick"] == 1 and result.rendered == count, result.stats
+        assert f"Text 7, edit {edit}." in (out / "s/p007/index.html").read_text()
+        sizes.append(os.fstat(builder.cache.last_run.spill.fd).st_size)
+    assert sizes[0] == sizes[1] == sizes[2] > 0, sizes
