@@ -43,9 +43,9 @@ def _problem(exc: OSError) -> SpillProblem:
         folder = os.environ.get("TMPDIR") or "the temporary folder"
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return SpillProblem(f"the disk is full (writing the build's scratch file in {folder}): free some space "
-                            "there, or set TMPDIR to a folder on a disk with room, and build again")
+                            "there, or set TMPDIR to a folder on a disk with room, and try again")
     return SpillProblem(f"cannot write the build's scratch file in {folder}: {exc.strerror or exc}; set TMPDIR "
-                        "to a folder you can write to, and build again")
+                        "to a folder you can write to, and try again")
 
 
 # Texts written at once: a chunk of a worker's work, or a big site's words in a few MB at a time.
