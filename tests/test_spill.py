@@ -232,3 +232,16 @@ def test_serve_gives_each_quick_rebuild_of_many_pages_a_scratch_file_of_its_own(
         assert f"Text 7, edit {edit}." in (out / "s/p007/index.html").read_text()
         sizes.append(os.fstat(builder.cache.last_run.spill.fd).st_size)
     assert sizes[0] == sizes[1] == sizes[2] > 0, sizes
+
+
+def test_serve_shows_a_full_disk_under_the_scratch_file_and_builds_once_there_is_room(make_site, monkeypatch, tmp_path, capsys):
+    from policysite.serve import DevSite
+
+    site = make_site({f"content/s/p{i:03d}.md": page(f"Page {i}") for i in range(pool.PARALLEL_THRESHOLD + 8)})
+    dev = DevSite(site, "127.0.0.1", 8000, drafts=False, output=tmp_path / "served")
+    monkeypatch.setattr(spill, "os", _FullDisk())
+    assert not dev.rebuild()
+    assert dev.problems[0].startswith("error: the disk is full (writing the build's scratch file in"), dev.problems
+    assert "Traceback" not in capsys.readouterr().err
+    monkeypatch.undo()
+    assert dev.rebuild() and (tmp_path / "served/s/p007/index.html").is_file()
