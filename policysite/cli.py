@@ -85,7 +85,7 @@ def _count(n: int, word: str) -> str:
 
 
 def _progress(quiet: bool):
-    if quiet or not sys.stderr.isatty():
+    if quiet or sys.stderr is None or not sys.stderr.isatty():   # None: started with stderr closed
         return None
 
     def show(done: int, total: int) -> None:
@@ -151,6 +151,8 @@ def _exit(status: int) -> None:
     # Not under a profiler or tracer (cProfile, coverage): they write their report as Python shuts down.
     if EXIT_AT_ONCE and sys.getprofile() is None and sys.gettrace() is None:
         for stream in (sys.stdout, sys.stderr):
+            if stream is None:   # started with that file closed (`>&-`): Python gives it no stream
+                continue
             try:
                 stream.flush()
             except (OSError, ValueError):   # a reader that has gone, as at any exit

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 
 import pytest
-from conftest import FIXTURES, fill_in, html_of, page, read_tree, run, run_subprocess
+from conftest import FIXTURES, REPO, fill_in, html_of, page, read_tree, run, run_subprocess
 
 
 def copy_fixture(name: str, tmp_path):
@@ -283,3 +286,16 @@ def test_timings_of_a_build_that_keeps_the_last_output_name_its_steps(make_site)
     assert result.code == 0, result.err
     steps = [m[2] for m in (re.match(r"^ *(\d+\.\d{3})s  (.+)$", line) for line in result.err.splitlines()) if m]
     assert steps[:2] == ["hash inputs", "take over the last output"] and steps[-1] == "in all", result.err
+
+
+@pytest.mark.parametrize("closed", [1, 2])
+def test_the_command_ends_cleanly_when_started_with_stdout_or_stderr_closed(make_site, closed):
+    """As a cron job or a service may start it (`policysite check >&-`): Python then has no
+    sys.stdout (or sys.stderr), and the command must still end with its own exit status."""
+    site = make_site({"content/a.md": "---\ntitle: A\ndescription: A page.\n---\nText.\n"})
+    kept = 2 if closed == 1 else 1
+    proc = subprocess.run([sys.executable, str(REPO / "build.py"), "check", str(site)], cwd=REPO,
+                          stdout=subprocess.PIPE if kept == 1 else None, stderr=subprocess.PIPE if kept == 2 else None,
+                          text=True, timeout=60, preexec_fn=lambda: os.close(closed))
+    assert proc.returncode == 0, proc.stderr or proc.stdout
+    assert "Traceback" not in (proc.stderr or proc.stdout or "")
