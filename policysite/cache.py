@@ -321,6 +321,9 @@ class BuildCache:
         # there need not be looked at again (edited since, it differs from its stamp in the note
         # and is read again next time). False in memory (`serve`): those stamps are of past builds.
         self.stamps_of_this_build = False
+        # Every file under content/ as memo.input_digest found it when this build began (for `build`),
+        # taken by the load stage instead of walking the folder again; None: walk it.
+        self.content_listing: list[str] | None = None
         self.compiled_layouts: dict = {}      # in memory only (it is code): Jinja bytecode
         self.layout_ids = None                # in memory only: (layouts' fingerprint, layoutids.LayoutIds)
         self.last_run = None                  # in memory only: the BuildState of serve's last good run

@@ -44,6 +44,9 @@ class Inputs:
     """The hash of every input, and the stamp and hash of each file, for the next build to trust."""
     digest: str | None                                   # None: the inputs cannot be trusted (a link among them)
     stamps: dict[str, tuple[tuple[int, ...], str]] = field(default_factory=dict)   # "content/x.md" or "theme:x" -> (stamp, sha)
+    # Every file under content/ ("content/x.md"), hidden ones too, as the walk found them: the load
+    # stage takes them from here rather than walking the folder again (load.listed_content).
+    content: list[str] = field(default_factory=list)
 
 
 # In the note, each file is one string, quicker to read and write than JSON lists:
@@ -66,14 +69,15 @@ def input_digest(site_dir: Path, config_fp: str, known: dict[str, str] | None = 
                                ("layouts", site_dir / "layouts", "layouts"), ("assets", site_dir / "assets", "assets"),
                                ("theme", THEME, "theme:")):
         h.update(f"\0{name}\0".encode())
-        if not _hash_tree(h, root, prefix, known, inputs.stamps):
+        if not _hash_tree(h, root, prefix, known, inputs.stamps, inputs.content if name == "content" else None):
             return inputs
     inputs.digest = h.hexdigest()
     return inputs
 
 
-def _hash_tree(h, root: Path, prefix: str, known: dict, stamps: dict) -> bool:
-    """Names and hashes of every file under `root` (or of `root` itself) into h; False on a link."""
+def _hash_tree(h, root: Path, prefix: str, known: dict, stamps: dict, names: list[str] | None = None) -> bool:
+    """Names and hashes of every file under `root` (or of `root` itself) into h; False on a link
+    or a folder that cannot be read. `names`: each file's key (prefix and path) is added to it."""
     try:
         st = os.lstat(root)
     except FileNotFoundError:
@@ -88,7 +92,10 @@ def _hash_tree(h, root: Path, prefix: str, known: dict, stamps: dict) -> bool:
     if not stat.S_ISDIR(st.st_mode):
         return False
     sep = "" if prefix.endswith(":") else "/"
-    for folder, dirs, files in os.walk(root):
+    unreadable = []
+    for folder, dirs, files in os.walk(root, onerror=unreadable.append):
+        if unreadable:
+            return False   # the load stage reports it: its walk must see the folder
         dirs.sort()
         rel = os.path.relpath(folder, root)
         h.update(f"\0d\0{rel}".encode("utf-8", "surrogatepass"))
@@ -99,7 +106,9 @@ def _hash_tree(h, root: Path, prefix: str, known: dict, stamps: dict) -> bool:
         for name in sorted(files):
             if not _hash_file(h, f"{rel}/{name}", os.path.join(folder, name), base + name, known, stamps):
                 return False
-    return True
+            if names is not None:
+                names.append(base + name)
+    return not unreadable
 
 
 def _hash_file(h, rel: str, path: str, key: str, known: dict, stamps: dict) -> bool:
