@@ -102,7 +102,7 @@ def _listed(site_dir: Path, listing: list[str], skip_resolved: set[str], content
         if "/." in inner or any(inner == s or inner.startswith(s + "/") for s in skipped):
             continue
         kept.append(rel)
-    kept.sort(key=lambda rel: rel.split("/"))
+    kept.sort(key=lambda rel: rel.replace("/", "\0"))   # part by part: NUL sorts before any character of a name
     return [(rel, site_dir / rel) for rel in kept]
 
 
