@@ -524,15 +524,22 @@ def test_a_folder_the_walk_cannot_read_means_the_load_stage_walks_again(make_sit
     from policysite import memo
 
     site = make_site(FILES)
-    real_walk = os.walk
+    real_scandir, real_digest, hashing = os.scandir, memo.input_digest, []
 
-    def walk(top, onerror=None, **kwargs):   # as if content/ could not be read, for the walk that hashes
-        if Path(top).name == "content" and onerror is not None:
-            onerror(PermissionError(13, "Permission denied", str(top)))
-            return iter(())
-        return real_walk(top, onerror=onerror, **kwargs)
+    def scandir(path="."):   # as if content/ could not be read, while the inputs are hashed
+        if hashing and Path(path).name == "content":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
 
-    monkeypatch.setattr(memo.os, "walk", walk)
+    def input_digest(*args, **kwargs):
+        hashing.append(True)
+        try:
+            return real_digest(*args, **kwargs)
+        finally:
+            hashing.pop()
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.setattr(memo, "input_digest", input_digest)
     inputs = memo.input_digest(site, "")
     assert inputs.digest is None
     result = cached_build(site)
