@@ -620,11 +620,6 @@ def _parse_cold(pairs: list[tuple[PackJSON, Any]]) -> None:
                 part.parsed = items
 
 
-def _entry_ok(entry) -> bool:
-    return (isinstance(entry, (tuple, list)) and len(entry) == 3 and type(entry[0]) is int
-            and type(entry[1]) is int and type(entry[2]) is int)
-
-
 class Pack:
     """An open pack, with the index that was read with it: where each record lies."""
 
@@ -790,7 +785,7 @@ class Section(MutableMapping):
         todo = []
         for key in (live if keys is None else keys):
             entry = live.get(key)
-            if entry is not _NEW and key not in records and _entry_ok(entry):
+            if entry is not _NEW and key not in records:   # an entry of the index: checked when it was read
                 todo.append((key, entry))
         for group in self._blocks(todo):
             found = [(entry, raw) for _, entry, raw in group if raw is not None]
