@@ -321,6 +321,9 @@ class BuildCache:
         # there need not be looked at again (edited since, it differs from its stamp in the note
         # and is read again next time). False in memory (`serve`): those stamps are of past builds.
         self.stamps_of_this_build = False
+        # Every file under content/ as memo.input_digest found it when this build began (for `build`),
+        # taken by the load stage instead of walking the folder again; None: walk it.
+        self.content_listing: list[str] | None = None
         self.compiled_layouts: dict = {}      # in memory only (it is code): Jinja bytecode
         self.layout_ids = None                # in memory only: (layouts' fingerprint, layoutids.LayoutIds)
         self.last_run = None                  # in memory only: the BuildState of serve's last good run
@@ -630,11 +633,6 @@ def _parse_cold(pairs: list[tuple[PackJSON, Any]]) -> None:
                 part.parsed = items
 
 
-def _entry_ok(entry) -> bool:
-    return (isinstance(entry, (tuple, list)) and len(entry) == 3 and type(entry[0]) is int
-            and type(entry[1]) is int and type(entry[2]) is int)
-
-
 class Pack:
     """An open pack, with the index that was read with it: where each record lies."""
 
@@ -800,7 +798,7 @@ class Section(MutableMapping):
         todo = []
         for key in (live if keys is None else keys):
             entry = live.get(key)
-            if entry is not _NEW and key not in records and _entry_ok(entry):
+            if entry is not _NEW and key not in records:   # an entry of the index: checked when it was read
                 todo.append((key, entry))
         for group in self._blocks(todo):
             found = [(entry, raw) for _, entry, raw in group if raw is not None]
