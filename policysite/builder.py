@@ -87,6 +87,8 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
             with _timed(timings, "read cache"):
                 builder.cache = BuildCache.read(options.cache_file)
             builder.cache.stamps.update(inputs.stamps)   # the load stage need not read these files again
+            if inputs.digest is not None:   # a walk that met no link and no unreadable folder
+                builder.cache.content_listing = inputs.content
         result = builder.run(sink)
         # What is left (the swap, the cache, the note) makes many small objects, and each
         # full collection of Python's cycle collector would walk the whole site again (about

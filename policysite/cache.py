@@ -184,8 +184,8 @@ class MarkdownRecord:
         return [self.key, self.sha, self.ids, self.toc, self.problems, self.targets]
 
     def cold(self) -> list:
-        """What a build reads only when links may lead elsewhere."""
-        return [self.links, self.deps]
+        """What a build reads only when links may lead elsewhere (as held: encode_record reads them)."""
+        return [held(self, "links"), held(self, "deps")]
 
     @classmethod
     def from_json(cls, data: list, cold, html: str | Deferred = "") -> MarkdownRecord:
@@ -321,6 +321,9 @@ class BuildCache:
         # there need not be looked at again (edited since, it differs from its stamp in the note
         # and is read again next time). False in memory (`serve`): those stamps are of past builds.
         self.stamps_of_this_build = False
+        # Every file under content/ as memo.input_digest found it when this build began (for `build`),
+        # taken by the load stage instead of walking the folder again; None: walk it.
+        self.content_listing: list[str] | None = None
         self.compiled_layouts: dict = {}      # in memory only (it is code): Jinja bytecode
         self.layout_ids = None                # in memory only: (layouts' fingerprint, layoutids.LayoutIds)
         self.last_run = None                  # in memory only: the BuildState of serve's last good run
@@ -529,7 +532,7 @@ CODECS: dict[str, tuple[Any, Any, Any, Any]] = {
     "search": (SearchRecord.to_json, _no_text, _no_text, lambda data, cold, text: SearchRecord.from_json(data)),
     # search.WordRecord's words of one page, by its address: [digest, terms, scores], the terms and scores
     # read only when asked for (search.PageWords).
-    "search_pages": (lambda words: words[:1], lambda words: [_value(item) for item in words[1:]], _no_text,
+    "search_pages": (lambda words: words[:1], lambda words: words[1:], _no_text,
                      lambda data, cold, text: [data[0], *_deferred_items(cold, 2)]),
     "site": (SiteRecord.to_json, _no_text, _no_text, lambda data, cold, text: SiteRecord.from_json(data)),
 }
@@ -546,13 +549,26 @@ def encode_record(section: str, record) -> bytes:
     to_json, cold_of, text_of, _ = CODECS[section]
     meta = _ENCODER.encode(to_json(record)).encode("utf-8", "surrogatepass")
     cold = cold_of(record)
-    cold = b"" if cold is None else _ENCODER.encode(cold).encode("utf-8", "surrogatepass")
+    cold = b"" if cold is None else _encode_cold(cold).encode("utf-8", "surrogatepass")
     text = text_of(record)
     if text is None:
         blob = b""
     else:
         blob = (text if type(text) is str else text.value()).encode("utf-8", "surrogatepass")
     return b"".join((len(meta).to_bytes(4, "little"), meta, len(cold).to_bytes(4, "little"), cold, blob))
+
+
+def _encode_cold(items: list) -> str:
+    """A record's cold list as JSON. Its items may be Deferred: one already kept as JSON text
+    (a big build's links and deps in its scratch file) goes in as it is, not parsed and encoded
+    again (that was a fifth of writing a cold build's cache); the same bytes as encoding the list."""
+    if not any(isinstance(item, Deferred) for item in items):
+        return _ENCODER.encode(items)
+    parts = []
+    for item in items:
+        text = item.json_text() if isinstance(item, Deferred) else None
+        parts.append(_ENCODER.encode(_value(item)) if text is None else text)
+    return "[" + ",".join(parts) + "]"
 
 
 # Made once: json.dumps makes one per call.
@@ -615,11 +631,6 @@ def _parse_cold(pairs: list[tuple[PackJSON, Any]]) -> None:
         for (part, _), items in zip(pairs, parsed, strict=True):
             if isinstance(items, list):
                 part.parsed = items
-
-
-def _entry_ok(entry) -> bool:
-    return (isinstance(entry, (tuple, list)) and len(entry) == 3 and type(entry[0]) is int
-            and type(entry[1]) is int and type(entry[2]) is int)
 
 
 class Pack:
@@ -787,7 +798,7 @@ class Section(MutableMapping):
         todo = []
         for key in (live if keys is None else keys):
             entry = live.get(key)
-            if entry is not _NEW and key not in records and _entry_ok(entry):
+            if entry is not _NEW and key not in records:   # an entry of the index: checked when it was read
                 todo.append((key, entry))
         for group in self._blocks(todo):
             found = [(entry, raw) for _, entry, raw in group if raw is not None]

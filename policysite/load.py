@@ -26,11 +26,14 @@ CHARACTER_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
-def scan_content(site_dir: Path, diagnostics: Diagnostics, skip: list[Path] = ()):
+def scan_content(site_dir: Path, diagnostics: Diagnostics, skip: list[Path] = (), listing: list[str] | None = None):
     """Every file under content/, sorted, as (site-relative path, absolute path).
 
     Symbolic links that lead outside content/ are reported and not followed.
     Hidden files and folders (starting with '.') are left out, as in git.
+    `listing`: the site-relative path of every file under content/, hidden ones too, from a
+    walk of the folder that met no symbolic link nor unreadable folder (memo.input_digest):
+    the files are then taken from it, not looked for again.
     """
     content = site_dir / "content"
     found: list[tuple[str, Path]] = []
@@ -40,6 +43,8 @@ def scan_content(site_dir: Path, diagnostics: Diagnostics, skip: list[Path] = ()
     # Compared as strings: for resolved (absolute, normal) paths that is Path equality, and cheaper.
     skip_resolved = {str(p.resolve()) for p in skip}
     content_real = content.resolve()
+    if listing is not None:
+        return _listed(site_dir, listing, skip_resolved, str(content_real))
 
     def walk(folder: str, rel_folder: str, real: str, above: frozenset):
         # `above`: the real folders on the way down, so a link back up is a loop
@@ -83,6 +88,22 @@ def scan_content(site_dir: Path, diagnostics: Diagnostics, skip: list[Path] = ()
 
     walk(str(content), content.relative_to(site_dir).as_posix(), str(content_real), frozenset())
     return found
+
+
+def _listed(site_dir: Path, listing: list[str], skip_resolved: set[str], content_real: str) -> list[tuple[str, Path]]:
+    """scan_content's answer from a listing of a content/ without links: in the order of its walk
+    (each folder's entries by name, a folder's files where its name falls), without hidden files
+    or what is skipped (a file, or a folder and all in it)."""
+    # Without links, a file's real path is content/'s with its path inside content/ after it.
+    skipped = [real[len(content_real):] for real in skip_resolved if real.startswith(content_real + "/")]
+    kept = []
+    for rel in listing:
+        inner = rel[len("content"):]   # "/a/b.md"
+        if "/." in inner or any(inner == s or inner.startswith(s + "/") for s in skipped):
+            continue
+        kept.append(rel)
+    kept.sort(key=lambda rel: rel.replace("/", "\0"))   # part by part: NUL sorts before any character of a name
+    return [(rel, site_dir / rel) for rel in kept]
 
 
 def file_stem(path: str) -> str:

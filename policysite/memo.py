@@ -15,7 +15,9 @@ file into the next output, and removing the old output, change that.) A file wit
 stamp, or whose stamp differs, is read and hashed.
 
 Any difference, a symbolic link among the inputs (its target could change
-unseen) or an output file that is not what was written means a full build.
+unseen), a folder that cannot be read or an output file that is not what was
+written means a full build. The walk's list of the files under content/ is
+the load stage's too (Inputs.content): content/ is walked once.
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ class Inputs:
     """The hash of every input, and the stamp and hash of each file, for the next build to trust."""
     digest: str | None                                   # None: the inputs cannot be trusted (a link among them)
     stamps: dict[str, tuple[tuple[int, ...], str]] = field(default_factory=dict)   # "content/x.md" or "theme:x" -> (stamp, sha)
+    # Every file under content/ ("content/x.md"), hidden ones too, as the walk found them: the load
+    # stage takes them from here rather than walking the folder again (load.listed_content).
+    content: list[str] = field(default_factory=list)
 
 
 # In the note, each file is one string, quicker to read and write than JSON lists:
@@ -66,14 +71,15 @@ def input_digest(site_dir: Path, config_fp: str, known: dict[str, str] | None = 
                                ("layouts", site_dir / "layouts", "layouts"), ("assets", site_dir / "assets", "assets"),
                                ("theme", THEME, "theme:")):
         h.update(f"\0{name}\0".encode())
-        if not _hash_tree(h, root, prefix, known, inputs.stamps):
+        if not _hash_tree(h, root, prefix, known, inputs.stamps, inputs.content if name == "content" else None):
             return inputs
     inputs.digest = h.hexdigest()
     return inputs
 
 
-def _hash_tree(h, root: Path, prefix: str, known: dict, stamps: dict) -> bool:
-    """Names and hashes of every file under `root` (or of `root` itself) into h; False on a link."""
+def _hash_tree(h, root: Path, prefix: str, known: dict, stamps: dict, names: list[str] | None = None) -> bool:
+    """Names and hashes of every file under `root` (or of `root` itself) into h; False on a link
+    or a folder that cannot be read. `names`: each file's key (prefix and path) is added to it."""
     try:
         st = os.lstat(root)
     except FileNotFoundError:
@@ -88,18 +94,37 @@ def _hash_tree(h, root: Path, prefix: str, known: dict, stamps: dict) -> bool:
     if not stat.S_ISDIR(st.st_mode):
         return False
     sep = "" if prefix.endswith(":") else "/"
-    for folder, dirs, files in os.walk(root):
-        dirs.sort()
-        rel = os.path.relpath(folder, root)
+    # Folder by folder, each before the folders in it, those in order of name: each folder's
+    # relative path, then each file in it. One scandir a folder, which tells links apart unasked.
+    stack = [(str(root), ".")]
+    while stack:
+        folder, rel = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+            dirs, files = [], []
+            for entry in entries:
+                if entry.is_symlink():
+                    return False
+                (dirs if entry.is_dir(follow_symlinks=False) else files).append(entry)
+        except OSError:
+            return False   # the load stage reports it: its walk must see the folder
         h.update(f"\0d\0{rel}".encode("utf-8", "surrogatepass"))
-        for name in dirs:
-            if os.path.islink(os.path.join(folder, name)):
+        base = prefix + sep + ("" if rel == "." else rel + "/")
+        files.sort(key=_name)
+        for entry in files:
+            name = entry.name
+            if not _hash_file(h, f"{rel}/{name}", entry.path, base + name, known, stamps):
                 return False
-        base = prefix + sep + ("" if rel == "." else rel.replace(os.sep, "/") + "/")
-        for name in sorted(files):
-            if not _hash_file(h, f"{rel}/{name}", os.path.join(folder, name), base + name, known, stamps):
-                return False
+            if names is not None:
+                names.append(base + name)
+        dirs.sort(key=_name, reverse=True)   # popped in order of name
+        stack += [(entry.path, entry.name if rel == "." else f"{rel}/{entry.name}") for entry in dirs]
     return True
+
+
+def _name(entry: os.DirEntry) -> str:
+    return entry.name
 
 
 def _hash_file(h, rel: str, path: str, key: str, known: dict, stamps: dict) -> bool:

@@ -32,6 +32,11 @@ class Deferred:
     def value(self) -> Any:
         raise NotImplementedError
 
+    def json_text(self) -> str | None:
+        """The value as the build cache would write it (compact JSON), when it is kept that way:
+        the cache then writes that text instead of parsing and encoding it again. None: it is not."""
+        return None
+
 
 class _DeferredAttribute(property):
     """The property `deferred` makes: it also reads what is held, unread (`held`)."""

@@ -167,21 +167,23 @@ def _collector_paused():
 
 
 def build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, drafts: bool = False,
-               skip: list[Path] = (), load=load_page, now: dt.datetime | None = None, future: bool = False) -> Site:
+               skip: list[Path] = (), load=load_page, now: dt.datetime | None = None, future: bool = False,
+               listing: list[str] | None = None) -> Site:
     """Load content/ and arrange it into a Site; problems go to `diagnostics`.
 
     `now` is the build time (clock.py; the current time when not given): pages dated
-    after it are left out unless `future`, and consultations take their state from it."""
+    after it are left out unless `future`, and consultations take their state from it.
+    `listing`: every file under content/, from a walk that met no link (load.scan_content)."""
     with _collector_paused():
         return _build_site(site_dir, config, diagnostics, drafts, skip, load,
-                           now or clock.build_time({}), future)
+                           now or clock.build_time({}), future, listing)
 
 
 def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, drafts: bool,
-                skip: list[Path], load, now: dt.datetime, future: bool) -> Site:
+                skip: list[Path], load, now: dt.datetime, future: bool, listing: list[str] | None = None) -> Site:
     site = Site(config=config, site_dir=site_dir, now=now)
     strings = strings_for(config.language, config.strings)
-    entries = scan_content(site_dir, diagnostics, skip=skip)
+    entries = scan_content(site_dir, diagnostics, skip=skip, listing=listing)
     prefetch = getattr(load, "prefetch", None)   # a loader that can load many files at once, in parallel
     if prefetch is not None:
         prefetch([(where, path) for where, path in entries if path.suffix.lower() in MARKDOWN_SUFFIXES])

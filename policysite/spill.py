@@ -150,7 +150,12 @@ class SpillJSON(SpillText):
     def value(self):
         return json.loads(super().value())
 
+    def json_text(self) -> str:
+        # Written by _ENCODER below, with the cache's own separators and escaping.
+        return super().value()
 
+
+# As the build cache encodes (cache._ENCODER): SpillJSON.json_text goes into the cache as it is.
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 

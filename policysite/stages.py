@@ -239,8 +239,9 @@ def load_pages(state: BuildState) -> None:
     state.last_shape, state.body_edits = cache.site.shape, set()
     if isinstance(cache.loaded, Section):
         cache.loaded.prefetch()   # every file's record is asked for: read them in a few large reads
+    listing, cache.content_listing = cache.content_listing, None   # for this build only
     state.site = build_site(options.site_dir, state.config, state.diagnostics, drafts=options.drafts, skip=skip,
-                            load=cached_loader(state, loaded), now=state.now, future=options.future)
+                            load=cached_loader(state, loaded), now=state.now, future=options.future, listing=listing)
     state.window = clock.window(clock_moments(state.site), state.now)
     for gone in [s for s in cache.loaded if s not in loaded]:
         del cache.loaded[gone]

@@ -10,6 +10,7 @@ from pathlib import Path
 from conftest import page, read_tree, run, write_files
 
 from policysite.builder import BuildOptions, build
+from policysite.diagnostics import Diagnostics
 
 CACHE = Path(".policysite-cache") / "build.json"
 FILES = {
@@ -491,3 +492,56 @@ def test_the_spare_keeps_its_marker_only_while_it_is_empty(make_site, monkeypatc
     spare = folder_id(site / SPARE)
     assert cached_build(site).ok and folder_id(site / "_site") == spare
     assert (site / "_site" / MARKER).read_bytes() == b""
+
+
+def test_the_load_stage_takes_the_files_of_content_from_the_walk_that_hashed_them(make_site, monkeypatch):
+    from policysite import load
+
+    site = make_site({**FILES, "content/c/z.md": page("Zed"), "content/c-d.md": page("Dash"), "content/c.txt": "Notes",
+                      "content/.hidden/x.md": page("Hidden"), "content/c/.draft.md": page("Hidden too"),
+                      "content/c/report.pdf": b"%PDF-1.4"})
+    assert run("build", site).code == 0
+    before = read_tree(site / "_site")
+    (site / "content/a.md").write_text(page("Alpha", body="## Costs\n\nEdited. See [](b.md).\n"), encoding="utf-8")
+    listed = []
+    real = load._listed
+    monkeypatch.setattr(load, "_listed", lambda *args: listed.append(real(*args)) or listed[-1])
+    result = cached_build(site)
+    assert result.ok and not taken_over(result)
+    # The files and their order as a walk of the folder gives them: hidden ones left out,
+    # `c/` before `c-d.md` and `c.txt`, as the folder's entries sort by name.
+    assert listed == [load.scan_content(site, Diagnostics(), skip=[site / "_site"])]
+    assert [rel for rel, _ in listed[0]] == ["content/_index.md", "content/a.md", "content/b.md", "content/c/report.pdf",
+                                             "content/c/z.md", "content/c-d.md", "content/c.txt"]
+    after = read_tree(site / "_site")
+    assert after["a/index.html"] != before["a/index.html"]
+    shutil.rmtree(site / "_site")
+    shutil.rmtree(site / ".policysite-cache")
+    assert run("build", site).code == 0 and read_tree(site / "_site") == after   # as a clean build
+
+
+def test_a_folder_the_walk_cannot_read_means_the_load_stage_walks_again(make_site, monkeypatch):
+    from policysite import memo
+
+    site = make_site(FILES)
+    real_scandir, real_digest, hashing = os.scandir, memo.input_digest, []
+
+    def scandir(path="."):   # as if content/ could not be read, while the inputs are hashed
+        if hashing and Path(path).name == "content":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    def input_digest(*args, **kwargs):
+        hashing.append(True)
+        try:
+            return real_digest(*args, **kwargs)
+        finally:
+            hashing.pop()
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.setattr(memo, "input_digest", input_digest)
+    inputs = memo.input_digest(site, "")
+    assert inputs.digest is None
+    result = cached_build(site)
+    assert result.ok and (site / "_site/a/index.html").is_file() and (site / "_site/b/index.html").is_file()
+    # (the load stage walked content/ itself)

@@ -10,7 +10,7 @@ import pytest
 from conftest import page, run
 
 from policysite import pool, spill, stages
-from policysite.cache import BuildCache, MarkdownRecord
+from policysite.cache import BuildCache, MarkdownRecord, encode_record
 from policysite.model import Page, held
 from policysite.spill import Spill, SpillJSON, SpillText, put_json
 
@@ -28,6 +28,23 @@ def test_a_spilled_text_is_read_each_time_and_never_kept_by_its_holder():
     # A record given its link targets passes its HTML and deps on unread.
     noted = record.with_targets([[0, "content/b.md", ""]])
     assert held(noted, "html") is html and held(noted, "deps") is deps and noted.targets == [[0, "content/b.md", ""]]
+
+
+def test_a_record_writes_its_spilled_json_to_the_cache_as_it_is(monkeypatch):
+    """Links and deps kept as JSON in the scratch file go into the cache as that text, not parsed
+    and encoded again, and the bytes are those of the record with the values themselves."""
+    spill = Spill()
+    links = ["b.md", "../c/d.md#part", "/e/f/ “quoted” £ \u2028"]
+    deps = [["b.md", ["/b/", "Bee", None, None]], ["../c/d.md#part", ["/c/d/", "Dee", 2, 1.5]]]
+    [spilled_links, spilled_deps] = put_json(spill, [links, deps])
+    [html] = spill.put(["<p>HTML</p>"])
+    plain = MarkdownRecord(key="k", html="<p>HTML</p>", sha="s", ids=["a"], toc=[], links=links, deps=deps,
+                           problems=[], targets=[[0, "content/b.md", ""]])
+    spilled = MarkdownRecord(key="k", html=html, sha="s", ids=["a"], toc=[], links=spilled_links, deps=spilled_deps,
+                             problems=[], targets=[[0, "content/b.md", ""]])
+    expected = encode_record("markdown", plain)
+    monkeypatch.setattr(SpillJSON, "value", lambda self: (_ for _ in ()).throw(AssertionError("parsed again")))
+    assert encode_record("markdown", spilled) == expected
 
 
 def test_a_page_sent_between_processes_keeps_its_spilled_body_unread():
