@@ -148,8 +148,11 @@ def _exit(status: int) -> None:
     """End `build` or `check` with this exit status. As the `policysite` command, at once: the build
     has written and closed every file and joined its workers and threads, and freeing a large
     site object by object as Python shuts down would take a tenth of a second or more."""
-    # Not under a profiler or tracer (cProfile, coverage): they write their report as Python shuts down.
-    if EXIT_AT_ONCE and sys.getprofile() is None and sys.gettrace() is None:
+    # Not under a profiler or tracer (cProfile, coverage): they write their report as Python shuts
+    # down; nor after a site's hook files ran (see hooks.ran_hook_files).
+    hooks = sys.modules.get("policysite.hooks")
+    if EXIT_AT_ONCE and sys.getprofile() is None and sys.gettrace() is None \
+            and not (hooks is not None and hooks.ran_hook_files):
         for stream in (sys.stdout, sys.stderr):
             if stream is None:   # started with that file closed (`>&-`): Python gives it no stream
                 continue

@@ -126,8 +126,16 @@ def load_hooks(config: SiteConfig, diagnostics: Diagnostics) -> Hooks:
     return hooks
 
 
+# Whether this process has run a site's hook file. Hook code may count on Python's ordinary
+# exit (atexit functions, finalizers, a buffered file it keeps open), so the command then
+# ends as usual rather than at once (cli._exit).
+ran_hook_files = False
+
+
 def _import(hook_file: HookFile, index: int, diagnostics: Diagnostics) -> ModuleType | None:
+    global ran_hook_files
     name = f"policysite_hook_{index}_{hook_file.path.stem}"
+    ran_hook_files = True
     try:
         with _beside(hook_file.path.parent):
             spec = importlib.util.spec_from_file_location(name, hook_file.path)

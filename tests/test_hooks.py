@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from conftest import DEFAULT_CONFIG, build, html_of, main_text, page, read_tree, run
+from conftest import DEFAULT_CONFIG, build, html_of, main_text, page, read_tree, run, run_subprocess
 from test_incremental import Served
 
 HOOK = '''\
@@ -244,3 +244,17 @@ def test_a_hook_rewriting_output_files_in_place_never_reaches_the_live_output(ma
     again = run("build", str(site))
     assert again.code == 0, again.err
     assert b"stamped" not in read_tree(site / "_site")["a/index.html"]
+
+
+def test_a_hook_files_exit_functions_run_when_the_command_ends(make_site):
+    """The command ends at once only when no hook file ran: a hook may count on Python's exit."""
+    hook = ('import atexit, pathlib\n'
+            'atexit.register(lambda: (pathlib.Path(__file__).parent / "atexit.txt").write_text("ran"))\n'
+            'def on_page_html(html):\n'
+            '    return html\n')
+    site = hooked_site(make_site, hook=hook)
+    for verb in ("build", "check"):
+        result = run_subprocess(verb, site)
+        assert result.code == 0, result.err
+        assert (site / "hooks/atexit.txt").read_text() == "ran", verb
+        (site / "hooks/atexit.txt").unlink()
