@@ -857,6 +857,17 @@ def test_cached_builds_follow_every_theme_setting(make_site, tmp_path):
     assert "AAA" not in (site / "_site/policy/p0/index.html").read_text()
 
 
+def edit_and_compare(site: Path, options: BuildOptions, rel: str, text: str, clean: Path):
+    """Write `text` to `rel`, build with `options` (its cache kept), and check the output against a
+    clean build's into `clean`; the cached build's result."""
+    (site / rel).write_text(text)
+    result = build(options)
+    shutil.rmtree(clean, ignore_errors=True)
+    assert build(BuildOptions(site_dir=site, output=clean, jobs=1)).ok
+    assert tree(options.output) == tree(clean), explain_difference(tree(options.output), tree(clean))
+    return result
+
+
 def test_a_body_edit_with_the_disk_cache_touches_only_that_page(make_site, tmp_path):
     """Keys made from what each page shows of others: a body edit renders one page, resolves only
     its own links again and takes the sitemap, feeds and untouched search files from the last output; a
@@ -867,16 +878,11 @@ def test_a_body_edit_with_the_disk_cache_touches_only_that_page(make_site, tmp_p
         "content/policy/b.md": page("Beta plan", body="Back to [the costs](a.md#costs).\n"),
         **{f"content/other/p{n}.md": page(f"Other {n}", body=f"Plain words number {n}.\n") for n in range(6)},
     })
-    out, clean = tmp_path / "out", tmp_path / "clean"
+    out = tmp_path / "out"
     options = BuildOptions(site_dir=site, output=out, jobs=1, cache_file=site / CACHE)
 
     def rebuild(rel: str, text: str):
-        (site / rel).write_text(text)
-        result = build(options)
-        shutil.rmtree(clean, ignore_errors=True)
-        assert build(BuildOptions(site_dir=site, output=clean, jobs=1)).ok
-        assert tree(out) == tree(clean), explain_difference(tree(out), tree(clean))
-        return result
+        return edit_and_compare(site, options, rel, text, tmp_path / "clean")
 
     assert build(options).ok
     result = rebuild("content/policy/a.md", page("Alpha plan", body="## Costs\n\nMoney for quokkas.\n\nSee [](b.md).\n"))
@@ -911,16 +917,11 @@ def test_a_body_edit_with_the_disk_cache_keeps_the_other_outputs_without_keying_
         "content/policy/b.md": page("Beta plan", body="Plain words.\n"),
         "content/policy/c.md": page("Gamma plan", body="Back to [the costs](a.md#costs).\n"),
     })
-    out, clean = tmp_path / "out", tmp_path / "clean"
+    out = tmp_path / "out"
     options = BuildOptions(site_dir=site, output=out, jobs=1, cache_file=site / CACHE)
 
     def rebuild(rel: str, text: str):
-        (site / rel).write_text(text)
-        result = build(options)
-        shutil.rmtree(clean, ignore_errors=True)
-        assert build(BuildOptions(site_dir=site, output=clean, jobs=1)).ok
-        assert tree(out) == tree(clean), explain_difference(tree(out), tree(clean))
-        return result
+        return edit_and_compare(site, options, rel, text, tmp_path / "clean")
 
     first = build(options)
     assert first.ok and first.stats["untouched"] == 0
