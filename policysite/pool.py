@@ -98,7 +98,27 @@ def _worker_chunk(item: tuple[int, tuple[int, int]]) -> list | None:
 def parallel(count: int, processes: int | None = None) -> bool:
     """Whether `run` would use worker processes for `count` items."""
     processes = processes or os.cpu_count() or 1
-    return processes > 1 and count >= PARALLEL_THRESHOLD
+    return processes > 1 and count >= PARALLEL_THRESHOLD and _can_share()
+
+
+# Whether processes here can share a lock; None until first asked.
+_SHARING: bool | None = None
+
+
+def _can_share() -> bool:
+    """Whether this system lets processes share a lock (a POSIX semaphore). Some containers
+    cannot make one (no /dev/shm, or a read-only one): the work is then done in this process
+    alone, more slowly, instead of the build failing."""
+    global _SHARING
+    if _SHARING is None:
+        import multiprocessing
+
+        try:
+            multiprocessing.get_context("fork").Lock()
+            _SHARING = True
+        except OSError:
+            _SHARING = False
+    return _SHARING
 
 
 def run(job: Job, processes: int | None = None, progress: Callable[[int, int], None] | None = None,

@@ -226,6 +226,29 @@ def test_a_build_in_one_process_keeps_its_scratch_file_without_shared_memory(mak
     assert isinstance(held(item, "html"), SpillText) and "Text 7." in item.html   # still kept out of memory
 
 
+def test_a_system_without_shared_memory_builds_in_one_process(make_site, monkeypatch):
+    """Where processes cannot share a lock (no usable /dev/shm, as in some containers), `build`
+    and `check` do the work in one process instead of failing or ending in a traceback."""
+    import multiprocessing
+
+    def no_shared_memory(*args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), "/dev/shm/pym-1")
+
+    context = multiprocessing.get_context("fork")
+    for name in ("Lock", "RawValue", "RawArray", "Pool"):
+        monkeypatch.setattr(context, name, no_shared_memory)
+    monkeypatch.setattr(pool, "_SHARING", None, raising=False)   # asked again, with no shared memory
+    count = pool.PARALLEL_THRESHOLD + 8
+    site = make_site({f"content/s/p{i:03d}.md": page(f"Page {i}", body=f"Text {i}.\n") for i in range(count)})
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)   # two processes, as `check` and `build` would take
+    for args in (("check", site), ("build", site, "--jobs", "2")):
+        result = run(*args)
+        result.assert_no_traceback()
+        assert result.code == 0, (args, result.err)
+    assert "Text 7." in (site / "_site/s/p007/index.html").read_text()
+    assert not pool.parallel(count, 2)
+
+
 def test_serve_gives_each_quick_rebuild_of_many_pages_a_scratch_file_of_its_own(make_site, tmp_path):
     """`serve` rebuilds many times in one process: a quick rebuild that renders many pages (a
     search and replace, a checkout) keeps their HTML in a scratch file; one it shared with the
