@@ -857,15 +857,24 @@ def test_cached_builds_follow_every_theme_setting(make_site, tmp_path):
     assert "AAA" not in (site / "_site/policy/p0/index.html").read_text()
 
 
-def edit_and_compare(site: Path, options: BuildOptions, rel: str, text: str, clean: Path):
-    """Write `text` to `rel`, build with `options` (its cache kept), and check the output against a
-    clean build's into `clean`; the cached build's result."""
-    (site / rel).write_text(text)
-    result = build(options)
-    shutil.rmtree(clean, ignore_errors=True)
-    assert build(BuildOptions(site_dir=site, output=clean, jobs=1)).ok
-    assert tree(options.output) == tree(clean), explain_difference(tree(options.output), tree(clean))
-    return result
+class CachedBuilds:
+    """Builds of `site` into tmp_path/out with the disk cache kept, each checked against a clean build."""
+
+    def __init__(self, site: Path, tmp_path: Path):
+        self.site, self.out, self.clean = site, tmp_path / "out", tmp_path / "clean"
+        self.options = BuildOptions(site_dir=site, output=self.out, jobs=1, cache_file=site / CACHE)
+
+    def first(self):
+        return build(self.options)
+
+    def edit(self, rel: str, text: str):
+        """Write `text` to `rel` and build; the output must be a clean build's. The cached build's result."""
+        (self.site / rel).write_text(text)
+        result = build(self.options)
+        shutil.rmtree(self.clean, ignore_errors=True)
+        assert build(BuildOptions(site_dir=self.site, output=self.clean, jobs=1)).ok
+        assert tree(self.out) == tree(self.clean), explain_difference(tree(self.out), tree(self.clean))
+        return result
 
 
 def test_a_body_edit_with_the_disk_cache_touches_only_that_page(make_site, tmp_path):
@@ -878,13 +887,10 @@ def test_a_body_edit_with_the_disk_cache_touches_only_that_page(make_site, tmp_p
         "content/policy/b.md": page("Beta plan", body="Back to [the costs](a.md#costs).\n"),
         **{f"content/other/p{n}.md": page(f"Other {n}", body=f"Plain words number {n}.\n") for n in range(6)},
     })
-    out = tmp_path / "out"
-    options = BuildOptions(site_dir=site, output=out, jobs=1, cache_file=site / CACHE)
+    builds = CachedBuilds(site, tmp_path)
+    out, rebuild = builds.out, builds.edit
 
-    def rebuild(rel: str, text: str):
-        return edit_and_compare(site, options, rel, text, tmp_path / "clean")
-
-    assert build(options).ok
+    assert builds.first().ok
     result = rebuild("content/policy/a.md", page("Alpha plan", body="## Costs\n\nMoney for quokkas.\n\nSee [](b.md).\n"))
     assert result.rendered == 1 and result.stats["links_resolved"] == 1, result.stats   # its own, rendered again
     assert result.stats["extras_reused"] == 1 and 0 < result.stats["search_files_made"] < 6, result.stats
@@ -917,13 +923,10 @@ def test_a_body_edit_with_the_disk_cache_keeps_the_other_outputs_without_keying_
         "content/policy/b.md": page("Beta plan", body="Plain words.\n"),
         "content/policy/c.md": page("Gamma plan", body="Back to [the costs](a.md#costs).\n"),
     })
-    out = tmp_path / "out"
-    options = BuildOptions(site_dir=site, output=out, jobs=1, cache_file=site / CACHE)
+    builds = CachedBuilds(site, tmp_path)
+    out, rebuild = builds.out, builds.edit
 
-    def rebuild(rel: str, text: str):
-        return edit_and_compare(site, options, rel, text, tmp_path / "clean")
-
-    first = build(options)
+    first = builds.first()
     assert first.ok and first.stats["untouched"] == 0
     outputs = len(BuildCache.read(site / CACHE).outputs)
     result = rebuild("content/policy/b.md", page("Beta plan", body="Other words.\n"))
@@ -949,17 +952,14 @@ def test_a_body_edit_makes_again_the_outputs_changed_by_hand_that_it_would_keep(
         **{f"content/policy/p{n:02d}.md": page(f"Policy {n:02d}", extra=f"date: 2020-01-{n:02d}") for n in range(1, 26)},
         "content/other/a.md": page("Alpha", body="Words.\n"),
     })
-    out, clean = tmp_path / "out", tmp_path / "clean"
-    options = BuildOptions(site_dir=site, output=out, jobs=1, cache_file=site / CACHE)
-    assert build(options).ok
+    builds = CachedBuilds(site, tmp_path)
+    out = builds.out
+    assert builds.first().ok
     assert (out / "policy/page-2/index.html").is_file()
     (out / "policy/p03/index.html").write_text("changed by hand")
     (out / "policy/page-2/index.html").unlink()
-    (site / "content/other/a.md").write_text(page("Alpha", body="Other words.\n"))
-    result = build(options)
+    result = builds.edit("content/other/a.md", page("Alpha", body="Other words.\n"))
     assert result.ok and result.rendered == 2 and result.stats["untouched"] > 0, result.stats
-    assert build(BuildOptions(site_dir=site, output=clean, jobs=1)).ok
-    assert tree(out) == tree(clean), explain_difference(tree(out), tree(clean))
 
 
 def test_a_section_body_edit_renders_its_listing_pages_and_nothing_else(make_site, tmp_path):
@@ -968,15 +968,11 @@ def test_a_section_body_edit_renders_its_listing_pages_and_nothing_else(make_sit
         "content/policy/_index.md": page("Policy", body="The section's words.\n"),
         **{f"content/policy/p{n:02d}.md": page(f"Policy {n:02d}", extra=f"date: 2020-01-{n:02d}") for n in range(1, 26)},
     })
-    out, clean = tmp_path / "out", tmp_path / "clean"
-    options = BuildOptions(site_dir=site, output=out, jobs=1, cache_file=site / CACHE)
-    assert build(options).ok
-    (site / "content/policy/_index.md").write_text(page("Policy", body="The section's new words.\n"))
-    result = build(options)
+    builds = CachedBuilds(site, tmp_path)
+    assert builds.first().ok
+    result = builds.edit("content/policy/_index.md", page("Policy", body="The section's new words.\n"))
     outputs = len(BuildCache.read(site / CACHE).outputs)
     assert result.ok and result.rendered == 1 and result.stats["untouched"] == outputs - 2, result.stats
-    assert build(BuildOptions(site_dir=site, output=clean, jobs=1)).ok
-    assert tree(out) == tree(clean), explain_difference(tree(out), tree(clean))
 
 
 def test_body_edits_after_a_failed_build_reach_the_pages_the_failed_one_changed(served):
