@@ -748,7 +748,7 @@ def _section_entries(data) -> dict[str, tuple[int, int, int]] | None:
     if not (isinstance(keys, list) and isinstance(numbers, list) and 3 * len(keys) == len(numbers)
             and set(map(type, keys)) <= {str} and set(map(type, numbers)) <= {int}):
         return None
-    return dict(zip(keys, zip(numbers[0::3], numbers[1::3], numbers[2::3])))
+    return dict(zip(keys, zip(numbers[0::3], numbers[1::3], numbers[2::3], strict=True), strict=True))
 
 
 class Section(MutableMapping):
