@@ -36,9 +36,10 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
+from .diagnostics import Diagnostic
 from .model import Deferred, deferred, held
 
-FORMAT = 8
+FORMAT = 9
 # A file changed this recently may change again within the same tick of the file system's
 # clock, keeping its stamp: until it is older, it is read again rather than trusted.
 SETTLE_NS = 2_000_000_000
@@ -282,6 +283,33 @@ class SiteRecord:
 
 
 @dataclass
+class LinkRecord:
+    """What check_links found of every page, as the last build that rendered or kept every output
+    had it (its SiteRecord.shape): enough for a build after an edit to bodies alone to check only
+    the edited pages (stages.narrow_pages). Each page is named by its source, or by its address
+    when generated.
+
+    `backlinks`: the pages that link to each page, in the order its "Pages that link here" shows
+    them; `collections`: the collections that list each page, in the order they were found;
+    `diagnostics`: Diagnostic.as_list() of every problem check_links reported."""
+    shape: str = ""
+    backlinks: dict[str, list[str]] = field(default_factory=dict)
+    collections: dict[str, list[str]] = field(default_factory=dict)
+    diagnostics: list[list[str | int]] = field(default_factory=list)
+
+    def to_json(self) -> list:
+        return [self.shape, self.backlinks, self.collections, self.diagnostics]
+
+    @classmethod
+    def from_json(cls, data: list) -> LinkRecord:
+        shape, backlinks, collections, diagnostics = data
+        if not (isinstance(shape, str) and isinstance(backlinks, dict) and isinstance(collections, dict)
+                and isinstance(diagnostics, list) and all(Diagnostic.well_formed(d) for d in diagnostics)):
+            raise ValueError("not a link record")
+        return cls(shape, backlinks, collections, diagnostics)
+
+
+@dataclass
 class BuildStats:
     """What a build reused and what it did again (reported by `serve` and the benches)."""
     load_hits: int = 0
@@ -313,6 +341,7 @@ class BuildCache:
         self.markdown: MutableMapping[str, MarkdownRecord] = {}  # source path ->
         self.outputs: MutableMapping[str, OutputRecord] = {}     # output path ->
         self._search: SearchRecord | None = SearchRecord()
+        self._links: LinkRecord | None = LinkRecord()
         self.site = SiteRecord()
         self.stats = BuildStats()
         self.stamps: dict[str, tuple] = {}    # path -> (file_stamp, sha): in memory; `build` keeps them in its memo
@@ -343,6 +372,16 @@ class BuildCache:
     def search(self, record: SearchRecord) -> None:
         self._search = record
 
+    @property
+    def links(self) -> LinkRecord:
+        if self._links is None:   # read only by a build after an edit to bodies alone
+            self._links = self._read["links"].get("") or LinkRecord()
+        return self._links
+
+    @links.setter
+    def links(self, record: LinkRecord) -> None:
+        self._links = record
+
     def reset_stats(self) -> None:
         self.stats = BuildStats()
         self.dirty = False
@@ -359,7 +398,7 @@ class BuildCache:
             return cache
         cache._read = {name: Section(pack, name) for name in CODECS}
         cache.loaded, cache.markdown, cache.outputs = (cache._read[n] for n in ("loaded", "markdown", "outputs"))
-        cache._search = None
+        cache._search = cache._links = None
         stored = cache._read["site"].get("")
         # A copy, not the record read: `write` tells a change by comparing the two, and a change
         # made in place would reach both (the stages make a new record: stages.note_site).
@@ -369,7 +408,8 @@ class BuildCache:
     def write(self, path: Path) -> None:
         """Save atomically, appending only the records that changed; a cache that cannot be
         written is simply not saved (the next build then reads the last one, or none)."""
-        sections = {"loaded": self.loaded, "markdown": self.markdown, "outputs": self.outputs, "site": {"": self.site}}
+        sections = {"loaded": self.loaded, "markdown": self.markdown, "outputs": self.outputs, "site": {"": self.site},
+                    "links": self._read["links"] if self._links is None else {"": self._links}}
         if self._search is None:   # never asked for: as it was
             sections["search"], sections["search_pages"] = self._read["search"], self._read["search_pages"]
         else:
@@ -535,6 +575,7 @@ CODECS: dict[str, tuple[Any, Any, Any, Any]] = {
     "search_pages": (lambda words: words[:1], lambda words: words[1:], _no_text,
                      lambda data, cold, text: [data[0], *_deferred_items(cold, 2)]),
     "site": (SiteRecord.to_json, _no_text, _no_text, lambda data, cold, text: SiteRecord.from_json(data)),
+    "links": (LinkRecord.to_json, _no_text, _no_text, lambda data, cold, text: LinkRecord.from_json(data)),
 }
 # Sections whose JSON may hold dates ({"$date": ...}, see _unlike_json).
 _DATED = {"loaded"}
@@ -702,8 +743,10 @@ def _section_entries(data) -> dict[str, tuple[int, int, int]] | None:
     if not (isinstance(data, list) and len(data) == 2):
         return None
     keys, numbers = data
+    # Each item's type gathered in one pass (map, set) rather than checked one by one: the index
+    # holds tens of thousands of keys and three times as many numbers, read by every build.
     if not (isinstance(keys, list) and isinstance(numbers, list) and 3 * len(keys) == len(numbers)
-            and all(type(key) is str for key in keys) and all(type(n) is int for n in numbers)):
+            and set(map(type, keys)) <= {str} and set(map(type, numbers)) <= {int}):
         return None
     return dict(zip(keys, zip(numbers[0::3], numbers[1::3], numbers[2::3], strict=True), strict=True))
 

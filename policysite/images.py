@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .diagnostics import Diagnostics
-from .model import StaticFile
+from .model import Page, StaticFile
 
 if TYPE_CHECKING:
     from .links import Resolver
@@ -291,11 +291,11 @@ def stamp(file: StaticFile) -> list | None:
     return [size.width, size.height, size.format, size.animated]
 
 
-def size_lead_images(site: Site, resolver: Resolver, diagnostics: Diagnostics) -> None:
-    """Give every page's lead image its Picture (page.lead_image), warning when it is too small
+def size_lead_images(site: Site, resolver: Resolver, diagnostics: Diagnostics, pages: list[Page]) -> None:
+    """Give each of these pages' lead image its Picture (page.lead_image), warning when it is too small
     for its slot and reporting a file that is not a usable image, at the `src:` line."""
-    taken = taken_urls(site)
-    for page in site.pages:
+    taken = None
+    for page in pages:
         page.lead_image = None
         image = page.fields.get("image")
         if not image or not page.image_url:
@@ -309,6 +309,8 @@ def size_lead_images(site: Site, resolver: Resolver, diagnostics: Diagnostics) -
             diagnostics.warning(page.source, line, f"`image.src` `{image['src']}` is not an image: use a PNG, JPEG, "
                                 "GIF, WebP or SVG file", code="image-unreadable")
             continue
+        if taken is None:
+            taken = taken_urls(site)
         try:
             found = picture(file, resolver.href_for, taken)
         except ImageProblem as problem:

@@ -33,6 +33,7 @@ from urllib.parse import quote
 from . import clock, images, layoutids, layoutlinks, pool, publish, search, translations
 from .cache import (
     BuildCache,
+    LinkRecord,
     LoadRecord,
     MarkdownRecord,
     OutputRecord,
@@ -137,6 +138,10 @@ class BuildState:
     body_edits: set[str] | None = None   # files whose record was made again with only the body changed; None: more changed
     markdown_before: dict[str, MarkdownRecord | None] = field(default_factory=dict)   # source -> its record before render_markdown made it again
     only_bodies: list[Page] | None = None   # the pages whose outputs can have changed, when that is all; None: any
+    # The pages whose Markdown and links this run renders and checks when only their bodies can have
+    # changed (narrow_pages); the other pages' links are the LinkRecord's. None: every page's.
+    narrow: list[Page] | None = None
+    found_links: LinkRecord | None = None   # what check_links found, for render_pages to note with the shape
     files: int = 0
     timings: dict[str, float] = field(default_factory=dict)   # seconds per stage, in the order they ran
 
@@ -184,7 +189,11 @@ def run(state: BuildState) -> BuildResult:
     gc.freeze()
     try:
         prepare_layouts(state)     # the layouts, the ids they give a page; every `layout:` names one
-        render_markdown(state, [p for p in state.site.pages if p.source])   # on_page_markdown, then HTML
+        # on_page_markdown, then HTML: of the edited pages alone when only bodies can have changed
+        state.narrow = narrow_pages(state)
+        render_markdown(state, [p for p in state.site.pages if p.source] if state.narrow is None else state.narrow)
+        if state.narrow is not None and only_bodies_changed(state) is None:
+            widen(state)           # their ids or links changed: every page's Markdown, every page's links
         check_links(state)         # fragments, backlinks, `related:`, `image.src`, generated paths
         if not state.failed():
             # on_page_context, the layout, on_page_html; sitemap, feeds and search meanwhile
@@ -625,28 +634,111 @@ def _apply(state: BuildState, page: Page, record: MarkdownRecord) -> None:
 
 @timed
 def check_links(state: BuildState) -> None:
-    """Every page's Markdown problems and links to fragments; backlinks; front matter links."""
-    site, cache = state.site, state.cache
+    """Every page's Markdown problems and links to fragments; backlinks; front matter links.
+
+    Only the pages of state.narrow, when set: what the others' checks found is the
+    LinkRecord's (their problems reported again from it), since only those pages' bodies
+    changed, and not their ids or the pages they link to (only_bodies_changed)."""
+    site, cache, narrow = state.site, state.cache, state.narrow
+    pages = site.pages if narrow is None else narrow
+    reported = len(state.diagnostics.items)
     held = _targets_hold(state)   # worked out once, not for each page
-    for page in site.pages:
+    for page in pages:
         if page.source and page.source in cache.markdown:
             page.links_to = check_page_links(state, page, held)
-            for linked in page.links_to:
-                linked.backlinks.append(page)
+            if narrow is None:
+                for linked in page.links_to:
+                    linked.backlinks.append(page)
     if state.link_table and not state.hooks.has("on_page_markdown"):
         # Every record's links and targets now hold for this table (see render_markdown).
         note_site(state, links=state.link_table)
-    order = _ByTitle()   # a page is the backlink of many: its place is worked out once
-    for page in site.pages:
-        if len(page.backlinks) > 1:
-            page.backlinks.sort(key=order.__getitem__)
-    check_front_matter_links(state)
-    images.size_lead_images(site, state.resolver, state.diagnostics)   # lead images' sizes and checks
+    if narrow is None:
+        order = _ByTitle()   # a page is the backlink of many: its place is worked out once
+        for page in site.pages:
+            if len(page.backlinks) > 1:
+                page.backlinks.sort(key=order.__getitem__)
+    else:
+        _links_of(state, narrow, cache.links)
+        mine = {page.source for page in narrow}
+        state.diagnostics.extend([Diagnostic.from_list(d) for d in cache.links.diagnostics if d[0] not in mine])
+    check_front_matter_links(state, pages, state.diagnostics)
+    images.size_lead_images(site, state.resolver, state.diagnostics, pages)   # lead images' sizes and checks
+    state.found_links = _found_links(state, state.diagnostics.items[reported:])
     state.only_bodies = only_bodies_changed(state)
     if state.only_bodies is None:
         # The paths the site claims follow from its shape alone: after an edit to bodies alone,
         # they are those of the last build, which found none in the way (it rendered every page).
         publish.check_generated_paths(site, state.diagnostics)
+
+
+def _links_of(state: BuildState, pages: list[Page], record: LinkRecord) -> None:
+    """These pages' backlinks and collections as the LinkRecord has them."""
+    site = state.site
+    for page in pages:
+        name = page.source or page.url
+        page.backlinks = _pages_named(site, record.backlinks.get(name, ()))
+        page.collections = _pages_named(site, record.collections.get(name, ()))
+
+
+def _pages_named(site: Site, names: list[str]) -> list[Page]:
+    """The pages of these sources or (generated) addresses (all there while the site's shape holds)."""
+    found = (site.by_source.get(name) or site.by_url.get(name) for name in names)
+    return [page for page in found if page is not None]
+
+
+def _found_links(state: BuildState, found: list[Diagnostic]) -> LinkRecord:
+    """The LinkRecord of what check_links found (`found`: the problems it reported), its shape
+    left for render_pages to fill in. After a narrow run, the last record's links."""
+    problems = [d.as_list() for d in found]
+    if state.narrow is not None:
+        last = state.cache.links
+        return LinkRecord(backlinks=last.backlinks, collections=last.collections, diagnostics=problems)
+    backlinks, collections = {}, {}
+    for page in state.site.pages:
+        if page.backlinks:
+            backlinks[page.source or page.url] = [p.source or p.url for p in page.backlinks]
+        if page.collections:
+            collections[page.source or page.url] = [p.source or p.url for p in page.collections]
+    return LinkRecord(backlinks=backlinks, collections=collections, diagnostics=problems)
+
+
+def narrow_pages(state: BuildState) -> list[Page] | None:
+    """The pages whose files changed since the last build, when, as far as can be told before
+    their Markdown is rendered, only their bodies did (only_bodies_changed) and the LinkRecord
+    has what check_links found of every page at that build; None: every page is to be rendered
+    and checked.
+
+    Not for `serve`, whose quick rebuild takes every page's links from its last full run."""
+    from .builder import BuildSink
+
+    edits, site = state.body_edits, state.site
+    if edits is None or not state.last_shape or not isinstance(state.sink, BuildSink) or state.failed() \
+            or state.hooks.has(*PAGE_HOOKS, "on_config"):
+        return None
+    if not state.link_table:
+        state.link_table = ":".join(link_table(site))
+    if state.last_shape != site_shape(state) or state.cache.links.shape != state.last_shape:
+        return None
+    pages = [site.by_source.get(source) for source in sorted(edits)]
+    return None if any(page is None for page in pages) else pages
+
+
+def widen(state: BuildState) -> None:
+    """Every page as a run over them all has it, after this run rendered only the pages of
+    state.narrow: each other page's Markdown record applied, and, once check_links has checked
+    the narrow pages, its links as the LinkRecord has them."""
+    narrow = state.narrow
+    if narrow is None:
+        return
+    state.narrow = None
+    mine = {id(page) for page in narrow}
+    rest = [page for page in state.site.pages if id(page) not in mine]
+    render_markdown(state, [page for page in rest if page.source])
+    if state.found_links is not None:
+        _links_of(state, rest, state.cache.links)
+        reported = Diagnostics()   # already: from the LinkRecord
+        check_front_matter_links(state, rest, reported)
+        images.size_lead_images(state.site, state.resolver, reported, rest)
 
 
 def only_bodies_changed(state: BuildState) -> list[Page] | None:
@@ -765,11 +857,21 @@ def _report(diagnostics: Diagnostics, page: Page, problem) -> None:
 
 def has_id(state: BuildState, page: Page, ident: str) -> bool:
     """Whether the page has this id: from its body, or from its layout (LayoutIds)."""
-    return ident in page.ids or state.layout_ids.gives(page, ident)
+    return ident in _ids(state, page) or state.layout_ids.gives(page, ident)
+
+
+def _ids(state: BuildState, page: Page) -> list[str]:
+    """The ids the page's body gives. A page whose Markdown this run did not render (state.narrow)
+    gets its record's now: it holds, as only the narrow pages changed."""
+    if state.narrow is not None and page.source and not page.html_sha:
+        record = state.cache.markdown.get(page.source)
+        if record is not None:
+            _apply(state, page, record)
+    return page.ids
 
 
 def _ids_hint(state: BuildState, page: Page, wanted: str) -> str:
-    hint = closest(wanted, sorted(set(page.ids) - state.layout_ids.for_page(page)))
+    hint = closest(wanted, sorted(set(_ids(state, page)) - state.layout_ids.for_page(page)))
     return f": did you mean `#{hint}`?" if hint else ""
 
 
@@ -829,13 +931,13 @@ def resolve_collection(page: Page, resolver: Resolver, diagnostics: Diagnostics,
                                  pages=members))
 
 
-def check_front_matter_links(state: BuildState) -> None:
-    """`related:` links and `image.src`, resolved like links in Markdown."""
-    resolver, diagnostics = state.resolver, state.diagnostics
-    for page in state.site.pages:
+def check_front_matter_links(state: BuildState, pages: list[Page], diagnostics: Diagnostics) -> None:
+    """These pages' `related:` links and `image.src`, resolved like links in Markdown; their problems into `diagnostics`."""
+    resolver = state.resolver
+    for page in pages:
         related = []
         for raw, line in page.fields.get("related", ()):
-            target = _front_matter_target(state, page, raw, line, f"related link `{raw}`", "page", code="broken-link",
+            target = _front_matter_target(state, diagnostics, page, raw, line, f"related link `{raw}`", "page", code="broken-link",
                                           wrong=f"related link `{raw}` must be a page on this site, written as a path to its `.md` file")
             if target is None:
                 continue
@@ -849,7 +951,7 @@ def check_front_matter_links(state: BuildState) -> None:
         image = page.fields.get("image")
         if image:
             line = image.get("src_line", image.get("line", 1))
-            target = _front_matter_target(state, page, image["src"], line, f"`image.src` `{image['src']}`", "file",
+            target = _front_matter_target(state, diagnostics, page, image["src"], line, f"`image.src` `{image['src']}`", "file",
                                           code="broken-image",
                                           wrong=f"`image.src` must be an image file under assets/ or content/, not `{image['src']}`")
             if target is None:
@@ -857,21 +959,21 @@ def check_front_matter_links(state: BuildState) -> None:
             page.image_url = quote(target.file.url, safe=URL_SAFE)
 
 
-def _front_matter_target(state: BuildState, page: Page, raw: str, line: int, label: str, leads_to: str, *,
-                         code: str, wrong: str) -> Target | None:
+def _front_matter_target(state: BuildState, diagnostics: Diagnostics, page: Page, raw: str, line: int, label: str,
+                         leads_to: str, *, code: str, wrong: str) -> Target | None:
     """Where a link in front matter leads, if to a `leads_to` ("page" or "file"); else None, with the problem reported.
 
     `label` names the link in messages; `wrong` is the message for a link that leads to something else."""
     try:
         target = state.resolver.resolve(raw, page)
     except LinkProblem as problem:
-        state.diagnostics.error(page.source, line, f"{label} does not resolve: {problem}", code=code)
+        diagnostics.error(page.source, line, f"{label} does not resolve: {problem}", code=code)
         return None
     if getattr(target, leads_to) is None:
-        state.diagnostics.error(page.source, line, wrong, code=code)
+        diagnostics.error(page.source, line, wrong, code=code)
         return None
     if target.page is not None and target.fragment and not has_id(state, target.page, target.fragment):
-        state.diagnostics.error(page.source, line, f"{label}: there is no heading or id `{target.fragment}` in "
+        diagnostics.error(page.source, line, f"{label}: there is no heading or id `{target.fragment}` in "
                                 f"{target.page.source or target.page.url}", code=code)
         return None
     return target
@@ -1214,6 +1316,10 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
         cache.dirty |= len(kept) != len(outputs) or len(outputs) != len(previous)
         if keyed:
             note_site(state, shape=shape)
+            found = replace(state.found_links, shape=shape)
+            if found != cache.links:
+                cache.links = found
+                cache.dirty = True
     cache.stats.rendered = rendered
     cache.stats.page_hits = len(state.written) - rendered
 
@@ -1236,7 +1342,8 @@ def _keep_the_rest(state: BuildState, jobs: list[tuple[str, Any]], previous, kep
         else:
             lost.add(path)
     state.cache.stats.untouched = len(kept)
-    if lost:   # changed or removed by hand since: made again
+    if lost:   # changed or removed by hand since: made again, with every page as a full run has it
+        widen(state)
         jobs = jobs + [job for job in page_jobs(state, every=True) if _job_path(*job) in lost]
     return jobs
 
@@ -1372,6 +1479,7 @@ def search_index(state: BuildState) -> list[str]:
 
     made = search.update_index(pages, site.config.root, labels, digests, previous, read, edited) if before.files else None
     if made is None:
+        widen(state)   # every page's HTML, not only the edited pages'
         if edited is not None:   # every page's words made or taken again: every page's digest
             digests = [digest_of(page) for page in pages]
             key = digest(salt, *digests)
@@ -1463,6 +1571,7 @@ def _report_layout_links(state: BuildState, broken: dict[str, list[str]]) -> Non
     sources = [(where, templates.source(name)) for where, name in sorted(files.items(), key=lambda f: (
         f[0].startswith("policysite/"), f[0]))]   # the site's own layouts first
     wanted = {paths[0] for paths in broken.values()}
+    widen(state)   # any page's output may be rendered again here
     jobs = {}
     for kind, item in page_jobs(state, every=True):
         if _job_path(kind, item) in wanted:
@@ -1583,7 +1692,8 @@ def quick_rebuild(last: BuildState, changed: set[Path], sink) -> BuildResult | N
     # only grow, as long as `serve` runs, with the texts of every run after it.
     state = BuildState(**{**vars(last), "sink": sink, "diagnostics": Diagnostics(), "written": [],
                           "summaries": _Summaries(), "rendered": set(), "last_files": set(), "resolved": set(),
-                          "body_edits": None, "markdown_before": {}, "only_bodies": None, "spill": None})
+                          "body_edits": None, "markdown_before": {}, "only_bodies": None, "spill": None,
+                          "narrow": None, "found_links": None})
     state.diagnostics.extend(last.diagnostics.items)
     cache.reset_stats()
     before = {}

@@ -868,11 +868,14 @@ class CachedBuilds:
         return build(self.options)
 
     def edit(self, rel: str, text: str):
-        """Write `text` to `rel` and build; the output must be a clean build's. The cached build's result."""
+        """Write `text` to `rel` and build; the output and the problems reported must be a clean
+        build's. The cached build's result."""
         (self.site / rel).write_text(text)
         result = build(self.options)
         shutil.rmtree(self.clean, ignore_errors=True)
-        assert build(BuildOptions(site_dir=self.site, output=self.clean, jobs=1)).ok
+        clean = build(BuildOptions(site_dir=self.site, output=self.clean, jobs=1))
+        assert clean.ok
+        assert diagnostics(result) == diagnostics(clean)
         assert tree(self.out) == tree(self.clean), explain_difference(tree(self.out), tree(self.clean))
         return result
 
@@ -942,6 +945,59 @@ def test_a_body_edit_with_the_disk_cache_keeps_the_other_outputs_without_keying_
     assert result.stats["untouched"] == 0, result.stats
     result = rebuild("content/policy/b.md", page("Beta plan", description="New words.", body="Still see [](a.md), with more words.\n"))
     assert result.stats["untouched"] == 0, result.stats
+
+
+def test_a_body_edit_renders_and_checks_only_that_page_with_the_disk_cache(make_site, tmp_path):
+    """After an edit to one page's body alone, only that page's Markdown is rendered and its links
+    checked: every other page's problems, backlinks and collections are the last build's
+    (cache.LinkRecord), as a clean build reports and shows them. An edit that changes where the
+    page links to renders and checks every page."""
+    site = make_site({
+        "content/policy/_index.md": page("Policy"),
+        "content/policy/a.md": page("Alpha plan", body="# A top heading\n\n## Costs\n\nMoney.\n\nSee [](b.md).\n"),
+        "content/policy/b.md": page("Beta plan", body="Back to [the costs](a.md#costs).\n"),
+        "content/policy/c.md": page("Gamma plan", body="See [beta](b.md).\n"),
+        "content/papers.md": page("Papers", extra="type: collection\norganisations: [department-of-testing]\n"
+                                                  "groups:\n  - title: Plans\n    pages: [policy/b.md]"),
+    })
+    builds = CachedBuilds(site, tmp_path)
+    out, rebuild = builds.out, builds.edit
+    first = builds.first()
+    assert first.ok and any(d.code == "heading-level" for d in first.diagnostics.items)
+    # b shows a and c among the pages that link to it, and the collection it is in.
+    result = rebuild("content/policy/b.md", page("Beta plan", body="Back to [the costs](a.md#costs), again.\n"))
+    assert result.rendered == 1 and result.stats["markdown_hits"] == 0 and result.stats["links_resolved"] == 1, result.stats
+    b = (out / "policy/b/index.html").read_text()
+    assert "again" in b and "Alpha plan" in b and "Gamma plan" in b and "Papers" in b
+    # Its link to a's heading is checked against a's ids, though a's Markdown was not rendered.
+    (site / "content/policy/b.md").write_text(page("Beta plan", body="Back to [the costs](a.md#nowhere).\n"))
+    failed = build(builds.options)
+    assert not failed.ok and any("there is no heading or id `nowhere`" in d.message for d in failed.diagnostics.items)
+    result = rebuild("content/policy/b.md", page("Beta plan", body="Back to [the money](a.md#costs).\n"))
+    assert result.ok and result.rendered == 1, result.stats
+    # a warning of b's own, then gone again; a's stays
+    result = rebuild("content/policy/b.md", page("Beta plan", body="# Big\n\nBack to [the money](a.md#costs).\n"))
+    assert result.rendered == 1 and sum(d.code == "heading-level" for d in result.diagnostics.items) == 2
+    result = rebuild("content/policy/b.md", page("Beta plan", body="Back to [the money](a.md#costs).\n"))
+    assert result.rendered == 1 and sum(d.code == "heading-level" for d in result.diagnostics.items) == 1
+    # b now links to c too: c's "Pages that link here" shows b, so every page is checked again.
+    result = rebuild("content/policy/b.md", page("Beta plan", body="Back to [the money](a.md#costs); see [](c.md).\n"))
+    assert result.rendered == 2 and result.stats["markdown_hits"] > 0, result.stats
+    assert "Beta plan" in (out / "policy/c/index.html").read_text()
+    result = rebuild("content/policy/c.md", page("Gamma plan", body="See [beta](b.md), now.\n"))
+    assert result.rendered == 1 and result.stats["markdown_hits"] == 0, result.stats
+
+
+def test_a_body_edit_makes_the_search_index_again_with_every_page_when_the_last_is_gone(make_site, tmp_path):
+    """The full-text index, removed from the output by hand, is made again from every page's HTML,
+    though only the edited page's Markdown was rendered."""
+    site = make_site({f"content/p{n}.md": page(f"Page {n}", body=f"Words about wombats number {n}.\n") for n in range(5)})
+    builds = CachedBuilds(site, tmp_path)
+    assert builds.first().ok
+    for index in (builds.out / "search").glob("*.json"):
+        index.unlink()
+    result = builds.edit("content/p1.md", page("Page 1", body="Words about quokkas.\n"))
+    assert result.ok and result.rendered == 1, result.stats
 
 
 def test_a_body_edit_makes_again_the_outputs_changed_by_hand_that_it_would_keep(make_site, tmp_path):
