@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import posixpath
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -484,7 +485,11 @@ class MarkdownWork:
             page.body = kept
         # Its hash here, where the HTML is: the main process then need not read it. Its targets
         # as the renderer found them (render_markdown keeps them only when they hold).
-        return MarkdownRecord(key=key, html=rendered.html, sha=digest(rendered.html), ids=sorted(rendered.ids),
+        # Ids and fragments as one str each (the same headings recur from page to page): a chunk
+        # of records sent back from a worker process then carries each once (see load.load_page).
+        for target in rendered.targets:
+            target[2] = sys.intern(target[2])
+        return MarkdownRecord(key=key, html=rendered.html, sha=digest(rendered.html), ids=sorted(map(sys.intern, rendered.ids)),
                               toc=rendered.toc, links=rendered.links, deps=rendered.deps, problems=rendered.problems,
                               targets=rendered.targets)
 
@@ -547,7 +552,8 @@ def render_markdown(state: BuildState, pages: list[Page]) -> None:
             state.markdown_before[page.source] = record
     work = MarkdownWork(pages=[p for p, _ in todo], keys=[k for _, k in todo], resolver=state.resolver,
                         hooks=state.hooks, reserved_ids=reserved, renderer=state.renderer, spill=state.spill_for(len(todo)))
-    results = pool.run(pool.Job(work=work, count=len(todo)), state.options.jobs, state.options.progress)
+    results = pool.run(pool.Job(work=work, count=len(todo), keep=partial(_share_targets, site)), state.options.jobs,
+                       state.options.progress)
     state.renderer = work.renderer   # this process's, when it rendered any: a quick rebuild reuses it
     if work.spill is not None:
         # Many pages rendered: the outcomes of this process's share would stay in memory through
@@ -572,6 +578,22 @@ def render_markdown(state: BuildState, pages: list[Page]) -> None:
         cache.dirty = True
         note_site(state, shape="")
         _apply(state, page, record)
+
+
+def _share_targets(site: Site, records: list) -> list:
+    """MarkdownRecords with each target's page named by that page's own str (pool.Job.keep), as each
+    chunk arrives from a worker process: unpickled, each is a copy, held as long as the record."""
+    by_source, by_url = site.by_source, site.by_url
+    for record in records:
+        if isinstance(record, MarkdownRecord) and record.targets:
+            for target in record.targets:
+                where = target[1]
+                linked = by_source.get(where) or by_url.get(where)
+                if linked is not None:
+                    same = linked.source if linked.source == where else linked.url
+                    if same == where:
+                        target[1] = same
+    return records
 
 
 def _titles_hold(record: MarkdownRecord, page: Page, titles: dict[str, str]) -> bool:
