@@ -52,7 +52,7 @@ from .layoutids import LayoutIds
 from .links import URL_SAFE, LinkProblem, Resolver, Target, signature
 from .load import MAX_FILE_BYTES, load_page
 from .markup import RESERVED_IDS, MarkdownRenderer, link_lines, render_fingerprint
-from .model import Group, Page, held
+from .model import NO_PAGES, Group, Page, held
 from .schema import moment
 from .site import Site, build_site, slugify
 from .spill import Spill, SpillText, put_json
@@ -652,8 +652,10 @@ def check_links(state: BuildState) -> None:
     held = _targets_hold(state)   # worked out once, not for each page
     for page in site.pages:
         if page.source and page.source in cache.markdown:
-            page.links_to = check_page_links(state, page, held)
+            page.links_to = check_page_links(state, page, held) or NO_PAGES
             for linked in page.links_to:
+                if not isinstance(linked.backlinks, list):   # model.NO_PAGES: its first
+                    linked.backlinks = []
                 linked.backlinks.append(page)
     if state.link_table and not state.hooks.has("on_page_markdown"):
         # Every record's links and targets now hold for this table (see render_markdown).
@@ -824,9 +826,10 @@ def _front_matter_page(resolver: Resolver, page: Page, raw: str, line: int, what
 
 def resolve_collection(page: Page, resolver: Resolver, diagnostics: Diagnostics, layout_ids: LayoutIds) -> None:
     """A collection's `groups:`: each path checked like a link, each member told it is in the collection."""
-    page.groups = []
+    page.groups = NO_PAGES
     if page.type != "collection":
         return
+    page.groups = []
     taken = set(page.ids) | layout_ids.for_page(page) | RESERVED_IDS   # and the ids the theme's layouts use
     for number, group in enumerate(page.fields.get("groups", ()), start=1):
         base = slugify(group["title"]) or f"group-{number}"
@@ -846,6 +849,8 @@ def resolve_collection(page: Page, resolver: Resolver, diagnostics: Diagnostics,
                 continue
             members.append(member)
             if page not in member.collections:
+                if not isinstance(member.collections, list):   # model.NO_PAGES: its first
+                    member.collections = []
                 member.collections.append(page)
         page.groups.append(Group(title=group["title"], id=ident, description=group.get("description", ""),
                                  pages=members))
@@ -863,7 +868,7 @@ def check_front_matter_links(state: BuildState) -> None:
                 continue
             related.append({"title": target.page.title, "url": target.page.url + (f"#{target.fragment}" if target.fragment else ""),
                             "description": target.page.description, "lang": target.page.lang})
-        page.related = related
+        page.related = related or NO_PAGES
         resolve_collection(page, resolver, diagnostics, state.layout_ids)
         outcome = page.fields.get("outcome")
         if outcome and page.type == "consultation":

@@ -8,14 +8,16 @@ the build leaves what exists out of collection (stages.run) is never let go."""
 from __future__ import annotations
 
 import gc
+from pathlib import Path
 
-from conftest import page
+from conftest import DEFAULT_CONFIG, page
 
 from policysite import stages
 from policysite.builder import build
 from policysite.config import load_config
 from policysite.diagnostics import Diagnostics
 from policysite.load import load_page, scan_content
+from policysite.model import NO_PAGES, NO_VERSIONS
 from policysite.stages import BuildOptions
 
 TAGGED = page("Tagged", extra="type: news\norganisations: [department-of-testing]\ntopics: [public-health]\n"
@@ -57,3 +59,29 @@ def test_a_records_targets_name_each_page_by_the_pages_own_str(make_site):
     assert record.targets[0][1] is site.by_source["content/b.md"].source
     assert record.targets[1][1] is site.by_url["/c/"].url
     assert record.targets == [[0, "content/b.md", "part"], [1, "/c/", ""]]
+
+
+def test_a_page_has_lists_of_its_own_only_once_it_has_something_in_them(make_site):
+    site_dir = make_site({"content/a.md": page(body="[B](b.md)\n"), "content/b.md": page(),
+                          "content/b.cy.md": page("Tudalen"), "content/part/_index.md": page("Part"),
+                          "content/part/c.md": page(),
+                          "site_config.yaml": DEFAULT_CONFIG + "languages:\n  cy:\n    name: Cymraeg\n"})
+    result = build(BuildOptions(site_dir=site_dir, output=site_dir / "_site", jobs=1))
+    assert result.ok, result.diagnostics.items
+    pages = {p.source: p for p in result.site.pages if p.source}
+    a, b, c, part = pages["content/a.md"], pages["content/b.md"], pages["content/part/c.md"], pages["content/part/_index.md"]
+    for empty in (a.children, a.backlinks, a.related, a.groups, a.collections, c.links_to, c.backlinks, b.children):
+        assert empty is NO_PAGES
+    assert a.translations is NO_VERSIONS and c.translations is NO_VERSIONS
+    assert b.backlinks == [a] and part.children == [c] and a.links_to == [b]
+    assert isinstance(b.backlinks, list) and isinstance(part.children, list)
+    assert b.translations == {"": b, "cy": pages["content/b.cy.md"]}
+    assert NO_PAGES == () and dict(NO_VERSIONS) == {}   # nothing was added to the shared ones
+
+
+def test_a_page_made_by_hand_has_the_shared_empty_values():
+    from policysite.model import Page
+
+    made = Page(kind="page", source="content/x.md")
+    assert made.children is NO_PAGES and made.translations is NO_VERSIONS
+    assert Path(made.output_path).name == "index.html"
