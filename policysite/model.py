@@ -10,7 +10,6 @@ import datetime as dt
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 from .schema import BUILTIN_TYPES, moment
@@ -86,7 +85,30 @@ def held(holder, name: str):
 # page's own, which a big site would hold for every page all build long and copy into the
 # worker processes that render them. Whatever adds to one gives the page a list of its own.
 NO_PAGES: tuple[()] = ()
-NO_VERSIONS: Mapping[str, Page] = MappingProxyType({})
+
+
+class _NoVersions(Mapping):
+    """An empty mapping that nothing can be added to: NO_VERSIONS, also once pickled and read again."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key):
+        raise KeyError(key)
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __reduce__(self) -> str:
+        return "NO_VERSIONS"   # this module's own, by name
+
+    def __repr__(self) -> str:
+        return "{}"
+
+
+NO_VERSIONS: Mapping[str, Page] = _NoVersions()
 
 
 def no_versions() -> Mapping[str, Page]:

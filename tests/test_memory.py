@@ -8,6 +8,7 @@ the build leaves what exists out of collection (stages.run) is never let go."""
 from __future__ import annotations
 
 import gc
+import pickle
 from pathlib import Path
 
 from conftest import DEFAULT_CONFIG, page
@@ -17,7 +18,7 @@ from policysite.builder import build
 from policysite.config import load_config
 from policysite.diagnostics import Diagnostics
 from policysite.load import load_page, scan_content
-from policysite.model import NO_PAGES, NO_VERSIONS
+from policysite.model import NO_PAGES, NO_VERSIONS, Page
 from policysite.stages import BuildOptions
 
 TAGGED = page("Tagged", extra="type: news\norganisations: [department-of-testing]\ntopics: [public-health]\n"
@@ -80,8 +81,10 @@ def test_a_page_has_lists_of_its_own_only_once_it_has_something_in_them(make_sit
 
 
 def test_a_page_made_by_hand_has_the_shared_empty_values():
-    from policysite.model import Page
-
     made = Page(kind="page", source="content/x.md")
     assert made.children is NO_PAGES and made.translations is NO_VERSIONS
     assert Path(made.output_path).name == "index.html"
+    # A page sent between processes (pickled) has them still.
+    copy = pickle.loads(pickle.dumps(made))
+    assert copy.children is NO_PAGES and copy.translations is NO_VERSIONS
+
