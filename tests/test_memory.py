@@ -15,10 +15,12 @@ from conftest import DEFAULT_CONFIG, page
 
 from policysite import stages
 from policysite.builder import build
+from policysite.cache import MarkdownRecord
 from policysite.config import load_config
 from policysite.diagnostics import Diagnostics
 from policysite.load import load_page, scan_content
-from policysite.model import NO_PAGES, NO_VERSIONS, Page
+from policysite.model import NO_PAGES, NO_VERSIONS, Page, held
+from policysite.spill import Spill, SpillText, put_json
 from policysite.stages import BuildOptions
 
 TAGGED = page("Tagged", extra="type: news\norganisations: [department-of-testing]\ntopics: [public-health]\n"
@@ -88,3 +90,13 @@ def test_a_page_made_by_hand_has_the_shared_empty_values():
     copy = pickle.loads(pickle.dumps(made))
     assert copy.children is NO_PAGES and copy.translations is NO_VERSIONS
 
+
+def test_a_markdown_record_has_no_dict_of_its_own_and_travels_with_its_texts_unread():
+    spill = Spill(shared=False)
+    [html] = spill.put(["<p>Text</p>"])
+    [links] = put_json(spill, [["b.md"]])
+    record = MarkdownRecord(key="k", html=html, sha="s", ids=["a"], toc=[], links=links, deps=[], problems=[])
+    assert not hasattr(record, "__dict__")
+    copy = pickle.loads(pickle.dumps(record))
+    assert isinstance(held(copy, "html"), SpillText) and isinstance(held(copy, "links"), SpillText)
+    assert copy.html == "<p>Text</p>" and copy.links == ["b.md"] and copy.ids == ["a"] and copy == record
