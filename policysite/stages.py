@@ -335,13 +335,24 @@ def cached_loader(state: BuildState, loaded: set[str]):
         if not pool.parallel(len(todo), state.options.jobs):
             return   # loaded one by one, as they come
         work = LoadWork(files=todo, config=state.config, spill=state.spill_for(len(todo)))
-        results = pool.run(pool.Job(work=work, count=len(todo)), state.options.jobs)
+        results = pool.run(pool.Job(work=work, count=len(todo), keep=partial(_share_lines, {})), state.options.jobs)
         for (where, _), ready in zip(todo, results, strict=True):
             if ready is not None:
                 fetched[where] = ready
 
     load.prefetch = prefetch
     return load
+
+
+def _share_lines(shared: dict[tuple, dict[str, int]], results: list[Fetched | None]) -> list[Fetched | None]:
+    """Loaded pages with one `lines` dict for each set of fields on the same lines (pool.Job.keep),
+    as each chunk arrives from a worker process: pages written from one template have the
+    same, and each held its own copy all build long. Nothing changes a page's `lines`."""
+    for fetched in results:
+        if fetched is not None and fetched.page is not None:
+            lines = fetched.page.lines
+            fetched.page.lines = shared.setdefault(tuple(lines.items()), lines)
+    return results
 
 
 def page_data(page: Page | None) -> PageData | None:

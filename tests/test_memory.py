@@ -100,3 +100,13 @@ def test_a_markdown_record_has_no_dict_of_its_own_and_travels_with_its_texts_unr
     copy = pickle.loads(pickle.dumps(record))
     assert isinstance(held(copy, "html"), SpillText) and isinstance(held(copy, "links"), SpillText)
     assert copy.html == "<p>Text</p>" and copy.links == ["b.md"] and copy.ids == ["a"] and copy == record
+
+
+def test_pages_loaded_in_workers_with_fields_on_the_same_lines_share_one_lines_dict(make_site):
+    site = make_site({"content/a.md": TAGGED, "content/b.md": TAGGED, "content/c.md": page("Other", extra="type: news\n")})
+    config = load_config(site, Diagnostics())
+    work = stages.LoadWork(files=[(f"content/{n}.md", site / "content" / f"{n}.md") for n in "abc"], config=config)
+    a, b, c = (fetched.page for fetched in stages._share_lines({}, pickle.loads(pickle.dumps(work(0, 3)))))
+    assert a.lines is b.lines and a.lines == {"title": 2, "description": 3, "type": 4, "organisations": 5,
+                                              "topics": 6, "government": 7}
+    assert c.lines is not a.lines and c.lines["type"] == 4
