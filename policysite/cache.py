@@ -160,7 +160,7 @@ class LoadRecord:
         return None if self.page is None else self.page.body
 
 
-@dataclass
+@dataclass(slots=True)
 class MarkdownRecord:
     """The Markdown stage's record of one body: its HTML and what the later stages need of it.
 
@@ -203,11 +203,21 @@ class MarkdownRecord:
         return MarkdownRecord(self.key, held(self, "html"), self.sha, self.ids, held(self, "toc"), held(self, "links"),
                               held(self, "deps"), self.problems, targets)
 
+    def __getstate__(self) -> list:
+        """For pickling (a record made in a worker process, sent back): what it holds, a Deferred
+        left unread, where pickling a slot would read it."""
+        return [held(self, name) if name in _MARKDOWN_DEFERRED else getattr(self, name) for name in self.__slots__]
 
-MarkdownRecord.html = deferred("html")
-MarkdownRecord.toc = deferred("toc")
-MarkdownRecord.links = deferred("links")
-MarkdownRecord.deps = deferred("deps")
+    def __setstate__(self, state: list) -> None:
+        for name, value in zip(self.__slots__, state, strict=True):
+            setattr(self, name, value)
+
+
+# Each into its slot: a big build holds a record for each page until it ends, and a dict
+# of its own took more than the record's values.
+_MARKDOWN_DEFERRED = ("html", "toc", "links", "deps")
+for _name in _MARKDOWN_DEFERRED:
+    setattr(MarkdownRecord, _name, deferred(_name, MarkdownRecord.__dict__[_name]))
 
 
 @dataclass(slots=True)

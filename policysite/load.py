@@ -12,6 +12,7 @@ import errno
 import html
 import os
 import re
+import sys
 from pathlib import Path, PurePosixPath
 
 from . import consultation, schema, translations, yamlfile
@@ -87,6 +88,10 @@ def scan_content(site_dir: Path, diagnostics: Diagnostics, skip: list[Path] = ()
                 found.append((rel, Path(entry.path)))
 
     walk(str(content), content.relative_to(site_dir).as_posix(), str(content_real), frozenset())
+    # `walk` refers to itself (it recurses): a cycle holding `found` until the cycle collector
+    # runs, and the build then leaves what exists out of collection (stages.run), so a big
+    # site's file list stayed all build long. Emptying the name breaks the cycle.
+    walk = None
     return found
 
 
@@ -207,7 +212,10 @@ def load_page(where: str, path: Path, config: SiteConfig, diagnostics: Diagnosti
     is_index = file_stem(where) == "_index" or translations.is_index(where, config)   # or `_index.cy.md`
     is_home = is_index and where.rpartition("/")[0] == "content"
     page = Page(kind="section" if is_index else "page", source=where, body=body, body_line=body_line)
-    page.lines = dict(data.key_lines)
+    # Field names and the keys a field names (below) as one str each: pages loaded in a worker
+    # process are sent back a chunk at a time, and pickling sends one object once a chunk, not
+    # the copy each page's YAML gave (a few hundred bytes a page, held all build long).
+    page.lines = {sys.intern(key): line for key, line in data.key_lines.items()}
     page.fields = check_fields(data, where, config, diagnostics, is_index, is_home)
     if body.strip() == schema.PLACEHOLDER_BODY:
         blank = body[:len(body) - len(body.lstrip())].count("\n")   # blank lines before the text
@@ -236,7 +244,7 @@ def check_fields(data, where: str, config: SiteConfig, diagnostics: Diagnostics,
             tip = f", did you mean `{hint}`?" if hint else f": use one of {', '.join(types)}"
             err("type", f"unknown type `{_show(value)}`{tip}", code="unknown-type")
         else:
-            out["type"] = page_type = value
+            out["type"] = page_type = sys.intern(value)
     own = {f.name for f in types[page_type].fields}
 
     type_known = "type" not in data or "type" in out
@@ -374,7 +382,7 @@ def check_keys(data, spec, page_type: str, where: str, config: SiteConfig, diagn
         else:
             diagnostics.warning(where, data.line_of(key), f"`{key}` is empty: add keys from {source}, or remove the line",
                                 code="empty-field")
-    return [item for item, _ in keys if item in known]
+    return [sys.intern(item) for item, _ in keys if item in known]
 
 
 def check_key(data, spec, where: str, config: SiteConfig, diagnostics: Diagnostics) -> str | None:
@@ -390,7 +398,7 @@ def check_key(data, spec, where: str, config: SiteConfig, diagnostics: Diagnosti
                 f": add it under `{spec.keys_of}:` in site_config.yaml" if spec.keys_of else f": use one of {', '.join(known)}")
             diagnostics.error(where, data.line_of(key), f"unknown {key} `{value}`{tip}", code="unknown-key")
     else:
-        return value
+        return sys.intern(value)
     return None
 
 

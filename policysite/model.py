@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +80,41 @@ def held(holder, name: str):
     return getattr(type(holder), name).held(holder)
 
 
+# What a page's lists and translations are until something is added (most stay empty: a page
+# has no children, is in no collection): one shared value, not an empty list or dict of each
+# page's own, which a big site would hold for every page all build long and copy into the
+# worker processes that render them. Whatever adds to one gives the page a list of its own.
+NO_PAGES: tuple[()] = ()
+
+
+class _NoVersions(Mapping):
+    """An empty mapping that nothing can be added to: NO_VERSIONS, also once pickled and read again."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key):
+        raise KeyError(key)
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __reduce__(self) -> str:
+        return "NO_VERSIONS"   # this module's own, by name
+
+    def __repr__(self) -> str:
+        return "{}"
+
+
+NO_VERSIONS: Mapping[str, Page] = _NoVersions()
+
+
+def no_versions() -> Mapping[str, Page]:
+    return NO_VERSIONS
+
+
 # Slots: a big site has a Page for each of its files, and an instance's dict of this many
 # fields took three times the memory of the page's own values.
 @dataclass(eq=False, slots=True)
@@ -97,18 +132,18 @@ class Page:
     body_line: int = 1             # line of the body's first line in the source
     url: str = ""                  # site-relative, starts and ends with '/'
     parent: Page | None = None
-    children: list[Page] = field(default_factory=list)
+    children: list[Page] | tuple[()] = NO_PAGES
     # Filled when Markdown is rendered.
     html: str = ""
     # The ids its body gives (headings, raw HTML), sorted: its MarkdownRecord's own list, not a set
     # of its own for each page; the ids its layout gives are layoutids.LayoutIds' (stages.has_id).
-    ids: list[str] = field(default_factory=list)
+    ids: Sequence[str] = NO_PAGES
     toc: list[dict[str, str]] = field(default_factory=list)   # {"id", "text"} of each `##` heading
-    links_to: list[Page] = field(default_factory=list)
-    backlinks: list[Page] = field(default_factory=list)
+    links_to: list[Page] | tuple[()] = NO_PAGES
+    backlinks: list[Page] | tuple[()] = NO_PAGES
     html_sha: str = ""             # hash of `html`, standing in for it in cache keys
     # Resolved from front matter by the builder (fields stay as loaded: caches share them).
-    related: list[dict[str, str]] = field(default_factory=list)
+    related: list[dict[str, str]] | tuple[()] = NO_PAGES
     image_url: str | None = None
     lead_image: object = None      # images.Picture of the lead image, when it could be read
     # Generated listings (topics, organisations) keep their key here.
@@ -122,14 +157,14 @@ class Page:
     # Withdrawn, from an earlier government, a consultation's state (status.py), set when the site is built.
     status: PageStatus = CURRENT
     # Resolved by the builder: a collection's groups, and the collections a page is in.
-    groups: list[Group] = field(default_factory=list)
-    collections: list[Page] = field(default_factory=list)
+    groups: list[Group] | tuple[()] = NO_PAGES
+    collections: list[Page] | tuple[()] = NO_PAGES
     outcome_page: Page | None = None   # a consultation's `outcome:`
     # Translations (translations.py): the language of a translated page (`cy` for x.cy.md),
     # "" in the site's own language; and every version of the page, by language, "" included
     # (one dict shared by all of them; empty for a page with no translation).
     lang: str = ""
-    translations: dict[str, Page] = field(default_factory=dict)
+    translations: dict[str, Page] | Mapping[str, Page] = field(default_factory=no_versions)
 
     @property
     def where(self) -> str:

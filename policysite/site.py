@@ -300,9 +300,13 @@ def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dr
 
     for page in all_pages:
         if page.parent is not None and not page.lang:   # translations are listed in their own language's sections
-            page.parent.children.append(page)
+            parent = page.parent
+            if not isinstance(parent.children, list):   # model.NO_PAGES: its first
+                parent.children = []
+            parent.children.append(page)
     for page in all_pages:
-        page.children.sort(key=Page.sort_key)
+        if len(page.children) > 1:
+            page.children.sort(key=Page.sort_key)
     site.pages = sorted(all_pages, key=lambda p: p.url)
     site.by_url = {p.url: p for p in site.pages}
     for page in site.pages:

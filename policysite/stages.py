@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import posixpath
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -52,7 +53,7 @@ from .layoutids import LayoutIds
 from .links import URL_SAFE, LinkProblem, Resolver, Target, signature
 from .load import MAX_FILE_BYTES, load_page
 from .markup import RESERVED_IDS, MarkdownRenderer, link_lines, render_fingerprint
-from .model import Group, Page, held
+from .model import NO_PAGES, Group, Page, held
 from .schema import moment
 from .site import Site, build_site, slugify
 from .spill import Spill, SpillText, put_json
@@ -343,13 +344,24 @@ def cached_loader(state: BuildState, loaded: set[str]):
         if not pool.parallel(len(todo), state.options.jobs):
             return   # loaded one by one, as they come
         work = LoadWork(files=todo, config=state.config, spill=state.spill_for(len(todo)))
-        results = pool.run(pool.Job(work=work, count=len(todo)), state.options.jobs)
+        results = pool.run(pool.Job(work=work, count=len(todo), keep=partial(_share_lines, {})), state.options.jobs)
         for (where, _), ready in zip(todo, results, strict=True):
             if ready is not None:
                 fetched[where] = ready
 
     load.prefetch = prefetch
     return load
+
+
+def _share_lines(shared: dict[tuple, dict[str, int]], results: list[Fetched | None]) -> list[Fetched | None]:
+    """Loaded pages with one `lines` dict for each set of fields on the same lines (pool.Job.keep),
+    as each chunk arrives from a worker process: pages written from one template have the
+    same, and each held its own copy all build long. Nothing changes a page's `lines`."""
+    for fetched in results:
+        if fetched is not None and fetched.page is not None:
+            lines = fetched.page.lines
+            fetched.page.lines = shared.setdefault(tuple(lines.items()), lines)
+    return results
 
 
 def page_data(page: Page | None) -> PageData | None:
@@ -493,7 +505,11 @@ class MarkdownWork:
             page.body = kept
         # Its hash here, where the HTML is: the main process then need not read it. Its targets
         # as the renderer found them (render_markdown keeps them only when they hold).
-        return MarkdownRecord(key=key, html=rendered.html, sha=digest(rendered.html), ids=sorted(rendered.ids),
+        # Ids and fragments as one str each (the same headings recur from page to page): a chunk
+        # of records sent back from a worker process then carries each once (see load.load_page).
+        for target in rendered.targets:
+            target[2] = sys.intern(target[2])
+        return MarkdownRecord(key=key, html=rendered.html, sha=digest(rendered.html), ids=sorted(map(sys.intern, rendered.ids)),
                               toc=rendered.toc, links=rendered.links, deps=rendered.deps, problems=rendered.problems,
                               targets=rendered.targets)
 
@@ -556,7 +572,8 @@ def render_markdown(state: BuildState, pages: list[Page]) -> None:
             state.markdown_before[page.source] = record
     work = MarkdownWork(pages=[p for p, _ in todo], keys=[k for _, k in todo], resolver=state.resolver,
                         hooks=state.hooks, reserved_ids=reserved, renderer=state.renderer, spill=state.spill_for(len(todo)))
-    results = pool.run(pool.Job(work=work, count=len(todo)), state.options.jobs, state.options.progress)
+    results = pool.run(pool.Job(work=work, count=len(todo), keep=partial(_share_targets, site)), state.options.jobs,
+                       state.options.progress)
     state.renderer = work.renderer   # this process's, when it rendered any: a quick rebuild reuses it
     if work.spill is not None:
         # Many pages rendered: the outcomes of this process's share would stay in memory through
@@ -581,6 +598,22 @@ def render_markdown(state: BuildState, pages: list[Page]) -> None:
         cache.dirty = True
         note_site(state, shape="")
         _apply(state, page, record)
+
+
+def _share_targets(site: Site, records: list) -> list:
+    """MarkdownRecords with each target's page named by that page's own str (pool.Job.keep), as each
+    chunk arrives from a worker process: unpickled, each is a copy, held as long as the record."""
+    by_source, by_url = site.by_source, site.by_url
+    for record in records:
+        if isinstance(record, MarkdownRecord) and record.targets:
+            for target in record.targets:
+                where = target[1]
+                linked = by_source.get(where) or by_url.get(where)
+                if linked is not None:
+                    same = linked.source if linked.source == where else linked.url
+                    if same == where:
+                        target[1] = same
+    return records
 
 
 def _titles_hold(record: MarkdownRecord, page: Page, titles: dict[str, str]) -> bool:
@@ -645,9 +678,11 @@ def check_links(state: BuildState) -> None:
     held = _targets_hold(state)   # worked out once, not for each page
     for page in pages:
         if page.source and page.source in cache.markdown:
-            page.links_to = check_page_links(state, page, held)
+            page.links_to = check_page_links(state, page, held) or NO_PAGES
             if narrow is None:
                 for linked in page.links_to:
+                    if not isinstance(linked.backlinks, list):   # model.NO_PAGES: its first
+                        linked.backlinks = []
                     linked.backlinks.append(page)
     if state.link_table and not state.hooks.has("on_page_markdown"):
         # Every record's links and targets now hold for this table (see render_markdown).
@@ -904,9 +939,10 @@ def _front_matter_page(resolver: Resolver, page: Page, raw: str, line: int, what
 
 def resolve_collection(page: Page, resolver: Resolver, diagnostics: Diagnostics, layout_ids: LayoutIds) -> None:
     """A collection's `groups:`: each path checked like a link, each member told it is in the collection."""
-    page.groups = []
+    page.groups = NO_PAGES
     if page.type != "collection":
         return
+    page.groups = []
     taken = set(page.ids) | layout_ids.for_page(page) | RESERVED_IDS   # and the ids the theme's layouts use
     for number, group in enumerate(page.fields.get("groups", ()), start=1):
         base = slugify(group["title"]) or f"group-{number}"
@@ -926,6 +962,8 @@ def resolve_collection(page: Page, resolver: Resolver, diagnostics: Diagnostics,
                 continue
             members.append(member)
             if page not in member.collections:
+                if not isinstance(member.collections, list):   # model.NO_PAGES: its first
+                    member.collections = []
                 member.collections.append(page)
         page.groups.append(Group(title=group["title"], id=ident, description=group.get("description", ""),
                                  pages=members))
@@ -943,7 +981,7 @@ def check_front_matter_links(state: BuildState, pages: list[Page], diagnostics: 
                 continue
             related.append({"title": target.page.title, "url": target.page.url + (f"#{target.fragment}" if target.fragment else ""),
                             "description": target.page.description, "lang": target.page.lang})
-        page.related = related
+        page.related = related or NO_PAGES
         resolve_collection(page, resolver, diagnostics, state.layout_ids)
         outcome = page.fields.get("outcome")
         if outcome and page.type == "consultation":

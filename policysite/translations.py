@@ -97,8 +97,8 @@ def attach(pending: list[tuple[Page, str]], sections: dict[str, Page], by_source
         page.kind = english.kind
         page.parent = english.parent
         page.url = translated_url(english.url, page.lang)
-        if not english.translations:
-            english.translations[""] = english
+        if not english.translations:   # model.NO_VERSIONS: its first
+            english.translations = {"": english}
         english.translations[page.lang] = page
         page.translations = english.translations   # one dict for all versions
         placed.append(page)

@@ -1,0 +1,112 @@
+"""What a big build holds: each value once, not once a page, and nothing kept by a cycle.
+
+A big build holds every page, its fields and its records from the load stage until the
+end, and the render stage's worker process copies whatever memory holds them
+(pool.py): a str or empty list made for each page costs twice, and a cycle made before
+the build leaves what exists out of collection (stages.run) is never let go."""
+
+from __future__ import annotations
+
+import gc
+import pickle
+from pathlib import Path
+
+from conftest import DEFAULT_CONFIG, page
+
+from policysite import stages
+from policysite.builder import build
+from policysite.cache import MarkdownRecord
+from policysite.config import load_config
+from policysite.diagnostics import Diagnostics
+from policysite.load import load_page, scan_content
+from policysite.model import NO_PAGES, NO_VERSIONS, Page, held
+from policysite.spill import Spill, SpillText, put_json
+from policysite.stages import BuildOptions
+
+TAGGED = page("Tagged", extra="type: news\norganisations: [department-of-testing]\ntopics: [public-health]\n"
+                              "government: old-government\n")
+
+
+def test_scanning_the_content_folder_leaves_no_cycle_behind(make_site):
+    site = make_site({f"content/part-{n}/page-{m}.md": page() for n in range(3) for m in range(3)})
+    gc.collect()
+    gc.disable()
+    try:
+        assert len(scan_content(site, Diagnostics())) == 10
+        assert gc.collect() == 0   # what it made went when its answer did
+    finally:
+        gc.enable()
+
+
+def test_pages_loaded_apart_share_their_field_names_and_the_keys_they_name(make_site):
+    site = make_site({"content/a.md": TAGGED, "content/b.md": TAGGED})
+    config = load_config(site, Diagnostics())
+    a, b = (load_page(f"content/{n}.md", site / "content" / f"{n}.md", config, Diagnostics()) for n in "ab")
+    assert list(a.lines) == list(b.lines) and len(a.lines) >= 5
+    assert all(x is y for x, y in zip(a.lines, b.lines, strict=True))
+    for name in ("type", "government"):
+        assert a.fields[name] is b.fields[name]
+    for name in ("organisations", "topics"):
+        assert a.fields[name][0] is b.fields[name][0]
+
+
+def test_a_records_targets_name_each_page_by_the_pages_own_str(make_site):
+    site_dir = make_site({"content/a.md": page(body="[B](b.md#part) and [C](c.md)\n"),
+                          "content/b.md": page(body="## Part\n"), "content/c.md": page()})
+    result = build(BuildOptions(site_dir=site_dir, output=site_dir / "_site", jobs=1))
+    assert result.ok
+    site = result.site
+    record = stages.MarkdownRecord(key="k", html="", sha="", ids=[], toc=[], links=["b.md#part", "c.md"], deps=[],
+                                   problems=[], targets=[[0, "content/" + "b.md", "part"], [1, "".join("/c/"), ""]])
+    stages._share_targets(site, [record, ("content/a.md", 1, "a hook failed")])
+    assert record.targets[0][1] is site.by_source["content/b.md"].source
+    assert record.targets[1][1] is site.by_url["/c/"].url
+    assert record.targets == [[0, "content/b.md", "part"], [1, "/c/", ""]]
+
+
+def test_a_page_has_lists_of_its_own_only_once_it_has_something_in_them(make_site):
+    site_dir = make_site({"content/a.md": page(body="[B](b.md)\n"), "content/b.md": page(),
+                          "content/b.cy.md": page("Tudalen"), "content/part/_index.md": page("Part"),
+                          "content/part/c.md": page(),
+                          "site_config.yaml": DEFAULT_CONFIG + "languages:\n  cy:\n    name: Cymraeg\n"})
+    result = build(BuildOptions(site_dir=site_dir, output=site_dir / "_site", jobs=1))
+    assert result.ok, result.diagnostics.items
+    pages = {p.source: p for p in result.site.pages if p.source}
+    a, b, c, part = pages["content/a.md"], pages["content/b.md"], pages["content/part/c.md"], pages["content/part/_index.md"]
+    for empty in (a.children, a.backlinks, a.related, a.groups, a.collections, c.links_to, c.backlinks, b.children):
+        assert empty is NO_PAGES
+    assert a.translations is NO_VERSIONS and c.translations is NO_VERSIONS
+    assert b.backlinks == [a] and part.children == [c] and a.links_to == [b]
+    assert isinstance(b.backlinks, list) and isinstance(part.children, list)
+    assert b.translations == {"": b, "cy": pages["content/b.cy.md"]}
+    assert NO_PAGES == () and dict(NO_VERSIONS) == {}   # nothing was added to the shared ones
+
+
+def test_a_page_made_by_hand_has_the_shared_empty_values():
+    made = Page(kind="page", source="content/x.md")
+    assert made.children is NO_PAGES and made.translations is NO_VERSIONS
+    assert Path(made.output_path).name == "index.html"
+    # A page sent between processes (pickled) has them still.
+    copy = pickle.loads(pickle.dumps(made))
+    assert copy.children is NO_PAGES and copy.translations is NO_VERSIONS
+
+
+def test_a_markdown_record_has_no_dict_of_its_own_and_travels_with_its_texts_unread():
+    spill = Spill(shared=False)
+    [html] = spill.put(["<p>Text</p>"])
+    [links] = put_json(spill, [["b.md"]])
+    record = MarkdownRecord(key="k", html=html, sha="s", ids=["a"], toc=[], links=links, deps=[], problems=[])
+    assert not hasattr(record, "__dict__")
+    copy = pickle.loads(pickle.dumps(record))
+    assert isinstance(held(copy, "html"), SpillText) and isinstance(held(copy, "links"), SpillText)
+    assert copy.html == "<p>Text</p>" and copy.links == ["b.md"] and copy.ids == ["a"] and copy == record
+
+
+def test_pages_loaded_in_workers_with_fields_on_the_same_lines_share_one_lines_dict(make_site):
+    site = make_site({"content/a.md": TAGGED, "content/b.md": TAGGED, "content/c.md": page("Other", extra="type: news\n")})
+    config = load_config(site, Diagnostics())
+    work = stages.LoadWork(files=[(f"content/{n}.md", site / "content" / f"{n}.md") for n in "abc"], config=config)
+    a, b, c = (fetched.page for fetched in stages._share_lines({}, pickle.loads(pickle.dumps(work(0, 3)))))
+    assert a.lines is b.lines and a.lines == {"title": 2, "description": 3, "type": 4, "organisations": 5,
+                                              "topics": 6, "government": 7}
+    assert c.lines is not a.lines and c.lines["type"] == 4
