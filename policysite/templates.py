@@ -23,6 +23,7 @@ from pathlib import Path
 
 import jinja2
 import jinja2.compiler
+import jinja2.runtime
 from markupsafe import Markup, escape
 
 from . import publish, schema, translations
@@ -303,11 +304,36 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
             super()._output_child_pre(node, frame, finalize)
 
 
+# What `t(…)`, `text.startswith(…)` and `list.append(…)` in a layout are: none of them can be
+# marked to take Jinja's context (a Translator is ours; a built-in method has no attributes).
+_PLAIN_CALLABLES = frozenset({Translator, types.BuiltinMethodType})
+
+
+class _Context(jinja2.runtime.Context):
+    """Jinja's context, calling the plain callables layouts call most straight away.
+
+    Jinja's `call` first asks any callable whether it wants the context, the eval
+    context or the environment (two attribute look-ups each), for every `t(…)` of
+    every page; these never do, so they get exactly the arguments Jinja would give."""
+
+    def call(__self, __obj, *args, **kwargs):  # noqa: N805 - Jinja's own signature: a caller may pass `self=`
+        if type(__obj) in _PLAIN_CALLABLES:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:   # as Jinja answers it
+                return __self.environment.undefined("value was undefined because a callable raised a"
+                                                    " StopIteration exception")
+        return super().call(__obj, *args, **kwargs)
+
+
 class _Environment(jinja2.Environment):
     """Jinja with a quicker `x.name` for the plain dicts that make up the page context,
-    and a quicker escape for what layouts output."""
+    a quicker escape for what layouts output, and quicker calls of `t(…)`."""
 
     code_generator_class = _CodeGenerator
+    context_class = _Context
     escape_output = staticmethod(_escape_output)
 
     def make_globals(self, d):
