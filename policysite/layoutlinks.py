@@ -18,8 +18,10 @@ import re
 from urllib.parse import unquote, urlsplit
 
 # One pattern per attribute name: a pattern that starts with a literal word is searched
-# for quickly, and this runs on every page the build renders.
-_ATTRIBUTES = [re.compile(name + r"""\s*=\s*(?:"([^"]*)"|'([^']*)')""") for name in ("href", "src")]
+# for quickly, and this runs on every page the build renders. The look-behind after the
+# name wants white space before it (not `data-src`): it may look before where a search
+# starts, as the character before the match is in the page whatever the span.
+_ATTRIBUTES = [re.compile(name + rf"""(?<=\s{name})\s*=\s*(?:"([^"]*)"|'([^']*)')""") for name in ("href", "src")]
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
@@ -30,10 +32,9 @@ def links_in(page_html: str, body_html: str) -> list[str]:
     found: dict[str, None] = {}
     for pattern in _ATTRIBUTES:
         for begin, end in spans:
-            for match in pattern.finditer(page_html, begin, end):
-                if match.start() > 0 and page_html[match.start() - 1].isspace():   # not `data-src`
-                    link = match.group(1) if match.group(1) is not None else match.group(2)
-                    found[html.unescape(link) if "&" in link else link] = None
+            for double, single in pattern.findall(page_html, begin, end):
+                link = double or single   # one is the value, the other empty
+                found[html.unescape(link) if "&" in link else link] = None
     return [link for link in found if link and not link.startswith("#")]
 
 

@@ -570,9 +570,13 @@ def build_index_reusing(pages: list[Page], root: str, labels: Labels, previous: 
         digest = _page_digest(e, topics, page) if digests is None else digests[number]
         words = reused.get(e.url)
         if words is None or words.digest != digest:
-            words = PageWords.of(digest, index.scores(e.title, e.description, e.type, topics, body_text(page.html)))
+            scores = index.scores(e.title, e.description, e.type, topics, body_text(page.html))
+            words = PageWords.of(digest, scores)
+            pairs = scores.items()   # what words.pairs() would give back, without packing and unpacking them
+        else:
+            pairs = words.pairs()
         record.pages[e.url] = words
-        index.add_scored(e, words.pairs())
+        index.add_scored(e, pairs)
         if keep is not None:
             made.append(e.url)
             if len(made) == KEEP_AT_ONCE:

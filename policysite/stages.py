@@ -444,6 +444,7 @@ def prepare_layouts(state: BuildState) -> None:
     """Load the layouts (compiled ones kept in the cache), gather the ids they give, check every `layout:`."""
     site = state.site
     state.templates = templates = Templates(site, state.diagnostics, state.cache.compiled_layouts)
+    templates.share_fragments = not state.hooks.has("on_page_context")   # a hook may change `site` page by page
     if state.options.write:
         check_compiled_assets(state.diagnostics, site.config.govuk_brand)
     known = state.cache.layout_ids   # reading the layouts again takes about as long as compiling them

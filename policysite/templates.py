@@ -23,6 +23,9 @@ from pathlib import Path
 
 import jinja2
 import jinja2.compiler
+import jinja2.nodes
+import jinja2.runtime
+import jinja2.utils
 from markupsafe import Markup, escape
 
 from . import publish, schema, translations
@@ -127,6 +130,15 @@ class Templates:
         self.env.globals["t"] = jinja2.pass_context(lambda ctx, key, **values: self._translator(ctx)(key, **values))
         # `{{ strings('key', …)|jsonld }}`: the page's wording of those keys, for a script such as search.js.
         self.env.globals["strings"] = jinja2.pass_context(lambda ctx, *keys: self._translator(ctx).texts(*keys))
+        # `{% include "_header.html" %}` and the like: see _shared_include.
+        self.env.shared_include = self._shared_include
+        self._shared: dict[tuple, Markup] = {}
+        self._shared_site: object = None   # the `site` the fragments in _shared show
+        self._theme_own: dict[str, bool] = {}
+        self._tracing = False
+        # False when a hook may change `site` in place from page to page (on_page_context).
+        self.share_fragments = True
+        self._languages = {id(words): lang for lang, words in self.translators.items()}
         self.names = set(self.env.list_templates())
         self._fingerprint = None
         self._check_syntax(diagnostics)
@@ -139,6 +151,44 @@ class Templates:
         page = ctx.get("page")
         lang = page.get("lang", "") if isinstance(page, dict) else ""
         return self.translators.get(lang) or self.translators[""]
+
+    def _shared_include(self, ctx, name: str, local: dict, parent: str) -> str:
+        """What `{% include name %}` gives, rendered once for all the pages it shows alike.
+
+        Layouts include the names in _SHARED_KEYS through this (_CodeGenerator). Shared only
+        for the built-in layouts of those names, with no variables of the including block,
+        a plain dict as `page` and the build's own words as `t`: their key is then everything
+        of the page they show (`site`, the words and the filters are the same for every page
+        of the build, unless an on_page_context hook may change them: share_fragments).
+        Otherwise, such as a site's own layout of that name, rendered for each page."""
+        key_of = _SHARED_KEYS.get(name)
+        page, site, words = ctx.get("page"), ctx.get("site"), ctx.get("t")
+        key = None
+        if (key_of is not None and self.share_fragments and not self._tracing and type(page) is dict
+                and not any(value is not jinja2.utils.missing for value in local.values())
+                and self._theme_layout(name)):
+            lang = self._languages.get(id(words))   # the translators live as long as this object
+            if lang is not None:
+                shown = key_of(page, site)
+                if shown is not None:
+                    if site is not self._shared_site:   # a hook gave this page a `site` of its own
+                        self._shared.clear()
+                        self._shared_site = site
+                    key = (name, lang, shown)
+                    found = self._shared.get(key)
+                    if found is not None:
+                        return found
+        html = _include(self.env, ctx, name, local, parent)
+        if key is not None:
+            self._shared[key] = html
+        return html
+
+    def _theme_layout(self, name: str) -> bool:
+        """Whether `name` is the built-in theme's layout (the site has none of its own by that name)."""
+        found = self._theme_own.get(name)
+        if found is None:
+            found = self._theme_own[name] = not (self.site_layouts / name).is_file()
+        return found
 
     def where(self, name: str) -> str:
         """The file a layout name reads, as messages show it."""
@@ -171,11 +221,13 @@ class Templates:
 
         try:
             filters.update({key: traced(original) for key, original in saved.items()})
+            self._tracing = True   # every include rendered again, its filters with it
             self.env.get_template(name).render(context)
         except Exception:   # noqa: BLE001 - it rendered in the build; a hook's context may differ
             pass
         finally:
             filters.update(saved)
+            self._tracing = False
         return found
 
     def _check_syntax(self, diagnostics: Diagnostics) -> None:
@@ -270,6 +322,31 @@ class Templates:
         return path.name
 
 
+def _header_key(page: dict, site) -> tuple | None:
+    """What the theme's _header.html shows of a page: whether it is the search page, the
+    `lang` of the navigation, and how its address compares with each navigation item's
+    (equal, starts with it). None when those are not plain values: rendered for the page."""
+    url, site_lang = page.get("url"), page.get("site_lang")
+    nav = site.get("nav") if type(site) is dict else None
+    if type(url) is not str or not (site_lang is None or type(site_lang) is str) or type(nav) is not list:
+        return None
+    compared = []
+    for item in nav:
+        item_url = item.get("url") if type(item) is dict else None
+        if type(item_url) is not str:
+            return None
+        compared.append((item_url == url, url.startswith(item_url)))
+    return (page.get("kind") == "search", site_lang, bool(url), tuple(compared))
+
+
+# Built-in layouts shown alike on many pages (see Templates._shared_include): name -> what of the
+# page each shows, as a key. The footer shows nothing of it: only `site` and the words.
+_SHARED_KEYS = {
+    "_header.html": _header_key,
+    "_footer.html": lambda page, site: (),
+}
+
+
 # Everything `getattr` finds on a plain dict (its methods and object's).
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
@@ -290,9 +367,27 @@ def _escape_output(value) -> str:
     return escape(value)
 
 
+def _include(env: jinja2.Environment, ctx, name: str, local: dict, parent: str) -> str:
+    """What Jinja's `{% include name %}` (with the context) writes: the layout, in a new context
+    over this one's values and the including block's own variables (`local`)."""
+    template = env.get_template(name, parent)
+    return "".join(template.root_render_func(template.new_context(ctx.get_all(), True, local)))
+
+
 class _CodeGenerator(jinja2.compiler.CodeGenerator):
     """Layouts compiled to call _escape_output (as `environment.escape_output`) where Jinja
-    would call markupsafe.escape on a value it outputs: a page outputs hundreds of values."""
+    would call markupsafe.escape on a value it outputs: a page outputs hundreds of values.
+    And `{% include %}` of a layout in _SHARED_KEYS calls `environment.shared_include`
+    (Templates._shared_include), which may give what it wrote for an earlier page."""
+
+    def visit_Include(self, node, frame) -> None:
+        template = node.template
+        if (node.with_context and not node.ignore_missing and not self.environment.is_async
+                and isinstance(template, jinja2.nodes.Const) and template.value in _SHARED_KEYS):
+            self.simple_write(f"environment.shared_include(context, {template.value!r}, "
+                              f"{self.dump_local_context(frame)}, {self.name!r})", frame, node)
+            return
+        super().visit_Include(node, frame)
 
     def _output_child_pre(self, node, frame, finalize) -> None:
         if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
@@ -303,11 +398,40 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
             super()._output_child_pre(node, frame, finalize)
 
 
+# What `t(…)`, `text.startswith(…)` and `list.append(…)` in a layout are: none of them can be
+# marked to take Jinja's context (a Translator is ours; a built-in method has no attributes).
+_PLAIN_CALLABLES = frozenset({Translator, types.BuiltinMethodType})
+
+
+class _Context(jinja2.runtime.Context):
+    """Jinja's context, calling the plain callables layouts call most straight away.
+
+    Jinja's `call` first asks any callable whether it wants the context, the eval
+    context or the environment (two attribute look-ups each), for every `t(…)` of
+    every page; these never do, so they get exactly the arguments Jinja would give."""
+
+    def call(__self, __obj, *args, **kwargs):  # noqa: N805 - Jinja's own signature: a caller may pass `self=`
+        if type(__obj) in _PLAIN_CALLABLES:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:   # as Jinja answers it
+                return __self.environment.undefined("value was undefined because a callable raised a"
+                                                    " StopIteration exception")
+        return super().call(__obj, *args, **kwargs)
+
+
 class _Environment(jinja2.Environment):
     """Jinja with a quicker `x.name` for the plain dicts that make up the page context,
-    and a quicker escape for what layouts output."""
+    a quicker escape for what layouts output, and quicker calls of `t(…)`."""
 
     code_generator_class = _CodeGenerator
+    context_class = _Context
+
+    def shared_include(self, ctx, name: str, local: dict, parent: str) -> str:
+        """`{% include name %}` of a layout in _SHARED_KEYS; Templates puts its own in place."""
+        return _include(self, ctx, name, local, parent)
     escape_output = staticmethod(_escape_output)
 
     def make_globals(self, d):

@@ -67,6 +67,7 @@ class OutputFolder:
         self.tmp: Path | None = None
         self.from_spare = False
         self.written: set[str] = set()
+        self._folders: set[str] = set()   # see _create
         output.parent.mkdir(parents=True, exist_ok=True)
         self._lock = _lock_file(output)
         try:
@@ -96,6 +97,9 @@ class OutputFolder:
             raise
 
     def _path(self, rel: str) -> Path:
+        return Path(self._file(rel))
+
+    def _file(self, rel: str) -> str:
         """Where `rel` goes in the temporary folder, refusing any path that would leave it.
 
         The check is on the text alone: this folder was just made by this build,
@@ -107,20 +111,39 @@ class OutputFolder:
         norm = posixpath.normpath(rel)
         if "\x00" in rel or norm in (".", "..") or norm.startswith(("/", "../")) or rel.startswith("/"):
             raise OutputProblem(f"refusing to write {rel}: it is outside the output folder")
-        return self.tmp / norm
+        return os.path.join(self.tmp, norm)
 
     def write(self, rel: str, data: bytes | str) -> None:
-        path = self._path(rel)
+        path = self._file(rel)
         if isinstance(data, str):
             data = data.encode("utf-8")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _unlink(path)
-            with open(path, "xb") as handle:
+            handle = self._create(path)
+            with handle:
                 handle.write(data)
         except OSError as exc:
             raise _renamed(exc, self.output / rel) from None
         self.written.add(rel)
+
+    def _create(self, path: str):
+        """A new file at `path`, opened for writing, its folder made first if need be.
+
+        Every page has a folder of its own, so the usual case is one mkdir and one open;
+        `_folders` (the folders this process made or found) spares the mkdir for a folder's
+        later files. It is only a hint: a folder gone since (the spare started afresh) is made
+        again when the open says so. A file already there (linked from the previous output)
+        is removed first, never written through."""
+        parent = os.path.dirname(path)
+        if parent not in self._folders:
+            _make_folder(parent)
+            self._folders.add(parent)
+        try:
+            return open(path, "xb")
+        except FileExistsError:
+            os.unlink(path)
+        except FileNotFoundError:
+            os.makedirs(parent, exist_ok=True)
+        return open(path, "xb")
 
     def copy(self, rel: str, source: str) -> None:
         path = self._path(rel)
@@ -277,6 +300,16 @@ def remove_folder(folder: Path) -> None:
             except OSError:
                 break
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def _make_folder(folder: str) -> None:
+    """`folder` and any missing parents; nothing when it is there already."""
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
 
 
 def _unlink(path: Path) -> None:

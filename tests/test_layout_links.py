@@ -174,3 +174,14 @@ def test_which_links_lead_to_the_same_place_from_every_page():
     assert all(same_from_every_page(link) for link in ("/about/", "https://www.gov.uk/", "//www.gov.uk/x",
                                                        "mailto:a@example.org"))
     assert not any(same_from_every_page(link) for link in ("notes/", "../up/", "notes.html", "?page=2"))
+
+
+def test_links_in_finds_href_and_src_after_white_space_outside_the_body():
+    from policysite.layoutlinks import links_in
+
+    page_html = ('<a href="/a/"><img data-src="/no/" src=\'/b/\'>x<i>BODY <a href="/in-body/"> '
+                 'href="/after/"</i><b\u00a0href="/q?x=1&amp;y=2">y<a href="/a/"><a href="#top"><a href="">')
+    # White space just before the span after the body counts, as anywhere else; hrefs come before srcs.
+    assert links_in(page_html, 'BODY <a href="/in-body/"> ') == ["/a/", "/after/", "/q?x=1&y=2", "/b/"]
+    assert links_in('<a href="a src=\'/c/\'">', "") == ["a src='/c/'", "/c/"]
+    assert links_in('href="/start/"', "") == []   # nothing before it: not an attribute

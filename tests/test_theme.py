@@ -269,6 +269,57 @@ def test_nav_setting_orders_pages_and_links(make_site):
     assert nav_links(out, "s/index.html")[1] == ("/s/", "Section")
 
 
+def active_nav(out, rel):
+    nav = html_of(out, rel).find("nav", class_="govuk-service-navigation__wrapper")
+    return [(a.attrs["href"], a.attrs.get("aria-current")) for a in nav.find_all("a") if a.attrs.get("aria-current")]
+
+
+def nav_site(make_site, extra: dict | None = None):
+    return make_site({
+        "content/a/_index.md": section_index("Ay", weight=1),
+        "content/a/one.md": page("One"), "content/a/two.md": page("Two"),
+        "content/b/_index.md": section_index("Bee", weight=2),
+        "content/b/three.md": page("Three"),
+        **(extra or {}),
+    })
+
+
+def test_the_header_rendered_once_for_pages_alike_marks_each_page_s_own_section(make_site, monkeypatch):
+    made = []
+    real_init = templates.Templates.__init__
+
+    def init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(templates.Templates, "__init__", init)
+    out = build_ok(nav_site(make_site), "-j", "1", "--no-cache")
+    assert active_nav(out, "a/index.html") == [("/a/", "page")]
+    assert active_nav(out, "a/one/index.html") == active_nav(out, "a/two/index.html") == [("/a/", "true")]
+    assert active_nav(out, "b/three/index.html") == [("/b/", "true")]
+    assert active_nav(out, "index.html") == active_nav(out, "search/index.html") == []
+    assert "/search/" not in [href for href, _ in nav_links(out, "search/index.html")]
+    # One header for each different thing it shows of a page, one footer for the whole site.
+    shared = made[-1]._shared
+    assert sum(1 for key in shared if key[0] == "_footer.html") == 1
+    headers = [key for key in shared if key[0] == "_header.html"]
+    assert 4 <= len(headers) < 10   # home and others, search, a/, a's pages, b/, b's pages …
+
+
+def test_a_site_header_is_rendered_for_each_page(make_site):
+    out = build_ok(nav_site(make_site, {"layouts/_header.html": "<header>{{ page.title }}</header>\n"}))
+    assert "<header>One</header>" in (out / "a/one/index.html").read_text()
+    assert "<header>Two</header>" in (out / "a/two/index.html").read_text()
+
+
+def test_a_hook_changing_site_page_by_page_is_seen_in_every_header(make_site):
+    hook = "def on_page_context(context, page):\n    context['site']['header_name'] = 'For ' + page.title\n    return context\n"
+    out = build_ok(nav_site(make_site, {"site_config.yaml": DEFAULT_CONFIG + "hooks:\n  - hooks/name.py\n",
+                                        "hooks/name.py": hook}))
+    assert "<span>For One</span>" in (out / "a/one/index.html").read_text()
+    assert "<span>For Two</span>" in (out / "a/two/index.html").read_text()
+
+
 @pytest.mark.parametrize("item,line,words", [
     ("  - missing.md", 2, ("content/missing.md",)),
     ("  - {title: Gone, url: /gone/}", 2, ("/gone/",)),

@@ -389,6 +389,26 @@ def test_the_output_folder_writes_inside_it(tmp_path):
     assert (tmp_path / "out/a/c/index.html").read_bytes() == b"x"
 
 
+def test_the_output_folder_replaces_a_linked_file_and_remakes_a_folder_gone_since(tmp_path):
+    import os
+
+    outside = tmp_path / "previous.html"
+    outside.write_bytes(b"old")
+    folder = OutputFolder(tmp_path / "out")
+    try:
+        folder.write("a/index.html", b"1")
+        os.link(outside, folder.tmp / "a/page.html")   # as BuildSink links the last output's file
+        folder.write("a/page.html", b"new")
+        assert outside.read_bytes() == b"old" and (folder.tmp / "a/page.html").read_bytes() == b"new"
+        os.unlink(folder.tmp / "a/index.html")
+        os.unlink(folder.tmp / "a/page.html")
+        os.rmdir(folder.tmp / "a")   # a folder it made, gone (as when the spare starts afresh)
+        folder.write("a/index.html", b"2")
+        assert (folder.tmp / "a/index.html").read_bytes() == b"2"
+    finally:
+        folder.discard()
+
+
 def test_the_build_cache_reads_back_what_it_wrote(tmp_path):
     import datetime as dt
 
@@ -541,6 +561,33 @@ def test_layouts_output_values_escaped_exactly_as_markupsafe_escapes_them():
     for value in ["plain", "a & b < c > d 'e' \"f\"", "", Markup("<em>safe</em>"), 3, 2.5, None, True, ["<x>"]]:
         text = str(escape(value))
         assert template.render(v=value) == f"{text}|<{text}>|[{text}]", value
+
+
+def test_layout_calls_give_the_same_answers_as_jinja_with_the_quick_path():
+    import jinja2
+
+    from policysite.strings import Translator
+    from policysite.templates import _Context, _Environment
+
+    source = ("{{ t('hi', name=n) }}|{{ 'abc'.startswith('a') }}|{% set xs = [] %}{% for i in [1, 2] %}"
+              "{% set _ = xs.append(i) %}{% endfor %}{{ xs }}|{{ who() }}|{{ env_name() }}")
+
+    @jinja2.pass_context
+    def who(ctx):
+        return ctx["n"]
+
+    @jinja2.pass_environment
+    def env_name(env):
+        return type(env).__name__
+
+    values = {"t": Translator({"hi": "Hi {name}"}), "n": "<b>", "who": who, "env_name": env_name}
+    quick = _Environment(autoescape=True)
+    assert quick.context_class is _Context   # the quick path is the one tested
+    plain = _Environment(autoescape=True)
+    plain.context_class = jinja2.runtime.Context
+    expected = "Hi &lt;b&gt;|True|[1, 2]|&lt;b&gt;|_Environment"
+    assert plain.from_string(source).render(values) == expected
+    assert quick.from_string(source).render(values) == expected
 
 
 def test_css_string_escapes_all_but_letters_digits_and_a_few_marks():
