@@ -110,3 +110,31 @@ def test_pages_loaded_in_workers_with_fields_on_the_same_lines_share_one_lines_d
     assert a.lines is b.lines and a.lines == {"title": 2, "description": 3, "type": 4, "organisations": 5,
                                               "topics": 6, "government": 7}
     assert c.lines is not a.lines and c.lines["type"] == 4
+
+
+def test_the_output_folder_holds_no_name_of_each_folder_it_made(tmp_path, monkeypatch):
+    import os
+
+    from policysite.write import OutputFolder
+
+    folder = OutputFolder(tmp_path / "out")
+    made = []
+    mkdir = os.mkdir
+
+    def counted(path, *args, **kwargs):
+        made.append(path)
+        return mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", counted)
+    try:
+        for n in range(30):   # a folder for each page, as a big site has
+            folder.write(f"p{n}/index.html", b"x")
+        for n in range(5):
+            folder.write(f"search/t{n}.json", b"x")
+        assert len(made) == 31   # one mkdir a folder, the search index's files included
+        # Each process that writes pages holds the folder: nothing in it grows with the folders but `written`.
+        assert [name for name, value in vars(folder).items() if name != "written" and isinstance(value, (set, dict, list))
+                and len(value) >= 30] == []
+    finally:
+        monkeypatch.undo()
+        folder.discard()
