@@ -277,7 +277,9 @@ def cached_loader(state: BuildState, loaded: set[str]):
     def note_stamp(where: str, stamp: tuple | None, sha: str) -> None:
         if stamp is None:
             cache.stamps.pop(where, None)
-        else:
+        elif cache.stamps.get(where) != (stamp, sha):
+            # Else kept as the build's first look at its inputs took it (builder.build), which is
+            # held all build long too: not a second copy of every file's stamp and hash.
             cache.stamps[where] = (stamp, sha)
 
     def reuse(record: LoadRecord, where: str, diagnostics: Diagnostics) -> Page | None:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from conftest import DEFAULT_CONFIG, page
 
-from policysite import stages
+from policysite import cache as cache_module
+from policysite import memo, stages
 from policysite.builder import build
 from policysite.cache import MarkdownRecord
 from policysite.config import load_config
@@ -138,3 +139,38 @@ def test_the_output_folder_holds_no_name_of_each_folder_it_made(tmp_path, monkey
     finally:
         monkeypatch.undo()
         folder.discard()
+
+
+def _state_of(monkeypatch) -> dict:
+    """Where the build's state goes once check_links has run (in `build`, through monkeypatch)."""
+    seen = {}
+    check = stages.check_links
+
+    def check_links(state):
+        check(state)
+        seen["state"] = state
+
+    monkeypatch.setattr(stages, "check_links", check_links)
+    return seen
+
+
+def test_a_files_stamp_and_hash_are_held_once_when_the_load_stage_finds_them_as_the_build_first_took_them(
+        make_site, monkeypatch):
+    site_dir = make_site({f"content/p{n}.md": page(f"Page {n}") for n in range(70)})
+    monkeypatch.setattr(cache_module, "SETTLE_NS", -10**18)   # the files just written have stamps to trust
+    taken = {}
+    digest_inputs = memo.input_digest
+
+    def input_digest(*args):
+        taken["inputs"] = digest_inputs(*args)
+        return taken["inputs"]
+
+    monkeypatch.setattr(memo, "input_digest", input_digest)
+    seen = _state_of(monkeypatch)
+    result = build(BuildOptions(site_dir=site_dir, output=site_dir / "_site", jobs=2,
+                                cache_file=site_dir / ".policysite-cache" / "build.json"))
+    assert result.ok, result.diagnostics.items
+    stamps, first = seen["state"].cache.stamps, taken["inputs"].stamps
+    assert stamps.keys() >= {f"content/p{n}.md" for n in range(70)}
+    for n in range(70):
+        assert stamps[f"content/p{n}.md"] is first[f"content/p{n}.md"]
