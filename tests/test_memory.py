@@ -195,3 +195,14 @@ def test_the_output_folder_holds_no_name_of_each_folder_it_made(tmp_path, monkey
     finally:
         monkeypatch.undo()
         folder.discard()
+
+
+def test_a_spilled_text_holds_its_place_as_one_int_far_into_the_file_too():
+    spill = Spill(shared=False)
+    [text] = spill.put(["x" * 300])
+    assert [name for name in type(text).__slots__ if isinstance(getattr(text, name), int)] == ["_at"]
+    assert (text.offset, text.length, text.value()) == (0, 300, "x" * 300)
+    far = SpillText(spill, 2**35 + 3, 2**33 + 5)   # beyond what 32 bits hold, both
+    assert (far.offset, far.length) == (2**35 + 3, 2**33 + 5)
+    copy = pickle.loads(pickle.dumps(far))
+    assert (copy.offset, copy.length, copy.spill) == (2**35 + 3, 2**33 + 5, spill)
