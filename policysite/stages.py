@@ -359,11 +359,17 @@ def cached_loader(state: BuildState, loaded: set[str]):
 def _share_lines(shared: dict[tuple, dict[str, int]], results: list[Fetched | None]) -> list[Fetched | None]:
     """Loaded pages with one `lines` dict for each set of fields on the same lines (pool.Job.keep),
     as each chunk arrives from a worker process: pages written from one template have the
-    same, and each held its own copy all build long. Nothing changes a page's `lines`."""
+    same, and each held its own copy all build long. Nothing changes a page's `lines`.
+    Each list among its fields (topics, organisations) is made exactly as long as it is:
+    unpickled, a list of one to five items keeps room for several more."""
     for fetched in results:
         if fetched is not None and fetched.page is not None:
             lines = fetched.page.lines
             fetched.page.lines = shared.setdefault(tuple(lines.items()), lines)
+            fields = fetched.page.fields
+            for name, value in fields.items():
+                if type(value) is list:
+                    fields[name] = value.copy()
     return results
 
 
@@ -607,9 +613,12 @@ def render_markdown(state: BuildState, pages: list[Page]) -> None:
 
 def _share_targets(site: Site, records: list) -> list:
     """MarkdownRecords with each target's page named by that page's own str (pool.Job.keep), as each
-    chunk arrives from a worker process: unpickled, each is a copy, held as long as the record."""
+    chunk arrives from a worker process: unpickled, each is a copy, held as long as the record.
+    And their ids in a list exactly as long as they are (unpickled, it keeps room for more)."""
     by_source, by_url = site.by_source, site.by_url
     for record in records:
+        if isinstance(record, MarkdownRecord) and type(record.ids) is list:
+            record.ids = record.ids.copy()
         if isinstance(record, MarkdownRecord) and record.targets:
             targets = list(record.targets)
             for at in range(1, len(targets), 3):

@@ -206,3 +206,20 @@ def test_a_spilled_text_holds_its_place_as_one_int_far_into_the_file_too():
     assert (far.offset, far.length) == (2**35 + 3, 2**33 + 5)
     copy = pickle.loads(pickle.dumps(far))
     assert (copy.offset, copy.length, copy.spill) == (2**35 + 3, 2**33 + 5, spill)
+
+
+def test_lists_sent_back_from_workers_are_kept_exactly_as_long_as_they_are(make_site):
+    import sys
+
+    site = make_site({"content/a.md": TAGGED, "content/b.md": TAGGED})
+    config = load_config(site, Diagnostics())
+    work = stages.LoadWork(files=[(f"content/{n}.md", site / "content" / f"{n}.md") for n in "ab"], config=config)
+    a, b = (fetched.page for fetched in stages._share_lines({}, pickle.loads(pickle.dumps(work(0, 2)))))
+    for name in ("topics", "organisations"):
+        assert a.fields[name] == b.fields[name] == [TAGGED.split(f"{name}: [")[1].split("]")[0]]
+        assert sys.getsizeof(a.fields[name]) == sys.getsizeof(a.fields[name][:])   # no room kept for more
+    # A Markdown record's ids, as they arrive from the Markdown stage's worker.
+    built = build(BuildOptions(site_dir=site, output=site / "_site", jobs=1)).site
+    record = MarkdownRecord(key="k", html="", sha="", ids=["a", "b", "c"], toc=[], links=[], deps=[], problems=[])
+    [back] = stages._share_targets(built, pickle.loads(pickle.dumps([record])))
+    assert back.ids == ["a", "b", "c"] and sys.getsizeof(back.ids) == sys.getsizeof(back.ids[:])
