@@ -87,6 +87,8 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
             with _timed(timings, "read cache"):
                 builder.cache = BuildCache.read(options.cache_file)
             builder.cache.stamps.update(inputs.stamps)   # the load stage need not read these files again
+            if last is not None and last.cache and last.cache == builder.cache.index_digest:
+                builder.cache.noted_outputs = last.outputs   # saved with this very cache
             if inputs.digest is not None:   # a walk that met no link and no unreadable folder
                 builder.cache.content_listing = inputs.content
         result = builder.run(sink)
@@ -105,8 +107,11 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
                 if inputs is not None and inputs.digest is not None:
                     with _timed(timings, "note the output"):
                         files = sink.manifest(builder.cache, walk=builder.hooks_write_files)
+                        # Each output's sha in the note is its record's, unless a hook could have
+                        # changed the file after it was rendered (then read from its bytes).
+                        agrees = builder.cache.index_digest if not builder.hooks_write_files else ""
                         memo.write(memo_file, inputs, output, result.diagnostics.items, result.pages, result.files,
-                                   files, builder.window)
+                                   files, builder.window, cache=agrees)
             else:
                 _abandon(folder, sink)
             after = ("swap in the output", "write cache", "note the output")
@@ -187,7 +192,8 @@ def _taken_over(last: memo.Note, options: BuildOptions, folder: OutputFolder, ou
                          stats={"taken_over": 1}, ok=not diagnostics.has_errors(options.strict))
     if checked != last.outputs or memo.stamps_changed(inputs, last):   # files now old enough to trust by their stamps
         with _timed(timings, "note the output"):
-            memo.write(memo_file, inputs, output, last.diagnostics, last.pages, last.files, checked, last.clock)
+            memo.write(memo_file, inputs, output, last.diagnostics, last.pages, last.files, checked, last.clock,
+                       cache=last.cache)   # the same files and the same cache: they agree as they did
     result.timings = timings
     result.seconds = time.perf_counter() - started
     return result

@@ -331,6 +331,7 @@ class BuildStats:
     extras_reused: int = 0        # 1 when the sitemap, feeds and search list were the last output's
     links_resolved: int = 0       # pages whose Markdown links were resolved again
     untouched: int = 0            # outputs kept without keying them: an edit to bodies alone could not reach them
+    unread: int = 0               # of those, the outputs kept without reading their records (BuildCache.noted_outputs)
     quick: int = 0
     taken_over: int = 0
     images_encoded: int = 0
@@ -368,6 +369,13 @@ class BuildCache:
         self.last_run = None                  # in memory only: the BuildState of serve's last good run
         self.dirty = False                    # changed since read or since the last build began
         self._read: dict[str, Section] = {}   # the sections as read from disk
+        # A hash of the index file as read, or as `write` last left it (Pack.digest): the same
+        # hash names the very same records. "": not read from disk, or not known to be saved.
+        self.index_digest = ""
+        # The note (memo.Note.outputs) of the build that saved this cache, when it says so
+        # (Note.cache is index_digest): output file -> its entry, whose sha is that of the
+        # file's OutputRecord. The render stage then need not read the records to know them.
+        self.noted_outputs: Mapping[str, str] | None = None
 
     @property
     def search(self) -> SearchRecord:
@@ -407,6 +415,7 @@ class BuildCache:
         if pack is None:
             return cache
         cache._read = {name: Section(pack, name) for name in CODECS}
+        cache.index_digest = pack.digest
         cache.loaded, cache.markdown, cache.outputs = (cache._read[n] for n in ("loaded", "markdown", "outputs"))
         cache._search = cache._links = None
         stored = cache._read["site"].get("")
@@ -430,8 +439,9 @@ class BuildCache:
                 words = {**words, "pages": 0}
             sections["search"] = {"": SearchRecord(key=self._search.key, files=self._search.files, words=words)}
             sections["search_pages"] = pages if isinstance(pages, Mapping) else {}
+        self.index_digest = ""
         try:
-            save(path, self._read, sections)
+            self.index_digest = save(path, self._read, sections)
         except OSError:
             pass
         except _DAMAGE:   # an index edited by hand, or text that cannot be UTF-8: start again next time
@@ -687,12 +697,14 @@ def _parse_cold(pairs: list[tuple[PackJSON, Any]]) -> None:
 class Pack:
     """An open pack, with the index that was read with it: where each record lies."""
 
-    def __init__(self, index: Path, name: str, fd: int, end: int, sections: dict[str, dict[str, tuple]]):
+    def __init__(self, index: Path, name: str, fd: int, end: int, sections: dict[str, dict[str, tuple]],
+                 digest: str = ""):
         self.index = index
         self.name = name
         self.fd = fd              # read with os.pread: forked workers share it safely
         self.end = end            # bytes of the pack the index vouches for
         self.sections = sections  # section -> key -> (offset, length, crc32)
+        self.digest = digest      # of the index's bytes: names every record of this cache (BuildCache.index_digest)
 
     def __del__(self):
         with contextlib.suppress(OSError, TypeError):
@@ -705,7 +717,8 @@ class Pack:
     def open(cls, index: Path) -> Pack | None:
         """The pack the index at `index` names, or None when either is missing, old or damaged."""
         try:
-            data = json.loads(index.read_bytes())
+            raw = index.read_bytes()
+            data = json.loads(raw)
             name, end, sections = data["pack"], data["end"], data["sections"]
             if not (data.get("format") == FORMAT and data.get("code") == code_fingerprint()
                     and isinstance(name, str) and name.startswith(index.name + "-") and "/" not in name
@@ -722,7 +735,7 @@ class Pack:
             return None
         try:
             if os.fstat(fd).st_size >= end and os.pread(fd, len(PACK_MAGIC), 0) == PACK_MAGIC:
-                return cls(index, name, fd, end, entries)
+                return cls(index, name, fd, end, entries, hashlib.sha1(raw).hexdigest())
         except OSError:
             pass
         os.close(fd)
@@ -899,18 +912,19 @@ class Section(MutableMapping):
             i = j
 
 
-def save(index: Path, read: dict[str, Section], sections: dict[str, Mapping]) -> None:
-    """Append what changed to the pack (or begin a new one), then replace the index."""
+def save(index: Path, read: dict[str, Section], sections: dict[str, Mapping]) -> str:
+    """Append what changed to the pack (or begin a new one), then replace the index.
+    Returns the hash of the index's bytes (Pack.digest) as it now is."""
     index.parent.mkdir(parents=True, exist_ok=True)
     lock = os.open(index.parent, os.O_RDONLY | os.O_CLOEXEC)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)   # two builds of one site: one writes at a time
-        _save_locked(index, read, sections)
+        return _save_locked(index, read, sections)
     finally:
         os.close(lock)
 
 
-def _save_locked(index: Path, read: dict[str, Section], sections: dict[str, Mapping]) -> None:
+def _save_locked(index: Path, read: dict[str, Section], sections: dict[str, Mapping]) -> str:
     pack = next(iter(read.values())).pack if read else None
     fresh: list[tuple[list, str, Any]] = []   # (its entry, to fill in; section; record) of each record to write
     entries: dict[str, dict[str, tuple | list]] = {}
@@ -940,7 +954,7 @@ def _save_locked(index: Path, read: dict[str, Section], sections: dict[str, Mapp
             out[key] = entry
             kept_bytes += entry[1]
     if pack is not None and not fresh and all(entries[n] == pack.sections[n] for n in entries):
-        return   # nothing changed: the index and the pack stay as they are
+        return pack.digest   # nothing changed: the index and the pack stay as they are
     end = _appendable(index, pack)
     total = sum(len(out) for out in entries.values())
     if end is not None and len(fresh) <= max(64, total // 4):
@@ -961,13 +975,15 @@ def _save_locked(index: Path, read: dict[str, Section], sections: dict[str, Mapp
                        ((entry, _place(entry, encode_record(section, record))) for entry, section, record in fresh))
     layout = {section: [list(out), list(chain.from_iterable(out.values()))] for section, out in entries.items()}
     text = _ENCODER.encode({"format": FORMAT, "code": code_fingerprint(), "pack": name, "end": end, "sections": layout})
+    raw = text.encode("utf-8", "surrogatepass")
     tmp = index.with_name(index.name + f".tmp-{os.getpid()}")
-    tmp.write_bytes(text.encode("utf-8", "surrogatepass"))
+    tmp.write_bytes(raw)
     os.replace(tmp, index)
     for old in index.parent.glob(glob.escape(index.name) + "-*.pack"):
         if old.name != name:   # a previous pack; a build still reading it keeps it open
             with contextlib.suppress(OSError):
                 old.unlink()
+    return hashlib.sha1(raw).hexdigest()
 
 
 def _place(entry: list, data: bytes) -> bytes:

@@ -165,6 +165,9 @@ class Note:
     pages: int
     files: int
     clock: Window
+    # BuildCache.index_digest of the cache saved with this note, when each output's OutputRecord
+    # there has the sha this note gives its file (BuildCache.noted_outputs); "" when not so known.
+    cache: str = ""
 
     def sha(self, rel: str) -> str | None:
         known = self.outputs.get(rel)
@@ -191,10 +194,11 @@ def read(path: Path) -> Note | None:
     if not all(Diagnostic.well_formed(d) for d in diagnostics):
         return None
     window = Window.from_list(data.get("clock"))
-    if window is None:
+    cache = data.get("cache", "")
+    if window is None or not isinstance(cache, str):
         return None
     return Note(inputs=data["inputs"], output=data["output"], outputs=outputs, stamps=stamps,
-                diagnostics=diagnostics, pages=data["pages"], files=data["files"], clock=window)
+                diagnostics=diagnostics, pages=data["pages"], files=data["files"], clock=window, cache=cache)
 
 
 def clock_holds(memo: Note, now) -> bool:
@@ -212,18 +216,18 @@ def plain_path(rel: str) -> bool:
 
 
 def write(path: Path, inputs: Inputs, output: Path, diagnostics: list[Diagnostic | list], pages: int, files: int,
-          outputs: dict[str, str], window: Window | None = None) -> None:
+          outputs: dict[str, str], window: Window | None = None, cache: str = "") -> None:
     """Note what the build that just finished wrote into `output`; a note that cannot be saved is skipped.
 
     `outputs`: every file of the output with its hash and, when known, its stamp. A wrong
     hash could only make the next build refuse the last output and build in full. `window`:
     the build times for which the output is the same (clock.py): a consultation's state and
-    which dated pages are published depend on the clock, not only on the inputs."""
+    which dated pages are published depend on the clock, not only on the inputs. `cache`: see Note.cache."""
     data = {"code": code_fingerprint(), "inputs": inputs.digest, "output": str(output),
             "outputs": dict(sorted(outputs.items())),
             "stamps": {key: f"{_stamp_text(stamp)} {sha}" for key, (stamp, sha) in inputs.stamps.items()},
             "diagnostics": [d if isinstance(d, list) else d.as_list() for d in diagnostics],
-            "pages": pages, "files": files, "clock": (window or Window()).as_list()}
+            "pages": pages, "files": files, "clock": (window or Window()).as_list(), "cache": cache}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + f".tmp-{os.getpid()}")

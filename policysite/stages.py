@@ -53,6 +53,7 @@ from .layoutids import LayoutIds
 from .links import URL_SAFE, LinkProblem, Resolver, Target, signature
 from .load import MAX_FILE_BYTES, load_page
 from .markup import RESERVED_IDS, MarkdownRenderer, link_lines, render_fingerprint
+from .memo import SHA_LENGTH
 from .model import NO_PAGES, Group, Page, held
 from .schema import moment
 from .site import Site, build_site, slugify
@@ -1309,9 +1310,10 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
     shared = _SharedLinks(state.site)
     results: list[tuple | None] = []
     kept: dict[str, OutputRecord] = {}   # the records that hold, as read: kept as they are
+    unread: list[str] = []   # outputs kept with their records left in the cache file, unread (_keep_the_rest)
     todo_jobs, todo_keys, todo_at = [], [], []
     if state.only_bodies is not None and not subset and keyed:
-        jobs = _keep_the_rest(state, jobs, previous, kept, results)
+        jobs = _keep_the_rest(state, jobs, previous, kept, results, unread)
     for kind, item in jobs:
         path = _job_path(kind, item)
         before = previous.get(path) if keys_of is not None else None
@@ -1344,15 +1346,27 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
         outputs[path] = record if record is not None else OutputRecord(ctx=key or "", sha=sha, links=links)
         state.written.append(path)
         rendered += did_render
+    state.written += unread
     if subset or state.failed():
         # A FolderSink has already written some of these in place: remember what is there
         # now, or a later build would take an old record's word for a page it overwrote.
         cache.outputs = {**previous, **outputs}
         cache.dirty |= cache.outputs != previous
     else:
-        cache.outputs = outputs
-        # The same records while each is one that held and each that was there still is.
-        cache.dirty |= len(kept) != len(outputs) or len(outputs) != len(previous)
+        if unread:
+            # The records in the cache file stay there, unread, with only these changes made to them.
+            for path in previous.keys() - outputs.keys() - set(unread):   # outputs the build no longer makes
+                del previous[path]
+                cache.dirty = True
+            for path, record in outputs.items():
+                if kept.get(path) is not record:
+                    previous[path] = record
+                    cache.dirty = True
+            cache.outputs = previous
+        else:
+            cache.outputs = outputs
+            # The same records while each is one that held and each that was there still is.
+            cache.dirty |= len(kept) != len(outputs) or len(outputs) != len(previous)
         if keyed:
             note_site(state, shape=shape)
             found = replace(state.found_links, shape=shape)
@@ -1364,15 +1378,23 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
 
 
 def _keep_the_rest(state: BuildState, jobs: list[tuple[str, Any]], previous, kept: dict[str, OutputRecord],
-                   results: list) -> list[tuple[str, Any]]:
+                   results: list, unread: list[str]) -> list[tuple[str, Any]]:
     """The last build's outputs other than these jobs', kept as they are (an edit to bodies alone
-    cannot have changed them: only_bodies_changed), into `kept` and `results`; the jobs left
-    to key and render: these, and the job of any kept output the last output lacks."""
-    sink = state.sink
+    cannot have changed them: only_bodies_changed), into `kept` and `results`, or into `unread`
+    when the note saved with the cache gives each one's sha (BuildCache.noted_outputs): its
+    record, which the cache file keeps as it is, is then not read. The jobs left to key and
+    render: these, and the job of any kept output the last output lacks."""
+    sink, noted = state.sink, state.cache.noted_outputs
+    if not isinstance(previous, Section):
+        noted = None   # records in memory: nothing to spare
     mine = {_job_path(kind, item) for kind, item in jobs}
     lost = set()
     for path in list(previous):
         if path in mine:
+            continue
+        entry = noted.get(path) if noted is not None else None
+        if isinstance(entry, str) and sink.reuse(path, entry[:SHA_LENGTH]):
+            unread.append(path)
             continue
         before = previous.get(path)   # None: its record was found damaged
         if before is not None and sink.reuse(path, before.sha):
@@ -1380,7 +1402,8 @@ def _keep_the_rest(state: BuildState, jobs: list[tuple[str, Any]], previous, kep
             results.append((path, before.ctx, before.sha, None, 0, held(before, "links")))
         else:
             lost.add(path)
-    state.cache.stats.untouched = len(kept)
+    state.cache.stats.untouched = len(kept) + len(unread)
+    state.cache.stats.unread = len(unread)
     if lost:   # changed or removed by hand since: made again, with every page as a full run has it
         widen(state)
         jobs = jobs + [job for job in page_jobs(state, every=True) if _job_path(*job) in lost]
