@@ -421,6 +421,17 @@ class BuildSink:
         now = time.time_ns()
         files = {}
         root = str(self.previous)
+        if not walk:
+            # A file linked from the last output (or kept in the spare) is the very file its entry
+            # describes, stamp and all (a link keeps the modification time, size and inode), and
+            # nothing here writes through a link: its entry needs no second look. (Changed since by
+            # someone else, its modification time differs from the entry's, and the next build
+            # reads it again.)
+            written = self.folder.written
+            for rel, entry in self.kept.items():
+                if len(entry) > memo.SHA_LENGTH and rel in names and rel not in written:
+                    files[rel] = entry
+            names -= files.keys()
         for rel in names:
             full = os.path.join(root, rel)
             try:

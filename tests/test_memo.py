@@ -252,6 +252,27 @@ def test_the_previous_output_is_kept_as_the_spare_and_the_next_build_starts_from
     assert_like_a_clean_build(site)
 
 
+def test_each_file_is_noted_with_its_own_hash_and_stamp(make_site, monkeypatch):
+    """The note gives each output file's hash and, once it is old enough, its stamp: those of the
+    file as it is, whether the build wrote it, linked it from the last output or kept it in the spare
+    (those last two are noted as they were checked, not looked at again)."""
+    import hashlib
+
+    from policysite import memo
+
+    site = site_with_a_spare(make_site, monkeypatch, files={**FILES, "content/c.md": page("Gamma")})
+    for body in ("Edited again.\n", "Edited a third time.\n"):
+        write_files(site, {"content/b.md": page("Beta", body=body)})
+        assert cached_build(site).ok
+        note = memo.read(site / CACHE.parent / memo.MEMO_NAME)
+        files = {rel for rel in read_tree(site / "_site") if rel != ".policysite-output"}
+        assert set(note.outputs) == files
+        for rel, entry in note.outputs.items():
+            path = site / "_site" / rel
+            assert entry[:memo.SHA_LENGTH] == hashlib.sha1(path.read_bytes()).hexdigest(), rel
+            assert entry == memo.output_entry(entry[:memo.SHA_LENGTH], os.lstat(path), memo.time.time_ns()), rel
+
+
 def test_a_spare_whose_files_are_not_those_noted_is_not_started_from(make_site, monkeypatch):
     """While every output file is too new to be noted with its stamp (as just after a build
     that wrote them), the note has nothing to know the spare's files by: the build links into
