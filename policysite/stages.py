@@ -53,7 +53,7 @@ from .layoutids import LayoutIds
 from .links import URL_SAFE, LinkProblem, Resolver, Target, signature
 from .load import MAX_FILE_BYTES, load_page
 from .markup import RESERVED_IDS, MarkdownRenderer, link_lines, render_fingerprint
-from .memo import SHA_LENGTH
+from .memo import SHA_LENGTH, read_file
 from .model import NO_PAGES, Group, Page, held
 from .schema import moment
 from .site import Site, build_site, slugify
@@ -1524,19 +1524,16 @@ def search_index(state: BuildState) -> list[str]:
         cache.stats.search_reused = 1
         return sorted(before.files)
     previous = search.WordRecord.from_json(before.words)
-    checked: set[str] = set()   # files of the last output read and found as it wrote them
+    checked: dict[str, bytes] = {}   # files of the last output read and found as it wrote them
+    last_output = str(sink.previous)
 
     def read(rel: str) -> bytes | None:
         sha = before.files.get(rel)
         if sha is None:
             return None
-        try:
-            data = (sink.previous / rel).read_bytes()
-        except OSError:
-            return None
-        if hashlib.sha1(data).hexdigest() != sha:
-            return None
-        checked.add(rel)
+        data = read_file(os.path.join(last_output, rel), sha, sink.known.get(rel))
+        if data is not None:
+            checked[rel] = data
         return data
 
     made = search.update_index(pages, site.config.root, labels, digests, previous, read, edited) if before.files else None
@@ -1557,7 +1554,8 @@ def search_index(state: BuildState) -> list[str]:
     shas = {}
     for rel in sorted(files):
         data = files.pop(rel)   # gone once written: a big site's index is not held whole beside its words
-        shas[rel] = sha = hashlib.sha1(data).hexdigest()
+        # A file as it was read from the last output has the hash it was checked by.
+        shas[rel] = sha = before.files[rel] if checked.get(rel) is data else hashlib.sha1(data).hexdigest()
         if not (rel in checked and before.files.get(rel) == sha and sink.reuse(rel, sha)):
             sink.write(rel, data)
             cache.stats.search_files_made += 1

@@ -566,3 +566,38 @@ def test_a_folder_the_walk_cannot_read_means_the_load_stage_walks_again(make_sit
     result = cached_build(site)
     assert result.ok and (site / "_site/a/index.html").is_file() and (site / "_site/b/index.html").is_file()
     # (the load stage walked content/ itself)
+
+
+def test_a_file_of_the_last_output_is_read_on_its_stamps_word_or_else_hashed(tmp_path):
+    """memo.read_file: the bytes of a file the note describes (its stamp and hash) are taken as they
+    are; a file whose stamp is not the noted one is hashed, and refused unless it has the hash."""
+    import hashlib
+
+    from policysite import memo
+
+    path = tmp_path / "index.json"
+    path.write_bytes(b"[1,2,3]")
+    sha = hashlib.sha1(b"[1,2,3]").hexdigest()
+    st = os.lstat(path)
+    other = hashlib.sha1(b"other").hexdigest()
+    stamped = f"{other} {st.st_mtime_ns} {st.st_size} {st.st_ino} {st.st_dev}"
+    assert memo.read_file(str(path), other, stamped) == b"[1,2,3]"   # its stamp's word: not hashed
+    assert memo.read_file(str(path), sha, stamped) == b"[1,2,3]"     # another hash than noted: hashed
+    assert memo.read_file(str(path), other, other) is None
+    assert memo.read_file(str(path), sha, None) == b"[1,2,3]"
+    path.write_bytes(b"[1,2,4]")
+    assert memo.read_file(str(path), sha, f"{sha} 1 7 {st.st_ino} {st.st_dev}") is None
+    assert memo.read_file(str(tmp_path / "missing.json"), sha, None) is None
+
+
+def test_a_search_file_changed_by_hand_in_the_last_output_is_made_again(make_site, monkeypatch):
+    """After a body edit the search index is the last build's, updated: a file of it changed by hand
+    since is not taken as the last build wrote it."""
+    site = site_with_a_spare(make_site, monkeypatch, files={**FILES, "content/c.md": page("Gamma", body="Wombats.\n")})
+    terms = sorted((site / "_site/search/terms").iterdir())
+    for path in terms:
+        path.write_bytes(path.read_bytes().replace(b"}", b',"zzz":[1]}'))
+    write_files(site, {"content/b.md": page("Beta", body="Quokkas.\n")})
+    result = cached_build(site)
+    assert result.ok and result.stats["search_files_made"] >= len(terms), result.stats
+    assert_like_a_clean_build(site)
