@@ -14,8 +14,10 @@ import contextlib
 import dataclasses
 import gc
 import hashlib
+import json
 import os
 import shutil
+import signal
 import stat
 import tempfile
 import threading
@@ -204,10 +206,13 @@ class BuildSink:
 
     `known`: the last build's note of each file it wrote ("SHA" or "SHA MTIME SIZE INODE DEVICE", memo.py).
     `start_linking` links every one of them that still holds its sha into the new folder, in a
-    thread, while the stages before rendering run: linking and making folders is mostly time
-    in the kernel, which the thread spends on the other core. A file the stages reuse is then
-    already there; one they write replaces its link (never writing through it into the
-    previous output); `finish` removes those the build did not keep.
+    child process, while the stages before rendering run: linking and making folders is mostly
+    time in the kernel, which the child spends on the other core. (A thread of this process did
+    it before, but it waited for Python's lock before each of its tens of thousands of calls
+    while the stages held it: at 10,000 pages it took three times as long, and the render
+    stage waited for it. A thread still does it where no process can be made.) A file the
+    stages reuse is then already there; one they write replaces its link (never writing
+    through it into the previous output); `finish` removes those the build did not keep.
 
     When the temporary folder is the spare (write.py: the output before the last one, whose
     files are mostly hard links to the last output's), the thread brings it up to date instead:
@@ -224,17 +229,71 @@ class BuildSink:
         self._now = time.time_ns()
         self._folders: set[str] = set()
         self._linker: threading.Thread | None = None
+        self._child: tuple[int, int] | None = None   # the linking process and the pipe it answers on
         self._stop = False
         self._failure: OSError | None = None   # the thread's, raised in the main thread by `wait`
         self._linked: dict[str, str] = {}   # linked ahead, not yet claimed by `reuse`
         self._emptied: set[str] = set()     # folders of the spare that files were removed from
 
     def start_linking(self) -> None:
-        if (self.known or self.folder.from_spare) and self._linker is None:
+        if (self.known or self.folder.from_spare) and self._linker is None and self._child is None:
             target = self._update_spare if self.folder.from_spare else self._link_all
-            self._linker = threading.Thread(target=target, name="policysite-linker", daemon=True)
             _LINKERS.add(self)
-            self._linker.start()
+            if not self._fork(target):
+                self._linker = threading.Thread(target=target, name="policysite-linker", daemon=True)
+                self._linker.start()
+
+    def _fork(self, target) -> bool:
+        """Run `target` in a child process, which sends back what it did (`_outcome`); False when
+        no process can be made."""
+        try:
+            answer, told = os.pipe()
+        except OSError:
+            return False
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(answer)
+            os.close(told)
+            return False
+        if pid == 0:   # the child: it never returns from here
+            code = 1
+            try:
+                os.close(answer)
+                # Ctrl-C and SIGTERM are the build's: it stops, then waits for this to finish.
+                with contextlib.suppress(ValueError, OSError):
+                    signal.signal(signal.SIGINT, signal.SIG_IGN)
+                    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                target()
+                with open(told, "wb") as pipe:
+                    pipe.write(json.dumps(self._outcome()).encode("utf-8", "surrogatepass"))
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(told)
+        self._child = (pid, answer)
+        return True
+
+    def _outcome(self) -> dict:
+        """What the linking did, for the build's process: which noted files are not linked, the
+        entries of those linked by another entry than the note's, the folders files were removed
+        from, whether the spare was left for an empty folder, and a failure."""
+        failure = self._failure
+        return {"absent": sorted(self.known.keys() - self._linked.keys()),
+                "changed": {rel: entry for rel, entry in self._linked.items() if self.known.get(rel) != entry},
+                "emptied": sorted(self._emptied), "afresh": not self.folder.from_spare,
+                "failure": None if failure is None else [failure.errno, failure.strerror, failure.filename]}
+
+    def _take(self, outcome: dict) -> None:
+        """The child's `_outcome`, as if this process had done the linking."""
+        absent = set(outcome["absent"])
+        self._linked = {rel: entry for rel, entry in self.known.items() if rel not in absent}
+        self._linked.update(outcome["changed"])
+        self._emptied.update(outcome["emptied"])
+        if outcome["afresh"]:
+            self.folder.from_spare = False
+        if outcome["failure"] is not None:
+            self._failure = OSError(*outcome["failure"])
 
     def _link_all(self) -> None:
         previous, tmp = str(self.previous), str(self.tmp)
@@ -315,6 +374,28 @@ class BuildSink:
             self._linker.join()
             self._linker = None
             _LINKERS.discard(self)
+        if self._child is not None:
+            pid, answer = self._child
+            self._child = None
+            with open(answer, "rb") as pipe:
+                data = pipe.read()
+            _, status = os.waitpid(pid, 0)
+            _LINKERS.discard(self)
+            try:
+                outcome = json.loads(data) if status == 0 else None
+            except ValueError:
+                outcome = None
+            if outcome is not None:
+                self._take(outcome)
+                return
+            # The process ended without telling what it did: start again from an empty folder, here.
+            self._linked.clear()
+            try:
+                self._start_afresh()
+            except OSError as exc:
+                self._failure = exc
+                return
+            self._link_all()
 
     def stop(self) -> None:
         self._stop = True

@@ -601,3 +601,40 @@ def test_a_search_file_changed_by_hand_in_the_last_output_is_made_again(make_sit
     result = cached_build(site)
     assert result.ok and result.stats["search_files_made"] >= len(terms), result.stats
     assert_like_a_clean_build(site)
+
+
+def test_the_linking_is_done_in_a_thread_where_no_process_can_be_made(make_site, monkeypatch):
+    from policysite import builder
+
+    site = site_with_a_spare(make_site, monkeypatch)
+    forks = []
+
+    def no_fork():
+        forks.append(1)
+        raise OSError("no more processes")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    for body in ("Edited again.\n", "Edited a third time.\n"):
+        write_files(site, {"content/b.md": page("Beta", body=body)})
+        spare = folder_id(site / SPARE)
+        assert cached_build(site).ok and folder_id(site / "_site") == spare
+        assert_like_a_clean_build(site)
+    assert forks and not builder._LINKERS
+
+
+def test_a_linking_process_that_ends_without_an_answer_means_an_empty_folder(make_site, monkeypatch):
+    """The process that brings the spare up to date tells the build what it did; if it ends without
+    telling, the build cannot know what is in the folder, and starts again from an empty one."""
+    from policysite import builder
+
+    site = site_with_a_spare(make_site, monkeypatch, files={**FILES, "content/c.md": page("Gamma")})
+    (site / SPARE / "stray.html").write_text("left in the spare")
+
+    def dies(self):
+        raise MemoryError
+
+    monkeypatch.setattr(builder.BuildSink, "_outcome", dies)
+    write_files(site, {"content/b.md": page("Beta", body="Edited again.\n")})
+    spare = folder_id(site / SPARE)
+    assert cached_build(site).ok and folder_id(site / "_site") != spare
+    assert_like_a_clean_build(site)
