@@ -39,7 +39,7 @@ from typing import Any
 from .diagnostics import Diagnostic
 from .model import Deferred, deferred, held
 
-FORMAT = 9
+FORMAT = 10
 # A file changed this recently may change again within the same tick of the file system's
 # clock, keeping its stamp: until it is older, it is read again rather than trusted.
 SETTLE_NS = 2_000_000_000
@@ -275,12 +275,15 @@ class SiteRecord:
     of those files. `layout_files`: a digest of the files the last build wrote, when every link
     its layouts wrote led to one of them. `shape`: a digest of what every page's output reads
     besides the page's own file and Markdown (stages.site_shape), noted by a full render that
-    succeeded; "" from the moment any load, Markdown or output record changes until the next."""
+    succeeded; "" from the moment any load, Markdown or output record changes until the next.
+    `layout_ids`: the ids the layouts give, as [their fingerprint (Templates.fingerprint),
+    layoutids.LayoutIds.to_json()], or []: reading them takes about as long as compiling the layouts."""
     links: str = ""
     extras: str = ""
     extra_files: dict[str, str] = field(default_factory=dict)
     layout_files: str = ""
     shape: str = ""
+    layout_ids: list = field(default_factory=list)
 
     def to_json(self) -> dict:
         return dict(vars(self))
@@ -289,7 +292,7 @@ class SiteRecord:
     def from_json(cls, data: dict) -> SiteRecord:
         return cls(links=str(data.get("links", "")), extras=str(data.get("extras", "")),
                    extra_files=dict(data.get("extra_files") or {}), layout_files=str(data.get("layout_files", "")),
-                   shape=str(data.get("shape", "")))
+                   shape=str(data.get("shape", "")), layout_ids=list(data.get("layout_ids") or []))
 
 
 @dataclass

@@ -448,9 +448,16 @@ def prepare_layouts(state: BuildState) -> None:
     templates.share_fragments = not state.hooks.has("on_page_context")   # a hook may change `site` page by page
     if state.options.write:
         check_compiled_assets(state.diagnostics, site.config.govuk_brand)
-    known = state.cache.layout_ids   # reading the layouts again takes about as long as compiling them
-    if known is None or known[0] != templates.fingerprint():
-        known = state.cache.layout_ids = (templates.fingerprint(), layoutids.gather(templates.env, templates.names))
+    # Reading the layouts again takes about as long as compiling them: kept in memory (serve)
+    # and in the cache file (build) while the layouts are the same.
+    known, fingerprint = state.cache.layout_ids, templates.fingerprint()
+    if known is None or known[0] != fingerprint:
+        noted = state.cache.site.layout_ids
+        ids = LayoutIds.from_json(noted[1]) if len(noted) == 2 and noted[0] == fingerprint else None
+        if ids is None:
+            ids = layoutids.gather(templates.env, templates.names)
+            note_site(state, layout_ids=[fingerprint, ids.to_json()])
+        known = state.cache.layout_ids = (fingerprint, ids)
     state.layout_ids = known[1]
     names = sorted(n[:-5] for n in templates.names if n.endswith(".html") and not n.startswith(("_", "theme/")))
     for page in site.pages:
