@@ -131,14 +131,21 @@ class PageData:
     body_line: int
 
     def to_json(self) -> list:
-        """All but the body, which the pack keeps apart (encode_record)."""
-        return [self.kind, self.title, self.description, self.fields, self.lines, self.body_line]
+        """All but the body, which the pack keeps apart (encode_record). The title and description
+        as null when they are those of the fields, as load_page gives them: every build parses
+        every page's record, and they were a fifth of it."""
+        fields = self.fields
+        return [self.kind, None if self.title == fields.get("title", "") else self.title,
+                None if self.description == fields.get("description", "") else self.description,
+                fields, self.lines, self.body_line]
 
     @classmethod
     def from_json(cls, data: list, body: str | Deferred) -> PageData:
         """From to_json's list read with revive_date (its dates are dates again)."""
         kind, title, description, fields_, lines, body_line = data
-        return cls(kind, title, description, fields_, lines, body, body_line)
+        return cls(kind, fields_.get("title", "") if title is None else title,
+                   fields_.get("description", "") if description is None else description,
+                   fields_, lines, body, body_line)
 
 
 @dataclass(slots=True)

@@ -65,6 +65,22 @@ def test_bulky_parts_stay_in_the_pack_until_a_stage_asks_for_them(tmp_path):
     assert back.loaded == _records(100).loaded and back.markdown == _records(100).markdown
 
 
+def test_a_pages_title_and_description_are_kept_once_when_they_are_its_fields(tmp_path):
+    same = PageData(kind="page", title="Plan", description="About it", fields={"title": "Plan", "description": "About it"},
+                    lines={"title": 2, "description": 3}, body="", body_line=5)
+    other = PageData(kind="home", title="Site", description="", fields={"title": "Own"}, lines={}, body="", body_line=1)
+    assert same.to_json()[1:3] == [None, None] and other.to_json()[1:3] == ["Site", None]
+    for data in (same, other):
+        assert PageData.from_json(json.loads(json.dumps(data.to_json())), "") == data
+    index = tmp_path / "build.json"
+    cache = BuildCache()
+    cache.loaded = {"content/a.md": LoadRecord(key="a", page=same, diagnostics=[]),
+                    "content/b.md": LoadRecord(key="b", page=other, diagnostics=[])}
+    cache.write(index)
+    back = BuildCache.read(index)
+    assert back.loaded["content/a.md"].page == same and back.loaded["content/b.md"].page == other
+
+
 def test_text_left_in_the_pack_is_read_after_another_build_replaced_the_pack(tmp_path):
     index, first = _written_and_read_back(tmp_path)
     record, data = first.markdown["content/3.md"], first.loaded["content/3.md"].page
