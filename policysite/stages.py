@@ -51,7 +51,7 @@ from .hooks import PAGE_HOOKS, HookError, Hooks, load_hooks
 from .hooks import fingerprint as hooks_fingerprint
 from .layoutids import LayoutIds
 from .links import URL_SAFE, LinkProblem, Resolver, Target, signature
-from .load import MAX_FILE_BYTES, load_page
+from .load import MAX_FILE_BYTES, load_page, read_bytes
 from .markup import RESERVED_IDS, MarkdownRenderer, link_lines, render_fingerprint
 from .memo import SHA_LENGTH, read_file
 from .model import NO_PAGES, Group, Page, held
@@ -287,7 +287,7 @@ def cached_loader(state: BuildState, loaded: set[str]):
             diagnostics.extend([Diagnostic.from_list(d) for d in record.diagnostics])
         return page_of(record.page, where)
 
-    def load(where: str, path: Path, config, diagnostics: Diagnostics):
+    def load(where: str, path: str | Path, config, diagnostics: Diagnostics):
         loaded.add(where)
         unchanged = holding.pop(where, None)
         if unchanged is not None:
@@ -299,7 +299,7 @@ def cached_loader(state: BuildState, loaded: set[str]):
                 sha = ready.sha
                 note_stamp(where, ready.stamp, sha)
             else:
-                st = path.stat()
+                st = os.stat(path)
                 stamp = file_stamp(st)
                 known = cache.stamps.get(where)
                 if stamp is not None and known is not None and known[0] == stamp:
@@ -307,7 +307,7 @@ def cached_loader(state: BuildState, loaded: set[str]):
                 elif st.st_size > MAX_FILE_BYTES:
                     return load_page(where, path, config, diagnostics)   # reported there, unread
                 else:
-                    raw = path.read_bytes()
+                    raw = read_bytes(path)
                     sha = hashlib.sha1(raw).hexdigest()
                     note_stamp(where, stamp, sha)
         except OSError:
@@ -327,7 +327,7 @@ def cached_loader(state: BuildState, loaded: set[str]):
         note_edit(state, where, record, fresh)
         return page_of(data, where)
 
-    def prefetch(entries: list[tuple[str, Path]]) -> None:
+    def prefetch(entries: list[tuple[str, str]]) -> None:
         todo = []
         trusted = cache.stamps_of_this_build   # stamps taken as this build began: no need to look again
         for where, path in entries:
@@ -337,7 +337,7 @@ def cached_loader(state: BuildState, loaded: set[str]):
                     holding[where] = record
                     continue
                 try:
-                    if file_stamp(path.stat()) == known[0]:
+                    if file_stamp(os.stat(path)) == known[0]:
                         continue   # unchanged: its record holds
                 except OSError:
                     continue       # load_page reports it
@@ -411,7 +411,7 @@ class Fetched:
 @dataclass
 class LoadWork:
     """The load stage's job for the worker pool: each file to a Fetched, or None to leave it to `load`."""
-    files: list[tuple[str, Path]]
+    files: list[tuple[str, str]]
     config: SiteConfig
     spill: Spill | None = None   # given, each page's body is kept there, never sent back
 
@@ -419,12 +419,12 @@ class LoadWork:
         out: list[Fetched | None] = []
         for where, path in self.files[start:stop]:
             try:
-                st = path.stat()
+                st = os.stat(path)
                 if st.st_size > MAX_FILE_BYTES:
                     out.append(None)   # load_page reports it, unread
                     continue
                 stamp = file_stamp(st)
-                raw = path.read_bytes()
+                raw = read_bytes(path)
             except OSError:
                 out.append(None)
                 continue

@@ -534,6 +534,16 @@ def test_the_load_stage_takes_the_files_of_content_from_the_walk_that_hashed_the
     assert listed == [load.scan_content(site, Diagnostics(), skip=[site / "_site"])]
     assert [rel for rel, _ in listed[0]] == ["content/_index.md", "content/a.md", "content/b.md", "content/c/report.pdf",
                                              "content/c/z.md", "content/c-d.md", "content/c.txt"]
+    # Each file's path as the Path would give it, whether from the walk or from the listing.
+    assert all(path == str(site / rel) for rel, path in listed[0])
+    here = Path.cwd()
+    try:
+        os.chdir(site)
+        for listing in (None, [rel for rel, _ in listed[0]]):
+            assert [path for _, path in load.scan_content(Path("."), Diagnostics(), listing=listing)] == \
+                   [str(Path(".") / rel) for rel, _ in listed[0]]
+    finally:
+        os.chdir(here)
     after = read_tree(site / "_site")
     assert after["a/index.html"] != before["a/index.html"]
     shutil.rmtree(site / "_site")
