@@ -291,7 +291,7 @@ class SiteRecord:
     extra_files: dict[str, str] = field(default_factory=dict)
     layout_files: str = ""
     shape: str = ""
-    layout_ids: list = field(default_factory=list)
+    layout_ids: list[object] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return dict(vars(self))
