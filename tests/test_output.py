@@ -405,7 +405,12 @@ def test_a_clean_build_reads_each_page_once(make_site, monkeypatch):
         return original(file, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "open", counting)
-    monkeypatch.setattr(pathlib.Path, "read_bytes", lambda self: counting(self, "rb").read())
+
+    def read_bytes(self):
+        with counting(self, "rb") as handle:
+            return handle.read()
+
+    monkeypatch.setattr(pathlib.Path, "read_bytes", read_bytes)
     result = build_site(BuildOptions(site_dir=site, write=False))
     assert result.ok, [d.format() for d in result.diagnostics.items]
     assert reads and set(reads.values()) == {1}, reads
