@@ -100,7 +100,7 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
         with _heap_frozen():
             sink.stop()
             if result.ok:
-                sink.wait()   # the linking thread's own failure, if it had one
+                sink.wait()   # the linking's own failure, if it had one
                 with _timed(timings, "swap in the output"):
                     folder.commit()
                 if use_disk_cache and (builder.cache.dirty or not options.cache_file.is_file()):
@@ -215,7 +215,7 @@ class BuildSink:
     through it into the previous output); `finish` removes those the build did not keep.
 
     When the temporary folder is the spare (write.py: the output before the last one, whose
-    files are mostly hard links to the last output's), the thread brings it up to date instead:
+    files are mostly hard links to the last output's), the linking brings it up to date instead:
     a file whose stamp is the one the note gives that file is the very file noted, so it stays
     (one lstat, no link); anything else in it is removed, and only the files still missing are
     linked from the last output."""
@@ -231,7 +231,7 @@ class BuildSink:
         self._linker: threading.Thread | None = None
         self._child: tuple[int, int] | None = None   # the linking process and the pipe it answers on
         self._stop = False
-        self._failure: OSError | None = None   # the thread's, raised in the main thread by `wait`
+        self._failure: OSError | None = None   # the linking's, raised in the main thread by `wait`
         self._linked: dict[str, str] = {}   # linked ahead, not yet claimed by `reuse`
         self._emptied: set[str] = set()     # folders of the spare that files were removed from
 
@@ -363,7 +363,7 @@ class BuildSink:
         remove_folder(aside)
 
     def wait(self) -> None:
-        """Until the linking thread has finished (before any file is written, and before a fork)."""
+        """Until the linking (process or thread) has finished (before any file is written, and before a fork)."""
         self._join()
         if self._failure is not None:
             raise self._failure
@@ -548,7 +548,7 @@ def _walk(root: Path) -> set[str]:
     return names
 
 
-# Sinks whose linking thread may be running: each is waited for before the process forks
+# Sinks whose linking may be running: each is waited for before the process forks
 # (pool.py's workers), so that no worker starts with a half-made folder.
 _LINKERS: set[BuildSink] = set()
 
