@@ -28,6 +28,7 @@ from . import clock, memo, stages
 from .cache import BuildCache, CacheDamaged, file_stamp
 from .diagnostics import Diagnostic, Diagnostics
 from .pool import PARALLEL_THRESHOLD
+from .site import collector_paused
 from .spill import SpillProblem
 from .stages import BuildOptions, BuildResult, BuildState, config_fingerprint
 from .write import MARKER, OutputFolder, OutputProblem, check_output_folder, describe_os_error, remove_folder
@@ -69,10 +70,13 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
     inputs = memo_file = last = None
     if use_disk_cache:
         memo_file = options.cache_file.with_name(memo.MEMO_NAME)
-        last = memo.read(memo_file)
-        # Before anything is read: a file edited during the build then counts as changed.
-        with _timed(timings, "hash inputs"):
-            inputs = memo.input_digest(options.site_dir, config_fingerprint(options), last.stamps if last else None)
+        # The note and the inputs' stamps live all build long (a few tuples for each file): the
+        # cycle collector need not walk them again and again as they are made.
+        with collector_paused():
+            last = memo.read(memo_file)
+            # Before anything is read: a file edited during the build then counts as changed.
+            with _timed(timings, "hash inputs"):
+                inputs = memo.input_digest(options.site_dir, config_fingerprint(options), last.stamps if last else None)
     folder = sink = None
     try:
         folder = OutputFolder(output, take_spare=_spare_worth_taking(last, output))

@@ -422,7 +422,16 @@ class BuildCache:
         A record found damaged later, when a stage asks for it, counts as missing."""
         cache = cls()
         cache.stamps_of_this_build = True
-        pack = Pack.open(path)
+        # The index makes a tuple for each record, which lives all build long: the cycle collector,
+        # set off again and again as they pile up, walked the whole heap (at 10,000 pages, a full
+        # collection each build) to find no garbage.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            pack = Pack.open(path)
+        finally:
+            if enabled:
+                gc.enable()
         if pack is None:
             return cache
         cache._read = {name: Section(pack, name) for name in CODECS}

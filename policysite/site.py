@@ -154,7 +154,7 @@ class Site:
 
 
 @contextlib.contextmanager
-def _collector_paused():
+def collector_paused():
     """Loading makes many small objects that all live on; Python's cycle collector,
     triggered again and again as they pile up, would walk them all each time
     (about a tenth of the loading time) to find no garbage. It runs again after."""
@@ -175,7 +175,7 @@ def build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dra
     `now` is the build time (clock.py; the current time when not given): pages dated
     after it are left out unless `future`, and consultations take their state from it.
     `listing`: every file under content/, from a walk that met no link (load.scan_content)."""
-    with _collector_paused():
+    with collector_paused():
         return _build_site(site_dir, config, diagnostics, drafts, skip, load,
                            now or clock.build_time({}), future, listing)
 

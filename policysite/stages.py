@@ -56,7 +56,7 @@ from .markup import RESERVED_IDS, MarkdownRenderer, link_lines, render_fingerpri
 from .memo import SHA_LENGTH, read_file
 from .model import NO_PAGES, Group, Page, held
 from .schema import moment
-from .site import Site, build_site, slugify
+from .site import Site, build_site, collector_paused, slugify
 from .spill import Spill, SpillText, put_json
 from .status import CURRENT
 from .templates import (
@@ -184,11 +184,13 @@ def run(state: BuildState) -> BuildResult:
     """A whole build into `state.sink` (None: check only, write nothing)."""
     state.cache.reset_stats()      # each run reports only its own reuse
     load_configuration(state)      # site_config.yaml, hook files, then on_config
-    load_pages(state)              # content/ into a Site, each file through its LoadRecord
     # The site and the cache's records live until the build ends: Python's cycle collector,
     # run again and again as the later stages make many small objects, need not walk them
     # each time (at 10,000 pages that took a second of a rebuild that renders one page).
-    gc.freeze()
+    # Frozen before it runs again: not even one collection walks them as they are loaded.
+    with collector_paused():
+        load_pages(state)          # content/ into a Site, each file through its LoadRecord
+        gc.freeze()
     try:
         prepare_layouts(state)     # the layouts, the ids they give a page; every `layout:` names one
         # on_page_markdown, then HTML: of the edited pages alone when only bodies can have changed

@@ -327,3 +327,32 @@ def test_a_cache_changed_under_a_hook_is_not_the_hooks_fault():
     hooks = Hooks(by_name={"on_page_context": [Hook("on_page_context", fails, "hooks/a.py", None)]})
     with pytest.raises(HookError):
         hooks.transform("on_page_context", "context", {}, "building /a/")
+
+
+def test_the_collector_is_paused_while_what_lives_all_build_long_is_read(make_site, monkeypatch):
+    """Reading the note, hashing the inputs, reading the cache's index and loading the pages make
+    objects that live until the build ends: Python's cycle collector does not run meanwhile (it
+    would walk them all again and again, to find no garbage), and runs again after."""
+    import gc
+
+    from policysite import stages
+
+    site = make_site({f"content/p{i}.md": page(f"Page {i}") for i in range(3)})
+    options = BuildOptions(site_dir=site, cache_file=site / CACHE)
+    assert build(options).ok
+    seen: dict[str, bool] = {}
+
+    def watching(module, name):
+        real = getattr(module, name)
+
+        def watched(*args, **kwargs):
+            seen[name] = gc.isenabled()
+            return real(*args, **kwargs)
+        monkeypatch.setattr(module, name, watched)
+
+    watching(memo, "input_digest")
+    watching(cache_module, "_section_entries")
+    watching(stages, "load_pages")
+    write_files(site, {"content/p1.md": page("Page 1", body="Edited.\n")})
+    assert gc.isenabled() and build(options).ok and gc.isenabled()
+    assert seen == {"input_digest": False, "_section_entries": False, "load_pages": False}
