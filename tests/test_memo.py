@@ -648,3 +648,31 @@ def test_a_linking_process_that_ends_without_an_answer_means_an_empty_folder(mak
     spare = folder_id(site / SPARE)
     assert cached_build(site).ok and folder_id(site / "_site") != spare
     assert_like_a_clean_build(site)
+
+
+def test_a_build_interrupted_while_the_spare_is_brought_up_to_date_leaves_everything_as_it_was(make_site, monkeypatch):
+    """Ctrl-C while the linking process is still at work: the build waits for it, then gives the
+    spare back; the output is the last one, and the next build starts from the spare."""
+    import pytest
+
+    from policysite import builder, stages
+
+    site = site_with_a_spare(make_site, monkeypatch, files={**FILES, "content/c.md": page("Gamma")})
+    before = read_tree(site / "_site")
+    output, spare = folder_id(site / "_site"), folder_id(site / SPARE)
+    real_load = stages.load_pages
+
+    def interrupted(state):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(stages, "load_pages", interrupted)
+    write_files(site, {"content/b.md": page("Beta", body="Edited again.\n")})
+    with pytest.raises(KeyboardInterrupt):
+        cached_build(site)
+    assert not builder._LINKERS
+    assert read_tree(site / "_site") == before
+    assert (folder_id(site / "_site"), folder_id(site / SPARE)) == (output, spare)
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith("._site")) == [SPARE]
+    monkeypatch.setattr(stages, "load_pages", real_load)
+    assert cached_build(site).ok and folder_id(site / "_site") == spare
+    assert_like_a_clean_build(site)
