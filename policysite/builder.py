@@ -383,7 +383,10 @@ class BuildSink:
             self._child = None
             with open(answer, "rb") as pipe:
                 data = pipe.read()
-            _, status = os.waitpid(pid, 0)
+            try:
+                _, status = os.waitpid(pid, 0)
+            except ChildProcessError:   # reaped already (SIGCHLD ignored): a whole answer says it finished
+                status = 0
             _LINKERS.discard(self)
             try:
                 outcome = json.loads(data) if status == 0 else None

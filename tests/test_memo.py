@@ -676,3 +676,18 @@ def test_a_build_interrupted_while_the_spare_is_brought_up_to_date_leaves_everyt
     monkeypatch.setattr(stages, "load_pages", real_load)
     assert cached_build(site).ok and folder_id(site / "_site") == spare
     assert_like_a_clean_build(site)
+
+
+def test_the_linking_process_answers_where_children_are_reaped_unasked(make_site, monkeypatch):
+    """Where SIGCHLD is ignored, the system reaps the linking process itself: its answer is taken."""
+    import signal
+
+    site = site_with_a_spare(make_site, monkeypatch)
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        write_files(site, {"content/b.md": page("Beta", body="Edited again.\n")})
+        spare = folder_id(site / SPARE)
+        assert cached_build(site).ok and folder_id(site / "_site") == spare
+    finally:
+        signal.signal(signal.SIGCHLD, previous)
+    assert_like_a_clean_build(site)
