@@ -14,8 +14,10 @@ import contextlib
 import dataclasses
 import gc
 import hashlib
+import json
 import os
 import shutil
+import signal
 import stat
 import tempfile
 import threading
@@ -26,6 +28,7 @@ from . import clock, memo, stages
 from .cache import BuildCache, CacheDamaged, file_stamp
 from .diagnostics import Diagnostic, Diagnostics
 from .pool import PARALLEL_THRESHOLD
+from .site import collector_paused
 from .spill import SpillProblem
 from .stages import BuildOptions, BuildResult, BuildState, config_fingerprint
 from .write import MARKER, OutputFolder, OutputProblem, check_output_folder, describe_os_error, remove_folder
@@ -67,10 +70,13 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
     inputs = memo_file = last = None
     if use_disk_cache:
         memo_file = options.cache_file.with_name(memo.MEMO_NAME)
-        last = memo.read(memo_file)
-        # Before anything is read: a file edited during the build then counts as changed.
-        with _timed(timings, "hash inputs"):
-            inputs = memo.input_digest(options.site_dir, config_fingerprint(options), last.stamps if last else None)
+        # The note and the inputs' stamps live all build long (a few tuples for each file): the
+        # cycle collector need not walk them again and again as they are made.
+        with collector_paused():
+            last = memo.read(memo_file)
+            # Before anything is read: a file edited during the build then counts as changed.
+            with _timed(timings, "hash inputs"):
+                inputs = memo.input_digest(options.site_dir, config_fingerprint(options), last.stamps if last else None)
     folder = sink = None
     try:
         folder = OutputFolder(output, take_spare=_spare_worth_taking(last, output))
@@ -87,6 +93,8 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
             with _timed(timings, "read cache"):
                 builder.cache = BuildCache.read(options.cache_file)
             builder.cache.stamps.update(inputs.stamps)   # the load stage need not read these files again
+            if last is not None and last.cache and last.cache == builder.cache.index_digest:
+                builder.cache.noted_outputs = last.outputs   # saved with this very cache
             if inputs.digest is not None:   # a walk that met no link and no unreadable folder
                 builder.cache.content_listing = inputs.content
         result = builder.run(sink)
@@ -96,7 +104,7 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
         with _heap_frozen():
             sink.stop()
             if result.ok:
-                sink.wait()   # the linking thread's own failure, if it had one
+                sink.wait()   # the linking's own failure, if it had one
                 with _timed(timings, "swap in the output"):
                     folder.commit()
                 if use_disk_cache and (builder.cache.dirty or not options.cache_file.is_file()):
@@ -105,8 +113,11 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
                 if inputs is not None and inputs.digest is not None:
                     with _timed(timings, "note the output"):
                         files = sink.manifest(builder.cache, walk=builder.hooks_write_files)
+                        # Each output's sha in the note is its record's, unless a hook could have
+                        # changed the file after it was rendered (then read from its bytes).
+                        agrees = builder.cache.index_digest if not builder.hooks_write_files else ""
                         memo.write(memo_file, inputs, output, result.diagnostics.items, result.pages, result.files,
-                                   files, builder.window)
+                                   files, builder.window, cache=agrees)
             else:
                 _abandon(folder, sink)
             after = ("swap in the output", "write cache", "note the output")
@@ -187,7 +198,8 @@ def _taken_over(last: memo.Note, options: BuildOptions, folder: OutputFolder, ou
                          stats={"taken_over": 1}, ok=not diagnostics.has_errors(options.strict))
     if checked != last.outputs or memo.stamps_changed(inputs, last):   # files now old enough to trust by their stamps
         with _timed(timings, "note the output"):
-            memo.write(memo_file, inputs, output, last.diagnostics, last.pages, last.files, checked, last.clock)
+            memo.write(memo_file, inputs, output, last.diagnostics, last.pages, last.files, checked, last.clock,
+                       cache=last.cache)   # the same files and the same cache: they agree as they did
     result.timings = timings
     result.seconds = time.perf_counter() - started
     return result
@@ -198,13 +210,16 @@ class BuildSink:
 
     `known`: the last build's note of each file it wrote ("SHA" or "SHA MTIME SIZE INODE DEVICE", memo.py).
     `start_linking` links every one of them that still holds its sha into the new folder, in a
-    thread, while the stages before rendering run: linking and making folders is mostly time
-    in the kernel, which the thread spends on the other core. A file the stages reuse is then
-    already there; one they write replaces its link (never writing through it into the
-    previous output); `finish` removes those the build did not keep.
+    child process, while the stages before rendering run: linking and making folders is mostly
+    time in the kernel, which the child spends on the other core. (A thread of this process did
+    it before, but it waited for Python's lock before each of its tens of thousands of calls
+    while the stages held it: at 10,000 pages it took three times as long, and the render
+    stage waited for it. A thread still does it where no process can be made.) A file the
+    stages reuse is then already there; one they write replaces its link (never writing
+    through it into the previous output); `finish` removes those the build did not keep.
 
     When the temporary folder is the spare (write.py: the output before the last one, whose
-    files are mostly hard links to the last output's), the thread brings it up to date instead:
+    files are mostly hard links to the last output's), the linking brings it up to date instead:
     a file whose stamp is the one the note gives that file is the very file noted, so it stays
     (one lstat, no link); anything else in it is removed, and only the files still missing are
     linked from the last output."""
@@ -218,17 +233,71 @@ class BuildSink:
         self._now = time.time_ns()
         self._folders: set[str] = set()
         self._linker: threading.Thread | None = None
+        self._child: tuple[int, int] | None = None   # the linking process and the pipe it answers on
         self._stop = False
-        self._failure: OSError | None = None   # the thread's, raised in the main thread by `wait`
+        self._failure: OSError | None = None   # the linking's, raised in the main thread by `wait`
         self._linked: dict[str, str] = {}   # linked ahead, not yet claimed by `reuse`
         self._emptied: set[str] = set()     # folders of the spare that files were removed from
 
     def start_linking(self) -> None:
-        if (self.known or self.folder.from_spare) and self._linker is None:
+        if (self.known or self.folder.from_spare) and self._linker is None and self._child is None:
             target = self._update_spare if self.folder.from_spare else self._link_all
-            self._linker = threading.Thread(target=target, name="policysite-linker", daemon=True)
             _LINKERS.add(self)
-            self._linker.start()
+            if not self._fork(target):
+                self._linker = threading.Thread(target=target, name="policysite-linker", daemon=True)
+                self._linker.start()
+
+    def _fork(self, target) -> bool:
+        """Run `target` in a child process, which sends back what it did (`_outcome`); False when
+        no process can be made."""
+        try:
+            answer, told = os.pipe()
+        except OSError:
+            return False
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(answer)
+            os.close(told)
+            return False
+        if pid == 0:   # the child: it never returns from here
+            code = 1
+            try:
+                os.close(answer)
+                # Ctrl-C and SIGTERM are the build's: it stops, then waits for this to finish.
+                with contextlib.suppress(ValueError, OSError):
+                    signal.signal(signal.SIGINT, signal.SIG_IGN)
+                    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                target()
+                with open(told, "wb") as pipe:
+                    pipe.write(json.dumps(self._outcome()).encode("utf-8", "surrogatepass"))
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(told)
+        self._child = (pid, answer)
+        return True
+
+    def _outcome(self) -> dict:
+        """What the linking did, for the build's process: which noted files are not linked, the
+        entries of those linked by another entry than the note's, the folders files were removed
+        from, whether the spare was left for an empty folder, and a failure."""
+        failure = self._failure
+        return {"absent": sorted(self.known.keys() - self._linked.keys()),
+                "changed": {rel: entry for rel, entry in self._linked.items() if self.known.get(rel) != entry},
+                "emptied": sorted(self._emptied), "afresh": not self.folder.from_spare,
+                "failure": None if failure is None else [failure.errno, failure.strerror, failure.filename]}
+
+    def _take(self, outcome: dict) -> None:
+        """The child's `_outcome`, as if this process had done the linking."""
+        absent = set(outcome["absent"])
+        self._linked = {rel: entry for rel, entry in self.known.items() if rel not in absent}
+        self._linked.update(outcome["changed"])
+        self._emptied.update(outcome["emptied"])
+        if outcome["afresh"]:
+            self.folder.from_spare = False
+        if outcome["failure"] is not None:
+            self._failure = OSError(*outcome["failure"])
 
     def _link_all(self) -> None:
         previous, tmp = str(self.previous), str(self.tmp)
@@ -298,7 +367,7 @@ class BuildSink:
         remove_folder(aside)
 
     def wait(self) -> None:
-        """Until the linking thread has finished (before any file is written, and before a fork)."""
+        """Until the linking (process or thread) has finished (before any file is written, and before a fork)."""
         self._join()
         if self._failure is not None:
             raise self._failure
@@ -309,6 +378,31 @@ class BuildSink:
             self._linker.join()
             self._linker = None
             _LINKERS.discard(self)
+        if self._child is not None:
+            pid, answer = self._child
+            self._child = None
+            with open(answer, "rb") as pipe:
+                data = pipe.read()
+            try:
+                _, status = os.waitpid(pid, 0)
+            except ChildProcessError:   # reaped already (SIGCHLD ignored): a whole answer says it finished
+                status = 0
+            _LINKERS.discard(self)
+            try:
+                outcome = json.loads(data) if status == 0 else None
+            except ValueError:
+                outcome = None
+            if outcome is not None:
+                self._take(outcome)
+                return
+            # The process ended without telling what it did: start again from an empty folder, here.
+            self._linked.clear()
+            try:
+                self._start_afresh()
+            except OSError as exc:
+                self._failure = exc
+                return
+            self._link_all()
 
     def stop(self) -> None:
         self._stop = True
@@ -415,6 +509,17 @@ class BuildSink:
         now = time.time_ns()
         files = {}
         root = str(self.previous)
+        if not walk:
+            # A file linked from the last output (or kept in the spare) is the very file its entry
+            # describes, stamp and all (a link keeps the modification time, size and inode), and
+            # nothing here writes through a link: its entry needs no second look. (Changed since by
+            # someone else, its modification time differs from the entry's, and the next build
+            # reads it again.)
+            written = self.folder.written
+            for rel, entry in self.kept.items():
+                if len(entry) > memo.SHA_LENGTH and rel in names and rel not in written:
+                    files[rel] = entry
+            names -= files.keys()
         for rel in names:
             full = os.path.join(root, rel)
             try:
@@ -450,7 +555,7 @@ def _walk(root: Path) -> set[str]:
     return names
 
 
-# Sinks whose linking thread may be running: each is waited for before the process forks
+# Sinks whose linking may be running: each is waited for before the process forks
 # (pool.py's workers), so that no worker starts with a half-made folder.
 _LINKERS: set[BuildSink] = set()
 

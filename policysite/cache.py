@@ -45,13 +45,14 @@ FORMAT = 10
 SETTLE_NS = 2_000_000_000
 
 
-def file_stamp(st: os.stat_result) -> tuple | None:
+def file_stamp(st: os.stat_result, now_ns: int | None = None) -> tuple | None:
     """What tells a file's contents apart without reading them, or None while the file is too new to trust.
 
     The change time is in it because editors' tools can keep a file's size and
-    modification time (`cp -p`, `tar x`, `rsync -t`) but never its ctime.
+    modification time (`cp -p`, `tar x`, `rsync -t`) but never its ctime. `now_ns`: the
+    time to judge by (time.time_ns() when not given), taken before the file was looked at.
     """
-    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < SETTLE_NS:
+    if (time.time_ns() if now_ns is None else now_ns) - max(st.st_mtime_ns, st.st_ctime_ns) < SETTLE_NS:
         return None
     return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev)
 
@@ -136,14 +137,21 @@ class PageData:
     body_line: int
 
     def to_json(self) -> list:
-        """All but the body, which the pack keeps apart (encode_record)."""
-        return [self.kind, self.title, self.description, self.fields, self.lines, self.body_line]
+        """All but the body, which the pack keeps apart (encode_record). The title and description
+        as null when they are those of the fields, as load_page gives them: every build parses
+        every page's record, and they were a fifth of it."""
+        fields = self.fields
+        return [self.kind, None if self.title == fields.get("title", "") else self.title,
+                None if self.description == fields.get("description", "") else self.description,
+                fields, self.lines, self.body_line]
 
     @classmethod
     def from_json(cls, data: list, body: str | Deferred) -> PageData:
         """From to_json's list read with revive_date (its dates are dates again)."""
         kind, title, description, fields_, lines, body_line = data
-        return cls(kind, title, description, fields_, lines, body, body_line)
+        return cls(kind, fields_.get("title", "") if title is None else title,
+                   fields_.get("description", "") if description is None else description,
+                   fields_, lines, body, body_line)
 
 
 @dataclass(slots=True)
@@ -297,12 +305,15 @@ class SiteRecord:
     of those files. `layout_files`: a digest of the files the last build wrote, when every link
     its layouts wrote led to one of them. `shape`: a digest of what every page's output reads
     besides the page's own file and Markdown (stages.site_shape), noted by a full render that
-    succeeded; "" from the moment any load, Markdown or output record changes until the next."""
+    succeeded; "" from the moment any load, Markdown or output record changes until the next.
+    `layout_ids`: the ids the layouts give, as [their fingerprint (Templates.fingerprint),
+    layoutids.LayoutIds.to_json()], or []: reading them takes about as long as compiling the layouts."""
     links: str = ""
     extras: str = ""
     extra_files: dict[str, str] = field(default_factory=dict)
     layout_files: str = ""
     shape: str = ""
+    layout_ids: list[object] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return dict(vars(self))
@@ -311,7 +322,7 @@ class SiteRecord:
     def from_json(cls, data: dict) -> SiteRecord:
         return cls(links=str(data.get("links", "")), extras=str(data.get("extras", "")),
                    extra_files=dict(data.get("extra_files") or {}), layout_files=str(data.get("layout_files", "")),
-                   shape=str(data.get("shape", "")))
+                   shape=str(data.get("shape", "")), layout_ids=list(data.get("layout_ids") or []))
 
 
 @dataclass
@@ -353,6 +364,7 @@ class BuildStats:
     extras_reused: int = 0        # 1 when the sitemap, feeds and search list were the last output's
     links_resolved: int = 0       # pages whose Markdown links were resolved again
     untouched: int = 0            # outputs kept without keying them: an edit to bodies alone could not reach them
+    unread: int = 0               # of those, the outputs kept without reading their records (BuildCache.noted_outputs)
     quick: int = 0
     taken_over: int = 0
     images_encoded: int = 0
@@ -390,6 +402,13 @@ class BuildCache:
         self.last_run = None                  # in memory only: the BuildState of serve's last good run
         self.dirty = False                    # changed since read or since the last build began
         self._read: dict[str, Section] = {}   # the sections as read from disk
+        # A hash of the index file as read, or as `write` last left it (Pack.digest): the same
+        # hash names the very same records. "": not read from disk, or not known to be saved.
+        self.index_digest = ""
+        # The note (memo.Note.outputs) of the build that saved this cache, when it says so
+        # (Note.cache is index_digest): output file -> its entry, whose sha is that of the
+        # file's OutputRecord. The render stage then need not read the records to know them.
+        self.noted_outputs: Mapping[str, str] | None = None
 
     @property
     def search(self) -> SearchRecord:
@@ -425,10 +444,20 @@ class BuildCache:
         A record found damaged later, when a stage asks for it, counts as missing."""
         cache = cls()
         cache.stamps_of_this_build = True
-        pack = Pack.open(path)
+        # The index makes a tuple for each record, which lives all build long: the cycle collector,
+        # set off again and again as they pile up, walked the whole heap (at 10,000 pages, a full
+        # collection each build) to find no garbage.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            pack = Pack.open(path)
+        finally:
+            if enabled:
+                gc.enable()
         if pack is None:
             return cache
         cache._read = {name: Section(pack, name) for name in CODECS}
+        cache.index_digest = pack.digest
         cache.loaded, cache.markdown, cache.outputs = (cache._read[n] for n in ("loaded", "markdown", "outputs"))
         cache._search = cache._links = None
         stored = cache._read["site"].get("")
@@ -452,8 +481,9 @@ class BuildCache:
                 words = {**words, "pages": 0}
             sections["search"] = {"": SearchRecord(key=self._search.key, files=self._search.files, words=words)}
             sections["search_pages"] = pages if isinstance(pages, Mapping) else {}
+        self.index_digest = ""
         try:
-            save(path, self._read, sections)
+            self.index_digest = save(path, self._read, sections)
         except OSError:
             pass
         except _DAMAGE:   # an index edited by hand, or text that cannot be UTF-8: start again next time
@@ -709,12 +739,14 @@ def _parse_cold(pairs: list[tuple[PackJSON, Any]]) -> None:
 class Pack:
     """An open pack, with the index that was read with it: where each record lies."""
 
-    def __init__(self, index: Path, name: str, fd: int, end: int, sections: dict[str, dict[str, tuple]]):
+    def __init__(self, index: Path, name: str, fd: int, end: int, sections: dict[str, dict[str, tuple]],
+                 digest: str = ""):
         self.index = index
         self.name = name
         self.fd = fd              # read with os.pread: forked workers share it safely
         self.end = end            # bytes of the pack the index vouches for
         self.sections = sections  # section -> key -> (offset, length, crc32)
+        self.digest = digest      # of the index's bytes: names every record of this cache (BuildCache.index_digest)
 
     def __del__(self):
         with contextlib.suppress(OSError, TypeError):
@@ -727,7 +759,8 @@ class Pack:
     def open(cls, index: Path) -> Pack | None:
         """The pack the index at `index` names, or None when either is missing, old or damaged."""
         try:
-            data = json.loads(index.read_bytes())
+            raw = index.read_bytes()
+            data = json.loads(raw)
             name, end, sections = data["pack"], data["end"], data["sections"]
             if not (data.get("format") == FORMAT and data.get("code") == code_fingerprint()
                     and isinstance(name, str) and name.startswith(index.name + "-") and "/" not in name
@@ -744,7 +777,7 @@ class Pack:
             return None
         try:
             if os.fstat(fd).st_size >= end and os.pread(fd, len(PACK_MAGIC), 0) == PACK_MAGIC:
-                return cls(index, name, fd, end, entries)
+                return cls(index, name, fd, end, entries, hashlib.sha1(raw).hexdigest())
         except OSError:
             pass
         os.close(fd)
@@ -921,18 +954,19 @@ class Section(MutableMapping):
             i = j
 
 
-def save(index: Path, read: dict[str, Section], sections: dict[str, Mapping]) -> None:
-    """Append what changed to the pack (or begin a new one), then replace the index."""
+def save(index: Path, read: dict[str, Section], sections: dict[str, Mapping]) -> str:
+    """Append what changed to the pack (or begin a new one), then replace the index.
+    Returns the hash of the index's bytes (Pack.digest) as it now is."""
     index.parent.mkdir(parents=True, exist_ok=True)
     lock = os.open(index.parent, os.O_RDONLY | os.O_CLOEXEC)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)   # two builds of one site: one writes at a time
-        _save_locked(index, read, sections)
+        return _save_locked(index, read, sections)
     finally:
         os.close(lock)
 
 
-def _save_locked(index: Path, read: dict[str, Section], sections: dict[str, Mapping]) -> None:
+def _save_locked(index: Path, read: dict[str, Section], sections: dict[str, Mapping]) -> str:
     pack = next(iter(read.values())).pack if read else None
     fresh: list[tuple[list, str, Any]] = []   # (its entry, to fill in; section; record) of each record to write
     entries: dict[str, dict[str, tuple | list]] = {}
@@ -962,7 +996,7 @@ def _save_locked(index: Path, read: dict[str, Section], sections: dict[str, Mapp
             out[key] = entry
             kept_bytes += entry[1]
     if pack is not None and not fresh and all(entries[n] == pack.sections[n] for n in entries):
-        return   # nothing changed: the index and the pack stay as they are
+        return pack.digest   # nothing changed: the index and the pack stay as they are
     end = _appendable(index, pack)
     total = sum(len(out) for out in entries.values())
     if end is not None and len(fresh) <= max(64, total // 4):
@@ -983,13 +1017,15 @@ def _save_locked(index: Path, read: dict[str, Section], sections: dict[str, Mapp
                        ((entry, _place(entry, encode_record(section, record))) for entry, section, record in fresh))
     layout = {section: [list(out), list(chain.from_iterable(out.values()))] for section, out in entries.items()}
     text = _ENCODER.encode({"format": FORMAT, "code": code_fingerprint(), "pack": name, "end": end, "sections": layout})
+    raw = text.encode("utf-8", "surrogatepass")
     tmp = index.with_name(index.name + f".tmp-{os.getpid()}")
-    tmp.write_bytes(text.encode("utf-8", "surrogatepass"))
+    tmp.write_bytes(raw)
     os.replace(tmp, index)
     for old in index.parent.glob(glob.escape(index.name) + "-*.pack"):
         if old.name != name:   # a previous pack; a build still reading it keeps it open
             with contextlib.suppress(OSError):
                 old.unlink()
+    return hashlib.sha1(raw).hexdigest()
 
 
 def _place(entry: list, data: bytes) -> bytes:

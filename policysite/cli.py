@@ -9,6 +9,7 @@ The build is imported only by the commands that use it, so that
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -122,7 +123,15 @@ TIMINGS_HELP = "Also print how long each step of the build took, on stderr."
 
 def _run(site, output, strict, drafts, base_url, jobs, quiet, write, verb, cache=True, fmt="text", summary=None,
          future=False, timings=False):
-    from .builder import BuildOptions, build
+    # Importing the build makes objects that live as long as the process: the cycle collector
+    # need not walk them again and again as they are made (about a twentieth of the imports).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        from .builder import BuildOptions, build
+    finally:
+        if collecting:
+            gc.enable()
 
     site_dir = _site_dir(site)
     options = BuildOptions(site_dir=site_dir, output=Path(output) if output else None, strict=strict,

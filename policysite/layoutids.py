@@ -38,6 +38,21 @@ class LayoutIds:
         """Whether the page's layout certainly gives it this id (for_page, without making the set)."""
         return ident in self.always or any(ident in given for name, given in self.when.items() if page.fields.get(name))
 
+    def to_json(self) -> list:
+        return [sorted(self.reserved), sorted(self.always), {name: sorted(ids) for name, ids in self.when.items()}]
+
+    @classmethod
+    def from_json(cls, data) -> LayoutIds | None:
+        """From to_json's list; None when it is not one (a cache file edited by hand)."""
+        if not (isinstance(data, list) and len(data) == 3 and isinstance(data[2], dict)):
+            return None
+        reserved, always, when = data
+        lists = [reserved, always, *when.values()]
+        if not all(isinstance(ids, list) and all(isinstance(i, str) for i in ids) for ids in lists):
+            return None
+        return cls(reserved=frozenset(reserved), always=frozenset(always),
+                   when={str(name): frozenset(ids) for name, ids in when.items()})
+
     def for_page(self, page: Page) -> set[str]:
         """The ids a page's layout certainly gives it."""
         ids = set(self.always)

@@ -11,6 +11,7 @@ import datetime as dt
 import errno
 import html
 import os
+import posixpath
 import re
 import sys
 from pathlib import Path, PurePosixPath
@@ -28,7 +29,10 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
 def scan_content(site_dir: Path, diagnostics: Diagnostics, skip: list[Path] = (), listing: list[str] | None = None):
-    """Every file under content/, sorted, as (site-relative path, absolute path).
+    """Every file under content/, sorted, as (site-relative path, its path as str(site_dir / rel) gives it).
+
+    A str, not a Path: a big site has tens of thousands of files, and making a Path of each
+    took longer than the rest of this, for files whose records mostly hold unread.
 
     Symbolic links that lead outside content/ are reported and not followed.
     Hidden files and folders (starting with '.') are left out, as in git.
@@ -37,7 +41,7 @@ def scan_content(site_dir: Path, diagnostics: Diagnostics, skip: list[Path] = ()
     the files are then taken from it, not looked for again.
     """
     content = site_dir / "content"
-    found: list[tuple[str, Path]] = []
+    found: list[tuple[str, str]] = []
     if not content.is_dir():
         diagnostics.error("content", 1, "the content/ folder is missing: create it and add content/_index.md for the home page", code="missing-content")
         return found
@@ -85,7 +89,7 @@ def scan_content(site_dir: Path, diagnostics: Diagnostics, skip: list[Path] = ()
             if entry.is_dir():
                 walk(entry.path, rel, target, above)
             elif entry.is_file():
-                found.append((rel, Path(entry.path)))
+                found.append((rel, entry.path))
 
     walk(str(content), content.relative_to(site_dir).as_posix(), str(content_real), frozenset())
     # `walk` refers to itself (it recurses): a cycle holding `found` until the cycle collector
@@ -95,7 +99,7 @@ def scan_content(site_dir: Path, diagnostics: Diagnostics, skip: list[Path] = ()
     return found
 
 
-def _listed(site_dir: Path, listing: list[str], skip_resolved: set[str], content_real: str) -> list[tuple[str, Path]]:
+def _listed(site_dir: Path, listing: list[str], skip_resolved: set[str], content_real: str) -> list[tuple[str, str]]:
     """scan_content's answer from a listing of a content/ without links: in the order of its walk
     (each folder's entries by name, a folder's files where its name falls), without hidden files
     or what is skipped (a file, or a folder and all in it)."""
@@ -108,7 +112,14 @@ def _listed(site_dir: Path, listing: list[str], skip_resolved: set[str], content
             continue
         kept.append(rel)
     kept.sort(key=lambda rel: rel.replace("/", "\0"))   # part by part: NUL sorts before any character of a name
-    return [(rel, site_dir / rel) for rel in kept]
+    root = str(site_dir)   # joined as the Path would be (the listing's paths have no `.`, `..` or empty parts)
+    lead = "" if root == "." else root.rstrip("/") + "/"
+    return [(rel, lead + rel) for rel in kept]
+
+
+def is_markdown(where: str) -> bool:
+    """Whether the file at this site-relative path is a page (by its suffix, as Path.suffix gives it)."""
+    return posixpath.splitext(where)[1].lower() in MARKDOWN_SUFFIXES
 
 
 def file_stem(path: str) -> str:
@@ -151,16 +162,16 @@ def split_front_matter(text: str):
     return "unclosed"
 
 
-def read_text(path: Path, where: str, diagnostics: Diagnostics, data: bytes | None = None) -> str | None:
+def read_text(path: str | Path, where: str, diagnostics: Diagnostics, data: bytes | None = None) -> str | None:
     """A text file's contents (read now, or `data` already read) as str with '\\n' line ends,
     or None after reporting why not."""
     try:
-        size = path.stat().st_size if data is None else len(data)
+        size = os.stat(path).st_size if data is None else len(data)
         if size > MAX_FILE_BYTES:
             diagnostics.error(where, 1, f"the file is {size:,} bytes, over the {MAX_FILE_BYTES // (1024 * 1024)} MB limit for a page: split it or attach the document as a file", code="file-too-large")
             return None
         if data is None:
-            data = path.read_bytes()
+            data = read_bytes(path)
     except OSError as exc:
         diagnostics.error(where, 1, f"cannot read the file: {exc.strerror}", code="unreadable-file")
         return None
@@ -180,7 +191,12 @@ def read_text(path: Path, where: str, diagnostics: Diagnostics, data: bytes | No
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def load_page(where: str, path: Path, config: SiteConfig, diagnostics: Diagnostics,
+def read_bytes(path: str | Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def load_page(where: str, path: str | Path, config: SiteConfig, diagnostics: Diagnostics,
               data: bytes | None = None) -> Page | None:
     """One Markdown file (or its bytes, already read) to a Page with checked fields, or None if it cannot be read."""
     text = read_text(path, where, diagnostics, data)

@@ -60,6 +60,12 @@ def _stamp_text(values) -> str:
     return " ".join(map(str, values))
 
 
+def _input_stamp_text(stamp: tuple[int, int, int, int, int]) -> str:
+    """_stamp_text of an input's stamp (cache.file_stamp), made quickly: asked for every file of the site."""
+    mtime, ctime, size, inode, device = stamp
+    return f"{mtime} {ctime} {size} {inode} {device}"
+
+
 def input_digest(site_dir: Path, config_fp: str, known: dict[str, str] | None = None) -> Inputs:
     """A hash of every file a build of `site_dir` can read. `known`: stamps and hashes from the
     last build's note; a file whose stamp is the same is not read again."""
@@ -80,6 +86,7 @@ def input_digest(site_dir: Path, config_fp: str, known: dict[str, str] | None = 
 def _hash_tree(h, root: Path, prefix: str, known: dict, stamps: dict, names: list[str] | None = None) -> bool:
     """Names and hashes of every file under `root` (or of `root` itself) into h; False on a link
     or a folder that cannot be read. `names`: each file's key (prefix and path) is added to it."""
+    now = time.time_ns()   # one clock for the walk, read before any file is looked at
     try:
         st = os.lstat(root)
     except FileNotFoundError:
@@ -90,7 +97,11 @@ def _hash_tree(h, root: Path, prefix: str, known: dict, stamps: dict, names: lis
     if stat.S_ISLNK(st.st_mode):
         return False
     if stat.S_ISREG(st.st_mode):
-        return _hash_file(h, "", str(root), prefix, known, stamps)
+        sha = _file_sha(str(root), prefix, known, stamps, now)
+        if sha is None:
+            return False
+        h.update(f"\0f\0\0{sha}".encode())
+        return True
     if not stat.S_ISDIR(st.st_mode):
         return False
     sep = "" if prefix.endswith(":") else "/"
@@ -109,15 +120,19 @@ def _hash_tree(h, root: Path, prefix: str, known: dict, stamps: dict, names: lis
                 (dirs if entry.is_dir(follow_symlinks=False) else files).append(entry)
         except OSError:
             return False   # the load stage reports it: its walk must see the folder
-        h.update(f"\0d\0{rel}".encode("utf-8", "surrogatepass"))
+        # The folder's part of the hash made as one text, in one update.
+        parts = [f"\0d\0{rel}"]
         base = prefix + sep + ("" if rel == "." else rel + "/")
         files.sort(key=_name)
         for entry in files:
             name = entry.name
-            if not _hash_file(h, f"{rel}/{name}", entry.path, base + name, known, stamps):
+            sha = _file_sha(entry.path, base + name, known, stamps, now)
+            if sha is None:
                 return False
+            parts.append(f"\0f\0{rel}/{name}\0{sha}")
             if names is not None:
                 names.append(base + name)
+        h.update("".join(parts).encode("utf-8", "surrogatepass"))
         dirs.sort(key=_name, reverse=True)   # popped in order of name
         stack += [(entry.path, entry.name if rel == "." else f"{rel}/{entry.name}") for entry in dirs]
     return True
@@ -127,24 +142,25 @@ def _name(entry: os.DirEntry) -> str:
     return entry.name
 
 
-def _hash_file(h, rel: str, path: str, key: str, known: dict, stamps: dict) -> bool:
+def _file_sha(path: str, key: str, known: dict, stamps: dict, now: int) -> str | None:
+    """The file's sha, from `known` when its stamp is the one noted there, else read; its stamp
+    and sha into `stamps`. None for anything but a file that can be read."""
     try:
         st = os.lstat(path)
         if not stat.S_ISREG(st.st_mode):
-            return False   # a link, a pipe, a device: not worth trusting
-        stamp = file_stamp(st)
+            return None   # a link, a pipe, a device: not worth trusting
+        stamp = file_stamp(st, now)
         last = known.get(key)
-        if stamp is not None and isinstance(last, str) and last[:-SHA_LENGTH - 1] == _stamp_text(stamp):
+        if stamp is not None and isinstance(last, str) and last[:-SHA_LENGTH - 1] == _input_stamp_text(stamp):
             sha = last[-SHA_LENGTH:]
         else:
             with open(path, "rb") as handle:
                 sha = hashlib.sha1(handle.read()).hexdigest()
     except OSError:
-        return False
+        return None
     if stamp is not None:
         stamps[key] = (stamp, sha)
-    h.update(f"\0f\0{rel}\0{sha}".encode("utf-8", "surrogatepass"))
-    return True
+    return sha
 
 
 def output_stamp(st: os.stat_result, now_ns: int | None = None) -> list[int] | None:
@@ -165,6 +181,9 @@ class Note:
     pages: int
     files: int
     clock: Window
+    # BuildCache.index_digest of the cache saved with this note, when each output's OutputRecord
+    # there has the sha this note gives its file (BuildCache.noted_outputs); "" when not so known.
+    cache: str = ""
 
     def sha(self, rel: str) -> str | None:
         known = self.outputs.get(rel)
@@ -191,10 +210,11 @@ def read(path: Path) -> Note | None:
     if not all(Diagnostic.well_formed(d) for d in diagnostics):
         return None
     window = Window.from_list(data.get("clock"))
-    if window is None:
+    cache = data.get("cache", "")
+    if window is None or not isinstance(cache, str):
         return None
     return Note(inputs=data["inputs"], output=data["output"], outputs=outputs, stamps=stamps,
-                diagnostics=diagnostics, pages=data["pages"], files=data["files"], clock=window)
+                diagnostics=diagnostics, pages=data["pages"], files=data["files"], clock=window, cache=cache)
 
 
 def clock_holds(memo: Note, now) -> bool:
@@ -212,18 +232,18 @@ def plain_path(rel: str) -> bool:
 
 
 def write(path: Path, inputs: Inputs, output: Path, diagnostics: list[Diagnostic | list], pages: int, files: int,
-          outputs: dict[str, str], window: Window | None = None) -> None:
+          outputs: dict[str, str], window: Window | None = None, cache: str = "") -> None:
     """Note what the build that just finished wrote into `output`; a note that cannot be saved is skipped.
 
     `outputs`: every file of the output with its hash and, when known, its stamp. A wrong
     hash could only make the next build refuse the last output and build in full. `window`:
     the build times for which the output is the same (clock.py): a consultation's state and
-    which dated pages are published depend on the clock, not only on the inputs."""
+    which dated pages are published depend on the clock, not only on the inputs. `cache`: see Note.cache."""
     data = {"code": code_fingerprint(), "inputs": inputs.digest, "output": str(output),
             "outputs": dict(sorted(outputs.items())),
-            "stamps": {key: f"{_stamp_text(stamp)} {sha}" for key, (stamp, sha) in inputs.stamps.items()},
+            "stamps": {key: f"{_input_stamp_text(stamp)} {sha}" for key, (stamp, sha) in inputs.stamps.items()},
             "diagnostics": [d if isinstance(d, list) else d.as_list() for d in diagnostics],
-            "pages": pages, "files": files, "clock": (window or Window()).as_list()}
+            "pages": pages, "files": files, "clock": (window or Window()).as_list(), "cache": cache}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
@@ -236,7 +256,7 @@ def write(path: Path, inputs: Inputs, output: Path, diagnostics: list[Diagnostic
 def stamps_changed(inputs: Inputs, memo: Note) -> bool:
     """Whether the note's input stamps differ from those just taken (files grown old enough to trust)."""
     return len(inputs.stamps) != len(memo.stamps) or any(
-        memo.stamps.get(key) != f"{_stamp_text(stamp)} {sha}" for key, (stamp, sha) in inputs.stamps.items())
+        memo.stamps.get(key) != f"{_input_stamp_text(stamp)} {sha}" for key, (stamp, sha) in inputs.stamps.items())
 
 
 def output_entry(sha: str, st: os.stat_result, now_ns: int) -> str:
@@ -292,6 +312,19 @@ def check_file(full: str, known, now_ns: int) -> str | None:
     except OSError:
         return None
     return output_entry(known[:SHA_LENGTH], st, now_ns)
+
+
+def read_file(full: str, sha: str, known) -> bytes | None:
+    """The bytes of the file at `full` if they are those of hash `sha`, else None. Taken on the
+    word of `known` (the note's entry) when it gives that hash and the file's stamp; else hashed."""
+    try:
+        with open(full, "rb") as handle:
+            st = os.fstat(handle.fileno())
+            data = handle.read()
+    except OSError:
+        return None
+    noted = isinstance(known, str) and known[:SHA_LENGTH] == sha and stat.S_ISREG(st.st_mode) and same_stamp(known, st)
+    return data if noted or hashlib.sha1(data).hexdigest() == sha else None
 
 
 def holds(memo: Note, output: Path) -> dict[str, str] | None:

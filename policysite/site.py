@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import os
 import posixpath
 import re
 import unicodedata
@@ -20,7 +21,7 @@ from . import clock, translations
 from .config import SiteConfig
 from .consultation import LABEL_KEYS, state_at
 from .diagnostics import Diagnostics
-from .load import MARKDOWN_SUFFIXES, file_stem, load_page, scan_content
+from .load import file_stem, is_markdown, load_page, scan_content
 from .model import Page, StaticFile
 from .schema import moment
 from .status import status_of
@@ -153,7 +154,7 @@ class Site:
 
 
 @contextlib.contextmanager
-def _collector_paused():
+def collector_paused():
     """Loading makes many small objects that all live on; Python's cycle collector,
     triggered again and again as they pile up, would walk them all each time
     (about a tenth of the loading time) to find no garbage. It runs again after."""
@@ -174,7 +175,7 @@ def build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dra
     `now` is the build time (clock.py; the current time when not given): pages dated
     after it are left out unless `future`, and consultations take their state from it.
     `listing`: every file under content/, from a walk that met no link (load.scan_content)."""
-    with _collector_paused():
+    with collector_paused():
         return _build_site(site_dir, config, diagnostics, drafts, skip, load,
                            now or clock.build_time({}), future, listing)
 
@@ -186,12 +187,12 @@ def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dr
     entries = scan_content(site_dir, diagnostics, skip=skip, listing=listing)
     prefetch = getattr(load, "prefetch", None)   # a loader that can load many files at once, in parallel
     if prefetch is not None:
-        prefetch([(where, path) for where, path in entries if path.suffix.lower() in MARKDOWN_SUFFIXES])
+        prefetch([(where, path) for where, path in entries if is_markdown(where)])
 
     folders: set[str] = {"content"} if (site_dir / "content").is_dir() else set()
     loaded: list[Page] = []
     for where, path in entries:
-        if path.suffix.lower() in MARKDOWN_SUFFIXES:
+        if is_markdown(where):
             # Folders holding pages are sections; folders holding only files are not.
             parent = posixpath.dirname(where)
             while parent and parent != "content" and parent not in folders:
@@ -216,7 +217,7 @@ def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dr
                 page.state_label = strings[LABEL_KEYS[page.status.consultation]]
             loaded.append(page)
         else:
-            site.files[where] = StaticFile(source=where, abs_path=str(path), url="", size=path.stat().st_size)
+            site.files[where] = StaticFile(source=where, abs_path=path, url="", size=os.stat(path).st_size)
 
     # Translations (x.cy.md) wait until their English pages have their addresses.
     pending = translations.take_translations(loaded, config, diagnostics)

@@ -52,11 +52,12 @@ from .hooks import PAGE_HOOKS, HookError, Hooks, load_hooks
 from .hooks import fingerprint as hooks_fingerprint
 from .layoutids import LayoutIds
 from .links import URL_SAFE, LinkProblem, Resolver, Target, signature
-from .load import MAX_FILE_BYTES, load_page
+from .load import MAX_FILE_BYTES, load_page, read_bytes
 from .markup import RESERVED_IDS, MarkdownRenderer, link_lines, render_fingerprint
+from .memo import SHA_LENGTH, read_file
 from .model import NO_PAGES, Group, Page, held
 from .schema import moment
-from .site import Site, build_site, slugify
+from .site import Site, build_site, collector_paused, slugify
 from .spill import Spill, SpillText, put_json
 from .status import CURRENT
 from .templates import (
@@ -184,11 +185,13 @@ def run(state: BuildState) -> BuildResult:
     """A whole build into `state.sink` (None: check only, write nothing)."""
     state.cache.reset_stats()      # each run reports only its own reuse
     load_configuration(state)      # site_config.yaml, hook files, then on_config
-    load_pages(state)              # content/ into a Site, each file through its LoadRecord
     # The site and the cache's records live until the build ends: Python's cycle collector,
     # run again and again as the later stages make many small objects, need not walk them
     # each time (at 10,000 pages that took a second of a rebuild that renders one page).
-    gc.freeze()
+    # Frozen before it runs again: not even one collection walks them as they are loaded.
+    with collector_paused():
+        load_pages(state)          # content/ into a Site, each file through its LoadRecord
+        gc.freeze()
     try:
         prepare_layouts(state)     # the layouts, the ids they give a page; every `layout:` names one
         # on_page_markdown, then HTML: of the edited pages alone when only bodies can have changed
@@ -289,7 +292,7 @@ def cached_loader(state: BuildState, loaded: set[str]):
             diagnostics.extend([Diagnostic.from_list(d) for d in record.diagnostics])
         return page_of(record.page, where)
 
-    def load(where: str, path: Path, config, diagnostics: Diagnostics):
+    def load(where: str, path: str | Path, config, diagnostics: Diagnostics):
         loaded.add(where)
         unchanged = holding.pop(where, None)
         if unchanged is not None:
@@ -301,7 +304,7 @@ def cached_loader(state: BuildState, loaded: set[str]):
                 sha = ready.sha
                 note_stamp(where, ready.stamp, sha)
             else:
-                st = path.stat()
+                st = os.stat(path)
                 stamp = file_stamp(st)
                 known = cache.stamps.get(where)
                 if stamp is not None and known is not None and known[0] == stamp:
@@ -309,7 +312,7 @@ def cached_loader(state: BuildState, loaded: set[str]):
                 elif st.st_size > MAX_FILE_BYTES:
                     return load_page(where, path, config, diagnostics)   # reported there, unread
                 else:
-                    raw = path.read_bytes()
+                    raw = read_bytes(path)
                     sha = hashlib.sha1(raw).hexdigest()
                     note_stamp(where, stamp, sha)
         except OSError:
@@ -329,7 +332,7 @@ def cached_loader(state: BuildState, loaded: set[str]):
         note_edit(state, where, record, fresh)
         return page_of(data, where)
 
-    def prefetch(entries: list[tuple[str, Path]]) -> None:
+    def prefetch(entries: list[tuple[str, str]]) -> None:
         todo = []
         trusted = cache.stamps_of_this_build   # stamps taken as this build began: no need to look again
         for where, path in entries:
@@ -339,7 +342,7 @@ def cached_loader(state: BuildState, loaded: set[str]):
                     holding[where] = record
                     continue
                 try:
-                    if file_stamp(path.stat()) == known[0]:
+                    if file_stamp(os.stat(path)) == known[0]:
                         continue   # unchanged: its record holds
                 except OSError:
                     continue       # load_page reports it
@@ -419,7 +422,7 @@ class Fetched:
 @dataclass
 class LoadWork:
     """The load stage's job for the worker pool: each file to a Fetched, or None to leave it to `load`."""
-    files: list[tuple[str, Path]]
+    files: list[tuple[str, str]]
     config: SiteConfig
     spill: Spill | None = None   # given, each page's body is kept there, never sent back
 
@@ -427,12 +430,12 @@ class LoadWork:
         out: list[Fetched | None] = []
         for where, path in self.files[start:stop]:
             try:
-                st = path.stat()
+                st = os.stat(path)
                 if st.st_size > MAX_FILE_BYTES:
                     out.append(None)   # load_page reports it, unread
                     continue
                 stamp = file_stamp(st)
-                raw = path.read_bytes()
+                raw = read_bytes(path)
             except OSError:
                 out.append(None)
                 continue
@@ -456,9 +459,16 @@ def prepare_layouts(state: BuildState) -> None:
     templates.share_fragments = not state.hooks.has("on_page_context")   # a hook may change `site` page by page
     if state.options.write:
         check_compiled_assets(state.diagnostics, site.config.govuk_brand)
-    known = state.cache.layout_ids   # reading the layouts again takes about as long as compiling them
-    if known is None or known[0] != templates.fingerprint():
-        known = state.cache.layout_ids = (templates.fingerprint(), layoutids.gather(templates.env, templates.names))
+    # Reading the layouts again takes about as long as compiling them: kept in memory (serve)
+    # and in the cache file (build) while the layouts are the same.
+    known, fingerprint = state.cache.layout_ids, templates.fingerprint()
+    if known is None or known[0] != fingerprint:
+        noted = state.cache.site.layout_ids
+        ids = LayoutIds.from_json(noted[1]) if len(noted) == 2 and noted[0] == fingerprint else None
+        if ids is None:
+            ids = layoutids.gather(templates.env, templates.names)
+            note_site(state, layout_ids=[fingerprint, ids.to_json()])
+        known = state.cache.layout_ids = (fingerprint, ids)
     state.layout_ids = known[1]
     names = sorted(n[:-5] for n in templates.names if n.endswith(".html") and not n.startswith(("_", "theme/")))
     for page in site.pages:
@@ -1324,9 +1334,10 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
     shared = _SharedLinks(state.site)
     results: list[tuple | None] = []
     kept: dict[str, OutputRecord] = {}   # the records that hold, as read: kept as they are
+    unread: list[str] = []   # outputs kept with their records left in the cache file, unread (_keep_the_rest)
     todo_jobs, todo_keys, todo_at = [], [], []
     if state.only_bodies is not None and not subset and keyed:
-        jobs = _keep_the_rest(state, jobs, previous, kept, results)
+        jobs = _keep_the_rest(state, jobs, previous, kept, results, unread)
     for kind, item in jobs:
         path = _job_path(kind, item)
         before = previous.get(path) if keys_of is not None else None
@@ -1359,15 +1370,27 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
         outputs[path] = record if record is not None else OutputRecord(ctx=key or "", sha=sha, links=links)
         state.written.append(path)
         rendered += did_render
+    state.written += unread
     if subset or state.failed():
         # A FolderSink has already written some of these in place: remember what is there
         # now, or a later build would take an old record's word for a page it overwrote.
         cache.outputs = {**previous, **outputs}
         cache.dirty |= cache.outputs != previous
     else:
-        cache.outputs = outputs
-        # The same records while each is one that held and each that was there still is.
-        cache.dirty |= len(kept) != len(outputs) or len(outputs) != len(previous)
+        if unread:
+            # The records in the cache file stay there, unread, with only these changes made to them.
+            for path in previous.keys() - outputs.keys() - set(unread):   # outputs the build no longer makes
+                del previous[path]
+                cache.dirty = True
+            for path, record in outputs.items():
+                if kept.get(path) is not record:
+                    previous[path] = record
+                    cache.dirty = True
+            cache.outputs = previous
+        else:
+            cache.outputs = outputs
+            # The same records while each is one that held and each that was there still is.
+            cache.dirty |= len(kept) != len(outputs) or len(outputs) != len(previous)
         if keyed:
             note_site(state, shape=shape)
             found = replace(state.found_links, shape=shape)
@@ -1379,15 +1402,23 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
 
 
 def _keep_the_rest(state: BuildState, jobs: list[tuple[str, Any]], previous, kept: dict[str, OutputRecord],
-                   results: list) -> list[tuple[str, Any]]:
+                   results: list, unread: list[str]) -> list[tuple[str, Any]]:
     """The last build's outputs other than these jobs', kept as they are (an edit to bodies alone
-    cannot have changed them: only_bodies_changed), into `kept` and `results`; the jobs left
-    to key and render: these, and the job of any kept output the last output lacks."""
-    sink = state.sink
+    cannot have changed them: only_bodies_changed), into `kept` and `results`, or into `unread`
+    when the note saved with the cache gives each one's sha (BuildCache.noted_outputs): its
+    record, which the cache file keeps as it is, is then not read. The jobs left to key and
+    render: these, and the job of any kept output the last output lacks."""
+    sink, noted = state.sink, state.cache.noted_outputs
+    if not isinstance(previous, Section):
+        noted = None   # records in memory: nothing to spare
     mine = {_job_path(kind, item) for kind, item in jobs}
     lost = set()
     for path in list(previous):
         if path in mine:
+            continue
+        entry = noted.get(path) if noted is not None else None
+        if isinstance(entry, str) and sink.reuse(path, entry[:SHA_LENGTH]):
+            unread.append(path)
             continue
         before = previous.get(path)   # None: its record was found damaged
         if before is not None and sink.reuse(path, before.sha):
@@ -1395,7 +1426,8 @@ def _keep_the_rest(state: BuildState, jobs: list[tuple[str, Any]], previous, kep
             results.append((path, before.ctx, before.sha, None, 0, held(before, "links")))
         else:
             lost.add(path)
-    state.cache.stats.untouched = len(kept)
+    state.cache.stats.untouched = len(kept) + len(unread)
+    state.cache.stats.unread = len(unread)
     if lost:   # changed or removed by hand since: made again, with every page as a full run has it
         widen(state)
         jobs = jobs + [job for job in page_jobs(state, every=True) if _job_path(*job) in lost]
@@ -1516,19 +1548,16 @@ def search_index(state: BuildState) -> list[str]:
         cache.stats.search_reused = 1
         return sorted(before.files)
     previous = search.WordRecord.from_json(before.words)
-    checked: set[str] = set()   # files of the last output read and found as it wrote them
+    checked: dict[str, bytes] = {}   # files of the last output read and found as it wrote them
+    last_output = str(sink.previous)
 
     def read(rel: str) -> bytes | None:
         sha = before.files.get(rel)
         if sha is None:
             return None
-        try:
-            data = (sink.previous / rel).read_bytes()
-        except OSError:
-            return None
-        if hashlib.sha1(data).hexdigest() != sha:
-            return None
-        checked.add(rel)
+        data = read_file(os.path.join(last_output, rel), sha, sink.known.get(rel))
+        if data is not None:
+            checked[rel] = data
         return data
 
     made = search.update_index(pages, site.config.root, labels, digests, previous, read, edited) if before.files else None
@@ -1549,7 +1578,8 @@ def search_index(state: BuildState) -> list[str]:
     shas = {}
     for rel in sorted(files):
         data = files.pop(rel)   # gone once written: a big site's index is not held whole beside its words
-        shas[rel] = sha = hashlib.sha1(data).hexdigest()
+        # A file as it was read from the last output has the hash it was checked by.
+        shas[rel] = sha = before.files[rel] if checked.get(rel) is data else hashlib.sha1(data).hexdigest()
         if not (rel in checked and before.files.get(rel) == sha and sink.reuse(rel, sha)):
             sink.write(rel, data)
             cache.stats.search_files_made += 1

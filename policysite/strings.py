@@ -29,7 +29,8 @@ def _table(language: str) -> dict[str, str]:
     path = STRINGS_DIR / f"{language}.yaml"
     if not path.is_file():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    # LibYAML's parser where PyYAML has it: the same tables, read ten times as fast (every build reads one).
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     return {str(k): str(v) for k, v in data.items()}
 
 

@@ -65,6 +65,22 @@ def test_bulky_parts_stay_in_the_pack_until_a_stage_asks_for_them(tmp_path):
     assert back.loaded == _records(100).loaded and back.markdown == _records(100).markdown
 
 
+def test_a_pages_title_and_description_are_kept_once_when_they_are_its_fields(tmp_path):
+    same = PageData(kind="page", title="Plan", description="About it", fields={"title": "Plan", "description": "About it"},
+                    lines={"title": 2, "description": 3}, body="", body_line=5)
+    other = PageData(kind="home", title="Site", description="", fields={"title": "Own"}, lines={}, body="", body_line=1)
+    assert same.to_json()[1:3] == [None, None] and other.to_json()[1:3] == ["Site", None]
+    for data in (same, other):
+        assert PageData.from_json(json.loads(json.dumps(data.to_json())), "") == data
+    index = tmp_path / "build.json"
+    cache = BuildCache()
+    cache.loaded = {"content/a.md": LoadRecord(key="a", page=same, diagnostics=[]),
+                    "content/b.md": LoadRecord(key="b", page=other, diagnostics=[])}
+    cache.write(index)
+    back = BuildCache.read(index)
+    assert back.loaded["content/a.md"].page == same and back.loaded["content/b.md"].page == other
+
+
 def test_text_left_in_the_pack_is_read_after_another_build_replaced_the_pack(tmp_path):
     index, first = _written_and_read_back(tmp_path)
     record, data = first.markdown["content/3.md"], first.loaded["content/3.md"].page
@@ -311,3 +327,32 @@ def test_a_cache_changed_under_a_hook_is_not_the_hooks_fault():
     hooks = Hooks(by_name={"on_page_context": [Hook("on_page_context", fails, "hooks/a.py", None)]})
     with pytest.raises(HookError):
         hooks.transform("on_page_context", "context", {}, "building /a/")
+
+
+def test_the_collector_is_paused_while_what_lives_all_build_long_is_read(make_site, monkeypatch):
+    """Reading the note, hashing the inputs, reading the cache's index and loading the pages make
+    objects that live until the build ends: Python's cycle collector does not run meanwhile (it
+    would walk them all again and again, to find no garbage), and runs again after."""
+    import gc
+
+    from policysite import stages
+
+    site = make_site({f"content/p{i}.md": page(f"Page {i}") for i in range(3)})
+    options = BuildOptions(site_dir=site, cache_file=site / CACHE)
+    assert build(options).ok
+    seen: dict[str, bool] = {}
+
+    def watching(module, name):
+        real = getattr(module, name)
+
+        def watched(*args, **kwargs):
+            seen[name] = gc.isenabled()
+            return real(*args, **kwargs)
+        monkeypatch.setattr(module, name, watched)
+
+    watching(memo, "input_digest")
+    watching(cache_module, "_section_entries")
+    watching(stages, "load_pages")
+    write_files(site, {"content/p1.md": page("Page 1", body="Edited.\n")})
+    assert gc.isenabled() and build(options).ok and gc.isenabled()
+    assert seen == {"input_digest": False, "_section_entries": False, "load_pages": False}

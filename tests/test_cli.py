@@ -299,3 +299,23 @@ def test_the_command_ends_cleanly_when_started_with_stdout_or_stderr_closed(make
                           text=True, timeout=60, preexec_fn=lambda: os.close(closed))
     assert proc.returncode == 0, proc.stderr or proc.stdout
     assert "Traceback" not in (proc.stderr or proc.stdout or "")
+
+
+def test_the_build_is_imported_with_the_collector_paused_and_it_runs_again_after(make_site, monkeypatch):
+    import builtins
+    import gc
+
+    site = make_site({"content/a.md": page("Alpha")})
+    seen = []
+    real_import = builtins.__import__
+
+    def importing(name, globals=None, locals=None, fromlist=(), level=0):
+        if name == "builder" and level == 1 and (globals or {}).get("__name__") == "policysite.cli":
+            seen.append(gc.isenabled())
+        return real_import(name, globals, locals, fromlist, level)
+
+    monkeypatch.setattr(builtins, "__import__", importing)
+    assert gc.isenabled()
+    result = run("check", site)
+    assert result.code == 0, result.err
+    assert seen == [False] and gc.isenabled()

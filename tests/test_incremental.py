@@ -947,6 +947,33 @@ def test_a_body_edit_with_the_disk_cache_keeps_the_other_outputs_without_keying_
     assert result.stats["untouched"] == 0, result.stats
 
 
+def test_body_edits_in_a_row_keep_the_other_outputs_without_reading_their_records(make_site, tmp_path):
+    """The note of the last build (memo.py) gives each output's sha, which is its record's while the
+    cache is the one saved with it: after an edit to bodies alone, the other outputs are kept without
+    reading their records, edit after edit. A note saved with another cache, or an output changed by
+    hand, is not taken at its word."""
+    site = make_site({
+        "content/policy/_index.md": page("Policy"),
+        "content/policy/a.md": page("Alpha plan", body="## Costs\n\nMoney for wombats.\n"),
+        "content/policy/b.md": page("Beta plan", body="Plain words.\n"),
+        "content/policy/c.md": page("Gamma plan", body="Back to [the costs](a.md#costs).\n"),
+    })
+    builds = CachedBuilds(site, tmp_path)
+    assert builds.first().ok
+    outputs = len(BuildCache.read(site / CACHE).outputs)
+    for number in range(3):
+        result = builds.edit("content/policy/b.md", page("Beta plan", body=f"Other words, {number}.\n"))
+        assert result.rendered == 1 and result.stats["unread"] == result.stats["untouched"] == outputs - 1, result.stats
+    note = site / CACHE.parent / "last-build.json"
+    data = json.loads(note.read_text())
+    note.write_text(json.dumps({**data, "cache": "not this cache"}))
+    result = builds.edit("content/policy/b.md", page("Beta plan", body="Other words again.\n"))
+    assert result.rendered == 1 and result.stats["unread"] == 0 and result.stats["untouched"] == outputs - 1, result.stats
+    (builds.out / "policy/c/index.html").write_text("changed by hand")
+    result = builds.edit("content/policy/b.md", page("Beta plan", body="Other words at last.\n"))
+    assert result.rendered == 2 and result.stats["unread"] == outputs - 2, result.stats
+
+
 def test_a_body_edit_renders_and_checks_only_that_page_with_the_disk_cache(make_site, tmp_path):
     """After an edit to one page's body alone, only that page's Markdown is rendered and its links
     checked: every other page's problems, backlinks and collections are the last build's

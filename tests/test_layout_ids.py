@@ -50,3 +50,35 @@ def test_a_conditional_layout_id_is_a_target_only_when_its_field_is_set(make_sit
     assert result.code == 1
     result.assert_has("content/links.md", 7, "error", "broken link", "live.md#withdrawn-title")
     assert not any("old.md#withdrawn-title" in m for _, _, m in result.errors())
+
+
+def test_the_ids_the_layouts_give_are_kept_with_the_cache_while_the_layouts_are_the_same(make_site, monkeypatch):
+    """`build` reads them from its cache file rather than from the layouts again, until a layout changes."""
+    from policysite import layoutids
+    from policysite.builder import BuildOptions
+    from policysite.builder import build as build_with
+
+    layout = ('{% extends "theme/page.html" %}'
+              '{% block head %}{% endblock %}{% block after_body %}<div id="dept-banner">Dept</div>{% endblock %}')
+    site = make_site({"layouts/page.html": layout, "content/a.md": page("A", body="## Dept banner\n\nText.\n")})
+    options = BuildOptions(site_dir=site, cache_file=site / ".policysite-cache" / "build.json")
+    gathered = []
+    real = layoutids.gather
+    monkeypatch.setattr(layoutids, "gather", lambda *args: gathered.append(1) or real(*args))
+    assert build_with(options).ok and len(gathered) == 1
+    (site / "content/a.md").write_text(page("A", body="## Dept banner\n\nMore text.\n"))
+    assert build_with(options).ok and len(gathered) == 1
+    assert "dept-banner-1" in all_ids(html_of(site / "_site", "a/index.html"))
+    (site / "layouts/page.html").write_text(layout.replace("dept-banner", "dept-notice"))
+    assert build_with(options).ok and len(gathered) == 2
+    ids = all_ids(html_of(site / "_site", "a/index.html"))
+    assert "dept-banner" in ids and "dept-banner-1" not in ids
+
+
+def test_layout_ids_as_the_cache_keeps_them():
+    from policysite.layoutids import LayoutIds
+
+    ids = LayoutIds(reserved=frozenset({"a", "b"}), always=frozenset({"main-content"}), when={"change_history": frozenset({"b"})})
+    assert LayoutIds.from_json(ids.to_json()) == ids
+    for damaged in (None, [], [["a"], ["b"]], [["a"], "b", {}], [["a"], ["b"], {"x": [1]}], [["a"], ["b"], []]):
+        assert LayoutIds.from_json(damaged) is None, damaged

@@ -252,6 +252,27 @@ def test_the_previous_output_is_kept_as_the_spare_and_the_next_build_starts_from
     assert_like_a_clean_build(site)
 
 
+def test_each_file_is_noted_with_its_own_hash_and_stamp(make_site, monkeypatch):
+    """The note gives each output file's hash and, once it is old enough, its stamp: those of the
+    file as it is, whether the build wrote it, linked it from the last output or kept it in the spare
+    (those last two are noted as they were checked, not looked at again)."""
+    import hashlib
+
+    from policysite import memo
+
+    site = site_with_a_spare(make_site, monkeypatch, files={**FILES, "content/c.md": page("Gamma")})
+    for body in ("Edited again.\n", "Edited a third time.\n"):
+        write_files(site, {"content/b.md": page("Beta", body=body)})
+        assert cached_build(site).ok
+        note = memo.read(site / CACHE.parent / memo.MEMO_NAME)
+        files = {rel for rel in read_tree(site / "_site") if rel != ".policysite-output"}
+        assert set(note.outputs) == files
+        for rel, entry in note.outputs.items():
+            path = site / "_site" / rel
+            assert entry[:memo.SHA_LENGTH] == hashlib.sha1(path.read_bytes()).hexdigest(), rel
+            assert entry == memo.output_entry(entry[:memo.SHA_LENGTH], os.lstat(path), memo.time.time_ns()), rel
+
+
 def test_a_spare_whose_files_are_not_those_noted_is_not_started_from(make_site, monkeypatch):
     """While every output file is too new to be noted with its stamp (as just after a build
     that wrote them), the note has nothing to know the spare's files by: the build links into
@@ -513,6 +534,16 @@ def test_the_load_stage_takes_the_files_of_content_from_the_walk_that_hashed_the
     assert listed == [load.scan_content(site, Diagnostics(), skip=[site / "_site"])]
     assert [rel for rel, _ in listed[0]] == ["content/_index.md", "content/a.md", "content/b.md", "content/c/report.pdf",
                                              "content/c/z.md", "content/c-d.md", "content/c.txt"]
+    # Each file's path as the Path would give it, whether from the walk or from the listing.
+    assert all(path == str(site / rel) for rel, path in listed[0])
+    here = Path.cwd()
+    try:
+        os.chdir(site)
+        for listing in (None, [rel for rel, _ in listed[0]]):
+            assert [path for _, path in load.scan_content(Path("."), Diagnostics(), listing=listing)] == \
+                   [str(Path(".") / rel) for rel, _ in listed[0]]
+    finally:
+        os.chdir(here)
     after = read_tree(site / "_site")
     assert after["a/index.html"] != before["a/index.html"]
     shutil.rmtree(site / "_site")
@@ -545,3 +576,118 @@ def test_a_folder_the_walk_cannot_read_means_the_load_stage_walks_again(make_sit
     result = cached_build(site)
     assert result.ok and (site / "_site/a/index.html").is_file() and (site / "_site/b/index.html").is_file()
     # (the load stage walked content/ itself)
+
+
+def test_a_file_of_the_last_output_is_read_on_its_stamps_word_or_else_hashed(tmp_path):
+    """memo.read_file: the bytes of a file the note describes (its stamp and hash) are taken as they
+    are; a file whose stamp is not the noted one is hashed, and refused unless it has the hash."""
+    import hashlib
+
+    from policysite import memo
+
+    path = tmp_path / "index.json"
+    path.write_bytes(b"[1,2,3]")
+    sha = hashlib.sha1(b"[1,2,3]").hexdigest()
+    st = os.lstat(path)
+    other = hashlib.sha1(b"other").hexdigest()
+    stamped = f"{other} {st.st_mtime_ns} {st.st_size} {st.st_ino} {st.st_dev}"
+    assert memo.read_file(str(path), other, stamped) == b"[1,2,3]"   # its stamp's word: not hashed
+    assert memo.read_file(str(path), sha, stamped) == b"[1,2,3]"     # another hash than noted: hashed
+    assert memo.read_file(str(path), other, other) is None
+    assert memo.read_file(str(path), sha, None) == b"[1,2,3]"
+    path.write_bytes(b"[1,2,4]")
+    assert memo.read_file(str(path), sha, f"{sha} 1 7 {st.st_ino} {st.st_dev}") is None
+    assert memo.read_file(str(tmp_path / "missing.json"), sha, None) is None
+
+
+def test_a_search_file_changed_by_hand_in_the_last_output_is_made_again(make_site, monkeypatch):
+    """After a body edit the search index is the last build's, updated: a file of it changed by hand
+    since is not taken as the last build wrote it."""
+    site = site_with_a_spare(make_site, monkeypatch, files={**FILES, "content/c.md": page("Gamma", body="Wombats.\n")})
+    terms = sorted((site / "_site/search/terms").iterdir())
+    for path in terms:
+        path.write_bytes(path.read_bytes().replace(b"}", b',"zzz":[1]}'))
+    write_files(site, {"content/b.md": page("Beta", body="Quokkas.\n")})
+    result = cached_build(site)
+    assert result.ok and result.stats["search_files_made"] >= len(terms), result.stats
+    assert_like_a_clean_build(site)
+
+
+def test_the_linking_is_done_in_a_thread_where_no_process_can_be_made(make_site, monkeypatch):
+    from policysite import builder
+
+    site = site_with_a_spare(make_site, monkeypatch)
+    forks = []
+
+    def no_fork():
+        forks.append(1)
+        raise OSError("no more processes")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    for body in ("Edited again.\n", "Edited a third time.\n"):
+        write_files(site, {"content/b.md": page("Beta", body=body)})
+        spare = folder_id(site / SPARE)
+        assert cached_build(site).ok and folder_id(site / "_site") == spare
+        assert_like_a_clean_build(site)
+    assert forks and not builder._LINKERS
+
+
+def test_a_linking_process_that_ends_without_an_answer_means_an_empty_folder(make_site, monkeypatch):
+    """The process that brings the spare up to date tells the build what it did; if it ends without
+    telling, the build cannot know what is in the folder, and starts again from an empty one."""
+    from policysite import builder
+
+    site = site_with_a_spare(make_site, monkeypatch, files={**FILES, "content/c.md": page("Gamma")})
+    (site / SPARE / "stray.html").write_text("left in the spare")
+
+    def dies(self):
+        raise MemoryError
+
+    monkeypatch.setattr(builder.BuildSink, "_outcome", dies)
+    write_files(site, {"content/b.md": page("Beta", body="Edited again.\n")})
+    spare = folder_id(site / SPARE)
+    assert cached_build(site).ok and folder_id(site / "_site") != spare
+    assert_like_a_clean_build(site)
+
+
+def test_a_build_interrupted_while_the_spare_is_brought_up_to_date_leaves_everything_as_it_was(make_site, monkeypatch):
+    """Ctrl-C while the linking process is still at work: the build waits for it, then gives the
+    spare back; the output is the last one, and the next build starts from the spare."""
+    import pytest
+
+    from policysite import builder, stages
+
+    site = site_with_a_spare(make_site, monkeypatch, files={**FILES, "content/c.md": page("Gamma")})
+    before = read_tree(site / "_site")
+    output, spare = folder_id(site / "_site"), folder_id(site / SPARE)
+    real_load = stages.load_pages
+
+    def interrupted(state):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(stages, "load_pages", interrupted)
+    write_files(site, {"content/b.md": page("Beta", body="Edited again.\n")})
+    with pytest.raises(KeyboardInterrupt):
+        cached_build(site)
+    assert not builder._LINKERS
+    assert read_tree(site / "_site") == before
+    assert (folder_id(site / "_site"), folder_id(site / SPARE)) == (output, spare)
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith("._site")) == [SPARE]
+    monkeypatch.setattr(stages, "load_pages", real_load)
+    assert cached_build(site).ok and folder_id(site / "_site") == spare
+    assert_like_a_clean_build(site)
+
+
+def test_the_linking_process_answers_where_children_are_reaped_unasked(make_site, monkeypatch):
+    """Where SIGCHLD is ignored, the system reaps the linking process itself: its answer is taken."""
+    import signal
+
+    site = site_with_a_spare(make_site, monkeypatch)
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        write_files(site, {"content/b.md": page("Beta", body="Edited again.\n")})
+        spare = folder_id(site / SPARE)
+        assert cached_build(site).ok and folder_id(site / "_site") == spare
+    finally:
+        signal.signal(signal.SIGCHLD, previous)
+    assert_like_a_clean_build(site)

@@ -387,6 +387,8 @@ def test_site_asset_replaces_theme_asset(make_site):
 
 def test_a_clean_build_reads_each_page_once(make_site, monkeypatch):
     """The bytes read to hash a page for the cache are the bytes parsed: no second read."""
+    import builtins
+    import os
     import pathlib
 
     from policysite.builder import BuildOptions
@@ -394,14 +396,21 @@ def test_a_clean_build_reads_each_page_once(make_site, monkeypatch):
 
     site = make_site({f"content/p{i}.md": page(f"Page {i}") for i in range(5)})
     reads: dict[str, int] = {}
-    original = pathlib.Path.read_bytes
+    original = builtins.open
 
-    def counting(self):
-        if self.suffix == ".md":
-            reads[self.name] = reads.get(self.name, 0) + 1
-        return original(self)
+    def counting(file, *args, **kwargs):
+        if isinstance(file, (str, os.PathLike)) and os.fspath(file).endswith(".md"):
+            name = os.path.basename(os.fspath(file))
+            reads[name] = reads.get(name, 0) + 1
+        return original(file, *args, **kwargs)
 
-    monkeypatch.setattr(pathlib.Path, "read_bytes", counting)
+    monkeypatch.setattr(builtins, "open", counting)
+
+    def read_bytes(self):
+        with counting(self, "rb") as handle:
+            return handle.read()
+
+    monkeypatch.setattr(pathlib.Path, "read_bytes", read_bytes)
     result = build_site(BuildOptions(site_dir=site, write=False))
     assert result.ok, [d.format() for d in result.diagnostics.items]
     assert reads and set(reads.values()) == {1}, reads

@@ -303,3 +303,14 @@ def test_pages_that_link_here_are_in_the_page_language(make_site):
     assert [a.text() for a in cherries.find_all("a")] == ["Apples"]   # not the Welsh page that links to it too
     bananas = html_of(out, "policy/bananas.cy/index.html").find("section", aria_labelledby="backlinks-title")
     assert [a.text() for a in bananas.find_all("a")] == ["Afalau"]
+
+
+def test_the_theme_tables_read_as_yaml_reads_them():
+    """strings._table reads the tables with LibYAML's parser where there is one: the same words."""
+    import yaml
+
+    from policysite import strings
+
+    for path in sorted(strings.STRINGS_DIR.glob("*.yaml")):
+        expected = {str(k): str(v) for k, v in yaml.safe_load(path.read_text(encoding="utf-8")).items()}
+        assert strings._table(path.stem) == expected, path.name
