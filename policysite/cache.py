@@ -116,6 +116,12 @@ def revive_date(value: dict):
     return value
 
 
+# What a record's problems or diagnostics are when it has none, as most have: one shared value,
+# not an empty list of each record's own, which a big build holds for every page all build long
+# and copies into the worker process that renders the pages (bench/README.md, "Memory").
+NONE: tuple[()] = ()
+
+
 # Slots on the records a build keeps one of per page or file: an instance's dict costs more than its values.
 @dataclass(slots=True)
 class PageData:
@@ -153,7 +159,11 @@ class LoadRecord:
     """The load stage's record of one Markdown file: keyed by its bytes and the configuration."""
     key: str
     page: PageData | None                 # None: the file did not give a page
-    diagnostics: list[list[str | int]]    # Diagnostic.as_list() of its problems
+    diagnostics: list[list[str | int]] | tuple[()]   # Diagnostic.as_list() of its problems
+
+    def __post_init__(self) -> None:
+        if not self.diagnostics:
+            self.diagnostics = NONE   # most files have none: see NONE
 
     def to_json(self) -> list:
         return [self.key, self.diagnostics] if self.page is None else [self.key, self.diagnostics, self.page.to_json()]
@@ -183,10 +193,16 @@ class MarkdownRecord:
     toc: list[dict[str, str]]             # {"id", "text"} of each `##` heading
     links: list[str]                      # every link target as written, in order
     deps: list[tuple[str, list[object]]]  # (link as written, links.signature of its outcome); lists in JSON
-    problems: list[tuple[int, str, str, str]]   # markup.Problem: (line, severity, message, code); lists in JSON
-    # The pages its links lead to, as (index in `links`, the page's address, the #fragment to check),
-    # noted when they were last resolved; None until then. Valid while SiteRecord.links holds.
-    targets: list[tuple[int, str, str]] | None = None
+    problems: list[tuple[int, str, str, str]] | tuple[()]   # markup.Problem: (line, severity, message, code); lists in JSON
+    # The pages its links lead to, noted when they were last resolved; None until then. Valid while
+    # SiteRecord.links holds. Flat, three items a link (triples() gives them back): index in `links`,
+    # the page's address, the #fragment to check. One tuple, not a list of three for each link:
+    # a big build holds every record's all build long, and those lists took 500 bytes a page.
+    targets: tuple[int | str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.problems:
+            self.problems = NONE
 
     def to_json(self) -> list:
         """What every build reads (encode_record keeps the rest apart: `cold` and `text`)."""
@@ -201,12 +217,12 @@ class MarkdownRecord:
         """From to_json's list, with `cold`'s list (or a Deferred standing for each of its items)."""
         key, sha, ids, toc, problems, targets = data
         links, deps = cold
-        return cls(key, html, sha, ids, toc, links, deps, problems, targets)
+        return cls(key, html, sha, ids, toc, links, deps, problems, None if targets is None else tuple(targets))
 
     def text(self) -> str | Deferred:
         return held(self, "html")
 
-    def with_targets(self, targets: list[tuple[int, str, str]]) -> MarkdownRecord:
+    def with_targets(self, targets: tuple[int | str, ...]) -> MarkdownRecord:
         """This record with these targets: its HTML, contents, links and deps passed on as held, unread."""
         return MarkdownRecord(self.key, held(self, "html"), self.sha, self.ids, held(self, "toc"), held(self, "links"),
                               held(self, "deps"), self.problems, targets)
@@ -219,6 +235,12 @@ class MarkdownRecord:
     def __setstate__(self, state: list) -> None:
         for name, value in zip(self.__slots__, state, strict=True):
             setattr(self, name, value)
+
+
+def triples(targets: tuple[int | str, ...]):
+    """(index in `links`, the page's address, the #fragment) of each of a MarkdownRecord's targets."""
+    items = iter(targets)
+    return zip(items, items, items, strict=True)
 
 
 # Each into its slot: a big build holds a record for each page until it ends, and a dict

@@ -134,10 +134,11 @@ class Rendered:
     # (href as written, signature) for every link resolved: the cache's dependencies.
     deps: list[tuple[str, list[object]]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    # [index in `links`, the page's source (or address), #fragment] of each link to a page, as
-    # stages.check_page_links would find them: noted here, where each link is resolved anyway,
-    # so that checking fragments need not resolve every link again in the main process.
-    targets: list[list[int | str]] = field(default_factory=list)
+    # Index in `links`, the page's source (or address), #fragment of each link to a page, three items
+    # a link (as MarkdownRecord.targets has them), as stages.check_page_links would find them: noted
+    # here, where each link is resolved anyway, so that checking fragments need not resolve every
+    # link again in the main process.
+    targets: list[int | str] = field(default_factory=list)
 
 
 class _PageTree(Treeprocessor):
@@ -219,7 +220,7 @@ class _PageTree(Treeprocessor):
         if not target.external:
             result.links.append(raw)
             if target.page is not None:
-                result.targets.append([len(result.links) - 1, target.page.source or target.page.url, target.fragment])
+                result.targets += (len(result.links) - 1, target.page.source or target.page.url, target.fragment)
         return target
 
     def _raw_html_links(self, page: Page, result: Rendered, state) -> None:

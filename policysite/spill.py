@@ -114,21 +114,36 @@ class Spill:
         return data.decode("utf-8", "surrogatepass")
 
 
+# A SpillText's place in its file, as one int: offset << _LENGTH_BITS | length (no text held in
+# memory comes near a terabyte).
+_LENGTH_BITS = 40
+
+
 class SpillText(Deferred):
     """One text in a Spill: read from the file each time it is asked for, never kept (keep = False)."""
 
-    __slots__ = ("spill", "offset", "length")
+    # Where it lies as one int, not an offset and a length: a big build holds five for each
+    # page (its body, HTML, contents, links and deps) until it ends, and each int took 28 bytes.
+    __slots__ = ("spill", "_at")
     keep = False
 
     def __init__(self, spill: Spill, offset: int, length: int):
-        self.spill, self.offset, self.length = spill, offset, length
+        self.spill, self._at = spill, offset << _LENGTH_BITS | length
+
+    @property
+    def offset(self) -> int:
+        return self._at >> _LENGTH_BITS
+
+    @property
+    def length(self) -> int:
+        return self._at & ((1 << _LENGTH_BITS) - 1)
 
     def value(self) -> str:
         return self.spill.read(self.offset, self.length)
 
     def __eq__(self, other) -> bool:
         """Equal to the value it stands for (the cache writes a record only when it differs from the last one's)."""
-        if isinstance(other, SpillText) and (self.spill, self.offset, type(self)) == (other.spill, other.offset, type(other)):
+        if isinstance(other, SpillText) and (self.spill, self._at, type(self)) == (other.spill, other._at, type(other)):
             return True
         return self.value() == (other.value() if isinstance(other, Deferred) else other)
 

@@ -44,6 +44,7 @@ from .cache import (
     code_fingerprint,
     digest,
     file_stamp,
+    triples,
 )
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .diagnostics import Diagnostic, Diagnostics, closest
@@ -280,7 +281,9 @@ def cached_loader(state: BuildState, loaded: set[str]):
     def note_stamp(where: str, stamp: tuple | None, sha: str) -> None:
         if stamp is None:
             cache.stamps.pop(where, None)
-        else:
+        elif cache.stamps.get(where) != (stamp, sha):
+            # Else kept as the build's first look at its inputs took it (builder.build), which is
+            # held all build long too: not a second copy of every file's stamp and hash.
             cache.stamps[where] = (stamp, sha)
 
     def reuse(record: LoadRecord, where: str, diagnostics: Diagnostics) -> Page | None:
@@ -359,11 +362,17 @@ def cached_loader(state: BuildState, loaded: set[str]):
 def _share_lines(shared: dict[tuple, dict[str, int]], results: list[Fetched | None]) -> list[Fetched | None]:
     """Loaded pages with one `lines` dict for each set of fields on the same lines (pool.Job.keep),
     as each chunk arrives from a worker process: pages written from one template have the
-    same, and each held its own copy all build long. Nothing changes a page's `lines`."""
+    same, and each held its own copy all build long. Nothing changes a page's `lines`.
+    Each list among its fields (topics, organisations) is made exactly as long as it is:
+    unpickled, a list of one to five items keeps room for several more."""
     for fetched in results:
         if fetched is not None and fetched.page is not None:
             lines = fetched.page.lines
             fetched.page.lines = shared.setdefault(tuple(lines.items()), lines)
+            fields = fetched.page.fields
+            for name, value in fields.items():
+                if type(value) is list:
+                    fields[name] = value.copy()
     return results
 
 
@@ -518,11 +527,12 @@ class MarkdownWork:
         # as the renderer found them (render_markdown keeps them only when they hold).
         # Ids and fragments as one str each (the same headings recur from page to page): a chunk
         # of records sent back from a worker process then carries each once (see load.load_page).
-        for target in rendered.targets:
-            target[2] = sys.intern(target[2])
+        targets = rendered.targets
+        for at in range(2, len(targets), 3):
+            targets[at] = sys.intern(targets[at])
         return MarkdownRecord(key=key, html=rendered.html, sha=digest(rendered.html), ids=sorted(map(sys.intern, rendered.ids)),
                               toc=rendered.toc, links=rendered.links, deps=rendered.deps, problems=rendered.problems,
-                              targets=rendered.targets)
+                              targets=tuple(targets))
 
 
 def _resolved(outcome, page: Page, links: list[str]) -> list[tuple[int, Page, str]]:
@@ -535,9 +545,9 @@ def _resolved(outcome, page: Page, links: list[str]) -> list[tuple[int, Page, st
     return targets
 
 
-def _noted(targets: list[tuple[int, Page, str]]) -> list[list]:
-    """Targets as a MarkdownRecord notes them: each page by its source, or its address when generated."""
-    return [[index, linked.source or linked.url, fragment] for index, linked, fragment in targets]
+def _noted(targets: list[tuple[int, Page, str]]) -> tuple[int | str, ...]:
+    """Targets as a MarkdownRecord notes them (flat): each page by its source, or its address when generated."""
+    return tuple(item for index, linked, fragment in targets for item in (index, linked.source or linked.url, fragment))
 
 
 @timed
@@ -613,17 +623,22 @@ def render_markdown(state: BuildState, pages: list[Page]) -> None:
 
 def _share_targets(site: Site, records: list) -> list:
     """MarkdownRecords with each target's page named by that page's own str (pool.Job.keep), as each
-    chunk arrives from a worker process: unpickled, each is a copy, held as long as the record."""
+    chunk arrives from a worker process: unpickled, each is a copy, held as long as the record.
+    And their ids in a list exactly as long as they are (unpickled, it keeps room for more)."""
     by_source, by_url = site.by_source, site.by_url
     for record in records:
+        if isinstance(record, MarkdownRecord) and type(record.ids) is list:
+            record.ids = record.ids.copy()
         if isinstance(record, MarkdownRecord) and record.targets:
-            for target in record.targets:
-                where = target[1]
+            targets = list(record.targets)
+            for at in range(1, len(targets), 3):
+                where = targets[at]
                 linked = by_source.get(where) or by_url.get(where)
                 if linked is not None:
                     same = linked.source if linked.source == where else linked.url
                     if same == where:
-                        target[1] = same
+                        targets[at] = same
+            record.targets = tuple(targets)
     return records
 
 
@@ -812,7 +827,7 @@ def only_bodies_changed(state: BuildState) -> list[Page] | None:
             before, after = state.markdown_before[source], cache.markdown.get(source)
             if before is None or after is None or before.ids != after.ids \
                     or before.targets is None or after.targets is None \
-                    or {t[1] for t in before.targets} - {source} != {t[1] for t in after.targets} - {source}:
+                    or set(before.targets[1::3]) - {source} != set(after.targets[1::3]) - {source}:
                 return None
         pages.append(page)
     return pages
@@ -862,7 +877,7 @@ def check_page_links(state: BuildState, page: Page, held: bool | None = None) ->
         held = _targets_hold(state)
     if record.targets is not None and (held or page.source in state.resolved):
         targets = []
-        for index, where, fragment in record.targets:
+        for index, where, fragment in triples(record.targets):
             linked = site.by_source.get(where) or site.by_url.get(where)
             if linked is None:   # cannot be while the table holds; resolved again to be sure
                 targets = None

@@ -67,7 +67,7 @@ class OutputFolder:
         self.tmp: Path | None = None
         self.from_spare = False
         self.written: set[str] = set()
-        self._folders: set[str] = set()   # see _create
+        self._folder = ""   # see _create
         output.parent.mkdir(parents=True, exist_ok=True)
         self._lock = _lock_file(output)
         try:
@@ -129,14 +129,16 @@ class OutputFolder:
         """A new file at `path`, opened for writing, its folder made first if need be.
 
         Every page has a folder of its own, so the usual case is one mkdir and one open;
-        `_folders` (the folders this process made or found) spares the mkdir for a folder's
-        later files. It is only a hint: a folder gone since (the spare started afresh) is made
-        again when the open says so. A file already there (linked from the previous output)
-        is removed first, never written through."""
+        `_folder` (the last folder this process made or found) spares the mkdir for the files
+        that follow in the same folder (the search index's). Not every folder: a big site has
+        one for each page, and their names, held in each process that writes pages, took
+        megabytes for no mkdir saved. It is only a hint: a folder gone since (the spare started
+        afresh) is made again when the open says so. A file already there (linked from the
+        previous output) is removed first, never written through."""
         parent = os.path.dirname(path)
-        if parent not in self._folders:
+        if parent != self._folder:
             _make_folder(parent)
-            self._folders.add(parent)
+            self._folder = parent
         try:
             return open(path, "xb")
         except FileExistsError:

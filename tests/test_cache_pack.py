@@ -131,10 +131,10 @@ def test_a_record_changed_in_place_and_assigned_again_is_saved(tmp_path):
     _records(10).write(index)
     back = BuildCache.read(index)
     record = back.markdown["content/2.md"]
-    record.targets = [[0, "content/3.md", ""]]
+    record.targets = (0, "content/3.md", "")
     back.markdown["content/2.md"] = record   # the very record read, changed in place
     back.write(index)
-    assert BuildCache.read(index).markdown["content/2.md"].targets == [[0, "content/3.md", ""]]
+    assert BuildCache.read(index).markdown["content/2.md"].targets == (0, "content/3.md", "")
 
 
 def test_the_site_record_changed_in_place_is_saved(tmp_path):

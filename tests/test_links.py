@@ -391,7 +391,7 @@ def test_fragments_are_checked_where_the_renderer_found_each_link_leads(make_sit
     from policysite import stages
     from policysite.builder import BuildOptions
     from policysite.builder import build as build_in_process
-    from policysite.cache import BuildCache
+    from policysite.cache import BuildCache, triples
     from policysite.links import Resolver
 
     files = {f"content/policy/p{n}.md": page(f"Page {n}", body="## Part\n\nSee [the next](p1.md#part).\n")
@@ -420,7 +420,7 @@ def test_fragments_are_checked_where_the_renderer_found_each_link_leads(make_sit
     cache = BuildCache()
     result = build_in_process(BuildOptions(site_dir=site, output=site / "_site", jobs=jobs), cache)
     assert checking == []
-    assert cache.markdown[A].targets == [[0, "content/policy/p2.md", "part"], [1, A, "here"],
-                                         [2, "content/policy/p3.md", ""], [3, "content/policy/p4.md", "gone"]]
+    assert list(triples(cache.markdown[A].targets)) == [(0, "content/policy/p2.md", "part"), (1, A, "here"),
+                                                        (2, "content/policy/p3.md", ""), (3, "content/policy/p4.md", "gone")]
     assert [(d.path, d.line) for d in result.diagnostics.items if "`gone`" in d.message] == [(A, 7)]
     assert result.stats["links_resolved"] == 82   # every page's, as it was rendered

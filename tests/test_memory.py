@@ -13,9 +13,10 @@ from pathlib import Path
 
 from conftest import DEFAULT_CONFIG, page
 
-from policysite import stages
+from policysite import cache as cache_module
+from policysite import memo, stages
 from policysite.builder import build
-from policysite.cache import MarkdownRecord
+from policysite.cache import NONE, BuildCache, MarkdownRecord, triples
 from policysite.config import load_config
 from policysite.diagnostics import Diagnostics
 from policysite.load import load_page, scan_content
@@ -57,11 +58,11 @@ def test_a_records_targets_name_each_page_by_the_pages_own_str(make_site):
     assert result.ok
     site = result.site
     record = stages.MarkdownRecord(key="k", html="", sha="", ids=[], toc=[], links=["b.md#part", "c.md"], deps=[],
-                                   problems=[], targets=[[0, "content/" + "b.md", "part"], [1, "".join("/c/"), ""]])
+                                   problems=[], targets=(0, "content/" + "b.md", "part", 1, "".join("/c/"), ""))
     stages._share_targets(site, [record, ("content/a.md", 1, "a hook failed")])
-    assert record.targets[0][1] is site.by_source["content/b.md"].source
-    assert record.targets[1][1] is site.by_url["/c/"].url
-    assert record.targets == [[0, "content/b.md", "part"], [1, "/c/", ""]]
+    assert record.targets[1] is site.by_source["content/b.md"].source
+    assert record.targets[4] is site.by_url["/c/"].url
+    assert record.targets == (0, "content/b.md", "part", 1, "/c/", "")
 
 
 def test_a_page_has_lists_of_its_own_only_once_it_has_something_in_them(make_site):
@@ -110,3 +111,115 @@ def test_pages_loaded_in_workers_with_fields_on_the_same_lines_share_one_lines_d
     assert a.lines is b.lines and a.lines == {"title": 2, "description": 3, "type": 4, "organisations": 5,
                                               "topics": 6, "government": 7}
     assert c.lines is not a.lines and c.lines["type"] == 4
+
+
+def _state_of(monkeypatch) -> dict:
+    """Where the build's state goes once check_links has run (in `build`, through monkeypatch)."""
+    seen = {}
+    check = stages.check_links
+
+    def check_links(state):
+        check(state)
+        seen["state"] = state
+
+    monkeypatch.setattr(stages, "check_links", check_links)
+    return seen
+
+
+def test_records_in_a_build_with_workers_share_one_empty_list_of_problems_and_hold_targets_flat(make_site, monkeypatch):
+    files = {f"content/p{n}.md": page(f"Page {n}", body=f"[Next](p{(n + 1) % 70}.md#part)\n\n## Part\n") for n in range(70)}
+    files["content/p3.md"] = page("Page 3", body="Text {{ site.baseurl }} here.\n\n## Part\n")
+    site_dir = make_site(files)
+    seen = _state_of(monkeypatch)
+    cache_file = site_dir / ".policysite-cache" / "build.json"
+    result = build(BuildOptions(site_dir=site_dir, output=site_dir / "_site", jobs=2, cache_file=cache_file))
+    assert result.ok, result.diagnostics.items
+    cache = seen["state"].cache
+    assert isinstance(held(cache.markdown["content/p1.md"], "html"), SpillText)   # made in a worker and sent back
+    for source in ("content/p1.md", "content/p69.md"):
+        assert cache.markdown[source].problems is NONE and cache.loaded[source].diagnostics is NONE
+    assert cache.markdown["content/p1.md"].targets == (0, "content/p2.md", "part")
+    assert cache.markdown["content/p3.md"].problems   # a record with problems keeps them
+    # Read back from the cache file, as the next build reads them.
+    read = BuildCache.read(cache_file)
+    assert read.markdown["content/p1.md"].problems is NONE and read.loaded["content/p1.md"].diagnostics is NONE
+    assert read.markdown["content/p1.md"].targets == (0, "content/p2.md", "part")
+    assert list(triples(read.markdown["content/p69.md"].targets)) == [(0, "content/p0.md", "part")]
+
+
+def test_a_files_stamp_and_hash_are_held_once_when_the_load_stage_finds_them_as_the_build_first_took_them(
+        make_site, monkeypatch):
+    site_dir = make_site({f"content/p{n}.md": page(f"Page {n}") for n in range(70)})
+    monkeypatch.setattr(cache_module, "SETTLE_NS", -10**18)   # the files just written have stamps to trust
+    taken = {}
+    digest_inputs = memo.input_digest
+
+    def input_digest(*args):
+        taken["inputs"] = digest_inputs(*args)
+        return taken["inputs"]
+
+    monkeypatch.setattr(memo, "input_digest", input_digest)
+    seen = _state_of(monkeypatch)
+    result = build(BuildOptions(site_dir=site_dir, output=site_dir / "_site", jobs=2,
+                                cache_file=site_dir / ".policysite-cache" / "build.json"))
+    assert result.ok, result.diagnostics.items
+    stamps, first = seen["state"].cache.stamps, taken["inputs"].stamps
+    assert stamps.keys() >= {f"content/p{n}.md" for n in range(70)}
+    for n in range(70):
+        assert stamps[f"content/p{n}.md"] is first[f"content/p{n}.md"]
+
+
+def test_the_output_folder_holds_no_name_of_each_folder_it_made(tmp_path, monkeypatch):
+    import os
+
+    from policysite.write import OutputFolder
+
+    folder = OutputFolder(tmp_path / "out")
+    made = []
+    mkdir = os.mkdir
+
+    def counted(path, *args, **kwargs):
+        made.append(path)
+        return mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", counted)
+    try:
+        for n in range(30):   # a folder for each page, as a big site has
+            folder.write(f"p{n}/index.html", b"x")
+        for n in range(5):
+            folder.write(f"search/t{n}.json", b"x")
+        assert len(made) == 31   # one mkdir a folder, the search index's files included
+        # Each process that writes pages holds the folder: nothing in it grows with the folders but `written`.
+        assert [name for name, value in vars(folder).items() if name != "written" and isinstance(value, (set, dict, list))
+                and len(value) >= 30] == []
+    finally:
+        monkeypatch.undo()
+        folder.discard()
+
+
+def test_a_spilled_text_holds_its_place_as_one_int_far_into_the_file_too():
+    spill = Spill(shared=False)
+    [text] = spill.put(["x" * 300])
+    assert [name for name in type(text).__slots__ if isinstance(getattr(text, name), int)] == ["_at"]
+    assert (text.offset, text.length, text.value()) == (0, 300, "x" * 300)
+    far = SpillText(spill, 2**35 + 3, 2**33 + 5)   # beyond what 32 bits hold, both
+    assert (far.offset, far.length) == (2**35 + 3, 2**33 + 5)
+    copy = pickle.loads(pickle.dumps(far))
+    assert (copy.offset, copy.length, copy.spill) == (2**35 + 3, 2**33 + 5, spill)
+
+
+def test_lists_sent_back_from_workers_are_kept_exactly_as_long_as_they_are(make_site):
+    import sys
+
+    site = make_site({"content/a.md": TAGGED, "content/b.md": TAGGED})
+    config = load_config(site, Diagnostics())
+    work = stages.LoadWork(files=[(f"content/{n}.md", site / "content" / f"{n}.md") for n in "ab"], config=config)
+    a, b = (fetched.page for fetched in stages._share_lines({}, pickle.loads(pickle.dumps(work(0, 2)))))
+    for name in ("topics", "organisations"):
+        assert a.fields[name] == b.fields[name] == [TAGGED.split(f"{name}: [")[1].split("]")[0]]
+        assert sys.getsizeof(a.fields[name]) == sys.getsizeof(a.fields[name][:])   # no room kept for more
+    # A Markdown record's ids, as they arrive from the Markdown stage's worker.
+    built = build(BuildOptions(site_dir=site, output=site / "_site", jobs=1)).site
+    record = MarkdownRecord(key="k", html="", sha="", ids=["a", "b", "c"], toc=[], links=[], deps=[], problems=[])
+    [back] = stages._share_targets(built, pickle.loads(pickle.dumps([record])))
+    assert back.ids == ["a", "b", "c"] and sys.getsizeof(back.ids) == sys.getsizeof(back.ids[:])

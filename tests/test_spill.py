@@ -26,8 +26,8 @@ def test_a_spilled_text_is_read_each_time_and_never_kept_by_its_holder():
     record = MarkdownRecord(key="k", html=html, sha="s", ids=[], toc=[], links=["b.md"], deps=deps, problems=[])
     assert record.deps == [["b.md", ["/b/", "Bee", None, None]]] and held(record, "deps") is deps
     # A record given its link targets passes its HTML and deps on unread.
-    noted = record.with_targets([[0, "content/b.md", ""]])
-    assert held(noted, "html") is html and held(noted, "deps") is deps and noted.targets == [[0, "content/b.md", ""]]
+    noted = record.with_targets((0, "content/b.md", ""))
+    assert held(noted, "html") is html and held(noted, "deps") is deps and noted.targets == (0, "content/b.md", "")
 
 
 def test_a_record_writes_its_spilled_json_to_the_cache_as_it_is(monkeypatch):
@@ -39,9 +39,9 @@ def test_a_record_writes_its_spilled_json_to_the_cache_as_it_is(monkeypatch):
     [spilled_links, spilled_deps] = put_json(spill, [links, deps])
     [html] = spill.put(["<p>HTML</p>"])
     plain = MarkdownRecord(key="k", html="<p>HTML</p>", sha="s", ids=["a"], toc=[], links=links, deps=deps,
-                           problems=[], targets=[[0, "content/b.md", ""]])
+                           problems=[], targets=(0, "content/b.md", ""))
     spilled = MarkdownRecord(key="k", html=html, sha="s", ids=["a"], toc=[], links=spilled_links, deps=spilled_deps,
-                             problems=[], targets=[[0, "content/b.md", ""]])
+                             problems=[], targets=(0, "content/b.md", ""))
     expected = encode_record("markdown", plain)
     monkeypatch.setattr(SpillJSON, "value", lambda self: (_ for _ in ()).throw(AssertionError("parsed again")))
     assert encode_record("markdown", spilled) == expected
@@ -151,7 +151,7 @@ def test_a_cold_build_resolves_each_markdown_link_once_where_it_renders_the_page
     assert resolved_in_check == []
     by_source = state.site.by_source
     alpha, beta = by_source["content/a.md"], by_source["content/b.md"]
-    assert state.cache.markdown["content/a.md"].targets == [[0, "content/b.md", ""], [1, "content/b.md", "part"]]
+    assert state.cache.markdown["content/a.md"].targets == (0, "content/b.md", "", 1, "content/b.md", "part")
     assert beta.backlinks == [alpha] and alpha.backlinks == [beta]
     # A heading's id and a layout's id are there; a missing one is reported, with its line.
     [problem] = state.diagnostics.items
