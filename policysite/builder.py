@@ -27,8 +27,8 @@ from pathlib import Path
 from . import clock, memo, stages
 from .cache import BuildCache, CacheDamaged, file_stamp
 from .diagnostics import Diagnostic, Diagnostics
+from .heap import collector_paused
 from .pool import PARALLEL_THRESHOLD
-from .site import collector_paused
 from .spill import SpillProblem
 from .stages import BuildOptions, BuildResult, BuildState, config_fingerprint
 from .write import MARKER, OutputFolder, OutputProblem, check_output_folder, describe_os_error, remove_folder

@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import gc
 import glob
 import hashlib
 import json
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import Diagnostic
+from .heap import collector_paused
 from .model import Deferred, deferred, held
 
 FORMAT = 10
@@ -447,13 +447,8 @@ class BuildCache:
         # The index makes a tuple for each record, which lives all build long: the cycle collector,
         # set off again and again as they pile up, walked the whole heap (at 10,000 pages, a full
         # collection each build) to find no garbage.
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             pack = Pack.open(path)
-        finally:
-            if enabled:
-                gc.enable()
         if pack is None:
             return cache
         cache._read = {name: Section(pack, name) for name in CODECS}
@@ -893,13 +888,8 @@ class Section(MutableMapping):
         (MarkdownRecord.cold), when a stage will ask for every record's links."""
         # The records made live on: Python's cycle collector, set off again and again as they
         # pile up, would walk the whole heap each time to find no garbage.
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             self._prefetch(keys, cold)
-        finally:
-            if enabled:
-                gc.enable()
 
     def _prefetch(self, keys, with_cold: bool) -> None:
         live, records, stored, cold = self.live, self.records, self.stored, self.cold

@@ -9,7 +9,6 @@ The build is imported only by the commands that use it, so that
 
 from __future__ import annotations
 
-import gc
 import os
 import signal
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 import click
 
 from . import __version__, clock
+from .heap import collector_paused  # contextlib and gc alone: cheap to import
 from .schema import BUILTIN_TYPES  # plain declarations: cheap to import
 
 
@@ -125,13 +125,8 @@ def _run(site, output, strict, drafts, base_url, jobs, quiet, write, verb, cache
          future=False, timings=False):
     # Importing the build makes objects that live as long as the process: the cycle collector
     # need not walk them again and again as they are made (about a twentieth of the imports).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         from .builder import BuildOptions, build
-    finally:
-        if collecting:
-            gc.enable()
 
     site_dir = _site_dir(site)
     options = BuildOptions(site_dir=site_dir, output=Path(output) if output else None, strict=strict,

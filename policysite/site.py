@@ -7,9 +7,7 @@ leaves the site, an alias that collides with a page.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import os
 import posixpath
 import re
@@ -21,6 +19,7 @@ from . import clock, translations
 from .config import SiteConfig
 from .consultation import LABEL_KEYS, state_at
 from .diagnostics import Diagnostics
+from .heap import collector_paused
 from .load import file_stem, is_markdown, load_page, scan_content
 from .model import Page, StaticFile
 from .schema import moment
@@ -151,20 +150,6 @@ class Site:
     def content_pages(self) -> list[Page]:
         """Pages written by editors (Markdown sources), in URL order."""
         return [p for p in self.pages if p.source is not None and p.kind == "page"]
-
-
-@contextlib.contextmanager
-def collector_paused():
-    """Loading makes many small objects that all live on; Python's cycle collector,
-    triggered again and again as they pile up, would walk them all each time
-    (about a tenth of the loading time) to find no garbage. It runs again after."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, drafts: bool = False,

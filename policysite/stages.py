@@ -48,6 +48,7 @@ from .cache import (
 )
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .diagnostics import Diagnostic, Diagnostics, closest
+from .heap import collector_paused
 from .hooks import PAGE_HOOKS, HookError, Hooks, load_hooks
 from .hooks import fingerprint as hooks_fingerprint
 from .layoutids import LayoutIds
@@ -57,7 +58,7 @@ from .markup import RESERVED_IDS, MarkdownRenderer, link_lines, render_fingerpri
 from .memo import SHA_LENGTH, read_file
 from .model import NO_PAGES, Group, Page, held
 from .schema import moment
-from .site import Site, build_site, collector_paused, slugify
+from .site import Site, build_site, slugify
 from .spill import Spill, SpillText, put_json
 from .status import CURRENT
 from .templates import (

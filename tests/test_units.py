@@ -596,3 +596,24 @@ def test_css_string_escapes_all_but_letters_digits_and_a_few_marks():
     assert css_string("https://www.example.gov.uk/a_b-c/?q=1&x=%20~+,#top") == '"https://www.example.gov.uk/a_b-c/?q=1&x=%20~+,#top"'
     assert css_string('Café ٣ "</style>;', quoted=False) == 'Café ٣ \\22 \\3c /style\\3e \\3b '
     assert css_string("a\nb") == '"a\\a b"'
+
+
+def test_collector_paused_nests_and_leaves_the_collector_as_it_found_it():
+    import gc
+
+    from policysite.heap import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()   # the inner block found it off: it stays off
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()   # off before: off after
+    finally:
+        gc.enable()
