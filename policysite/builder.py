@@ -347,12 +347,17 @@ class BuildSink:
                     os.unlink(entry.path)   # never written into: it may be the last output's file too
                     self._emptied.add(folder)
         except OSError:
-            # Something in the spare cannot be read or removed: start from an empty folder instead.
-            try:
-                self._start_afresh()
-            except OSError as exc:
-                self._failure = exc
-                return
+            self._link_afresh()   # something in the spare cannot be read or removed
+            return
+        self._link_all()
+
+    def _link_afresh(self) -> None:
+        """Every noted file linked into an empty folder, the one begun set aside."""
+        try:
+            self._start_afresh()
+        except OSError as exc:
+            self._failure = exc
+            return
         self._link_all()
 
     def _start_afresh(self) -> None:
@@ -395,14 +400,7 @@ class BuildSink:
             if outcome is not None:
                 self._take(outcome)
                 return
-            # The process ended without telling what it did: start again from an empty folder, here.
-            self._linked.clear()
-            try:
-                self._start_afresh()
-            except OSError as exc:
-                self._failure = exc
-                return
-            self._link_all()
+            self._link_afresh()   # the process ended without telling what it did: again, here
 
     def stop(self) -> None:
         self._stop = True

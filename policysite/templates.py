@@ -428,11 +428,11 @@ class _Environment(jinja2.Environment):
 
     code_generator_class = _CodeGenerator
     context_class = _Context
+    escape_output = staticmethod(_escape_output)
 
     def shared_include(self, ctx, name: str, local: dict, parent: str) -> str:
         """`{% include name %}` of a layout in _SHARED_KEYS; Templates puts its own in place."""
         return _include(self, ctx, name, local, parent)
-    escape_output = staticmethod(_escape_output)
 
     def make_globals(self, d):
         """A layout's globals as one plain dict, not Jinja's ChainMap over the
