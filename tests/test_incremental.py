@@ -916,16 +916,20 @@ def test_a_body_edit_with_the_disk_cache_touches_only_that_page(make_site, tmp_p
     assert kept.links and kept.extras and kept.layout_files, kept
 
 
+# Three plans, one linking to a heading of another: for the body edits below.
+POLICY_PAGES = {
+    "content/policy/_index.md": page("Policy"),
+    "content/policy/a.md": page("Alpha plan", body="## Costs\n\nMoney for wombats.\n"),
+    "content/policy/b.md": page("Beta plan", body="Plain words.\n"),
+    "content/policy/c.md": page("Gamma plan", body="Back to [the costs](a.md#costs).\n"),
+}
+
+
 def test_a_body_edit_with_the_disk_cache_keeps_the_other_outputs_without_keying_them(make_site, tmp_path):
     """An edit to one page's body alone leaves every other output as the last build made it: they
     are kept without working out their keys. A body edit that reaches other pages (a new page
     linked to, a heading id gone) and a front matter edit key every output, as a clean build's would."""
-    site = make_site({
-        "content/policy/_index.md": page("Policy"),
-        "content/policy/a.md": page("Alpha plan", body="## Costs\n\nMoney for wombats.\n"),
-        "content/policy/b.md": page("Beta plan", body="Plain words.\n"),
-        "content/policy/c.md": page("Gamma plan", body="Back to [the costs](a.md#costs).\n"),
-    })
+    site = make_site(POLICY_PAGES)
     builds = CachedBuilds(site, tmp_path)
     out, rebuild = builds.out, builds.edit
 
@@ -952,12 +956,7 @@ def test_body_edits_in_a_row_keep_the_other_outputs_without_reading_their_record
     cache is the one saved with it: after an edit to bodies alone, the other outputs are kept without
     reading their records, edit after edit. A note saved with another cache, or an output changed by
     hand, is not taken at its word."""
-    site = make_site({
-        "content/policy/_index.md": page("Policy"),
-        "content/policy/a.md": page("Alpha plan", body="## Costs\n\nMoney for wombats.\n"),
-        "content/policy/b.md": page("Beta plan", body="Plain words.\n"),
-        "content/policy/c.md": page("Gamma plan", body="Back to [the costs](a.md#costs).\n"),
-    })
+    site = make_site(POLICY_PAGES)
     builds = CachedBuilds(site, tmp_path)
     assert builds.first().ok
     outputs = len(BuildCache.read(site / CACHE).outputs)

@@ -385,27 +385,37 @@ def test_a_failed_build_gives_the_spare_back_and_leaves_the_output_as_it_was(mak
 
 def test_an_interrupted_build_gives_the_spare_back_and_leaves_the_output_as_it_was(make_site, monkeypatch):
     """Ctrl-C while pages are written into the spare: the last output stays, and so does the spare."""
-    import pytest
 
-    from policysite import stages
 
     site = site_with_a_spare(make_site, monkeypatch)
-    before = read_tree(site / "_site")
-    output, spare = folder_id(site / "_site"), folder_id(site / SPARE)
-    real_write = stages.write_files
 
     def interrupted(state):
         state.sink.write("b/index.html", b"half a build")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(stages, "write_files", interrupted)
+    interrupt_and_build_again(site, monkeypatch, "write_files", interrupted)
+
+
+def interrupt_and_build_again(site: Path, monkeypatch, stage: str, interrupted) -> None:
+    """Build after an edit with the stage `stage` replaced by `interrupted` (which ends in Ctrl-C):
+    the last output and the spare stay as they were, with no other folder beside them; then
+    build with the real stage, from the spare, as a clean build would."""
+    import pytest
+
+    from policysite import builder, stages
+
+    before = read_tree(site / "_site")
+    output, spare = folder_id(site / "_site"), folder_id(site / SPARE)
+    real = getattr(stages, stage)
+    monkeypatch.setattr(stages, stage, interrupted)
     write_files(site, {"content/b.md": page("Beta", body="Edited again.\n")})
     with pytest.raises(KeyboardInterrupt):
         cached_build(site)
+    assert not builder._LINKERS
     assert read_tree(site / "_site") == before
     assert (folder_id(site / "_site"), folder_id(site / SPARE)) == (output, spare)
     assert sorted(p.name for p in site.iterdir() if p.name.startswith("._site")) == [SPARE]
-    monkeypatch.setattr(stages, "write_files", real_write)
+    monkeypatch.setattr(stages, stage, real)
     assert cached_build(site).ok and folder_id(site / "_site") == spare
     assert_like_a_clean_build(site)
 
@@ -653,29 +663,14 @@ def test_a_linking_process_that_ends_without_an_answer_means_an_empty_folder(mak
 def test_a_build_interrupted_while_the_spare_is_brought_up_to_date_leaves_everything_as_it_was(make_site, monkeypatch):
     """Ctrl-C while the linking process is still at work: the build waits for it, then gives the
     spare back; the output is the last one, and the next build starts from the spare."""
-    import pytest
 
-    from policysite import builder, stages
 
     site = site_with_a_spare(make_site, monkeypatch, files={**FILES, "content/c.md": page("Gamma")})
-    before = read_tree(site / "_site")
-    output, spare = folder_id(site / "_site"), folder_id(site / SPARE)
-    real_load = stages.load_pages
 
     def interrupted(state):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(stages, "load_pages", interrupted)
-    write_files(site, {"content/b.md": page("Beta", body="Edited again.\n")})
-    with pytest.raises(KeyboardInterrupt):
-        cached_build(site)
-    assert not builder._LINKERS
-    assert read_tree(site / "_site") == before
-    assert (folder_id(site / "_site"), folder_id(site / SPARE)) == (output, spare)
-    assert sorted(p.name for p in site.iterdir() if p.name.startswith("._site")) == [SPARE]
-    monkeypatch.setattr(stages, "load_pages", real_load)
-    assert cached_build(site).ok and folder_id(site / "_site") == spare
-    assert_like_a_clean_build(site)
+    interrupt_and_build_again(site, monkeypatch, "load_pages", interrupted)
 
 
 def test_the_linking_process_answers_where_children_are_reaped_unasked(make_site, monkeypatch):
