@@ -386,7 +386,6 @@ def test_a_failed_build_gives_the_spare_back_and_leaves_the_output_as_it_was(mak
 def test_an_interrupted_build_gives_the_spare_back_and_leaves_the_output_as_it_was(make_site, monkeypatch):
     """Ctrl-C while pages are written into the spare: the last output stays, and so does the spare."""
 
-
     site = site_with_a_spare(make_site, monkeypatch)
 
     def interrupted(state):
@@ -663,7 +662,6 @@ def test_a_linking_process_that_ends_without_an_answer_means_an_empty_folder(mak
 def test_a_build_interrupted_while_the_spare_is_brought_up_to_date_leaves_everything_as_it_was(make_site, monkeypatch):
     """Ctrl-C while the linking process is still at work: the build waits for it, then gives the
     spare back; the output is the last one, and the next build starts from the spare."""
-
 
     site = site_with_a_spare(make_site, monkeypatch, files={**FILES, "content/c.md": page("Gamma")})
 
