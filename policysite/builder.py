@@ -254,29 +254,37 @@ class BuildSink:
             answer, told = os.pipe()
         except OSError:
             return False
+        # Ctrl-C and SIGTERM are the build's: it stops, then waits for the child to finish. Held
+        # back across the fork, so that one sent to the whole process group just then reaches
+        # the child only once it ignores them (Python's own work after a fork, in the child,
+        # would otherwise stop with a traceback), and the build once it knows of the child.
+        held_back = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
         try:
-            pid = os.fork()
-        except OSError:
-            os.close(answer)
-            os.close(told)
-            return False
-        if pid == 0:   # the child: it never returns from here
-            code = 1
             try:
+                pid = os.fork()
+            except OSError:
                 os.close(answer)
-                # Ctrl-C and SIGTERM are the build's: it stops, then waits for this to finish.
-                with contextlib.suppress(ValueError, OSError):
-                    signal.signal(signal.SIGINT, signal.SIG_IGN)
-                    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-                target()
-                with open(told, "wb") as pipe:
-                    pipe.write(json.dumps(self._outcome()).encode("utf-8", "surrogatepass"))
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(told)
-        self._child = (pid, answer)
-        return True
+                os.close(told)
+                return False
+            if pid == 0:   # the child: it never returns from here
+                code = 1
+                try:
+                    os.close(answer)
+                    with contextlib.suppress(ValueError, OSError):
+                        for number in _STOPPING:
+                            signal.signal(number, signal.SIG_IGN)   # one held back is then dropped
+                        signal.pthread_sigmask(signal.SIG_SETMASK, held_back)
+                    target()
+                    with open(told, "wb") as pipe:
+                        pipe.write(json.dumps(self._outcome()).encode("utf-8", "surrogatepass"))
+                    code = 0
+                finally:
+                    os._exit(code)
+            os.close(told)
+            self._child = (pid, answer)
+            return True
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held_back)
 
     def _outcome(self) -> dict:
         """What the linking did, for the build's process: which noted files are not linked, the
@@ -552,6 +560,9 @@ def _walk(root: Path) -> set[str]:
         names.update(prefix + name for name in files)
     return names
 
+
+# The signals that stop a build (Ctrl-C, and SIGTERM as from a CI runner).
+_STOPPING = (signal.SIGINT, signal.SIGTERM)
 
 # Sinks whose linking may be running: each is waited for before the process forks
 # (pool.py's workers), so that no worker starts with a half-made folder.

@@ -196,6 +196,36 @@ def test_ctrl_c_while_a_build_starts_from_the_spare_leaves_the_output_and_the_sp
     assert manifest(out) == manifest(tmp_path / "clean")
 
 
+# A build whose child processes each get Ctrl-C the moment they begin, before any code of
+# policysite runs in them: as when Ctrl-C reaches the whole process group just as one is forked.
+CTRL_C_AT_EACH_FORK = """
+import os, runpy, signal, sys
+os.register_at_fork(after_in_child=lambda: os.kill(os.getpid(), signal.SIGINT))
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def test_ctrl_c_as_the_linking_process_is_forked_is_the_build_s_alone(tmp_path):
+    """The process that links the last output into the new folder ignores Ctrl-C (the build
+    stops and waits for it), and one that comes as it is forked must not reach Python's own
+    work after the fork in it: that printed a traceback ("Exception ignored in ... _after_fork")."""
+    files = {f"content/p{i}.md": page(f"Page {i}", body=f"Text {i}.\n") for i in range(6)}
+    site = write_site(tmp_path / "site", files)
+    out = tmp_path / "out"
+    command = [str(BUILD_PY), "build", str(site), "--output", str(out), "--quiet"]
+    first = subprocess.run([sys.executable, *command], capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-3000:]
+    (site / "content/p3.md").write_text(page("Page 3", body="Edited.\n"), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-c", CTRL_C_AT_EACH_FORK, *command], capture_output=True, text=True,
+                          timeout=300, preexec_fn=plain_signals)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, (proc.returncode, proc.stderr[-3000:])
+    clean = build(site, tmp_path / "clean")
+    assert clean.returncode == 0, clean.stderr[-3000:]
+    assert manifest(out) == manifest(tmp_path / "clean")
+    assert "Edited." in (out / "p3/index.html").read_text(encoding="utf-8")
+
+
 def _group_alive(group: int) -> bool:
     try:
         os.killpg(group, 0)
