@@ -4,9 +4,9 @@
     python bench/compare.py [--sizes 1000,10000] [--runs 3] [--peers all|none|hugo,...]
 
 For each size, generates (or reuses) a site with bench/generate.py under
-bench/out/, converts it for each peer (bench/convert.py), then builds each one
---runs times from clean. Measures per build, for the build process and all
-its descendants:
+bench/out/, converts it for each peer (bench/convert.py), then builds with each tool
+from clean: --runs rounds, in which every tool takes one turn. Measures per
+build, for the build process and all its descendants:
 
 - wall: elapsed time;
 - cpu: user + sys time, from os.wait4() on the child (includes any worker
@@ -410,30 +410,27 @@ def count_html(out: str) -> int:
     return n
 
 
-def bench_tool(tool: Tool, label: str, runs: int, out: str, log: str, timeout: float,
-               rebuild: bool = False):
-    rows = {label: []}
+def run_once(tool: Tool, label: str, i: int, runs: int, out: str, log: str, timeout: float,
+             rows: dict, rebuild: bool = False) -> bool:
+    """One clean build of `tool` (and, for policysite, one no-change rebuild after
+    it), appended to `rows`. False when the build failed."""
+    tool.clean(out)
+    r = run_measured(tool.command(out), tool.cwd(), log, tool.env(), timeout)
+    rows.setdefault(label, []).append(r)
+    status = "TIMEOUT" if r.timed_out else ("ok" if r.rc == 0 else f"exit {r.rc}")
+    print(f"  {label:<12} run {i + 1}/{runs}: {r.wall:7.2f}s wall {r.cpu:7.2f}s cpu "
+          f"{r.tree_kb / 1024:7.0f} MB RSS {r.tree_pss_kb / 1024:7.0f} MB PSS  load {r.load:.1f}  {status}",
+          file=sys.stderr)
+    if r.rc != 0 or r.timed_out:
+        print(f"  {label} failed; see {log}", file=sys.stderr)
+        return False
     if rebuild:
-        rows[label + " (no-change rebuild)"] = []
-    for i in range(runs):
-        tool.clean(out)
-        r = run_measured(tool.command(out), tool.cwd(), log, tool.env(), timeout)
-        rows[label].append(r)
-        status = "TIMEOUT" if r.timed_out else ("ok" if r.rc == 0 else f"exit {r.rc}")
-        print(f"  {label:<12} run {i + 1}/{runs}: {r.wall:7.2f}s wall {r.cpu:7.2f}s cpu "
-              f"{r.tree_kb / 1024:7.0f} MB RSS {r.tree_pss_kb / 1024:7.0f} MB PSS  load {r.load:.1f}  {status}",
+        r2 = run_measured(tool.command(out), tool.cwd(), log, tool.env(), timeout)
+        rows.setdefault(label + " (no-change rebuild)", []).append(r2)
+        print(f"  {label:<12} rebuild   : {r2.wall:7.2f}s wall {r2.cpu:7.2f}s cpu "
+              f"{r2.tree_kb / 1024:7.0f} MB  {'ok' if r2.rc == 0 else f'exit {r2.rc}'}",
               file=sys.stderr)
-        if r.rc != 0 or r.timed_out:
-            print(f"  {label} failed; see {log}", file=sys.stderr)
-            break
-        if rebuild:
-            r2 = run_measured(tool.command(out), tool.cwd(), log, tool.env(), timeout)
-            rows[label + " (no-change rebuild)"].append(r2)
-            print(f"  {label:<12} rebuild   : {r2.wall:7.2f}s wall {r2.cpu:7.2f}s cpu "
-                  f"{r2.tree_kb / 1024:7.0f} MB  {'ok' if r2.rc == 0 else f'exit {r2.rc}'}",
-                  file=sys.stderr)
-    html = count_html(out)
-    return rows, html
+    return True
 
 
 def summarise(results: list[Result]):
@@ -567,6 +564,10 @@ def main(argv=None):
         corpus = convert.Corpus(site) if any(p.name != "floor" for p in peers) else None
         peer_dir = os.path.join(work, f"peers-{pages}-s{args.seed}")
         entry = {"pages": pages, "tools": {}}
+        # The tools take turns, one clean build each per round, so that the
+        # machine drifting (other work, a warming disk cache) over the minutes
+        # of a run falls on every tool alike rather than on whichever ran last.
+        jobs = []
         for tool, is_ps in tools:
             tool.prepare(site, peer_dir, corpus)
             out = os.path.join(work, f"build-{tool.name}-{pages}")
@@ -574,8 +575,15 @@ def main(argv=None):
             if os.path.exists(log):
                 os.remove(log)
             print(f"[{pages} pages] {tool.name} {tool.version}", file=sys.stderr)
-            rows, html = bench_tool(tool, tool.name, args.runs, out, log, args.timeout,
-                                    rebuild=is_ps)
+            jobs.append((tool, is_ps, out, log, {}))
+        failed = set()
+        for i in range(args.runs):
+            for tool, is_ps, out, log, rows in jobs:
+                if tool.name not in failed and not run_once(
+                        tool, tool.name, i, args.runs, out, log, args.timeout, rows, rebuild=is_ps):
+                    failed.add(tool.name)
+        for tool, _is_ps, out, _log, rows in jobs:
+            html = count_html(out)
             for label, results in rows.items():
                 entry["tools"][label] = {
                     "version": tool.version, "html": html,

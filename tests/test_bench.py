@@ -168,15 +168,18 @@ def test_floor_writes_a_page_for_each_source(site, tmp_path):
     assert "<title>Example Government Policy</title>" in home and "<p>" in home
 
 
-def test_compare_prints_policysite_and_the_floor(tmp_path):
+def test_compare_prints_policysite_and_the_floor_taking_turns(tmp_path):
     r = subprocess.run([sys.executable, str(BENCH / "compare.py"), "--sizes", str(PAGES),
-                        "--runs", "1", "--peers", "floor", "--work", str(tmp_path)],
+                        "--runs", "2", "--peers", "floor", "--work", str(tmp_path)],
                        cwd=REPO, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     assert "| pages | tool |" in r.stdout
     assert re.search(rf"^\| {PAGES} \| policysite \|", r.stdout, re.M), r.stdout
     assert "no-change rebuild" in r.stdout
-    assert re.search(rf"^\| {PAGES} \| floor \| floor.py \| 1 \|", r.stdout, re.M), r.stdout
+    assert re.search(rf"^\| {PAGES} \| floor \| floor.py \| 2 \|", r.stdout, re.M), r.stdout
+    # One round of clean builds is done by every tool before the next starts.
+    turns = re.findall(r"^  (\w+) +run (\d)/2:", r.stderr, re.M)
+    assert turns == [("policysite", "1"), ("floor", "1"), ("policysite", "2"), ("floor", "2")], r.stderr
     assert list(tmp_path.glob("results-*.json"))
 
 
