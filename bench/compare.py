@@ -649,18 +649,26 @@ def measure(argv) -> int:
 
 def stages(argv) -> int:
     """`compare.py stages PAGES=FILE...`: one table of the stages of several builds, from
-    `measure --json` files or text holding a build's `--timings` lines."""
+    `measure --json` files, compare.py's own results (policysite's medians at PAGES), or
+    text holding a build's `--timings` lines."""
     if not argv or any("=" not in a for a in argv):
         raise SystemExit("usage: compare.py stages PAGES=FILE [PAGES=FILE...]  (FILE: measure's JSON, "
-                         "or a log of `build --timings`)")
+                         "compare.py's results JSON, or a log of `build --timings`)")
     columns = []
     for arg in argv:
         pages, path = arg.split("=", 1)
         with open(path, encoding="utf-8", errors="replace") as fh:
             text = fh.read()
         try:
-            found = json.loads(text).get("stages") or {}
-        except (ValueError, AttributeError):
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and "sizes" in data:   # compare.py's own results: policysite's medians
+            found = next((((size["tools"].get("policysite") or {}).get("summary") or {}).get("stages") or {}
+                          for size in data["sizes"] if size["pages"] == int(pages)), {})
+        elif isinstance(data, dict):
+            found = data.get("stages") or {}
+        else:
             found = parse_timings(text)
         columns.append((int(pages), found))
     print(stage_table(columns))

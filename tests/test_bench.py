@@ -191,6 +191,15 @@ def test_compare_prints_each_stage_at_each_size(tmp_path):
     assert f"| stage | s at {PAGES} | s at {2 * PAGES} | × 2 pages: × s |" in r.stdout, r.stdout
     for stage in ("load_pages", "render_markdown", "render_pages", "in all"):
         assert re.search(rf"^\| {stage} \| \d+\.\d\d \| \d+\.\d\d \|", r.stdout, re.M), r.stdout
+    # `stages` puts the same medians side by side from the results file, one size from each
+    results = str(next(tmp_path.glob("results-*.json")))
+    again = subprocess.run([sys.executable, str(BENCH / "compare.py"), "stages",
+                            f"{PAGES}={results}", f"{2 * PAGES}={results}"],
+                           cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0, again.stderr
+    for stage in ("load_pages", "render_pages", "in all"):
+        row = re.search(rf"^\| {stage} \| .*$", r.stdout, re.M).group(0)
+        assert row in again.stdout, (row, again.stdout)
 
 
 def test_measure_keeps_a_builds_stages_and_stages_tabulates_them(tmp_path):
