@@ -37,7 +37,7 @@ from typing import Any
 
 from .diagnostics import Diagnostic
 from .heap import collector_paused
-from .model import Deferred, deferred, held
+from .model import EMPTY, Deferred, deferred, held
 
 FORMAT = 10
 # A file changed this recently may change again within the same tick of the file system's
@@ -116,12 +116,6 @@ def revive_date(value: dict):
     return value
 
 
-# What a record's problems or diagnostics are when it has none, as most have: one shared value,
-# not an empty list of each record's own, which a big build holds for every page all build long
-# and copies into the worker process that renders the pages (bench/README.md, "Memory").
-NONE: tuple[()] = ()
-
-
 # Slots on the records a build keeps one of per page or file: an instance's dict costs more than its values.
 @dataclass(slots=True)
 class PageData:
@@ -163,7 +157,7 @@ class LoadRecord:
 
     def __post_init__(self) -> None:
         if not self.diagnostics:
-            self.diagnostics = NONE   # most files have none: see NONE
+            self.diagnostics = EMPTY   # most files have none: see model.EMPTY
 
     def to_json(self) -> list:
         return [self.key, self.diagnostics] if self.page is None else [self.key, self.diagnostics, self.page.to_json()]
@@ -202,7 +196,7 @@ class MarkdownRecord:
 
     def __post_init__(self) -> None:
         if not self.problems:
-            self.problems = NONE
+            self.problems = EMPTY
 
     def to_json(self) -> list:
         """What every build reads (encode_record keeps the rest apart: `cold` and `text`)."""

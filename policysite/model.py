@@ -80,11 +80,12 @@ def held(holder, name: str):
     return getattr(type(holder), name).held(holder)
 
 
-# What a page's lists and translations are until something is added (most stay empty: a page
-# has no children, is in no collection): one shared value, not an empty list or dict of each
-# page's own, which a big site would hold for every page all build long and copy into the
-# worker processes that render them. Whatever adds to one gives the page a list of its own.
-NO_PAGES: tuple[()] = ()
+# What a page's lists are until something is added (most stay empty: a page has no children,
+# is in no collection), and a cache record's problems when it has none: one shared value, not
+# an empty list of each page's or record's own, which a big site would hold for every page all
+# build long and copy into the worker processes that render them (bench/README.md, "Memory").
+# Whatever adds to one gives the page a list of its own.
+EMPTY: tuple[()] = ()
 
 
 class _NoVersions(Mapping):
@@ -132,18 +133,18 @@ class Page:
     body_line: int = 1             # line of the body's first line in the source
     url: str = ""                  # site-relative, starts and ends with '/'
     parent: Page | None = None
-    children: list[Page] | tuple[()] = NO_PAGES
+    children: list[Page] | tuple[()] = EMPTY
     # Filled when Markdown is rendered.
     html: str = ""
     # The ids its body gives (headings, raw HTML), sorted: its MarkdownRecord's own list, not a set
     # of its own for each page; the ids its layout gives are layoutids.LayoutIds' (stages.has_id).
-    ids: Sequence[str] = NO_PAGES
+    ids: Sequence[str] = EMPTY
     toc: list[dict[str, str]] = field(default_factory=list)   # {"id", "text"} of each `##` heading
-    links_to: list[Page] | tuple[()] = NO_PAGES
-    backlinks: list[Page] | tuple[()] = NO_PAGES
+    links_to: list[Page] | tuple[()] = EMPTY
+    backlinks: list[Page] | tuple[()] = EMPTY
     html_sha: str = ""             # hash of `html`, standing in for it in cache keys
     # Resolved from front matter by the builder (fields stay as loaded: caches share them).
-    related: list[dict[str, str]] | tuple[()] = NO_PAGES
+    related: list[dict[str, str]] | tuple[()] = EMPTY
     image_url: str | None = None
     lead_image: object = None      # images.Picture of the lead image, when it could be read
     # Generated listings (topics, organisations) keep their key here.
@@ -157,8 +158,8 @@ class Page:
     # Withdrawn, from an earlier government, a consultation's state (status.py), set when the site is built.
     status: PageStatus = CURRENT
     # Resolved by the builder: a collection's groups, and the collections a page is in.
-    groups: list[Group] | tuple[()] = NO_PAGES
-    collections: list[Page] | tuple[()] = NO_PAGES
+    groups: list[Group] | tuple[()] = EMPTY
+    collections: list[Page] | tuple[()] = EMPTY
     outcome_page: Page | None = None   # a consultation's `outcome:`
     # Translations (translations.py): the language of a translated page (`cy` for x.cy.md),
     # "" in the site's own language; and every version of the page, by language, "" included

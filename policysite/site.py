@@ -287,7 +287,7 @@ def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dr
     for page in all_pages:
         if page.parent is not None and not page.lang:   # translations are listed in their own language's sections
             parent = page.parent
-            if not isinstance(parent.children, list):   # model.NO_PAGES: its first
+            if not isinstance(parent.children, list):   # model.EMPTY: its first
                 parent.children = []
             parent.children.append(page)
     for page in all_pages:

@@ -56,7 +56,7 @@ from .links import URL_SAFE, LinkProblem, Resolver, Target, signature
 from .load import MAX_FILE_BYTES, load_page, read_bytes
 from .markup import RESERVED_IDS, MarkdownRenderer, link_lines, render_fingerprint
 from .memo import SHA_LENGTH, read_file
-from .model import NO_PAGES, Group, Page, held
+from .model import EMPTY, Group, Page, held
 from .schema import moment
 from .site import Site, build_site, slugify
 from .spill import Spill, SpillText, put_json
@@ -705,10 +705,10 @@ def check_links(state: BuildState) -> None:
     held = _targets_hold(state)   # worked out once, not for each page
     for page in pages:
         if page.source and page.source in cache.markdown:
-            page.links_to = check_page_links(state, page, held) or NO_PAGES
+            page.links_to = check_page_links(state, page, held) or EMPTY
             if narrow is None:
                 for linked in page.links_to:
-                    if not isinstance(linked.backlinks, list):   # model.NO_PAGES: its first
+                    if not isinstance(linked.backlinks, list):   # model.EMPTY: its first
                         linked.backlinks = []
                     linked.backlinks.append(page)
     if state.link_table and not state.hooks.has("on_page_markdown"):
@@ -966,7 +966,7 @@ def _front_matter_page(resolver: Resolver, page: Page, raw: str, line: int, what
 
 def resolve_collection(page: Page, resolver: Resolver, diagnostics: Diagnostics, layout_ids: LayoutIds) -> None:
     """A collection's `groups:`: each path checked like a link, each member told it is in the collection."""
-    page.groups = NO_PAGES
+    page.groups = EMPTY
     if page.type != "collection":
         return
     page.groups = []
@@ -989,7 +989,7 @@ def resolve_collection(page: Page, resolver: Resolver, diagnostics: Diagnostics,
                 continue
             members.append(member)
             if page not in member.collections:
-                if not isinstance(member.collections, list):   # model.NO_PAGES: its first
+                if not isinstance(member.collections, list):   # model.EMPTY: its first
                     member.collections = []
                 member.collections.append(page)
         page.groups.append(Group(title=group["title"], id=ident, description=group.get("description", ""),
@@ -1008,7 +1008,7 @@ def check_front_matter_links(state: BuildState, pages: list[Page], diagnostics: 
                 continue
             related.append({"title": target.page.title, "url": target.page.url + (f"#{target.fragment}" if target.fragment else ""),
                             "description": target.page.description, "lang": target.page.lang})
-        page.related = related or NO_PAGES
+        page.related = related or EMPTY
         resolve_collection(page, resolver, diagnostics, state.layout_ids)
         outcome = page.fields.get("outcome")
         if outcome and page.type == "consultation":

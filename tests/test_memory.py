@@ -16,11 +16,11 @@ from conftest import DEFAULT_CONFIG, page
 from policysite import cache as cache_module
 from policysite import memo, stages
 from policysite.builder import build
-from policysite.cache import NONE, BuildCache, MarkdownRecord, triples
+from policysite.cache import BuildCache, MarkdownRecord, triples
 from policysite.config import load_config
 from policysite.diagnostics import Diagnostics
 from policysite.load import load_page, scan_content
-from policysite.model import NO_PAGES, NO_VERSIONS, Page, held
+from policysite.model import EMPTY, NO_VERSIONS, Page, held
 from policysite.spill import Spill, SpillText, put_json
 from policysite.stages import BuildOptions
 
@@ -75,21 +75,21 @@ def test_a_page_has_lists_of_its_own_only_once_it_has_something_in_them(make_sit
     pages = {p.source: p for p in result.site.pages if p.source}
     a, b, c, part = pages["content/a.md"], pages["content/b.md"], pages["content/part/c.md"], pages["content/part/_index.md"]
     for empty in (a.children, a.backlinks, a.related, a.groups, a.collections, c.links_to, c.backlinks, b.children):
-        assert empty is NO_PAGES
+        assert empty is EMPTY
     assert a.translations is NO_VERSIONS and c.translations is NO_VERSIONS
     assert b.backlinks == [a] and part.children == [c] and a.links_to == [b]
     assert isinstance(b.backlinks, list) and isinstance(part.children, list)
     assert b.translations == {"": b, "cy": pages["content/b.cy.md"]}
-    assert NO_PAGES == () and dict(NO_VERSIONS) == {}   # nothing was added to the shared ones
+    assert EMPTY == () and dict(NO_VERSIONS) == {}   # nothing was added to the shared ones
 
 
 def test_a_page_made_by_hand_has_the_shared_empty_values():
     made = Page(kind="page", source="content/x.md")
-    assert made.children is NO_PAGES and made.translations is NO_VERSIONS
+    assert made.children is EMPTY and made.translations is NO_VERSIONS
     assert Path(made.output_path).name == "index.html"
     # A page sent between processes (pickled) has them still.
     copy = pickle.loads(pickle.dumps(made))
-    assert copy.children is NO_PAGES and copy.translations is NO_VERSIONS
+    assert copy.children is EMPTY and copy.translations is NO_VERSIONS
 
 
 def test_a_markdown_record_has_no_dict_of_its_own_and_travels_with_its_texts_unread():
@@ -137,12 +137,12 @@ def test_records_in_a_build_with_workers_share_one_empty_list_of_problems_and_ho
     cache = seen["state"].cache
     assert isinstance(held(cache.markdown["content/p1.md"], "html"), SpillText)   # made in a worker and sent back
     for source in ("content/p1.md", "content/p69.md"):
-        assert cache.markdown[source].problems is NONE and cache.loaded[source].diagnostics is NONE
+        assert cache.markdown[source].problems is EMPTY and cache.loaded[source].diagnostics is EMPTY
     assert cache.markdown["content/p1.md"].targets == (0, "content/p2.md", "part")
     assert cache.markdown["content/p3.md"].problems   # a record with problems keeps them
     # Read back from the cache file, as the next build reads them.
     read = BuildCache.read(cache_file)
-    assert read.markdown["content/p1.md"].problems is NONE and read.loaded["content/p1.md"].diagnostics is NONE
+    assert read.markdown["content/p1.md"].problems is EMPTY and read.loaded["content/p1.md"].diagnostics is EMPTY
     assert read.markdown["content/p1.md"].targets == (0, "content/p2.md", "part")
     assert list(triples(read.markdown["content/p69.md"].targets)) == [(0, "content/p0.md", "part")]
 
