@@ -57,13 +57,8 @@ SHA_LENGTH = 40
 
 
 def _stamp_text(values) -> str:
+    """A file's stamp (its ints) as the note writes it."""
     return " ".join(map(str, values))
-
-
-def _input_stamp_text(stamp: tuple[int, int, int, int, int]) -> str:
-    """_stamp_text of an input's stamp (cache.file_stamp), made quickly: asked for every file of the site."""
-    mtime, ctime, size, inode, device = stamp
-    return f"{mtime} {ctime} {size} {inode} {device}"
 
 
 def input_digest(site_dir: Path, config_fp: str, known: dict[str, str] | None = None) -> Inputs:
@@ -151,7 +146,7 @@ def _file_sha(path: str, key: str, known: dict, stamps: dict, now: int) -> str |
             return None   # a link, a pipe, a device: not worth trusting
         stamp = file_stamp(st, now)
         last = known.get(key)
-        if stamp is not None and isinstance(last, str) and last[:-SHA_LENGTH - 1] == _input_stamp_text(stamp):
+        if stamp is not None and isinstance(last, str) and last[:-SHA_LENGTH - 1] == _stamp_text(stamp):
             sha = last[-SHA_LENGTH:]
         else:
             with open(path, "rb") as handle:
@@ -241,7 +236,7 @@ def write(path: Path, inputs: Inputs, output: Path, diagnostics: list[Diagnostic
     which dated pages are published depend on the clock, not only on the inputs. `cache`: see Note.cache."""
     data = {"code": code_fingerprint(), "inputs": inputs.digest, "output": str(output),
             "outputs": dict(sorted(outputs.items())),
-            "stamps": {key: f"{_input_stamp_text(stamp)} {sha}" for key, (stamp, sha) in inputs.stamps.items()},
+            "stamps": {key: f"{_stamp_text(stamp)} {sha}" for key, (stamp, sha) in inputs.stamps.items()},
             "diagnostics": [d if isinstance(d, list) else d.as_list() for d in diagnostics],
             "pages": pages, "files": files, "clock": (window or Window()).as_list(), "cache": cache}
     try:
@@ -256,7 +251,7 @@ def write(path: Path, inputs: Inputs, output: Path, diagnostics: list[Diagnostic
 def stamps_changed(inputs: Inputs, memo: Note) -> bool:
     """Whether the note's input stamps differ from those just taken (files grown old enough to trust)."""
     return len(inputs.stamps) != len(memo.stamps) or any(
-        memo.stamps.get(key) != f"{_input_stamp_text(stamp)} {sha}" for key, (stamp, sha) in inputs.stamps.items())
+        memo.stamps.get(key) != f"{_stamp_text(stamp)} {sha}" for key, (stamp, sha) in inputs.stamps.items())
 
 
 def output_entry(sha: str, st: os.stat_result, now_ns: int) -> str:
