@@ -186,6 +186,10 @@ def _share(pool, job: Job, claims: _Claims, chunks: list[tuple[int, int]], along
                 return
             # None: a chunk this process took, and has done (it gathers only between chunks).
             out.extend(mine.pop(gathered) if part is None else job.kept(part))
+            # The results live on at least as long as the pool: left out of the cycle collector's
+            # walks from now on, like the site before them (run). Else each full collection walks
+            # every result so far, and at 100,000 pages those took 2.4 s of this stage.
+            gc.freeze()
             gathered += 1
             if progress:
                 progress(len(out), job.count)

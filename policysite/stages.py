@@ -200,7 +200,9 @@ def run(state: BuildState) -> BuildResult:
         render_markdown(state, [p for p in state.site.pages if p.source] if state.narrow is None else state.narrow)
         if state.narrow is not None and only_bodies_changed(state) is None:
             widen(state)           # their ids or links changed: every page's Markdown, every page's links
-        check_links(state)         # fragments, backlinks, `related:`, `image.src`, generated paths
+        with collector_paused():   # the links and backlinks it makes live on, as do the records:
+            check_links(state)     # fragments, backlinks, `related:`, `image.src`, generated paths
+        gc.freeze()                # left out of the collector's walks too (pool.run froze most records)
         if not state.failed():
             # on_page_context, the layout, on_page_html; sitemap, feeds and search meanwhile
             render_pages(state, page_jobs(state), alongside=lambda: make_extras(state))
@@ -1480,8 +1482,10 @@ def make_extras(state: BuildState) -> None:
         note_site(state, extras=f"{sitemap_key}:{every}", extra_files=shas)
     if isinstance(sink, BuildSink):
         # `serve` skips the full-text index (search.js then falls back to
-        # search-index.json) to keep rebuilds quick.
-        state.search_files.extend(search_index(state))
+        # search-index.json) to keep rebuilds quick. Its postings live until the files are
+        # made: the cycle collector would walk them again and again as they pile up.
+        with collector_paused():
+            state.search_files.extend(search_index(state))
 
 
 SITEMAP_FILES = frozenset({"sitemap.xml", "robots.txt"})   # what publish.sitemap_key covers

@@ -332,7 +332,9 @@ def test_a_cache_changed_under_a_hook_is_not_the_hooks_fault():
 def test_the_collector_is_paused_while_what_lives_all_build_long_is_read(make_site, monkeypatch):
     """Reading the note, hashing the inputs, reading the cache's index and loading the pages make
     objects that live until the build ends: Python's cycle collector does not run meanwhile (it
-    would walk them all again and again, to find no garbage), and runs again after."""
+    would walk them all again and again, to find no garbage), and runs again after. Nor while the
+    links are checked (the backlinks live on too), nor while the cache and the note are written,
+    when the whole site is still held and no longer frozen."""
     import gc
 
     from policysite import stages
@@ -342,17 +344,21 @@ def test_the_collector_is_paused_while_what_lives_all_build_long_is_read(make_si
     assert build(options).ok
     seen: dict[str, bool] = {}
 
-    def watching(module, name):
+    def watching(module, name, key=None):
         real = getattr(module, name)
 
         def watched(*args, **kwargs):
-            seen[name] = gc.isenabled()
+            seen[key or name] = gc.isenabled()
             return real(*args, **kwargs)
         monkeypatch.setattr(module, name, watched)
 
     watching(memo, "input_digest")
     watching(cache_module, "_section_entries")
     watching(stages, "load_pages")
+    watching(stages, "check_links")
+    watching(cache_module.BuildCache, "write", "cache write")
+    watching(memo, "write", "note write")
     write_files(site, {"content/p1.md": page("Page 1", body="Edited.\n")})
     assert gc.isenabled() and build(options).ok and gc.isenabled()
-    assert seen == {"input_digest": False, "_section_entries": False, "load_pages": False}
+    assert seen == {"input_digest": False, "_section_entries": False, "load_pages": False,
+                    "check_links": False, "cache write": False, "note write": False}, seen

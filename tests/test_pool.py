@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from conftest import page
 
@@ -26,6 +28,19 @@ def test_every_result_comes_back_in_order_through_keep(processes):
     assert out == [(n * n, "kept") for n in range(count)]
     assert sum(seen) == count and len(seen) > 1   # chunk by chunk, every one of them
     assert ran == [1]
+
+
+def test_results_are_left_out_of_the_collector_s_walks_as_they_come():
+    """Under a caller's freeze (stages.run freezes the site once loaded), each chunk's kept results
+    are frozen as they come: full collections do not walk every result so far again and again."""
+    count = pool.PARALLEL_THRESHOLD * 5 + 3
+    gc.freeze()
+    try:
+        out = pool.run(pool.Job(work=squares, count=count, keep=lambda results: [[n] for n in results]), 2)
+        collectable = {id(o) for generation in range(3) for o in gc.get_objects(generation=generation)}
+        assert len(out) == count and not [r for r in out if id(r) in collectable]
+    finally:
+        gc.unfreeze()
 
 
 def test_without_keep_results_are_as_made():
