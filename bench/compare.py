@@ -410,14 +410,14 @@ def count_html(out: str) -> int:
     return n
 
 
-def run_once(tool: Tool, label: str, i: int, runs: int, out: str, log: str, timeout: float,
+def run_once(tool: Tool, i: int, runs: int, out: str, log: str, timeout: float,
              rows: dict, rebuild: bool = False) -> bool:
     """One clean build of `tool` (and, for policysite, one no-change rebuild after
     it), appended to `rows`. False when the build failed."""
+    label = tool.name
     tool.clean(out)
-    # Deleting the last output leaves the disk work (journal, discards, dirty
-    # pages) to happen later; flush it now, so that it is not timed as part of
-    # this build, and every build starts from the same quiet disk.
+    # Deleting the last output leaves disk work (journal, discards, dirty pages)
+    # to happen later: flushed now, it is not timed as part of this build.
     os.sync()
     r = run_measured(tool.command(out), tool.cwd(), log, tool.env(), timeout)
     rows.setdefault(label, []).append(r)
@@ -569,8 +569,9 @@ def main(argv=None):
         peer_dir = os.path.join(work, f"peers-{pages}-s{args.seed}")
         entry = {"pages": pages, "tools": {}}
         # The tools take turns, one clean build each per round, so that the
-        # machine drifting (other work, a warming disk cache) over the minutes
-        # of a run falls on every tool alike rather than on whichever ran last.
+        # machine drifting over the minutes of a run (other work; here, builds
+        # slowing as the disk takes in what the last ones wrote and deleted)
+        # falls on every tool alike rather than favouring whichever ran first.
         jobs = []
         for tool, is_ps in tools:
             tool.prepare(site, peer_dir, corpus)
@@ -584,7 +585,7 @@ def main(argv=None):
         for i in range(args.runs):
             for tool, is_ps, out, log, rows in jobs:
                 if tool.name not in failed and not run_once(
-                        tool, tool.name, i, args.runs, out, log, args.timeout, rows, rebuild=is_ps):
+                        tool, i, args.runs, out, log, args.timeout, rows, rebuild=is_ps):
                     failed.add(tool.name)
         for tool, _is_ps, out, _log, rows in jobs:
             html = count_html(out)
