@@ -17,7 +17,6 @@ pages whose bodies were edited, when nothing else can have changed.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
 import json
 import os
@@ -48,7 +47,7 @@ from .cache import (
 )
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .diagnostics import Diagnostic, Diagnostics, closest
-from .heap import collector_paused
+from .heap import collector_paused, frozen, lasting
 from .hooks import PAGE_HOOKS, HookError, Hooks, load_hooks
 from .hooks import fingerprint as hooks_fingerprint
 from .layoutids import LayoutIds
@@ -190,19 +189,17 @@ def run(state: BuildState) -> BuildResult:
     # run again and again as the later stages make many small objects, need not walk them
     # each time (at 10,000 pages that took a second of a rebuild that renders one page).
     # Frozen before it runs again: not even one collection walks them as they are loaded.
-    with collector_paused():
-        load_pages(state)          # content/ into a Site, each file through its LoadRecord
-        gc.freeze()
-    try:
+    with frozen():                 # until the build ends: `serve`'s last site must be collectable
+        with lasting():
+            load_pages(state)      # content/ into a Site, each file through its LoadRecord
         prepare_layouts(state)     # the layouts, the ids they give a page; every `layout:` names one
         # on_page_markdown, then HTML: of the edited pages alone when only bodies can have changed
         state.narrow = narrow_pages(state)
         render_markdown(state, [p for p in state.site.pages if p.source] if state.narrow is None else state.narrow)
         if state.narrow is not None and only_bodies_changed(state) is None:
             widen(state)           # their ids or links changed: every page's Markdown, every page's links
-        with collector_paused():   # the links and backlinks it makes live on, as do the records:
+        with lasting():            # the links and backlinks it makes live on, as do the records
             check_links(state)     # fragments, backlinks, `related:`, `image.src`, generated paths
-        gc.freeze()                # left out of the collector's walks too (pool.run froze most records)
         if not state.failed():
             # on_page_context, the layout, on_page_html; sitemap, feeds and search meanwhile
             render_pages(state, page_jobs(state), alongside=lambda: make_extras(state))
@@ -210,8 +207,6 @@ def run(state: BuildState) -> BuildResult:
         if not state.failed() and state.sink is not None:
             write_files(state)     # static files and extras; files the site no longer has go
             post_build(state)      # on_post_build
-    finally:
-        gc.unfreeze()              # `serve` builds again and again: the last site must be collectable
     return result_of(state, ok=not state.failed())
 
 

@@ -333,8 +333,8 @@ def test_the_collector_is_paused_while_what_lives_all_build_long_is_read(make_si
     """Reading the note, hashing the inputs, reading the cache's index and loading the pages make
     objects that live until the build ends: Python's cycle collector does not run meanwhile (it
     would walk them all again and again, to find no garbage), and runs again after. Nor while the
-    links are checked (the backlinks live on too), nor while the cache and the note are written,
-    when the whole site is still held and no longer frozen."""
+    links are checked (the backlinks live on too), the full-text index is made (its postings
+    pile up until its files are written), or the cache and the note are written."""
     import gc
 
     from policysite import stages
@@ -356,9 +356,31 @@ def test_the_collector_is_paused_while_what_lives_all_build_long_is_read(make_si
     watching(cache_module, "_section_entries")
     watching(stages, "load_pages")
     watching(stages, "check_links")
+    watching(stages, "search_index")
     watching(cache_module.BuildCache, "write", "cache write")
     watching(memo, "write", "note write")
     write_files(site, {"content/p1.md": page("Page 1", body="Edited.\n")})
     assert gc.isenabled() and build(options).ok and gc.isenabled()
     assert seen == {"input_digest": False, "_section_entries": False, "load_pages": False,
-                    "check_links": False, "cache write": False, "note write": False}, seen
+                    "check_links": False, "search_index": False, "cache write": False, "note write": False}, seen
+
+
+def test_what_the_links_check_made_is_left_out_of_the_collector_s_walks_while_pages_render(make_site, monkeypatch):
+    """Backlinks live until the build ends: frozen once the links are checked, so that the
+    collections set off while the pages render do not walk them again and again."""
+    import gc
+
+    from policysite import stages
+
+    site = make_site({"content/a.md": page("Alpha", body="See [Beta](b.md).\n"), "content/b.md": page("Beta")})
+    seen = []
+    real = stages.render_pages
+
+    def render_pages(state, *args, **kwargs):
+        beta = next(p for p in state.site.pages if p.source == "content/b.md")
+        collectable = {id(o) for generation in range(3) for o in gc.get_objects(generation=generation)}
+        seen.append((len(beta.backlinks), id(beta.backlinks) in collectable))
+        return real(state, *args, **kwargs)
+    monkeypatch.setattr(stages, "render_pages", render_pages)
+    assert build(BuildOptions(site_dir=site, cache_file=site / CACHE)).ok
+    assert seen == [(1, False)]

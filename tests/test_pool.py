@@ -8,6 +8,7 @@ import pytest
 from conftest import page
 
 from policysite import pool
+from policysite.heap import frozen
 
 
 def squares(start: int, stop: int) -> list[int]:
@@ -30,17 +31,26 @@ def test_every_result_comes_back_in_order_through_keep(processes):
     assert ran == [1]
 
 
-def test_results_are_left_out_of_the_collector_s_walks_as_they_come():
-    """Under a caller's freeze (stages.run freezes the site once loaded), each chunk's kept results
-    are frozen as they come: full collections do not walk every result so far again and again."""
+@pytest.mark.parametrize("processes", [1, 2])
+def test_results_are_left_out_of_the_collector_s_walks_as_they_come(processes):
+    """Under a caller's freeze (stages.run's heap.frozen), each chunk's kept results
+    are frozen as they come, in worker processes or not: full collections do not walk every
+    result so far again and again."""
     count = pool.PARALLEL_THRESHOLD * 5 + 3
-    gc.freeze()
-    try:
-        out = pool.run(pool.Job(work=squares, count=count, keep=lambda results: [[n] for n in results]), 2)
+    with frozen():
+        out = pool.run(pool.Job(work=squares, count=count, keep=lambda results: [[n] for n in results]), processes)
         collectable = {id(o) for generation in range(3) for o in gc.get_objects(generation=generation)}
         assert len(out) == count and not [r for r in out if id(r) in collectable]
-    finally:
-        gc.unfreeze()
+    assert gc.get_freeze_count() == 0   # the caller's block, ending, lets them all go
+
+
+def test_a_job_without_a_caller_s_freeze_leaves_nothing_frozen():
+    """Without a caller's freeze, whatever the job froze is unfrozen as it ends: the results can
+    be collected like anything else."""
+    assert gc.get_freeze_count() == 0
+    for processes in (1, 2):
+        pool.run(pool.Job(work=squares, count=pool.PARALLEL_THRESHOLD * 5 + 3, keep=lambda results: [[n] for n in results]), processes)
+        assert gc.get_freeze_count() == 0
 
 
 def test_without_keep_results_are_as_made():

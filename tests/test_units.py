@@ -617,3 +617,22 @@ def test_collector_paused_nests_and_leaves_the_collector_as_it_found_it():
         assert not gc.isenabled()   # off before: off after
     finally:
         gc.enable()
+
+
+def test_frozen_nests_and_only_the_outermost_block_lets_go():
+    import gc
+
+    from policysite.heap import frozen, lasting
+
+    assert gc.get_freeze_count() == 0
+    with frozen():
+        before = gc.get_freeze_count()
+        assert before > 0
+        with frozen():
+            pass
+        assert gc.get_freeze_count() >= before   # the inner block ending lets nothing go
+        with lasting():
+            made = [[n] for n in range(100)]
+            assert not gc.isenabled()
+        assert gc.isenabled() and gc.get_freeze_count() >= before + len(made)   # frozen as the step ends
+    assert gc.get_freeze_count() == 0
