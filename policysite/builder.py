@@ -446,6 +446,14 @@ class BuildSink:
         self._replaced(rel)
         self.folder.copy(rel, source)
 
+    def wrote(self, rels: list[str]) -> None:
+        """Files written into the temporary folder by worker processes, each through its own copy
+        of this sink: taken as written here, or the note would give a file the build replaced
+        the entry of the one it linked ahead."""
+        for rel in rels:
+            self._replaced(rel)
+        self.folder.written.update(rels)
+
     def _replaced(self, rel: str) -> None:
         """A file linked ahead (or reused) that the build now writes anew: its old hash no longer holds."""
         self._linked.pop(rel, None)
@@ -583,6 +591,9 @@ class FolderSink:
     def drop(self, rel: str) -> None:
         """Nothing to give back: `reuse` only found the file in place, where the build writes it
         again or `finish` removes it."""
+
+    def wrote(self, rels: list[str]) -> None:
+        """Nothing to remember: worker processes write in place, as this process does."""
 
     def write(self, rel: str, data: bytes) -> None:
         path = self._path(rel)

@@ -1358,6 +1358,8 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
     for at, result in zip(todo_at, done, strict=True):
         results[at] = result
         state.rendered.add(result[0])
+    if sink is not None:
+        sink.wrote([result[0] for result in done if result[3] is None])
     outputs = {}
     rendered = 0
     for path, key, sha, error, did_render, links in results:

@@ -273,6 +273,26 @@ def test_each_file_is_noted_with_its_own_hash_and_stamp(make_site, monkeypatch):
             assert entry == memo.output_entry(entry[:memo.SHA_LENGTH], os.lstat(path), memo.time.time_ns()), rel
 
 
+def test_pages_worker_processes_wrote_over_linked_files_are_noted_as_written(make_site, monkeypatch):
+    """Pages rendered in worker processes replace the files linked ahead from the last output:
+    the note gives their new hashes, so the next build with nothing changed takes it over."""
+    import hashlib
+
+    from policysite import memo, pool
+
+    settled_at_once(monkeypatch)
+    many = {f"content/p{number}.md": page(f"Page {number}") for number in range(pool.PARALLEL_THRESHOLD + 16)}
+    site = make_site({**FILES, **many})
+    assert cached_build(site, jobs=2).ok
+    write_files(site, {"layouts/page.html": '{% extends "theme/page.html" %}{% block after_body %}<p>v2</p>{% endblock %}'})
+    result = cached_build(site, jobs=2)
+    assert result.ok and result.rendered > pool.PARALLEL_THRESHOLD
+    note = memo.read(site / CACHE.parent / memo.MEMO_NAME)
+    for rel, entry in note.outputs.items():
+        assert entry[:memo.SHA_LENGTH] == hashlib.sha1((site / "_site" / rel).read_bytes()).hexdigest(), rel
+    assert taken_over(cached_build(site, jobs=2))
+
+
 def test_a_spare_whose_files_are_not_those_noted_is_not_started_from(make_site, monkeypatch):
     """While every output file is too new to be noted with its stamp (as just after a build
     that wrote them), the note has nothing to know the spare's files by: the build links into
@@ -684,3 +704,4 @@ def test_the_linking_process_answers_where_children_are_reaped_unasked(make_site
     finally:
         signal.signal(signal.SIGCHLD, previous)
     assert_like_a_clean_build(site)
+
