@@ -106,7 +106,8 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
             if result.ok:
                 sink.wait()   # the linking's own failure, if it had one
                 with _timed(timings, "swap in the output"):
-                    folder.commit()
+                    folder.commit(make_spare=use_disk_cache and inputs.digest is not None
+                                  and _spare_wanted(sink, options, builder.hooks_write_files))
                 if use_disk_cache and (builder.cache.dirty or not options.cache_file.is_file()):
                     with _timed(timings, "write cache"):
                         builder.cache.write(options.cache_file)
@@ -118,9 +119,11 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
                         agrees = builder.cache.index_digest if not builder.hooks_write_files else ""
                         memo.write(memo_file, inputs, output, result.diagnostics.items, result.pages, result.files,
                                    files, builder.window, cache=agrees)
+                with _timed(timings, "wait for the spare") if folder.making_spare else contextlib.nullcontext():
+                    folder.finish()
             else:
                 _abandon(folder, sink)
-            after = ("swap in the output", "write cache", "note the output")
+            after = ("swap in the output", "write cache", "note the output", "wait for the spare")
             result.timings = {**{k: v for k, v in timings.items() if k not in after}, **result.timings,
                               **{k: v for k, v in timings.items() if k in after}}
             result.seconds = time.perf_counter() - started
@@ -155,6 +158,24 @@ def _spare_worth_taking(last: memo.Note | None, output: Path):
             return False
         return memo.share_in(last, spare) >= 0.5
     return worth_it
+
+
+# A spare is made (write.SpareMaker) only for an output of at least this many files: a next
+# build links a smaller one whole in a few tenths of a second at most.
+SPARE_FROM = 1000
+
+
+def _spare_wanted(sink: BuildSink, options: BuildOptions, unshared: bool) -> bool:
+    """Whether to make a spare from the new output: a next build would otherwise link all of its
+    files, which at 10,000 pages took one to two seconds. Not when the previous output, which
+    becomes the spare, shares most of them (the build linked them from it, and did not copy
+    them for a hook: `unshared`), nor with one process to work in (the linking would then
+    only lengthen this build)."""
+    total = len(sink.kept) + len(sink.folder.written)   # every file of the new output, a hook's aside
+    shared = 0 if unshared else len(sink.kept)
+    if total < SPARE_FROM or shared >= total / 2:
+        return False
+    return (options.jobs or os.cpu_count() or 1) > 1   # as many as the render pool uses
 
 
 def _abandon(folder: OutputFolder | None, sink: BuildSink | None) -> None:

@@ -68,6 +68,7 @@ class OutputFolder:
         self.from_spare = False
         self.written: set[str] = set()
         self._folder = ""   # see _create
+        self._spare_maker: SpareMaker | None = None   # see commit
         output.parent.mkdir(parents=True, exist_ok=True)
         self._lock = _lock_file(output)
         try:
@@ -158,8 +159,13 @@ class OutputFolder:
             raise _renamed(exc, source if exc.filename == source else self.output / rel) from None
         self.written.add(rel)
 
-    def commit(self) -> None:
-        """Move the finished build into place; the previous output becomes the spare."""
+    def commit(self, make_spare: bool = False) -> None:
+        """Move the finished build into place; the previous output becomes the spare.
+
+        `make_spare`: the previous output would be a poor spare (the caller knows how few of
+        its files the new output shares), so a new one is made from the new output, in another
+        process, while the caller goes on (its cache, its note): `finish` waits for it and puts
+        it in place. The output stays locked until then."""
         marker = self.tmp / MARKER
         try:
             st = os.lstat(marker)
@@ -199,13 +205,50 @@ class OutputFolder:
                         removed.remove(previous)
                 raise
             self.tmp = None   # it is the output now: nothing to discard
+            if make_spare and (previous == self.spare or not os.path.lexists(self.spare)):
+                self._spare_maker = SpareMaker.start(self.output)
         finally:
             try:
                 for folder in removed:
                     remove_folder(folder)
-                self._unlock()
+                if self._spare_maker is None:
+                    self._unlock()
             finally:
                 _restore_signals(blocked)
+
+    @property
+    def making_spare(self) -> bool:
+        return self._spare_maker is not None
+
+    def finish(self) -> None:
+        """After `commit`: wait for the spare it began, if any, put it in place, and let the output go."""
+        maker, self._spare_maker = self._spare_maker, None
+        try:
+            if maker is not None:
+                self._place(maker)
+        finally:
+            self._unlock()
+
+    def _place(self, maker: SpareMaker) -> None:
+        try:
+            finished = maker.wait()
+        except BaseException:   # Ctrl-C while waiting
+            maker.cancel()
+            raise
+        if not finished:
+            return
+        old = None
+        blocked = _block_signals()   # no moment without a spare that is whole
+        try:
+            if os.path.lexists(self.spare):
+                old = self._aside(self.spare)   # the previous output: a poor spare
+            os.rename(maker.folder, self.spare)
+        except OSError:
+            maker.cancel()
+        finally:
+            _restore_signals(blocked)
+        if old is not None:
+            remove_folder(old)
 
     def _aside(self, path: Path) -> Path:
         """Rename `path` to a new `.old-` name beside the output (removed after the swap, or by the next build)."""
@@ -220,6 +263,9 @@ class OutputFolder:
         try:
             if self.tmp is not None:
                 self._drop()
+            if self._spare_maker is not None:
+                self._spare_maker.cancel()
+                self._spare_maker = None
             self._unlock()
         finally:
             _restore_signals(blocked)
@@ -238,6 +284,54 @@ class OutputFolder:
             fcntl.flock(self._lock, fcntl.LOCK_UN)
             os.close(self._lock)
             self._lock = None
+
+
+LINKCOPY = Path(__file__).resolve().with_name("linkcopy.py")
+
+
+class SpareMaker:
+    """A process linking every file of the output into a new folder beside it (linkcopy.py).
+
+    A build with the disk cache that leaves no good spare (a first build, or one that wrote
+    most pages anew) makes one this way while it writes its cache and note: linking a whole
+    output costs about as long as that (mostly time in the kernel, on the other core), and
+    the next build, after a one-page edit, then starts from it rather than linking every file
+    itself. The folder is named like a temporary one, so a build killed meanwhile leaves a
+    leftover the next build removes (or, once finished and marked, takes as the spare)."""
+
+    def __init__(self, folder: Path, process: subprocess.Popen | None):
+        self.folder = folder
+        self.process = process
+
+    @classmethod
+    def start(cls, output: Path) -> SpareMaker | None:
+        """None when no folder or process can be made: the next build links every file, as it can."""
+        try:
+            folder = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
+        except OSError:
+            return None
+        try:
+            process = subprocess.Popen([sys.executable, "-I", "-S", str(LINKCOPY), str(output), str(folder), MARKER],
+                                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                       close_fds=True)
+        except OSError:
+            shutil.rmtree(folder, ignore_errors=True)
+            return None
+        return cls(folder, process)
+
+    def wait(self) -> bool:
+        """Whether the folder is finished (its marker made); if not, it is removed."""
+        if self.process.wait() == 0 and _is_spare(self.folder):
+            return True
+        self.cancel()
+        return False
+
+    def cancel(self) -> None:
+        """Stop the process and remove what it made."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        remove_folder(self.folder)
 
 
 def spare_folder(output: Path) -> Path:

@@ -705,3 +705,130 @@ def test_the_linking_process_answers_where_children_are_reaped_unasked(make_site
         signal.signal(signal.SIGCHLD, previous)
     assert_like_a_clean_build(site)
 
+
+# ---- a spare made from the new output, when the previous one would be a poor spare ------------
+
+def spares_for_small_sites(monkeypatch):
+    """A spare made for any output, however small (builder.SPARE_FROM is 1,000 files)."""
+    from policysite import builder
+
+    settled_at_once(monkeypatch)
+    monkeypatch.setattr(builder, "SPARE_FROM", 1)
+
+
+def assert_spare_links_the_output(site: Path) -> None:
+    """The spare holds every file of the output, each the very same file, and its own empty marker."""
+    from policysite.write import MARKER
+
+    output = {rel for rel in read_tree(site / "_site") if rel != MARKER}
+    assert {rel for rel in read_tree(site / SPARE) if rel != MARKER} == output
+    for rel in output:
+        assert (site / SPARE / rel).stat().st_ino == (site / "_site" / rel).stat().st_ino, rel
+    marker = (site / SPARE / MARKER).stat()
+    assert marker.st_size == 0 and marker.st_nlink == 1
+
+
+def test_a_first_build_with_the_cache_makes_a_spare_and_the_next_build_starts_from_it(make_site, monkeypatch):
+    spares_for_small_sites(monkeypatch)
+    site = make_site({**FILES, "content/c.md": page("Gamma"), "content/files/r.pdf": b"%PDF-1.4 one"})
+    result = cached_build(site, jobs=2)
+    assert result.ok and "wait for the spare" in result.timings
+    assert_spare_links_the_output(site)
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith("._site")) == [SPARE]
+    write_files(site, {"content/c.md": page("Gamma", body="Edited once.\n")})
+    spare = folder_id(site / SPARE)
+    result = cached_build(site, jobs=2)
+    assert result.ok and not taken_over(result) and "wait for the spare" not in result.timings
+    assert folder_id(site / "_site") == spare   # started from it, so no new spare was wanted
+    assert "Edited once." in (site / "_site/c/index.html").read_text()
+    assert_like_a_clean_build(site)
+
+
+def test_no_spare_is_made_for_a_small_output_without_the_cache_or_with_one_process(make_site, monkeypatch):
+    settled_at_once(monkeypatch)
+    site = make_site({**FILES, "content/c.md": page("Gamma")})
+    assert cached_build(site, jobs=2).ok and not (site / SPARE).exists()   # 3 pages, well below SPARE_FROM
+    spares_for_small_sites(monkeypatch)
+    shutil.rmtree(site / "_site")
+    assert build(BuildOptions(site_dir=site, output=site / "_site", jobs=2)).ok and not (site / SPARE).exists()
+    shutil.rmtree(site / "_site")
+    assert cached_build(site, jobs=1).ok and not (site / SPARE).exists()
+    shutil.rmtree(site / "_site")
+    assert cached_build(site, jobs=2).ok and (site / SPARE).is_dir()
+
+
+def test_a_build_that_wrote_most_files_anew_replaces_the_spare_with_its_own(make_site, monkeypatch):
+    """The previous output shares few files with one whose every page changed (a new layout): kept
+    as the spare, the next build would link every file again, so a spare is made from the new one."""
+    spares_for_small_sites(monkeypatch)
+    # More pages than other files, and titles whose words fall in few parts of the search index.
+    many = {f"content/p{number}.md": page(f"Guide ga{chr(97 + number // 26)}{chr(97 + number % 26)}") for number in range(60)}
+    site = make_site({**FILES, **many, "content/c.md": page("Gamma")})
+    assert cached_build(site, jobs=2).ok
+    write_files(site, {"layouts/page.html": '{% extends "theme/page.html" %}{% block after_body %}<p>v2</p>{% endblock %}'})
+    first_output = folder_id(site / "_site")
+    assert cached_build(site, jobs=2).ok
+    assert folder_id(site / SPARE) not in (first_output, folder_id(site / "_site"))
+    assert_spare_links_the_output(site)
+    # A one-page edit keeps the rest: the previous output, kept as the spare, is a good one.
+    write_files(site, {"content/c.md": page("Gamma", body="Edited.\n")})
+    second_output = folder_id(site / "_site")
+    result = cached_build(site, jobs=2)
+    assert result.ok and "wait for the spare" not in result.timings and folder_id(site / SPARE) == second_output
+    assert_like_a_clean_build(site)
+
+
+def test_a_spare_that_cannot_be_made_leaves_nothing_behind(make_site, monkeypatch, tmp_path):
+    """The linking process fails (here, it cannot start its script; on a file system without
+    hard links, at the first file): the build succeeds, without a spare and without leftovers."""
+    from policysite import write
+
+    spares_for_small_sites(monkeypatch)
+    monkeypatch.setattr(write, "LINKCOPY", tmp_path / "missing.py")
+    site = make_site({**FILES, "content/c.md": page("Gamma")})
+    assert cached_build(site, jobs=2).ok
+    assert not [p.name for p in site.iterdir() if p.name.startswith("._site")]
+    write_files(site, {"content/c.md": page("Gamma", body="Edited.\n")})
+    assert cached_build(site, jobs=2).ok
+    assert_like_a_clean_build(site)
+
+
+def test_ctrl_c_while_the_spare_is_made_stops_it_and_leaves_the_new_output(make_site, monkeypatch):
+    """The output was swapped in before the interruption: it stays, the half-made spare goes,
+    and the output is let go (a next build in this process does not wait for ever)."""
+    import pytest
+
+    from policysite import memo
+
+    spares_for_small_sites(monkeypatch)
+    site = make_site({**FILES, "content/c.md": page("Gamma")})
+    real = memo.write
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(memo, "write", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cached_build(site, jobs=2)
+    assert (site / "_site/c/index.html").is_file()
+    assert not [p.name for p in site.iterdir() if p.name.startswith("._site")]
+    monkeypatch.setattr(memo, "write", real)
+    assert cached_build(site, jobs=2).ok and (site / SPARE).is_dir()
+    assert_like_a_clean_build(site)
+
+
+def test_link_tree_links_files_makes_folders_and_marks_the_copy_last(tmp_path):
+    from policysite.linkcopy import link_tree
+    from policysite.write import MARKER
+
+    source = tmp_path / "out"
+    write_files(source, {"index.html": "home", "a/b/index.html": "deep", MARKER: ""})
+    (source / "a/empty").mkdir()
+    (source / "elsewhere").symlink_to(tmp_path)
+    dest = tmp_path / "copy"
+    dest.mkdir()
+    link_tree(str(source), str(dest), MARKER)
+    assert sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*")) == \
+        [MARKER, "a", "a/b", "a/b/index.html", "a/empty", "index.html"]
+    assert (dest / "a/b/index.html").stat().st_ino == (source / "a/b/index.html").stat().st_ino
+    assert (dest / MARKER).stat().st_ino != (source / MARKER).stat().st_ino
