@@ -198,7 +198,8 @@ class Policysite(Tool):
     name = "policysite"
 
     def __init__(self, python: str, jobs: int | None, ref: str | None = None,
-                 work: str | None = None):
+                 work: str | None = None, named: bool = False):
+        """`named`: called policysite@REVISION, to be measured beside the work tree (--against)."""
         self.python = python
         self.jobs = jobs
         self.root = REPO
@@ -220,6 +221,8 @@ class Policysite(Tool):
             if os.path.isdir(os.path.join(REPO, compiled)) and not os.path.isdir(os.path.join(self.root, compiled)):
                 shutil.copytree(os.path.join(REPO, compiled), os.path.join(self.root, compiled))
             self.version = f"git {rev}"
+            if named:
+                self.name = f"policysite@{rev}"
         else:
             dirty = _git("status", "--porcelain", "--untracked-files=no", "--", "policysite", "build.py")
             self.version = f"git {rev}{'+changes' if dirty else ''}" if rev else "?"
@@ -487,7 +490,8 @@ def table(report) -> str:
                 lines.append(f"| {size['pages']} | {label} | {e['version']} | 0 | {what} "
                              f"| {s.get('cpu', 0):.0f} | | {e['html']} written | | |")
                 continue
-            ratio = "" if label.startswith("policysite") else fmt_ratio(ps and ps["summary"], s)
+            ours = label == "policysite" or label.endswith("(no-change rebuild)")
+            ratio = "" if ours else fmt_ratio(ps and ps["summary"], s)
             lines.append(
                 f"| {size['pages']} | {label} | {e['version']} | {s['runs']} | {s['wall']:.2f} "
                 f"| {s['cpu']:.2f} | {s['maxrss_mb']:.0f} / {s['tree_mb']:.0f} / {s.get('pss_mb', 0):.0f} "
@@ -535,6 +539,9 @@ def main(argv=None):
     ap.add_argument("--ref", default=None,
                     help="measure policysite as committed at this git revision (a frozen "
                          "copy under the work folder) instead of the live work tree")
+    ap.add_argument("--against", default=None, metavar="REF",
+                    help="also measure policysite as committed at REF, in the same turns, as "
+                         "policysite@REF: the ratio column then compares the two")
     ap.add_argument("--python", default=None,
                     help="interpreter for policysite (default: the repo's .venv if present)")
     ap.add_argument("--timeout", type=float, default=900.0,
@@ -555,6 +562,8 @@ def main(argv=None):
     tools: list[tuple[Tool, bool]] = []
     if not args.no_policysite:
         tools.append((Policysite(python, args.jobs, args.ref, os.path.abspath(args.work)), True))
+        if args.against:
+            tools.append((Policysite(python, args.jobs, args.against, os.path.abspath(args.work), named=True), True))
     tools += [(p, False) for p in peers]
     if not tools:
         ap.error("nothing to measure")

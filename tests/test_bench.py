@@ -183,6 +183,19 @@ def test_compare_prints_policysite_and_the_floor_taking_turns(tmp_path):
     assert list(tmp_path.glob("results-*.json"))
 
 
+def test_compare_against_a_commit_measures_both_in_turns_and_gives_their_ratio(tmp_path):
+    rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+    r = subprocess.run([sys.executable, str(BENCH / "compare.py"), "--sizes", str(PAGES), "--runs", "2",
+                        "--peers", "none", "--against", "HEAD", "--work", str(tmp_path)],
+                       cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    turns = re.findall(r"^  (\S+) +run (\d)/2:", r.stderr, re.M)
+    assert turns == [("policysite", "1"), (f"policysite@{rev}", "1"), ("policysite", "2"), (f"policysite@{rev}", "2")], r.stderr
+    row = re.search(rf"^\| {PAGES} \| policysite@{rev} \| git {rev} \| 2 \|.*$", r.stdout, re.M)
+    assert row and re.search(r"\| \d+\.\d\d / \d+\.\d\d / \d+\.\d\d \|", row.group(0)), r.stdout
+    assert (tmp_path / f"policysite-{rev}" / "build.py").is_file()   # the commit, as committed
+
+
 def test_compare_prints_each_stage_at_each_size(tmp_path):
     r = subprocess.run([sys.executable, str(BENCH / "compare.py"), "--sizes", f"{PAGES},{2 * PAGES}",
                         "--runs", "1", "--peers", "none", "--work", str(tmp_path)],
