@@ -106,14 +106,18 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
             if result.ok:
                 sink.wait()   # the linking's own failure, if it had one
                 with _timed(timings, "swap in the output"):
-                    folder.commit(make_spare=use_disk_cache and inputs.digest is not None
-                                  and _spare_wanted(sink, options, builder.hooks_write_files))
+                    folder.commit(keep_lock=True)   # for start_spare, until finish
+                noting = inputs is not None and inputs.digest is not None
+                if noting:
+                    with _timed(timings, "note the output"):
+                        files = sink.manifest(builder.cache, walk=builder.hooks_write_files)
+                    if use_disk_cache and _spare_wanted(sink, files, options, builder.hooks_write_files):
+                        folder.start_spare()   # linked while the cache and the note are written
                 if use_disk_cache and (builder.cache.dirty or not options.cache_file.is_file()):
                     with _timed(timings, "write cache"):
                         builder.cache.write(options.cache_file)
-                if inputs is not None and inputs.digest is not None:
+                if noting:
                     with _timed(timings, "note the output"):
-                        files = sink.manifest(builder.cache, walk=builder.hooks_write_files)
                         # Each output's sha in the note is its record's, unless a hook could have
                         # changed the file after it was rendered (then read from its bytes).
                         agrees = builder.cache.index_digest if not builder.hooks_write_files else ""
@@ -123,7 +127,7 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
                     folder.finish()
             else:
                 _abandon(folder, sink)
-            after = ("swap in the output", "write cache", "note the output", "wait for the spare")
+            after = ("swap in the output", "note the output", "write cache", "wait for the spare")
             result.timings = {**{k: v for k, v in timings.items() if k not in after}, **result.timings,
                               **{k: v for k, v in timings.items() if k in after}}
             result.seconds = time.perf_counter() - started
@@ -165,15 +169,18 @@ def _spare_worth_taking(last: memo.Note | None, output: Path):
 SPARE_FROM = 1000
 
 
-def _spare_wanted(sink: BuildSink, options: BuildOptions, unshared: bool) -> bool:
-    """Whether to make a spare from the new output: a next build would otherwise link all of its
-    files, which at 10,000 pages took one to two seconds. Not when the previous output, which
-    becomes the spare, shares most of them (the build linked them from it, and did not copy
-    them for a hook: `unshared`), nor with one process to work in (the linking would then
-    only lengthen this build)."""
-    total = len(sink.kept) + len(sink.folder.written)   # every file of the new output, a hook's aside
-    shared = 0 if unshared else len(sink.kept)
-    if total < SPARE_FROM or shared >= total / 2:
+def _spare_wanted(sink: BuildSink, files: dict[str, str], options: BuildOptions, copied_for_hook: bool) -> bool:
+    """Whether to make a spare from the new output (`files`: its note): a next build would
+    otherwise link all of its files, which at 10,000 pages took one to two seconds. Not when
+    the previous output, which becomes the spare, shares most of them (the build linked them
+    from it, and did not copy them for an on_post_build hook); nor when most are noted
+    without their stamps (written too recently: memo.SETTLE_NS), since the next build could
+    not tell that the spare's files are the very files noted; nor with one process to work
+    in (the linking would then only lengthen this build)."""
+    total = len(files)
+    shared = 0 if copied_for_hook else len(sink.kept)
+    stamped = sum(len(entry) > memo.SHA_LENGTH for entry in files.values())
+    if total < SPARE_FROM or shared >= total / 2 or stamped < total / 2:
         return False
     return (options.jobs or os.cpu_count() or 1) > 1   # as many as the render pool uses
 
@@ -468,12 +475,10 @@ class BuildSink:
         self.folder.copy(rel, source)
 
     def wrote(self, rels: list[str]) -> None:
-        """Files written into the temporary folder by worker processes, each through its own copy
-        of this sink: taken as written here, or the note would give a file the build replaced
-        the entry of the one it linked ahead."""
+        """Pages that worker processes wrote, each through its own copy of this sink: any file
+        linked ahead for them is forgotten, so the note gives their new hashes (their records')."""
         for rel in rels:
             self._replaced(rel)
-        self.folder.written.update(rels)
 
     def _replaced(self, rel: str) -> None:
         """A file linked ahead (or reused) that the build now writes anew: its old hash no longer holds."""

@@ -11,6 +11,9 @@ build can take it as its temporary folder and bring it up to date (builder.py's
 BuildSink) instead of linking every file again. A build that fails gives the
 spare back as it found it, or near enough: nothing in a spare is trusted
 without being checked against the note of the current output (memo.py).
+When the output moved away would be a poor spare (there was none, or the new
+output shares few of its files), the build can make a new one from the new
+output instead (`start_spare`, SpareMaker).
 """
 
 from __future__ import annotations
@@ -56,7 +59,8 @@ def check_output_folder(output: Path, site_dir: Path) -> None:
 
 
 class OutputFolder:
-    """A temporary folder beside the output, swapped in by `commit()`."""
+    """A temporary folder beside the output, swapped in by `commit()`; the output is locked
+    from the start until `commit` (or, with `keep_lock`, until `finish`) or `discard`."""
 
     def __init__(self, output: Path, take_spare: Callable[[Path], bool] | None = None):
         """`take_spare(spare)`: whether to start from the spare (see the module's docstring), asked
@@ -159,13 +163,10 @@ class OutputFolder:
             raise _renamed(exc, source if exc.filename == source else self.output / rel) from None
         self.written.add(rel)
 
-    def commit(self, make_spare: bool = False) -> None:
+    def commit(self, keep_lock: bool = False) -> None:
         """Move the finished build into place; the previous output becomes the spare.
 
-        `make_spare`: the previous output would be a poor spare (the caller knows how few of
-        its files the new output shares), so a new one is made from the new output, in another
-        process, while the caller goes on (its cache, its note): `finish` waits for it and puts
-        it in place. The output stays locked until then."""
+        `keep_lock`: the output stays locked, for `start_spare`, until `finish` (or `discard`)."""
         marker = self.tmp / MARKER
         try:
             st = os.lstat(marker)
@@ -205,35 +206,49 @@ class OutputFolder:
                         removed.remove(previous)
                 raise
             self.tmp = None   # it is the output now: nothing to discard
-            if make_spare and (previous == self.spare or not os.path.lexists(self.spare)):
-                self._spare_maker = SpareMaker.start(self.output)
         finally:
             try:
                 for folder in removed:
                     remove_folder(folder)
-                if self._spare_maker is None:
+                if not keep_lock:
                     self._unlock()
             finally:
                 _restore_signals(blocked)
+
+    def start_spare(self) -> None:
+        """After `commit(keep_lock=True)`, when the previous output would be a poor spare (the
+        caller knows how few files the new one shares with it): begin a new spare, linked from
+        the new output in another process while the caller goes on (its cache, its note).
+        `finish` waits for it and puts it in place. Not when something else holds the spare's name."""
+        if self._lock is None or self.tmp is not None or self._spare_maker is not None:
+            return
+        if os.path.lexists(self.spare) and not _is_spare(self.spare):
+            return   # somebody's own: left alone
+        self._spare_maker = SpareMaker.start(self.output)
 
     @property
     def making_spare(self) -> bool:
         return self._spare_maker is not None
 
     def finish(self) -> None:
-        """After `commit`: wait for the spare it began, if any, put it in place, and let the output go."""
-        maker, self._spare_maker = self._spare_maker, None
+        """After `commit`: wait for the spare begun (`start_spare`), if any, put it in place,
+        and let the output go."""
         try:
-            if maker is not None:
-                self._place(maker)
+            if self._spare_maker is not None:
+                self._place(self._spare_maker)
         finally:
+            self._spare_maker = None
             self._unlock()
 
     def _place(self, maker: SpareMaker) -> None:
         try:
             finished = maker.wait()
-        except BaseException:   # Ctrl-C while waiting
-            maker.cancel()
+        except BaseException:   # Ctrl-C while waiting: a second one must not leave the process running
+            blocked = _block_signals()
+            try:
+                maker.cancel()
+            finally:
+                _restore_signals(blocked)
             raise
         if not finished:
             return
@@ -241,6 +256,8 @@ class OutputFolder:
         blocked = _block_signals()   # no moment without a spare that is whole
         try:
             if os.path.lexists(self.spare):
+                if not _is_spare(self.spare):
+                    raise FileExistsError(self.spare)   # somebody's own, put there meanwhile: left alone
                 old = self._aside(self.spare)   # the previous output: a poor spare
             os.rename(maker.folder, self.spare)
         except OSError:
@@ -299,39 +316,53 @@ class SpareMaker:
     itself. The folder is named like a temporary one, so a build killed meanwhile leaves a
     leftover the next build removes (or, once finished and marked, takes as the spare)."""
 
-    def __init__(self, folder: Path, process: subprocess.Popen | None):
+    def __init__(self, output: Path, folder: Path, process: subprocess.Popen):
+        self.output = output
         self.folder = folder
         self.process = process
 
     @classmethod
     def start(cls, output: Path) -> SpareMaker | None:
         """None when no folder or process can be made: the next build links every file, as it can."""
+        if not sys.executable:   # an embedded interpreter: nothing to start the script with
+            return None
         try:
             folder = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
         except OSError:
             return None
         try:
-            process = subprocess.Popen([sys.executable, "-I", "-S", str(LINKCOPY), str(output), str(folder), MARKER],
-                                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                       close_fds=True)
-        except OSError:
+            process = subprocess.Popen(
+                [sys.executable, "-I", "-S", str(LINKCOPY), str(output), str(folder), MARKER, str(os.getpid())],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True)
+        except (OSError, ValueError):
             shutil.rmtree(folder, ignore_errors=True)
             return None
-        return cls(folder, process)
+        return cls(output, folder, process)
 
     def wait(self) -> bool:
-        """Whether the folder is finished (its marker made); if not, it is removed."""
+        """Whether the folder is finished; if not, it is removed. Its marker says so, not the exit
+        status alone: where SIGCHLD is ignored, a process's status reads as 0 whatever it was."""
         if self.process.wait() == 0 and _is_spare(self.folder):
             return True
         self.cancel()
         return False
 
     def cancel(self) -> None:
-        """Stop the process and remove what it made."""
+        """Stop the process and remove what it made, under an `.old-` name: a detached process
+        may remove a large folder after this build ends, and the next build must neither
+        remove it too (waiting for it) nor, when it is marked as finished, take it as the spare."""
         if self.process.poll() is None:
             self.process.kill()
-            self.process.wait()
-        remove_folder(self.folder)
+        self.process.wait()
+        folder = self.folder
+        try:
+            old = Path(tempfile.mkdtemp(prefix=f".{self.output.name}.old-", dir=self.folder.parent))
+            os.rmdir(old)
+            os.rename(folder, old)
+            folder = old
+        except OSError:
+            pass
+        remove_folder(folder)
 
 
 def spare_folder(output: Path) -> Path:

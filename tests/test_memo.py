@@ -817,6 +817,103 @@ def test_ctrl_c_while_the_spare_is_made_stops_it_and_leaves_the_new_output(make_
     assert_like_a_clean_build(site)
 
 
+def test_no_spare_is_made_from_files_too_new_to_be_known_by_their_stamps(make_site, monkeypatch):
+    """Files written in the last two seconds are noted by their hashes alone: the next build
+    could not tell that a spare's files are the very files noted, so none is made for it."""
+    from policysite import builder
+
+    monkeypatch.setattr(builder, "SPARE_FROM", 1)   # and memo.SETTLE_NS as it is: every file is new
+    site = make_site({**FILES, "content/c.md": page("Gamma")})
+    assert cached_build(site, jobs=2).ok and not (site / SPARE).exists()
+
+
+def test_a_spare_of_somebody_elses_is_left_alone_when_a_spare_is_wanted(make_site, monkeypatch):
+    spares_for_small_sites(monkeypatch)
+    many = {f"content/p{number}.md": page(f"Guide ga{chr(97 + number // 26)}{chr(97 + number % 26)}") for number in range(60)}
+    site = make_site({**FILES, **many})
+    (site / SPARE).mkdir()
+    (site / SPARE / "notes.txt").write_text("no marker: not an output")
+    for layout in ("<p>v1</p>", "<p>v2</p>"):   # a first build, then one that writes every page again
+        write_files(site, {"layouts/page.html": '{% extends "theme/page.html" %}{% block after_body %}' + layout + '{% endblock %}'})
+        assert cached_build(site, jobs=2).ok
+        assert sorted(p.name for p in (site / SPARE).iterdir()) == ["notes.txt"]
+        assert not [p.name for p in site.iterdir() if p.name.startswith("._site") and p.name != SPARE]
+    assert_like_a_clean_build(site)
+
+
+def test_a_spare_is_known_finished_by_its_marker_where_children_are_reaped_unasked(make_site, monkeypatch, tmp_path):
+    """Where SIGCHLD is ignored every process's exit status reads as 0: a spare the process did
+    not finish (here, it never started its script) must not be taken for one."""
+    import signal
+
+    from policysite import write
+
+    spares_for_small_sites(monkeypatch)
+    monkeypatch.setattr(write, "LINKCOPY", tmp_path / "missing.py")
+    site = make_site({**FILES, "content/c.md": page("Gamma")})
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        assert cached_build(site, jobs=2).ok
+    finally:
+        signal.signal(signal.SIGCHLD, previous)
+    assert not [p.name for p in site.iterdir() if p.name.startswith("._site")]
+    monkeypatch.setattr(write, "LINKCOPY", write.Path(write.__file__).with_name("linkcopy.py"))
+    write_files(site, {"content/c.md": page("Gamma", body="Edited.\n")})
+    assert cached_build(site, jobs=2).ok and (site / SPARE).is_dir()   # builds keep spares again
+    assert_like_a_clean_build(site)
+
+
+def test_ctrl_c_while_the_build_waits_for_the_spare_stops_it_and_lets_the_output_go(make_site, monkeypatch):
+    import pytest
+
+    from policysite import write
+
+    spares_for_small_sites(monkeypatch)
+    site = make_site({**FILES, "content/c.md": page("Gamma")})
+    real = write.SpareMaker.wait
+    makers = []
+
+    def interrupted(maker):
+        makers.append(maker)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(write.SpareMaker, "wait", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cached_build(site, jobs=2)
+    assert makers and makers[0].process.returncode is not None   # stopped and reaped
+    assert (site / "_site/c/index.html").is_file()
+    assert not [p.name for p in site.iterdir() if p.name.startswith("._site")]
+    monkeypatch.setattr(write.SpareMaker, "wait", real)
+    assert cached_build(site, jobs=2).ok   # the output was let go: this build does not wait for ever
+
+
+def test_pages_rendered_in_worker_processes_are_noted_by_their_records_not_read_again(make_site, monkeypatch):
+    """The note takes a rendered page's hash from its record: hashing every page's bytes again
+    cost about a quarter of a second of CPU at 10,000 pages."""
+    from policysite import builder, pool
+
+    settled_at_once(monkeypatch)
+    many = {f"content/p{number}.md": page(f"Page {number}") for number in range(pool.PARALLEL_THRESHOLD + 16)}
+    site = make_site({**FILES, **many})
+    assert cached_build(site, jobs=2).ok
+    write_files(site, {"layouts/page.html": '{% extends "theme/page.html" %}{% block after_body %}<p>v2</p>{% endblock %}'})
+    import hashlib
+    import types
+
+    hashed = []
+
+    def sha1(data=b""):
+        hashed.append(len(data))
+        return hashlib.sha1(data)
+
+    monkeypatch.setattr(builder, "hashlib", types.SimpleNamespace(sha1=sha1))   # the note's hashing alone
+    result = cached_build(site, jobs=2)
+    monkeypatch.setattr(builder, "hashlib", hashlib)
+    assert result.ok and result.rendered > pool.PARALLEL_THRESHOLD
+    assert len(hashed) < result.rendered, (len(hashed), result.rendered)   # the workers' pages are not among them
+    assert_like_a_clean_build(site)
+
+
 def test_link_tree_links_files_makes_folders_and_marks_the_copy_last(tmp_path):
     from policysite.linkcopy import link_tree
     from policysite.write import MARKER
@@ -832,3 +929,18 @@ def test_link_tree_links_files_makes_folders_and_marks_the_copy_last(tmp_path):
         [MARKER, "a", "a/b", "a/b/index.html", "a/empty", "index.html"]
     assert (dest / "a/b/index.html").stat().st_ino == (source / "a/b/index.html").stat().st_ino
     assert (dest / MARKER).stat().st_ino != (source / MARKER).stat().st_ino
+
+
+def test_link_tree_stops_once_the_build_that_started_it_has_gone(tmp_path):
+    """Killed outright, the build leaves the linking to a process it no longer waits for: that
+    process stops rather than race the next build, which removes the unfinished folder."""
+    import pytest
+
+    from policysite.linkcopy import link_tree
+    from policysite.write import MARKER
+
+    write_files(tmp_path / "out", {"index.html": "home"})
+    (tmp_path / "copy").mkdir()
+    with pytest.raises(SystemExit):
+        link_tree(str(tmp_path / "out"), str(tmp_path / "copy"), MARKER, parent=os.getppid() + 1)
+    assert not (tmp_path / "copy" / MARKER).exists()
