@@ -268,11 +268,7 @@ class OutputFolder:
             remove_folder(old)
 
     def _aside(self, path: Path) -> Path:
-        """Rename `path` to a new `.old-` name beside the output (removed after the swap, or by the next build)."""
-        old = Path(tempfile.mkdtemp(prefix=f".{self.output.name}.old-", dir=self.output.parent))
-        os.rmdir(old)
-        os.rename(path, old)
-        return old
+        return set_aside(path, self.output)
 
     def discard(self) -> None:
         """Remove the temporary folder; one taken from the spare is given back, to be checked again next time."""
@@ -354,15 +350,21 @@ class SpareMaker:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
-        folder = self.folder
         try:
-            old = Path(tempfile.mkdtemp(prefix=f".{self.output.name}.old-", dir=self.folder.parent))
-            os.rmdir(old)
-            os.rename(folder, old)
-            folder = old
+            folder = set_aside(self.folder, self.output)
         except OSError:
-            pass
+            folder = self.folder
         remove_folder(folder)
+
+
+def set_aside(path: Path, output: Path) -> Path:
+    """Rename `path` to a new `.old-` name beside `output`, to be removed (remove_folder, now or
+    by the next build): under that name no build uses it again, even while a detached
+    process is still removing it."""
+    old = Path(tempfile.mkdtemp(prefix=f".{output.name}.old-", dir=output.parent))
+    os.rmdir(old)
+    os.rename(path, old)
+    return old
 
 
 def spare_folder(output: Path) -> Path:
@@ -476,7 +478,7 @@ def _remove_leftovers(output: Path) -> None:
     spare, each of its files is checked before it is kept.
     """
     spare = spare_folder(output)
-    for prefix in (f".{output.name}.tmp-", f".{output.name}.old-"):
+    for prefix in (f".{output.name}.old-", f".{output.name}.tmp-"):   # a .tmp- one set aside is not met again
         for path in output.parent.glob(glob.escape(prefix) + "*"):
             if path.is_dir() and not path.is_symlink():
                 if prefix.endswith(".tmp-") and _is_spare(path) and not os.path.lexists(spare):
@@ -490,7 +492,11 @@ def _remove_leftovers(output: Path) -> None:
                     # removing: removing it here as well made a build wait many seconds.
                     remove_folder(path)
                 else:
-                    shutil.rmtree(path, ignore_errors=True)
+                    # A whole unfinished output or spare: in the background once renamed.
+                    try:
+                        remove_folder(set_aside(path, output))
+                    except OSError:
+                        shutil.rmtree(path, ignore_errors=True)
 
 
 def describe_os_error(exc: OSError) -> str:

@@ -944,3 +944,26 @@ def test_link_tree_stops_once_the_build_that_started_it_has_gone(tmp_path):
     with pytest.raises(SystemExit):
         link_tree(str(tmp_path / "out"), str(tmp_path / "copy"), MARKER, parent=os.getppid() + 1)
     assert not (tmp_path / "copy" / MARKER).exists()
+
+
+def test_an_unfinished_folder_a_killed_build_left_is_set_aside_before_it_is_removed(make_site, monkeypatch):
+    """Removed under an `.old-` name (by a detached process, when large): no later build can take
+    it for the spare, or wait to remove it, while that process is still at work."""
+    from policysite import write
+
+    settled_at_once(monkeypatch)
+    site = make_site(FILES)
+    (site / "._site.tmp-killed/a").mkdir(parents=True)
+    (site / "._site.tmp-killed/a/index.html").write_text("half written")
+    removed = []
+    real = write.remove_folder
+
+    def spy(folder):
+        removed.append(folder.name)
+        real(folder)
+
+    monkeypatch.setattr(write, "remove_folder", spy)
+    assert cached_build(site).ok
+    assert len(removed) == 1 and removed[0].startswith("._site.old-"), removed
+    assert not [p.name for p in site.iterdir() if p.name.startswith("._site.")]
+    assert_like_a_clean_build(site)
