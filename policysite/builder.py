@@ -118,6 +118,9 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
                         builder.cache.write(options.cache_file)
                 if noting:
                     with _timed(timings, "note the output"):
+                        # Files too new to be stamped when they were walked (before the cache was
+                        # written) may be old enough now: the next build then knows them by it.
+                        sink.stamp_settled(files)
                         # Each output's sha in the note is its record's, unless a hook could have
                         # changed the file after it was rendered (then read from its bytes).
                         agrees = builder.cache.index_digest if not builder.hooks_write_files else ""
@@ -187,10 +190,12 @@ def _spare_wanted(sink: BuildSink, files: dict[str, str], options: BuildOptions,
 
 def _abandon(folder: OutputFolder | None, sink: BuildSink | None) -> None:
     """Remove a build's temporary folder, once nothing writes into it any more."""
-    if sink is not None:
-        sink.stop()
-    if folder is not None:
-        folder.discard()
+    try:
+        if sink is not None:
+            sink.stop()
+    finally:   # a second Ctrl-C while the linking stops must not leave the output locked
+        if folder is not None:
+            folder.discard()
 
 
 @contextlib.contextmanager
@@ -521,6 +526,18 @@ class BuildSink:
                     copy = os.path.join(folder, f".{name}.unshared")
                     shutil.copyfile(path, copy)
                     os.replace(copy, path)
+
+    def stamp_settled(self, files: dict[str, str]) -> None:
+        """Give the entries of `manifest` that have no stamp yet theirs, if their files are now
+        old enough (memo.SETTLE_NS); the sha stays the one `manifest` found."""
+        now = time.time_ns()
+        root = str(self.previous)
+        for rel, entry in files.items():
+            if len(entry) == memo.SHA_LENGTH:
+                try:
+                    files[rel] = memo.output_entry(entry, os.lstat(os.path.join(root, rel)), now)
+                except OSError:
+                    continue
 
     def manifest(self, cache: BuildCache, walk: bool = False) -> dict[str, str]:
         """Every file of the output just swapped in, with its hash and (once old enough) its stamp.

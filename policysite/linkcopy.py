@@ -40,6 +40,6 @@ def link_tree(source: str, dest: str, marker: str, parent: int | None = None) ->
 
 
 if __name__ == "__main__":
-    # Started while the build held Ctrl-C and SIGTERM back (the swap): they stop this process again.
+    # Started while the build held Ctrl-C and SIGTERM back (write.py's start_spare): they stop this process again.
     signal.pthread_sigmask(signal.SIG_SETMASK, ())
     link_tree(*sys.argv[1:4], parent=int(sys.argv[4]))

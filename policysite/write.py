@@ -18,6 +18,7 @@ output instead (`start_spare`, SpareMaker).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import glob
@@ -72,7 +73,7 @@ class OutputFolder:
         self.from_spare = False
         self.written: set[str] = set()
         self._folder = ""   # see _create
-        self._spare_maker: SpareMaker | None = None   # see commit
+        self._spare_maker: SpareMaker | None = None   # see start_spare
         output.parent.mkdir(parents=True, exist_ok=True)
         self._lock = _lock_file(output)
         try:
@@ -216,15 +217,21 @@ class OutputFolder:
                 _restore_signals(blocked)
 
     def start_spare(self) -> None:
-        """After `commit(keep_lock=True)`, when the previous output would be a poor spare (the
-        caller knows how few files the new one shares with it): begin a new spare, linked from
+        """After `commit(keep_lock=True)`, when there was no previous output or it would be a poor
+        spare (the caller knows how few files the new one shares with it): begin a new spare, linked from
         the new output in another process while the caller goes on (its cache, its note).
         `finish` waits for it and puts it in place. Not when something else holds the spare's name."""
         if self._lock is None or self.tmp is not None or self._spare_maker is not None:
             return
         if os.path.lexists(self.spare) and not _is_spare(self.spare):
             return   # somebody's own: left alone
-        self._spare_maker = SpareMaker.start(self.output)
+        # Held back until the process is known here (a Ctrl-C between would leave it unstopped);
+        # it lets them through itself (linkcopy.py).
+        blocked = _block_signals()
+        try:
+            self._spare_maker = SpareMaker.start(self.output)
+        finally:
+            _restore_signals(blocked)
 
     @property
     def making_spare(self) -> bool:
@@ -262,6 +269,10 @@ class OutputFolder:
             os.rename(maker.folder, self.spare)
         except OSError:
             maker.cancel()
+            if old is not None:
+                with contextlib.suppress(OSError):
+                    os.rename(old, self.spare)   # a poor spare is better than none
+                    old = None
         finally:
             _restore_signals(blocked)
         if old is not None:
@@ -277,11 +288,13 @@ class OutputFolder:
             if self.tmp is not None:
                 self._drop()
             if self._spare_maker is not None:
-                self._spare_maker.cancel()
-                self._spare_maker = None
-            self._unlock()
+                maker, self._spare_maker = self._spare_maker, None
+                maker.cancel()
         finally:
-            _restore_signals(blocked)
+            try:
+                self._unlock()
+            finally:
+                _restore_signals(blocked)
 
     def _drop(self) -> None:
         if self.from_spare and not os.path.lexists(self.spare):
@@ -345,8 +358,8 @@ class SpareMaker:
 
     def cancel(self) -> None:
         """Stop the process and remove what it made, under an `.old-` name: a detached process
-        may remove a large folder after this build ends, and the next build must neither
-        remove it too (waiting for it) nor, when it is marked as finished, take it as the spare."""
+        may remove a large folder after this build ends, and the next build must neither wait
+        to remove it in the foreground nor, when it is marked as finished, take it as the spare."""
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
@@ -471,15 +484,20 @@ def _restore_signals(previous) -> None:
 
 
 def _remove_leftovers(output: Path) -> None:
-    """Temporary folders of builds that were killed outright (SIGKILL, power cut).
+    """Temporary folders of builds that were killed outright (SIGKILL, power cut), and folders
+    set aside (`.old-`) that are still there.
 
     Called with the lock held, so no other build is using them. A temporary folder that was
     the spare (it still has the marker) becomes the spare again when there is none: like any
-    spare, each of its files is checked before it is kept.
+    spare, each of its files is checked before it is kept. Any other is set aside, then
+    removed (in the background when large).
     """
     spare = spare_folder(output)
-    for prefix in (f".{output.name}.old-", f".{output.name}.tmp-"):   # a .tmp- one set aside is not met again
+    # `.old-` first: a `.tmp-` folder set aside below is then not met, and removed, again.
+    for prefix in (f".{output.name}.old-", f".{output.name}.tmp-"):
         for path in output.parent.glob(glob.escape(prefix) + "*"):
+            if "." in path.name[len(prefix):]:
+                continue   # another output's (`_site.old-x` is a name one could choose), not a mkdtemp name
             if path.is_dir() and not path.is_symlink():
                 if prefix.endswith(".tmp-") and _is_spare(path) and not os.path.lexists(spare):
                     try:
