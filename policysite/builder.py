@@ -23,7 +23,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import clock, memo, stages
+from . import clock, memo, pool, stages
 from .cache import BuildCache, CacheDamaged, file_stamp
 from .diagnostics import Diagnostic, Diagnostics
 from .heap import collector_paused, frozen
@@ -185,7 +185,7 @@ def _spare_wanted(sink: BuildSink, files: dict[str, str], options: BuildOptions,
     stamped = sum(len(entry) > memo.SHA_LENGTH for entry in files.values())
     if total < SPARE_FROM or shared >= total / 2 or stamped < total / 2:
         return False
-    return (options.jobs or os.cpu_count() or 1) > 1   # as many as the render pool uses
+    return pool.processes_for(options.jobs) > 1
 
 
 def _abandon(folder: OutputFolder | None, sink: BuildSink | None) -> None:

@@ -102,9 +102,14 @@ def _worker_chunk(item: tuple[int, tuple[int, int]]) -> list | None:
     return job.work(start, stop) if claims.claim(index) else None
 
 
+def processes_for(jobs: int | None) -> int:
+    """How many processes `run` works in for `--jobs` (None: one for each core)."""
+    return jobs or os.cpu_count() or 1
+
+
 def parallel(count: int, processes: int | None = None) -> bool:
     """Whether `run` would use worker processes for `count` items."""
-    processes = processes or os.cpu_count() or 1
+    processes = processes_for(processes)
     return processes > 1 and count >= PARALLEL_THRESHOLD and _can_share()
 
 
@@ -134,7 +139,7 @@ def run(job: Job, processes: int | None = None, progress: Callable[[int, int], N
 
     `alongside` runs in this process meanwhile, while it would otherwise wait for the workers."""
     count = job.count
-    processes = processes or os.cpu_count() or 1
+    processes = processes_for(processes)
     serial = not parallel(count, processes)
     if alongside is not None and (count == 0 or serial):
         alongside()

@@ -716,6 +716,12 @@ def spares_for_small_sites(monkeypatch):
     monkeypatch.setattr(builder, "SPARE_FROM", 1)
 
 
+def pages_outnumbering_other_files() -> dict[str, str]:
+    """60 pages: more than the site's other output files (the theme's, the search index's),
+    their titles' words falling in few parts of the search index."""
+    return {f"content/p{number}.md": page(f"Guide ga{chr(97 + number // 26)}{chr(97 + number % 26)}") for number in range(60)}
+
+
 def assert_spare_links_the_output(site: Path) -> None:
     """The spare holds every file of the output, each the very same file, and its own empty marker."""
     from policysite.write import MARKER
@@ -761,8 +767,7 @@ def test_a_build_that_wrote_most_files_anew_replaces_the_spare_with_its_own(make
     """The previous output shares few files with one whose every page changed (a new layout): kept
     as the spare, the next build would link every file again, so a spare is made from the new one."""
     spares_for_small_sites(monkeypatch)
-    # More pages than other files, and titles whose words fall in few parts of the search index.
-    many = {f"content/p{number}.md": page(f"Guide ga{chr(97 + number // 26)}{chr(97 + number % 26)}") for number in range(60)}
+    many = pages_outnumbering_other_files()
     site = make_site({**FILES, **many, "content/c.md": page("Gamma")})
     assert cached_build(site, jobs=2).ok
     write_files(site, {"layouts/page.html": '{% extends "theme/page.html" %}{% block after_body %}<p>v2</p>{% endblock %}'})
@@ -861,7 +866,7 @@ def test_files_that_became_old_enough_while_the_cache_was_written_are_noted_with
 
 def test_a_spare_of_somebody_elses_is_left_alone_when_a_spare_is_wanted(make_site, monkeypatch):
     spares_for_small_sites(monkeypatch)
-    many = {f"content/p{number}.md": page(f"Guide ga{chr(97 + number // 26)}{chr(97 + number % 26)}") for number in range(60)}
+    many = pages_outnumbering_other_files()
     site = make_site({**FILES, **many})
     (site / SPARE).mkdir()
     (site / SPARE / "notes.txt").write_text("no marker: not an output")
