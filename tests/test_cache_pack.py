@@ -384,3 +384,72 @@ def test_what_the_links_check_made_is_left_out_of_the_collector_s_walks_while_pa
     monkeypatch.setattr(stages, "render_pages", render_pages)
     assert build(BuildOptions(site_dir=site, cache_file=site / CACHE)).ok
     assert seen == [(1, False)]
+
+
+def _every_record(index: Path) -> dict:
+    """Each section's records as read back from `index`, their deferred parts read."""
+    back = BuildCache.read(index)
+    return {"loaded": {k: (r.key, r.page.title, r.page.body) for k, r in back.loaded.items()},
+            "markdown": {k: (r.key, r.html, r.links, r.deps) for k, r in back.markdown.items()},
+            "outputs": {k: (r.ctx, r.sha, r.links) for k, r in back.outputs.items()}}
+
+
+def test_a_new_pack_of_many_records_is_encoded_in_two_processes_and_reads_back_the_same(tmp_path, monkeypatch):
+    """Half of each section's new records are encoded by a forked process into a file of their
+    own, copied after this process's: every record reads back as one written here alone does."""
+    from policysite import pool
+
+    monkeypatch.setattr(cache_module, "ENCODE_ASIDE_FROM", 10)
+    forked = []
+    real_aside = pool.aside
+
+    def counted(function):
+        forked.append(function)
+        return real_aside(function)
+
+    monkeypatch.setattr(pool, "aside", counted)
+    _records(50).write(tmp_path / "one" / "build.json", processes=1)
+    assert not forked
+    _records(50).write(tmp_path / "two" / "build.json", processes=2)
+    assert len(forked) == 1
+    assert _every_record(tmp_path / "two" / "build.json") == _every_record(tmp_path / "one" / "build.json")
+    assert len(_every_record(tmp_path / "two" / "build.json")["markdown"]) == 50
+    assert not list((tmp_path / "two").glob("*.part-*"))   # the forked process's file, once copied
+
+
+def test_records_the_forked_process_failed_to_encode_are_encoded_here(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache_module, "ENCODE_ASIDE_FROM", 10)
+
+    def failing(path, records):
+        raise OSError("no room")
+
+    monkeypatch.setattr(cache_module, "_encode_part", failing)
+    _records(50).write(tmp_path / "one" / "build.json", processes=1)
+    _records(50).write(tmp_path / "two" / "build.json", processes=2)
+    assert _every_record(tmp_path / "two" / "build.json") == _every_record(tmp_path / "one" / "build.json")
+
+
+def test_a_function_set_aside_in_a_forked_process_gives_back_its_value_or_none():
+    from policysite import pool
+
+    assert pool.aside(lambda: {"pages": [1, 2, 3]}).result() == {"pages": [1, 2, 3]}
+    assert pool.aside(lambda: 1 / 0).result() is None   # failed: no traceback, no value
+    stopped = pool.aside(lambda: __import__("time").sleep(600))
+    stopped.cancel()   # killed and reaped at once: the test does not wait ten minutes
+    assert stopped.pid == 0
+
+
+def test_the_forked_process_s_records_are_copied_without_copy_file_range_too(tmp_path, monkeypatch):
+    """Where the kernel cannot copy between the two files (another system, or file system), they are read and written."""
+    import errno
+    import os
+
+    monkeypatch.setattr(cache_module, "ENCODE_ASIDE_FROM", 10)
+
+    def cannot(*args):
+        raise OSError(errno.EXDEV, "not here")
+
+    monkeypatch.setattr(os, "copy_file_range", cannot)
+    _records(50).write(tmp_path / "one" / "build.json", processes=1)
+    _records(50).write(tmp_path / "two" / "build.json", processes=2)
+    assert _every_record(tmp_path / "two" / "build.json") == _every_record(tmp_path / "one" / "build.json")
