@@ -116,7 +116,7 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
                             folder.start_spare()   # linked while the cache and the note are written, and after
                 if use_disk_cache and (builder.cache.dirty or not options.cache_file.is_file()):
                     with _timed(timings, "write cache"):
-                        builder.cache.write(options.cache_file, pool.processes_for(options.jobs))
+                        builder.cache.write(options.cache_file)
                 if noting:
                     with _timed(timings, "note the output"):
                         # Files too new to be stamped when they were walked (before the cache was

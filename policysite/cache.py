@@ -31,12 +31,10 @@ import time
 import zlib
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
-from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from . import pool
 from .diagnostics import Diagnostic
 from .heap import collector_paused
 from .model import EMPTY, Deferred, deferred, held
@@ -457,10 +455,9 @@ class BuildCache:
         cache.site = SiteRecord.from_json(json.loads(json.dumps(stored.to_json()))) if stored is not None else SiteRecord()
         return cache
 
-    def write(self, path: Path, processes: int = 1) -> None:
+    def write(self, path: Path) -> None:
         """Save atomically, appending only the records that changed; a cache that cannot be
-        written is simply not saved (the next build then reads the last one, or none).
-        `processes`: how many may encode the records (a new pack of many: see _EncodedAside)."""
+        written is simply not saved (the next build then reads the last one, or none)."""
         sections = {"loaded": self.loaded, "markdown": self.markdown, "outputs": self.outputs, "site": {"": self.site},
                     "links": self._read["links"] if self._links is None else {"": self._links}}
         if self._search is None:   # never asked for: as it was
@@ -475,7 +472,7 @@ class BuildCache:
             sections["search_pages"] = pages if isinstance(pages, Mapping) else {}
         self.index_digest = ""
         try:
-            self.index_digest = save(path, self._read, sections, processes)
+            self.index_digest = save(path, self._read, sections)
         except OSError:
             pass
         except _DAMAGE:   # an index edited by hand, or text that cannot be UTF-8: start again next time
@@ -941,19 +938,19 @@ class Section(MutableMapping):
             i = j
 
 
-def save(index: Path, read: dict[str, Section], sections: dict[str, Mapping], processes: int = 1) -> str:
+def save(index: Path, read: dict[str, Section], sections: dict[str, Mapping]) -> str:
     """Append what changed to the pack (or begin a new one), then replace the index.
     Returns the hash of the index's bytes (Pack.digest) as it now is."""
     index.parent.mkdir(parents=True, exist_ok=True)
     lock = os.open(index.parent, os.O_RDONLY | os.O_CLOEXEC)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)   # two builds of one site: one writes at a time
-        return _save_locked(index, read, sections, processes)
+        return _save_locked(index, read, sections)
     finally:
         os.close(lock)
 
 
-def _save_locked(index: Path, read: dict[str, Section], sections: dict[str, Mapping], processes: int) -> str:
+def _save_locked(index: Path, read: dict[str, Section], sections: dict[str, Mapping]) -> str:
     pack = next(iter(read.values())).pack if read else None
     fresh: list[tuple[list, str, Any]] = []   # (its entry, to fill in; section; record) of each record to write
     entries: dict[str, dict[str, tuple | list]] = {}
@@ -998,17 +995,10 @@ def _save_locked(index: Path, read: dict[str, Section], sections: dict[str, Mapp
             name = f"{index.name}-{secrets.token_hex(6)}.pack"
             end = _compact(index.with_name(name), pack, entries, zip([e for e, _, _ in fresh], encoded, strict=True))
     else:
-        # Many: a new pack, each record written as it is encoded (never the whole cache in memory),
-        # some of them by another process meanwhile, when there are enough.
+        # Many: a new pack, each record written as it is encoded (never the whole cache in memory).
         name = f"{index.name}-{secrets.token_hex(6)}.pack"
-        mine, theirs = _shares(fresh) if processes > 1 and len(fresh) >= ENCODE_ASIDE_FROM else (fresh, [])
-        aside = _EncodedAside(index.with_name(name), theirs) if theirs else None
-        try:
-            end = _compact(index.with_name(name), pack, entries,
-                           ((entry, _place(entry, encode_record(section, record))) for entry, section, record in mine), aside)
-        finally:
-            if aside is not None:
-                aside.close()
+        end = _compact(index.with_name(name), pack, entries,
+                       ((entry, _place(entry, encode_record(section, record))) for entry, section, record in fresh))
     layout = {section: [list(out), list(chain.from_iterable(out.values()))] for section, out in entries.items()}
     text = _ENCODER.encode({"format": FORMAT, "code": code_fingerprint(), "pack": name, "end": end, "sections": layout})
     raw = text.encode("utf-8", "surrogatepass")
@@ -1057,100 +1047,9 @@ def _append(path: Path, end: int, placed: list[list], encoded: list[bytes]) -> N
             os.close(fd)
 
 
-# Fewer new records than this are all encoded here: forking a process would cost more than it saves.
-ENCODE_ASIDE_FROM = 2000
-
-
-def _shares(fresh: list[tuple[list, str, Any]]) -> tuple[list, list]:
-    """The new records split in two: the first half of each section's, and the second. Each
-    section's records then lie in two runs of the pack, in order (Section.prefetch reads a run
-    at once), and each share costs about as much to encode (a page's HTML costs more than its address)."""
-    mine, theirs = [], []
-    start = 0
-    for end in range(1, len(fresh) + 1):
-        if end == len(fresh) or fresh[end][1] != fresh[start][1]:
-            middle = (start + end + 1) // 2
-            mine += fresh[start:middle]
-            theirs += fresh[middle:end]
-            start = end
-    return mine, theirs
-
-
-class _EncodedAside:
-    """New records encoded by a forked process (pool.aside) into a file of their own while this
-    process encodes the others, then copied after them into the pack: encoding is most of
-    writing a first build's cache (about a second at 10,000 pages). The records it reads are
-    this process's as they were when it was forked; nothing changes them while the cache is saved."""
-
-    def __init__(self, pack_path: Path, records: list[tuple[list, str, Any]]):
-        self.records = records
-        self.part = pack_path.with_name(f"{pack_path.name}.part-{os.getpid()}")
-        self.process = pool.aside(partial(_encode_part, self.part, records))
-
-    def append_to(self, out, position: int) -> int:
-        """Once the process is done: its records after the others in `out` (from `position`),
-        their entries filled in; encoded here instead when it failed. Returns the new end."""
-        sizes = self.process.result() if self.process is not None else None
-        if not (isinstance(sizes, list) and len(sizes) == len(self.records)):
-            for entry, section, record in self.records:
-                data = _place(entry, encode_record(section, record))
-                entry[0] = position
-                out.write(data)
-                position += len(data)
-            return position
-        out.flush()
-        with open(self.part, "rb") as part:
-            _copy_file(part.fileno(), out.fileno(), sum(length for length, _ in sizes))
-        for (entry, _, _), (length, crc) in zip(self.records, sizes, strict=True):
-            entry[0], entry[1], entry[2] = position, length, crc
-            position += length
-        return position
-
-    def close(self) -> None:
-        """Stop the process if it still runs (the save failed, or was interrupted); remove its file."""
-        if self.process is not None:
-            self.process.cancel()
-        with contextlib.suppress(OSError):
-            self.part.unlink()
-
-
-def _encode_part(path: Path, records: list[tuple[list, str, Any]]) -> list[tuple[int, int]]:
-    """In the forked process: each record's bytes, one after another into `path`; their lengths and CRCs."""
-    sizes = []
-    with open(path, "wb") as out:
-        for _, section, record in records:
-            data = encode_record(section, record)
-            out.write(data)
-            sizes.append((len(data), zlib.crc32(data)))
-    return sizes
-
-
-def _copy_file(source: int, dest: int, count: int) -> None:
-    """`count` bytes from the start of `source` to where `dest` is, in the kernel when it can."""
-    copied = 0
-    try:
-        while copied < count:
-            done = os.copy_file_range(source, dest, count - copied, copied)
-            if done == 0:
-                raise OSError("short copy")
-            copied += done
-    except (AttributeError, OSError) as exc:   # not Linux, or not between these files
-        if copied and not isinstance(exc, AttributeError):
-            raise
-        os.lseek(source, 0, os.SEEK_SET)
-        while copied < count:
-            data = os.read(source, min(1 << 20, count - copied))
-            if not data:
-                raise OSError("short copy") from None
-            os.write(dest, data)
-            copied += len(data)
-
-
-def _compact(path: Path, pack: Pack | None, entries: dict[str, dict[str, tuple | list]], fresh,
-             aside: _EncodedAside | None = None) -> int:
+def _compact(path: Path, pack: Pack | None, entries: dict[str, dict[str, tuple | list]], fresh) -> int:
     """A new pack: the kept records copied as they are (their entries moved to point into it,
-    damaged ones dropped), then each of `fresh`, (entry, bytes) pairs, then those encoded
-    `aside`. Returns its end."""
+    damaged ones dropped), then each of `fresh`, (entry, bytes) pairs. Returns its end."""
     tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
     try:
         with open(tmp, "wb") as out:
@@ -1171,8 +1070,6 @@ def _compact(path: Path, pack: Pack | None, entries: dict[str, dict[str, tuple |
                 entry[0] = position
                 out.write(data)
                 position += len(data)
-            if aside is not None:
-                position = aside.append_to(out, position)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

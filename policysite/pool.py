@@ -9,10 +9,8 @@ travel back, pickled.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
-import pickle
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -215,78 +213,3 @@ def _share(pool, job: Job, claims: _Claims, chunks: list[tuple[int, int]], along
         gather(wait=False)
     gather(wait=True)
     return out
-
-
-class Aside:
-    """One function run in a forked process while this one goes on (see `aside`)."""
-
-    def __init__(self, pid: int, fd: int):
-        self.pid = pid
-        self.fd = fd
-
-    def result(self):
-        """Its return value, once it has ended; None when it failed or was stopped."""
-        chunks = []
-        try:
-            while chunk := os.read(self.fd, 1 << 16):
-                chunks.append(chunk)
-        finally:
-            os.close(self.fd)
-            self.fd = -1
-            _, status = os.waitpid(self.pid, 0)
-            self.pid = 0
-        if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
-            return None
-        try:
-            return pickle.loads(b"".join(chunks))
-        except (pickle.UnpicklingError, EOFError):
-            return None
-
-    def cancel(self) -> None:
-        """Stop it, if it is still running (a no-op once `result` was given)."""
-        if self.pid:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-            self.pid = 0
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
-
-
-def aside(function: Callable[[], object]) -> Aside | None:
-    """`function()` in a forked process, sharing this one's memory as it is now; its (pickled)
-    return value comes back through a pipe. None when no process can be forked.
-
-    As with the workers, interrupts are held while it is forked and it ignores Ctrl-C: the main
-    process cleans up. It never returns into this process's code: it ends with os._exit."""
-    read_fd, write_fd = os.pipe()
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read_fd)
-        os.close(write_fd)
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-        return None
-    if pid == 0:   # the forked process
-        code = 1
-        try:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
-            os.close(read_fd)
-            data = memoryview(pickle.dumps(function(), pickle.HIGHEST_PROTOCOL))
-            while data:
-                data = data[os.write(write_fd, data):]
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write_fd)
-    handle = Aside(pid, read_fd)
-    try:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)   # runs the handler of a held signal
-    except BaseException:
-        handle.cancel()
-        raise
-    return handle
