@@ -75,7 +75,10 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
             last = memo.read(memo_file)
             # Before anything is read: a file edited during the build then counts as changed.
             with _timed(timings, "hash inputs"):
-                inputs = memo.input_digest(options.site_dir, config_fingerprint(options), last.stamps if last else None)
+                # With no note, nothing can be taken over: files under content/ are hashed as the
+                # load stage reads them, not read twice (Inputs.finish).
+                inputs = memo.input_digest(options.site_dir, config_fingerprint(options), last.stamps if last else None,
+                                           defer=last is None)
     folder = sink = None
     try:
         folder = OutputFolder(output, take_spare=_spare_worth_taking(last, output))
@@ -94,7 +97,7 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
             builder.cache.stamps.update(inputs.stamps)   # the load stage need not read these files again
             if last is not None and last.cache and last.cache == builder.cache.index_digest:
                 builder.cache.noted_outputs = last.outputs   # saved with this very cache
-            if inputs.digest is not None:   # a walk that met no link and no unreadable folder
+            if inputs.walked:   # a walk that met no link and no unreadable folder
                 builder.cache.content_listing = inputs.content
         result = builder.run(sink)
         # What is left (the swap, the cache, the note) makes many small objects, and each
@@ -107,6 +110,9 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
                 sink.wait()   # the linking's own failure, if it had one
                 with _timed(timings, "swap in the output"):
                     folder.commit(keep_lock=True)   # for start_spare, until finish
+                if inputs is not None and inputs.deferred:
+                    with _timed(timings, "note the output"):
+                        inputs.finish(builder.cache.stamps)   # the files deferred, as the load stage hashed them
                 noting = inputs is not None and inputs.digest is not None
                 if noting:
                     with _timed(timings, "note the output"):

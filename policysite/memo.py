@@ -44,11 +44,49 @@ THEME = Path(__file__).parent / "theme"
 @dataclass
 class Inputs:
     """The hash of every input, and the stamp and hash of each file, for the next build to trust."""
-    digest: str | None                                   # None: the inputs cannot be trusted (a link among them)
+    digest: str | None                                   # None: the inputs cannot be trusted (a link among them), or not yet hashed
     stamps: dict[str, tuple[tuple[int, ...], str]] = field(default_factory=dict)   # "content/x.md" or "theme:x" -> (stamp, sha)
     # Every file under content/ ("content/x.md"), hidden ones too, as the walk found them: the load
     # stage takes them from here rather than walking the folder again (load.listed_content).
     content: list[str] = field(default_factory=list)
+    walked: bool = False                                 # the walk met no link and no unreadable folder
+    # With `defer`, the files under content/ left unread by the walk: key -> its stamp then. The
+    # digest is made by `finish`, from the parts of the walk's text, a deferred file's sha at its key.
+    deferred: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    _parts: list[str] = field(default_factory=list)
+    _content: str = ""                                   # the content folder's path
+
+    def finish(self, found: dict[str, tuple]) -> None:
+        """The digest, once the files deferred have been read by the build: `found` gives their
+        (stamp, sha) as the load stage took them. A file the build read with another stamp than the
+        walk saw (edited meanwhile) leaves the digest None; one it did not read is read now, and
+        counts only if its stamp is still the walk's."""
+        if not self.walked or self.digest is not None or not self.deferred:
+            return
+        for key, stamp in self.deferred.items():
+            taken = found.get(key)
+            if taken is not None and taken[0] == stamp:
+                sha = taken[1]
+            else:
+                path = key.removeprefix("content/")
+                sha = _file_sha(os.path.join(self._content, path), key, {}, {}, time.time_ns())
+                try:
+                    now = file_stamp(os.lstat(os.path.join(self._content, path)))
+                except OSError:
+                    now = None
+                if sha is None or now != stamp:
+                    return   # edited during the build: the next build builds again
+            self.stamps[key] = (stamp, sha)
+        self.digest = hashlib.sha1("".join(self.deferred_filled()).encode("utf-8", "surrogatepass")).hexdigest()
+
+    def deferred_filled(self):
+        """The walk's text, each deferred file's sha in place of its key (see `_hash_tree`)."""
+        for part in self._parts:
+            yield self.stamps[part[len(_DEFERRED):]][1] if part.startswith(_DEFERRED) else part
+
+
+# In the walk's text, where a deferred file's sha goes: this, then its key.
+_DEFERRED = "\x00\x00deferred:"
 
 
 # In the note, each file is one string, quicker to read and write than JSON lists:
@@ -61,31 +99,45 @@ def _stamp_text(values) -> str:
     return " ".join(map(str, values))
 
 
-def input_digest(site_dir: Path, config_fp: str, known: dict[str, str] | None = None) -> Inputs:
+def input_digest(site_dir: Path, config_fp: str, known: dict[str, str] | None = None, defer: bool = False) -> Inputs:
     """A hash of every file a build of `site_dir` can read. `known`: stamps and hashes from the
-    last build's note; a file whose stamp is the same is not read again."""
+    last build's note; a file whose stamp is the same is not read again.
+
+    `defer`: files under content/ are not read now (a first build, with no note to compare the
+    digest with, reads each of them anyway): the digest is made once the build has read them
+    (Inputs.finish), from their hashes as it took them."""
     known = known or {}
-    inputs = Inputs(digest=None)
-    h = hashlib.sha1(config_fp.encode())
-    h.update(code_fingerprint().encode())
+    inputs = Inputs(digest=None, _content=str(site_dir / "content"))
+    parts = inputs._parts
+    parts += [config_fp, code_fingerprint()]
     for name, root, prefix in (("config", site_dir / CONFIG_NAME, CONFIG_NAME), ("content", site_dir / "content", "content"),
                                ("layouts", site_dir / "layouts", "layouts"), ("assets", site_dir / "assets", "assets"),
                                ("theme", THEME, "theme:")):
-        h.update(f"\0{name}\0".encode())
-        if not _hash_tree(h, root, prefix, known, inputs.stamps, inputs.content if name == "content" else None):
+        parts.append(f"\0{name}\0")
+        content = name == "content"
+        if not _hash_tree(parts, root, prefix, known, inputs.stamps, inputs.content if content else None,
+                          inputs.deferred if content and defer else None):
+            inputs._parts = []
+            inputs.deferred = {}
             return inputs
-    inputs.digest = h.hexdigest()
+    inputs.walked = True
+    if not inputs.deferred:
+        inputs.digest = hashlib.sha1("".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+        inputs._parts = []
     return inputs
 
 
-def _hash_tree(h, root: Path, prefix: str, known: dict, stamps: dict, names: list[str] | None = None) -> bool:
-    """Names and hashes of every file under `root` (or of `root` itself) into h; False on a link
-    or a folder that cannot be read. `names`: each file's key (prefix and path) is added to it."""
+def _hash_tree(parts: list[str], root: Path, prefix: str, known: dict, stamps: dict, names: list[str] | None = None,
+               deferred: dict | None = None) -> bool:
+    """Names and hashes of every file under `root` (or of `root` itself) onto `parts`; False on a link
+    or a folder that cannot be read. `names`: each file's key (prefix and path) is added to it.
+    `deferred`: given, a file not known by its stamp is not read: its stamp goes there, and a
+    placeholder in its sha's place (Inputs.finish)."""
     now = time.time_ns()   # one clock for the walk, read before any file is looked at
     try:
         st = os.lstat(root)
     except FileNotFoundError:
-        h.update(b"missing")
+        parts.append("missing")
         return True
     except OSError:
         return False
@@ -95,7 +147,7 @@ def _hash_tree(h, root: Path, prefix: str, known: dict, stamps: dict, names: lis
         sha = _file_sha(str(root), prefix, known, stamps, now)
         if sha is None:
             return False
-        h.update(f"\0f\0\0{sha}".encode())
+        parts.append(f"\0f\0\0{sha}")
         return True
     if not stat.S_ISDIR(st.st_mode):
         return False
@@ -115,19 +167,26 @@ def _hash_tree(h, root: Path, prefix: str, known: dict, stamps: dict, names: lis
                 (dirs if entry.is_dir(follow_symlinks=False) else files).append(entry)
         except OSError:
             return False   # the load stage reports it: its walk must see the folder
-        # The folder's part of the hash made as one text, in one update.
-        parts = [f"\0d\0{rel}"]
+        # The folder's part as one text, unless a file's hash is to come.
+        text = [f"\0d\0{rel}"]
         base = prefix + sep + ("" if rel == "." else rel + "/")
         files.sort(key=_name)
         for entry in files:
             name = entry.name
-            sha = _file_sha(entry.path, base + name, known, stamps, now)
+            key = base + name
+            sha = _file_sha(entry.path, key, known, stamps, now, deferred)
             if sha is None:
                 return False
-            parts.append(f"\0f\0{rel}/{name}\0{sha}")
+            if sha is _LATER:
+                text.append(f"\0f\0{rel}/{name}\0")
+                parts.append("".join(text))
+                parts.append(_DEFERRED + key)
+                text = []
+            else:
+                text.append(f"\0f\0{rel}/{name}\0{sha}")
             if names is not None:
-                names.append(base + name)
-        h.update("".join(parts).encode("utf-8", "surrogatepass"))
+                names.append(key)
+        parts.append("".join(text))
         dirs.sort(key=_name, reverse=True)   # popped in order of name
         stack += [(entry.path, entry.name if rel == "." else f"{rel}/{entry.name}") for entry in dirs]
     return True
@@ -137,9 +196,14 @@ def _name(entry: os.DirEntry) -> str:
     return entry.name
 
 
-def _file_sha(path: str, key: str, known: dict, stamps: dict, now: int) -> str | None:
+# What _file_sha gives for a file it leaves to be read later (Inputs.deferred).
+_LATER = ""
+
+
+def _file_sha(path: str, key: str, known: dict, stamps: dict, now: int, deferred: dict | None = None) -> str | None:
     """The file's sha, from `known` when its stamp is the one noted there, else read; its stamp
-    and sha into `stamps`. None for anything but a file that can be read."""
+    and sha into `stamps`. None for anything but a file that can be read. With `deferred`, a
+    file that would be read (and has a stamp) is not: its stamp goes there, and _LATER comes back."""
     try:
         st = os.lstat(path)
         if not stat.S_ISREG(st.st_mode):
@@ -148,6 +212,9 @@ def _file_sha(path: str, key: str, known: dict, stamps: dict, now: int) -> str |
         last = known.get(key)
         if stamp is not None and isinstance(last, str) and last[:-SHA_LENGTH - 1] == _stamp_text(stamp):
             sha = last[-SHA_LENGTH:]
+        elif deferred is not None and stamp is not None:
+            deferred[key] = stamp
+            return _LATER
         else:
             with open(path, "rb") as handle:
                 sha = hashlib.sha1(handle.read()).hexdigest()

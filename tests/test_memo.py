@@ -581,6 +581,69 @@ def test_the_load_stage_takes_the_files_of_content_from_the_walk_that_hashed_the
     assert run("build", site).code == 0 and read_tree(site / "_site") == after   # as a clean build
 
 
+def test_a_first_build_hashes_its_pages_as_it_loads_them_to_the_same_digest(make_site, monkeypatch):
+    """With no note there is nothing to take over: the files under content/ are not read before
+    the build (the load stage reads each anyway), and the digest made from the hashes it took is
+    the one a walk that read them would give, so the next build takes the output over."""
+    from policysite import memo
+
+    settled_at_once(monkeypatch)
+    monkeypatch.setattr("policysite.cache.SETTLE_NS", 0)
+    site = make_site({**FILES, "content/files/r.pdf": b"%PDF-1.4 one"})
+    whole = memo.input_digest(site, "fp")
+    later = memo.input_digest(site, "fp", defer=True)
+    assert whole.digest and later.digest is None and later.walked
+    assert set(later.deferred) == {key for key in whole.stamps if key.startswith("content/")}
+    assert not set(later.deferred) & set(later.stamps)   # none of them read
+    later.finish({})   # none read by a build: read now, each still as the walk saw it
+    assert later.digest == whole.digest and later.stamps == whole.stamps
+    # The hashes the build took are used as they are: a wrong one gives another digest.
+    taken = memo.input_digest(site, "fp", defer=True)
+    taken.finish({key: (stamp, "0" * 40) for key, stamp in taken.deferred.items()})
+    assert taken.digest not in (None, whole.digest)
+    result = cached_build(site)
+    assert result.ok and not taken_over(result)
+    note = memo.read(site / CACHE.parent / memo.MEMO_NAME)
+    assert note is not None and note.inputs == memo.input_digest(site, config_fingerprint_of(site)).digest
+    assert taken_over(cached_build(site))
+
+
+def config_fingerprint_of(site: Path) -> str:
+    from policysite.stages import config_fingerprint
+
+    return config_fingerprint(BuildOptions(site_dir=site, output=site / "_site", cache_file=site / CACHE))
+
+
+def test_a_page_edited_between_a_first_builds_walk_and_its_load_is_never_taken_as_built(make_site, monkeypatch):
+    from policysite import memo
+
+    settled_at_once(monkeypatch)
+    monkeypatch.setattr("policysite.cache.SETTLE_NS", 0)
+    site = make_site(FILES)
+    real = memo.input_digest
+
+    def edited_meanwhile(*args, **kwargs):
+        inputs = real(*args, **kwargs)
+        write_files(site, {"content/a.md": page("Alpha", body="## Costs\n\nVersion two.\n")})
+        return inputs
+
+    monkeypatch.setattr(memo, "input_digest", edited_meanwhile)
+    assert cached_build(site).ok
+    monkeypatch.setattr(memo, "input_digest", real)
+    note = memo.read(site / CACHE.parent / memo.MEMO_NAME)
+    assert note is None   # no digest to note: its stamp was not the walk's
+    result = cached_build(site)
+    assert result.ok and not taken_over(result)
+    assert "Version two." in (site / "_site/a/index.html").read_text()
+    # And a file the build did not read, edited after the walk: read at the end, and its
+    # stamp is no longer the walk's.
+    shutil.rmtree(site / CACHE.parent)
+    walked = memo.input_digest(site, "fp", defer=True)
+    write_files(site, {"content/b.md": page("Beta", body="Edited after the walk.\n")})
+    walked.finish({})
+    assert walked.digest is None
+
+
 def test_a_folder_the_walk_cannot_read_means_the_load_stage_walks_again(make_site, monkeypatch):
     from policysite import memo
 
