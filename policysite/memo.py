@@ -66,18 +66,19 @@ class Inputs:
         for key, stamp in self.deferred.items():
             taken = found.get(key)
             if taken is not None and taken[0] == stamp:
-                sha = taken[1]
-            else:
-                path = key.removeprefix("content/")
-                sha = _file_sha(os.path.join(self._content, path), key, {}, {}, time.time_ns())
-                try:
-                    now = file_stamp(os.lstat(os.path.join(self._content, path)))
-                except OSError:
-                    now = None
-                if sha is None or now != stamp:
-                    return   # edited during the build: the next build builds again
+                self.stamps[key] = taken   # the very tuple the build holds: not a second one for each file
+                continue
+            path = os.path.join(self._content, key.removeprefix("content/"))
+            sha = _file_sha(path, key, {}, {}, time.time_ns())
+            try:
+                now = file_stamp(os.lstat(path))
+            except OSError:
+                now = None
+            if sha is None or now != stamp:
+                return   # edited during the build: the next build builds again
             self.stamps[key] = (stamp, sha)
         self.digest = hashlib.sha1("".join(self.deferred_filled()).encode("utf-8", "surrogatepass")).hexdigest()
+        self._parts, self.deferred = [], {}
 
     def deferred_filled(self):
         """The walk's text, each deferred file's sha in place of its key (see `_hash_tree`)."""

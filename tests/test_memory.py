@@ -154,8 +154,8 @@ def test_a_files_stamp_and_hash_are_held_once_when_the_load_stage_finds_them_as_
     taken = {}
     digest_inputs = memo.input_digest
 
-    def input_digest(*args):
-        taken["inputs"] = digest_inputs(*args)
+    def input_digest(*args, **kwargs):
+        taken["inputs"] = digest_inputs(*args, **kwargs)
         return taken["inputs"]
 
     monkeypatch.setattr(memo, "input_digest", input_digest)
