@@ -18,10 +18,7 @@ build, for the build process and all its descendants:
   sum is what a multi-process build really holds.
 
 policysite is also timed rebuilding into the same output with nothing
-changed (a second `build`), after each clean build. A clean build may leave
-the spare it began (for the next build) being linked by a process of its
-own: before anything else is timed, that process is waited for, and a wait
-of over half a second is printed. Its clean builds run with
+changed (a second `build`), after each clean build. Its clean builds run with
 `--timings`, and a second table gives each stage's seconds at every size and
 how much each grew beside the page count, so a stage that grows faster than
 the pages shows.
@@ -195,7 +192,6 @@ class Tool:
     def command(self, out: str) -> list[str]: ...
     def cwd(self) -> str: ...
     def env(self): return None
-    def settle(self, out: str) -> float: return 0.0
 
 
 class Policysite(Tool):
@@ -249,16 +245,6 @@ class Policysite(Tool):
 
     def cwd(self):
         return self.root
-
-    def settle(self, out):
-        """Seconds until the spare the build began (write.py's SpareMaker) is in place: its process
-        may go on after the build ends, holding the output's lock. Waited for, so that it never
-        overlaps the next measurement (nor the no-change rebuild, which would wait for it)."""
-        started = time.perf_counter()
-        wait = ("import sys; from pathlib import Path; from policysite import write; "
-                "getattr(write, 'wait_for_output', lambda output: None)(Path(sys.argv[1]))")
-        subprocess.run([self.python, "-c", wait, out], cwd=self.root, check=False)
-        return time.perf_counter() - started
 
     def clean(self, out):
         out = out.rstrip(os.sep)
@@ -445,9 +431,6 @@ def run_once(tool: Tool, i: int, runs: int, out: str, log: str, timeout: float,
     if r.rc != 0 or r.timed_out:
         print(f"  {label} failed; see {log}", file=sys.stderr)
         return False
-    settled = tool.settle(out)
-    if settled > 0.5:
-        print(f"  {label:<12} its spare was in place {settled:.2f}s after it ended", file=sys.stderr)
     if rebuild:
         r2 = run_measured(tool.command(out), tool.cwd(), log, tool.env(), timeout)
         rows.setdefault(label + " (no-change rebuild)", []).append(r2)

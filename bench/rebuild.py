@@ -42,18 +42,6 @@ def clean(site: str, out: str) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def settle(out: str) -> float:
-    """Seconds until the spare a clean build began is in place (write.py's SpareMaker goes on after
-    the build ends, holding the output's lock): the edits after it are timed without that work."""
-    started = time.perf_counter()
-    from pathlib import Path
-
-    from policysite.write import wait_for_output
-
-    wait_for_output(Path(out))
-    return time.perf_counter() - started
-
-
 def pick_page(site: str) -> str:
     """A deep leaf page, the same one for the same site."""
     best = None
@@ -157,8 +145,6 @@ def main(argv=None):
                 api_runner(site, out, memory, args.jobs)
             dt, extra = run()
             print(f"[{label}] clean build:          {dt:7.3f} s{extra}")
-            settled = settle(out)
-            print(f"[{label}] its spare in place:   {settled:7.3f} s later (linked in the background)")
             dt, extra = run()
             print(f"[{label}] rebuild, no change:   {dt:7.3f} s{extra}")
             for i in range(1, args.repeat + 1):

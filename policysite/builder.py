@@ -118,8 +118,7 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
                     with _timed(timings, "note the output"):
                         files = sink.manifest(builder.cache, walk=builder.hooks_write_files)
                     if use_disk_cache and _spare_wanted(sink, files, options, builder.hooks_write_files):
-                        with _timed(timings, "begin the spare"):
-                            folder.start_spare()   # linked while the cache and the note are written, and after
+                        folder.start_spare()   # linked while the cache and the note are written
                 if use_disk_cache and (builder.cache.dirty or not options.cache_file.is_file()):
                     with _timed(timings, "write cache"):
                         builder.cache.write(options.cache_file)
@@ -133,10 +132,11 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
                         agrees = builder.cache.index_digest if not builder.hooks_write_files else ""
                         memo.write(memo_file, inputs, output, result.diagnostics.items, result.pages, result.files,
                                    files, builder.window, cache=agrees)
-                folder.finish()   # a spare begun is left to its process, with the output's lock
+                with _timed(timings, "wait for the spare") if folder.making_spare else contextlib.nullcontext():
+                    folder.finish()
             else:
                 _abandon(folder, sink)
-            after = ("swap in the output", "note the output", "begin the spare", "write cache")
+            after = ("swap in the output", "note the output", "write cache", "wait for the spare")
             result.timings = {**{k: v for k, v in timings.items() if k not in after}, **result.timings,
                               **{k: v for k, v in timings.items() if k in after}}
             result.seconds = time.perf_counter() - started

@@ -34,8 +34,6 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from .linkcopy import PLACE, TAKEN
-
 MARKER = ".policysite-output"
 
 
@@ -222,7 +220,7 @@ class OutputFolder:
         """After `commit(keep_lock=True)`, when there was no previous output or it would be a poor
         spare (the caller knows how few files the new one shares with it): begin a new spare, linked from
         the new output in another process while the caller goes on (its cache, its note).
-        `finish` leaves the rest to that process. Not when something else holds the spare's name."""
+        `finish` waits for it and puts it in place. Not when something else holds the spare's name."""
         if self._lock is None or self.tmp is not None or self._spare_maker is not None:
             return
         if os.path.lexists(self.spare) and not _is_spare(self.spare):
@@ -231,7 +229,7 @@ class OutputFolder:
         # it lets them through itself (linkcopy.py).
         blocked = _block_signals()
         try:
-            self._spare_maker = SpareMaker.start(self.output, self._lock)
+            self._spare_maker = SpareMaker.start(self.output)
         finally:
             _restore_signals(blocked)
 
@@ -240,26 +238,45 @@ class OutputFolder:
         return self._spare_maker is not None
 
     def finish(self) -> None:
-        """After `commit`: let the output go. A spare begun (`start_spare`) is left to its process,
-        which puts it in place once it is linked and holds the output's lock until then: the
-        build need not wait for it, and a next build waits only if it comes before the spare."""
-        handed = False
-        # Held back until it is known who has the lock: a Ctrl-C after PLACE but before its answer
-        # would let the lock go while the process goes on to place the spare.
-        blocked = _block_signals()
+        """After `commit`: wait for the spare begun (`start_spare`), if any, put it in place,
+        and let the output go."""
         try:
             if self._spare_maker is not None:
-                handed = self._spare_maker.hand_over()
+                self._place(self._spare_maker)
         finally:
             self._spare_maker = None
+            self._unlock()
+
+    def _place(self, maker: SpareMaker) -> None:
+        try:
+            finished = maker.wait()
+        except BaseException:   # Ctrl-C while waiting: a second one must not leave the process running
+            blocked = _block_signals()
             try:
-                if handed:
-                    os.close(self._lock)   # not unlocked: the lock is the linking process's now
-                    self._lock = None
-                else:
-                    self._unlock()
+                maker.cancel()
             finally:
                 _restore_signals(blocked)
+            raise
+        if not finished:
+            return
+        old = None
+        blocked = _block_signals()   # no moment without a spare that is whole
+        try:
+            if os.path.lexists(self.spare):
+                if not _is_spare(self.spare):
+                    raise FileExistsError(self.spare)   # somebody's own, put there meanwhile: left alone
+                old = self._aside(self.spare)   # the previous output: a poor spare
+            os.rename(maker.folder, self.spare)
+        except OSError:
+            maker.cancel()
+            if old is not None:
+                with contextlib.suppress(OSError):
+                    os.rename(old, self.spare)   # a poor spare is better than none
+                    old = None
+        finally:
+            _restore_signals(blocked)
+        if old is not None:
+            remove_folder(old)
 
     def _aside(self, path: Path) -> Path:
         return set_aside(path, self.output)
@@ -299,17 +316,14 @@ LINKCOPY = Path(__file__).resolve().with_name("linkcopy.py")
 
 
 class SpareMaker:
-    """A process linking every file of the output into a new folder beside it, then putting
-    that folder in place as the spare (linkcopy.py).
+    """A process linking every file of the output into a new folder beside it (linkcopy.py).
 
     A build with the disk cache that leaves no good spare (a first build, or one that wrote
     most pages anew) makes one this way while it writes its cache and note: linking a whole
     output costs about as long as that (mostly time in the kernel, on the other core), and
-    more where making folders and links is slow, so the build does not wait for it: the process
-    holds the output's lock until the spare is in place, and the next build, after a one-page
-    edit, starts from it rather than linking every file itself. The folder is named like a
-    temporary one, so one left by a build killed meanwhile is a leftover the next build removes
-    (or, once finished and marked, takes as the spare)."""
+    the next build, after a one-page edit, then starts from it rather than linking every file
+    itself. The folder is named like a temporary one, so a build killed meanwhile leaves a
+    leftover the next build removes (or, once finished and marked, takes as the spare)."""
 
     def __init__(self, output: Path, folder: Path, process: subprocess.Popen):
         self.output = output
@@ -317,38 +331,28 @@ class SpareMaker:
         self.process = process
 
     @classmethod
-    def start(cls, output: Path, lock: int) -> SpareMaker | None:
-        """None when no folder or process can be made: the next build links every file, as it can.
-        `lock`: the output's lock, which the process holds with the build (and alone once handed over)."""
+    def start(cls, output: Path) -> SpareMaker | None:
+        """None when no folder or process can be made: the next build links every file, as it can."""
         if not sys.executable:   # an embedded interpreter: nothing to start the script with
             return None
         try:
             folder = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
         except OSError:
             return None
-        aside = output.parent / f".{output.name}.old-"
         try:
             process = subprocess.Popen(
-                [sys.executable, "-I", "-S", str(LINKCOPY), str(output), str(folder), str(spare_folder(output)),
-                 str(aside), MARKER, str(lock)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True,
-                pass_fds=(lock,))
+                [sys.executable, "-I", "-S", str(LINKCOPY), str(output), str(folder), MARKER, str(os.getpid())],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True)
         except (OSError, ValueError):
             shutil.rmtree(folder, ignore_errors=True)
             return None
         return cls(output, folder, process)
 
-    def hand_over(self) -> bool:
-        """Leave the spare to the process (linkcopy.PLACE): whether it took it (it answers at once,
-        or it has stopped: its script never ran, or it was killed). If not, what it made is removed here."""
-        try:
-            self.process.stdin.write(PLACE)
-            self.process.stdin.close()
-            if self.process.stdout.read(1) == TAKEN:
-                self.process.stdout.close()
-                return True
-        except OSError:   # it stopped: nobody reads the order
-            pass
+    def wait(self) -> bool:
+        """Whether the folder is finished; if not, it is removed. Its marker says so, not the exit
+        status alone: where SIGCHLD is ignored, a process's status reads as 0 whatever it was."""
+        if self.process.wait() == 0 and _is_spare(self.folder):
+            return True
         self.cancel()
         return False
 
@@ -356,9 +360,6 @@ class SpareMaker:
         """Stop the process and remove what it made, under an `.old-` name: a detached process
         may remove a large folder after this build ends, and the next build must neither wait
         to remove it in the foreground nor, when it is marked as finished, take it as the spare."""
-        for pipe in (self.process.stdin, self.process.stdout):
-            with contextlib.suppress(OSError):
-                pipe.close()   # for stdin, the end without PLACE: it stops, should the kill come late
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
@@ -367,16 +368,6 @@ class SpareMaker:
         except OSError:
             folder = self.folder
         remove_folder(folder)
-
-
-def wait_for_output(output: Path) -> None:
-    """Until no build (and no spare being made) holds `output`: lock it, and let it go."""
-    lock = _lock_file(output)
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        fcntl.flock(lock, fcntl.LOCK_UN)
-    finally:
-        os.close(lock)
 
 
 def set_aside(path: Path, output: Path) -> Path:

@@ -11,7 +11,6 @@ from conftest import page, read_tree, run, write_files
 
 from policysite.builder import BuildOptions, build
 from policysite.diagnostics import Diagnostics
-from policysite.write import wait_for_output
 
 CACHE = Path(".policysite-cache") / "build.json"
 FILES = {
@@ -802,14 +801,13 @@ def test_a_first_build_with_the_cache_makes_a_spare_and_the_next_build_starts_fr
     spares_for_small_sites(monkeypatch)
     site = make_site({**FILES, "content/c.md": page("Gamma"), "content/files/r.pdf": b"%PDF-1.4 one"})
     result = cached_build(site, jobs=2)
-    assert result.ok and "begin the spare" in result.timings
-    wait_for_output(site / "_site")   # the linking process places it, then lets the output go
+    assert result.ok and "wait for the spare" in result.timings
     assert_spare_links_the_output(site)
     assert sorted(p.name for p in site.iterdir() if p.name.startswith("._site")) == [SPARE]
     write_files(site, {"content/c.md": page("Gamma", body="Edited once.\n")})
     spare = folder_id(site / SPARE)
     result = cached_build(site, jobs=2)
-    assert result.ok and not taken_over(result) and "begin the spare" not in result.timings
+    assert result.ok and not taken_over(result) and "wait for the spare" not in result.timings
     assert folder_id(site / "_site") == spare   # started from it, so no new spare was wanted
     assert "Edited once." in (site / "_site/c/index.html").read_text()
     assert_like_a_clean_build(site)
@@ -825,9 +823,7 @@ def test_no_spare_is_made_for_a_small_output_without_the_cache_or_with_one_proce
     shutil.rmtree(site / "_site")
     assert cached_build(site, jobs=1).ok and not (site / SPARE).exists()
     shutil.rmtree(site / "_site")
-    assert cached_build(site, jobs=2).ok
-    wait_for_output(site / "_site")
-    assert (site / SPARE).is_dir()
+    assert cached_build(site, jobs=2).ok and (site / SPARE).is_dir()
 
 
 def test_a_build_that_wrote_most_files_anew_replaces_the_spare_with_its_own(make_site, monkeypatch):
@@ -840,14 +836,13 @@ def test_a_build_that_wrote_most_files_anew_replaces_the_spare_with_its_own(make
     write_files(site, {"layouts/page.html": '{% extends "theme/page.html" %}{% block after_body %}<p>v2</p>{% endblock %}'})
     first_output = folder_id(site / "_site")
     assert cached_build(site, jobs=2).ok
-    wait_for_output(site / "_site")
     assert folder_id(site / SPARE) not in (first_output, folder_id(site / "_site"))
     assert_spare_links_the_output(site)
     # A one-page edit keeps the rest: the previous output, kept as the spare, is a good one.
     write_files(site, {"content/c.md": page("Gamma", body="Edited.\n")})
     second_output = folder_id(site / "_site")
     result = cached_build(site, jobs=2)
-    assert result.ok and "begin the spare" not in result.timings and folder_id(site / SPARE) == second_output
+    assert result.ok and "wait for the spare" not in result.timings and folder_id(site / SPARE) == second_output
     assert_like_a_clean_build(site)
 
 
@@ -964,98 +959,32 @@ def test_a_spare_is_known_finished_by_its_marker_where_children_are_reaped_unask
     assert not [p.name for p in site.iterdir() if p.name.startswith("._site")]
     monkeypatch.setattr(write, "LINKCOPY", write.Path(write.__file__).with_name("linkcopy.py"))
     write_files(site, {"content/c.md": page("Gamma", body="Edited.\n")})
-    assert cached_build(site, jobs=2).ok
-    wait_for_output(site / "_site")
-    assert (site / SPARE).is_dir()   # builds keep spares again
+    assert cached_build(site, jobs=2).ok and (site / SPARE).is_dir()   # builds keep spares again
     assert_like_a_clean_build(site)
 
 
-# Run in a process of its own: only a main thread can hold signals back (tests may run in another).
-HAND_OVER_INTERRUPTED = """
-import os, signal, sys
-from pathlib import Path
-from policysite import builder, memo, write
-from policysite.builder import BuildOptions, build
-builder.SPARE_FROM = 1
-memo.SETTLE_NS = 0
-real = write.SpareMaker.hand_over
-def interrupted(maker):
-    os.kill(os.getpid(), signal.SIGINT)   # lands once the hand-over is over, not in it
-    print("handed over" if real(maker) else "not handed over", flush=True)
-    return True
-write.SpareMaker.hand_over = interrupted
-site = Path(sys.argv[1])
-try:
-    build(BuildOptions(site_dir=site, output=site / "_site", cache_file=site / ".policysite-cache/build.json", jobs=2))
-except KeyboardInterrupt:
-    print("interrupted", flush=True)
-"""
-
-
-def test_ctrl_c_while_the_spare_is_handed_over_waits_until_the_lock_is_the_linking_process_s(make_site):
-    """Ctrl-C between the order to place the spare and its answer would let the output's lock go
-    while the linking process goes on to place it: it is held back until the hand-over is done."""
-    import subprocess
-    import sys
-
-    site = make_site({**FILES, "content/c.md": page("Gamma")})
-    proc = subprocess.run([sys.executable, "-c", HAND_OVER_INTERRUPTED, str(site)], capture_output=True, text=True,
-                          timeout=120)
-    assert proc.stdout.split("\n")[:2] == ["handed over", "interrupted"], (proc.stdout, proc.stderr)
-    wait_for_output(site / "_site")
-    assert (site / "_site/c/index.html").is_file()
-    assert_spare_links_the_output(site)
-    assert sorted(p.name for p in site.iterdir() if p.name.startswith("._site")) == [SPARE]
-
-
-def test_the_build_ends_before_its_spare_is_linked_and_the_linking_process_holds_the_output_until_it_is_placed(
-        make_site, monkeypatch, tmp_path):
-    """Linking a whole output can take seconds where making folders and links is slow: the build
-    does not wait. The spare's process keeps the output locked until the spare is in place, so a
-    next build waits for it rather than starting without it."""
-    import fcntl
-
+def test_ctrl_c_while_the_build_waits_for_the_spare_stops_it_and_lets_the_output_go(make_site, monkeypatch):
     import pytest
 
     from policysite import write
 
     spares_for_small_sites(monkeypatch)
-    gate = tmp_path / "gate"
-    script = tmp_path / "gated_linkcopy.py"
-    script.write_text(
-        "import os, signal, sys, time\n"
-        f"sys.path.insert(0, {str(write.LINKCOPY.parent)!r})\n"
-        "import linkcopy\n"
-        "real = linkcopy.link_tree\n"
-        "def gated(*args, **kwargs):\n"
-        f"    while not os.path.exists({str(gate)!r}):\n"
-        "        time.sleep(0.01)\n"
-        "    return real(*args, **kwargs)\n"
-        "linkcopy.link_tree = gated\n"
-        "signal.pthread_sigmask(signal.SIG_SETMASK, ())\n"
-        "sys.exit(linkcopy.main(*sys.argv[1:6], int(sys.argv[6])))\n")
-    monkeypatch.setattr(write, "LINKCOPY", script)
     site = make_site({**FILES, "content/c.md": page("Gamma")})
-    try:
-        result = cached_build(site, jobs=2)
-        assert result.ok and "begin the spare" in result.timings
-        assert not (site / SPARE).exists()   # not linked yet: the build did not wait
-        lock = write._lock_file(site / "_site")
-        try:
-            with pytest.raises(BlockingIOError):
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)   # held by the linking process
-        finally:
-            os.close(lock)
-    finally:
-        gate.write_text("")
-    wait_for_output(site / "_site")
-    assert_spare_links_the_output(site)
-    assert sorted(p.name for p in site.iterdir() if p.name.startswith("._site")) == [SPARE]
-    write_files(site, {"content/c.md": page("Gamma", body="Edited.\n")})
-    spare = folder_id(site / SPARE)
-    result = cached_build(site, jobs=2)
-    assert result.ok and folder_id(site / "_site") == spare
-    assert_like_a_clean_build(site)
+    real = write.SpareMaker.wait
+    makers = []
+
+    def interrupted(maker):
+        makers.append(maker)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(write.SpareMaker, "wait", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cached_build(site, jobs=2)
+    assert makers and makers[0].process.returncode is not None   # stopped and reaped
+    assert (site / "_site/c/index.html").is_file()
+    assert not [p.name for p in site.iterdir() if p.name.startswith("._site")]
+    monkeypatch.setattr(write.SpareMaker, "wait", real)
+    assert cached_build(site, jobs=2).ok   # the output was let go: this build does not wait for ever
 
 
 def test_pages_rendered_in_worker_processes_are_noted_by_their_records_not_read_again(make_site, monkeypatch):
@@ -1113,49 +1042,8 @@ def test_link_tree_stops_once_the_build_that_started_it_has_gone(tmp_path):
     write_files(tmp_path / "out", {"index.html": "home"})
     (tmp_path / "copy").mkdir()
     with pytest.raises(SystemExit):
-        link_tree(str(tmp_path / "out"), str(tmp_path / "copy"), MARKER, go_on=lambda: False)
+        link_tree(str(tmp_path / "out"), str(tmp_path / "copy"), MARKER, parent=os.getppid() + 1)
     assert not (tmp_path / "copy" / MARKER).exists()
-
-
-def test_the_linking_process_hears_the_build_leave_it_the_spare_or_give_it_up():
-    from policysite.linkcopy import PLACE, TAKEN, Orders
-
-    for said, placing in ((PLACE, True), (b"", False)):
-        to_it, from_build = os.pipe()
-        answers, to_build = os.pipe()
-        orders = Orders(to_it, to_build)
-        os.write(from_build, said)
-        os.close(from_build)   # a build that gave up, or was killed, says nothing more
-        assert orders.wait() is placing and orders.go_on() is placing
-        os.close(to_build)
-        assert os.read(answers, 8) == (TAKEN if placing else b"")
-        for fd in (to_it, answers):
-            os.close(fd)
-
-
-def test_a_linked_spare_replaces_a_spare_but_never_somebody_elses_folder(tmp_path):
-    import pytest
-
-    from policysite.linkcopy import place
-    from policysite.write import MARKER
-
-    write_files(tmp_path, {"new/index.html": "new", f"new/{MARKER}": "", "._site.spare/index.html": "old",
-                           f"._site.spare/{MARKER}": ""})
-    spare, aside = str(tmp_path / SPARE), str(tmp_path / "._site.old-")
-    old = place(str(tmp_path / "new"), spare, aside, MARKER)
-    assert (tmp_path / SPARE / "index.html").read_text() == "new"
-    assert Path(old).name.startswith("._site.old-") and (Path(old) / "index.html").read_text() == "old"
-    # A folder that cannot be moved in leaves the spare where it was.
-    with pytest.raises(FileNotFoundError):
-        place(str(tmp_path / "missing"), spare, aside, MARKER)
-    assert (tmp_path / SPARE / "index.html").read_text() == "new"
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("._site")) == sorted([SPARE, Path(old).name])
-    # Somebody's own folder by that name: left as it is.
-    shutil.rmtree(tmp_path / SPARE)
-    write_files(tmp_path, {"._site.spare/notes.txt": "mine", f"newer/{MARKER}": ""})
-    with pytest.raises(FileExistsError):
-        place(str(tmp_path / "newer"), spare, aside, MARKER)
-    assert sorted(p.name for p in (tmp_path / SPARE).iterdir()) == ["notes.txt"] and (tmp_path / "newer").is_dir()
 
 
 def test_an_unfinished_folder_a_killed_build_left_is_set_aside_before_it_is_removed(make_site, monkeypatch):
@@ -1183,16 +1071,15 @@ def test_somebody_elses_folder_put_at_the_spares_name_while_it_is_made_is_left_a
 
     spares_for_small_sites(monkeypatch)
     site = make_site({**FILES, "content/c.md": page("Gamma")})
-    real = write.SpareMaker.hand_over
+    real = write.SpareMaker.wait
 
     def meanwhile(maker):
         (site / SPARE).mkdir()
         (site / SPARE / "notes.txt").write_text("no marker: not an output")
         return real(maker)
 
-    monkeypatch.setattr(write.SpareMaker, "hand_over", meanwhile)
+    monkeypatch.setattr(write.SpareMaker, "wait", meanwhile)
     assert cached_build(site, jobs=2).ok
-    wait_for_output(site / "_site")   # the linking process's own folder is removed before it lets go
     assert sorted(p.name for p in (site / SPARE).iterdir()) == ["notes.txt"]
     assert not [p.name for p in site.iterdir() if p.name.startswith("._site") and p.name != SPARE]
 
