@@ -28,6 +28,7 @@ import os
 import re
 import stat
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,44 +51,67 @@ class Inputs:
     # stage takes them from here rather than walking the folder again (load.listed_content).
     content: list[str] = field(default_factory=list)
     walked: bool = False                                 # the walk met no link and no unreadable folder
-    # With `defer`, the files under content/ left unread by the walk: key -> its stamp then. The
-    # digest is made by `finish`, from the parts of the walk's text, a deferred file's sha at its key.
-    deferred: dict[str, tuple[int, ...]] = field(default_factory=dict)
-    _parts: list[str] = field(default_factory=list)
-    _content: str = ""                                   # the content folder's path
+    deferred: _Deferred | None = None                    # content/ left unread (input_digest's `defer`) until `finish`
 
     def finish(self, found: dict[str, tuple]) -> None:
-        """The digest, once the files deferred have been read by the build: `found` gives their
-        (stamp, sha) as the load stage took them. A file the build read with another stamp than the
-        walk saw (edited meanwhile) leaves the digest None; one it did not read is read now, and
-        counts only if its stamp is still the walk's."""
-        if not self.walked or self.digest is not None or not self.deferred:
+        """The digest, once the build has read the files under content/: `found` gives each one's
+        (stamp, sha) as the load stage took them, the stamp before the bytes it built from, so the
+        note says what was built (a file edited since has another stamp: the next build hashes it
+        again). A file the build did not read (one it copies) is read now, and counts only if it has
+        not changed since before the walk began (cache.file_stamp's rule, by the walk's clock);
+        else the digest stays None, and the next build builds again."""
+        walk, self.deferred = self.deferred, None
+        if walk is None or not self.walked:
             return
-        for key, stamp in self.deferred.items():
-            taken = found.get(key)
-            if taken is not None and taken[0] == stamp:
-                self.stamps[key] = taken   # the very tuple the build holds: not a second one for each file
-                continue
-            path = os.path.join(self._content, key.removeprefix("content/"))
-            sha = _file_sha(path, key, {}, {}, time.time_ns())
-            try:
-                now = file_stamp(os.lstat(path))
-            except OSError:
-                now = None
-            if sha is None or now != stamp:
-                return   # edited during the build: the next build builds again
-            self.stamps[key] = (stamp, sha)
-        self.digest = hashlib.sha1("".join(self.deferred_filled()).encode("utf-8", "surrogatepass")).hexdigest()
-        self._parts, self.deferred = [], {}
-
-    def deferred_filled(self):
-        """The walk's text, each deferred file's sha in place of its key (see `_hash_tree`)."""
-        for part in self._parts:
-            yield self.stamps[part[len(_DEFERRED):]][1] if part.startswith(_DEFERRED) else part
+        keys = iter(self.content)
+        text = []
+        for rel, count in walk.folders:
+            text.append(f"\0d\0{rel}")
+            for _ in range(count):
+                key = next(keys)
+                sha = walk.early.get(key)
+                if sha is None:
+                    taken = found.get(key) or _read_unchanged(walk, key)
+                    if taken is None:
+                        return
+                    self.stamps[key] = taken   # the very tuple the build holds: not a second one for each file
+                    sha = taken[1]
+                text.append(f"\0f\0{rel}/{key.rsplit('/', 1)[1]}\0{sha}")
+        content = "".join(text)
+        self.digest = hashlib.sha1("".join(content if part is _CONTENT else part for part in walk.parts).encode(
+            "utf-8", "surrogatepass")).hexdigest()
 
 
-# In the walk's text, where a deferred file's sha goes: this, then its key.
-_DEFERRED = "\x00\x00deferred:"
+@dataclass
+class _Deferred:
+    """What a walk that left content/ unread keeps, to make its part of the digest's text later:
+    the text is each folder's path, then each of its files' path and hash, so the folders and how
+    many files each has (their names are Inputs.content, in the same order) are enough."""
+    folder: str                        # content/ itself
+    started: int                       # the walk's clock, taken before any file was looked at
+    parts: list[str] = field(default_factory=list)          # the text of the rest of the inputs, _CONTENT where content/'s goes
+    folders: list[tuple[str, int]] = field(default_factory=list)   # (path in the text, how many files), in the walk's order
+    early: dict[str, str] = field(default_factory=dict)     # files read by the walk anyway (too new for a stamp): key -> sha
+
+
+_CONTENT = "\0content's text\0"   # in _Deferred.parts; compared by identity
+
+
+def _read_unchanged(walk: _Deferred, key: str) -> tuple | None:
+    """(stamp, sha) of a file under content/, if it has not changed since before the walk began."""
+    path = os.path.join(walk.folder, key.removeprefix("content/"))
+    try:
+        st = os.lstat(path)
+        stamp = file_stamp(st, walk.started)
+        if not stat.S_ISREG(st.st_mode) or stamp is None:
+            return None
+        with open(path, "rb") as handle:
+            sha = hashlib.sha1(handle.read()).hexdigest()
+        if file_stamp(os.lstat(path), walk.started) != stamp:
+            return None
+    except OSError:
+        return None
+    return stamp, sha
 
 
 # In the note, each file is one string, quicker to read and write than JSON lists:
@@ -104,51 +128,66 @@ def input_digest(site_dir: Path, config_fp: str, known: dict[str, str] | None = 
     """A hash of every file a build of `site_dir` can read. `known`: stamps and hashes from the
     last build's note; a file whose stamp is the same is not read again.
 
-    `defer`: files under content/ are not read now (a first build, with no note to compare the
-    digest with, reads each of them anyway): the digest is made once the build has read them
-    (Inputs.finish), from their hashes as it took them."""
+    `defer`: files under content/ that have a stamp are not read now (a first build, with no note
+    to compare the digest with, reads each of them anyway): the digest is made once the build has
+    read them (Inputs.finish), from their hashes as it took them."""
     known = known or {}
-    inputs = Inputs(digest=None, _content=str(site_dir / "content"))
-    parts = inputs._parts
-    parts += [config_fp, code_fingerprint()]
+    inputs = Inputs(digest=None)
+    h = hashlib.sha1()
+    walk = _Deferred(str(site_dir / "content"), 0) if defer else None
+
+    def emit(text: str) -> None:   # hashed as it comes, unless kept for `finish`
+        if walk is not None:
+            walk.parts.append(text)
+        else:
+            h.update(text.encode("utf-8", "surrogatepass"))
+
+    emit(config_fp + code_fingerprint())
     for name, root, prefix in (("config", site_dir / CONFIG_NAME, CONFIG_NAME), ("content", site_dir / "content", "content"),
                                ("layouts", site_dir / "layouts", "layouts"), ("assets", site_dir / "assets", "assets"),
                                ("theme", THEME, "theme:")):
-        parts.append(f"\0{name}\0")
+        emit(f"\0{name}\0")
         content = name == "content"
-        if not _hash_tree(parts, root, prefix, known, inputs.stamps, inputs.content if content else None,
-                          inputs.deferred if content and defer else None):
-            inputs._parts = []
-            inputs.deferred = {}
+        if not _hash_tree(emit, root, prefix, known, inputs.stamps, inputs.content if content else None,
+                          walk if content else None):
             return inputs
     inputs.walked = True
-    if not inputs.deferred:
-        inputs.digest = hashlib.sha1("".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
-        inputs._parts = []
+    if walk is None:
+        inputs.digest = h.hexdigest()
+    else:
+        inputs.deferred = walk
     return inputs
 
 
-def _hash_tree(parts: list[str], root: Path, prefix: str, known: dict, stamps: dict, names: list[str] | None = None,
-               deferred: dict | None = None) -> bool:
-    """Names and hashes of every file under `root` (or of `root` itself) onto `parts`; False on a link
-    or a folder that cannot be read. `names`: each file's key (prefix and path) is added to it.
-    `deferred`: given, a file not known by its stamp is not read: its stamp goes there, and a
-    placeholder in its sha's place (Inputs.finish)."""
+def _hash_tree(emit: Callable[[str], None], root: Path, prefix: str, known: dict, stamps: dict,
+               names: list[str] | None = None, walk: _Deferred | None = None) -> bool:
+    """Names and hashes of every file under `root` (or of `root` itself), as text to `emit`; False
+    on a link or a folder that cannot be read. `names`: each file's key (prefix and path) is added
+    to it. `walk`: given, a file with a stamp is not read, and the folders and the files read go
+    there instead of the text (_Deferred), which `emit` gets as _CONTENT."""
     now = time.time_ns()   # one clock for the walk, read before any file is looked at
+    if walk is not None:
+        walk.started = now
+        emit(_CONTENT)
     try:
         st = os.lstat(root)
     except FileNotFoundError:
-        parts.append("missing")
+        if walk is not None:
+            walk.parts[-1] = "missing"
+        else:
+            emit("missing")
         return True
     except OSError:
         return False
     if stat.S_ISLNK(st.st_mode):
         return False
     if stat.S_ISREG(st.st_mode):
+        if walk is not None:
+            return False   # content/ is a folder, or nothing to trust
         sha = _file_sha(str(root), prefix, known, stamps, now)
         if sha is None:
             return False
-        parts.append(f"\0f\0\0{sha}")
+        emit(f"\0f\0\0{sha}")
         return True
     if not stat.S_ISDIR(st.st_mode):
         return False
@@ -168,26 +207,25 @@ def _hash_tree(parts: list[str], root: Path, prefix: str, known: dict, stamps: d
                 (dirs if entry.is_dir(follow_symlinks=False) else files).append(entry)
         except OSError:
             return False   # the load stage reports it: its walk must see the folder
-        # The folder's part as one text, unless a file's hash is to come.
-        text = [f"\0d\0{rel}"]
+        # The folder's part of the text as one string.
+        parts = [f"\0d\0{rel}"]
         base = prefix + sep + ("" if rel == "." else rel + "/")
         files.sort(key=_name)
         for entry in files:
             name = entry.name
             key = base + name
-            sha = _file_sha(entry.path, key, known, stamps, now, deferred)
+            sha = _file_sha(entry.path, key, known, stamps, now, walk is not None)
             if sha is None:
                 return False
-            if sha is _LATER:
-                text.append(f"\0f\0{rel}/{name}\0")
-                parts.append("".join(text))
-                parts.append(_DEFERRED + key)
-                text = []
-            else:
-                text.append(f"\0f\0{rel}/{name}\0{sha}")
+            if walk is not None and sha is not _LATER:
+                walk.early[key] = sha
+            parts.append(f"\0f\0{rel}/{name}\0{sha}")
             if names is not None:
                 names.append(key)
-        parts.append("".join(text))
+        if walk is not None:
+            walk.folders.append((rel, len(files)))
+        else:
+            emit("".join(parts))
         dirs.sort(key=_name, reverse=True)   # popped in order of name
         stack += [(entry.path, entry.name if rel == "." else f"{rel}/{entry.name}") for entry in dirs]
     return True
@@ -197,14 +235,14 @@ def _name(entry: os.DirEntry) -> str:
     return entry.name
 
 
-# What _file_sha gives for a file it leaves to be read later (Inputs.deferred).
-_LATER = ""
+# What _file_sha gives for a file it leaves to be read later (Inputs.deferred): a str of its own.
+_LATER = "".join(["later"])
 
 
-def _file_sha(path: str, key: str, known: dict, stamps: dict, now: int, deferred: dict | None = None) -> str | None:
+def _file_sha(path: str, key: str, known: dict, stamps: dict, now: int, defer: bool = False) -> str | None:
     """The file's sha, from `known` when its stamp is the one noted there, else read; its stamp
-    and sha into `stamps`. None for anything but a file that can be read. With `deferred`, a
-    file that would be read (and has a stamp) is not: its stamp goes there, and _LATER comes back."""
+    and sha into `stamps`. None for anything but a file that can be read. With `defer`, a file
+    that would be read and has a stamp is not: _LATER comes back."""
     try:
         st = os.lstat(path)
         if not stat.S_ISREG(st.st_mode):
@@ -213,8 +251,7 @@ def _file_sha(path: str, key: str, known: dict, stamps: dict, now: int, deferred
         last = known.get(key)
         if stamp is not None and isinstance(last, str) and last[:-SHA_LENGTH - 1] == _stamp_text(stamp):
             sha = last[-SHA_LENGTH:]
-        elif deferred is not None and stamp is not None:
-            deferred[key] = stamp
+        elif defer and stamp is not None:
             return _LATER
         else:
             with open(path, "rb") as handle:

@@ -588,17 +588,18 @@ def test_a_first_build_hashes_its_pages_as_it_loads_them_to_the_same_digest(make
 
     settled_at_once(monkeypatch)
     monkeypatch.setattr("policysite.cache.SETTLE_NS", 0)
-    site = make_site({**FILES, "content/files/r.pdf": b"%PDF-1.4 one"})
+    site = make_site({**FILES, "content/files/r.pdf": b"%PDF-1.4 one", "content/deep/er/x.md": page("X")})
+    (site / "content/empty").mkdir()
     whole = memo.input_digest(site, "fp")
+    in_content = {key for key in whole.stamps if key.startswith("content/")}
     later = memo.input_digest(site, "fp", defer=True)
-    assert whole.digest and later.digest is None and later.walked
-    assert set(later.deferred) == {key for key in whole.stamps if key.startswith("content/")}
-    assert not set(later.deferred) & set(later.stamps)   # none of them read
-    later.finish({})   # none read by a build: read now, each still as the walk saw it
+    assert whole.digest and later.digest is None and later.walked and later.content == whole.content
+    assert not in_content & set(later.stamps)   # none of them read
+    later.finish({})   # none read by a build: read now, each unchanged since the walk began
     assert later.digest == whole.digest and later.stamps == whole.stamps
     # The hashes the build took are used as they are: a wrong one gives another digest.
     taken = memo.input_digest(site, "fp", defer=True)
-    taken.finish({key: (stamp, "0" * 40) for key, stamp in taken.deferred.items()})
+    taken.finish({key: (whole.stamps[key][0], "0" * 40) for key in in_content})
     assert taken.digest not in (None, whole.digest)
     result = cached_build(site)
     assert result.ok and not taken_over(result)
@@ -613,33 +614,56 @@ def config_fingerprint_of(site: Path) -> str:
     return config_fingerprint(BuildOptions(site_dir=site, output=site / "_site", cache_file=site / CACHE))
 
 
-def test_a_page_edited_between_a_first_builds_walk_and_its_load_is_never_taken_as_built(make_site, monkeypatch):
-    from policysite import memo
+def test_a_page_edited_during_a_first_build_is_noted_as_the_build_read_it(make_site, monkeypatch, tmp_path):
+    """Edited after the walk and before the load stage read it: the page is built as edited, and
+    the note says so. Edited after the load stage read it: the note has the stamp the load stage
+    took, so the next build hashes it again and builds. Either way the output is never one
+    built from other files than those there."""
+    from policysite import memo, stages
 
     settled_at_once(monkeypatch)
     monkeypatch.setattr("policysite.cache.SETTLE_NS", 0)
     site = make_site(FILES)
-    real = memo.input_digest
+    real_digest, real_markdown = memo.input_digest, stages.render_markdown
 
-    def edited_meanwhile(*args, **kwargs):
-        inputs = real(*args, **kwargs)
-        write_files(site, {"content/a.md": page("Alpha", body="## Costs\n\nVersion two.\n")})
+    def edited_after_the_walk(*args, **kwargs):
+        inputs = real_digest(*args, **kwargs)
+        write_files(site, {"content/a.md": page("Alpha", body="## Costs\n\nVersion two, longer.\n")})
         return inputs
 
-    monkeypatch.setattr(memo, "input_digest", edited_meanwhile)
+    def edited_after_loading(state, pages):
+        write_files(site, {"content/b.md": page("Beta", body="Back to [the costs](a.md#costs), edited.\n")})
+        return real_markdown(state, pages)
+
+    monkeypatch.setattr(memo, "input_digest", edited_after_the_walk)
+    monkeypatch.setattr(stages, "render_markdown", edited_after_loading)
     assert cached_build(site).ok
-    monkeypatch.setattr(memo, "input_digest", real)
-    note = memo.read(site / CACHE.parent / memo.MEMO_NAME)
-    assert note is None   # no digest to note: its stamp was not the walk's
+    monkeypatch.setattr(memo, "input_digest", real_digest)
+    monkeypatch.setattr(stages, "render_markdown", real_markdown)
+    assert "Version two, longer." in (site / "_site/a/index.html").read_text()
+    assert "edited." not in (site / "_site/b/index.html").read_text()
     result = cached_build(site)
     assert result.ok and not taken_over(result)
-    assert "Version two." in (site / "_site/a/index.html").read_text()
-    # And a file the build did not read, edited after the walk: read at the end, and its
-    # stamp is no longer the walk's.
-    shutil.rmtree(site / CACHE.parent)
+    assert "edited." in (site / "_site/b/index.html").read_text()
+    assert_like_a_clean_build(site)
+
+
+def test_a_file_the_first_build_did_not_read_counts_only_if_unchanged_since_the_walk_began(make_site, monkeypatch):
+    """A file under content/ that the build copies rather than loads is hashed once the build is
+    done: if it changed after the walk began, the copy may be older than it, so no digest is made."""
+    from policysite import memo
+
+    settled_at_once(monkeypatch)
+    monkeypatch.setattr("policysite.cache.SETTLE_NS", 0)
+    site = make_site({**FILES, "content/files/r.pdf": b"%PDF-1.4 one"})
     walked = memo.input_digest(site, "fp", defer=True)
-    write_files(site, {"content/b.md": page("Beta", body="Edited after the walk.\n")})
     walked.finish({})
+    assert walked.digest is not None
+    walked = memo.input_digest(site, "fp", defer=True)
+    changed = (site / "content/files/r.pdf").stat()
+    walked.deferred.started = max(changed.st_mtime_ns, changed.st_ctime_ns) - 1   # as if the walk began before its last change
+    found = {key: (stamp, sha) for key, (stamp, sha) in memo.input_digest(site, "fp").stamps.items() if key.endswith(".md")}
+    walked.finish(found)
     assert walked.digest is None
 
 
