@@ -220,6 +220,9 @@ class Policysite(Tool):
             compiled = os.path.join("policysite", "theme", "assets", "govuk")
             if os.path.isdir(os.path.join(REPO, compiled)) and not os.path.isdir(os.path.join(self.root, compiled)):
                 shutil.copytree(os.path.join(REPO, compiled), os.path.join(self.root, compiled))
+            # Its bytecode made once, as the work tree's is: otherwise, where Python is told not to
+            # write bytecode (PYTHONDONTWRITEBYTECODE), every build of it would compile it first.
+            subprocess.run([python, "-m", "compileall", "-q", os.path.join(self.root, "policysite")], check=False)
             self.version = f"git {rev}"
             if named:
                 self.name = f"policysite@{rev}"
