@@ -185,13 +185,22 @@ def _spare_wanted(sink: BuildSink, files: dict[str, str], options: BuildOptions,
     from it, and did not copy them for an on_post_build hook); nor when most are noted
     without their stamps (written too recently: memo.SETTLE_NS), since the next build could
     not tell that the spare's files are the very files noted; nor with one process to work
-    in (the linking would then only lengthen this build)."""
+    in (the linking would then only lengthen this build); nor in CI (in_ci)."""
+    if in_ci():
+        return False
     total = len(files)
     shared = 0 if copied_for_hook else len(sink.kept)
     stamped = sum(len(entry) > memo.SHA_LENGTH for entry in files.values())
     if total < SPARE_FROM or shared >= total / 2 or stamped < total / 2:
         return False
     return pool.processes_for(options.jobs) > 1
+
+
+def in_ci() -> bool:
+    """Whether this build runs in continuous integration (which sets CI, as GitHub Actions and GitLab
+    do): its workspace is thrown away after the run, so no later build would start from a spare,
+    and linking one cost that build up to seconds (more where making links is slow)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def _abandon(folder: OutputFolder | None, sink: BuildSink | None) -> None:

@@ -801,6 +801,7 @@ def spares_for_small_sites(monkeypatch):
 
     settled_at_once(monkeypatch)
     monkeypatch.setattr(builder, "SPARE_FROM", 1)
+    monkeypatch.delenv("CI", raising=False)   # where a workspace is thrown away, no spare is made
 
 
 def pages_outnumbering_other_files() -> dict[str, str]:
@@ -918,12 +919,31 @@ def test_ctrl_c_while_the_spare_is_made_stops_it_and_leaves_the_new_output(make_
     assert_like_a_clean_build(site)
 
 
+def test_no_spare_is_made_in_ci_where_the_workspace_is_thrown_away(make_site, monkeypatch):
+    """CI (GitHub Actions, GitLab and others set CI) never builds again in the same workspace: the
+    spare would never be used, and linking it lengthened every build of a large site there."""
+    from policysite.builder import in_ci
+
+    spares_for_small_sites(monkeypatch)
+    site = make_site({**FILES, "content/c.md": page("Gamma")})
+    for value, expected in (("true", True), ("1", True), ("false", False), ("0", False), ("", False)):
+        monkeypatch.setenv("CI", value)
+        assert in_ci() is expected, value
+    monkeypatch.setenv("CI", "true")
+    result = cached_build(site, jobs=2)
+    assert result.ok and "wait for the spare" not in result.timings and not (site / SPARE).exists()
+    shutil.rmtree(site / "_site")
+    monkeypatch.delenv("CI")
+    assert cached_build(site, jobs=2).ok and (site / SPARE).is_dir()
+
+
 def test_no_spare_is_made_from_files_too_new_to_be_known_by_their_stamps(make_site, monkeypatch):
     """Files written in the last two seconds are noted by their hashes alone: the next build
     could not tell that a spare's files are the very files noted, so none is made for it."""
     from policysite import builder, memo
 
     monkeypatch.setattr(builder, "SPARE_FROM", 1)
+    monkeypatch.delenv("CI", raising=False)
     monkeypatch.setattr(memo, "SETTLE_NS", 1 << 62)   # never old enough: however slow the build
     site = make_site({**FILES, "content/c.md": page("Gamma")})
     assert cached_build(site, jobs=2).ok and not (site / SPARE).exists()
