@@ -75,10 +75,12 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
             last = memo.read(memo_file)
             # Before anything is read: a file edited during the build then counts as changed.
             with _timed(timings, "hash inputs"):
-                # With no note, nothing can be taken over: files under content/ are hashed as the
-                # load stage reads them, not read twice (Inputs.finish).
+                # With no note and no cache (a first build), nothing can be taken over and every page
+                # is loaded: files under content/ are hashed as the load stage reads them, not read
+                # twice (Inputs.finish). Not with a cache: its records hold for files whose stamps
+                # the walk took, which the load stage then need not read at all.
                 inputs = memo.input_digest(options.site_dir, config_fingerprint(options), last.stamps if last else None,
-                                           defer=last is None)
+                                           defer=last is None and not options.cache_file.is_file())
     folder = sink = None
     try:
         folder = OutputFolder(output, take_spare=_spare_worth_taking(last, output))

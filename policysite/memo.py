@@ -69,13 +69,18 @@ class Inputs:
             text.append(f"\0d\0{rel}")
             for _ in range(count):
                 key = next(keys)
-                sha = walk.early.get(key)
-                if sha is None:
-                    taken = found.get(key) or _read_unchanged(walk, key)
-                    if taken is None:
-                        return
+                taken = found.get(key)
+                if taken is not None:   # what the build loaded
                     self.stamps[key] = taken   # the very tuple the build holds: not a second one for each file
                     sha = taken[1]
+                else:
+                    sha = walk.early.get(key)
+                    if sha is None:
+                        taken = _read_unchanged(walk, key)
+                        if taken is None:
+                            return
+                        self.stamps[key] = taken
+                        sha = taken[1]
                 text.append(f"\0f\0{rel}/{key.rsplit('/', 1)[1]}\0{sha}")
         content = "".join(text)
         self.digest = hashlib.sha1("".join(content if part is _CONTENT else part for part in walk.parts).encode(
@@ -235,8 +240,9 @@ def _name(entry: os.DirEntry) -> str:
     return entry.name
 
 
-# What _file_sha gives for a file it leaves to be read later (Inputs.deferred): a str of its own.
-_LATER = "".join(["later"])
+# What _file_sha gives for a file it leaves to be read later (Inputs.deferred), told apart by
+# identity: no hash it reads is this very object.
+_LATER = "later"
 
 
 def _file_sha(path: str, key: str, known: dict, stamps: dict, now: int, defer: bool = False) -> str | None:

@@ -608,6 +608,29 @@ def test_a_first_build_hashes_its_pages_as_it_loads_them_to_the_same_digest(make
     assert taken_over(cached_build(site))
 
 
+def test_a_build_with_a_cache_but_no_note_hashes_its_pages_before_it_loads_them(make_site, monkeypatch):
+    """Without a note (removed, or never written for a site with a link among its inputs) a cache's
+    records still hold: the walk stamps every file, so the load stage need not read them again."""
+    from policysite import memo
+
+    settled_at_once(monkeypatch)
+    site = make_site(FILES)
+    assert cached_build(site).ok
+    (site / CACHE.parent / memo.MEMO_NAME).unlink()
+    real, deferred = memo.input_digest, []
+
+    def spy(*args, **kwargs):
+        inputs = real(*args, **kwargs)
+        deferred.append(inputs.deferred is not None)
+        return inputs
+
+    monkeypatch.setattr(memo, "input_digest", spy)
+    result = cached_build(site)
+    assert result.ok and deferred == [False] and result.stats["load_hits"] == len(FILES) + 1   # and the home page
+    shutil.rmtree(site / CACHE.parent)
+    assert cached_build(site).ok and deferred == [False, True]
+
+
 def config_fingerprint_of(site: Path) -> str:
     from policysite.stages import config_fingerprint
 
