@@ -222,9 +222,10 @@ def _hash_tree(emit: Callable[[str], None], root: Path, prefix: str, known: dict
             sha = _file_sha(entry.path, key, known, stamps, now, walk is not None)
             if sha is None:
                 return False
-            if walk is not None and sha is not _LATER:
+            if walk is None:
+                parts.append(f"\0f\0{rel}/{name}\0{sha}")
+            elif sha is not _LATER:
                 walk.early[key] = sha
-            parts.append(f"\0f\0{rel}/{name}\0{sha}")
             if names is not None:
                 names.append(key)
         if walk is not None:
