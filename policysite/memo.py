@@ -61,7 +61,7 @@ class Inputs:
         not changed since before the walk began (cache.file_stamp's rule, by the walk's clock);
         else the digest stays None, and the next build builds again."""
         walk, self.deferred = self.deferred, None
-        if walk is None or not self.walked:
+        if walk is None:   # set only by a walk that met no link and no unreadable folder
             return
         keys = iter(self.content)
         text = []
@@ -105,18 +105,15 @@ _CONTENT = "\0content's text\0"   # in _Deferred.parts; compared by identity
 def _read_unchanged(walk: _Deferred, key: str) -> tuple | None:
     """(stamp, sha) of a file under content/, if it has not changed since before the walk began."""
     path = os.path.join(walk.folder, key.removeprefix("content/"))
+    read: dict[str, tuple] = {}
+    if _file_sha(path, key, {}, read, walk.started) is None or key not in read:
+        return None   # not a file, or no stamp by the walk's clock: changed since it began
     try:
-        st = os.lstat(path)
-        stamp = file_stamp(st, walk.started)
-        if not stat.S_ISREG(st.st_mode) or stamp is None:
-            return None
-        with open(path, "rb") as handle:
-            sha = hashlib.sha1(handle.read()).hexdigest()
-        if file_stamp(os.lstat(path), walk.started) != stamp:
-            return None
+        if file_stamp(os.lstat(path), walk.started) != read[key][0]:
+            return None   # changed while it was read
     except OSError:
         return None
-    return stamp, sha
+    return read[key]
 
 
 # In the note, each file is one string, quicker to read and write than JSON lists:
