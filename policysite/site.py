@@ -95,16 +95,29 @@ class Site:
     person_pages: dict[str, Page] = field(default_factory=dict)
     aliases: list[Alias] = field(default_factory=list)
     _tag_index: dict[str, dict[str, list[Page]]] = field(default_factory=dict, repr=False)   # field -> key -> pages
+    # Page -> what it lists, where that is a list made for it (Site.listing), and how many pages
+    # that listing takes (templates.listing_page_count): asked again for each page of a long
+    # listing, they would cost the square of its length (an organisation tagged on a tenth of
+    # 100,000 pages has 500 of them).
+    _listings: dict[Page, list[Page]] = field(default_factory=dict, repr=False)
+    listing_counts: dict[Page, int] = field(default_factory=dict, repr=False)
     # Made once per build for the layouts: (page, language of a listing) -> the page's listing item
     # (templates.listing_item), and (page, None) -> the items of what the page lists (templates.listing_items).
     listing_items: dict[tuple[Page, str | None], dict[str, object] | list[dict[str, object]]] = field(default_factory=dict, repr=False)
 
     def listing(self, page: Page) -> list[Page]:
         """What a page lists: a section its children, a topic or organisation what it tags."""
-        if page.kind in ("home", "section"):
-            if page.lang:   # a translated section lists its English one's pages, each in its language where there is one
-                return [translations.version(child, page.lang) for child in translations.original(page).children]
+        if page.kind in ("home", "section") and not page.lang:
             return page.children
+        found = self._listings.get(page)
+        if found is None:
+            found = self._listings[page] = self._listing(page)
+        return found
+
+    def _listing(self, page: Page) -> list[Page]:
+        if page.kind in ("home", "section"):
+            # A translated section lists its English one's pages, each in its language where there is one.
+            return [translations.version(child, page.lang) for child in translations.original(page).children]
         if page.kind == "topic":
             return self._tagged("topics").get(page.key, [])
         if page.kind == "topics":

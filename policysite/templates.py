@@ -757,9 +757,12 @@ def listing_page_count(page: Page, site: Site) -> int:
     listing (and no page of the site already has one of the addresses it would use)."""
     if page.kind not in PAGED_KINDS and page.type != "organisation":
         return 1
-    count = max(1, -(-len(site.listing(page)) // LISTING_PAGE_SIZE))
-    if any(paged_url(page.url, n) in site.by_url for n in range(2, count + 1)):
-        return 1
+    count = site.listing_counts.get(page)
+    if count is None:
+        count = max(1, -(-len(site.listing(page)) // LISTING_PAGE_SIZE))
+        if any(paged_url(page.url, n) in site.by_url for n in range(2, count + 1)):
+            count = 1
+        site.listing_counts[page] = count
     return count
 
 

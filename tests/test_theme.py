@@ -411,6 +411,29 @@ def test_long_listings_are_paginated(make_site):
     assert html_of(short, "t/index.html").find("nav", class_="govuk-pagination") is None
 
 
+def test_a_long_listing_is_worked_out_once_however_many_pages_it_takes(make_site, monkeypatch):
+    """An organisation's listing is made for it from every page it tags. Made again for each page
+    of its listing (the page count, the context), it cost the square of its length."""
+    from policysite.site import Site
+
+    made: list[str] = []
+    listing = Site._listing
+
+    def counted(self, page):
+        made.append(page.url)
+        return listing(self, page)
+
+    monkeypatch.setattr(Site, "_listing", counted)
+    files = {"content/organisations/department-of-testing.md": page("Department of Testing", extra="type: organisation")}
+    for n in range(45):
+        files[f"content/policy/p{n:02}.md"] = page(f"Policy {n:02}", extra=f"date: 2020-01-{n % 28 + 1:02}\n"
+                                                                         "organisations:\n  - department-of-testing\n")
+    out = build_ok(make_site(files), "--jobs", "1")
+    assert (out / "organisations/department-of-testing/page-3/index.html").is_file()
+    assert not (out / "organisations/department-of-testing/page-4").exists()
+    assert made.count("/organisations/department-of-testing/") == 1
+
+
 def test_a_long_listing_links_the_first_last_and_nearby_pages_with_ellipses(make_site):
     """Each page of a 10-page listing links pages 1, 10, itself and its neighbours; a longer gap is an ellipsis."""
     files = {"content/s/_index.md": front("title: Section", body="Introduction.\n")}
