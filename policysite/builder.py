@@ -668,7 +668,8 @@ class FolderSink:
         os.replace(tmp, path)
 
     def copy(self, rel: str, source: str) -> None:
-        stamp = file_stamp(os.stat(source))
+        now = time.time_ns()   # before the look: a change made just after it is then too new to trust
+        stamp = file_stamp(os.stat(source), now)
         if stamp is not None and self.copied.get(rel) == (source, stamp) and (self.root / rel).is_file():
             return
         path = self._path(rel)

@@ -302,8 +302,9 @@ def cached_loader(state: BuildState, loaded: set[str]):
                 sha = ready.sha
                 note_stamp(where, ready.stamp, sha)
             else:
+                now = time.time_ns()   # before the look: a change made just after it is then too new to trust
                 st = os.stat(path)
-                stamp = file_stamp(st)
+                stamp = file_stamp(st, now)
                 known = cache.stamps.get(where)
                 if stamp is not None and known is not None and known[0] == stamp:
                     sha = known[1]
@@ -428,11 +429,12 @@ class LoadWork:
         out: list[Fetched | None] = []
         for where, path in self.files[start:stop]:
             try:
+                now = time.time_ns()   # before the look, as in `load`
                 st = os.stat(path)
                 if st.st_size > MAX_FILE_BYTES:
                     out.append(None)   # load_page reports it, unread
                     continue
-                stamp = file_stamp(st)
+                stamp = file_stamp(st, now)
                 raw = read_bytes(path)
             except OSError:
                 out.append(None)

@@ -1159,3 +1159,33 @@ def test_no_spare_is_made_without_an_interpreter_to_start_the_linking_with(make_
     site = make_site({**FILES, "content/c.md": page("Gamma")})
     assert cached_build(site, jobs=2).ok
     assert not [p.name for p in site.iterdir() if p.name.startswith("._site")]
+
+
+def test_a_file_changed_just_before_the_load_stage_looked_is_too_new_by_the_clock_read_before_that_look(make_site, monkeypatch):
+    """A file's stamp is trusted only once the file is SETTLE_NS old, judged by the clock as it was
+    before its stat: a change just after the stat, in the same tick of a coarse clock, keeps the
+    stamp. Judged by a clock read after the stat, a slow stat made the file look old enough."""
+    from policysite import cache, stages
+    from policysite.config import load_config
+
+    site = make_site({"content/a.md": page("A")})
+    path = site / "content/a.md"
+    st = os.stat(path)
+    changed = max(st.st_mtime_ns, st.st_ctime_ns)
+    clock = [changed + cache.SETTLE_NS - 1]   # before the look: not yet old enough
+    real_stat = os.stat
+
+    def slow_stat(target, *args, **kwargs):
+        found = real_stat(target, *args, **kwargs)
+        if Path(target) == path:
+            clock[0] += 2   # old enough by the time the stat returns
+        return found
+
+    work = stages.LoadWork(files=[("content/a.md", path)], config=load_config(site, Diagnostics()))
+    monkeypatch.setattr(stages.time, "time_ns", lambda: clock[0])
+    monkeypatch.setattr(stages.os, "stat", slow_stat)
+    (fetched,) = work(0, 1)
+    assert fetched.stamp is None and fetched.sha   # read and hashed, but not known by its stamp
+    clock[0] = changed + cache.SETTLE_NS   # old enough before the look: trusted
+    (fetched,) = work(0, 1)
+    assert fetched.stamp == cache.file_stamp(real_stat(path), clock[0])
