@@ -672,14 +672,18 @@ def stages(argv) -> int:
     """`compare.py stages PAGES=FILE...`: one table of the stages of several builds, from
     `measure --json` files, compare.py's own results (policysite's medians at PAGES), or
     text holding a build's `--timings` lines."""
-    if not argv or any("=" not in a for a in argv):
-        raise SystemExit("usage: compare.py stages PAGES=FILE [PAGES=FILE...]  (FILE: measure's JSON, "
-                         "compare.py's results JSON, or a log of `build --timings`)")
+    usage = ("usage: compare.py stages PAGES=FILE [PAGES=FILE...]  (PAGES: a page count; FILE: measure's JSON, "
+             "compare.py's results JSON, or a log of `build --timings`)")
+    if not argv or any(not a.partition("=")[0].isdigit() or not a.partition("=")[2] for a in argv):
+        raise SystemExit(usage)
     columns = []
     for arg in argv:
         pages, path = arg.split("=", 1)
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            text = fh.read()
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                text = fh.read()
+        except OSError as exc:
+            raise SystemExit(f"compare.py stages: cannot read {path}: {exc.strerror or exc}") from None
         try:
             data = json.loads(text)
         except ValueError:

@@ -238,6 +238,10 @@ def test_measure_keeps_a_builds_stages_and_stages_tabulates_them(tmp_path):
     assert "| load_pages | 0.50 | 0.50 | 1.0 |" in r.stdout
     assert "| render_pages | 2.00 | 60.00 | 30.0 (faster than pages) |" in r.stdout
     assert compare.parse_timings("  1.250s  write cache\nnoise\n") == {"write cache": 1.25}
+    for bad in (["ten=" + str(measured[10])], ["10="], [f"10={tmp_path / 'missing.json'}"]):
+        r = subprocess.run([sys.executable, str(BENCH / "compare.py"), "stages", *bad], capture_output=True, text=True,
+                           timeout=120)
+        assert r.returncode == 1 and "Traceback" not in r.stderr and "stages" in r.stderr, r.stderr
 
 
 def test_memory_prints_each_stage_and_the_holders(site, tmp_path):
