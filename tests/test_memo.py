@@ -1055,6 +1055,39 @@ def test_ctrl_c_while_the_build_waits_for_the_spare_stops_it_and_lets_the_output
     assert cached_build(site, jobs=2).ok   # the output was let go: this build does not wait for ever
 
 
+def test_ctrl_c_as_the_linking_process_starts_waits_until_the_build_knows_the_process(make_site, monkeypatch):
+    """A Ctrl-C between the linking process's start and the build taking note of it would leave the
+    process running and its folder behind: the signal is held back until the build knows it, and
+    the build then stops it and removes what it made."""
+    import os
+    import signal
+
+    import pytest
+
+    from policysite import write
+
+    spares_for_small_sites(monkeypatch)
+    site = make_site({**FILES, "content/c.md": page("Gamma")})
+    real = write.SpareMaker.start
+    makers = []
+
+    def interrupted_as_it_starts(output):
+        maker = real(output)
+        makers.append(maker)
+        os.kill(os.getpid(), signal.SIGINT)   # delivered at once, unless held back
+        return maker
+
+    monkeypatch.setattr(write.SpareMaker, "start", interrupted_as_it_starts)
+    with pytest.raises(KeyboardInterrupt):
+        cached_build(site, jobs=2)
+    assert makers and makers[0].process.returncode is not None   # stopped and reaped
+    assert not makers[0].folder.exists()
+    assert (site / "_site/c/index.html").is_file()
+    assert not [p.name for p in site.iterdir() if p.name.startswith("._site")]
+    monkeypatch.setattr(write.SpareMaker, "start", real)
+    assert cached_build(site, jobs=2).ok   # the output was let go
+
+
 def test_pages_rendered_in_worker_processes_are_noted_by_their_records_not_read_again(make_site, monkeypatch):
     """The note takes a rendered page's hash from its record: hashing every page's bytes again
     cost about a quarter of a second of CPU at 10,000 pages."""
