@@ -44,19 +44,29 @@ def same_from_every_page(link: str) -> bool:
     return link.startswith("/") or _SCHEME.match(link) is not None
 
 
+# An address from the site's root with nothing to undo or resolve: no query or fragment, no
+# escapes, no empty, `.` or `..` segment. Most links layouts write are like this (a page's own
+# address), and urlsplit, unquote and normpath would give it back as it is, but for a last `/`.
+_PLAIN = re.compile(r"(?:/[\w~-][\w.~-]*)+/?\Z|/\Z", re.ASCII)
+
+
 def output_path(link: str, page_url: str, root: str, base_url: str) -> str | None:
     """The output file an internal link leads to (site-relative), or None for a link off the site."""
-    if link.startswith(base_url):
-        link = root + link[len(base_url):]
-    if link.startswith("//") or _SCHEME.match(link):
-        return None
-    path = urlsplit(link).path
-    if not path:
-        return None
-    if not path.startswith("/"):
-        path = posixpath.join(root.rstrip("/") + page_url, path)
-    ends_with_slash = path.endswith("/")
-    path = posixpath.normpath(unquote(path))
+    if _PLAIN.match(link) and not link.startswith(base_url):
+        ends_with_slash = link.endswith("/")
+        path = link[:-1] if ends_with_slash and len(link) > 1 else link
+    else:
+        if link.startswith(base_url):
+            link = root + link[len(base_url):]
+        if link.startswith("//") or _SCHEME.match(link):
+            return None
+        path = urlsplit(link).path
+        if not path:
+            return None
+        if not path.startswith("/"):
+            path = posixpath.join(root.rstrip("/") + page_url, path)
+        ends_with_slash = path.endswith("/")
+        path = posixpath.normpath(unquote(path))
     if not (path + "/").startswith(root):
         return ""   # above the site's own folder: never one of its files
     rel = path[len(root):] if len(path) >= len(root) else ""

@@ -1621,19 +1621,30 @@ def check_layout_links(state: BuildState) -> None:
         if not (record.layout_files and last <= files and _files_digest(site, last) == record.layout_files):
             checked = outputs
     root, base_url = site.config.root, site.config.base_url
-    known: dict[str, bool] = {}          # a link that is not relative to its page: the same answer on every page
+    # Links that are not relative to their page, and so give the same answer on every page: most
+    # links are on many pages (the navigation, breadcrumbs, listings), and a page whose links are
+    # all known to lead somewhere is passed over in one step (a set's issuperset, in C). Looked up
+    # one by one, at 100,000 pages their 3 million links took 4 s, growing faster than the pages.
+    leads: set[str] = set()
+    leads_nowhere: set[str] = set()
     broken: dict[str, list[str]] = {}    # link as written -> the output files it is on
     for path in sorted(p for p in checked if p in outputs):
+        links = outputs[path].links
+        if leads.issuperset(links):
+            continue
         page_url = None
-        for link in outputs[path].links:
-            ok = known.get(link)   # looked up first: most links are there
-            if ok is None:
+        for link in links:
+            if link in leads:
+                continue
+            if link in leads_nowhere:
+                ok = False
+            else:
                 if page_url is None:
                     page_url = "/" + (posixpath.dirname(path) + "/").lstrip("/")
                 rel = layoutlinks.output_path(link, page_url, root, base_url)
                 ok = rel is None or layoutlinks.exists(rel, files)
                 if layoutlinks.same_from_every_page(link):
-                    known[link] = ok
+                    (leads if ok else leads_nowhere).add(link)
             if not ok:
                 broken.setdefault(link, []).append(path)
     if broken:

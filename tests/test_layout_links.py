@@ -185,3 +185,25 @@ def test_links_in_finds_href_and_src_after_white_space_outside_the_body():
     assert links_in(page_html, 'BODY <a href="/in-body/"> ') == ["/a/", "/after/", "/q?x=1&y=2", "/b/"]
     assert links_in('<a href="a src=\'/c/\'">', "") == ["a src='/c/'", "/c/"]
     assert links_in('href="/start/"', "") == []   # nothing before it: not an attribute
+
+
+def test_a_plain_address_from_the_root_is_taken_as_it_is_with_the_answer_the_full_resolution_gives(monkeypatch):
+    """output_path takes most links (a page's own address) as they are; for each kind of link, with
+    each root and base URL, that gives what splitting, unquoting and normalising it gives."""
+    import re
+
+    from policysite import layoutlinks
+
+    links = ["/", "/a/", "/a/b/", "/a/b", "/a/b.html", "/a/b.tar.gz", "/a-b/c_d/~e/", "/health/", "/health/a/",
+             "/healthy/", "/a//b/", "/a/./b/", "/a/../b/", "/../a/", "/a/..b/", "/.well-known/x", "/a/%20b/",
+             "/a/?q=1", "/a/#top", "/a/b/#", "//host/a/", "../a/", "a/", "./", "", "#x", "?x",
+             "https://www.example.gov.uk/a/", "https://www.example.gov.uk/health/a/", "https://other.example/a/",
+             "mailto:a@example.gov.uk", "/café/", "/a b/"]
+    cases = [(root, base) for root in ("/", "/health/")
+             for base in ("https://www.example.gov.uk/", f"https://www.example.gov.uk{root}", "/", "")]
+    fast = [[layoutlinks.output_path(link, "/x/y/", root, base) for link in links] for root, base in cases]
+    assert any(layoutlinks._PLAIN.match(link) for link in links)
+    monkeypatch.setattr(layoutlinks, "_PLAIN", re.compile(r"(?!)"))   # every link the full way
+    full = [[layoutlinks.output_path(link, "/x/y/", root, base) for link in links] for root, base in cases]
+    for (root, base), got, wanted in zip(cases, fast, full, strict=True):
+        assert got == wanted, (root, base, [(link, g, w) for link, g, w in zip(links, got, wanted, strict=True) if g != w])
