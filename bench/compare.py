@@ -674,7 +674,11 @@ def stages(argv) -> int:
     text holding a build's `--timings` lines."""
     usage = ("usage: compare.py stages PAGES=FILE [PAGES=FILE...]  (PAGES: a page count; FILE: measure's JSON, "
              "compare.py's results JSON, or a log of `build --timings`)")
-    if not argv or any(not a.partition("=")[0].isdigit() or not a.partition("=")[2] for a in argv):
+    def well_formed(arg: str) -> bool:
+        pages, _, path = arg.partition("=")
+        return pages.isascii() and pages.isdigit() and int(pages) > 0 and bool(path)
+
+    if not argv or not all(map(well_formed, argv)):
         raise SystemExit(usage)
     columns = []
     for arg in argv:

@@ -27,7 +27,6 @@ import hashlib
 import json
 import os
 import secrets
-import time
 import zlib
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
@@ -45,14 +44,15 @@ FORMAT = 10
 SETTLE_NS = 2_000_000_000
 
 
-def file_stamp(st: os.stat_result, now_ns: int | None = None) -> tuple | None:
+def file_stamp(st: os.stat_result, now_ns: int) -> tuple | None:
     """What tells a file's contents apart without reading them, or None while the file is too new to trust.
 
     The change time is in it because editors' tools can keep a file's size and
     modification time (`cp -p`, `tar x`, `rsync -t`) but never its ctime. `now_ns`: the
-    time to judge by (time.time_ns() when not given), taken before the file was looked at.
+    time to judge by (time.time_ns()), taken before the file was looked at: a change made
+    just after the look is then too new to trust, however long the look took.
     """
-    if (time.time_ns() if now_ns is None else now_ns) - max(st.st_mtime_ns, st.st_ctime_ns) < SETTLE_NS:
+    if now_ns - max(st.st_mtime_ns, st.st_ctime_ns) < SETTLE_NS:
         return None
     return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev)
 

@@ -341,7 +341,8 @@ def cached_loader(state: BuildState, loaded: set[str]):
                     holding[where] = record
                     continue
                 try:
-                    if file_stamp(os.stat(path)) == known[0]:
+                    now = time.time_ns()   # before the look, as in `load`
+                    if file_stamp(os.stat(path), now) == known[0]:
                         continue   # unchanged: its record holds
                 except OSError:
                     continue       # load_page reports it

@@ -238,7 +238,8 @@ def test_measure_keeps_a_builds_stages_and_stages_tabulates_them(tmp_path):
     assert "| load_pages | 0.50 | 0.50 | 1.0 |" in r.stdout
     assert "| render_pages | 2.00 | 60.00 | 30.0 (faster than pages) |" in r.stdout
     assert compare.parse_timings("  1.250s  write cache\nnoise\n") == {"write cache": 1.25}
-    for bad in (["ten=" + str(measured[10])], ["10="], [f"10={tmp_path / 'missing.json'}"]):
+    for bad in (["ten=" + str(measured[10])], ["\u00b2=" + str(measured[10])], [f"0={measured[10]}", f"10={measured[10]}"],
+                ["10="], [f"10={tmp_path / 'missing.json'}"]):
         r = subprocess.run([sys.executable, str(BENCH / "compare.py"), "stages", *bad], capture_output=True, text=True,
                            timeout=120)
         assert r.returncode == 1 and "Traceback" not in r.stderr and "stages" in r.stderr, r.stderr

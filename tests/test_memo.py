@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import page, read_tree, run, write_files
 
 from policysite.builder import BuildOptions, build
@@ -1194,12 +1195,36 @@ def test_no_spare_is_made_without_an_interpreter_to_start_the_linking_with(make_
     assert not [p.name for p in site.iterdir() if p.name.startswith("._site")]
 
 
-def test_a_file_changed_just_before_the_load_stage_looked_is_too_new_by_the_clock_read_before_that_look(make_site, monkeypatch):
+
+
+
+def _stamp_taken(look: str, site: Path, path: Path):
+    """The stamp one of the build's looks at a file takes for it (None: too new to trust)."""
+    from policysite import stages
+    from policysite.builder import FolderSink
+    from policysite.cache import BuildCache
+    from policysite.config import load_config
+
+    config = load_config(site, Diagnostics())
+    if look == "a worker process":
+        (fetched,) = stages.LoadWork(files=[("content/a.md", path)], config=config)(0, 1)
+        return fetched.stamp
+    if look == "the load stage, one file at a time":
+        state = stages.BuildState(options=stages.BuildOptions(site_dir=site), cache=BuildCache(), config=config)
+        stages.cached_loader(state, set())("content/a.md", path, config, Diagnostics())
+        return state.cache.stamps.get("content/a.md", (None,))[0]
+    sink = FolderSink(site / "_out")   # serve's output, which copies static files it has not copied yet
+    (site / "_out").mkdir(exist_ok=True)
+    sink.copy("a.md", str(path))
+    return sink.copied.get("a.md", (None, None))[1]
+
+
+@pytest.mark.parametrize("look", ["a worker process", "the load stage, one file at a time", "serve's copy"])
+def test_a_file_changed_just_before_it_was_looked_at_is_too_new_by_the_clock_read_before_that_look(make_site, monkeypatch, look):
     """A file's stamp is trusted only once the file is SETTLE_NS old, judged by the clock as it was
     before its stat: a change just after the stat, in the same tick of a coarse clock, keeps the
     stamp. Judged by a clock read after the stat, a slow stat made the file look old enough."""
     from policysite import cache, stages
-    from policysite.config import load_config
 
     site = make_site({"content/a.md": page("A")})
     path = site / "content/a.md"
@@ -1214,11 +1239,8 @@ def test_a_file_changed_just_before_the_load_stage_looked_is_too_new_by_the_cloc
             clock[0] += 2   # old enough by the time the stat returns
         return found
 
-    work = stages.LoadWork(files=[("content/a.md", path)], config=load_config(site, Diagnostics()))
     monkeypatch.setattr(stages.time, "time_ns", lambda: clock[0])
     monkeypatch.setattr(stages.os, "stat", slow_stat)
-    (fetched,) = work(0, 1)
-    assert fetched.stamp is None and fetched.sha   # read and hashed, but not known by its stamp
+    assert _stamp_taken(look, site, path) is None   # not known by its stamp
     clock[0] = changed + cache.SETTLE_NS   # old enough before the look: trusted
-    (fetched,) = work(0, 1)
-    assert fetched.stamp == cache.file_stamp(real_stat(path), clock[0])
+    assert _stamp_taken(look, site, path) == cache.file_stamp(real_stat(path), clock[0])

@@ -412,26 +412,35 @@ def test_long_listings_are_paginated(make_site):
 
 
 def test_a_long_listing_is_worked_out_once_however_many_pages_it_takes(make_site, monkeypatch):
-    """An organisation's listing is made for it from every page it tags. Made again for each page
-    of its listing (the page count, the context), it cost the square of its length."""
+    """An organisation's listing is made for it from every page it tags, and its page count from
+    that. Made again for each page of the listing (its count, its context), they cost the square
+    of its length: how often a build asks for them must not grow with the listing's pages."""
     from policysite.site import Site
 
-    made: list[str] = []
-    listing = Site._listing
+    made: list[str] = []    # lists made (Site._listing)
+    asked: list[str] = []   # lists asked for (Site.listing): the page count's own, unless it is kept
+    listing, make = Site.listing, Site._listing
+    monkeypatch.setattr(Site, "listing", lambda self, page: asked.append(page.url) or listing(self, page))
+    monkeypatch.setattr(Site, "_listing", lambda self, page: made.append(page.url) or make(self, page))
+    org = "/organisations/department-of-testing/"
 
-    def counted(self, page):
-        made.append(page.url)
-        return listing(self, page)
+    def build_tagged(count: int) -> tuple[int, int]:
+        made.clear()
+        asked.clear()
+        files = {"content/organisations/department-of-testing.md": page("Department of Testing", extra="type: organisation")}
+        for n in range(count):
+            files[f"content/policy/p{n:03}.md"] = page(f"Policy {n:03}", extra=f"date: 2020-01-{n % 28 + 1:02}\n"
+                                                                           "organisations:\n  - department-of-testing\n")
+        out = build_ok(make_site(files), "--jobs", "1")
+        pages = -(-count // 20)
+        assert (out / f"organisations/department-of-testing/page-{pages}/index.html").is_file()
+        assert not (out / f"organisations/department-of-testing/page-{pages + 1}").exists()
+        return made.count(org), asked.count(org)
 
-    monkeypatch.setattr(Site, "_listing", counted)
-    files = {"content/organisations/department-of-testing.md": page("Department of Testing", extra="type: organisation")}
-    for n in range(45):
-        files[f"content/policy/p{n:02}.md"] = page(f"Policy {n:02}", extra=f"date: 2020-01-{n % 28 + 1:02}\n"
-                                                                         "organisations:\n  - department-of-testing\n")
-    out = build_ok(make_site(files), "--jobs", "1")
-    assert (out / "organisations/department-of-testing/page-3/index.html").is_file()
-    assert not (out / "organisations/department-of-testing/page-4").exists()
-    assert made.count("/organisations/department-of-testing/") == 1
+    made_short, asked_short = build_tagged(45)    # 3 pages
+    made_long, asked_long = build_tagged(205)     # 11 pages
+    assert made_short == made_long == 1
+    assert asked_short == asked_long
 
 
 def test_a_long_listing_links_the_first_last_and_nearby_pages_with_ellipses(make_site):
