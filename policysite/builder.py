@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from . import clock, memo, pool, stages
-from .cache import BuildCache, CacheDamaged, file_stamp
+from .cache import BuildCache, CacheDamaged, look_at
 from .diagnostics import Diagnostic, Diagnostics
 from .heap import collector_paused, frozen
 from .pool import PARALLEL_THRESHOLD
@@ -668,8 +668,7 @@ class FolderSink:
         os.replace(tmp, path)
 
     def copy(self, rel: str, source: str) -> None:
-        now = time.time_ns()   # before the look: a change made just after it is then too new to trust
-        stamp = file_stamp(os.stat(source), now)
+        stamp = look_at(source)[1]
         if stamp is not None and self.copied.get(rel) == (source, stamp) and (self.root / rel).is_file():
             return
         path = self._path(rel)

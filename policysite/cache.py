@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import secrets
+import time
 import zlib
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
@@ -55,6 +56,13 @@ def file_stamp(st: os.stat_result, now_ns: int) -> tuple | None:
     if now_ns - max(st.st_mtime_ns, st.st_ctime_ns) < SETTLE_NS:
         return None
     return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev)
+
+
+def look_at(path: str | Path) -> tuple[os.stat_result, tuple | None]:
+    """A file's os.stat and its stamp (file_stamp), judged by the clock as it was just before the look."""
+    now = time.time_ns()
+    st = os.stat(path)
+    return st, file_stamp(st, now)
 
 
 def digest(*parts) -> str:

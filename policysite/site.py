@@ -106,7 +106,9 @@ class Site:
     listing_items: dict[tuple[Page, str | None], dict[str, object] | list[dict[str, object]]] = field(default_factory=dict, repr=False)
 
     def listing(self, page: Page) -> list[Page]:
-        """What a page lists: a section its children, a topic or organisation what it tags."""
+        """What a page lists: a section its children, a topic or organisation what it tags.
+
+        The list is the site's own, kept for the build (or the section's children): not to be changed."""
         if page.kind in ("home", "section") and not page.lang:
             return page.children
         found = self._listings.get(page)

@@ -42,7 +42,7 @@ from .cache import (
     Section,
     code_fingerprint,
     digest,
-    file_stamp,
+    look_at,
     triples,
 )
 from .config import CONFIG_NAME, SiteConfig, load_config
@@ -302,9 +302,7 @@ def cached_loader(state: BuildState, loaded: set[str]):
                 sha = ready.sha
                 note_stamp(where, ready.stamp, sha)
             else:
-                now = time.time_ns()   # before the look: a change made just after it is then too new to trust
-                st = os.stat(path)
-                stamp = file_stamp(st, now)
+                st, stamp = look_at(path)
                 known = cache.stamps.get(where)
                 if stamp is not None and known is not None and known[0] == stamp:
                     sha = known[1]
@@ -341,8 +339,7 @@ def cached_loader(state: BuildState, loaded: set[str]):
                     holding[where] = record
                     continue
                 try:
-                    now = time.time_ns()   # before the look, as in `load`
-                    if file_stamp(os.stat(path), now) == known[0]:
+                    if look_at(path)[1] == known[0]:
                         continue   # unchanged: its record holds
                 except OSError:
                     continue       # load_page reports it
@@ -430,12 +427,10 @@ class LoadWork:
         out: list[Fetched | None] = []
         for where, path in self.files[start:stop]:
             try:
-                now = time.time_ns()   # before the look, as in `load`
-                st = os.stat(path)
+                st, stamp = look_at(path)
                 if st.st_size > MAX_FILE_BYTES:
                     out.append(None)   # load_page reports it, unread
                     continue
-                stamp = file_stamp(st, now)
                 raw = read_bytes(path)
             except OSError:
                 out.append(None)
