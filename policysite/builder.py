@@ -155,6 +155,8 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
     except BaseException:
         _abandon(folder, sink)
         raise
+    finally:
+        builder.cache.drop_ahead()   # begun while pages rendered (stages.save_ahead), and not saved
 
 
 def _spare_worth_taking(last: memo.Note | None, output: Path):

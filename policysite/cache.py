@@ -411,6 +411,7 @@ class BuildCache:
         # (Note.cache is index_digest): output file -> its entry, whose sha is that of the
         # file's OutputRecord. The render stage then need not read the records to know them.
         self.noted_outputs: Mapping[str, str] | None = None
+        self._ahead: AheadPack | None = None   # write_ahead's pack, until `write` takes it or drop_ahead
 
     @property
     def search(self) -> SearchRecord:
@@ -479,13 +480,35 @@ class BuildCache:
             sections["search"] = {"": SearchRecord(key=self._search.key, files=self._search.files, words=words)}
             sections["search_pages"] = pages if isinstance(pages, Mapping) else {}
         self.index_digest = ""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and (self._read or ahead.index != path):
+            ahead.discard()
+            ahead = None
         try:
-            self.index_digest = save(path, self._read, sections)
+            self.index_digest = save(path, self._read, sections, ahead)
         except OSError:
             pass
         except _DAMAGE:   # an index edited by hand, or text that cannot be UTF-8: start again next time
             with contextlib.suppress(OSError):
                 path.unlink()
+
+
+    def write_ahead(self, path: Path, names: tuple[str, ...] = ("loaded", "markdown")) -> None:
+        """Begin the pack that `write` (to the same `path`) will save, with every record of these
+        sections, while the build has other work left: what `write` then does is smaller.
+
+        Only when nothing was read (a first build, or one after policysite changed), so that
+        `write` makes a new pack: otherwise it may rather append the few records that changed.
+        A record replaced after this is written again by `write`."""
+        if self._read or self._ahead is not None:
+            return
+        self._ahead = AheadPack.begin(path, {name: getattr(self, name) for name in names})
+
+    def drop_ahead(self) -> None:
+        """Remove write_ahead's pack, when the build ends without writing the cache."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            ahead.discard()
 
 
 # -- how the cache lies on disk ------------------------------------------------
@@ -506,6 +529,7 @@ class BuildCache:
 PACK_MAGIC = b"policysite-cache\n"
 WRITE_BUFFER = 1 << 20
 MIN_COMPACT = 1 << 20   # a pack smaller than this keeps its garbage
+STALE_SECONDS = 24 * 3600   # a pack left half written this long ago is removed by the next save
 
 
 class CacheDamaged(OSError):
@@ -947,20 +971,84 @@ class Section(MutableMapping):
             i = j
 
 
-def save(index: Path, read: dict[str, Section], sections: dict[str, Mapping]) -> str:
+class AheadPack:
+    """A new pack begun before the build ends (BuildCache.write_ahead): its first records,
+    under a temporary name that no other build's `save` removes, until `save` adds the rest
+    and names it."""
+
+    def __init__(self, index: Path, name: str, tmp: Path, end: int, entries: dict[str, dict[str, tuple]],
+                 records: dict[str, dict[str, Any]]):
+        self.index = index        # the index it is for
+        self.name = name          # its name once saved
+        self.tmp = tmp
+        self.end = end
+        self.entries = entries    # section -> key -> (offset, length, crc32), as Pack.sections
+        self.records = records    # section -> key -> the record written there
+
+    @classmethod
+    def begin(cls, index: Path, sections: dict[str, Mapping]) -> AheadPack | None:
+        """A pack holding these records; None when it cannot be written (`write` then does it all)."""
+        name = f"{index.name}-{secrets.token_hex(6)}.pack"
+        tmp = index.with_name(f"{name}.tmp-{os.getpid()}")   # not `-*.pack`: see _save_locked's clean-up
+        entries: dict[str, dict[str, tuple]] = {}
+        records: dict[str, dict[str, Any]] = {}
+        try:
+            index.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb", buffering=WRITE_BUFFER) as out:
+                out.write(PACK_MAGIC)
+                position = len(PACK_MAGIC)
+                for section, items in sections.items():
+                    placed = entries[section] = {}
+                    written = records[section] = dict(items)
+                    for key, record in written.items():
+                        data = encode_record(section, record)
+                        out.write(data)
+                        placed[key] = (position, len(data), zlib.crc32(data))
+                        position += len(data)
+        except (OSError, *_DAMAGE):   # `write` meets it again, and deals with it
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            return None
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        return cls(index, name, tmp, position, entries, records)
+
+    def entry(self, section: str, key: str, record) -> tuple | None:
+        """Where `record` lies in this pack, if it is the very record written there."""
+        written = self.records.get(section)
+        if written is None or written.get(key) is not record:
+            return None
+        return self.entries[section][key]
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self.tmp.unlink()
+
+
+def save(index: Path, read: dict[str, Section], sections: dict[str, Mapping], ahead: AheadPack | None = None) -> str:
     """Append what changed to the pack (or begin a new one), then replace the index.
-    Returns the hash of the index's bytes (Pack.digest) as it now is."""
+    Returns the hash of the index's bytes (Pack.digest) as it now is. `ahead`: the new pack
+    begun already, when nothing was read (BuildCache.write_ahead)."""
     index.parent.mkdir(parents=True, exist_ok=True)
     lock = os.open(index.parent, os.O_RDONLY | os.O_CLOEXEC)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)   # two builds of one site: one writes at a time
-        return _save_locked(index, read, sections)
+        return _save_locked(index, read, sections, ahead)
+    except BaseException:
+        if ahead is not None:
+            ahead.discard()
+        raise
     finally:
         os.close(lock)
 
 
-def _save_locked(index: Path, read: dict[str, Section], sections: dict[str, Mapping]) -> str:
+def _save_locked(index: Path, read: dict[str, Section], sections: dict[str, Mapping],
+                 ahead: AheadPack | None = None) -> str:
     pack = next(iter(read.values())).pack if read else None
+    if pack is not None:
+        assert ahead is None, "a pack begun ahead is only for a cache that read none"
     fresh: list[tuple[list, str, Any]] = []   # (its entry, to fill in; section; record) of each record to write
     entries: dict[str, dict[str, tuple | list]] = {}
     kept_bytes = 0
@@ -981,6 +1069,12 @@ def _save_locked(index: Path, read: dict[str, Section], sections: dict[str, Mapp
                 old = None
                 if entry is not None and before is not None:
                     old = before.stored.get(key) if key in before.stored else pack.read(name, entry)
+                if ahead is not None:
+                    entry = ahead.entry(name, key, records[key])
+                    if entry is not None:   # written already
+                        out[key] = entry
+                        kept_bytes += entry[1]
+                        continue
                 if old is None or not (old is record or old == record):
                     entry = [-1, 0, 0]
                     fresh.append((entry, name, record))
@@ -1005,9 +1099,10 @@ def _save_locked(index: Path, read: dict[str, Section], sections: dict[str, Mapp
             end = _compact(index.with_name(name), pack, entries, zip([e for e, _, _ in fresh], encoded, strict=True))
     else:
         # Many: a new pack, each record written as it is encoded (never the whole cache in memory).
-        name = f"{index.name}-{secrets.token_hex(6)}.pack"
+        name = f"{index.name}-{secrets.token_hex(6)}.pack" if ahead is None else ahead.name
         end = _compact(index.with_name(name), pack, entries,
-                       ((entry, _place(entry, encode_record(section, record))) for entry, section, record in fresh))
+                       ((entry, _place(entry, encode_record(section, record))) for entry, section, record in fresh),
+                       ahead)
     layout = {section: [list(out), list(chain.from_iterable(out.values()))] for section, out in entries.items()}
     text = _ENCODER.encode({"format": FORMAT, "code": code_fingerprint(), "pack": name, "end": end, "sections": layout})
     raw = text.encode("utf-8", "surrogatepass")
@@ -1017,6 +1112,13 @@ def _save_locked(index: Path, read: dict[str, Section], sections: dict[str, Mapp
     for old in index.parent.glob(glob.escape(index.name) + "-*.pack"):
         if old.name != name:   # a previous pack; a build still reading it keeps it open
             with contextlib.suppress(OSError):
+                old.unlink()
+    # A pack being written (`.pack.tmp-PID`) is another build's, unless the build that began it
+    # was stopped before it could remove it: a day later, it is litter.
+    stale = time.time() - STALE_SECONDS
+    for old in index.parent.glob(glob.escape(index.name) + "-*.pack.tmp-*"):
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < stale:
                 old.unlink()
     return hashlib.sha1(raw).hexdigest()
 
@@ -1056,20 +1158,27 @@ def _append(path: Path, end: int, placed: list[list], encoded: list[bytes]) -> N
             os.close(fd)
 
 
-def _compact(path: Path, pack: Pack | None, entries: dict[str, dict[str, tuple | list]], fresh) -> int:
+def _compact(path: Path, pack: Pack | None, entries: dict[str, dict[str, tuple | list]], fresh,
+             ahead: AheadPack | None = None) -> int:
     """A new pack: the kept records copied as they are (their entries moved to point into it,
-    damaged ones dropped), then each of `fresh`, (entry, bytes) pairs. Returns its end."""
-    tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
+    damaged ones dropped), then each of `fresh`, (entry, bytes) pairs. Returns its end.
+    `ahead`: the pack begun already (its `name` is path's), which holds every kept record."""
+    tmp = path.with_name(path.name + f".tmp-{os.getpid()}") if ahead is None else ahead.tmp
     try:
         # Records are a few KB each: a large buffer makes one write of many (at 10,000 pages, 42,000
         # writes through the default buffer, the file system's block size, took 0.2 s; in 1 MB, 0.05 s).
-        with open(tmp, "wb", buffering=WRITE_BUFFER) as out:
-            out.write(PACK_MAGIC)
-            position = len(PACK_MAGIC)
+        with open(tmp, "wb" if ahead is None else "r+b", buffering=WRITE_BUFFER) as out:
+            if ahead is None:
+                out.write(PACK_MAGIC)
+                position = len(PACK_MAGIC)
+            else:
+                position = out.seek(ahead.end)
             for section in entries.values():
                 for key, entry in list(section.items()):
                     if isinstance(entry, list) and entry[0] < 0:
                         continue   # a fresh record: written below
+                    if ahead is not None:
+                        continue   # written ahead: where its entry says
                     raw = pack.raw(entry) if pack is not None else None
                     if raw is None:
                         del section[key]

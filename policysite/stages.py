@@ -201,8 +201,8 @@ def run(state: BuildState) -> BuildResult:
         with lasting():            # the links and backlinks it makes live on, as do the records
             check_links(state)     # fragments, backlinks, `related:`, `image.src`, generated paths
         if not state.failed():
-            # on_page_context, the layout, on_page_html; sitemap, feeds and search meanwhile
-            render_pages(state, page_jobs(state), alongside=lambda: make_extras(state))
+            # on_page_context, the layout, on_page_html; meanwhile sitemap, feeds, search, and the cache's first part
+            render_pages(state, page_jobs(state), alongside=lambda: (make_extras(state), save_ahead(state)))
             check_layout_links(state)   # every internal href and src the layouts wrote leads somewhere
         if not state.failed() and state.sink is not None:
             write_files(state)     # static files and extras; files the site no longer has go
@@ -1484,6 +1484,15 @@ def make_extras(state: BuildState) -> None:
 
 
 SITEMAP_FILES = frozenset({"sitemap.xml", "robots.txt"})   # what publish.sitemap_key covers
+
+
+@timed
+def save_ahead(state: BuildState) -> None:
+    """Begin the cache file of a first build with the records no later stage changes (each file's
+    LoadRecord, each page's MarkdownRecord: most of its bytes) while pages render, rather than
+    after the output is in place, when nothing else is left to do (BuildCache.write_ahead)."""
+    if state.sink is not None and state.options.cache_file is not None and not state.failed():
+        state.cache.write_ahead(state.options.cache_file)
 
 
 def _reuse_all(sink, files: dict[str, str]) -> bool:

@@ -9,6 +9,8 @@ changed since, and that damage never gives wrong output or a traceback.
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -384,3 +386,91 @@ def test_what_the_links_check_made_is_left_out_of_the_collector_s_walks_while_pa
     monkeypatch.setattr(stages, "render_pages", render_pages)
     assert build(BuildOptions(site_dir=site, cache_file=site / CACHE)).ok
     assert seen == [(1, False)]
+
+
+# -- a first build's pack, begun while its pages render (BuildCache.write_ahead) --------------
+
+def _pack_and_layout(folder: Path) -> tuple[bytes, dict]:
+    """The one pack's bytes, and the index without the pack's (random) name."""
+    (pack,) = folder.glob("build.json-*.pack")
+    layout = json.loads((folder / "build.json").read_bytes())
+    assert layout.pop("pack") == pack.name
+    return pack.read_bytes(), layout
+
+
+def test_a_pack_begun_ahead_is_the_pack_written_at_once(tmp_path):
+    (tmp_path / "at-once").mkdir()
+    _records(50).write(tmp_path / "at-once" / "build.json")
+    ahead = _records(50)
+    index = tmp_path / "ahead" / "build.json"
+    ahead.write_ahead(index)
+    begun = list(index.parent.iterdir())
+    assert [p.name for p in begun] != [] and all(".pack.tmp-" in p.name for p in begun)   # no other build removes it
+    ahead.write(index)
+    assert _pack_and_layout(index.parent) == _pack_and_layout(tmp_path / "at-once")
+    assert sorted(p.name for p in index.parent.iterdir() if not p.name.endswith(".pack")) == ["build.json"]
+    back = BuildCache.read(index)
+    assert back.loaded == _records(50).loaded and back.markdown == _records(50).markdown
+    assert back.outputs == _records(50).outputs
+
+
+def test_a_record_replaced_after_the_pack_was_begun_is_saved_as_it_is_now(tmp_path):
+    index = tmp_path / "build.json"
+    cache = _records(20)
+    cache.write_ahead(index)
+    cache.markdown["content/4.md"] = _records(20, "new").markdown["content/4.md"]
+    del cache.loaded["content/5.md"]
+    cache.write(index)
+    back = BuildCache.read(index)
+    assert back.markdown["content/4.md"].html == "<p>new 4</p>" * 20
+    assert back.markdown["content/3.md"].html == "<p>body 3</p>" * 20
+    assert "content/5.md" not in back.loaded and back.loaded["content/6.md"] == _records(20).loaded["content/6.md"]
+
+
+def test_a_cache_read_from_disk_begins_no_pack_ahead(tmp_path):
+    index = tmp_path / "build.json"
+    _records(10).write(index)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    back = BuildCache.read(index)
+    back.write_ahead(index)   # its save may append rather than write a new pack
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_a_first_builds_cache_is_the_same_begun_ahead_or_not(make_site, tmp_path, monkeypatch):
+    files = {f"content/p{i}.md": page(f"Page {i}", body=f"See [the next](p{i + 1}.md).\n") for i in range(8)}
+    files["content/p8.md"] = page("Page 8")
+    ahead = make_site(files, name="ahead")
+    begin, packs = cache_module.AheadPack.begin, []
+    monkeypatch.setattr(cache_module.AheadPack, "begin", lambda *args: packs.append(begin(*args)) or packs[-1])
+    assert run("build", str(ahead)).code == 0
+    assert len(packs) == 1 and packs[0] is not None and not packs[0].tmp.exists()
+    at_once = make_site(files, name="at-once")
+    begun = []
+    monkeypatch.setattr(BuildCache, "write_ahead", lambda self, path, *a: begun.append(path))
+    assert run("build", str(at_once)).code == 0
+    assert begun == [at_once / CACHE] and len(packs) == 1
+    assert _pack_and_layout(ahead / CACHE.parent) == _pack_and_layout(at_once / CACHE.parent)
+
+
+def test_a_first_build_that_fails_as_its_pages_render_leaves_no_pack_begun(make_site, monkeypatch):
+    site = make_site({"content/a.md": page("Alpha"), "content/b.md": page("Beta"),
+                      "layouts/page.html": "{{ page.title }} {{ 1 // 0 }}\\n"})
+    begin, packs = cache_module.AheadPack.begin, []
+    monkeypatch.setattr(cache_module.AheadPack, "begin", lambda *args: packs.append(begin(*args)) or packs[-1])
+    failed = run("build", str(site))
+    failed.assert_no_traceback()
+    assert failed.code == 1 and "layout" in failed.err
+    assert len(packs) == 1 and packs[0] is not None   # begun, then the layout failed
+    assert not (site / CACHE.parent).exists() or not any(".pack" in p.name for p in (site / CACHE.parent).iterdir())
+
+
+def test_a_pack_left_half_written_by_a_stopped_build_is_removed_a_day_later(tmp_path):
+    index = tmp_path / "build.json"
+    stopped, writing = tmp_path / "build.json-0123456789ab.pack.tmp-99", tmp_path / "build.json-ba9876543210.pack.tmp-98"
+    stopped.write_bytes(cache_module.PACK_MAGIC)
+    writing.write_bytes(cache_module.PACK_MAGIC)
+    day_ago = time.time() - cache_module.STALE_SECONDS - 60
+    os.utime(stopped, (day_ago, day_ago))
+    _records(3).write(index)
+    assert not stopped.exists() and writing.exists()   # another build's, still being written
+    assert BuildCache.read(index).markdown == _records(3).markdown
