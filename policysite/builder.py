@@ -116,6 +116,8 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
                     with _timed(timings, "note the output"):
                         inputs.finish(builder.cache.stamps)   # the files deferred, as the load stage hashed them
                 noting = inputs is not None and inputs.digest is not None
+                if noting and use_disk_cache and _spare_surely_wanted(sink, builder.cache, options, builder.hooks_write_files):
+                    folder.start_spare()   # linked while the note is made and the cache written
                 if noting:
                     with _timed(timings, "note the output"):
                         files = sink.manifest(builder.cache, walk=builder.hooks_write_files)
@@ -200,6 +202,23 @@ def _spare_wanted(sink: BuildSink, files: dict[str, str], options: BuildOptions,
     return pool.processes_for(options.jobs) > 1
 
 
+def _spare_surely_wanted(sink: BuildSink, cache: BuildCache, options: BuildOptions, copied_for_hook: bool) -> bool:
+    """Whether _spare_wanted will say yes, told before the note is made, so that the linking
+    begins while it is made (at 10,000 pages, half a second sooner). It counts fewer files
+    noted with their stamps than the note will have: those linked from the last output with
+    theirs, and those of pages whose results came in at least memo.SETTLE_NS ago (each was
+    written before its result came). False when that is not enough to tell: the note decides."""
+    if copied_for_hook or in_ci() or pool.processes_for(options.jobs) <= 1:
+        return False
+    names = sink.names(cache)
+    total, written = len(names), sink.folder.written
+    if total < SPARE_FROM or len(sink.kept) >= total / 2:
+        return False
+    stamped = sum(1 for rel, entry in sink.kept.items() if len(entry) > memo.SHA_LENGTH and rel in names and rel not in written)
+    stamped += sink.settled(time.time_ns() - memo.SETTLE_NS)
+    return stamped >= total / 2
+
+
 def in_ci() -> bool:
     """Whether this build runs in continuous integration (which sets CI, as GitHub Actions and GitLab
     do): its workspace is thrown away after the run, so no later build would start from a spare,
@@ -276,6 +295,8 @@ class BuildSink:
         self._failure: OSError | None = None   # the linking's, raised in the main thread by `wait`
         self._linked: dict[str, str] = {}   # linked ahead, not yet claimed by `reuse`
         self._emptied: set[str] = set()     # folders of the spare that files were removed from
+        # (time.time_ns() as pages' results came in, how many files they had written by then): see settled
+        self._arrivals: list[tuple[int, int]] = []
 
     def start_linking(self) -> None:
         if (self.known or self.folder.from_spare) and self._linker is None and self._child is None:
@@ -504,6 +525,14 @@ class BuildSink:
         for rel in rels:
             self._replaced(rel)
 
+    def arrived(self, files: int) -> None:
+        """The results of pages that wrote `files` files have come in: each was written before now."""
+        self._arrivals.append((time.time_ns(), files))
+
+    def settled(self, before_ns: int) -> int:
+        """How many of the files pages wrote were surely written before `before_ns` (time.time_ns())."""
+        return sum(files for at, files in self._arrivals if at <= before_ns)
+
     def _replaced(self, rel: str) -> None:
         """A file linked ahead (or reused) that the build now writes anew: its old hash no longer holds."""
         self._linked.pop(rel, None)
@@ -558,16 +587,22 @@ class BuildSink:
                 except OSError:
                     continue
 
+    def names(self, cache: BuildCache) -> set[str]:
+        """The files of the output that the stages made (see `manifest`)."""
+        names = set(cache.outputs) | set(cache.search.files) | set(self.folder.written) | set(self.kept)
+        names.discard(MARKER)
+        return names
+
     def manifest(self, cache: BuildCache, walk: bool = False) -> dict[str, str]:
         """Every file of the output just swapped in, with its hash and (once old enough) its stamp.
 
         The files are those the stages made (pages and redirects by their records, the search
         index, what this process wrote); `walk`: also any a hook wrote, found by walking the output,
         and each file's hash is then read from its bytes, since a hook may have changed any of them."""
-        names = set(cache.outputs) | set(cache.search.files) | set(self.folder.written) | set(self.kept)
+        names = self.names(cache)
         if walk:
             names |= _walk(self.previous)
-        names.discard(MARKER)
+            names.discard(MARKER)
         now = time.time_ns()
         files = {}
         root = str(self.previous)
@@ -656,6 +691,9 @@ class FolderSink:
 
     def wrote(self, rels: list[str]) -> None:
         """Nothing to remember: worker processes write in place, as this process does."""
+
+    def arrived(self, files: int) -> None:
+        """Nothing to remember: `serve` makes no note."""
 
     def write(self, rel: str, data: bytes) -> None:
         path = self._path(rel)

@@ -1351,7 +1351,8 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
         todo_keys.append(key)
     work = PageWork(jobs=todo_jobs, keys=todo_keys, state=state,
                     share_contexts=not state.hooks.has("on_page_context"), keys_of=keys_of)
-    done = pool.run(pool.Job(work=work, count=len(todo_jobs), keep=shared.results), state.options.jobs,
+    keep = shared.results if sink is None else partial(_arrived, sink, shared.results)
+    done = pool.run(pool.Job(work=work, count=len(todo_jobs), keep=keep), state.options.jobs,
                     state.options.progress, alongside)
     for at, result in zip(todo_at, done, strict=True):
         results[at] = result
@@ -1397,6 +1398,12 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
                 cache.dirty = True
     cache.stats.rendered = rendered
     cache.stats.page_hits = len(state.written) - rendered
+
+
+def _arrived(sink, keep: Callable[[list[tuple]], list[tuple]], results: list[tuple]) -> list[tuple]:
+    """A chunk of PageWork results, as it comes in: the sink learns how many files were written by now."""
+    sink.arrived(sum(result[3] is None for result in results))
+    return keep(results)
 
 
 def _keep_the_rest(state: BuildState, jobs: list[tuple[str, Any]], previous, kept: dict[str, OutputRecord],

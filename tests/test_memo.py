@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -960,6 +961,43 @@ def test_no_spare_is_made_in_ci_where_the_workspace_is_thrown_away(make_site, mo
     shutil.rmtree(site / "_site")
     monkeypatch.delenv("CI")
     assert cached_build(site, jobs=2).ok and (site / SPARE).is_dir()
+
+
+def test_the_spare_is_begun_before_the_note_when_most_files_were_surely_written_long_enough_ago(make_site, monkeypatch):
+    """Pages whose results came in memo.SETTLE_NS ago (0 here) are surely noted with their stamps:
+    when they are most of the output, the linking begins before the note is made."""
+    from policysite.builder import BuildSink
+    from policysite.write import OutputFolder
+
+    spares_for_small_sites(monkeypatch)
+    events = []
+
+    def spied(name, real):
+        def spy(self, *args, **kwargs):
+            events.append(name)
+            return real(self, *args, **kwargs)
+        return spy
+
+    monkeypatch.setattr(OutputFolder, "start_spare", spied("start_spare", OutputFolder.start_spare))
+    monkeypatch.setattr(BuildSink, "manifest", spied("manifest", BuildSink.manifest))
+    site = make_site(pages_outnumbering_other_files())
+    assert cached_build(site, jobs=2).ok
+    assert events[:2] == ["start_spare", "manifest"]
+    assert_spare_links_the_output(site)
+    assert_like_a_clean_build(site)
+
+
+def test_the_sink_counts_the_files_written_by_a_time(tmp_path):
+    from policysite.builder import BuildSink
+    from policysite.write import OutputFolder
+
+    sink = BuildSink(OutputFolder(tmp_path / "out"), tmp_path / "out")
+    before = time.time_ns()
+    while time.time_ns() == before:
+        pass
+    sink.arrived(3)
+    sink.arrived(2)
+    assert sink.settled(before) == 0 and sink.settled(time.time_ns()) == 5
 
 
 def test_no_spare_is_made_from_files_too_new_to_be_known_by_their_stamps(make_site, monkeypatch):
