@@ -29,6 +29,7 @@ import os
 import secrets
 import time
 import zlib
+from array import array
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from itertools import chain
@@ -976,35 +977,33 @@ class AheadPack:
     under a temporary name that no other build's `save` removes, until `save` adds the rest
     and names it."""
 
-    def __init__(self, index: Path, name: str, tmp: Path, end: int, entries: dict[str, dict[str, tuple]],
-                 records: dict[str, dict[str, Any]]):
+    def __init__(self, index: Path, name: str, tmp: Path, end: int, sections: dict[str, _Written]):
         self.index = index        # the index it is for
         self.name = name          # its name once saved
         self.tmp = tmp
         self.end = end
-        self.entries = entries    # section -> key -> (offset, length, crc32), as Pack.sections
-        self.records = records    # section -> key -> the record written there
+        self.sections = sections
 
     @classmethod
     def begin(cls, index: Path, sections: dict[str, Mapping]) -> AheadPack | None:
         """A pack holding these records; None when it cannot be written (`write` then does it all)."""
         name = f"{index.name}-{secrets.token_hex(6)}.pack"
         tmp = index.with_name(f"{name}.tmp-{os.getpid()}")   # not `-*.pack`: see _save_locked's clean-up
-        entries: dict[str, dict[str, tuple]] = {}
-        records: dict[str, dict[str, Any]] = {}
+        written: dict[str, _Written] = {}
         try:
             index.parent.mkdir(parents=True, exist_ok=True)
             with open(tmp, "wb", buffering=WRITE_BUFFER) as out:
                 out.write(PACK_MAGIC)
                 position = len(PACK_MAGIC)
                 for section, items in sections.items():
-                    placed = entries[section] = {}
-                    written = records[section] = dict(items)
-                    for key, record in written.items():
+                    these = written[section] = _Written(list(items), list(items.values()), array("q"), array("L"))
+                    for record in these.records:
                         data = encode_record(section, record)
                         out.write(data)
-                        placed[key] = (position, len(data), zlib.crc32(data))
+                        these.starts.append(position)
+                        these.crcs.append(zlib.crc32(data))
                         position += len(data)
+                    these.starts.append(position)
         except (OSError, *_DAMAGE):   # `write` meets it again, and deals with it
             with contextlib.suppress(OSError):
                 tmp.unlink()
@@ -1013,18 +1012,42 @@ class AheadPack:
             with contextlib.suppress(OSError):
                 tmp.unlink()
             raise
-        return cls(index, name, tmp, position, entries, records)
+        return cls(index, name, tmp, position, written)
 
     def entry(self, section: str, key: str, record) -> tuple | None:
         """Where `record` lies in this pack, if it is the very record written there."""
-        written = self.records.get(section)
-        if written is None or written.get(key) is not record:
-            return None
-        return self.entries[section][key]
+        written = self.sections.get(section)
+        return None if written is None else written.entry(key, record)
 
     def discard(self) -> None:
         with contextlib.suppress(OSError):
             self.tmp.unlink()
+
+
+@dataclass(slots=True)
+class _Written:
+    """One section's records in an AheadPack, in the order written: a big build has hundreds of
+    thousands, held while its pages render, so a few numbers each rather than a tuple in a dict."""
+    keys: list[str]
+    records: list
+    starts: array     # where each record starts, and after them where the last one ends
+    crcs: array
+    _next: int = 0    # the place `save` is expected to ask for next: it asks in the same order
+    _places: dict[str, int] | None = None   # key -> place, made only if asked out of that order
+
+    def entry(self, key: str, record) -> tuple | None:
+        at = self._next
+        if at >= len(self.keys) or self.keys[at] != key:
+            if self._places is None:
+                self._places = {name: place for place, name in enumerate(self.keys)}
+            at = self._places.get(key)
+            if at is None:
+                return None
+        self._next = at + 1
+        if self.records[at] is not record:
+            return None
+        start = self.starts[at]
+        return (start, self.starts[at + 1] - start, self.crcs[at])
 
 
 def save(index: Path, read: dict[str, Section], sections: dict[str, Mapping], ahead: AheadPack | None = None) -> str:
