@@ -474,3 +474,23 @@ def test_a_pack_left_half_written_by_a_stopped_build_is_removed_a_day_later(tmp_
     _records(3).write(index)
     assert not stopped.exists() and writing.exists()   # another build's, still being written
     assert BuildCache.read(index).markdown == _records(3).markdown
+
+
+def test_a_pack_that_cannot_be_begun_ahead_is_left_to_write(tmp_path, monkeypatch):
+    """A disk that fills while the pack is begun: nothing of it is left, and `write` saves the cache as ever."""
+    index = tmp_path / "build.json"
+    cache = _records(10)
+    real, calls = cache_module.encode_record, []
+
+    def disk_full_at_the_fifth(section, record):
+        calls.append(section)
+        if len(calls) == 5:
+            raise OSError(28, "No space left on device")
+        return real(section, record)
+
+    monkeypatch.setattr(cache_module, "encode_record", disk_full_at_the_fifth)
+    cache.write_ahead(index)
+    assert len(calls) == 5 and list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(cache_module, "encode_record", real)
+    cache.write(index)
+    assert BuildCache.read(index).markdown == _records(10).markdown
