@@ -16,6 +16,7 @@ pages whose bodies were edited, when nothing else can have changed.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -273,6 +274,7 @@ def cached_loader(state: BuildState, loaded: set[str]):
     build_site first gives its `prefetch` every Markdown file: those whose record may
     not hold (on a cold build, all) are read, hashed and loaded in worker processes."""
     cache, config_fp = state.cache, state.config_fp
+    own = hooks_see_pages(state)
     fetched: dict[str, Fetched] = {}
     holding: dict[str, LoadRecord] = {}   # files `prefetch` found unchanged, with their records
 
@@ -288,7 +290,7 @@ def cached_loader(state: BuildState, loaded: set[str]):
         cache.stats.load_hits += 1
         if record.diagnostics:
             diagnostics.extend([Diagnostic.from_list(d) for d in record.diagnostics])
-        return page_of(record.page, where)
+        return page_of(record.page, where, own)
 
     def load(where: str, path: str | Path, config, diagnostics: Diagnostics):
         loaded.add(where)
@@ -327,7 +329,7 @@ def cached_loader(state: BuildState, loaded: set[str]):
         fresh = cache.loaded[where] = LoadRecord(key=key, page=data, diagnostics=[d.as_list() for d in local.items])
         cache.dirty = True
         note_edit(state, where, record, fresh)
-        return page_of(data, where)
+        return page_of(data, where, own)
 
     def prefetch(entries: list[tuple[str, str]]) -> None:
         todo = []
@@ -381,13 +383,22 @@ def page_data(page: Page | None) -> PageData | None:
                     lines=page.lines, body=page.body, body_line=page.body_line)
 
 
-def page_of(data: PageData | None, where: str) -> Page | None:
+def page_of(data: PageData | None, where: str, own: bool = False) -> Page | None:
     """The page a LoadRecord's data stands for, its body as the record holds it (from a cache
-    file, read only if a stage needs it)."""
+    file, read only if a stage needs it). Its fields are the record's own, unless `own`: a
+    copy, for a site whose hooks see pages (hooks_see_pages) and may change them in place."""
     if data is None:
         return None
+    fields, lines = (copy.deepcopy(data.fields), dict(data.lines)) if own else (data.fields, data.lines)
     return Page(kind=data.kind, source=where, title=data.title, description=data.description,
-                fields=data.fields, lines=data.lines, body=data.body, body_line=data.body_line)
+                fields=fields, lines=lines, body=data.body, body_line=data.body_line)
+
+
+def hooks_see_pages(state: BuildState) -> bool:
+    """Whether a hook is handed pages, and so can change what a page holds in place. Their
+    fields, ids and contents are then copies, not the records': the cache keeps what the
+    stages made, whatever a hook did, for the next build to start from as a clean build does."""
+    return state.hooks.has(*PAGE_HOOKS, "on_post_build")
 
 
 def note_edit(state: BuildState, where: str, before: LoadRecord | None, after: LoadRecord) -> None:
@@ -683,6 +694,11 @@ def _apply(state: BuildState, page: Page, record: MarkdownRecord) -> None:
     page.html_sha = record.sha
     page.ids = record.ids   # the record's own list: the layout's ids are LayoutIds' (has_id)
     page.toc = held(record, "toc")   # a dict for each heading: in the scratch file, for a big build
+    if hooks_see_pages(state):
+        if isinstance(page.ids, list):   # else model.EMPTY, which nothing can change
+            page.ids = list(page.ids)
+        if isinstance(page.toc, list):
+            page.toc = copy.deepcopy(page.toc)
 
 
 # -- links -------------------------------------------------------------------
@@ -1496,8 +1512,9 @@ SITEMAP_FILES = frozenset({"sitemap.xml", "robots.txt"})   # what publish.sitema
 @timed
 def save_ahead(state: BuildState) -> None:
     """Begin the cache file of a first build with the records no later stage changes (each file's
-    LoadRecord, each page's MarkdownRecord: most of its bytes) while pages render, rather than
-    after the output is in place, when nothing else is left to do (BuildCache.write_ahead)."""
+    LoadRecord, each page's MarkdownRecord: most of its bytes; a hook changes only copies, see
+    hooks_see_pages) while pages render, rather than after the output is in place, when nothing
+    else is left to do (BuildCache.write_ahead)."""
     if state.sink is not None and state.options.cache_file is not None and not state.failed():
         state.cache.write_ahead(state.options.cache_file)
 

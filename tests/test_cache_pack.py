@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import page, read_tree, run, write_files
+from conftest import DEFAULT_CONFIG, page, read_tree, run, write_files
 
 from policysite import cache as cache_module
 from policysite import memo, search
@@ -494,3 +494,36 @@ def test_a_pack_that_cannot_be_begun_ahead_is_left_to_write(tmp_path, monkeypatc
     monkeypatch.setattr(cache_module, "encode_record", real)
     cache.write(index)
     assert BuildCache.read(index).markdown == _records(10).markdown
+
+
+def test_a_hook_that_changes_a_page_in_place_changes_neither_the_cache_nor_the_next_build(make_site, tmp_path, monkeypatch):
+    """Each visit appends to a list in the page's fields: with the records' own lists, the cache
+    kept the hook's change (or not, as the pack was begun ahead or at once) and a next build,
+    starting from it, showed two visits where a clean build shows one."""
+    hook = ("def on_page_html(html, page):\n"
+            "    seen = page.fields.setdefault('seen', [])\n"
+            "    seen.append(1)\n"
+            "    if page.source == 'content/a.md':\n"
+            "        page.ids.append('visited')\n"
+            "    return html.replace('</body>', f'<!-- seen {len(seen)} --></body>')\n")
+    files = {"site_config.yaml": DEFAULT_CONFIG + "hooks:\n  - hooks/visit.py\n", "hooks/visit.py": hook,
+             "content/a.md": page("Alpha", body="## Costs\n\nSome costs.\n"), "content/b.md": page("Beta")}
+    ahead, at_once = make_site(files, name="ahead"), make_site(files, name="at-once")
+    assert run("build", str(ahead)).code == 0
+    with monkeypatch.context() as patched:
+        patched.setattr(BuildCache, "write_ahead", lambda self, *args: None)
+        assert run("build", str(at_once)).code == 0
+    saved = [BuildCache.read(site / CACHE) for site in (ahead, at_once)]   # keyed by their own hooks' paths
+    for name in ("content/a.md", "content/b.md"):
+        assert saved[0].loaded[name].page == saved[1].loaded[name].page
+        assert (saved[0].markdown[name].ids, saved[0].markdown[name].html) == (saved[1].markdown[name].ids, saved[1].markdown[name].html)
+    for site in (ahead, at_once):
+        saved = BuildCache.read(site / CACHE)
+        assert "seen" not in saved.loaded["content/a.md"].page.fields
+        assert saved.markdown["content/a.md"].ids == ["costs"]
+        write_files(site, {"content/b.md": page("Beta", body="Edited.\n")})
+        assert run("build", str(site)).code == 0
+        assert "<!-- seen 1 -->" in (site / "_site/a/index.html").read_text()
+        clean = tmp_path / f"clean-{site.name}"
+        assert build(BuildOptions(site_dir=site, output=clean)).ok
+        assert read_tree(site / "_site") == read_tree(clean)
