@@ -207,7 +207,9 @@ def _spare_surely_wanted(sink: BuildSink, cache: BuildCache, options: BuildOptio
     begins while it is made (at 10,000 pages, half a second sooner). It counts fewer files
     noted with their stamps than the note will have: those linked from the last output with
     theirs, and those of pages whose results came in at least memo.SETTLE_NS ago (each was
-    written before its result came). False when that is not enough to tell: the note decides."""
+    written before its result came). Its count of all files is of those the note will look
+    at, every one of them there after a build that succeeded. False when that is not enough
+    to tell: the note decides."""
     if copied_for_hook or in_ci() or pool.processes_for(options.jobs) <= 1:
         return False
     names = sink.names(cache)

@@ -481,11 +481,12 @@ class BuildCache:
             sections["search"] = {"": SearchRecord(key=self._search.key, files=self._search.files, words=words)}
             sections["search_pages"] = pages if isinstance(pages, Mapping) else {}
         self.index_digest = ""
-        ahead, self._ahead = self._ahead, None
+        ahead = self._ahead
         if ahead is not None and (self._read or ahead.index != path):
-            ahead.discard()
+            self.drop_ahead()
             ahead = None
         try:
+            self._ahead = None   # save() names it or removes it, however it ends
             self.index_digest = save(path, self._read, sections, ahead)
         except OSError:
             pass
@@ -974,8 +975,8 @@ class Section(MutableMapping):
 
 class AheadPack:
     """A new pack begun before the build ends (BuildCache.write_ahead): its first records,
-    under a temporary name that no other build's `save` removes, until `save` adds the rest
-    and names it."""
+    under a temporary name that another build's `save` leaves alone for a day, until `save`
+    adds the rest and names it."""
 
     def __init__(self, index: Path, name: str, tmp: Path, end: int, sections: dict[str, _Written]):
         self.index = index        # the index it is for
@@ -1054,17 +1055,18 @@ def save(index: Path, read: dict[str, Section], sections: dict[str, Mapping], ah
     """Append what changed to the pack (or begin a new one), then replace the index.
     Returns the hash of the index's bytes (Pack.digest) as it now is. `ahead`: the new pack
     begun already, when nothing was read (BuildCache.write_ahead)."""
-    index.parent.mkdir(parents=True, exist_ok=True)
-    lock = os.open(index.parent, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        fcntl.flock(lock, fcntl.LOCK_EX)   # two builds of one site: one writes at a time
-        return _save_locked(index, read, sections, ahead)
+        index.parent.mkdir(parents=True, exist_ok=True)
+        lock = os.open(index.parent, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)   # two builds of one site: one writes at a time
+            return _save_locked(index, read, sections, ahead)
+        finally:
+            os.close(lock)
     except BaseException:
         if ahead is not None:
             ahead.discard()
         raise
-    finally:
-        os.close(lock)
 
 
 def _save_locked(index: Path, read: dict[str, Section], sections: dict[str, Mapping],
@@ -1093,7 +1095,7 @@ def _save_locked(index: Path, read: dict[str, Section], sections: dict[str, Mapp
                 if entry is not None and before is not None:
                     old = before.stored.get(key) if key in before.stored else pack.read(name, entry)
                 if ahead is not None:
-                    entry = ahead.entry(name, key, records[key])
+                    entry = ahead.entry(name, key, record)
                     if entry is not None:   # written already
                         out[key] = entry
                         kept_bytes += entry[1]

@@ -987,6 +987,19 @@ def test_the_spare_is_begun_before_the_note_when_most_files_were_surely_written_
     assert_like_a_clean_build(site)
 
 
+def test_the_spare_is_not_begun_before_the_note_while_the_pages_are_too_new_to_be_stamped(make_site, monkeypatch):
+    from policysite import builder, memo
+    from policysite.write import OutputFolder
+
+    monkeypatch.setattr(builder, "SPARE_FROM", 1)
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setattr(memo, "SETTLE_NS", 1 << 62)   # never old enough: however slow the build
+    started = []
+    monkeypatch.setattr(OutputFolder, "start_spare", lambda self: started.append(self))
+    site = make_site(pages_outnumbering_other_files())
+    assert cached_build(site, jobs=2).ok and started == [] and not (site / SPARE).exists()
+
+
 def test_the_sink_counts_the_files_written_by_a_time(tmp_path):
     from policysite.builder import BuildSink
     from policysite.write import OutputFolder
