@@ -21,6 +21,8 @@ import stat
 import tempfile
 import threading
 import time
+from array import array
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import clock, memo, pool, stages
@@ -264,6 +266,16 @@ def _taken_over(last: memo.Note, options: BuildOptions, folder: OutputFolder, ou
     return result
 
 
+@dataclass
+class _Looks:
+    """Files pages wrote and their stamps, in arrays: a big build writes hundreds of thousands."""
+    rels: list[str] = dataclasses.field(default_factory=list)
+    mtimes: array = dataclasses.field(default_factory=lambda: array("q"))
+    sizes: array = dataclasses.field(default_factory=lambda: array("q"))
+    inodes: array = dataclasses.field(default_factory=lambda: array("Q"))
+    devices: array = dataclasses.field(default_factory=lambda: array("Q"))
+
+
 class BuildSink:
     """Writes into a build's temporary folder, reusing unchanged files from the last output.
 
@@ -299,6 +311,7 @@ class BuildSink:
         self._emptied: set[str] = set()     # folders of the spare that files were removed from
         # (time.time_ns() as pages' results came in, how many files they had written by then): see settled
         self._arrivals: list[tuple[int, int]] = []
+        self._looks = _Looks()   # each page's file, as its writing left it (arrived, looked)
 
     def start_linking(self) -> None:
         if (self.known or self.folder.from_spare) and self._linker is None and self._child is None:
@@ -511,10 +524,12 @@ class BuildSink:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.folder._path(rel))
 
-    def write(self, rel: str, data: bytes) -> None:
+    def write(self, rel: str, data: bytes) -> tuple[int, int, int, int]:
+        """Write a file of the new output; returns its stamp as written (see `looked`)."""
         self.wait()
         self._replaced(rel)
-        self.folder.write(rel, data)
+        st = self.folder.write(rel, data)
+        return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_dev)
 
     def copy(self, rel: str, source: str) -> None:
         self.wait()
@@ -527,9 +542,26 @@ class BuildSink:
         for rel in rels:
             self._replaced(rel)
 
-    def arrived(self, files: int) -> None:
-        """The results of pages that wrote `files` files have come in: each was written before now."""
-        self._arrivals.append((time.time_ns(), files))
+    def arrived(self, written: list[tuple[str, tuple[int, int, int, int]]]) -> None:
+        """The results of pages that wrote these files have come in, each with its stamp as it was
+        written (`write`): each was written before now."""
+        self._arrivals.append((time.time_ns(), len(written)))
+        looks = self._looks
+        for rel, (mtime, size, ino, dev) in written:
+            looks.rels.append(rel)
+            looks.mtimes.append(mtime)
+            looks.sizes.append(size)
+            looks.inodes.append(ino)
+            looks.devices.append(dev)
+
+    def looked(self) -> dict[str, memo.Look]:
+        """Each file pages wrote, as it was just after it was written: the note need not look at
+        them again. Nothing but this build writes in its temporary folder before the swap, and a
+        change after the swap gives the file a later modification time than this one (or it is
+        too new to be stamped): the note's stamps hold as if it had looked at them itself."""
+        looks = self._looks
+        return {rel: memo.Look(*values) for rel, *values in
+                zip(looks.rels, looks.mtimes, looks.sizes, looks.inodes, looks.devices, strict=True)}
 
     def settled(self, before_ns: int) -> int:
         """How many of the files pages wrote were surely written before `before_ns` (time.time_ns())."""
@@ -619,12 +651,15 @@ class BuildSink:
                 if len(entry) > memo.SHA_LENGTH and rel in names and rel not in written:
                     files[rel] = entry
             names -= files.keys()
+        looked = {} if walk else self.looked()   # a hook may have changed what it wrote since
         for rel in names:
             full = os.path.join(root, rel)
-            try:
-                st = os.lstat(full)
-            except OSError:
-                continue
+            st = looked.get(rel)
+            if st is None:
+                try:
+                    st = os.lstat(full)
+                except OSError:
+                    continue
             old = self.known.get(rel)
             sha = None
             if not walk:
@@ -633,8 +668,8 @@ class BuildSink:
                     continue
                 kept = self.kept.get(rel)
                 sha = kept[:memo.SHA_LENGTH] if kept else cache.search.files.get(rel)
-                if sha is None and rel in cache.outputs and rel not in self.folder.written:
-                    sha = cache.outputs[rel].sha
+                if sha is None and rel in cache.outputs and (rel in looked or rel not in self.folder.written):
+                    sha = cache.outputs[rel].sha   # the bytes its page's job wrote (looked), or linked
             if sha is None:
                 try:
                     with open(full, "rb") as handle:
@@ -694,7 +729,7 @@ class FolderSink:
     def wrote(self, rels: list[str]) -> None:
         """Nothing to remember: worker processes write in place, as this process does."""
 
-    def arrived(self, files: int) -> None:
+    def arrived(self, written: list[tuple[str, tuple[int, int, int, int]]]) -> None:
         """Nothing to remember: `serve` makes no note."""
 
     def write(self, rel: str, data: bytes) -> None:

@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .cache import SETTLE_NS, code_fingerprint, file_stamp
 from .clock import Window
@@ -363,7 +364,15 @@ def stamps_changed(inputs: Inputs, memo: Note) -> bool:
         memo.stamps.get(key) != f"{_stamp_text(stamp)} {sha}" for key, (stamp, sha) in inputs.stamps.items())
 
 
-def output_entry(sha: str, st: os.stat_result, now_ns: int) -> str:
+class Look(NamedTuple):
+    """What the note takes of an output file's os.stat_result, as its writing left it (BuildSink.looked)."""
+    st_mtime_ns: int
+    st_size: int
+    st_ino: int
+    st_dev: int
+
+
+def output_entry(sha: str, st: os.stat_result | Look, now_ns: int) -> str:
     """A file's entry in the note: its sha, and its stamp once it is old enough to trust."""
     stamp = output_stamp(st, now_ns)
     return f"{sha} {_stamp_text(stamp)}" if stamp else sha

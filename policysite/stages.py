@@ -1263,7 +1263,8 @@ class PageWork:
         return [self.render(i) for i in range(start, stop)]
 
     def render(self, index: int) -> tuple:
-        """(output path, key, sha, error or None, 1 if a page's layout ran, links the layout wrote)."""
+        """(output path, key, sha, error or None, 1 if a page's layout ran, links the layout wrote,
+        the file's stamp as written or None): the stamp goes to the sink as it comes in (_arrived)."""
         kind, item = self.jobs[index]
         key = self.keys[index]
         if key is None and self.keys_of is not None:
@@ -1287,17 +1288,16 @@ class PageWork:
             if page is not None:
                 html = hooks.transform("on_page_html", "html", html, f"building {page.where}", page=page, site=site)
         except LayoutError as error:
-            return (path, key, "", (error.path, error.line, f"{error.message} (while building {job.where})"), 0, [])
+            return (path, key, "", (error.path, error.line, f"{error.message} (while building {job.where})"), 0, [], None)
         except HookError as error:
-            return (path, key, "", error.as_tuple(), 0, [])
+            return (path, key, "", error.as_tuple(), 0, [], None)
         data = html.encode("utf-8")
         sha = hashlib.sha1(data).hexdigest()
-        if sink is not None:
-            sink.write(path, data)
+        stamp = sink.write(path, data) if sink is not None else None
         if self._links is None:
             self._links = _SharedLinks(site)
         links = self._links.of(layoutlinks.links_in(html, job.body))
-        return (path, key, sha, None, 1 if kind == "page" else 0, links)   # redirects are not counted as pages
+        return (path, key, sha, None, 1 if kind == "page" else 0, links, stamp)   # redirects are not counted as pages
 
 
 class _SharedLinks:
@@ -1316,7 +1316,7 @@ class _SharedLinks:
 
     def results(self, results: list[tuple]) -> list[tuple]:
         """PageWork results with their links shared, as each chunk of them arrives (pool.Job.keep)."""
-        return [(*result[:5], self.of(result[5])) for result in results]
+        return [(*result[:5], self.of(result[5])) for result in results]   # without the stamp (_arrived)
 
 
 @timed
@@ -1417,8 +1417,9 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
 
 
 def _arrived(sink, keep: Callable[[list[tuple]], list[tuple]], results: list[tuple]) -> list[tuple]:
-    """A chunk of PageWork results, as it comes in: the sink learns how many files were written by now."""
-    sink.arrived(sum(result[3] is None for result in results))
+    """A chunk of PageWork results, as it comes in: the sink learns which files were written by
+    now, and their stamps as written; what is kept of each result is the rest."""
+    sink.arrived([(result[0], result[6]) for result in results if result[3] is None and result[6] is not None])
     return keep(results)
 
 

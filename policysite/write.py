@@ -119,7 +119,8 @@ class OutputFolder:
             raise OutputProblem(f"refusing to write {rel}: it is outside the output folder")
         return os.path.join(self.tmp, norm)
 
-    def write(self, rel: str, data: bytes | str) -> None:
+    def write(self, rel: str, data: bytes | str) -> os.stat_result:
+        """Write a new file; returns its os.fstat as the write left it (see BuildSink.looked)."""
         path = self._file(rel)
         if isinstance(data, str):
             data = data.encode("utf-8")
@@ -127,9 +128,12 @@ class OutputFolder:
             handle = self._create(path)
             with handle:
                 handle.write(data)
+                handle.flush()
+                st = os.fstat(handle.fileno())
         except OSError as exc:
             raise _renamed(exc, self.output / rel) from None
         self.written.add(rel)
+        return st
 
     def _create(self, path: str):
         """A new file at `path`, opened for writing, its folder made first if need be.

@@ -3,6 +3,8 @@ and anything that could change the output means a full build."""
 
 from __future__ import annotations
 
+import builtins
+import hashlib
 import os
 import shutil
 import time
@@ -1008,9 +1010,58 @@ def test_the_sink_counts_the_files_written_by_a_time(tmp_path):
     before = time.time_ns()
     while time.time_ns() == before:
         pass
-    sink.arrived(3)
-    sink.arrived(2)
+    sink.arrived([("a/index.html", (10, 20, 30, 40)), ("b/index.html", (11, 21, 31, 41)), ("c/index.html", (1, 2, 3, 4))])
+    sink.arrived([("d/index.html", (5, 6, 7, 8)), ("e/index.html", (9, 10, 11, 12))])
     assert sink.settled(before) == 0 and sink.settled(time.time_ns()) == 5
+    looked = sink.looked()
+    assert sorted(looked) == ["a/index.html", "b/index.html", "c/index.html", "d/index.html", "e/index.html"]
+    assert looked["b/index.html"] == (11, 21, 31, 41) and looked["b/index.html"].st_ino == 31
+
+
+def test_the_note_takes_each_page_as_its_writing_left_it_without_looking_again(make_site, monkeypatch):
+    """A page's file is noted with its stamp as fstat saw it when it was written: the same stamp an
+    lstat after the swap gives, and no such lstat is made; and with its record's hash, whichever
+    process wrote it, not read again to hash it."""
+    from policysite import builder, memo
+
+    settled_at_once(monkeypatch)
+    site = make_site(pages_outnumbering_other_files())
+    looked_again = []
+    real_lstat = os.lstat
+
+    def lstat(path, *args, **kwargs):
+        looked_again.append(str(path))
+        return real_lstat(path, *args, **kwargs)
+
+    read_again = []
+    real_open = builtins.open
+
+    def opened(path, *args, **kwargs):
+        read_again.append(str(path))
+        return real_open(path, *args, **kwargs)
+
+    real_manifest = builder.BuildSink.manifest
+
+    def manifest(self, *args, **kwargs):
+        monkeypatch.setattr(builder.os, "lstat", lstat)
+        monkeypatch.setattr(builtins, "open", opened)
+        try:
+            return real_manifest(self, *args, **kwargs)
+        finally:
+            monkeypatch.setattr(builder.os, "lstat", real_lstat)
+            monkeypatch.setattr(builtins, "open", real_open)
+
+    monkeypatch.setattr(builder.BuildSink, "manifest", manifest)
+    assert cached_build(site, jobs=2).ok
+    pages = [f"p{number}/index.html" for number in range(60)]
+    assert not [path for path in looked_again + read_again if path.endswith(tuple(pages))]   # nor read to hash them
+    assert looked_again   # the other files (the theme's, the search index's) are looked at
+    note = memo.read(site / CACHE.parent / memo.MEMO_NAME)
+    for rel in pages:
+        st = os.lstat(site / "_site" / rel)
+        sha, *stamp = note.outputs[rel].split(" ")
+        assert stamp == [str(st.st_mtime_ns), str(st.st_size), str(st.st_ino), str(st.st_dev)]
+        assert sha == hashlib.sha1((site / "_site" / rel).read_bytes()).hexdigest()
 
 
 def test_no_spare_is_made_from_files_too_new_to_be_known_by_their_stamps(make_site, monkeypatch):
