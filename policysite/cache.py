@@ -1030,7 +1030,7 @@ class _Written:
     """One section's records in an AheadPack, in the order written: a big build has hundreds of
     thousands, held while its pages render, so a few numbers each rather than a tuple in a dict."""
     keys: list[str]
-    records: list
+    records: list[Any]   # LoadRecord or MarkdownRecord
     starts: array     # where each record starts, and after them where the last one ends
     crcs: array
     _next: int = 0    # the place `save` is expected to ask for next: it asks in the same order
