@@ -312,6 +312,7 @@ class BuildSink:
         # (time.time_ns() as pages' results came in, how many files they had written by then): see settled
         self._arrivals: list[tuple[int, int]] = []
         self._looks = _Looks()   # each page's file, as its writing left it (arrived, looked)
+        self._others: set[str] = set()   # other files this process wrote or copied (`looked`)
 
     def start_linking(self) -> None:
         if (self.known or self.folder.from_spare) and self._linker is None and self._child is None:
@@ -524,16 +525,25 @@ class BuildSink:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.folder._path(rel))
 
-    def write(self, rel: str, data: bytes) -> tuple[int, int, int, int]:
-        """Write a file of the new output; returns its stamp as written (see `looked`)."""
+    def write_page(self, rel: str, data: bytes) -> tuple[int, int, int, int]:
+        """Write a page's (or a redirect's) file; returns its stamp as written, for `arrived`."""
         self.wait()
         self._replaced(rel)
         st = self.folder.write(rel, data)
         return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_dev)
 
+    def write(self, rel: str, data: bytes) -> None:
+        """Write any other file of the new output (an extra, an image); in this process, it is not
+        taken as a page's file (`looked`), should a page have been written there."""
+        self.wait()
+        self._replaced(rel)
+        self._others.add(rel)
+        self.folder.write(rel, data)
+
     def copy(self, rel: str, source: str) -> None:
         self.wait()
         self._replaced(rel)
+        self._others.add(rel)
         self.folder.copy(rel, source)
 
     def wrote(self, rels: list[str]) -> None:
@@ -554,14 +564,26 @@ class BuildSink:
             looks.inodes.append(ino)
             looks.devices.append(dev)
 
-    def looked(self) -> dict[str, memo.Look]:
-        """Each file pages wrote, as it was just after it was written: the note need not look at
-        them again. Nothing but this build writes in its temporary folder before the swap, and a
-        change after the swap gives the file a later modification time than this one (or it is
-        too new to be stamped): the note's stamps hold as if it had looked at them itself."""
+    def looked(self) -> dict[str, int]:
+        """Each file one page wrote and nothing else wrote after it -> its place in the stamps kept
+        as the pages were written (`look`): the note need not look at it again, and its hash is
+        the page's record's. Nothing but this build writes in its temporary folder before the swap,
+        and a change after the swap gives the file a later modification time than this one (or
+        it is too new to be stamped): the note's stamps hold as if it had looked at them itself.
+        A path two pages wrote (one in the way of the other), or that this process wrote or copied
+        another file to, is left for the note to look at and read."""
+        places: dict[str, int] = {}
+        twice = set(self._others)
+        for place, rel in enumerate(self._looks.rels):
+            if places.setdefault(rel, place) != place:
+                twice.add(rel)
+        for rel in twice:
+            places.pop(rel, None)
+        return places
+
+    def look(self, place: int) -> memo.Look:
         looks = self._looks
-        return {rel: memo.Look(*values) for rel, *values in
-                zip(looks.rels, looks.mtimes, looks.sizes, looks.inodes, looks.devices, strict=True)}
+        return memo.Look(looks.mtimes[place], looks.sizes[place], looks.inodes[place], looks.devices[place])
 
     def settled(self, before_ns: int) -> int:
         """How many of the files pages wrote were surely written before `before_ns` (time.time_ns())."""
@@ -654,8 +676,10 @@ class BuildSink:
         looked = {} if walk else self.looked()   # a hook may have changed what it wrote since
         for rel in names:
             full = os.path.join(root, rel)
-            st = looked.get(rel)
-            if st is None:
+            place = looked.get(rel)
+            if place is not None:
+                st = self.look(place)
+            else:
                 try:
                     st = os.lstat(full)
                 except OSError:
@@ -731,6 +755,9 @@ class FolderSink:
 
     def arrived(self, written: list[tuple[str, tuple[int, int, int, int]]]) -> None:
         """Nothing to remember: `serve` makes no note."""
+
+    def write_page(self, rel: str, data: bytes) -> None:
+        self.write(rel, data)
 
     def write(self, rel: str, data: bytes) -> None:
         path = self._path(rel)

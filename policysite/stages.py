@@ -1293,7 +1293,7 @@ class PageWork:
             return (path, key, "", error.as_tuple(), 0, [], None)
         data = html.encode("utf-8")
         sha = hashlib.sha1(data).hexdigest()
-        stamp = sink.write(path, data) if sink is not None else None
+        stamp = sink.write_page(path, data) if sink is not None else None
         if self._links is None:
             self._links = _SharedLinks(site)
         links = self._links.of(layoutlinks.links_in(html, job.body))

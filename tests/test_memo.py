@@ -1002,6 +1002,20 @@ def test_the_spare_is_not_begun_before_the_note_while_the_pages_are_too_new_to_b
     assert cached_build(site, jobs=2).ok and started == [] and not (site / SPARE).exists()
 
 
+def test_a_pages_file_replaced_by_another_before_the_swap_is_noted_as_it_is(make_site, monkeypatch):
+    """An asset copied over a page's file (the asset wins): the note takes the file on disk, not
+    the page as written, so the next build with nothing changed takes the output over."""
+    from policysite import memo
+
+    settled_at_once(monkeypatch)
+    site = make_site({"content/assets/x.md": page("In the way"), "assets/x/index.html": "<p>An asset.</p>\n"})
+    assert cached_build(site, jobs=1).ok
+    on_disk = (site / "_site/assets/x/index.html").read_bytes()
+    note = memo.read(site / CACHE.parent / memo.MEMO_NAME)
+    assert note.outputs["assets/x/index.html"][:memo.SHA_LENGTH] == hashlib.sha1(on_disk).hexdigest()
+    assert taken_over(cached_build(site, jobs=1))
+
+
 def test_the_sink_counts_the_files_written_by_a_time(tmp_path):
     from policysite.builder import BuildSink
     from policysite.write import OutputFolder
@@ -1015,7 +1029,11 @@ def test_the_sink_counts_the_files_written_by_a_time(tmp_path):
     assert sink.settled(before) == 0 and sink.settled(time.time_ns()) == 5
     looked = sink.looked()
     assert sorted(looked) == ["a/index.html", "b/index.html", "c/index.html", "d/index.html", "e/index.html"]
-    assert looked["b/index.html"] == (11, 21, 31, 41) and looked["b/index.html"].st_ino == 31
+    assert sink.look(looked["b/index.html"]) == (11, 21, 31, 41) and sink.look(looked["b/index.html"]).st_ino == 31
+    # A path two pages wrote, or that this process then wrote another file to, is left to the note.
+    sink.arrived([("a/index.html", (13, 23, 33, 43))])
+    sink.write("c/index.html", b"not the page")
+    assert sorted(sink.looked()) == ["b/index.html", "d/index.html", "e/index.html"]
 
 
 def test_the_note_takes_each_page_as_its_writing_left_it_without_looking_again(make_site, monkeypatch):
