@@ -505,9 +505,14 @@ def test_a_hook_that_changes_a_page_in_place_changes_neither_the_cache_nor_the_n
             "    seen.append(1)\n"
             "    if page.source == 'content/a.md':\n"
             "        page.ids.append('visited')\n"
+            "        page.fields['extra']['tags'].append('visited')\n"
+            "        page.toc.append({'id': 'visited', 'text': 'Visited', 'level': 2})\n"
+            "        page.lines['visited'] = 99\n"
             "    return html.replace('</body>', f'<!-- seen {len(seen)} --></body>')\n")
     files = {"site_config.yaml": DEFAULT_CONFIG + "hooks:\n  - hooks/visit.py\n", "hooks/visit.py": hook,
-             "content/a.md": page("Alpha", body="## Costs\n\nSome costs.\n"), "content/b.md": page("Beta")}
+             "content/a.md": page("Alpha", extra="extra:\n  tags:\n    - one",
+                                  body="## Costs\n\nSome costs.\n\n## Benefits\n\nSome benefits.\n"),
+             "content/b.md": page("Beta")}
     ahead, at_once = make_site(files, name="ahead"), make_site(files, name="at-once")
     assert run("build", str(ahead)).code == 0
     with monkeypatch.context() as patched:
@@ -519,8 +524,10 @@ def test_a_hook_that_changes_a_page_in_place_changes_neither_the_cache_nor_the_n
         assert (saved[0].markdown[name].ids, saved[0].markdown[name].html) == (saved[1].markdown[name].ids, saved[1].markdown[name].html)
     for site in (ahead, at_once):
         saved = BuildCache.read(site / CACHE)
-        assert "seen" not in saved.loaded["content/a.md"].page.fields
-        assert saved.markdown["content/a.md"].ids == ["costs"]
+        data = saved.loaded["content/a.md"].page
+        assert "seen" not in data.fields and data.fields["extra"] == {"tags": ["one"]} and "visited" not in data.lines
+        assert sorted(saved.markdown["content/a.md"].ids) == ["benefits", "costs"]
+        assert [heading["id"] for heading in saved.markdown["content/a.md"].toc] == ["costs", "benefits"]
         write_files(site, {"content/b.md": page("Beta", body="Edited.\n")})
         assert run("build", str(site)).code == 0
         assert "<!-- seen 1 -->" in (site / "_site/a/index.html").read_text()
