@@ -313,6 +313,7 @@ class BuildSink:
         self._arrivals: list[tuple[int, int]] = []
         self._looks = _Looks()   # each page's file, as its writing left it (arrived, looked)
         self._others: set[str] = set()   # other files this process wrote or copied (`looked`)
+        self._noted_looks: dict[str, int] = {}   # what `manifest` took from `looked`, for stamp_settled
 
     def start_linking(self) -> None:
         if (self.known or self.folder.from_spare) and self._linker is None and self._child is None:
@@ -633,15 +634,21 @@ class BuildSink:
 
     def stamp_settled(self, files: dict[str, str]) -> None:
         """Give the entries of `manifest` that have no stamp yet theirs, if their files are now
-        old enough (memo.SETTLE_NS); the sha stays the one `manifest` found."""
+        old enough (memo.SETTLE_NS); the sha stays the one `manifest` found. A page's file that
+        is no longer as its page wrote it (changed since the swap) stays without one."""
         now = time.time_ns()
         root = str(self.previous)
+        looked = self._noted_looks
         for rel, entry in files.items():
             if len(entry) == memo.SHA_LENGTH:
                 try:
-                    files[rel] = memo.output_entry(entry, os.lstat(os.path.join(root, rel)), now)
+                    st = os.lstat(os.path.join(root, rel))
                 except OSError:
                     continue
+                place = looked.get(rel)
+                if place is not None and self.look(place) != (st.st_mtime_ns, st.st_size, st.st_ino, st.st_dev):
+                    continue
+                files[rel] = memo.output_entry(entry, st, now)
 
     def names(self, cache: BuildCache) -> set[str]:
         """The files of the output that the stages made (see `manifest`)."""
@@ -673,7 +680,7 @@ class BuildSink:
                 if len(entry) > memo.SHA_LENGTH and rel in names and rel not in written:
                     files[rel] = entry
             names -= files.keys()
-        looked = {} if walk else self.looked()   # a hook may have changed what it wrote since
+        looked = self._noted_looks = {} if walk else self.looked()   # a hook may have changed what it wrote since
         for rel in names:
             full = os.path.join(root, rel)
             place = looked.get(rel)

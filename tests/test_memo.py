@@ -1116,6 +1116,35 @@ def test_files_that_became_old_enough_while_the_cache_was_written_are_noted_with
     assert note.outputs and all(len(entry) > memo.SHA_LENGTH for entry in note.outputs.values())
 
 
+def test_a_page_changed_after_the_swap_and_before_its_stamp_is_noted_without_one(make_site, monkeypatch):
+    """A page too new to be stamped when the output is walked, then changed by someone in the live
+    output before the note is written: its stamp would vouch for its record's hash, which the file
+    no longer has. It is noted by its hash alone, so the next build reads it."""
+    from policysite import memo
+    from policysite.builder import BuildSink
+
+    site = make_site({**FILES, "content/c.md": page("Gamma")})
+    real_manifest, real_settled = BuildSink.manifest, BuildSink.stamp_settled
+
+    def walked_too_soon(self, *args, **kwargs):
+        monkeypatch.setattr(memo, "SETTLE_NS", 1 << 62)   # every file too new while it is walked
+        try:
+            return real_manifest(self, *args, **kwargs)
+        finally:
+            monkeypatch.setattr(memo, "SETTLE_NS", 0)    # and old enough by the time it is noted
+
+    def changed_first(self, files):
+        (site / "_site/c/index.html").write_text("<p>Changed by hand.</p>")
+        return real_settled(self, files)
+
+    monkeypatch.setattr(BuildSink, "manifest", walked_too_soon)
+    monkeypatch.setattr(BuildSink, "stamp_settled", changed_first)
+    assert cached_build(site, jobs=1).ok
+    note = memo.read(site / CACHE.parent / memo.MEMO_NAME)
+    assert len(note.outputs["c/index.html"]) == memo.SHA_LENGTH   # no stamp: read again next time
+    assert len(note.outputs["a/index.html"]) > memo.SHA_LENGTH    # unchanged: stamped
+
+
 def test_a_spare_of_somebody_elses_is_left_alone_when_a_spare_is_wanted(make_site, monkeypatch):
     spares_for_small_sites(monkeypatch)
     many = pages_outnumbering_other_files()
