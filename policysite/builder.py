@@ -22,7 +22,6 @@ import tempfile
 import threading
 import time
 from array import array
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import clock, memo, pool, stages
@@ -266,7 +265,7 @@ def _taken_over(last: memo.Note, options: BuildOptions, folder: OutputFolder, ou
     return result
 
 
-@dataclass
+@dataclasses.dataclass
 class _Looks:
     """Files pages wrote and their stamps, in arrays: a big build writes hundreds of thousands."""
     rels: list[str] = dataclasses.field(default_factory=list)
@@ -555,7 +554,7 @@ class BuildSink:
 
     def arrived(self, written: list[tuple[str, tuple[int, int, int, int]]]) -> None:
         """The results of pages that wrote these files have come in, each with its stamp as it was
-        written (`write`): each was written before now."""
+        written (`write_page`): each was written before now."""
         self._arrivals.append((time.time_ns(), len(written)))
         looks = self._looks
         for rel, (mtime, size, ino, dev) in written:
