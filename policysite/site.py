@@ -297,6 +297,7 @@ def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dr
             page.url = override_url(page, page.url, diagnostics)
     all_pages += placed
     add_generated_pages(site, all_pages)
+    collect_assets(site, diagnostics)   # before the claims: an asset's file is one the build writes too
     claim_urls(site, all_pages, diagnostics)
 
     for page in all_pages:
@@ -317,7 +318,6 @@ def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dr
             site.by_source.setdefault(page.folder, page)
 
     link_organisations(site, diagnostics)
-    collect_assets(site, diagnostics)
     collect_aliases(site, diagnostics)
     return site
 
@@ -417,14 +417,16 @@ def claim_urls(site: Site, pages: list[Page], diagnostics: Diagnostics) -> None:
         claims.append((f"topics/{key}/feed.xml", f"the generated feed /topics/{key}/feed.xml"))
     for page in pages:
         claims.append((page.output_path, page))
-    for static in site.files.values():
+    for static in (*site.files.values(), *site.assets.values()):
         claims.append((static.output_path, static))
-    # Generated pages claim first so that an editor's file is the one reported, and
+    # Generated pages and files, and assets, claim first so that an editor's file is the one reported, and
     # pages keeping their natural address before those moved by `url:` or `slug:`,
     # so that the report is at the line that moved a page onto another's address.
     def moved(owner) -> bool:
         return isinstance(owner, Page) and owner.source is not None and ("url" in owner.fields or "slug" in owner.fields)
-    claims.sort(key=lambda c: (isinstance(c[1], Page) and c[1].source is not None, isinstance(c[1], StaticFile), moved(c[1])))
+    def editors_file(owner) -> bool:   # under content/, not an asset (the site's or the theme's)
+        return isinstance(owner, StaticFile) and owner.source.startswith("content/")
+    claims.sort(key=lambda c: (isinstance(c[1], Page) and c[1].source is not None, editors_file(c[1]), moved(c[1])))
     for out_path, owner in claims:
         key = out_path.casefold()
         if key in owners:

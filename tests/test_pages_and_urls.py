@@ -174,6 +174,21 @@ def test_page_and_folder_claim_one_url(make_site):
     assert any("content/policy.md" in m and "content/policy" in m.replace("content/policy.md", "") for _, _, m in r.errors()), r.err
 
 
+def test_a_page_and_an_asset_of_the_site_or_the_theme_claim_one_file(make_site):
+    """assets/ is copied to /assets/ over anything there: a page at an asset's address, or a file
+    under content/ at one, is reported, not silently replaced."""
+    site = make_site({
+        "content/assets/guide.md": page("A guide"),
+        "assets/guide/index.html": "<p>An asset.</p>\n",
+        "content/assets/search.js": "// not the theme's\n",
+    })
+    r = build(site)
+    r.assert_no_traceback()
+    assert r.code == 1
+    r.assert_has("content/assets/guide.md", 1, "error", "`/assets/guide/` is claimed by both", "assets/guide/index.html")
+    r.assert_has("content/assets/search.js", 1, "error", "claimed by both", "policysite/theme/assets/search.js")
+
+
 def test_children_ordered_by_weight_then_date_then_title(make_site):
     site = make_site({
         "content/s/b.md": page("Bravo"),
