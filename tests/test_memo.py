@@ -1003,16 +1003,26 @@ def test_the_spare_is_not_begun_before_the_note_while_the_pages_are_too_new_to_b
 
 
 def test_a_pages_file_replaced_by_another_before_the_swap_is_noted_as_it_is(make_site, monkeypatch):
-    """An asset copied over a page's file (the asset wins): the note takes the file on disk, not
-    the page as written, so the next build with nothing changed takes the output over."""
-    from policysite import memo
+    """A file the build writes over a page's file after the page was written (no site can make
+    one now: an asset or a file at a page's address is an error): the note takes the file on
+    disk, not the page as written, so the next build with nothing changed takes the output over."""
+    from policysite import memo, stages
 
     settled_at_once(monkeypatch)
-    site = make_site({"content/assets/x.md": page("In the way"), "assets/x/index.html": "<p>An asset.</p>\n"})
+    site = make_site({**FILES, "content/c.md": page("Gamma")})
+    real_write_files = stages.write_files
+
+    def and_one_over_a_page(state):
+        real_write_files(state)
+        state.sink.write("c/index.html", b"<p>Not the page.</p>")
+
+    monkeypatch.setattr(stages, "write_files", and_one_over_a_page)
     assert cached_build(site, jobs=1).ok
-    on_disk = (site / "_site/assets/x/index.html").read_bytes()
+    on_disk = (site / "_site/c/index.html").read_bytes()
+    assert on_disk == b"<p>Not the page.</p>"
     note = memo.read(site / CACHE.parent / memo.MEMO_NAME)
-    assert note.outputs["assets/x/index.html"][:memo.SHA_LENGTH] == hashlib.sha1(on_disk).hexdigest()
+    assert note.outputs["c/index.html"][:memo.SHA_LENGTH] == hashlib.sha1(on_disk).hexdigest()
+    monkeypatch.setattr(stages, "write_files", real_write_files)
     assert taken_over(cached_build(site, jobs=1))
 
 
