@@ -1104,23 +1104,31 @@ def test_no_spare_is_made_from_files_too_new_to_be_known_by_their_stamps(make_si
     assert cached_build(site, jobs=2).ok and not (site / SPARE).exists()
 
 
+def walked_too_soon(monkeypatch) -> None:
+    """Every output file too new to be stamped while the note walks the output, and old enough
+    by the time the note is written (BuildSink.stamp_settled)."""
+    from policysite import memo
+    from policysite.builder import BuildSink
+
+    real = BuildSink.manifest
+
+    def walk(self, *args, **kwargs):
+        monkeypatch.setattr(memo, "SETTLE_NS", 1 << 62)
+        try:
+            return real(self, *args, **kwargs)
+        finally:
+            monkeypatch.setattr(memo, "SETTLE_NS", 0)
+
+    monkeypatch.setattr(BuildSink, "manifest", walk)
+
+
 def test_files_that_became_old_enough_while_the_cache_was_written_are_noted_with_their_stamps(make_site, monkeypatch):
     """The output is walked for the note before the cache is written (so that a spare can be
     begun meanwhile): a file too new to be stamped then is stamped when the note is written."""
     from policysite import memo
-    from policysite.builder import BuildSink
 
     site = make_site({**FILES, "content/c.md": page("Gamma")})
-    real = BuildSink.manifest
-
-    def walked_too_soon(self, *args, **kwargs):
-        monkeypatch.setattr(memo, "SETTLE_NS", 1 << 62)   # every file too new while it is walked
-        try:
-            return real(self, *args, **kwargs)
-        finally:
-            monkeypatch.setattr(memo, "SETTLE_NS", 0)    # and old enough by the time it is noted
-
-    monkeypatch.setattr(BuildSink, "manifest", walked_too_soon)
+    walked_too_soon(monkeypatch)
     assert cached_build(site).ok
     note = memo.read(site / CACHE.parent / memo.MEMO_NAME)
     assert note.outputs and all(len(entry) > memo.SHA_LENGTH for entry in note.outputs.values())
@@ -1134,20 +1142,13 @@ def test_a_page_changed_after_the_swap_and_before_its_stamp_is_noted_without_one
     from policysite.builder import BuildSink
 
     site = make_site({**FILES, "content/c.md": page("Gamma")})
-    real_manifest, real_settled = BuildSink.manifest, BuildSink.stamp_settled
-
-    def walked_too_soon(self, *args, **kwargs):
-        monkeypatch.setattr(memo, "SETTLE_NS", 1 << 62)   # every file too new while it is walked
-        try:
-            return real_manifest(self, *args, **kwargs)
-        finally:
-            monkeypatch.setattr(memo, "SETTLE_NS", 0)    # and old enough by the time it is noted
+    real_settled = BuildSink.stamp_settled
 
     def changed_first(self, files):
         (site / "_site/c/index.html").write_text("<p>Changed by hand.</p>")
         return real_settled(self, files)
 
-    monkeypatch.setattr(BuildSink, "manifest", walked_too_soon)
+    walked_too_soon(monkeypatch)
     monkeypatch.setattr(BuildSink, "stamp_settled", changed_first)
     assert cached_build(site, jobs=1).ok
     note = memo.read(site / CACHE.parent / memo.MEMO_NAME)
