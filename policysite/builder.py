@@ -186,21 +186,9 @@ SPARE_FROM = 1000
 
 
 def _spare_wanted(sink: BuildSink, files: dict[str, str], options: BuildOptions, copied_for_hook: bool) -> bool:
-    """Whether to make a spare from the new output (`files`: its note): a next build would
-    otherwise link all of its files, which at 10,000 pages took one to two seconds. Not when
-    the previous output, which becomes the spare, shares most of them (the build linked them
-    from it, and did not copy them for an on_post_build hook); nor when most are noted
-    without their stamps (written too recently: memo.SETTLE_NS), since the next build could
-    not tell that the spare's files are the very files noted; nor with one process to work
-    in (the linking would then only lengthen this build); nor in CI (in_ci)."""
-    if in_ci():
-        return False
-    total = len(files)
-    shared = 0 if copied_for_hook else len(sink.kept)
+    """Whether to make a spare from the new output (`files`: its note): see _spare_pays."""
     stamped = sum(len(entry) > memo.SHA_LENGTH for entry in files.values())
-    if total < SPARE_FROM or shared >= total / 2 or stamped < total / 2:
-        return False
-    return pool.processes_for(options.jobs) > 1
+    return _spare_pays(len(files), 0 if copied_for_hook else len(sink.kept), stamped, options)
 
 
 def _spare_surely_wanted(sink: BuildSink, cache: BuildCache, options: BuildOptions, copied_for_hook: bool) -> bool:
@@ -210,16 +198,26 @@ def _spare_surely_wanted(sink: BuildSink, cache: BuildCache, options: BuildOptio
     theirs, and those of pages whose results came in at least memo.SETTLE_NS ago (each was
     written before its result came). Its count of all files is of those the note will look
     at, every one of them there after a build that succeeded. False when that is not enough
-    to tell: the note decides."""
-    if copied_for_hook or in_ci() or pool.processes_for(options.jobs) <= 1:
+    to tell (or the note walks the output for a hook): the note decides."""
+    if copied_for_hook:
         return False
-    names = sink.names(cache)
-    total, written = len(names), sink.folder.written
-    if total < SPARE_FROM or len(sink.kept) >= total / 2:
-        return False
+    names, written = sink.names(cache), sink.folder.written
     stamped = sum(1 for rel, entry in sink.kept.items() if len(entry) > memo.SHA_LENGTH and rel in names and rel not in written)
     stamped += sink.settled(time.time_ns() - memo.SETTLE_NS)
-    return stamped >= total / 2
+    return _spare_pays(len(names), len(sink.kept), stamped, options)
+
+
+def _spare_pays(total: int, shared: int, stamped: int, options: BuildOptions) -> bool:
+    """Whether a spare of an output of `total` files is worth making: a next build would
+    otherwise link all of them, which at 10,000 pages took one to two seconds. Not when the
+    previous output, which becomes the spare, shares most of them (`shared`: the build linked
+    them from it, and did not copy them for an on_post_build hook); nor when most are noted
+    without their stamps (`stamped`: the others were written too recently, memo.SETTLE_NS), since
+    the next build could not tell that the spare's files are the very files noted; nor with
+    one process to work in (the linking would then only lengthen this build); nor in CI (in_ci)."""
+    if in_ci() or total < SPARE_FROM or shared >= total / 2 or stamped < total / 2:
+        return False
+    return pool.processes_for(options.jobs) > 1
 
 
 def in_ci() -> bool:
