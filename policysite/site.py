@@ -96,7 +96,7 @@ class Site:
     aliases: list[Alias] = field(default_factory=list)
     _tag_index: dict[str, dict[str, list[Page]]] = field(default_factory=dict, repr=False)   # field -> key -> pages
     # Page -> what it lists, where that is a list made for it (Site.listing), and how many pages
-    # that listing takes (templates.listing_page_count): asked again for each page of a long
+    # that listing takes (listing_page_count): asked again for each page of a long
     # listing, they would cost the square of its length (an organisation tagged on a tenth of
     # 100,000 pages has 500 of them).
     _listings: dict[Page, list[Page]] = field(default_factory=dict, repr=False)
@@ -390,6 +390,30 @@ def add_generated_pages(site: Site, pages: list[Page]) -> None:
                       description="The page you asked for was not found"))
 
 
+# Pages listed on one page of a section, topic or organisation; more go on /URL/page-2/ …
+LISTING_PAGE_SIZE = 20
+PAGED_KINDS = ("section", "topic")
+
+
+def paged_url(url: str, number: int) -> str:
+    return url if number == 1 else f"{url}page-{number}/"
+
+
+def listing_page_count(page: Page, site: Site) -> int:
+    """How many pages a listing takes: 1 unless it is a long section, topic or organisation
+    listing (and no page of the site already has one of the addresses it would use)."""
+    if page.kind not in PAGED_KINDS and page.type != "organisation":
+        return 1
+    count = site.listing_counts.get(page)
+    if count is None:
+        count = max(1, -(-len(site.listing(page)) // LISTING_PAGE_SIZE))
+        if any(paged_url(page.url, n) in site.by_url for n in range(2, count + 1)):
+            count = 1
+        site.listing_counts[page] = count
+    return count
+
+
+
 def claim_urls(site: Site, pages: list[Page], diagnostics: Diagnostics) -> None:
     """Report two sources that claim one URL (or one output file), naming both."""
     owners: dict[str, Page | StaticFile] = {}
@@ -499,6 +523,11 @@ def collect_aliases(site: Site, diagnostics: Diagnostics) -> None:
     """A redirect for each `aliases:` entry; collisions name both claimants."""
     taken: dict[str, str] = {p.output_path.casefold(): (p.source or p.folder or p.url) for p in site.pages}
     taken.update({f.output_path.casefold(): f.source for f in site.files.values()})
+    # The further pages of a long listing are written too: a redirect there would replace one.
+    for listing in site.pages:
+        for number in range(2, listing_page_count(listing, site) + 1):
+            further = paged_url(listing.url, number).strip("/") + "/index.html"
+            taken[further.casefold()] = f"page {number} of the list at {listing.url}"
     # Sections without an `_index.md`: their listing pages are ours, not an editor's.
     generated = {p.output_path.casefold(): p for p in site.pages if p.source is None and p.kind == "section"}
     for page in site.pages:

@@ -58,17 +58,14 @@ from .markup import RESERVED_IDS, MarkdownRenderer, link_lines, render_fingerpri
 from .memo import SHA_LENGTH, read_file
 from .model import EMPTY, Group, Page, held
 from .schema import moment
-from .site import Site, build_site, slugify
+from .site import LISTING_PAGE_SIZE, Site, build_site, listing_page_count, paged_url, slugify
 from .spill import Spill, SpillText, put_json
 from .status import CURRENT
 from .templates import (
-    LISTING_PAGE_SIZE,
     LayoutError,
     Templates,
     check_compiled_assets,
-    listing_page_count,
     page_context,
-    paged_url,
     paginate,
     site_context,
     type_label,

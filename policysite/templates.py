@@ -34,7 +34,7 @@ from .config import CONFIG_NAME, LinkSetting
 from .consultation import FORTHCOMING, LABEL_KEYS, OPEN, govuk_time
 from .diagnostics import Diagnostics
 from .model import Page
-from .site import Site
+from .site import LISTING_PAGE_SIZE, Site, paged_url
 from .strings import Translator, month_names, strings_for, table_language
 from .strings import format_date as format_date_in
 
@@ -741,29 +741,6 @@ def listing_items(page: Page, site: Site) -> list[dict]:
     if items is None:
         items = site.listing_items[key] = [listing_item(p, site, page.lang) for p in site.listing(page)]
     return items
-
-
-# Pages listed on one page of a section, topic or organisation; more go on /URL/page-2/ …
-LISTING_PAGE_SIZE = 20
-PAGED_KINDS = ("section", "topic")
-
-
-def paged_url(url: str, number: int) -> str:
-    return url if number == 1 else f"{url}page-{number}/"
-
-
-def listing_page_count(page: Page, site: Site) -> int:
-    """How many pages a listing takes: 1 unless it is a long section, topic or organisation
-    listing (and no page of the site already has one of the addresses it would use)."""
-    if page.kind not in PAGED_KINDS and page.type != "organisation":
-        return 1
-    count = site.listing_counts.get(page)
-    if count is None:
-        count = max(1, -(-len(site.listing(page)) // LISTING_PAGE_SIZE))
-        if any(paged_url(page.url, n) in site.by_url for n in range(2, count + 1)):
-            count = 1
-        site.listing_counts[page] = count
-    return count
 
 
 # The children list paginate last counted, and its counts by type label.
