@@ -296,6 +296,18 @@ class _PageTree(Treeprocessor):
             state["pictures"][target.href] = found
 
 
+class _CleanTree(Treeprocessor):
+    """Table alignment as nh3 writes it; notes whether the tree needs no cleaning (sanitize.py)."""
+
+    def __init__(self, md, renderer: MarkdownRenderer):
+        super().__init__(md)
+        self.renderer = renderer
+
+    def run(self, root):
+        sanitize.align_cells(root)
+        self.renderer.current["clean_tree"] = sanitize.TRUST_CLEAN_TREES and sanitize.tree_needs_no_cleaning(root)
+
+
 class _PolicysiteExtension(Extension):
     def __init__(self, renderer):
         super().__init__()
@@ -304,6 +316,8 @@ class _PolicysiteExtension(Extension):
     def extendMarkdown(self, md):
         # After inline patterns (20), attr_list (8) and abbr, so text and ids are final.
         md.treeprocessors.register(_PageTree(md, self.renderer), "policysite_page", 4)
+        # Last, after backslash escapes are put back (0): the tree as it is written.
+        md.treeprocessors.register(_CleanTree(md, self.renderer), "policysite_clean", -1)
 
 
 def _extensions(renderer: MarkdownRenderer, site_extensions: list[Extension]) -> list[Extension]:
@@ -396,7 +410,11 @@ class MarkdownRenderer:
             return result
         for stashed in self.md.htmlStash.rawHtmlBlocks:
             result.ids.update(_HTML_ID.findall(str(stashed)))
-        result.html = wrap_tables(images.add_picture_attributes(sanitize.clean(html), self.current["pictures"]))
+        # Raw HTML (in the stash), a site's extension or an unknown tree or text: cleaned by nh3.
+        if not (self.current.get("clean_tree") and not self.md.htmlStash.rawHtmlBlocks and not self.site_extensions
+                and sanitize.text_needs_no_cleaning(html)):
+            html = sanitize.clean(html)
+        result.html = wrap_tables(images.add_picture_attributes(html, self.current["pictures"]))
 
         first = page.body_line
         pending = self.current["pending"]

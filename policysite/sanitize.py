@@ -21,6 +21,8 @@ import re
 import sys
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from itertools import islice
+from operator import attrgetter
 from urllib.parse import parse_qs, urlsplit
 
 import nh3
@@ -112,6 +114,120 @@ def clean(html: str) -> str:
     if stopped:
         raise stopped[0]
     return out
+
+
+# -- HTML that needs no cleaning ----------------------------------------------------
+#
+# Most pages have no raw HTML: their HTML is Python-Markdown's writing out of a tree that
+# our own extensions built. When every element and attribute of that tree is on the
+# allow-list, the tree has a shape the HTML parser keeps as it is, and the text holds
+# nothing that nh3 writes another way, nh3 gives back the very same text, so it need not
+# run (it took about a tenth of the time of a page's Markdown). needs_no_cleaning says
+# when; anything it does not know is cleaned as ever. TRUST_CLEAN_TREES turns it off.
+TRUST_CLEAN_TREES = True
+# Elements a <p> may hold: any other one ends the paragraph when the HTML is parsed.
+_PHRASING = frozenset(["a", "abbr", "b", "br", "cite", "code", "del", "dfn", "em", "i", "img", "ins", "kbd",
+                       "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr"])
+_HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
+# What each part of a table may hold: anything else is moved by the parser.
+_TABLE_PARTS = {"table": frozenset(["caption", "colgroup", "thead", "tbody", "tfoot"]), "thead": frozenset(["tr"]),
+                "tbody": frozenset(["tr"]), "tfoot": frozenset(["tr"]), "tr": frozenset(["td", "th"]),
+                "colgroup": frozenset(["col"])}
+_LIST_ITEMS = {"li": ("ul", "ol"), "dt": ("dl",), "dd": ("dl",)}
+_TAG = attrgetter("tag")
+_ATTRIB = attrgetter("attrib")
+_ALLOWED = {tag: frozenset(GENERIC_ATTRIBUTES | ATTRIBUTES.get(tag, set())) for tag in TAGS}
+# Written bare by Python-Markdown when the value is the name, as name="" by nh3.
+_BOOLEAN = frozenset(["open", "reversed"])
+_ATTRIBUTE_NAME = re.compile(r"(?:aria|data)-[a-z0-9-]+")
+# Table column alignment as Python-Markdown writes it, and as nh3 does.
+_ALIGNMENT = re.compile(r"text-align: (left|right|center);")
+_NH3_ALIGNMENT = frozenset(["text-align:left", "text-align:right", "text-align:center"])
+# Addresses nh3 surely keeps as written: relative ones, and http(s) ones whose host cannot
+# fail to parse (letters last, no punycode, a port below 10,000), mailto: and tel:.
+_URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_KEPT_URL = re.compile(r"(?:[Hh][Tt][Tt][Pp][Ss]?://(?![^/?#]*[Xx][Nn]--)(?:[A-Za-z0-9_~-]+\.)*[A-Za-z][A-Za-z0-9_~-]*\.?"
+                       r"(?::[0-9]{1,4})?(?:[/?#].*)?|[Mm][Aa][Ii][Ll][Tt][Oo]:.+|[Tt][Ee][Ll]:.+)", re.S)
+_NO_SCHEME = frozenset("/#?.")
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+
+
+def _url_kept(value: str) -> bool:
+    if value[:1] in _NO_SCHEME:   # no scheme, however it goes on
+        return True
+    if _CONTROL.search(value):
+        return False
+    return not _URL_SCHEME.match(value) or _KEPT_URL.fullmatch(value) is not None
+
+
+def align_cells(root) -> None:
+    """Table cells' alignment written as nh3 writes it, so that a page cleaned and one not agree."""
+    for tag in ("th", "td"):
+        for cell in root.iter(tag):
+            style = cell.get("style")
+            if style is not None:
+                found = _ALIGNMENT.fullmatch(style)
+                if found:
+                    cell.set("style", f"text-align:{found.group(1)}")
+
+
+def tree_needs_no_cleaning(root) -> bool:
+    """Whether nh3 would keep every element and attribute under `root` (an ElementTree
+    element whose own tag is not written) where it is, as written.
+
+    Each rule looks only at the elements it is about, mostly in C: a page's tree is some
+    twenty elements, and a walk doing every check on each cost a third of what nh3 does."""
+    elements = list(islice(root.iter(), 1, None))
+    tags = set(map(_TAG, elements))
+    if not tags <= _ALLOWED.keys():   # comments, unknown elements
+        return False
+    for el in filter(_ATTRIB, elements):
+        attrib = el.attrib
+        allowed = _ALLOWED[el.tag]
+        if not attrib.keys() <= allowed and not all(name in allowed or _ATTRIBUTE_NAME.fullmatch(name) for name in attrib):
+            return False
+        if None in attrib.values() or not _BOOLEAN.isdisjoint(attrib):
+            return False
+        if not URL_ATTRIBUTES.isdisjoint(attrib) and not all(_url_kept(attrib[name]) for name in URL_ATTRIBUTES & attrib.keys()):
+            return False
+        if "style" in attrib and attrib["style"] not in _NH3_ALIGNMENT:
+            return False
+    for p in root.iter("p"):   # a paragraph ends at the first block inside it
+        if len(p) and not set(map(_TAG, islice(p.iter(), 1, None))) <= _PHRASING:
+            return False
+    if "a" in tags:
+        for a in root.iter("a"):
+            if len(a) and sum(1 for _ in a.iter("a")) > 1:   # a link in a link
+                return False
+    for tag in tags & _HEADINGS:
+        for heading in root.iter(tag):
+            if len(heading) and not _HEADINGS.isdisjoint(map(_TAG, islice(heading.iter(), 1, None))):
+                return False
+    for tag in tags & _TABLE_PARTS.keys():
+        parts = _TABLE_PARTS[tag]
+        for part in root.iter(tag):
+            if (part.text and not part.text.isspace()) or not set(map(_TAG, part)) <= parts:
+                return False
+            if any(el.tail and not el.tail.isspace() for el in part):
+                return False
+    for tag in tags & _LIST_ITEMS.keys():   # each item straight in its list
+        lists = [found for kind in _LIST_ITEMS[tag] for found in root.iter(kind)]
+        if sum(1 for _ in root.iter(tag)) != sum(1 for found in lists for el in found if el.tag == tag):
+            return False
+    if "pre" in tags:
+        for pre in root.iter("pre"):
+            if pre.text and pre.text.startswith("\n"):   # the parser drops it
+                return False
+    return True
+
+
+def text_needs_no_cleaning(html: str) -> bool:
+    """Whether the HTML written from a tree that needs no cleaning has nothing nh3 writes otherwise."""
+    if "\xa0" in html or "\r" in html or "\x00" in html:
+        return False
+    # Entities other than the three Python-Markdown writes (nh3 writes the character instead).
+    ampersands = html.count("&")
+    return not ampersands or ampersands == html.count("&amp;") + html.count("&lt;") + html.count("&gt;")
 
 
 # Attributes that only change how content looks or opens. Pages pasted from a CMS are full
