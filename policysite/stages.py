@@ -694,8 +694,8 @@ def _apply(state: BuildState, page: Page, record: MarkdownRecord) -> None:
     if hooks_see_pages(state):
         if isinstance(page.ids, list):   # else model.EMPTY, which nothing can change
             page.ids = list(page.ids)
-        if isinstance(page.toc, list):
-            page.toc = copy.deepcopy(page.toc)
+        if isinstance(page.toc, list):   # read from the scratch file in a big build, afresh each time
+            page.toc = copy.deepcopy(page.toc)   # asked: held by the page, a hook's change in place lasts
 
 
 # -- links -------------------------------------------------------------------

@@ -258,3 +258,23 @@ def test_a_hook_files_exit_functions_run_when_the_command_ends(make_site):
         assert result.code == 0, result.err
         assert (site / "hooks/atexit.txt").read_text() == "ran", verb
         (site / "hooks/atexit.txt").unlink()
+
+
+def test_a_hook_changing_a_pages_contents_list_in_place_is_seen_however_big_the_site(make_site):
+    """A big build keeps each page's contents list in its scratch file, read afresh each time
+    it is asked for: a hook's change in place to `page.toc` was lost there (a later event saw
+    the list as it was) and kept in a small build. Past pool.PARALLEL_THRESHOLD pages the build is big."""
+    hook = ("def on_page_context(context, page, site):\n"
+            "    page.toc.append({'id': 'added', 'text': 'Added'})\n"
+            "    return context\n"
+            "\n"
+            "def on_page_html(html, page):\n"
+            "    return html.replace('</body>', f'<!-- {len(page.toc)} in the contents --></body>')\n")
+    body = "## Costs\n\nSome costs.\n\n## Benefits\n\nSome benefits.\n"
+    for count in (3, 70):
+        files = {f"content/p{n:02}.md": page(f"Page {n}", body=body) for n in range(count)}
+        site = make_site({"site_config.yaml": DEFAULT_CONFIG + "hooks:\n  - hooks/toc.py\n", "hooks/toc.py": hook, **files},
+                         name=f"pages-{count}")
+        r = build(site)
+        assert r.code == 0, r.err
+        assert "<!-- 3 in the contents -->" in (site / "_site/p01/index.html").read_text(), count
