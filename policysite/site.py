@@ -457,12 +457,26 @@ def claim_urls(site: Site, pages: list[Page], diagnostics: Diagnostics) -> None:
             first = owners[key]
             where = owner.source if isinstance(owner, (Page, StaticFile)) and owner.source else (owner.folder or "content")
             url = "/" + out_path.removesuffix("index.html")
-            diagnostics.error(where, line(owner),
-                              f"`{url}` is claimed by both {name(first)} and {name(owner)}: rename one of them or give one a different `slug:`", code="address-collision")
+            diagnostics.error(where, line(owner), f"`{url}` is claimed by both {name(first)} and {name(owner)}: "
+                                                  f"{_collision_advice(first, owner, editors_file)}", code="address-collision")
             if isinstance(owner, Page) and owner in pages:
                 pages.remove(owner)
         else:
             owners[key] = owner
+
+
+def _collision_advice(first, owner, editors_file) -> str:
+    """What to do about two claims on one address: a `slug:` moves a page, a rename moves a file;
+    an asset, or what the build makes itself, is for the editor's own file to make way for."""
+    def page(claimant) -> bool:
+        return isinstance(claimant, Page) and claimant.source is not None
+    if page(first) or editors_file(first):   # both are the editor's to change
+        if page(first) or page(owner):
+            return "rename one of them or give one a different `slug:`"
+        return "rename or move one of them"
+    if page(owner):
+        return "give this page a different `slug:` or rename its file"
+    return "rename or move this file"
 
 
 def link_organisations(site: Site, diagnostics: Diagnostics) -> None:

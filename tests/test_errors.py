@@ -83,11 +83,12 @@ def test_page_and_generated_section_one_url(make_site):
 
 @pytest.mark.parametrize("name", ["404.html", "sitemap.xml", "feed.xml", "robots.txt", "search-index.json"])
 def test_static_file_claims_a_generated_file(make_site, name):
-    fails_with(make_site, {f"content/{name}": "mine\n"}, f"content/{name}", 1, f"/{name}", "claimed")
+    fails_with(make_site, {f"content/{name}": "mine\n"}, f"content/{name}", 1, f"/{name}", "claimed", "rename or move this file")
 
 
 def test_page_claims_generated_search_page(make_site):
-    fails_with(make_site, {"content/search.md": page("Search us")}, "content/search.md", 1, "/search/", "search")
+    fails_with(make_site, {"content/search.md": page("Search us")}, "content/search.md", 1, "/search/", "search",
+               "give this page a different `slug:` or rename its file")
 
 
 def test_alias_collides_with_page(make_site):

@@ -148,6 +148,7 @@ def test_two_sources_claim_one_url_names_both(make_site):
     msgs = [m for p, n, m in r.errors() if "/policy/b/" in m]
     assert len(msgs) == 1, r.err
     assert "content/policy/a.md" in msgs[0] and "content/policy/b.md" in msgs[0]
+    assert "rename one of them or give one a different `slug:`" in msgs[0]
     r.assert_no_traceback()
 
 
@@ -185,8 +186,10 @@ def test_a_page_and_an_asset_of_the_site_or_the_theme_claim_one_file(make_site):
     r = build(site)
     r.assert_no_traceback()
     assert r.code == 1
-    r.assert_has("content/assets/guide.md", 1, "error", "`/assets/guide/` is claimed by both", "assets/guide/index.html")
-    r.assert_has("content/assets/search.js", 1, "error", "claimed by both", "policysite/theme/assets/search.js")
+    r.assert_has("content/assets/guide.md", 1, "error", "`/assets/guide/` is claimed by both", "assets/guide/index.html",
+                 "give this page a different `slug:` or rename its file")
+    r.assert_has("content/assets/search.js", 1, "error", "claimed by both", "policysite/theme/assets/search.js",
+                 "rename or move this file")
 
 
 def test_children_ordered_by_weight_then_date_then_title(make_site):
@@ -262,6 +265,15 @@ def test_names_differing_only_in_case_claim_one_url(make_site):
     r = build(site)
     assert r.code == 1
     assert any("content/About.md" in m and "content/about.md" in m for _, _, m in r.errors()), r.err
+
+
+def test_two_files_differing_only_in_case_are_told_to_be_renamed_not_given_a_slug(make_site):
+    site = make_site({"content/Report.pdf": "%PDF-1.4 one\n", "content/report.pdf": "%PDF-1.4 two\n"})
+    r = build(site)
+    assert r.code == 1
+    (_, _, message), = [e for e in r.errors() if "claimed by both" in e[2]]
+    assert "content/Report.pdf" in message and "content/report.pdf" in message
+    assert "rename or move one of them" in message and "slug" not in message
 
 
 def test_file_name_without_usable_letters(make_site):
