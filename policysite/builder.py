@@ -318,7 +318,15 @@ class BuildSink:
             _LINKERS.add(self)
             if not self._fork(target):
                 self._linker = threading.Thread(target=target, name="policysite-linker", daemon=True)
-                self._linker.start()
+                # Started with Ctrl-C and SIGTERM blocked, as a thread keeps the mask it starts with:
+                # the kernel then gives them to the main thread alone, which holds them back where a
+                # stop would lose an output (write.py). Taken by this thread, one would still stop
+                # the main thread, hold-back or not.
+                unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
+                try:
+                    self._linker.start()
+                finally:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
 
     def _fork(self, target) -> bool:
         """Run `target` in a child process, which sends back what it did (`_outcome`); False when

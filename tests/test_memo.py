@@ -7,6 +7,7 @@ import builtins
 import hashlib
 import os
 import shutil
+import signal
 import time
 from pathlib import Path
 
@@ -767,12 +768,18 @@ def test_the_linking_is_done_in_a_thread_where_no_process_can_be_made(make_site,
         raise OSError("no more processes")
 
     monkeypatch.setattr(os, "fork", no_fork)
+    masks = []   # what the linking thread blocks: Ctrl-C and SIGTERM, which are the main thread's to take
+    update = builder.BuildSink._update_spare
+    monkeypatch.setattr(builder.BuildSink, "_update_spare",
+                        lambda self: (masks.append(signal.pthread_sigmask(signal.SIG_BLOCK, [])), update(self)))
     for body in ("Edited again.\n", "Edited a third time.\n"):
         write_files(site, {"content/b.md": page("Beta", body=body)})
         spare = folder_id(site / SPARE)
         assert cached_build(site).ok and folder_id(site / "_site") == spare
         assert_like_a_clean_build(site)
     assert forks and not builder._LINKERS
+    assert masks and all({signal.SIGINT, signal.SIGTERM} <= mask for mask in masks)
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])   # the main thread's as it was
 
 
 def test_a_linking_process_that_ends_without_an_answer_means_an_empty_folder(make_site, monkeypatch):
