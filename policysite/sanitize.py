@@ -19,6 +19,7 @@ from __future__ import annotations
 import html as html_lib
 import re
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from itertools import islice
@@ -133,8 +134,12 @@ _HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 _TABLE_PARTS = {"table": frozenset(["caption", "colgroup", "thead", "tbody", "tfoot"]), "thead": frozenset(["tr"]),
                 "tbody": frozenset(["tr"]), "tfoot": frozenset(["tr"]), "tr": frozenset(["td", "th"]),
                 "colgroup": frozenset(["col"])}
-_LIST_ITEMS = {"li": ("ul", "ol"), "dt": ("dl",), "dd": ("dl",)}
+# What table parts hold, all together; and list items by their list.
+_IN_TABLES = frozenset().union(*_TABLE_PARTS.values())
+_LISTS = (("ul", frozenset(["li"])), ("ol", frozenset(["li"])), ("dl", frozenset(["dt", "dd"])))
+_HTML_SPACE = " \t\n\f\r"   # what HTML takes as white space (str.isspace takes more)
 _TAG = attrgetter("tag")
+_TAIL = attrgetter("tail")
 _ATTRIB = attrgetter("attrib")
 _ALLOWED = {tag: frozenset(GENERIC_ATTRIBUTES | ATTRIBUTES.get(tag, set())) for tag in TAGS}
 # Written bare by Python-Markdown when the value is the name, as name="" by nh3.
@@ -147,7 +152,7 @@ _NH3_ALIGNMENT = frozenset(["text-align:left", "text-align:right", "text-align:c
 # fail to parse (letters last, no punycode, a port below 10,000), mailto: and tel:.
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _KEPT_URL = re.compile(r"(?:[Hh][Tt][Tt][Pp][Ss]?://(?![^/?#]*[Xx][Nn]--)(?:[A-Za-z0-9_~-]+\.)*[A-Za-z][A-Za-z0-9_~-]*\.?"
-                       r"(?::[0-9]{1,4})?(?:[/?#].*)?|[Mm][Aa][Ii][Ll][Tt][Oo]:.+|[Tt][Ee][Ll]:.+)", re.S)
+                       r"(?::[0-9]{1,4})?(?:[/?#].*)?|(?:[Mm][Aa][Ii][Ll][Tt][Oo]|[Tt][Ee][Ll]):(?![/\\]).+)", re.S)
 _NO_SCHEME = frozenset("/#?.")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
@@ -155,6 +160,8 @@ _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 def _url_kept(value: str) -> bool:
     if value[:1] in _NO_SCHEME:   # no scheme, however it goes on
         return True
+    if value[:1].isspace():   # _url_filter looks for a scheme after any white space, Unicode's too
+        return False
     if _CONTROL.search(value):
         return False
     return not _URL_SCHEME.match(value) or _KEPT_URL.fullmatch(value) is not None
@@ -178,7 +185,8 @@ def tree_needs_no_cleaning(root) -> bool:
     Each rule looks only at the elements it is about, mostly in C: a page's tree is some
     twenty elements, and a walk doing every check on each cost a third of what nh3 does."""
     elements = list(islice(root.iter(), 1, None))
-    tags = set(map(_TAG, elements))
+    counts = Counter(map(_TAG, elements))
+    tags = counts.keys()
     if not tags <= _ALLOWED.keys():   # comments, unknown elements
         return False
     for el in filter(_ATTRIB, elements):
@@ -203,16 +211,27 @@ def tree_needs_no_cleaning(root) -> bool:
         for heading in root.iter(tag):
             if len(heading) and not _HEADINGS.isdisjoint(map(_TAG, islice(heading.iter(), 1, None))):
                 return False
-    for tag in tags & _TABLE_PARTS.keys():
-        parts = _TABLE_PARTS[tag]
-        for part in root.iter(tag):
-            if (part.text and not part.text.isspace()) or not set(map(_TAG, part)) <= parts:
-                return False
-            if any(el.tail and not el.tail.isspace() for el in part):
-                return False
-    for tag in tags & _LIST_ITEMS.keys():   # each item straight in its list
-        lists = [found for kind in _LIST_ITEMS[tag] for found in root.iter(kind)]
-        if sum(1 for _ in root.iter(tag)) != sum(1 for found in lists for el in found if el.tag == tag):
+    # Each part of a table straight in its place: every part's children are parts it may hold,
+    # with only white space between, and there are as many of them as parts in the tree.
+    if not tags.isdisjoint(_TABLE_PARTS):
+        placed = 0
+        for tag in tags & _TABLE_PARTS.keys():
+            parts = _TABLE_PARTS[tag]
+            for part in root.iter(tag):
+                if not set(map(_TAG, part)) <= parts or "".join(filter(None, (part.text, *map(_TAIL, part)))).strip(_HTML_SPACE):
+                    return False
+                placed += len(part)
+        if placed != sum(counts[tag] for tag in _IN_TABLES):
+            return False
+    elif not tags.isdisjoint(_IN_TABLES):
+        return False
+    items = counts["li"] + counts["dt"] + counts["dd"]
+    if items:   # each list item straight in its list
+        placed = 0
+        for kind, children in _LISTS:
+            for found in root.iter(kind):
+                placed += sum(map(children.__contains__, map(_TAG, found)))
+        if placed != items:
             return False
     if "pre" in tags:
         for pre in root.iter("pre"):
@@ -223,8 +242,13 @@ def tree_needs_no_cleaning(root) -> bool:
 
 def text_needs_no_cleaning(html: str) -> bool:
     """Whether the HTML written from a tree that needs no cleaning has nothing nh3 writes otherwise."""
-    if "\xa0" in html or "\r" in html or "\x00" in html:
+    if "\xa0" in html or "\r" in html or "\x00" in html or html.startswith("\ufeff"):
         return False
+    if not html.isascii():
+        try:
+            html.encode("utf-8")   # nh3 cannot take a lone surrogate (only a hook can put one in)
+        except UnicodeEncodeError:
+            return False
     # Entities other than the three Python-Markdown writes (nh3 writes the character instead).
     ampersands = html.count("&")
     return not ampersands or ampersands == html.count("&amp;") + html.count("&lt;") + html.count("&gt;")

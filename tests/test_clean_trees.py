@@ -72,6 +72,8 @@ ODD = [
     "[a](https://999.1.1.1/) [b](https://xn--zz/) [c](https://example.org:99999/) [d](<https://exa mple.org/>)",
     "[e](mailto:a@example.org) [f](tel:+441234) [g](//example.org/x) [h](ftp://example.org) [i](HTTPS://E.ORG/x)",
     "[j](https://example.org:8080/a?b=1&c=2#d) [k](https://ex_ample.org./) [l](other.md?x=1&amp;y=2) <a@example.org>",
+    "[m](tel://x:99999) <mailto://a^b> [n](mailto://[x) [o](tel:+44-20-7946-0000) [p](mailto:a@example.org?subject=x)",
+    "[q](other.md){: href=\"\u3000javascript:alert(1)\" } ![r](files/chart.png){: src=\"\x85data:x\" }",
     "[a [nested](other.md) link](other.md) and ### not a heading {: #x }\n\n# Head [link](other.md) `code`",
     "Text[^1]\n\n[^1]: A note with [a link](other.md).",
     "    indented\n    code <b>&amp;</b>\n\n```\n\nleading newline\n```",
@@ -153,6 +155,11 @@ TURNED_AWAY = {
     "an attribute not allowed": '<p onclick="x">a</p>',
     "an address not allowed": '<p><a href="javascript:x">a</a></p>',
     "an address nh3 cannot parse": '<p><a href="https://example.org:99999/">a</a></p>',
+    "a tel: address nh3 cannot parse": '<p><a href="tel://x:99999">a</a></p>',
+    "a scheme after Unicode white space": '<p><a href="\u3000javascript:alert(1)">a</a></p>',
+    "table text of Unicode white space": "<table>\u2028<tbody><tr><td>a</td></tr></tbody></table>",
+    "a row outside a table": "<div><tr><td>a</td></tr></div>",
+    "a cell outside a row": "<table><tbody><tr><td>a</td></tr></tbody></table><div><td>b</td></div>",
     "a style beyond alignment": '<table><tbody><tr><td style="color: red">a</td></tr></tbody></table>',
     "a boolean attribute": '<details open="open"><summary>s</summary>x</details>',
     "an attribute name in capitals": '<p data-X="1">a</p>',
@@ -190,8 +197,15 @@ def test_a_tree_of_everything_allowed_is_kept_by_nh3_as_written():
     assert sanitize.clean(html) == html
 
 
-@pytest.mark.parametrize("text", ["a&copy;b", "a&#42;b", "a&quot;b", "a\u00a0b", "a\rb", "a\x00b"])
-def test_text_nh3_writes_otherwise_is_turned_away(text):
-    html = f"<p>{text}</p>"
+@pytest.mark.parametrize("html", ["<p>a&copy;b</p>", "<p>a&#42;b</p>", "<p>a&quot;b</p>", "<p>a\u00a0b</p>", "<p>a\rb</p>",
+                                  "<p>a\x00b</p>", "\ufeff<p>a</p>"])
+def test_text_nh3_writes_otherwise_is_turned_away(html):
     assert not sanitize.text_needs_no_cleaning(html)
     assert sanitize.clean(html) != html
+
+
+def test_a_lone_surrogate_is_left_to_nh3_which_cannot_take_it():
+    html = "<p>lone \ud800</p>"
+    assert not sanitize.text_needs_no_cleaning(html)
+    with pytest.raises(UnicodeEncodeError):
+        sanitize.clean(html)
