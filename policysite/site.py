@@ -413,7 +413,6 @@ def listing_page_count(page: Page, site: Site) -> int:
     return count
 
 
-
 def claim_urls(site: Site, pages: list[Page], diagnostics: Diagnostics) -> None:
     """Report two sources that claim one URL (or one output file), naming both."""
     owners: dict[str, Page | StaticFile] = {}
