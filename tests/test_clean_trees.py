@@ -160,6 +160,8 @@ TURNED_AWAY = {
     "table text of Unicode white space": "<table>\u2028<tbody><tr><td>a</td></tr></tbody></table>",
     "a row outside a table": "<div><tr><td>a</td></tr></div>",
     "a cell outside a row": "<table><tbody><tr><td>a</td></tr></tbody></table><div><td>b</td></div>",
+    "a heading cell outside a row": "<div><th>b</th></div>",
+    "a column outside a table": "<div><col/></div>",
     "a style beyond alignment": '<table><tbody><tr><td style="color: red">a</td></tr></tbody></table>',
     "a boolean attribute": '<details open="open"><summary>s</summary>x</details>',
     "an attribute name in capitals": '<p data-X="1">a</p>',
