@@ -117,11 +117,12 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
                     with _timed(timings, "note the output"):
                         inputs.finish(builder.cache.stamps)   # the files deferred, as the load stage hashed them
                 noting = inputs is not None and inputs.digest is not None
-                if noting and use_disk_cache and _spare_surely_wanted(sink, builder.cache, options, builder.hooks_write_files):
+                names = sink.names(builder.cache) if noting else set()
+                if noting and use_disk_cache and _spare_surely_wanted(sink, names, options, builder.hooks_write_files):
                     folder.start_spare()   # linked while the note is made and the cache written
                 if noting:
                     with _timed(timings, "note the output"):
-                        files = sink.manifest(builder.cache, walk=builder.hooks_write_files)
+                        files = sink.manifest(builder.cache, names, walk=builder.hooks_write_files)
                     if use_disk_cache and _spare_wanted(sink, files, options, builder.hooks_write_files):
                         folder.start_spare()   # linked while the cache and the note are written
                 if use_disk_cache and (builder.cache.dirty or not options.cache_file.is_file()):
@@ -191,19 +192,17 @@ def _spare_wanted(sink: BuildSink, files: dict[str, str], options: BuildOptions,
     return _spare_pays(len(files), 0 if copied_for_hook else len(sink.kept), stamped, options)
 
 
-def _spare_surely_wanted(sink: BuildSink, cache: BuildCache, options: BuildOptions, copied_for_hook: bool) -> bool:
+def _spare_surely_wanted(sink: BuildSink, names: set[str], options: BuildOptions, copied_for_hook: bool) -> bool:
     """Whether _spare_wanted will say yes, told before the note is made, so that the linking
     begins while it is made (at 10,000 pages, half a second sooner). It counts fewer files
     noted with their stamps than the note will have: those linked from the last output with
     theirs, and those of pages whose results came in at least memo.SETTLE_NS ago (each was
     written before its result came). Its count of all files is of those the note will look
     at, every one of them there after a build that succeeded. False when that is not enough
-    to tell (or the note walks the output for a hook): the note decides."""
+    to tell (or the note walks the output for a hook): the note decides. `names`: sink.names."""
     if copied_for_hook:
         return False
-    names, written = sink.names(cache), sink.folder.written
-    stamped = sum(1 for rel, entry in sink.kept.items() if len(entry) > memo.SHA_LENGTH and rel in names and rel not in written)
-    stamped += sink.settled(time.time_ns() - memo.SETTLE_NS)
+    stamped = len(sink.kept_as_noted(names)) + sink.settled(time.time_ns() - memo.SETTLE_NS)
     return _spare_pays(len(names), len(sink.kept), stamped, options)
 
 
@@ -661,13 +660,23 @@ class BuildSink:
         names.discard(MARKER)
         return names
 
-    def manifest(self, cache: BuildCache, walk: bool = False) -> dict[str, str]:
+    def kept_as_noted(self, names: set[str]) -> dict[str, str]:
+        """The files among `names` linked from the last output (or kept in the spare) with a stamp,
+        and not written since: each is the very file its entry describes, stamp and all (a link
+        keeps the modification time, size and inode), and nothing here writes through a link, so
+        its entry needs no second look. (Changed since by someone else, its modification time
+        differs from the entry's, and the next build reads it again.)"""
+        written = self.folder.written
+        return {rel: entry for rel, entry in self.kept.items()
+                if len(entry) > memo.SHA_LENGTH and rel in names and rel not in written}
+
+    def manifest(self, cache: BuildCache, names: set[str], walk: bool = False) -> dict[str, str]:
         """Every file of the output just swapped in, with its hash and (once old enough) its stamp.
 
-        The files are those the stages made (pages and redirects by their records, the search
-        index, what this process wrote); `walk`: also any a hook wrote, found by walking the output,
-        and each file's hash is then read from its bytes, since a hook may have changed any of them."""
-        names = self.names(cache)
+        The files are `names` (self.names: those the stages made, pages and redirects by their
+        records, the search index, what this process wrote; the set is used up here); `walk`: also
+        any a hook wrote, found by walking the output, and each file's hash is then read from its
+        bytes, since a hook may have changed any of them."""
         if walk:
             names |= _walk(self.previous)
             names.discard(MARKER)
@@ -675,15 +684,7 @@ class BuildSink:
         files = {}
         root = str(self.previous)
         if not walk:
-            # A file linked from the last output (or kept in the spare) is the very file its entry
-            # describes, stamp and all (a link keeps the modification time, size and inode), and
-            # nothing here writes through a link: its entry needs no second look. (Changed since by
-            # someone else, its modification time differs from the entry's, and the next build
-            # reads it again.)
-            written = self.folder.written
-            for rel, entry in self.kept.items():
-                if len(entry) > memo.SHA_LENGTH and rel in names and rel not in written:
-                    files[rel] = entry
+            files.update(self.kept_as_noted(names))
             names -= files.keys()
         looked = self._noted_looks = {} if walk else self.looked()   # a hook may have changed what it wrote since
         for rel in names:
