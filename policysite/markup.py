@@ -305,7 +305,9 @@ class _CleanTree(Treeprocessor):
 
     def run(self, root):
         sanitize.align_cells(root)
-        self.renderer.current["clean_tree"] = sanitize.TRUST_CLEAN_TREES and sanitize.tree_needs_no_cleaning(root)
+        # Raw HTML (all of it is in the stash by now) or a site's own extension: nh3 cleans the page.
+        self.renderer.current["clean_tree"] = (sanitize.TRUST_CLEAN_TREES and not self.md.htmlStash.rawHtmlBlocks
+                                               and not self.renderer.site_extensions and sanitize.tree_needs_no_cleaning(root))
 
 
 class _PolicysiteExtension(Extension):
@@ -410,9 +412,7 @@ class MarkdownRenderer:
             return result
         for stashed in self.md.htmlStash.rawHtmlBlocks:
             result.ids.update(_HTML_ID.findall(str(stashed)))
-        # Raw HTML (in the stash), a site's extension or an unknown tree or text: cleaned by nh3.
-        if not (self.current.get("clean_tree") and not self.md.htmlStash.rawHtmlBlocks and not self.site_extensions
-                and sanitize.text_needs_no_cleaning(html)):
+        if not (self.current.get("clean_tree") and sanitize.text_needs_no_cleaning(html)):   # see _CleanTree
             html = sanitize.clean(html)
         result.html = wrap_tables(images.add_picture_attributes(html, self.current["pictures"]))
 

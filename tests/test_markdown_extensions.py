@@ -272,3 +272,28 @@ def _all_pair():
     if not _ALL:
         _ALL.append(_pair(ALL_AT_ONCE))
     return _ALL[0]
+
+
+ADDS_RAW_HTML = """
+from markdown.extensions import Extension
+from markdown.postprocessors import Postprocessor
+class Adds(Postprocessor):
+    def run(self, text):
+        return text + '<p><b onclick="alert(1)">added</b></p>'
+class AddsExtension(Extension):
+    def extendMarkdown(self, md):
+        md.postprocessors.register(Adds(md), "adds", 1)
+def makeExtension(**kwargs):
+    return AddsExtension(**kwargs)
+"""
+
+
+def test_a_site_extensions_html_is_cleaned_whatever_the_tree_it_wrote(make_site, site_module):
+    """The tree of a plain page needs no cleaning (sanitize.tree_needs_no_cleaning), but a site's
+    extension may add HTML after the tree is written: such a site's pages are all cleaned."""
+    name = site_module("policysite_test_adds_ext", ADDS_RAW_HTML)
+    site = make_site({"site_config.yaml": CONFIG + f"markdown_extensions:\n  - {name}\n", P: page("P", body="Plain words.\n")})
+    r = build(site)
+    assert r.code == 0, r.err
+    html = (site / "_site/p/index.html").read_text()
+    assert "<b>added</b>" in html and "onclick" not in html
