@@ -532,17 +532,21 @@ def collect_assets(site: Site, diagnostics: Diagnostics | None = None) -> None:
             site.assets[url] = StaticFile(source=f"{prefix}/{rel}", abs_path=str(path), url=url, size=path.stat().st_size)
 
 
-_FURTHER_PAGE = re.compile(r"(.*/)page-([1-9][0-9]*)/index\.html")
+_FURTHER_PAGE = re.compile(r"(.*/)page-([1-9][0-9]*)/index\.html", re.IGNORECASE)
 
 
 def _further_listing_page(site: Site, out_path: str) -> str:
     """What `out_path` is when a long listing writes a further page there (`news/page-2/index.html`), else "".
     Asked of an alias's file alone: working out every listing's length for each build cost a
-    third of a one-page rebuild's loading at 10,000 pages."""
-    found = _FURTHER_PAGE.fullmatch("/" + out_path.casefold())
+    third of a one-page rebuild's loading at 10,000 pages. Case aside, as the other claims on
+    an alias's file are (collect_aliases): on a disk that ignores it, /News/ and /news/ are one folder."""
+    found = _FURTHER_PAGE.fullmatch("/" + out_path)
     if found is None:
         return ""
     listing = site.by_url.get(found.group(1))
+    if listing is None:   # the address in another case: every page's is looked at, for this rare alias only
+        folded = found.group(1).casefold()
+        listing = next((page for url, page in site.by_url.items() if url.casefold() == folded), None)
     number = int(found.group(2))
     if listing is None or not 2 <= number <= listing_page_count(listing, site):
         return ""
