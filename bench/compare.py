@@ -193,6 +193,10 @@ class Tool:
     def cwd(self) -> str: ...
     def env(self): return None
 
+    def leftovers(self, out: str) -> list[str]:
+        """What a clean build must not find: the last output, and any cache the tool keeps."""
+        return [out]
+
 
 class Policysite(Tool):
     name = "policysite"
@@ -249,11 +253,10 @@ class Policysite(Tool):
     def cwd(self):
         return self.root
 
-    def clean(self, out):
+    def leftovers(self, out):
         out = out.rstrip(os.sep)
         spare = os.path.join(os.path.dirname(out), f".{os.path.basename(out)}.spare")   # the output a build replaced
-        for p in (out, spare, os.path.join(self.site, ".policysite-cache")):
-            shutil.rmtree(p, ignore_errors=True)
+        return [out, spare, os.path.join(self.site, ".policysite-cache")]
 
 
 class Floor(Tool):
@@ -272,9 +275,6 @@ class Floor(Tool):
 
     def cwd(self):
         return HERE
-
-    def clean(self, out):
-        shutil.rmtree(out, ignore_errors=True)
 
 
 class Hugo(Tool):
@@ -303,10 +303,8 @@ class Hugo(Tool):
     def cwd(self):
         return self.dir
 
-    def clean(self, out):
-        shutil.rmtree(out, ignore_errors=True)
-        shutil.rmtree(os.path.join(self.dir, ".cache"), ignore_errors=True)
-        shutil.rmtree(os.path.join(self.dir, "resources"), ignore_errors=True)
+    def leftovers(self, out):
+        return [out, os.path.join(self.dir, ".cache"), os.path.join(self.dir, "resources")]
 
 
 class Eleventy(Tool):
@@ -336,9 +334,8 @@ class Eleventy(Tool):
     def env(self):
         return dict(os.environ, BENCH_NPM_PREFIX=self.prefix)
 
-    def clean(self, out):
-        shutil.rmtree(out, ignore_errors=True)
-        shutil.rmtree(os.path.join(self.dir, ".cache"), ignore_errors=True)
+    def leftovers(self, out):
+        return [out, os.path.join(self.dir, ".cache")]
 
 
 class MkDocs(Tool):
@@ -363,9 +360,6 @@ class MkDocs(Tool):
 
     def cwd(self):
         return self.dir
-
-    def clean(self, out):
-        shutil.rmtree(out, ignore_errors=True)
 
 
 def load_peers(names, python: str) -> list[Tool]:
@@ -416,14 +410,56 @@ def count_html(out: str) -> int:
     return n
 
 
+class Trash:
+    """Where the outputs and caches of earlier builds go until the whole comparison is done.
+
+    They are moved aside (a rename), not deleted, before each clean build. Deleting
+    tens of thousands of files costs the builds that follow, not the deletion: on ext4
+    without a journal (as on the machine these figures come from, whose
+    /sys/fs/ext4/vda/journal_task reads `<none>`), each new file or folder skips, one by
+    one, the free inodes freed in the last minute, or in the last five while their inode
+    table is not yet written back (the kernel's `recently_deleted`: under `perf`, most of
+    a build's system time). Deleting each tool's last output just before its turn made
+    each build slower than the one before, more so for a tool that makes more files.
+    Emptied once, at the end (or sooner if the disk runs short)."""
+
+    KEEP_FREE = 4 << 30   # bytes left free on the disk before the trash is emptied early
+
+    def __init__(self, work: str):
+        self.folder = os.path.join(work, ".trash")
+        self.count = 0
+        if os.path.exists(self.folder):
+            print(f"note: emptying {self.folder}, left by a run that stopped early; builds in the next "
+                  "few minutes may be slowed by it", file=sys.stderr)
+            self.empty()
+
+    def put(self, paths: list[str]) -> None:
+        if shutil.disk_usage(os.path.dirname(self.folder)).free < self.KEEP_FREE:
+            print("note: the disk is short of space: emptying the trash now, which slows the next "
+                  "builds", file=sys.stderr)
+            self.empty()
+        os.makedirs(self.folder, exist_ok=True)
+        for path in paths:
+            if not os.path.lexists(path):
+                continue
+            self.count += 1
+            try:
+                os.rename(path, os.path.join(self.folder, str(self.count)))
+            except OSError:   # another file system: removed here after all
+                shutil.rmtree(path, ignore_errors=True)
+
+    def empty(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 def run_once(tool: Tool, i: int, runs: int, out: str, log: str, timeout: float,
-             rows: dict, rebuild: bool = False) -> bool:
+             rows: dict, trash: Trash, rebuild: bool = False) -> bool:
     """One clean build of `tool` (and, for policysite, one no-change rebuild after
     it), appended to `rows`. False when the build failed."""
     label = tool.name
-    tool.clean(out)
-    # Deleting the last output leaves disk work (journal, discards, dirty pages)
-    # to happen later: flushed now, it is not timed as part of this build.
+    trash.put(tool.leftovers(out))
+    # Disk work the last builds left to happen later (dirty pages, discards):
+    # flushed now, it is not timed as part of this build.
     os.sync()
     r = run_measured(tool.command(out), tool.cwd(), log, tool.env(), timeout)
     rows.setdefault(label, []).append(r)
@@ -579,6 +615,7 @@ def main(argv=None):
 
     work = os.path.abspath(args.work)
     os.makedirs(work, exist_ok=True)
+    trash = Trash(work)
     report = {"started": time.strftime("%Y-%m-%dT%H:%M:%S"), "cpus": os.cpu_count(),
               "runs": args.runs, "seed": args.seed, "sizes": []}
     for pages in sizes:
@@ -605,7 +642,7 @@ def main(argv=None):
             # steadily then falls on each tool alike, not most on whichever goes last.
             for tool, is_ps, out, log, rows in (jobs if i % 2 == 0 else jobs[::-1]):
                 if tool.name not in failed and not run_once(
-                        tool, i, args.runs, out, log, args.timeout, rows, rebuild=is_ps):
+                        tool, i, args.runs, out, log, args.timeout, rows, trash, rebuild=is_ps):
                     failed.add(tool.name)
         for tool, _is_ps, out, _log, rows in jobs:
             html = count_html(out)
@@ -615,11 +652,12 @@ def main(argv=None):
                     "summary": summarise(results),
                     "raw": [r.as_dict() for r in results],
                 }
-            tool.clean(out)
+            trash.put(tool.leftovers(out))
         report["sizes"].append(entry)
         entry["loadavg_after"] = os.getloadavg()
         report["loadavg_after"] = os.getloadavg()
 
+    trash.empty()   # every build measured: its cost falls on nothing timed here
     md = table(report)
     md += (f"\n\n{os.cpu_count()} CPUs; load average at the end "
            f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} (other work on the machine "
