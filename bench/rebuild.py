@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -30,16 +29,16 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, REPO)
 
-from compare import ensure_site  # noqa: E402
+from compare import Trash, ensure_site  # noqa: E402
 
 CACHE_DIR = ".policysite-cache"
 
 
-def clean(site: str, out: str) -> None:
-    """No output, no spare (the output a build replaced, kept for the next) and no cache: a clean build next."""
+def clean(site: str, out: str, trash: Trash) -> None:
+    """No output, no spare (the output a build replaced, kept for the next) and no cache: a clean build next.
+    Set aside, not deleted, as compare.py does (see its Trash): a deletion would slow the clean build."""
     spare = os.path.join(os.path.dirname(out), f".{os.path.basename(out)}.spare")
-    for path in (out, spare, os.path.join(site, CACHE_DIR)):
-        shutil.rmtree(path, ignore_errors=True)
+    trash.put([out, spare, os.path.join(site, CACHE_DIR)])
 
 
 def pick_page(site: str) -> str:
@@ -138,9 +137,10 @@ def main(argv=None):
         except ImportError as e:
             print(f"note: policysite API not importable ({e}); timing the CLI", file=sys.stderr)
     print(f"site: {site} ({args.pages} pages); editing {os.path.relpath(page, site)} ({args.edit})")
+    trash = Trash(os.path.dirname(os.path.abspath(out)))
     try:
         for label, memory in modes or [("CLI", None)]:
-            clean(site, out)
+            clean(site, out, trash)
             run = cli_runner(site, out, args.jobs) if memory is None else \
                 api_runner(site, out, memory, args.jobs)
             dt, extra = run()
@@ -156,7 +156,8 @@ def main(argv=None):
     finally:
         with open(page, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(original)
-        clean(site, out)
+        clean(site, out, trash)
+        trash.empty()
 
 
 if __name__ == "__main__":

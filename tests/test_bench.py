@@ -181,6 +181,30 @@ def test_compare_prints_policysite_and_the_floor_taking_turns(tmp_path):
     turns = re.findall(r"^  (\w+) +run (\d)/2:", r.stderr, re.M)
     assert turns == [("policysite", "1"), ("floor", "1"), ("floor", "2"), ("policysite", "2")], r.stderr
     assert list(tmp_path.glob("results-*.json"))
+    # The outputs set aside between builds are deleted once every build is measured.
+    assert not (tmp_path / ".trash").exists()
+    assert not list(tmp_path.glob("build-*"))
+
+
+def test_compare_sets_outputs_aside_between_builds_and_deletes_them_at_the_end(tmp_path):
+    from compare import Trash
+
+    (tmp_path / ".trash" / "1").mkdir(parents=True)   # left by a run that stopped early
+    trash = Trash(str(tmp_path))
+    assert not (tmp_path / ".trash").exists()
+    out = tmp_path / "build-x"
+    (out / "a").mkdir(parents=True)
+    (out / "a" / "index.html").write_text("first")
+    trash.put([str(out), str(tmp_path / "not-there")])
+    assert not out.exists()
+    kept = [p.read_text() for p in (tmp_path / ".trash").rglob("index.html")]
+    assert kept == ["first"]   # moved, not deleted: the next build is not slowed by a deletion
+    (out / "a").mkdir(parents=True)
+    (out / "a" / "index.html").write_text("second")
+    trash.put([str(out)])
+    assert sorted(p.read_text() for p in (tmp_path / ".trash").rglob("index.html")) == ["first", "second"]
+    trash.empty()
+    assert not (tmp_path / ".trash").exists()
 
 
 def test_compare_against_a_commit_measures_both_in_turns_and_gives_their_ratio(tmp_path):
@@ -255,3 +279,15 @@ def test_memory_prints_each_stage_and_the_holders(site, tmp_path):
     assert "Held after render_pages" in r.stdout
     assert re.search(r"^\| page HTML \| \d+\.\d \| [1-9]\d* \|$", r.stdout, re.M), r.stdout
     assert (tmp_path / "out" / "index.html").is_file()
+
+
+def test_rebuild_times_a_clean_build_and_edits_and_leaves_nothing_behind(tmp_path):
+    r = subprocess.run([sys.executable, str(BENCH / "rebuild.py"), "--pages", str(PAGES), "--edit", "body",
+                        "--cli", "--repeat", "2", "--work", str(tmp_path)],
+                       cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert re.search(r"^\[CLI\] clean build: +\d+\.\d+ s", r.stdout, re.M), r.stdout
+    assert len(re.findall(r"^\[CLI\] rebuild, 1 page edit: +\d+\.\d+ s", r.stdout, re.M)) == 2, r.stdout
+    # Its outputs and caches were set aside between builds, then deleted; the site is as generated.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"site-{PAGES}-s1"]
+    assert not (tmp_path / f"site-{PAGES}-s1" / ".policysite-cache").exists()
