@@ -1162,13 +1162,14 @@ class OutputKeys:
         summary = self.summaries.__getitem__
         listed, backlinks = site.listing(page), page.backlinks
         count = listing_page_count(page, site)
+        toc = page.toc   # once: in a big build each read parses it again from the scratch file
         # Each list after its length, so that no two different sets of pages give the same bytes.
         # (repr of an empty list and of None written out: most pages have no table of contents,
         # related links, lead image or consultation.)
         parts = [
             # The layout (Templates.layout_for) follows from the fields, kind and type, the configuration
             # and the layouts' names: all in the key already.
-            "\0".join((own, page.html_sha, repr(page.toc) if page.toc else "[]",
+            "\0".join((own, page.html_sha, repr(toc) if toc else "[]",
                        repr(page.related) if page.related else "[]", page.image_url or "",
                        "None" if page.lead_image is None else repr(page.lead_image),
                        "None" if page.consultation is None else repr(page.consultation),

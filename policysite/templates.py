@@ -920,6 +920,7 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
         image = {"src": page.image_url, "alt": img["alt"], "caption": img.get("caption"), "credit": img.get("credit")}
         if page.lead_image is not None:   # width, height, srcset, sizes: see images.py
             image.update(page.lead_image.attributes())
+    toc = page.toc   # once: in a big build each read parses it again from the scratch file
     return {
         **declared_fields(page, site),
         "title": page.title,
@@ -949,8 +950,8 @@ def page_context(page: Page, site: Site, ctx_site: dict) -> dict:
         # On a translated page, the `lang` of text from site_config (topic names, the navigation).
         "site_lang": other_language("", page, site),
         # A collection's groups follow its body's headings in the contents list.
-        "toc": page.toc + [{"id": g.id, "text": g.title} for g in page.groups] if len(page.groups) + len(page.toc) >= 2
-        else page.toc,
+        "toc": toc + [{"id": g.id, "text": g.title} for g in page.groups] if len(page.groups) + len(toc) >= 2
+        else toc,
         **sidebar_links(page, site),
         "status": page.status,
         "children": listing_items(page, site),

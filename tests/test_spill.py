@@ -10,6 +10,7 @@ import pytest
 from conftest import page, run
 
 from policysite import pool, spill, stages
+from policysite.builder import FolderSink
 from policysite.cache import BuildCache, MarkdownRecord, encode_record
 from policysite.model import Page, held
 from policysite.spill import Spill, SpillJSON, SpillText, put_json
@@ -285,3 +286,31 @@ def test_serve_shows_a_full_disk_under_the_scratch_file_and_builds_once_there_is
     assert "Traceback" not in capsys.readouterr().err
     monkeypatch.undo()
     assert dev.rebuild() and (tmp_path / "served/s/p007/index.html").is_file()
+
+
+def test_rendering_a_page_reads_its_spilled_contents_list_once_for_its_key_and_once_for_its_layout(make_site, monkeypatch):
+    """Each read of a spilled value is a read of the scratch file and a JSON parse: the render
+    stage asks for a page's table of contents once where it makes the page's output key and
+    once where it makes what the layout sees, not again for each test of it."""
+    count = pool.PARALLEL_THRESHOLD + 8
+    files = {f"content/s/p{i:03d}.md": page(f"Page {i}", body=f"## Part {i}\n\nText.\n\n## More\n\nText.\n")
+             for i in range(count)}
+    site = make_site(files)
+    reads: dict[int, int] = {}
+    real = SpillJSON.value
+    monkeypatch.setattr(SpillJSON, "value", lambda self: reads.__setitem__(id(self), reads.get(id(self), 0) + 1) or real(self))
+    state = stages.BuildState(options=stages.BuildOptions(site_dir=site, output=site / "_site", jobs=1), cache=BuildCache())
+    render_pages = stages.render_pages
+
+    def counted_render_pages(state, *args, **kwargs):
+        reads.clear()   # only the render stage's reads
+        return render_pages(state, *args, **kwargs)
+    monkeypatch.setattr(stages, "render_pages", counted_render_pages)
+    state.sink = FolderSink(site / "_site")
+    stages.run(state)
+    assert not state.diagnostics.items
+    pages = [p for p in state.site.pages if p.source and p.source.startswith("content/s/")]
+    tocs = [held(p, "toc") for p in pages]
+    assert all(isinstance(t, SpillJSON) for t in tocs)
+    assert [reads.get(id(t), 0) for t in tocs] == [2] * count
+    assert "Part 3" in (site / "_site" / "s" / "p003" / "index.html").read_text()
