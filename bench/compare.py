@@ -416,10 +416,10 @@ class Trash:
     They are moved aside (a rename), not deleted, before each clean build. Deleting
     tens of thousands of files costs the builds that follow, not the deletion: on ext4
     without a journal (as on the machine these figures come from, whose
-    /sys/fs/ext4/vda/journal_task reads `<none>`), each new file or folder skips, one by
-    one, the free inodes freed in the last minute, or in the last five while their inode
-    table is not yet written back (the kernel's `recently_deleted`: under `perf`, most of
-    a build's system time). Deleting each tool's last output just before its turn made
+    /sys/fs/ext4/vda/journal_task reads `<none>`), each new file or folder first skips,
+    one by one, the inodes freed in the last minute, or in the last five while their inode
+    table is not yet written back (the kernel's `recently_deleted`: under `perf`, a quarter
+    of one build's CPU samples). Deleting each tool's last output just before its turn made
     each build slower than the one before, more so for a tool that makes more files.
     Emptied once, at the end (or sooner if the disk runs short)."""
 
