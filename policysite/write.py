@@ -125,18 +125,23 @@ class OutputFolder:
         if isinstance(data, str):
             data = data.encode("utf-8")
         try:
-            handle = self._create(path)
-            with handle:
-                handle.write(data)
-                handle.flush()
-                st = os.fstat(handle.fileno())
+            fd = self._create(path)
+            try:
+                view = memoryview(data)
+                while view:   # a regular file takes it all at once; this is only to be sure
+                    view = view[os.write(fd, view):]
+                st = os.fstat(fd)
+            finally:
+                os.close(fd)
         except OSError as exc:
             raise _renamed(exc, self.output / rel) from None
         self.written.add(rel)
         return st
 
-    def _create(self, path: str):
-        """A new file at `path`, opened for writing, its folder made first if need be.
+    def _create(self, path: str) -> int:
+        """A new file at `path`, opened for writing (a file descriptor: unbuffered, as the
+        bytes are written at once, with none of the calls a Python file object makes on
+        opening), its folder made first if need be.
 
         Every page has a folder of its own, so the usual case is one mkdir and one open;
         `_folder` (the last folder this process made or found) spares the mkdir for the files
@@ -150,12 +155,12 @@ class OutputFolder:
             _make_folder(parent)
             self._folder = parent
         try:
-            return open(path, "xb")
+            return os.open(path, _NEW_FILE, 0o666)
         except FileExistsError:
             os.unlink(path)
         except FileNotFoundError:
             os.makedirs(parent, exist_ok=True)
-        return open(path, "xb")
+        return os.open(path, _NEW_FILE, 0o666)
 
     def copy(self, rel: str, source: str) -> None:
         path = self._path(rel)
@@ -446,6 +451,10 @@ def remove_folder(folder: Path) -> None:
             except OSError:
                 break
     shutil.rmtree(folder, ignore_errors=True)
+
+
+# As open(path, "xb") opens a file: made here or not at all, never written through a link.
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 
 
 def _make_folder(folder: str) -> None:
