@@ -465,27 +465,21 @@ class BuildCache:
         cache.site = SiteRecord.from_json(json.loads(json.dumps(stored.to_json()))) if stored is not None else SiteRecord()
         return cache
 
-    def _sections(self) -> dict[str, Mapping]:
-        """Each section's records by key, as `write` saves them: those that write_ahead can
-        begin with first, so that a pack begun ahead holds the same bytes as one written at once."""
-        sections = {"loaded": self.loaded, "markdown": self.markdown}
+    def write(self, path: Path) -> None:
+        """Save atomically, appending only the records that changed; a cache that cannot be
+        written is simply not saved (the next build then reads the last one, or none)."""
+        sections = {"loaded": self.loaded, "markdown": self.markdown, "outputs": self.outputs, "site": {"": self.site},
+                    "links": self._read["links"] if self._links is None else {"": self._links}}
         if self._search is None:   # never asked for: as it was
-            sections["search_pages"], search = self._read["search_pages"], self._read["search"]
+            sections["search"], sections["search_pages"] = self._read["search"], self._read["search_pages"]
         else:
             # Each page's words apart, so that an edit appends only the edited pages' words.
             words = self._search.words
             pages = words.get("pages") if isinstance(words, dict) else None
             if isinstance(pages, Mapping):
                 words = {**words, "pages": 0}
+            sections["search"] = {"": SearchRecord(key=self._search.key, files=self._search.files, words=words)}
             sections["search_pages"] = pages if isinstance(pages, Mapping) else {}
-            search = {"": SearchRecord(key=self._search.key, files=self._search.files, words=words)}
-        return {**sections, "outputs": self.outputs, "site": {"": self.site},
-                "links": self._read["links"] if self._links is None else {"": self._links}, "search": search}
-
-    def write(self, path: Path) -> None:
-        """Save atomically, appending only the records that changed; a cache that cannot be
-        written is simply not saved (the next build then reads the last one, or none)."""
-        sections = self._sections()
         self.index_digest = ""
         ahead = self._ahead
         if ahead is not None and (self._read or ahead.index != path):
@@ -501,18 +495,16 @@ class BuildCache:
                 path.unlink()
 
 
-    def write_ahead(self, path: Path, names: tuple[str, ...] = ("loaded", "markdown", "search_pages")) -> None:
+    def write_ahead(self, path: Path, names: tuple[str, ...] = ("loaded", "markdown")) -> None:
         """Begin the pack that `write` (to the same `path`) will save, with every record of these
-        sections (the first of _sections, in its order), while the build has other work left:
-        what `write` then does is smaller.
+        sections, while the build has other work left: what `write` then does is smaller.
 
         Only when nothing was read (a first build, or one after policysite changed), so that
         `write` makes a new pack: otherwise it may rather append the few records that changed.
         A record replaced after this is written again by `write`."""
         if self._read or self._ahead is not None:
             return
-        sections = self._sections()
-        self._ahead = AheadPack.begin(path, {name: sections[name] for name in names})
+        self._ahead = AheadPack.begin(path, {name: getattr(self, name) for name in names})
 
     def drop_ahead(self) -> None:
         """Remove write_ahead's pack, when the build ends without writing the cache."""

@@ -1512,8 +1512,8 @@ SITEMAP_FILES = frozenset({"sitemap.xml", "robots.txt"})   # what publish.sitema
 def save_ahead(state: BuildState) -> None:
     """Begin the cache file of a first build with the records no later stage changes (each file's
     LoadRecord, each page's MarkdownRecord: most of its bytes; a hook changes only copies, see
-    hooks_see_pages; and each page's words, just made by make_extras) while pages render, rather
-    than after the output is in place, when nothing else is left to do (BuildCache.write_ahead)."""
+    hooks_see_pages) while pages render, rather than after the output is in place, when nothing
+    else is left to do (BuildCache.write_ahead)."""
     if state.sink is not None and state.options.cache_file is not None and not state.failed():
         state.cache.write_ahead(state.options.cache_file)
 

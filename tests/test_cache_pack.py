@@ -452,24 +452,6 @@ def test_a_first_builds_cache_is_the_same_begun_ahead_or_not(make_site, tmp_path
     assert _pack_and_layout(ahead / CACHE.parent) == _pack_and_layout(at_once / CACHE.parent)
 
 
-def test_a_first_builds_pack_is_begun_with_each_pages_search_words(make_site, monkeypatch):
-    """The words of each page for the search index are made before the pack is begun, and no later
-    stage changes them: they go into it ahead, and the save at the end writes only what came later."""
-    site = make_site({f"content/p{i}.md": page(f"Page {i}", body=f"Words of page {i}.\n") for i in range(8)})
-    late: list[str] = []
-    save, encode = cache_module._save_locked, cache_module.encode_record
-
-    def counting_save(*args, **kwargs):
-        monkeypatch.setattr(cache_module, "encode_record", lambda section, record: late.append(section) or encode(section, record))
-        return save(*args, **kwargs)
-    monkeypatch.setattr(cache_module, "_save_locked", counting_save)
-    assert run("build", str(site)).code == 0
-    assert sorted(set(late)) == ["links", "outputs", "search", "site"]
-    back = BuildCache.read(site / CACHE)
-    words = back.search.words["pages"]
-    assert all(f"/p{i}/" in words for i in range(8)) and "/" in words
-
-
 def test_a_first_build_that_fails_as_its_pages_render_leaves_no_pack_begun(make_site, monkeypatch):
     site = make_site({"content/a.md": page("Alpha"), "content/b.md": page("Beta"),
                       "layouts/page.html": "{{ page.title }} {{ 1 // 0 }}\\n"})
