@@ -535,18 +535,22 @@ def collect_assets(site: Site, diagnostics: Diagnostics | None = None) -> None:
 _FURTHER_PAGE = re.compile(r"(.*/)page-([1-9][0-9]*)/index\.html", re.IGNORECASE)
 
 
-def _further_listing_page(site: Site, out_path: str) -> str:
+def _further_listing_page(site: Site, out_path: str, folded_urls: dict[str, Page]) -> str:
     """What `out_path` is when a long listing writes a further page there (`news/page-2/index.html`), else "".
     Asked of an alias's file alone: working out every listing's length for each build cost a
     third of a one-page rebuild's loading at 10,000 pages. Case aside, as the other claims on
-    an alias's file are (collect_aliases): on a disk that ignores it, /News/ and /news/ are one folder."""
+    an alias's file are (collect_aliases): on a disk that ignores it, /News/ and /news/ are one folder.
+    `folded_urls`: each page by its address case-folded (the first of any that fold alike), filled
+    here the first time an address is not found as written, and kept by the caller for the next."""
     found = _FURTHER_PAGE.fullmatch("/" + out_path)
     if found is None:
         return ""
     listing = site.by_url.get(found.group(1))
-    if listing is None:   # the address in another case: every page's is looked at, for this rare alias only
-        folded = found.group(1).casefold()
-        listing = next((page for url, page in site.by_url.items() if url.casefold() == folded), None)
+    if listing is None:   # the address in another case: rare, so the folded addresses are made only now
+        if not folded_urls:
+            for url, page in site.by_url.items():
+                folded_urls.setdefault(url.casefold(), page)
+        listing = folded_urls.get(found.group(1).casefold())
     number = int(found.group(2))
     if listing is None or not 2 <= number <= listing_page_count(listing, site):
         return ""
@@ -559,6 +563,7 @@ def collect_aliases(site: Site, diagnostics: Diagnostics) -> None:
     taken.update({f.output_path.casefold(): f.source for f in site.files.values()})
     # Sections without an `_index.md`: their listing pages are ours, not an editor's.
     generated = {p.output_path.casefold(): p for p in site.pages if p.source is None and p.kind == "section"}
+    folded_urls: dict[str, Page] = {}   # made once, if an alias needs it (_further_listing_page)
     for page in site.pages:
         for alias, line in page.fields.get("aliases", ()):
             if not alias.startswith("/") or "\\" in alias or "?" in alias or "#" in alias:
@@ -588,7 +593,7 @@ def collect_aliases(site: Site, diagnostics: Diagnostics) -> None:
                                                        f"which shows there instead: remove the alias, or write {folder}/_index.md "
                                                        "to say what the section is", code="alias-not-needed")
                 continue
-            further = _further_listing_page(site, out_path)
+            further = _further_listing_page(site, out_path, folded_urls)
             if key in taken or further:
                 diagnostics.error(page.source, line, f"alias `{alias}` collides with {taken.get(key, further)}: remove the alias or move the other page",
                                   code="alias-collision")

@@ -281,6 +281,20 @@ def test_an_alias_onto_a_further_page_of_a_listing_in_another_case_collides(make
     r.assert_has("content/q.md", 5, "error", "alias `/news/page-2/`", "page 2 of the list at /News/")
 
 
+def test_each_alias_onto_a_further_page_in_another_case_collides_and_other_aliases_stay(make_site):
+    # The addresses folded for the first alias are kept for the next (made once for the build).
+    pages = {f"content/news/n{i:02}.md": page(f"N{i}") for i in range(45)}
+    pages["content/news/_index.md"] = page("News", extra="url: /News/\n")
+    pages["content/q.md"] = page("Q", extra="aliases:\n  - /news/page-2/\n  - /old/page-2/\n")
+    pages["content/r.md"] = page("R", extra="aliases:\n  - /NEWS/page-3/\n  - /news/page-4/\n")
+    site = make_site(pages)
+    r = build(site)
+    assert r.code == 1
+    r.assert_has("content/q.md", 5, "error", "alias `/news/page-2/`", "page 2 of the list at /News/")
+    r.assert_has("content/r.md", 5, "error", "alias `/NEWS/page-3/`", "page 3 of the list at /News/")
+    assert "/old/page-2/" not in r.err and "/news/page-4/" not in r.err   # no such page, no such listing page
+
+
 def test_an_alias_not_needed_fails_only_under_strict(make_site):
     site = make_site({P: page("P", extra="aliases:\n  - /p/\n")})
     assert run("build", str(site), "--strict").code == 1
