@@ -15,7 +15,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import posixpath
 import shutil
 import signal
 import stat
@@ -23,7 +22,6 @@ import tempfile
 import threading
 import time
 from array import array
-from collections.abc import Callable
 from pathlib import Path
 
 from . import clock, memo, pool, stages
@@ -89,8 +87,6 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
         folder = OutputFolder(output, take_spare=_spare_worth_taking(last, output))
         previous = last.outputs if last is not None else {}   # checked file by file, wherever it came from
         sink = BuildSink(folder, output, previous)
-        if use_disk_cache:   # as _spare_pays would say once every file is written, and long enough ago
-            sink.spare_wanted_for = lambda count: _spare_pays(count, 0, count, options)
         if inputs is not None and inputs.digest is not None and last is not None and last.inputs == inputs.digest \
                 and memo.clock_holds(last, options.now):
             with _timed(timings, "take over the last output"):
@@ -122,10 +118,7 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
                         inputs.finish(builder.cache.stamps)   # the files deferred, as the load stage hashed them
                 noting = inputs is not None and inputs.digest is not None
                 names = sink.names(builder.cache) if noting else set()
-                # One begun ahead (BuildSink.expect) links at once: it is kept only if the note says
-                # it pays, as written at the end, with the stamps of files that settled meanwhile.
-                ahead = noting and use_disk_cache and folder.spare_begun_ahead
-                if ahead or noting and use_disk_cache and _spare_surely_wanted(sink, names, options, builder.hooks_write_files):
+                if noting and use_disk_cache and _spare_surely_wanted(sink, names, options, builder.hooks_write_files):
                     folder.start_spare()   # linked while the note is made and the cache written
                 if noting:
                     with _timed(timings, "note the output"):
@@ -145,8 +138,6 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
                         agrees = builder.cache.index_digest if not builder.hooks_write_files else ""
                         memo.write(memo_file, inputs, output, result.diagnostics.items, result.pages, result.files,
                                    files, builder.window, cache=agrees)
-                if ahead and not _spare_wanted(sink, files, options, builder.hooks_write_files):
-                    folder.drop_spare()
                 with _timed(timings, "wait for the spare") if folder.making_spare else contextlib.nullcontext():
                     folder.finish()
             else:
@@ -319,23 +310,6 @@ class BuildSink:
         self._looks = _Looks()   # each page's file, as its writing left it (arrived, looked)
         self._others: set[str] = set()   # other files this process wrote or copied (`looked`)
         self._noted_looks: dict[str, int] = {}   # what `manifest` took from `looked`, for stamp_settled
-        # Given the number of files the build is about to write, whether a spare of the output
-        # will surely be wanted (set by the build: see `expect`).
-        self.spare_wanted_for: Callable[[int], bool] = lambda count: False
-
-    def expect(self, rels: list[str]) -> None:
-        """The files (of pages, of redirects) the build is about to write. On a first build, which
-        has nothing of a last output to link, the spare the build will make is begun now: its
-        folders are made while the pages render (OutputFolder.begin_spare)."""
-        if self.known or self.folder.from_spare or not self.spare_wanted_for(len(rels)):
-            return
-        folders = set()
-        for rel in rels:
-            folder = posixpath.dirname(rel)
-            while folder and folder not in folders:
-                folders.add(folder)
-                folder = posixpath.dirname(folder)
-        self.folder.begin_spare(sorted(folders))
 
     def start_linking(self) -> None:
         if (self.known or self.folder.from_spare) and self._linker is None and self._child is None:
@@ -788,9 +762,6 @@ class FolderSink:
     def drop(self, rel: str) -> None:
         """Nothing to give back: `reuse` only found the file in place, where the build writes it
         again or `finish` removes it."""
-
-    def expect(self, rels: list[str]) -> None:
-        """Nothing to prepare: `serve` keeps no spare."""
 
     def wrote(self, rels: list[str]) -> None:
         """Nothing to remember: worker processes write in place, as this process does."""

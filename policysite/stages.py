@@ -1363,8 +1363,6 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
         results.append(None)
         todo_jobs.append((kind, item))
         todo_keys.append(key)
-    if sink is not None and todo_jobs:
-        sink.expect([_job_path(kind, item) for kind, item in todo_jobs])
     work = PageWork(jobs=todo_jobs, keys=todo_keys, state=state,
                     share_contexts=not state.hooks.has("on_page_context"), keys_of=keys_of)
     keep = shared.results if sink is None else partial(_arrived, sink, shared.results)

@@ -230,10 +230,7 @@ class OutputFolder:
         spare (the caller knows how few files the new one shares with it): begin a new spare, linked from
         the new output in another process while the caller goes on (its cache, its note).
         `finish` waits for it and puts it in place. Not when something else holds the spare's name."""
-        if self._lock is None or self.tmp is not None:
-            return
-        if self._spare_maker is not None:
-            self._spare_maker.link()   # begun by begin_spare: its folders are made, or being made
+        if self._lock is None or self.tmp is not None or self._spare_maker is not None:
             return
         if os.path.lexists(self.spare) and not _is_spare(self.spare):
             return   # somebody's own: left alone
@@ -245,45 +242,13 @@ class OutputFolder:
         finally:
             _restore_signals(blocked)
 
-    def begin_spare(self, folders: list[str]) -> None:
-        """Before `commit`, when a spare will surely be wanted: a process begins one now by making
-        these folders (relative to the output, parents first) while the build writes its files,
-        and links the files once `start_spare` tells it the output is in place. Making a
-        folder is mostly a wait for the disk (at 10,000 pages, 0.4 to 2 s for its 11,700
-        folders): it then overlaps rendering instead of lengthening the build's end. Stopped,
-        and what it made removed, by `finish` when `start_spare` is not called, and by `discard`."""
-        if self._lock is None or self.tmp is None or self._spare_maker is not None:
-            return
-        if os.path.lexists(self.spare) and not _is_spare(self.spare):
-            return   # somebody's own: left alone
-        blocked = _block_signals()   # as in start_spare
-        try:
-            self._spare_maker = SpareMaker.begin(self.output, folders)
-        finally:
-            _restore_signals(blocked)
-
     @property
     def making_spare(self) -> bool:
         return self._spare_maker is not None
 
-    @property
-    def spare_begun_ahead(self) -> bool:
-        """Whether `begin_spare` began one that is not yet told to link."""
-        return self._spare_maker is not None and not self._spare_maker.told
-
-    def drop_spare(self) -> None:
-        """Stop the spare being made, if any, and remove what it made: it is not wanted after all."""
-        if self._spare_maker is not None:
-            maker, self._spare_maker = self._spare_maker, None
-            blocked = _block_signals()   # a second Ctrl-C must not leave the process running
-            try:
-                maker.cancel()
-            finally:
-                _restore_signals(blocked)
-
     def finish(self) -> None:
         """After `commit`: wait for the spare begun (`start_spare`), if any, put it in place,
-        and let the output go. One begun by `begin_spare` and never told to link is stopped."""
+        and let the output go."""
         try:
             if self._spare_maker is not None:
                 self._place(self._spare_maker)
@@ -357,7 +322,6 @@ class OutputFolder:
 
 
 LINKCOPY = Path(__file__).resolve().with_name("linkcopy.py")
-FOLDERS_FILE = ".policysite-folders"   # linkcopy.py's, named there too: that script imports nothing
 
 
 class SpareMaker:
@@ -370,25 +334,14 @@ class SpareMaker:
     itself. The folder is named like a temporary one, so a build killed meanwhile leaves a
     leftover the next build removes (or, once finished and marked, takes as the spare)."""
 
-    def __init__(self, output: Path, folder: Path, process: subprocess.Popen, told: bool = True):
+    def __init__(self, output: Path, folder: Path, process: subprocess.Popen):
         self.output = output
         self.folder = folder
         self.process = process
-        self.told = told   # whether it links (or is waiting to make its folders first: `begin`)
 
     @classmethod
     def start(cls, output: Path) -> SpareMaker | None:
         """None when no folder or process can be made: the next build links every file, as it can."""
-        return cls._launch(output, None)
-
-    @classmethod
-    def begin(cls, output: Path, folders: list[str]) -> SpareMaker | None:
-        """One that makes these folders (relative to the output, parents first) while the build
-        is still writing the output, then waits to be told (`link`) to link the files."""
-        return cls._launch(output, folders)
-
-    @classmethod
-    def _launch(cls, output: Path, folders: list[str] | None) -> SpareMaker | None:
         if not sys.executable:   # an embedded interpreter: nothing to start the script with
             return None
         try:
@@ -396,34 +349,18 @@ class SpareMaker:
         except OSError:
             return None
         try:
-            if folders is not None:
-                with open(folder / FOLDERS_FILE, "xb") as listing:
-                    listing.write(b"".join(os.fsencode(name) + b"\0" for name in folders))
             process = subprocess.Popen(
-                [sys.executable, "-I", "-S", str(LINKCOPY), "-" if folders is not None else str(output), str(folder),
-                 MARKER, str(os.getpid())],
-                stdin=subprocess.DEVNULL if folders is None else subprocess.PIPE,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True)
+                [sys.executable, "-I", "-S", str(LINKCOPY), str(output), str(folder), MARKER, str(os.getpid())],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True)
         except (OSError, ValueError):
             shutil.rmtree(folder, ignore_errors=True)
             return None
-        return cls(output, folder, process, told=folders is None)
-
-    def link(self) -> None:
-        """Tell one begun by `begin` that the output is in place: it links every file of it now."""
-        if self.told:
-            return
-        self.told = True
-        try:
-            self.process.stdin.write(os.fsencode(self.output) + b"\0")
-            self.process.stdin.close()
-        except OSError:   # it has stopped: `wait` finds its folder unfinished
-            pass
+        return cls(output, folder, process)
 
     def wait(self) -> bool:
         """Whether the folder is finished; if not, it is removed. Its marker says so, not the exit
         status alone: where SIGCHLD is ignored, a process's status reads as 0 whatever it was."""
-        if self.told and self.process.wait() == 0 and _is_spare(self.folder):
+        if self.process.wait() == 0 and _is_spare(self.folder):
             return True
         self.cancel()
         return False
@@ -435,9 +372,6 @@ class SpareMaker:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
-        if self.process.stdin is not None:
-            with contextlib.suppress(OSError):
-                self.process.stdin.close()
         try:
             folder = set_aside(self.folder, self.output)
         except OSError:

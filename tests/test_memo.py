@@ -8,7 +8,6 @@ import hashlib
 import os
 import shutil
 import signal
-import tempfile
 import time
 from pathlib import Path
 
@@ -1006,99 +1005,8 @@ def test_the_spare_is_not_begun_before_the_note_while_the_pages_are_too_new_to_b
     monkeypatch.setattr(memo, "SETTLE_NS", 1 << 62)   # never old enough: however slow the build
     started = []
     monkeypatch.setattr(OutputFolder, "start_spare", lambda self: started.append(self))
-    monkeypatch.setattr(OutputFolder, "begin_spare", lambda self, folders: None)   # only the one begun after the swap
     site = make_site(pages_outnumbering_other_files())
     assert cached_build(site, jobs=2).ok and started == [] and not (site / SPARE).exists()
-
-
-def spied_spare_makers(monkeypatch) -> list:
-    """Each SpareMaker the build begins ahead (SpareMaker.begin), as it is made."""
-    from policysite import write
-
-    makers = []
-    real = write.SpareMaker.begin
-
-    def begin(output, folders):
-        maker = real(output, folders)
-        makers.append((maker, list(folders)))
-        return maker
-
-    monkeypatch.setattr(write.SpareMaker, "begin", begin)
-    return makers
-
-
-def folders_of(root: Path) -> set[str]:
-    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_dir() and not p.is_symlink()}
-
-
-def test_a_first_build_begins_its_spare_while_pages_render_with_their_folders_made_ahead(make_site, monkeypatch):
-    """The spare's folders are made while the pages render; once the output is in place its files
-    are linked into them: the spare then has exactly the output's folders and files."""
-    from policysite import stages
-
-    spares_for_small_sites(monkeypatch)
-    makers = spied_spare_makers(monkeypatch)
-    begun_at = []
-    real_render = stages.PageWork.__call__
-
-    def rendering(work, start, stop):
-        begun_at.append(len(makers))
-        return real_render(work, start, stop)
-
-    monkeypatch.setattr(stages.PageWork, "__call__", rendering)
-    site = make_site({**FILES, **pages_outnumbering_other_files(), "content/c.md": page("Gamma"),
-                      "content/guidance/deep/d.md": page("Deep")})
-    result = cached_build(site, jobs=1)   # one process: no worker, so every page is seen rendering here
-    assert result.ok and not (site / SPARE).exists()   # with one process, no spare at all
-    shutil.rmtree(site / "_site")
-    shutil.rmtree(site / CACHE.parent)   # a first build again
-    begun_at.clear()
-    result = cached_build(site, jobs=2)
-    assert result.ok and "wait for the spare" in result.timings
-    assert len(makers) == 1 and begun_at and min(begun_at) == 1   # begun before the first page rendered
-    maker, folders = makers[0]
-    assert {"c", "guidance", "guidance/deep", "p0"} <= set(folders)
-    assert folders == sorted(folders) and "" not in folders
-    assert maker.told and maker.process.returncode == 0
-    assert_spare_links_the_output(site)
-    assert folders_of(site / SPARE) == folders_of(site / "_site")
-    assert sorted(p.name for p in site.iterdir() if p.name.startswith("._site")) == [SPARE]
-    write_files(site, {"content/c.md": page("Gamma", body="Edited once.\n")})
-    spare = folder_id(site / SPARE)
-    result = cached_build(site, jobs=2)
-    assert result.ok and folder_id(site / "_site") == spare   # the next build started from it
-    assert_like_a_clean_build(site)
-
-
-def test_a_spare_begun_ahead_is_dropped_when_the_note_says_it_would_not_serve(make_site, monkeypatch):
-    """Files too new to be noted with their stamps, even at the end: the next build could not tell
-    the spare's files for the noted ones, so the spare begun while pages rendered is stopped and
-    removed, and nothing of it is left."""
-    from policysite import memo
-
-    spares_for_small_sites(monkeypatch)
-    monkeypatch.setattr(memo, "SETTLE_NS", 1 << 62)
-    makers = spied_spare_makers(monkeypatch)
-    site = make_site(pages_outnumbering_other_files())
-    assert cached_build(site, jobs=2).ok
-    assert len(makers) == 1 and makers[0][0].process.returncode is not None
-    assert not [p.name for p in site.iterdir() if p.name.startswith("._site")]
-    assert_like_a_clean_build(site)
-
-
-def test_a_build_that_fails_while_its_spare_is_begun_stops_it_and_leaves_the_output_alone(make_site, monkeypatch):
-    spares_for_small_sites(monkeypatch)
-    makers = spied_spare_makers(monkeypatch)
-    site = make_site(pages_outnumbering_other_files())
-    assert cached_build(site, jobs=1).ok   # one process: no spare, and an output to keep
-    before = read_tree(site / "_site")
-    shutil.rmtree(site / CACHE.parent)   # a first build again, as far as the cache goes
-    write_files(site, {"layouts/page.html": '{% extends "theme/page.html" %}{% block after_body %}{{ 1 / 0 }}{% endblock %}'})
-    result = cached_build(site, jobs=2)
-    assert not result.ok and len(makers) == 1
-    assert makers[0][0].process.returncode is not None and not makers[0][0].folder.exists()
-    assert read_tree(site / "_site") == before
-    assert not [p.name for p in site.iterdir() if p.name.startswith("._site")]
 
 
 def test_a_pages_file_replaced_by_another_before_the_swap_is_noted_as_it_is(make_site, monkeypatch):
@@ -1315,12 +1223,10 @@ def test_ctrl_c_while_the_build_waits_for_the_spare_stops_it_and_lets_the_output
     assert cached_build(site, jobs=2).ok   # the output was let go: this build does not wait for ever
 
 
-@pytest.mark.parametrize("when", ["start", "begin"])
-def test_ctrl_c_as_the_linking_process_starts_waits_until_the_build_knows_the_process(make_site, monkeypatch, when):
+def test_ctrl_c_as_the_linking_process_starts_waits_until_the_build_knows_the_process(make_site, monkeypatch):
     """A Ctrl-C between the linking process's start and the build taking note of it would leave the
     process running and its folder behind: the signal is held back until the build knows it, and
-    the build then stops it and removes what it made. `start`: begun once the output is in place;
-    `begin`: while the pages render (a first build)."""
+    the build then stops it and removes what it made."""
     import signal
     import threading
 
@@ -1328,28 +1234,25 @@ def test_ctrl_c_as_the_linking_process_starts_waits_until_the_build_knows_the_pr
 
     spares_for_small_sites(monkeypatch)
     site = make_site({**FILES, "content/c.md": page("Gamma")})
-    if when == "start":
-        monkeypatch.setattr(write.OutputFolder, "begin_spare", lambda self, folders: None)
-    real = getattr(write.SpareMaker, when)
+    real = write.SpareMaker.start
     makers = []
 
-    def interrupted_as_it_starts(output, *args):
-        maker = real(output, *args)
+    def interrupted_as_it_starts(output):
+        maker = real(output)
         makers.append(maker)
         # To the main thread, whose mask holds it back: sent to the process, under pytest-xdist it could
         # go to one of the test runner's own threads, and Python would act on it at once.
         signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
         return maker
 
-    monkeypatch.setattr(write.SpareMaker, when, interrupted_as_it_starts)
+    monkeypatch.setattr(write.SpareMaker, "start", interrupted_as_it_starts)
     with pytest.raises(KeyboardInterrupt):
         cached_build(site, jobs=2)
     assert makers and makers[0].process.returncode is not None   # stopped and reaped
     assert not makers[0].folder.exists()
-    if when == "start":   # interrupted after the swap; before it, the build leaves no output at all
-        assert (site / "_site/c/index.html").is_file()
+    assert (site / "_site/c/index.html").is_file()
     assert not [p.name for p in site.iterdir() if p.name.startswith("._site")]
-    monkeypatch.setattr(write.SpareMaker, when, real)
+    monkeypatch.setattr(write.SpareMaker, "start", real)
     assert cached_build(site, jobs=2).ok   # the output was let go
 
 
@@ -1395,50 +1298,6 @@ def test_link_tree_links_files_makes_folders_and_marks_the_copy_last(tmp_path):
         [MARKER, "a", "a/b", "a/b/index.html", "a/empty", "index.html"]
     assert (dest / "a/b/index.html").stat().st_ino == (source / "a/b/index.html").stat().st_ino
     assert (dest / MARKER).stat().st_ino != (source / MARKER).stat().st_ino
-
-
-def test_link_tree_keeps_the_folders_made_ahead_that_the_output_has_and_removes_the_rest(tmp_path):
-    """Folders made ahead for files that were never written, or where the output has a file
-    instead, are gone again: the copy has exactly the output's folders."""
-    from policysite.linkcopy import link_tree
-    from policysite.write import MARKER
-
-    source = tmp_path / "out"
-    write_files(source, {"index.html": "home", "a/b/index.html": "deep", "c": "a file, not a folder"})
-    dest = tmp_path / "copy"
-    made = ["a", "a/b", "c", "c/d", "gone", "gone/too"]
-    for rel in made:
-        (dest / rel).mkdir(parents=True)
-    link_tree(str(source), str(dest), MARKER, made=set(made))
-    assert sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*")) == \
-        [MARKER, "a", "a/b", "a/b/index.html", "c", "index.html"]
-    assert (dest / "c").stat().st_ino == (source / "c").stat().st_ino
-
-
-def test_the_linking_script_makes_its_folders_then_links_once_told_where_the_output_is(tmp_path):
-    import subprocess
-    import sys
-
-    from policysite import write
-
-    source = tmp_path / "out"
-    write_files(source, {"index.html": "home", "a/b/index.html": "deep", write.MARKER: ""})
-
-    def begun(folders: list[str], told: bytes | None) -> tuple[int, Path]:
-        dest = Path(tempfile.mkdtemp(dir=tmp_path))
-        (dest / write.FOLDERS_FILE).write_bytes(b"".join(name.encode() + b"\0" for name in folders))
-        process = subprocess.Popen([sys.executable, "-I", "-S", str(write.LINKCOPY), "-", str(dest), write.MARKER,
-                                    str(os.getpid())], stdin=subprocess.PIPE)
-        process.communicate(told)   # None: standard input closed with nothing sent
-        return process.returncode, dest
-
-    code, dest = begun(["a", "a/b", "x"], str(source).encode() + b"\0")
-    assert code == 0
-    assert sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*")) == \
-        [write.MARKER, "a", "a/b", "a/b/index.html", "index.html"]
-    code, dest = begun(["a", "a/b"], None)
-    assert code == 1 and not (dest / write.MARKER).exists() and not (dest / "index.html").exists()
-    assert (dest / "a/b").is_dir() and not (dest / write.FOLDERS_FILE).exists()
 
 
 def test_link_tree_stops_once_the_build_that_started_it_has_gone(tmp_path):
