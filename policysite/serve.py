@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 import traceback
+import weakref
 from pathlib import Path
 from urllib.parse import quote
 
@@ -43,6 +44,7 @@ class DevSite:
         self.problems: list[str] | None = None
         self.lock = threading.Lock()
         self.last_seconds = 0.0
+        self.generation = 0   # builds so far: each page served says which it came from (BUILD_COOKIE)
 
     def rebuild(self, changed: set[Path] | None = None) -> bool:
         """Build again; a failure is recorded for the browser, never raised.
@@ -72,6 +74,7 @@ class DevSite:
                 traceback.print_exc()
                 summary = "build failed"
             self.last_seconds = time.perf_counter() - started
+            self.generation += 1
             click.echo(f"{time.strftime('%H:%M:%S')} {summary} in {self.last_seconds * 1000:.0f} ms", err=True)
             return self.problems is None
 
@@ -79,10 +82,11 @@ class DevSite:
 
     def __call__(self, environ, start_response):
         raw_path = environ.get("PATH_INFO", "/") or "/"
+        built = self.build_cookie()   # read first: a page served while a build ends counts as the one before
         if self.problems is not None and _wants_page(raw_path):
             body = error_page(self.problems).encode("utf-8")
             start_response("500 Internal Server Error", [("Content-Type", "text/html; charset=utf-8"),
-                                                         ("Cache-Control", "no-store")])
+                                                         ("Cache-Control", "no-store"), built])
             return [body]
         path = self.locate(raw_path)
         if path is None:
@@ -93,8 +97,13 @@ class DevSite:
         ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         if ctype.startswith("text/") or ctype in ("application/javascript", "application/json", "application/xml"):
             ctype += "; charset=utf-8"
-        start_response("200 OK", [("Content-Type", ctype), ("Cache-Control", "no-store")])
+        headers = [("Content-Type", ctype), ("Cache-Control", "no-store")]
+        start_response("200 OK", headers + [built] if ctype.startswith("text/html") else headers)
         return [path.read_bytes()]
+
+    def build_cookie(self) -> tuple[str, str]:
+        """The header that tells the browser which build the page it is given came from."""
+        return ("Set-Cookie", f"{BUILD_COOKIE}={self.generation}; Path=/; SameSite=Strict")
 
     def locate(self, path_info: str):
         """The file a request path names inside the output folder, a URL to redirect to, or None.
@@ -137,6 +146,13 @@ class DevSite:
         body = page.read_bytes() if page.is_file() else b"<!DOCTYPE html><title>Not found</title><h1>Page not found</h1>"
         start_response("404 Not Found", [("Content-Type", "text/html; charset=utf-8")])
         return [body]
+
+
+# A page's tab connects to the reload socket only once it has loaded, and a build that ends
+# meanwhile tells the tabs connected then: this one would keep showing the build before. The
+# socket's handshake carries this cookie, set with each page, so the watcher can tell it (see
+# _site_watcher). One cookie for the whole site: two tabs loading at once may share it.
+BUILD_COOKIE = "policysite-build"
 
 
 def _wants_page(path: str) -> bool:
@@ -184,7 +200,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _site_watcher(on_change):
+def _site_watcher(on_change, generation=lambda: 0):
     """livereload's polling watcher, made to rebuild once per change and reload every open tab.
 
     livereload alone ignores a change that comes within 3 s of its last reload
@@ -195,6 +211,10 @@ def _site_watcher(on_change):
     looks at each file with a single stat: livereload's own look took 0.6 s
     per poll (every 0.8 s) on a 10,000-page site. Hidden files (editors' swap
     and backup files) are left out, as the build leaves them out.
+
+    A tab that connects after a reload was sent (it was loading its page then)
+    and whose page came from a build before the last (`generation()`, as its
+    BUILD_COOKIE says) is told to reload at the next poll.
     """
     import os
 
@@ -209,6 +229,7 @@ def _site_watcher(on_change):
             self.removed = False            # a file went: the rebuild must be a full one
             self.seen: dict[str, dict] = {}  # watched path -> {file: stamp} at the last look
             self.started_ns = time.time_ns()
+            self.told: weakref.WeakSet = weakref.WeakSet()   # tabs sent the last reload, or checked since
 
         def note(self):
             self.changed = True
@@ -263,9 +284,30 @@ def _site_watcher(on_change):
                 self.changed, self.paths, self.removed = False, set(), False
                 on_change(changed)
                 LiveReloadHandler.reload_waiters(path="*")
+                self.told = weakref.WeakSet(LiveReloadHandler.waiters)
+            for tab in list(LiveReloadHandler.waiters):
+                if tab not in self.told:
+                    self.told.add(tab)
+                    if _page_older_than(tab, generation()):
+                        try:
+                            tab.write_message(_RELOAD)
+                        except Exception:   # its socket closed meanwhile: it is gone
+                            LiveReloadHandler.waiters.discard(tab)
             return None, None
 
     return SiteWatcher()
+
+
+_RELOAD = {"command": "reload", "path": "*", "liveCSS": True, "liveImg": True}   # as livereload sends it
+
+
+def _page_older_than(tab, generation: int) -> bool:
+    """Whether the page of a tab's socket came from a build before `generation` (BUILD_COOKIE)."""
+    try:
+        morsel = tab.request.cookies.get(BUILD_COOKIE)
+        return morsel is not None and int(morsel.value) < generation
+    except (AttributeError, ValueError):
+        return False
 
 
 def hook_folders(site_dir: Path) -> list[Path]:
@@ -298,7 +340,7 @@ def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, drafts: boo
         click.echo(f"warning: serving on {host}: anyone who can reach this machine can see the site, drafts included", err=True)
     dev = DevSite(site_dir, host, port, drafts, future=future)
     try:
-        watcher = _site_watcher(dev.rebuild)   # before the first build: edits during it count
+        watcher = _site_watcher(dev.rebuild, lambda: dev.generation)   # before the first build: edits during it count
         watched = [site_dir / "content", site_dir / "layouts", site_dir / "assets", site_dir / CONFIG_NAME]
         watched += hook_folders(site_dir)
         for path in watched:

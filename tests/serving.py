@@ -54,6 +54,14 @@ class ServeProcess:
             assert time.monotonic() < deadline, f"no {text!r} after {timeout} s:\n{self.output}"
             time.sleep(0.05)
 
+    def wait_for_output_count(self, text: str, count: int, timeout: float = HANG) -> None:
+        """Until `text` is in the output `count` times (a line each build prints, say)."""
+        deadline = time.monotonic() + timeout
+        while self.output.count(text) < count:
+            assert self.proc.poll() is None, f"serve exited ({self.proc.returncode}):\n{self.output}"
+            assert time.monotonic() < deadline, f"{text!r} not {count} times after {timeout} s:\n{self.output}"
+            time.sleep(0.05)
+
     def get(self, path: str, timeout: float = 30):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:

@@ -305,6 +305,74 @@ def test_the_watcher_names_the_files_changed_and_ignores_hidden_ones(tmp_path, m
     assert len(calls) == 3                                # nothing more changed
 
 
+def test_each_page_served_says_which_build_it_came_from(dev):
+    from policysite.serve import BUILD_COOKIE
+
+    _, headers, _ = call(dev, "/policy/plan/")
+    assert headers["Set-Cookie"] == f"{BUILD_COOKIE}=1; Path=/; SameSite=Strict"
+    _, headers, _ = call(dev, "/policy/files/report.pdf")
+    assert "Set-Cookie" not in headers   # only pages: a tab connects from a page
+    assert dev.rebuild()
+    _, headers, _ = call(dev, "/policy/plan/")
+    assert headers["Set-Cookie"].startswith(f"{BUILD_COOKIE}=2;")
+    (dev.site_dir / "content/policy/plan.md").write_text("---\ntitle: [broken\n---\n")
+    assert not dev.rebuild()
+    status, headers, _ = call(dev, "/policy/plan/")
+    assert status == 500 and headers["Set-Cookie"].startswith(f"{BUILD_COOKIE}=3;")   # the error page reloads too
+
+
+class FakeTab:
+    """A reload socket's handler, as the watcher sees one: the cookies of its handshake, what it was sent."""
+
+    def __init__(self, cookie: str | None):
+        from http.cookies import SimpleCookie
+        from types import SimpleNamespace
+
+        from policysite.serve import BUILD_COOKIE
+
+        jar = SimpleCookie()
+        if cookie is not None:
+            jar[BUILD_COOKIE] = cookie
+        self.request = SimpleNamespace(cookies=jar)
+        self.sent: list[dict] = []
+
+    def write_message(self, message) -> None:
+        self.sent.append(message)
+
+
+def test_a_tab_that_connects_after_a_reload_was_sent_is_told_if_its_page_is_older(tmp_path, monkeypatch):
+    """A tab reloading for one save connects again only once its page has loaded: a second
+    save rebuilt meanwhile was told to the tabs connected then, not to it."""
+    from livereload.handlers import LiveReloadHandler
+
+    from policysite.serve import _site_watcher
+
+    monkeypatch.setattr(LiveReloadHandler, "waiters", set())
+    sent_to_all = []
+
+    def reload_waiters(cls, path=None):
+        sent_to_all.append(set(cls.waiters))
+
+    monkeypatch.setattr(LiveReloadHandler, "reload_waiters", classmethod(reload_waiters))
+    write_files(tmp_path, {"content/a.md": "one"})
+    generation = [1]
+    watcher = _site_watcher(lambda changed: generation.__setitem__(0, generation[0] + 1), lambda: generation[0])
+    watcher.watch(str(tmp_path / "content"), watcher.note)
+    watcher.examine()
+    watcher.note()
+    connected = FakeTab("1")
+    LiveReloadHandler.waiters.add(connected)
+    watcher.examine()   # a save: build 2, told to the tab connected
+    assert generation == [2] and sent_to_all == [{connected}]
+    fresh, stale, unknown, garbled = FakeTab("2"), FakeTab("1"), FakeTab(None), FakeTab("x")
+    LiveReloadHandler.waiters.update({fresh, stale, unknown, garbled})
+    watcher.examine()
+    assert stale.sent == [{"command": "reload", "path": "*", "liveCSS": True, "liveImg": True}]
+    assert connected.sent == fresh.sent == unknown.sent == garbled.sent == []
+    watcher.examine()
+    assert len(stale.sent) == 1   # told once
+
+
 def test_serve_keeps_the_web_servers_own_lines_out_unless_verbose():
     import logging
 

@@ -85,3 +85,34 @@ def test_a_broken_edit_shows_the_error_then_the_fixed_page(page, served_site):
     assert "content/plan.md:9: error: broken link" in tab.locator("main").inner_text()
     (site / "content" / "plan.md").write_text(source("Mended"))
     wait_for_h1(tab, "Mended", server)
+
+
+def test_a_tab_that_reconnects_after_a_save_was_told_reloads_for_it(page, served_site):
+    """A tab connects to the reload socket only once its page has loaded its script. A save rebuilt
+    meanwhile is told to the tabs connected then, not to it: its page says which build it came
+    from, and the server tells it to reload once it connects. Here the script is held back until
+    the second save's build has ended, as a slow machine would hold it."""
+    site, server = served_site
+    tab = page
+    held, holding = [], [False]
+
+    def script(route):
+        if holding[0]:
+            held.append(route)   # let through below, once the second save is built
+        else:
+            route.continue_()
+
+    tab.route("**/livereload.js*", script)
+    tab.goto(server.url("/plan/"))
+    server.wait_for("Browser Connected")
+    holding[0] = True
+    (site / "content" / "plan.md").write_text(source("Second title"))
+    wait_for_h1(tab, "Second title", server)
+    builds = server.output.count("pages rendered")
+    (site / "content" / "plan.md").write_text(source("Third title"))
+    server.wait_for_output_count("pages rendered", builds + 1)
+    assert tab.locator("h1").inner_text().strip() == "Second title" and held
+    holding[0] = False
+    for route in held:
+        route.continue_()
+    wait_for_h1(tab, "Third title", server)
