@@ -220,6 +220,7 @@ def _site_watcher(on_change, generation=lambda: 0):
 
     from livereload.handlers import LiveReloadHandler
     from livereload.watcher import Watcher
+    from tornado.websocket import WebSocketClosedError
 
     class SiteWatcher(Watcher):
         def __init__(self):
@@ -291,7 +292,7 @@ def _site_watcher(on_change, generation=lambda: 0):
                     if _page_older_than(tab, generation()):
                         try:
                             tab.write_message(_RELOAD)
-                        except Exception:   # its socket closed meanwhile: it is gone
+                        except WebSocketClosedError:   # it closed meanwhile: the tab is gone
                             LiveReloadHandler.waiters.discard(tab)
             return None, None
 

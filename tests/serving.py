@@ -48,17 +48,14 @@ class ServeProcess:
         return "".join(self.lines)
 
     def wait_for_output(self, text: str, timeout: float = HANG) -> None:
-        deadline = time.monotonic() + timeout
-        while text not in self.output:
-            assert self.proc.poll() is None or text in self.output, f"serve exited ({self.proc.returncode}):\n{self.output}"
-            assert time.monotonic() < deadline, f"no {text!r} after {timeout} s:\n{self.output}"
-            time.sleep(0.05)
+        self.wait_for_output_count(text, 1, timeout)
 
     def wait_for_output_count(self, text: str, count: int, timeout: float = HANG) -> None:
         """Until `text` is in the output `count` times (a line each build prints, say)."""
         deadline = time.monotonic() + timeout
         while self.output.count(text) < count:
-            assert self.proc.poll() is None, f"serve exited ({self.proc.returncode}):\n{self.output}"
+            assert self.proc.poll() is None or self.output.count(text) >= count, \
+                f"serve exited ({self.proc.returncode}):\n{self.output}"
             assert time.monotonic() < deadline, f"{text!r} not {count} times after {timeout} s:\n{self.output}"
             time.sleep(0.05)
 
