@@ -45,6 +45,8 @@ class DevSite:
         self.lock = threading.Lock()
         self.last_seconds = 0.0
         self.generation = 0   # builds so far: each page served says which it came from (BUILD_COOKIE)
+        # Cookies are kept by host, not port: each server on this machine names its own.
+        self.cookie_name = f"{BUILD_COOKIE}-{port}"
 
     def rebuild(self, changed: set[Path] | None = None) -> bool:
         """Build again; a failure is recorded for the browser, never raised.
@@ -103,7 +105,15 @@ class DevSite:
 
     def build_cookie(self) -> tuple[str, str]:
         """The header that tells the browser which build the page it is given came from."""
-        return ("Set-Cookie", f"{BUILD_COOKIE}={self.generation}; Path=/; SameSite=Strict")
+        return ("Set-Cookie", f"{self.cookie_name}={self.generation}; Path=/; SameSite=Strict")
+
+    def page_is_older(self, tab) -> bool:
+        """Whether the page of a reload socket's tab came from a build before the last (its cookie)."""
+        try:
+            morsel = tab.request.cookies.get(self.cookie_name)
+            return morsel is not None and int(morsel.value) < self.generation
+        except (AttributeError, ValueError):
+            return False
 
     def locate(self, path_info: str):
         """The file a request path names inside the output folder, a URL to redirect to, or None.
@@ -150,8 +160,9 @@ class DevSite:
 
 # A page's tab connects to the reload socket only once it has loaded, and a build that ends
 # meanwhile tells the tabs connected then: this one would keep showing the build before. The
-# socket's handshake carries this cookie, set with each page, so the watcher can tell it (see
-# _site_watcher). One cookie for the whole site: two tabs loading at once may share it.
+# socket's handshake carries this cookie (with the port after it), set with each page, so the
+# watcher can tell it (see _site_watcher). One cookie for the whole site: two tabs loading at once
+# may share it.
 BUILD_COOKIE = "policysite-build"
 
 
@@ -200,7 +211,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _site_watcher(on_change, generation=lambda: 0):
+def _site_watcher(on_change, page_is_older=lambda tab: False):
     """livereload's polling watcher, made to rebuild once per change and reload every open tab.
 
     livereload alone ignores a change that comes within 3 s of its last reload
@@ -213,8 +224,8 @@ def _site_watcher(on_change, generation=lambda: 0):
     and backup files) are left out, as the build leaves them out.
 
     A tab that connects after a reload was sent (it was loading its page then)
-    and whose page came from a build before the last (`generation()`, as its
-    BUILD_COOKIE says) is told to reload at the next poll.
+    and whose page came from a build before the last (`page_is_older(tab)`,
+    DevSite's) is told to reload at the next poll.
     """
     import os
 
@@ -289,7 +300,7 @@ def _site_watcher(on_change, generation=lambda: 0):
             for tab in list(LiveReloadHandler.waiters):
                 if tab not in self.told:
                     self.told.add(tab)
-                    if _page_older_than(tab, generation()):
+                    if page_is_older(tab):
                         try:
                             tab.write_message(_RELOAD)
                         except WebSocketClosedError:   # it closed meanwhile: the tab is gone
@@ -300,15 +311,6 @@ def _site_watcher(on_change, generation=lambda: 0):
 
 
 _RELOAD = {"command": "reload", "path": "*", "liveCSS": True, "liveImg": True}   # as livereload sends it
-
-
-def _page_older_than(tab, generation: int) -> bool:
-    """Whether the page of a tab's socket came from a build before `generation` (BUILD_COOKIE)."""
-    try:
-        morsel = tab.request.cookies.get(BUILD_COOKIE)
-        return morsel is not None and int(morsel.value) < generation
-    except (AttributeError, ValueError):
-        return False
 
 
 def hook_folders(site_dir: Path) -> list[Path]:
@@ -341,7 +343,7 @@ def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, drafts: boo
         click.echo(f"warning: serving on {host}: anyone who can reach this machine can see the site, drafts included", err=True)
     dev = DevSite(site_dir, host, port, drafts, future=future)
     try:
-        watcher = _site_watcher(dev.rebuild, lambda: dev.generation)   # before the first build: edits during it count
+        watcher = _site_watcher(dev.rebuild, dev.page_is_older)   # before the first build: edits during it count
         watched = [site_dir / "content", site_dir / "layouts", site_dir / "assets", site_dir / CONFIG_NAME]
         watched += hook_folders(site_dir)
         for path in watched:

@@ -309,30 +309,28 @@ def test_each_page_served_says_which_build_it_came_from(dev):
     from policysite.serve import BUILD_COOKIE
 
     _, headers, _ = call(dev, "/policy/plan/")
-    assert headers["Set-Cookie"] == f"{BUILD_COOKIE}=1; Path=/; SameSite=Strict"
+    assert headers["Set-Cookie"] == f"{BUILD_COOKIE}-8000=1; Path=/; SameSite=Strict"   # each port its own
     _, headers, _ = call(dev, "/policy/files/report.pdf")
     assert "Set-Cookie" not in headers   # only pages: a tab connects from a page
     assert dev.rebuild()
     _, headers, _ = call(dev, "/policy/plan/")
-    assert headers["Set-Cookie"].startswith(f"{BUILD_COOKIE}=2;")
+    assert headers["Set-Cookie"].startswith(f"{BUILD_COOKIE}-8000=2;")
     (dev.site_dir / "content/policy/plan.md").write_text("---\ntitle: [broken\n---\n")
     assert not dev.rebuild()
     status, headers, _ = call(dev, "/policy/plan/")
-    assert status == 500 and headers["Set-Cookie"].startswith(f"{BUILD_COOKIE}=3;")   # the error page reloads too
+    assert status == 500 and headers["Set-Cookie"].startswith(f"{BUILD_COOKIE}-8000=3;")   # the error page reloads too
 
 
 class FakeTab:
     """A reload socket's handler, as the watcher sees one: the cookies of its handshake, what it was sent."""
 
-    def __init__(self, cookie: str | None):
+    def __init__(self, cookie: str | None, name: str = "policysite-build-8000"):
         from http.cookies import SimpleCookie
         from types import SimpleNamespace
 
-        from policysite.serve import BUILD_COOKIE
-
         jar = SimpleCookie()
         if cookie is not None:
-            jar[BUILD_COOKIE] = cookie
+            jar[name] = cookie
         self.request = SimpleNamespace(cookies=jar)
         self.sent: list[dict] = []
 
@@ -340,7 +338,7 @@ class FakeTab:
         self.sent.append(message)
 
 
-def test_a_tab_that_connects_after_a_reload_was_sent_is_told_if_its_page_is_older(tmp_path, monkeypatch):
+def test_a_tab_that_connects_after_a_reload_was_sent_is_told_if_its_page_is_older(dev, monkeypatch):
     """A tab reloading for one save connects again only once its page has loaded: a second
     save rebuilt meanwhile was told to the tabs connected then, not to it."""
     from livereload.handlers import LiveReloadHandler
@@ -354,21 +352,21 @@ def test_a_tab_that_connects_after_a_reload_was_sent_is_told_if_its_page_is_olde
         sent_to_all.append(set(cls.waiters))
 
     monkeypatch.setattr(LiveReloadHandler, "reload_waiters", classmethod(reload_waiters))
-    write_files(tmp_path, {"content/a.md": "one"})
-    generation = [1]
-    watcher = _site_watcher(lambda changed: generation.__setitem__(0, generation[0] + 1), lambda: generation[0])
-    watcher.watch(str(tmp_path / "content"), watcher.note)
+    watcher = _site_watcher(dev.rebuild, dev.page_is_older)
+    watcher.watch(str(dev.site_dir / "content"), watcher.note)
     watcher.examine()
+    assert dev.generation == 1
     watcher.note()
     connected = FakeTab("1")
     LiveReloadHandler.waiters.add(connected)
     watcher.examine()   # a save: build 2, told to the tab connected
-    assert generation == [2] and sent_to_all == [{connected}]
+    assert dev.generation == 2 and sent_to_all == [{connected}]
     fresh, stale, unknown, garbled = FakeTab("2"), FakeTab("1"), FakeTab(None), FakeTab("x")
-    LiveReloadHandler.waiters.update({fresh, stale, unknown, garbled})
+    elsewhere = FakeTab("1", name="policysite-build-8001")   # another server's page, on another port
+    LiveReloadHandler.waiters.update({fresh, stale, unknown, garbled, elsewhere})
     watcher.examine()
     assert stale.sent == [{"command": "reload", "path": "*", "liveCSS": True, "liveImg": True}]
-    assert connected.sent == fresh.sent == unknown.sent == garbled.sent == []
+    assert connected.sent == fresh.sent == unknown.sent == garbled.sent == elsewhere.sent == []
     watcher.examine()
     assert len(stale.sent) == 1   # told once
 
