@@ -109,10 +109,10 @@ class DevSite:
 
     def page_is_older(self, tab) -> bool:
         """Whether the page of a reload socket's tab came from a build before the last (its cookie)."""
+        morsel = tab.request.cookies.get(self.cookie_name)   # Tornado reads any header without raising
         try:
-            morsel = tab.request.cookies.get(self.cookie_name)
             return morsel is not None and int(morsel.value) < self.generation
-        except (AttributeError, ValueError):
+        except ValueError:   # not one of ours
             return False
 
     def locate(self, path_info: str):
