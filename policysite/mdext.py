@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 import json
+import types
 from dataclasses import dataclass, field
 
 import markdown
+import markdown.util
 from markdown.extensions import Extension
 
 # Modules whose extensions were checked with the renderer's stand-ins (mdspeed): output
@@ -40,13 +43,42 @@ class ExtensionProblem(Exception):
     """An extension that cannot be used; the message says what to do."""
 
 
+def _maker(name: str):
+    """What makes the extension `name`, found as Python-Markdown finds it (an entry point in the
+    `markdown.extensions` group, `module:Class`, or a module's `makeExtension`), but only when
+    it is one: an Extension class, or a module's `makeExtension` function. Anything else in the
+    installed packages (`os:system`, `runpy:run_path`) is never called, so site_config.yaml
+    cannot run a function of its choice with settings of its choice."""
+    for entry_point in markdown.util.get_installed_extensions():
+        if entry_point.name == name:
+            made_by = entry_point.load()
+            break
+    else:
+        module_name, _, class_name = name.partition(":")
+        try:
+            module = importlib.import_module(module_name)   # ImportError: reported by load
+        except (ValueError, TypeError):   # an empty or relative module name
+            raise ImportError(name) from None
+        if class_name:
+            made_by = getattr(module, class_name, None)
+        else:
+            made_by = getattr(module, "makeExtension", None)
+            if isinstance(made_by, types.FunctionType):
+                return made_by
+    if isinstance(made_by, type) and issubclass(made_by, Extension):
+        return made_by
+    raise ExtensionProblem(f"`{name}` is not a Python-Markdown extension: check its name")
+
+
 def load(setting: ExtensionSetting) -> Extension:
     """The extension, made with its settings; ExtensionProblem when that fails."""
     try:
-        extension = markdown.Markdown().build_extension(setting.name, setting.options)
+        extension = _maker(setting.name)(**setting.options)
     except ImportError:
         raise ExtensionProblem(f"Markdown extension `{setting.name}` cannot be found: check its name, or install "
                                "the package that provides it in the same Python as policysite") from None
+    except ExtensionProblem:
+        raise
     except KeyError as exc:   # Extension.setConfig: a setting the extension does not have
         raise ExtensionProblem(f"Markdown extension `{setting.name}` has no setting `{exc.args[0] if exc.args else ''}`: "
                                "check the name against its documentation") from None

@@ -61,7 +61,8 @@ def test_without_the_setting_the_output_is_ours(make_site):
     ("  - toc: [1, 2]", ("settings of Markdown extension `toc`",)),
     ("  - 42", ("must be a list",)),
     ("  - {a: 1, b: 2}", ("must be a list",)),
-    ("  - os.path", ("`os.path` refused its settings",)),
+    ("  - os.path", ("`os.path` is not a Python-Markdown extension",)),
+    ("  - ':x'", ("`:x` cannot be found",)),
 ])
 def test_an_extension_that_cannot_be_used_is_an_error_at_its_line(make_site, entry, words):
     config = CONFIG + "markdown_extensions:\n  - admonition\n" + entry + "\n"
@@ -86,6 +87,30 @@ def site_module(tmp_path, monkeypatch):
         sys.modules.pop(name, None)
         return name
     yield make
+
+
+NOT_EXTENSIONS = """\
+from pathlib import Path
+def run(marker):
+    Path(marker).write_text("ran")
+class Plain:
+    def __init__(self, marker):
+        Path(marker).write_text("ran")
+makeExtension = Plain
+"""
+
+
+@pytest.mark.parametrize("suffix", [":run", ":Plain", ""])
+def test_a_name_that_is_not_an_extension_is_never_called(make_site, site_module, tmp_path, suffix):
+    # Else site_config.yaml could run any function of any installed module (`os:system`)
+    # with settings of its choice: code that no hook review would see.
+    name = site_module("policysite_test_not_ext", NOT_EXTENSIONS)
+    marker = tmp_path / "marker"
+    config = CONFIG + f"markdown_extensions:\n  - {name}{suffix}:\n      marker: {str(marker)!r}\n"
+    site = make_site({"site_config.yaml": config, P: page("P")})
+    build_fails(site, "site_config.yaml", 4, f"`{name}{suffix}` is not a Python-Markdown extension")
+    run("check", site)
+    assert not marker.exists()
 
 
 RAISES_ON_SETUP = """\
