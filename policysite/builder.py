@@ -27,6 +27,7 @@ from pathlib import Path
 from . import clock, memo, pool, stages
 from .cache import BuildCache, CacheDamaged, look_at
 from .diagnostics import Diagnostic, Diagnostics
+from .folders import linked_cache
 from .heap import collector_paused, frozen
 from .pool import PARALLEL_THRESHOLD
 from .spill import SpillProblem
@@ -51,6 +52,10 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
     if options.now is None:   # one clock for the whole build, memo included
         options = dataclasses.replace(options, now=clock.build_time())
     output = options.output or options.site_dir / "_site"
+    if options.cache_file is not None and cache is None:
+        problem = linked_cache(options.cache_file.parent, options.site_dir)
+        if problem is not None:
+            return BuildResult(diagnostics=Diagnostics(), output=output, output_problem=problem, usage_problem=True)
     if options.write:
         try:
             check_output_folder(output, options.site_dir)

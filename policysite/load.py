@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from . import consultation, schema, translations, yamlfile
 from .config import SiteConfig
 from .diagnostics import Diagnostics, closest
+from .folders import LINKED_AWAY, outside_site
 from .model import Page
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -44,6 +45,9 @@ def scan_content(site_dir: Path, diagnostics: Diagnostics, skip: list[Path] = ()
     found: list[tuple[str, str]] = []
     if not content.is_dir():
         diagnostics.error("content", 1, "the content/ folder is missing: create it and add content/_index.md for the home page", code="missing-content")
+        return found
+    if outside_site(site_dir, content):
+        diagnostics.error("content", 1, LINKED_AWAY, code="bad-symlink")
         return found
     # Compared as strings: for resolved (absolute, normal) paths that is Path equality, and cheaper.
     skip_resolved = {str(p.resolve()) for p in skip}

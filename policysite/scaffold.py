@@ -31,6 +31,7 @@ import click
 from . import schema
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .diagnostics import Diagnostics
+from .folders import outside_site
 from .site import folder_title
 
 THEME_ARCHETYPES = Path(__file__).parent / "theme" / "archetypes"
@@ -139,6 +140,11 @@ def new_page(site_dir: Path, path: str, type_key: str) -> int:
         "type": type_key,
         "government": current_government(config),
     }
+    own = site_dir / "archetypes" / f"{page_type.key}.md"
+    if own.is_file() and outside_site(site_dir, own):
+        click.echo(f"error: {own} is a link to a place outside the site's folder: copy the file in instead "
+                   "(nothing was changed)", err=True)
+        return 2
     template, _ = archetype(site_dir, page_type)
     text = fill(template, values)
     try:

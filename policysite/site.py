@@ -19,6 +19,7 @@ from . import clock, translations
 from .config import SiteConfig
 from .consultation import LABEL_KEYS, state_at
 from .diagnostics import Diagnostics
+from .folders import LINKED_AWAY, outside_site
 from .heap import collector_paused
 from .load import file_stem, is_markdown, load_page, scan_content
 from .model import Page, StaticFile
@@ -515,6 +516,10 @@ def collect_assets(site: Site, diagnostics: Diagnostics | None = None) -> None:
     theme_assets = Path(__file__).parent / "theme" / "assets"
     for root, prefix in ((theme_assets, "policysite/theme/assets"), (site.site_dir / "assets", "assets")):
         if not root.is_dir():
+            continue
+        if prefix == "assets" and outside_site(site.site_dir, root):
+            if diagnostics is not None:
+                diagnostics.error("assets", 1, LINKED_AWAY, code="bad-symlink")
             continue
         root_real = root.resolve()
         for path in sorted(root.rglob("*")):

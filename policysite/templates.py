@@ -33,6 +33,7 @@ from .cache import CacheDamaged
 from .config import CONFIG_NAME, LinkSetting
 from .consultation import FORTHCOMING, LABEL_KEYS, OPEN, govuk_time
 from .diagnostics import Diagnostics
+from .folders import LINKED_AWAY, outside_site
 from .model import Page
 from .site import LISTING_PAGE_SIZE, Site, paged_url
 from .strings import Translator, month_names, strings_for, table_language
@@ -100,7 +101,10 @@ class Templates:
         theme = jinja2.FileSystemLoader(str(THEME_LAYOUTS))
         loaders = []
         if self.site_layouts.is_dir():
-            loaders.append(_ContainedLoader(self.site_layouts))
+            if outside_site(site.site_dir, self.site_layouts):
+                diagnostics.error("layouts", 1, LINKED_AWAY, code="bad-symlink")
+            else:
+                loaders.append(_ContainedLoader(self.site_layouts))
         loaders += [theme, jinja2.PrefixLoader({"theme": theme})]
         self.env = _Environment(
             loader=jinja2.ChoiceLoader(loaders),

@@ -24,12 +24,13 @@ import html
 import json
 import os
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import PNG_300, REPO, build, build_ok, html_of, page
+from conftest import PNG_300, REPO, build, build_ok, html_of, page, run
 
 BAD_SCHEMES = ("javascript:", "vbscript:", "data:", "livescript:")
 URLISH = {"href", "src", "cite", "action", "formaction", "poster", "srcset", "data", "background", "xlink:href",
@@ -537,6 +538,61 @@ def test_symlinked_folder_outside_content_is_reported_not_followed(make_site, tm
     assert r.code == 1
     r.assert_has("content/linked", 1, "error", "outside content/")
     assert "private.md" not in r.err
+
+
+@pytest.mark.parametrize("folder", ["content", "assets", "layouts"])
+def test_a_site_folder_that_is_itself_a_link_away_is_reported_not_used(make_site, tmp_path, folder):
+    # Each folder's entries are checked for links that leave it; the folder itself must be checked too.
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("TOP SECRET\n")
+    (outside / "page.html").write_text("EVIL LAYOUT\n")
+    if folder == "content":
+        (outside / "_index.md").write_text(page("Home"))
+    site = make_site({"content/a.md": page("A")})
+    if folder == "content":
+        shutil.rmtree(site / "content")
+    os.symlink(outside, site / folder, target_is_directory=True)
+    r = build(site)
+    r.assert_no_traceback()
+    assert r.code == 1
+    r.assert_has(folder, 1, "error", "outside the site's folder")
+    assert not (site / "_site").exists()
+    assert run("check", site).code == 1
+
+
+def test_a_folder_linked_from_inside_the_site_is_fine(make_site):
+    site = make_site({"content/a.md": page("A"), "shared/style.css": "body{}"})
+    os.symlink("shared", site / "assets", target_is_directory=True)
+    out = build_ok(site)
+    assert (out / "assets/style.css").read_text() == "body{}"
+
+
+def test_a_cache_folder_that_is_a_link_is_refused_and_left_alone(make_site, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "build.json").write_text("precious")
+    (elsewhere / "build.json-precious.pack").write_text("precious")
+    site = make_site({"content/a.md": page("A")})
+    os.symlink(elsewhere, site / ".policysite-cache", target_is_directory=True)
+    for command in ("build", "check"):
+        r = run(command, site)
+        assert r.code == 2, r.err
+        assert ".policysite-cache is a link" in r.err and "--no-cache" in r.err
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["build.json", "build.json-precious.pack"]
+    assert (elsewhere / "build.json").read_text() == "precious"
+    assert build(site, "--no-cache").code == 0
+
+
+def test_new_refuses_an_archetype_linked_from_outside(make_site, tmp_path):
+    secret = tmp_path / "secret.md"
+    secret.write_text("---\ntitle: x\n---\nTOP SECRET\n")
+    site = make_site({"content/a.md": page("A")})
+    (site / "archetypes").mkdir()
+    os.symlink(secret, site / "archetypes/news.md")
+    r = run("new", site, "content/n.md", "--type", "news")
+    assert r.code == 2 and "outside the site's folder" in r.err, r.err
+    assert not (site / "content/n.md").exists()
 
 
 def test_symlink_inside_content_is_fine(make_site):
