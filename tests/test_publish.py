@@ -223,6 +223,18 @@ def test_feed_text_is_escaped(make_site):
     assert entry.find(f"{ATOM}summary").text == "Less < more & \"quotes\""
 
 
+def test_control_characters_pasted_into_front_matter_leave_the_feeds_and_sitemap_readable(make_site):
+    # XML allows no control character but tab and line breaks, escaped or not: one would make a
+    # feed reader refuse the whole feed. They are invisible, so they are left out of the XML.
+    title = "Ctl \x01\x08 \x1b[31m end"
+    site = make_site({"content/a.md": page(json.dumps(title), json.dumps("Desc \x0b nul"), extra="date: 2001-01-01")})
+    out = build_ok(site)
+    entry = parse_feed(out, "feed.xml").find(f"{ATOM}entry")
+    assert entry.find(f"{ATOM}title").text == "Ctl  [31m end"
+    assert " ".join(entry.find(f"{ATOM}summary").text.split()) == "Desc nul"
+    ET.parse(out / "sitemap.xml")
+
+
 # ---- aliases ----------------------------------------------------------------------
 
 def check_redirect(out, rel: str, target_path: str, target_url: str, title: str) -> None:
