@@ -14,6 +14,7 @@ import html
 import ipaddress
 import mimetypes
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -47,6 +48,9 @@ class DevSite:
         self.generation = 0   # builds so far: each page served says which it came from (BUILD_COOKIE)
         # Cookies are kept by host, not port: each server on this machine names its own.
         self.cookie_name = f"{BUILD_COOKIE}-{port}"
+        # Bound to this machine alone, only requests addressed to it are answered. Else a web page
+        # could point a name of its own at 127.0.0.1 (DNS rebinding) and read the drafts served here.
+        self.any_host = not is_loopback(host)
 
     def rebuild(self, changed: set[Path] | None = None) -> bool:
         """Build again; a failure is recorded for the browser, never raised.
@@ -83,6 +87,9 @@ class DevSite:
     # -- WSGI -----------------------------------------------------------------
 
     def __call__(self, environ, start_response):
+        if not (self.any_host or addressed_here(environ.get("HTTP_HOST", ""))):
+            start_response("403 Forbidden", [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")])
+            return [b"This preview answers only requests to localhost or 127.0.0.1.\n"]
         raw_path = environ.get("PATH_INFO", "/") or "/"
         built = self.build_cookie()   # read first: a page served while a build ends counts as the one before
         if self.problems is not None and _wants_page(raw_path):
@@ -209,6 +216,16 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def addressed_here(host_header: str) -> bool:
+    """Whether a request's Host names this machine: localhost (or a name under it) or a loopback address."""
+    name = host_header.strip().lower()
+    if name.startswith("["):   # [::1]:8000
+        name = name[1:name.find("]")] if "]" in name else name
+    else:
+        name = name.rpartition(":")[0] if ":" in name else name
+    return name == "localhost" or name.endswith(".localhost") or is_loopback(name)
 
 
 def _site_watcher(on_change, page_is_older=lambda tab: False):
@@ -341,6 +358,11 @@ def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, drafts: boo
 
     if not is_loopback(host):
         click.echo(f"warning: serving on {host}: anyone who can reach this machine can see the site, drafts included", err=True)
+    try:   # before the first build, and before saying where the site is served
+        socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET).close()
+    except OSError as exc:
+        click.echo(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}: try another --port", err=True)
+        return 2
     dev = DevSite(site_dir, host, port, drafts, future=future)
     try:
         watcher = _site_watcher(dev.rebuild, dev.page_is_older)   # before the first build: edits during it count

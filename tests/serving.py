@@ -68,9 +68,9 @@ class ServeProcess:
         finally:
             conn.close()
 
-    def raw(self, request_line: bytes, timeout: float = 30) -> bytes:
+    def raw(self, request_line: bytes, timeout: float = 30, host: bytes = b"127.0.0.1") -> bytes:
         with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as s:
-            s.sendall(request_line + b"\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            s.sendall(request_line + b"\r\nHost: " + host + b"\r\nConnection: close\r\n\r\n")
             chunks = []
             while True:
                 try:

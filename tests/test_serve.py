@@ -9,11 +9,12 @@ bounded and the process is always killed.
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
 import pytest
-from conftest import page, write_files
+from conftest import page, run_subprocess, write_files
 from serving import ServeProcess
 
 from policysite.serve import DevSite, is_loopback
@@ -62,13 +63,14 @@ def environ_path(raw: str) -> str:
     return unquote_to_bytes(raw.split("?")[0]).decode("latin-1")
 
 
-def call(app: DevSite, raw: str):
+def call(app: DevSite, raw: str, host: str = "127.0.0.1:8000"):
     got = {}
 
     def start_response(status, headers, exc_info=None):
         got["status"], got["headers"] = int(status.split()[0]), dict(headers)
 
-    body = b"".join(app({"PATH_INFO": environ_path(raw), "REQUEST_METHOD": "GET", "QUERY_STRING": ""}, start_response))
+    environ = {"PATH_INFO": environ_path(raw), "REQUEST_METHOD": "GET", "QUERY_STRING": "", "HTTP_HOST": host}
+    body = b"".join(app(environ, start_response))
     return got["status"], got["headers"], body
 
 
@@ -147,6 +149,29 @@ def test_a_broken_edit_shows_the_error_with_its_line_and_a_fix_brings_the_page_b
     assert dev.rebuild()
     status, _, body = call(dev, "/other/")
     assert status == 200 and b"Fixed." in body
+
+
+@pytest.mark.parametrize("host", ["localhost:8000", "127.0.0.1:8000", "[::1]:8000", "LocalHost", "docs.localhost:8000"])
+def test_requests_to_this_machine_are_answered(dev, host):
+    assert call(dev, "/policy/plan/", host=host)[0] == 200
+
+
+@pytest.mark.parametrize("host", ["attacker.example:8000", "attacker.example", "localhost.attacker.example:8000",
+                                  "127.0.0.1.attacker.example", ""])
+def test_requests_to_another_name_are_refused(dev, host):
+    # A page on the web can point a name of its own at 127.0.0.1 and read what this serves (DNS rebinding).
+    status, _, body = call(dev, "/policy/plan/", host=host)
+    assert status == 403 and b"The plan" not in body
+    assert call(dev, "/policy/files/report.pdf", host=host)[0] == 403
+
+
+def test_a_server_listening_beyond_this_machine_answers_any_name(tmp_path):
+    site = make(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    app = DevSite(site, "0.0.0.0", 8000, drafts=False, output=out)
+    assert app.rebuild(), app.problems
+    assert call(app, "/policy/plan/", host="laptop.example:8000")[0] == 200
 
 
 def test_the_error_page_escapes_what_it_shows():
@@ -233,6 +258,8 @@ def test_serve_never_leaks_files(tmp_path, serving):
         assert status is None or status >= 400, (line, response[:200])
         assert SECRET.encode() not in response and b"root:" not in response, line
     assert server.get("/policy/files/report.pdf")[0] == 200   # the attachment itself is published
+    refused = server.raw(b"GET /policy/files/report.pdf HTTP/1.1", host=b"attacker.example:%d" % server.port)
+    assert refused.startswith(b"HTTP/1.1 403") and b"%PDF" not in refused, refused[:200]
 
 
 def _listening(port: int) -> list[str]:
@@ -257,6 +284,15 @@ def test_serve_listens_on_loopback_only_by_default(tmp_path, serving):
     server.wait_until("/", lambda s, b: s == 200)
     # 0100007F is 127.0.0.1 in /proc/net/tcp's little-endian hex.
     assert _listening(server.port) == ["tcp:0100007F"], _listening(server.port)
+
+
+def test_serve_on_a_port_in_use_says_so_and_nothing_else(tmp_path):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        r = run_subprocess("serve", make(tmp_path), "--port", str(port), timeout=120)
+    assert r.code == 2, r.err
+    assert f"cannot listen on 127.0.0.1:{port}" in r.err and "try another --port" in r.err
+    assert "Serving" not in r.err + r.out
 
 
 def test_serve_warns_when_listening_beyond_this_machine(tmp_path, serving):
