@@ -487,6 +487,26 @@ def test_odd_files_give_no_traceback_and_are_reported(tmp_path):
     assert "Imported 11 source pages as 11 pages" in result.out
 
 
+@pytest.mark.parametrize("how", ["staticDir", "link"])
+def test_a_static_or_assets_folder_outside_the_source_is_not_read(tmp_path, how):
+    # The source's configuration (or a link) may name any folder on the machine: none is copied in.
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("TOP SECRET\n")
+    src = tmp_path / "src"
+    shutil.copytree(HUGO, src)
+    if how == "staticDir":
+        config = src / "hugo.toml"
+        config.write_text(f"staticDir = {str(outside)!r}\n" + config.read_text())
+    else:
+        os.symlink(outside, src / "assets", target_is_directory=True)
+    result = do_import("hugo", src, tmp_path / "out")
+    assert result.code == 0, result.err
+    found = [p for p in (tmp_path / "out").rglob("*") if p.is_file() and "TOP SECRET" in p.read_text(errors="replace")]
+    assert found == []
+    assert "outside the source site (or a link to a place outside it): not read" in (tmp_path / "out/IMPORT-REPORT.md").read_text()
+
+
 def test_imported_sites_check_with_only_their_own_content_problems(hugo_site, jekyll_site):
     """`check` on the imported fixtures finds only what the fixtures really lack, at the lines the report names."""
     dest, _ = hugo_site

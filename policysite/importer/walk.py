@@ -52,6 +52,14 @@ def walk(root: Path, folder: Path, report: Report, skip=lambda rel, is_dir: Fals
                 report.add("file", rel, 1, f"cannot read it: {exc.strerror}")
 
     if folder.is_dir():
+        try:
+            inside = folder.resolve().is_relative_to(root_real)
+        except (OSError, RuntimeError):
+            inside = False
+        if not inside:   # a configured folder given as a path out of SRC, or a link out of it: never read
+            report.add("file", _rel(folder, root), 1, "this folder is outside the source site (or a link to a place "
+                       "outside it): not read")
+            return found
         visit(folder, frozenset())
     return found
 
