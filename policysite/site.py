@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from . import clock, translations
+from .activefiles import READ_AT_MOST, active_part, is_markup
 from .config import SiteConfig
 from .consultation import LABEL_KEYS, state_at
 from .diagnostics import Diagnostics
@@ -218,6 +219,8 @@ def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dr
                 page.state_label = strings[LABEL_KEYS[page.status.consultation]]
             loaded.append(page)
         else:
+            if is_markup(where) and not _runs_nothing(where, path, diagnostics):
+                continue
             site.files[where] = StaticFile(source=where, abs_path=path, url="", size=os.stat(path).st_size)
 
     # Translations (x.cy.md) wait until their English pages have their addresses.
@@ -509,6 +512,25 @@ def theme_asset_wanted(rel: str, brand: bool) -> bool:
 def topic_description(name: str, config: SiteConfig) -> str:
     """A whole sentence for a topic that has no description, its name kept as written."""
     return strings_for(config.language, config.strings)["topic_description"].format(topic=name, site=config.title)
+
+
+def _runs_nothing(where: str, path: str, diagnostics: Diagnostics) -> bool:
+    """Whether an HTML, SVG or XML file under content/ holds nothing a browser would run (activefiles.py);
+    else an error at the line where it starts."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(READ_AT_MOST)
+    except OSError as exc:
+        diagnostics.error(where, 1, f"cannot read this file: {exc.strerror}", code="unreadable-file")
+        return False
+    found = active_part(data)
+    if found is None:
+        return True
+    line, what = found
+    diagnostics.error(where, line, f"this file holds {what}, and files under content/ are published as they are, "
+                      "so it would run on the site's own address: remove it, or write the page in Markdown "
+                      "(for a drawing, export the SVG again without scripts)", code="script-in-file")
+    return False
 
 
 def collect_assets(site: Site, diagnostics: Diagnostics | None = None) -> None:

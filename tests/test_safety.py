@@ -595,6 +595,35 @@ def test_new_refuses_an_archetype_linked_from_outside(make_site, tmp_path):
     assert not (site / "content/n.md").exists()
 
 
+@pytest.mark.parametrize("name, text, line, words", [
+    ("files/evil.html", "<!DOCTYPE html>\n<p>Report</p>\n<script>alert(document.domain)</script>\n", 3, "a script"),
+    ("files/evil.svg", '<svg xmlns="http://www.w3.org/2000/svg">\n\n<rect onload="alert(1)"/></svg>\n', 3, "`onload`"),
+    ("files/link.htm", '<p>\n<a href="java&#115;cript:alert(1)">x</a></p>\n', 2, "character reference"),
+    ("files/go.html", '<meta http-equiv="refresh" content="0; url=https://example.com/">\n', 1, "redirect"),
+    ("files/frame.xhtml", "<html>\n<body><iframe src=\"https://example.com/\"></iframe></body></html>\n", 2, "<iframe>"),
+])
+def test_a_file_under_content_that_would_run_a_script_is_an_error_at_its_line(make_site, name, text, line, words):
+    # Published as it is, on the site's own address: past the layouts and the raw HTML allow-list.
+    site = make_site({"content/a.md": page("A"), f"content/{name}": text})
+    r = build(site)
+    r.assert_no_traceback()
+    assert r.code == 1
+    r.assert_has(f"content/{name}", line, "error", words)
+    assert not (site / "_site").exists()
+
+
+def test_markup_files_that_run_nothing_are_published(make_site):
+    files = {"content/a.md": page("A"),
+             "content/files/export.html": '<html><head><meta http-equiv="Content-Type" content="text/html; '
+                                          'charset=utf-8"><title>Tom &amp; Jerry</title></head>'
+                                          '<body><p title="Q &#38; A">Go on = then, javascript: a language</p></body></html>',
+             "content/files/map.svg": '<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/></svg>',
+             "content/google0123456789abcdef.html": "google-site-verification: google0123456789abcdef.html"}
+    out = build_ok(make_site(files))
+    for name in ("files/export.html", "files/map.svg", "google0123456789abcdef.html"):
+        assert (out / name).read_text() == files[f"content/{name}"]
+
+
 def test_symlink_inside_content_is_fine(make_site):
     site = make_site({"content/a.md": page("A", body="[f](files/copy.txt)\n"), "content/files/real.txt": "same\n"})
     os.symlink("real.txt", site / "content/files/copy.txt")
