@@ -25,6 +25,7 @@ import jinja2
 import jinja2.compiler
 import jinja2.nodes
 import jinja2.runtime
+import jinja2.sandbox
 import jinja2.utils
 from markupsafe import Markup, escape
 
@@ -426,9 +427,12 @@ class _Context(jinja2.runtime.Context):
         return super().call(__obj, *args, **kwargs)
 
 
-class _Environment(jinja2.Environment):
+class _Environment(jinja2.sandbox.SandboxedEnvironment):
     """Jinja with a quicker `x.name` for the plain dicts that make up the page context,
-    a quicker escape for what layouts output, and quicker calls of `t(…)`."""
+    a quicker escape for what layouts output, and quicker calls of `t(…)`.
+
+    Sandboxed: a layout cannot reach Python itself (`lipsum.__globals__`, `page.__class__`),
+    so it cannot run commands or read files, whoever edits it; it can only show what it is given."""
 
     code_generator_class = _CodeGenerator
     context_class = _Context

@@ -624,6 +624,24 @@ def test_markup_files_that_run_nothing_are_published(make_site):
         assert (out / name).read_text() == files[f"content/{name}"]
 
 
+@pytest.mark.parametrize("expression", [
+    "lipsum.__globals__['os'].system('touch MARKER')",
+    "cycler.__init__.__globals__.__builtins__['open']('MARKER', 'w').write('x')",
+    "page.__class__.__mro__[-1].__subclasses__()",
+])
+def test_a_layout_cannot_reach_python(make_site, tmp_path, expression):
+    # Layouts show what they are given; they cannot run commands or read files, whoever edits them.
+    marker = tmp_path / "marker"
+    layout = ('{% extends "theme/page.html" %}{% block content %}\n'
+              + "{{ " + expression.replace("MARKER", str(marker)) + " }}\n{% endblock %}\n")
+    site = make_site({"content/a.md": page("A"), "layouts/page.html": layout})
+    r = build(site)
+    r.assert_no_traceback()
+    assert r.code == 1
+    r.assert_has("layouts/page.html", 2, "error", "unsafe")
+    assert not marker.exists()
+
+
 def test_symlink_inside_content_is_fine(make_site):
     site = make_site({"content/a.md": page("A", body="[f](files/copy.txt)\n"), "content/files/real.txt": "same\n"})
     os.symlink("real.txt", site / "content/files/copy.txt")
