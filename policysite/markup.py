@@ -57,6 +57,10 @@ _RAW_URL_ATTRIBUTE = re.compile(
 _NOT_OUTPUT = re.compile(r"(<!--.*?(?:-->|$)|<(?:script|style|template|textarea)\b.*?(?:</(?:script|style|template|textarea)\s*>|$))",
                          re.S | re.I)
 _SCHEME_OR_NETWORK = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.\-]*:|//)")
+# The needle (see Pending) of a link with no address, and how one is written: inline, with or
+# without a title, or as a reference definition.
+_NO_ADDRESS = "\x00no address"
+_EMPTY_ADDRESS = re.compile(r"""\]\(\s*(?:<\s*>)?\s*(?:"[^"]*"|'[^']*')?\s*\)|^[ ]{0,3}\[[^\]]+\]:[ \t]*<\s*>""", re.M)
 
 
 _NOT_WORD = re.compile(r"[^\w\s-]")
@@ -208,13 +212,22 @@ class _PageTree(Treeprocessor):
             if new != text:
                 stash[index] = new
 
-    def _resolve(self, raw: str, page: Page, result: Rendered, state):
-        """The link's Target, recorded as a dependency (and, if internal, as a link); None when broken."""
+    def _resolve(self, raw: str, page: Page, result: Rendered, state, kind: str = "link", text: str = ""):
+        """The link's Target, recorded as a dependency (and, if internal, as a link); None when broken.
+        `kind` ("link" or "image") and its text name it in the message for one with no address."""
         if templatetags.in_address(raw):
             return None   # not an address until another generator runs it: templatetags warns at its line
         target = self.renderer.resolver.outcome(raw, page)
         result.deps.append((raw, signature(target)))
         if isinstance(target, LinkProblem):
+            if not raw.strip():
+                # "broken link ``" says nothing to an editor; naming the link tells apart several on one line.
+                what = f"the {kind} `{text}`" if text else f"a {kind}"
+                example = "`(images/chart.png)`" if kind == "image" else "`(other-page.md)`"
+                message = (f"{what} has no address: put its address between the brackets `( )`, "
+                           f"such as {example}, or remove the {kind}")
+                state["pending"].append(Pending(_NO_ADDRESS, "error", message, code="broken-link"))
+                return None
             state["pending"].append(Pending(raw, "error", f"broken link `{raw}`: {target}", code="broken-link"))
             return None
         if not target.external:
@@ -256,7 +269,11 @@ class _PageTree(Treeprocessor):
             raw = html_lib.unescape(raw.replace(AMP_SUBSTITUTE, "&"))
             if _SCHEME_OR_NETWORK.match(raw):
                 return
-        target = self._resolve(raw, page, result, state)
+        kind = "link" if attr == "href" else "image"
+        text = ""
+        if not raw.strip():   # only a link with no address is named by its text
+            text = " ".join(_PLACEHOLDER.sub("", "".join(el.itertext()) if kind == "link" else el.get("alt") or "").split())
+        target = self._resolve(raw, page, result, state, kind, text)
         if target is None:
             return
         el.set(attr, target.href)
@@ -495,6 +512,12 @@ def _locate(lines: list[str], needle: str | None, seen: dict) -> int:
                     seen[key] = 1
                     return index + 1
         return 1
+    if needle == _NO_ADDRESS:
+        # `[a]()`, `![b]( )`, `[c](<>)` or `[d]: <>`: the next one not yet reported, several to a line.
+        text = "\n".join(lines)
+        starts = [m.start() for m in _EMPTY_ADDRESS.finditer(text)]
+        count = seen[needle] = seen.get(needle, 0) + 1
+        return text.count("\n", 0, starts[min(count, len(starts)) - 1]) + 1 if starts else 1
     if not needle:
         return 1
     start = seen.get(needle, 0)

@@ -166,6 +166,21 @@ def test_same_broken_link_on_two_lines_reports_both(linked_site):
     assert len(r.errors()) == 4, r.err
 
 
+def test_links_with_no_address_are_each_reported_at_their_own_line(linked_site):
+    # Body lines 9 to 15 of the file: one error each, not one merged error at the first body line.
+    site = linked_site("Intro.\n\nMore.\n\nSee [a]().\n\nAnd [b]( ) too.\n\nThen [c](<>), [d]()\n"
+                       "and\n\n![chart]( \"t\").\n")
+    r = build(site)
+    assert r.code == 1
+    r.assert_no_traceback()
+    for line, words in [(9, ("the link `a`",)), (11, ("the link `b`",)), (13, ("the link `c`",)),
+                        (13, ("the link `d`",)), (16, ("the image `chart`", "remove the image"))]:
+        r.assert_has(A, line, "error", *words, "has no address", "between the brackets `( )`")
+    r.assert_has(A, 9, "error", "or remove the link")
+    assert len(r.errors()) == 5, r.err
+    assert "broken link ``" not in r.err
+
+
 def test_broken_link_line_is_the_links_line_not_a_prose_mention(linked_site):
     site = linked_site("The file nope.md was renamed.\n\nSee [x](nope.md).\n")
     r = build(site)
