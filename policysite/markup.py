@@ -57,6 +57,8 @@ _RAW_URL_ATTRIBUTE = re.compile(
 _NOT_OUTPUT = re.compile(r"(<!--.*?(?:-->|$)|<(?:script|style|template|textarea)\b.*?(?:</(?:script|style|template|textarea)\s*>|$))",
                          re.S | re.I)
 _SCHEME_OR_NETWORK = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.\-]*:|//)")
+_RAW_H1 = re.compile(r"<h1(?=[\s/>])", re.I)
+_CODE_SPAN = re.compile(r"(`+)[^`]*?\1")
 # The needle (see Pending) of a link with no address, and how one is written: inline, with or
 # without a title, or as a reference definition.
 _NO_ADDRESS = "\x00no address"
@@ -165,9 +167,15 @@ class _PageTree(Treeprocessor):
             if ident:
                 taken.add(ident)
                 present.add(ident)
-        # Ids in raw HTML (stashed, not in the tree) are taken too.
+        # Ids in raw HTML (stashed, not in the tree) are taken too; an <h1> there is a second
+        # top-level heading as much as `# ` is (one in a comment or a script is not output).
+        raw_h1 = 0
         for stashed in self.md.htmlStash.rawHtmlBlocks:
-            taken.update(_HTML_ID.findall(str(stashed)))
+            text = str(stashed)
+            taken.update(_HTML_ID.findall(text))
+            if "<h1" in text.lower():
+                raw_h1 += sum(len(_RAW_H1.findall(part)) for index, part in enumerate(_NOT_OUTPUT.split(text))
+                              if not index % 2)
         taken |= self.renderer.reserved_ids
         h2s = []
         top_level = 0
@@ -193,11 +201,13 @@ class _PageTree(Treeprocessor):
                     state["pending"].append(Pending(el.get("src"), "warning",
                         "the image has no alt text: describe what it shows between the `[ ]`", code="missing-alt-text"))
                 self._link(el, "src", page, result, state)
+        top_level += raw_h1
         if top_level:
             # One warning a page: a site whose pages all start `# Title` hears it once for each.
             others = f" (and {top_level - 1} more in this page)" if top_level > 1 else ""
+            html = ", or `<h2>` in HTML," if raw_h1 else ""
             state["pending"].append(Pending("h1", "warning",
-                f"use `##` for headings in the body{others}: the page title is the page's only top-level heading",
+                f"use `##`{html} for headings in the body{others}: the page title is the page's only top-level heading",
                 code="heading-level"))
         result.toc = h2s if len(h2s) >= 2 else []
         result.ids -= self.renderer.reserved_ids - present
@@ -505,8 +515,12 @@ def link_lines(page: Page, links: list[str], tab_length: int = 4) -> list[int]:
 def _locate(lines: list[str], needle: str | None, seen: dict) -> int:
     """The 1-based body line of the next unreported occurrence of `needle`."""
     if needle == "h1":
+        # An <h1> in a comment or a script, or written in backticks, is not output: blanked, lines kept.
+        shown = _NOT_OUTPUT.sub(lambda m: "\n" * m.group().count("\n"), "\n".join(lines))
+        shown_lines = _CODE_SPAN.sub("", shown).split("\n")
         for index, line in enumerate(lines):
-            if re.match(r"^#(?!#)", line) or (index + 1 < len(lines) and re.match(r"^=+\s*$", lines[index + 1]) and line.strip()):
+            if re.match(r"^#(?!#)", line) or _RAW_H1.search(shown_lines[index]) or (
+                    index + 1 < len(lines) and re.match(r"^=+\s*$", lines[index + 1]) and line.strip()):
                 key = f"h1:{index}"
                 if key not in seen:
                     seen[key] = 1

@@ -112,6 +112,20 @@ def test_top_level_headings_in_a_body_get_one_warning(make_site):
                             "the page title is the page's only top-level heading")]
 
 
+def test_a_raw_html_h1_in_a_body_is_a_top_level_heading_too(make_site):
+    # Line 5 mentions one in backticks and line 7 in a comment: neither is output, so neither is the cause.
+    site = make_site({P: page("P", body="Write `<h1>` never.\n\n<!-- <h1>old</h1> -->\n\nText.\n\n"
+                                         '<H1 class="x">Second title</H1>\n\n<h1>Third</h1>\n')})
+    r = build(site)
+    assert r.code == 0, r.err
+    warnings = [(line, message) for path, line, message in r.warnings() if path == P]
+    assert warnings == [(11, "use `##`, or `<h2>` in HTML, for headings in the body (and 1 more in this page): "
+                             "the page title is the page's only top-level heading")]
+    strict = run("check", site, "--strict")
+    assert strict.code == 1
+    strict.assert_has(P, 11, "error", "`<h2>` in HTML", "under --strict")
+
+
 def test_scan_findings_carry_codes():
     codes = {(f.line, f.code) for f in sanitize.scan(
         '<a href="https://e.org/" target="_blank" onclick="x">a</a>\n<a target=x href="javascript:y">b</a>\n'
