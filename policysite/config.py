@@ -506,17 +506,32 @@ def _load_languages(data, config: SiteConfig, name: str, diagnostics: Diagnostic
 
 
 def _warn_missing_strings(data, config: SiteConfig, name: str, diagnostics: Diagnostics) -> None:
-    """One warning for each of the theme's words a language has no wording for: it shows in English."""
+    """One warning for each language that has no wording for some of the theme's words (they show
+    in English), at its line: how many, a few by name, and how to give them."""
     languages = [(config.language, config.language_name, config.strings, data.line_of("language", 1))]
     languages += [(lang.code, lang.name, lang.strings, lang.line) for lang in config.languages.values()]
     english = strings_for("en")
     for code, own_name, overrides, line in languages:
-        for key in missing_keys(code, overrides):
-            table = table_path(code) if has_table(code) else f"no {table_path(code)}"
-            diagnostics.warning(name, line, f"no {own_name} ({code}) wording for the theme's `{key}` "
-                                            f"(\"{english[key]}\"; {table}): English is shown; add "
-                                            f"`strings: {{{code}: {{{key}: …}}}}` to {CONFIG_NAME}",
-                                code="missing-translation")
+        missing = set(missing_keys(code, overrides))
+        if not missing:
+            continue
+        # A few, in the table's order (the words near the top are the ones every page shows).
+        named = [key for key in english if key in missing][:3]
+        table = table_path(code) if has_table(code) else f"there is no {table_path(code)}"
+        example = f"`strings: {{{code}: {{{', '.join(f'{key}: …' for key in named)}}}}}`"
+        if len(missing) == 1:
+            key = named[0]
+            message = (f"no {own_name} ({code}) wording for the theme's `{key}` (\"{english[key]}\"; {table}): "
+                       f"English is shown; add {example} to {CONFIG_NAME}")
+        else:
+            words = [f"`{key}` (\"{english[key]}\")" for key in named]
+            listed = ", ".join(words[:-1]) + " and " + words[-1]
+            count = f"all {len(missing)}" if len(missing) == len(english) else str(len(missing))
+            message = (f"no {own_name} ({code}) wording for {count} of the theme's words ({table}), "
+                       f"{'such as' if len(missing) > len(named) else 'namely'} {listed}: they show in English; "
+                       f"give each in {CONFIG_NAME} under `strings:` and the language's code, as {example} "
+                       f"(policysite/theme/strings/en.yaml lists every word)")
+        diagnostics.warning(name, line, message, code="missing-translation")
 
 
 def _mapping(data, key: str, allowed: set[str] | None, name: str, diagnostics: Diagnostics):

@@ -180,7 +180,7 @@ def test_a_draft_page_takes_its_translation_out_with_it(make_site):
     assert (build_ok(site, "--drafts") / "policy" / "dates.cy" / "index.html").exists()
 
 
-def test_missing_wording_falls_back_to_english_with_one_warning_per_key(make_site):
+def test_missing_wording_falls_back_to_english_with_one_warning_per_language(make_site):
     config = DEFAULT_CONFIG + "languages:\n  gd:\n    name: Gàidhlig\nstrings:\n  gd:\n" + "".join(
         f"    {key}: '{key} (gd)'\n" for key in sorted(known_keys() - {"published", "contents"}))
     site = make_site({"site_config.yaml": config,
@@ -188,14 +188,39 @@ def test_missing_wording_falls_back_to_english_with_one_warning_per_key(make_sit
                       "content/a.gd.md": page("A (gd)", extra="date: 2008-11-06\n")})
     r = build(site)
     assert r.code == 0, r.err
-    missing = [w for w in r.warnings() if "`published`" in w[2] or "`contents`" in w[2]]
-    assert len(missing) == 2 and all(w[:2] == ("site_config.yaml", DEFAULT_CONFIG.count("\n") + 2) for w in missing)
-    assert len(r.warnings()) == 2, r.err
-    assert "`published`" in missing[1][2] and "strings: {gd: {published:" in missing[1][2]
+    assert r.warnings() == [("site_config.yaml", DEFAULT_CONFIG.count("\n") + 2,
+                             "no Gàidhlig (gd) wording for 2 of the theme's words (there is no "
+                             "policysite/theme/strings/gd.yaml), namely `published` (\"Published\") and `contents` "
+                             "(\"Contents\"): they show in English; give each in site_config.yaml under `strings:` and "
+                             "the language's code, as `strings: {gd: {published: …, contents: …}}` "
+                             "(policysite/theme/strings/en.yaml lists every word)")], r.err
     doc = html_of(site / "_site", "a.gd/index.html")
     assert "Published" in doc.find("div", class_="app-metadata").text()   # English for the missing word
     assert doc.find("a", class_="govuk-skip-link").text() == "skip_link (gd)"
     assert run("build", site, "--strict").code == 1
+
+
+def test_a_language_with_no_wording_at_all_gives_one_warning_at_its_line(make_site):
+    # One line of settings, a language with no table: one warning that counts and names some, not one a word.
+    site = make_site({"site_config.yaml": DEFAULT_CONFIG + "languages: {fr: {name: Français}}\n"})
+    r = build(site)
+    assert r.code == 0, r.err
+    line = DEFAULT_CONFIG.count("\n") + 1
+    assert len(r.warnings()) == 1, r.err
+    r.assert_has("site_config.yaml", line, "warning", f"all {len(known_keys())} of the theme's words",
+                 "no policysite/theme/strings/fr.yaml", "such as `skip_link` (\"Skip to main content\")",
+                 "they show in English", "`strings: {fr: {skip_link: …,")
+    assert run("build", site, "--strict").code == 1
+
+
+def test_one_missing_word_is_named_with_its_english(make_site):
+    config = DEFAULT_CONFIG + "languages:\n  gd:\n    name: Gàidhlig\nstrings:\n  gd:\n" + "".join(
+        f"    {key}: '{key} (gd)'\n" for key in sorted(known_keys() - {"contents"}))
+    r = build(make_site({"site_config.yaml": config}))
+    assert r.warnings() == [("site_config.yaml", DEFAULT_CONFIG.count("\n") + 2,
+                             "no Gàidhlig (gd) wording for the theme's `contents` (\"Contents\"; there is no "
+                             "policysite/theme/strings/gd.yaml): English is shown; add `strings: {gd: {contents: …}}` "
+                             "to site_config.yaml")], r.err
 
 
 def test_welsh_table_has_every_key_and_needs_no_warning(make_site):
