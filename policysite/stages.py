@@ -1286,7 +1286,8 @@ class PageWork:
             if page is not None:
                 html = hooks.transform("on_page_html", "html", html, f"building {page.where}", page=page, site=site)
         except LayoutError as error:
-            return (path, key, "", (error.path, error.line, f"{error.message} (while building {job.where})"), 0, [], None)
+            # The page apart from the message: render_pages reports each mistake once, not once a page.
+            return (path, key, "", (error.path, error.line, error.message, job.where), 0, [], None)
         except HookError as error:
             return (path, key, "", error.as_tuple(), 0, [], None)
         data = html.encode("utf-8")
@@ -1375,14 +1376,23 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
         sink.wrote([result[0] for result in done if result[3] is None])
     outputs = {}
     rendered = 0
+    layout_errors: dict[tuple[str, int, str], list] = {}   # each mistake: [the first page it failed, how many]
     for path, key, sha, error, did_render, links in results:
         if error is not None:
-            state.diagnostics.error(*error, code="hook-failed" if _is_hook(state, error) else "layout-error")
+            if len(error) == 4:   # a layout's (PageWork.render)
+                layout_errors.setdefault(error[:3], [error[3], 0])[1] += 1
+            else:
+                state.diagnostics.error(*error, code="hook-failed" if _is_hook(state, error) else "layout-error")
             continue
         record = kept.get(path)
         outputs[path] = record if record is not None else OutputRecord(ctx=key or "", sha=sha, links=links)
         state.written.append(path)
         rendered += did_render
+    # One mistake in a layout fails every page that uses it: said once, at its line, with how many
+    # (each of those pages still fails the build and is rendered again by the next one).
+    for (where, line, message), (first, count) in layout_errors.items():
+        pages = f"while building {first}" if count == 1 else f"while building {first} first; on {count} pages in all"
+        state.diagnostics.error(where, line, f"{message} ({pages})", code="layout-error")
     state.written += unread
     if subset or state.failed():
         # A FolderSink has already written some of these in place: remember what is there

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import DEFAULT_CONFIG, build, page, run_subprocess
+from conftest import DEFAULT_CONFIG, build, page, run_subprocess, write_files
 
 P = "content/p.md"
 
@@ -116,6 +116,41 @@ def test_jinja_runtime_error_in_layout(make_site):
     r = fails_with(make_site, {"layouts/special.html": layout, P: page("A", extra="layout: special")},
                    "layouts/special.html", 3, "layout error")
     assert "/p/" in r.err
+
+
+def test_one_mistake_in_a_layout_is_one_error_yet_fails_every_page_it_is_on(make_site):
+    # `page.extra.team` is given on /c/ only: the mistake shows on /a/ and /b/, said once with how many.
+    layout = '{% extends "page.html" %}\n{% block after_body %}\n<p>{{ page.extra.team.upper() }}</p>\n{% endblock %}\n'
+    files = {"layouts/special.html": layout,
+             "content/a.md": page("A", extra="layout: special"), "content/b.md": page("B", extra="layout: special"),
+             "content/c.md": page("C", extra="layout: special\nextra: {team: Analysis}")}
+    site = make_site(files)
+    r = build(site)
+    assert r.code == 1 and not (site / "_site").exists(), r.err
+    r.assert_no_traceback()
+    assert r.errors() == [("layouts/special.html", 3, "layout error: 'None' has no attribute 'upper' "
+                                                      "(while building /a/ first; on 2 pages in all)")], r.err
+    # Each page it is on still fails the build: putting right the first leaves the other, said alone.
+    write_files(site, {"content/a.md": page("A", extra="layout: special\nextra: {team: Policy}")})
+    r = build(site)
+    assert r.code == 1, r.err
+    assert r.errors() == [("layouts/special.html", 3, "layout error: 'None' has no attribute 'upper' "
+                                                      "(while building /b/)")], r.err
+    write_files(site, {"content/b.md": page("B", extra="layout: special\nextra: {team: Data}")})
+    assert build(site).code == 0
+
+
+def test_two_mistakes_in_layouts_are_two_errors(make_site):
+    layout = '{% extends "page.html" %}\n{% block after_body %}\n{{ page.no_such_thing.deeper }}\n{% endblock %}\n'
+    other = '{% extends "page.html" %}\n{% block after_body %}\n\n{{ site.nothing_here.at_all }}\n{% endblock %}\n'
+    files = {"layouts/special.html": layout, "layouts/other.html": other}
+    files.update({f"content/s{i}.md": page(f"S{i}", extra="layout: special") for i in range(3)})
+    files.update({f"content/o{i}.md": page(f"O{i}", extra="layout: other") for i in range(4)})
+    r = build(make_site(files))
+    assert r.code == 1, r.err
+    assert len(r.errors()) == 2, r.err
+    r.assert_has("layouts/special.html", 3, "error", "'no_such_thing'", "on 3 pages in all")
+    r.assert_has("layouts/other.html", 4, "error", "'nothing_here'", "on 4 pages in all")
 
 
 # ---- site_config.yaml --------------------------------------------------------
