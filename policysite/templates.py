@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import inspect
 import marshal
 import os
 import re
@@ -121,20 +122,43 @@ class Templates:
         )
         root = site.config.root
         base = site.config.base_url
-        self.env.filters["url"] = lambda url: root + str(url).lstrip("/")
-        self.env.filters["absolute_url"] = lambda url: base + str(url).lstrip("/")
+        # Each filter and function by its own name, not `<lambda>`: a layout that calls one
+        # wrongly is told which (_wrong_call).
+
+        def url(value):
+            return root + str(value).lstrip("/")
+
+        def absolute_url(value):
+            return base + str(value).lstrip("/")
+
         # `t(…)` and `|date` speak the page's language (`page.lang`: "" for the site's own).
         self.translators = {lang: Translator(page_strings(site.config, lang))
                             for lang in ["", *site.config.languages]}
-        self.env.filters["date"] = jinja2.pass_context(lambda ctx, value: self._translator(ctx).date(value))
-        self.env.filters["iso"] = lambda d: d.isoformat() if isinstance(d, dt.date) else ""
+
+        @jinja2.pass_context
+        def date(ctx, value):
+            return self._translator(ctx).date(value)
+
+        def iso(value):
+            return value.isoformat() if isinstance(value, dt.date) else ""
+
         # `{{ data|jsonld }}` inside <script type="application/ld+json">: JSON that cannot close the element.
-        self.env.filters["jsonld"] = lambda data: Markup(publish.script_json(data))
-        self.env.filters["css_string"] = css_string
-        config = site.config
-        self.env.globals["t"] = jinja2.pass_context(lambda ctx, key, **values: self._translator(ctx)(key, **values))
+        def jsonld(data):
+            return Markup(publish.script_json(data))
+
+        @jinja2.pass_context
+        def t(ctx, key, **values):
+            return self._translator(ctx)(key, **values)
+
         # `{{ strings('key', …)|jsonld }}`: the page's wording of those keys, for a script such as search.js.
-        self.env.globals["strings"] = jinja2.pass_context(lambda ctx, *keys: self._translator(ctx).texts(*keys))
+        @jinja2.pass_context
+        def strings(ctx, *keys):
+            return self._translator(ctx).texts(*keys)
+
+        self.env.filters.update(url=url, absolute_url=absolute_url, date=date, iso=iso, jsonld=jsonld,
+                                css_string=css_string)
+        self.env.globals.update(t=t, strings=strings)
+        config = site.config
         # `{% include "_header.html" %}` and the like: see _shared_include.
         self.env.shared_include = self._shared_include
         self._shared: dict[tuple, Markup] = {}
@@ -301,8 +325,36 @@ class Templates:
             raise   # the cache changed under the build, not the layout's fault: the build starts again without it
         except Exception as exc:  # an error raised while a layout runs
             where, line = self._frame(exc, name)
-            message = str(exc) if isinstance(exc, jinja2.UndefinedError) else f"{type(exc).__name__}: {exc}"
+            message = self._wrong_call(exc)
+            if message is None:
+                message = str(exc) if isinstance(exc, jinja2.UndefinedError) else f"{type(exc).__name__}: {exc}"
             raise LayoutError(where, line, f"layout error: {message}") from None
+
+    def _wrong_call(self, exc: Exception) -> str | None:
+        """Plain words for a filter, test or function that a layout gave values it does not take
+        (Python's own message counts Jinja's hidden arguments and names a `<lambda>`); None for
+        any other error."""
+        if not isinstance(exc, TypeError):
+            return None
+        found = _BAD_CALL.match(str(exc))
+        if found is None:
+            return None
+        ran = {frame.f_code for frame, _ in traceback.walk_tb(exc.__traceback__)}
+        for kind, table in (("filter", self.env.filters), ("test", self.env.tests), ("function", self.env.globals)):
+            for name, function in table.items():
+                if isinstance(function, Translator):
+                    function = function.__call__
+                code = getattr(function, "__code__", None)
+                # Its code never ran: the values did not fit, rather than something failing inside it.
+                if code is None or code in ran or getattr(function, "__qualname__", None) != found["function"]:
+                    continue
+                how, does = _CALLED.get((kind, name)) or _signature(kind, name, function)
+                return f"the `{name}` {kind} {_what_was_wrong(found)}: write it as {how}; {does}"
+        if found["function"] == "Translator.__call__" and Translator.__call__.__code__ not in ran:
+            # `t` as a page's own variable (Templates.render), not the global function
+            how, does = _CALLED[("function", "t")]
+            return f"the `t` function {_what_was_wrong(found)}: write it as {how}; {does}"
+        return None
 
     def _frame(self, exc: Exception, name: str) -> tuple[str, int]:
         """The innermost layout file and line in the traceback of a render error."""
@@ -325,6 +377,65 @@ class Templates:
             except ValueError:
                 continue
         return path.name
+
+
+# Python's message when the values given do not fit a function: `f() takes 1 positional argument
+# but 2 were given`, `f() missing 1 required positional argument: 'key'`, `f() got an unexpected
+# keyword argument 'x'`.
+_BAD_CALL = re.compile(r"^(?P<function>[\w.<>]+)\(\) (?P<problem>takes|missing|got)\b(?P<rest>.*)$", re.S)
+
+# How the layouts call the filters and functions of policysite's own, and what each does and takes
+# (the README's "Filters"): (kind, name) -> (how it is written, what it does and takes).
+_CALLED = {
+    ("filter", "url"): ("`{{ page.url | url }}`", "it puts the site's base path in front of a site path, and takes "
+                        "nothing in brackets"),
+    ("filter", "absolute_url"): ("`{{ page.url | absolute_url }}`", "it makes a full web address of a site path, and "
+                                 "takes nothing in brackets"),
+    ("filter", "date"): ("`{{ page.date | date }}`", "it writes a date as \"6 November 2008\" in the page's language, "
+                         "and takes nothing in brackets: for the year alone, write `{{ page.date.year }}`"),
+    ("filter", "iso"): ("`{{ page.date | iso }}`", "it writes a date as `YYYY-MM-DD`, and takes nothing in brackets"),
+    ("filter", "jsonld"): ("`{{ data | jsonld }}`", "it writes data as JSON for a `<script>` element, and takes "
+                           "nothing in brackets"),
+    ("filter", "css_string"): ("`{{ value | css_string }}`", "it writes a value as a CSS string for a `<style>` element; "
+                               "`css_string(quoted=False)` leaves out the quotes, and it takes nothing else"),
+    ("function", "t"): ("`{{ t(\"published\") }}`, or `{{ t(\"withdrawn_on\", date=page.withdrawn.date | date) }}` for "
+                        "words with a `{date}` in them", "it takes one key of the theme's words "
+                        "(policysite/theme/strings/en.yaml), then a value by name for each `{…}` in its words"),
+    ("function", "strings"): ("`{{ strings(\"search\", \"search_this_site\") | jsonld }}`", "it takes keys of the "
+                              "theme's words (policysite/theme/strings/en.yaml), and nothing by name"),
+}
+
+
+def _what_was_wrong(found: re.Match) -> str:
+    """_BAD_CALL's match in plain words."""
+    names = re.findall(r"'(\w+)'", found["rest"])
+    if found["problem"] == "takes":
+        return "was given more values in brackets than it takes"
+    if found["problem"] == "missing":
+        needed = " and ".join(f"`{name}`" for name in names)
+        return f"was not given all it needs ({needed})" if needed else "was not given all it needs"
+    if "unexpected keyword" in found["rest"] and names:
+        return f"has no setting `{names[0]}`"
+    if "multiple values" in found["rest"] and names:
+        return f"was given `{names[0]}` twice"
+    return "was given values it does not take"
+
+
+def _signature(kind: str, name: str, function) -> tuple[str, str]:
+    """How one of Jinja's own filters, tests or functions is written, from its signature."""
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return f"`{name}(…)`", "see Jinja's list of built-in filters, tests and functions"
+    if jinja2.utils._PassArg.from_obj(function) is not None:
+        parameters = parameters[1:]   # the context or environment Jinja passes itself
+    if kind != "function":
+        parameters = parameters[1:]   # the value before `|` or `is`
+    shown = ", ".join(str(parameter.replace(annotation=inspect.Parameter.empty)) for parameter in parameters)
+    brackets = f"({shown})" if shown else ""
+    how = {"filter": f"`{{{{ value | {name}{brackets} }}}}`", "test": f"`{{% if value is {name}{brackets} %}}`",
+           "function": f"`{{{{ {name}({shown}) }}}}`"}[kind]
+    return how, "see Jinja's list of built-in filters, tests and functions for what it does"
 
 
 def _header_key(page: dict, site) -> tuple | None:

@@ -153,6 +153,23 @@ def test_two_mistakes_in_layouts_are_two_errors(make_site):
     r.assert_has("layouts/other.html", 4, "error", "'nothing_here'", "on 4 pages in all")
 
 
+@pytest.mark.parametrize("written,words", [
+    ('{{ page.date | date("%Y") }}', ("the `date` filter was given more values in brackets than it takes",
+                                     "write it as `{{ page.date | date }}`", "takes nothing in brackets",
+                                     "`{{ page.date.year }}`")),
+    ("{{ page.url | url(absolute=true) }}", ("the `url` filter has no setting `absolute`", "`{{ page.url | url }}`")),
+    ("{{ t() }}", ("the `t` function was not given all it needs (`key`)", '`{{ t("published") }}`',
+                   "one key of the theme's words")),
+    ("{{ page.title | truncate(1, 2, 3, 4, 5, 6) }}", ("the `truncate` filter was given more values",
+                                                      "`{{ value | truncate(length=255, killwords=False, end='...', leeway=None) }}`")),
+])
+def test_a_filter_or_function_given_the_wrong_values_says_how_it_is_written(make_site, written, words):
+    layout = f'{{% extends "page.html" %}}\n{{% block after_body %}}\n\n<p>{written}</p>\n{{% endblock %}}\n'
+    r = fails_with(make_site, {"layouts/special.html": layout, P: page("A", extra="layout: special\ndate: 2008-11-06")},
+                   "layouts/special.html", 4, "layout error", *words)
+    assert "lambda" not in r.err and "positional argument" not in r.err, r.err
+
+
 # ---- site_config.yaml --------------------------------------------------------
 
 @pytest.mark.parametrize("config,line,words,severity", [
