@@ -300,13 +300,19 @@ def check_fields(data, where: str, config: SiteConfig, diagnostics: Diagnostics,
             required = spec.required_for(page_type) and not (spec.optional_on_index and is_index)
             if key == "title" and is_home:
                 out["title"] = config.title      # a home page without a title takes the site's
+            elif key in data and spec.kind == schema.TEXT and data.comment_after(key):
+                comment = data.comment_after(key)[0]
+                err(key, f"`{key}` is empty: `#` starts a note, so what follows it is not the {key.replace('_', ' ')}; "
+                         f"a value starting with `#` must be in quotes: `{key}: {yamlfile.quoted(comment)}`",
+                    code="empty-field")
             elif required:
                 diagnostics.error(where, data.line if key not in data else data.line_of(key),
                                   f"`{key}:` is required: add a line `{key}: ...` to the front matter", code="missing-field")
             continue
         value = data[key]
         if spec.kind == schema.TEXT:
-            checked = check_text(value, key, data.line_of(key), where, diagnostics, decode=not spec.address)
+            checked = check_text(value, key, data.line_of(key), where, diagnostics, decode=not spec.address,
+                                 comment=data.comment_after(key))
         elif spec.kind == schema.DATE:
             checked = schema.date_value(value)
             if checked is None:
@@ -359,9 +365,20 @@ def check_fields(data, where: str, config: SiteConfig, diagnostics: Diagnostics,
     return out
 
 
-def check_text(value, key: str, line: int, where: str, diagnostics: Diagnostics, decode: bool = True) -> str | None:
-    """One line of text, spaces folded and (unless `decode` is False: addresses) character references decoded."""
-    if isinstance(value, (int, float, bool, dt.date)) and not isinstance(value, yamlfile._BadDate):
+def check_text(value, key: str, line: int, where: str, diagnostics: Diagnostics, decode: bool = True,
+               comment: tuple[str, str | None] | None = None) -> str | None:
+    """One line of text, spaces folded and (unless `decode` is False: addresses) character references decoded.
+
+    `comment`: a `# ...` YAML left out after the value (LinedDict.comment_after)."""
+    if comment and decode and isinstance(value, str) and value.strip():
+        # `title: Our #1 priority` reads as "Our": the rest of the line is a YAML comment.
+        words, whole = comment
+        name = key.rpartition(".")[2]
+        fix = f": `{name}: {yamlfile.quoted(whole)}`" if whole else ""
+        diagnostics.error(where, line, f"`{key}`: ` #` starts a note, so `{words}` was left out of the "
+                                       f"{name.replace('_', ' ')}: put the whole value in quotes{fix} "
+                                       "(or, if it is a note, move it to a line of its own)", code="field-type")
+    elif isinstance(value, (int, float, bool, dt.date)) and not isinstance(value, yamlfile._BadDate):
         diagnostics.error(where, line, f"`{key}` must be text, but YAML reads `{_show(value)}` as a {_kind(value)}: "
                                        "put the value in quotes", code="field-type")
     elif not isinstance(value, str):
@@ -484,7 +501,8 @@ def _check_parts(entry, spec, line: int, required: list[str], where: str, diagno
         elif part.kind == schema.LIST:
             checked = string_list(entry, part.name, where, diagnostics)
         else:
-            checked = check_text(item, name, entry.line_of(part.name), where, diagnostics, decode=not part.address)
+            checked = check_text(item, name, entry.line_of(part.name), where, diagnostics, decode=not part.address,
+                                 comment=entry.comment_after(part.name))
         if checked is not None:
             record[part.name] = checked
             if keep_lines:
@@ -540,7 +558,7 @@ def check_change_history(data, where: str, diagnostics: Diagnostics, spec=None) 
         check_unknown_parts(entry, spec, where, diagnostics)
         if date is not None and isinstance(note, str) and note.strip():
             entries.append({"date": date, "note": check_text(note, "change_history.note", entry.line_of("note"),
-                                                             where, diagnostics)})
+                                                             where, diagnostics, comment=entry.comment_after("note"))})
     entries.sort(key=lambda e: schema.moment(e["date"]), reverse=True)
     return entries
 

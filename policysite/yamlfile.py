@@ -33,6 +33,12 @@ class LinedDict(dict):
     def line_of(self, key, default: int | None = None) -> int:
         return self.key_lines.get(key, self.line if default is None else default)
 
+    def comment_after(self, key) -> tuple[str, str | None] | None:
+        """For a key whose plain value has a `# ...` after it on its line (which YAML leaves out):
+        (that comment, the value as written with it, or None when the value spans lines)."""
+        comments = self.__dict__.get("comments")
+        return comments.get(key) if comments else None
+
 
 class LinedList(list):
     """A list that knows the line of each item."""
@@ -109,8 +115,10 @@ def load(text: str, first_line: int = 1):
         if node is None:
             return None
         counter = [0]
+        # The parser forgets comments: the text is kept only when it has one to look for.
+        source = _YAML_LINE_BREAK.split(text) if "#" in text else None
         try:
-            return _build(loader, node, at, counter, set())
+            return _build(loader, node, at, counter, set(), source)
         except _AliasProblem as problem:
             # The node carries the anchor's line; the editor needs the `*alias`'s.
             line = _alias_line(text)
@@ -120,6 +128,30 @@ def load(text: str, first_line: int = 1):
 
 
 _YAML_BREAK = re.compile("[\n\x85\u2028\u2029]")
+# Every line break YAML knows, so marks' lines and columns index the parts of a split.
+_YAML_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+# After a plain value: spaces, then a comment, to the end of the line.
+_COMMENT_AFTER = re.compile(r"[ \t]+(#.*?)\s*$")
+# After a key with no value: its `:`, spaces, then a comment.
+_COMMENT_FOR_VALUE = re.compile(r"\s*:[ \t]+(#.*?)\s*$")
+
+
+def _comment_after(source: list[str], key_node, value_node) -> tuple[str, str | None] | None:
+    """(comment, value as written with it) when a plain text or empty value has a comment after it."""
+    if type(value_node) is not ScalarNode or value_node.style or value_node.tag not in (_STR, _NULL):
+        return None
+    if not value_node.value:   # `title: #1 priority`: no value before the comment
+        end = key_node.end_mark
+        match = _COMMENT_FOR_VALUE.match(source[end.line], end.column) if end.line < len(source) else None
+        return (match.group(1), match.group(1)) if match else None
+    start, end = value_node.start_mark, value_node.end_mark
+    if end.line >= len(source):
+        return None
+    match = _COMMENT_AFTER.match(source[end.line], end.column)
+    if not match:
+        return None
+    whole = source[start.line][start.column:].rstrip() if start.line == end.line else None
+    return match.group(1), whole
 
 
 def _real_lines(text: str) -> list[int] | None:
@@ -186,6 +218,7 @@ _SCALAR_CONSTRUCTORS = {
     and not inspect.isgeneratorfunction(constructor)
 }
 _STR = "tag:yaml.org,2002:str"
+_NULL = "tag:yaml.org,2002:null"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 _MERGE = "tag:yaml.org,2002:merge"
@@ -193,7 +226,7 @@ _PREFIX = "tag:yaml.org,2002:"
 _PYTHON = "tag:yaml.org,2002:python"
 
 
-def _build(loader, node, at, counter, seen: set):
+def _build(loader, node, at, counter, seen: set, source: list[str] | None = None):
     """Plain values (LinedDict, LinedList, scalars) from the node tree, refusing aliases and tags.
 
     This runs for every value of every page, so it avoids per-node overhead:
@@ -238,7 +271,7 @@ def _build(loader, node, at, counter, seen: set):
         out.line = line
         out.item_lines = item_lines = []
         for item in node.value:
-            out.append(_build(loader, item, at, counter, seen))
+            out.append(_build(loader, item, at, counter, seen, source))
             item_lines.append(at(item.start_mark.line))
         return out
     if kind is MappingNode:
@@ -251,7 +284,7 @@ def _build(loader, node, at, counter, seen: set):
             key_line = at(key_node.start_mark.line)
             if key_node.tag == _MERGE:
                 raise YamlProblem(key_line, "YAML merge keys (`<<`) are not allowed: write the fields out")
-            key = _build(loader, key_node, at, counter, seen)
+            key = _build(loader, key_node, at, counter, seen, source)
             if type(key) is not str:
                 if isinstance(key, (dict, list)):
                     raise YamlProblem(key_line, "a field name must be plain text")
@@ -263,10 +296,21 @@ def _build(loader, node, at, counter, seen: set):
                     key_line,
                     f"`{key}` is given twice (first at line {key_lines[key]}): keep one",
                 )
-            out[key] = _build(loader, value_node, at, counter, seen)
+            out[key] = _build(loader, value_node, at, counter, seen, source)
             key_lines[key] = key_line
+            if source is not None:
+                comment = _comment_after(source, key_node, value_node)
+                if comment:
+                    out.__dict__.setdefault("comments", {})[key] = comment
         return out
     raise YamlProblem(line, "unsupported YAML")
+
+
+def quoted(text: str) -> str:
+    """`text` as a YAML value in quotes: double ones, or single ones when it holds `"` or `\\`."""
+    if '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return "'" + text.replace("'", "''") + "'"
 
 
 class _BadDate(str):

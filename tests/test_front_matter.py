@@ -275,3 +275,33 @@ def test_related_must_be_a_page(make_site, value, words):
 def test_image_src_must_be_a_file(make_site, value, words):
     check_error(make_site, front("title: t", "description: d", "image:", "  alt: A chart", f"  src: '{value}'"), 6, *words,
                 extra_files={"content/other.md": page("Other")})
+
+
+# ---- a ` #` in plain text starts a YAML comment ------------------------------
+
+@pytest.mark.parametrize("lines,line,words", [
+    (("title: Our #1 priority", "description: d"), 2,
+     ("`title`", "`#1 priority` was left out", "quotes", '`title: "Our #1 priority"`')),
+    (("title: t", "description: This is our #1 priority for 2024"), 3,
+     ("`description`", "`#1 priority for 2024` was left out", '`description: "This is our #1 priority for 2024"`')),
+    (("title: t", "description: d", "withdrawn:", "  date: 2020-01-01", '  explanation: Replaced by "the" #2 plan'), 6,
+     ("withdrawn.explanation", "`#2 plan` was left out", """`explanation: 'Replaced by "the" #2 plan'`""")),
+    (("title: t", "description: d", "change_history:", "  - date: 2020-01-01", "    note: Fixed #3"), 6,
+     ("change_history.note", "`#3` was left out")),
+    (("title: #1 priority", "description: d"), 2,
+     ("`title` is empty", "starting with `#` must be in quotes", '`title: "#1 priority"`')),
+])
+def test_comment_after_plain_text_is_an_error(make_site, lines, line, words):
+    r = check_error(make_site, front(*lines), line, *words)
+    assert len(r.errors()) == 1, r.err
+
+
+def test_comments_after_other_values_are_fine(make_site):
+    """Numbers, dates, true/false, quoted text, addresses and comment lines keep their comments."""
+    site = make_site({P: front("# The page's own fields", "title: 'Our #1 priority'  # quoted",
+                               'description: "A #1 page" # quoted', "date: 2024-01-01 # first published",
+                               "draft: false # ready", "weight: 3 # third", "slug: first # short",
+                               "topics:  # one topic", "  - public-health  # the main one")})
+    out = build_ok(site)
+    doc = html_of(out, "first/index.html")
+    assert "Our #1 priority" in doc.find("h1").text()
