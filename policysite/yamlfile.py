@@ -115,8 +115,8 @@ def load(text: str, first_line: int = 1):
         if node is None:
             return None
         counter = [0]
-        # The parser forgets comments: the text is kept only when it has one to look for.
-        source = _YAML_LINE_BREAK.split(text) if "#" in text else None
+        # The parser forgets comments and the `!` of a tag: the text is kept only when it has one to look for.
+        source = _YAML_LINE_BREAK.split(text) if "#" in text or "!" in text else None
         try:
             return _build(loader, node, at, counter, set(), source)
         except _AliasProblem as problem:
@@ -152,6 +152,21 @@ def _comment_after(source: list[str], key_node, value_node) -> tuple[str, str | 
         return None
     whole = source[start.line][start.column:].rstrip() if start.line == end.line else None
     return match.group(1), whole
+
+
+def _refuse_tagged_text(source: list[str], key: str, node, at) -> None:
+    """`title: ! important` reads as "important" and `title: !important notice` as a tag: a text
+    that starts with `!` (other than a `!!` tag of YAML's own) must be in quotes."""
+    start, end = node.start_mark, node.end_mark
+    written = source[start.line][start.column:] if start.line < len(source) else ""
+    if not written.startswith("!") or written.startswith("!!") or not (node.tag == _STR or not node.tag.startswith("tag:")):
+        return
+    value = written.rstrip() if start.line == end.line else None
+    if node.tag != _STR:   # `!include x`: a tag of another program's, or text
+        fix = f": {_code(f'{key}: {quoted(value)}')}" if value else ""
+        raise YamlProblem(at(start.line), f"YAML tag `{node.tag}` is not allowed: remove it, or, if the value is text "
+                                          f"that starts with `!`, put the whole value in double quotes{fix}")
+    raise YamlProblem(at(start.line), _starts_with("!", key, value))
 
 
 def _real_lines(text: str) -> list[int] | None:
@@ -200,13 +215,94 @@ def _explain(exc, text: str, index: int | None) -> str:
         hint = ": a line `---` starts a second document; remove it"
     if index is not None and not hint:
         lines = text.split("\n")
-        if 0 <= index < len(lines) and "\t" in lines[index] or "found character '\\t'" in str(problem):
+        line = lines[index] if 0 <= index < len(lines) else ""
+        if "\t" in line or "found character '\\t'" in str(problem):
             hint = ": indent with spaces, not tabs"
-        elif "mapping values are not allowed" in str(problem):
-            hint = ": put text that contains `: ` in quotes"
-        elif "could not find expected ':'" in str(problem) or "expected <block end>" in str(problem):
-            hint = ": check the indentation and that each line is `name: value`"
+        else:
+            plain = _value_hint(line) or _indent_hint(lines, index)
+            if plain:
+                return f"front matter is not valid YAML: {plain}"
+            if "mapping values are not allowed" in str(problem):
+                hint = ": put text that contains `: ` in quotes"
+            elif "could not find expected ':'" in str(problem) or "expected <block end>" in str(problem):
+                hint = ": check the indentation and that each line is `name: value`"
     return f"front matter is not valid YAML ({problem}){hint}"
+
+
+# `name: value` (or `- name: value` in a list), as editors write a field.
+_FIELD_LINE = re.compile(r"(?P<indent> *)(?:- +)?(?P<key>[^\s#'\"\[{][^:]*?):[ \t]+(?P<value>\S.*?)\s*$")
+# Characters that mean something to YAML at the start of a value, and what YAML takes them for.
+_STARTS = {
+    "[": "YAML reads it as the start of a list",
+    "{": "YAML reads it as the start of a group of fields",
+    "*": "YAML reads it as a reference to another value",
+    "&": "YAML reads it as a name for the value",
+    "!": "YAML reads it as a tag, a type for the value",
+    "-": "YAML reads it as a list item",
+    ">": "YAML reads it as the start of text on the lines below",
+    "|": "YAML reads it as the start of text on the lines below",
+    "`": "YAML keeps it for other uses",
+    "@": "YAML keeps it for other uses",
+    "%": "YAML keeps it for other uses",
+    "#": "YAML reads it as the start of a note",
+}
+
+
+def _value_hint(line: str) -> str | None:
+    """What to do about a field's value that YAML cannot read because of how it starts, in plain words."""
+    match = _FIELD_LINE.fullmatch(line)
+    if not match:
+        return None
+    key, value = match["key"].strip(), match["value"]
+    first = value[0]
+    if first in "'\"":
+        inner = value[1:-1] if len(value) > 1 and value.endswith(first) else value[1:]
+        if first == "'" and "'" in inner and '"' in inner:
+            return (f"a text in single quotes ends at the next `'`, so the apostrophe in it ends it early: "
+                    f"write each apostrophe in it twice, {_code(f'{key}: {quoted(inner)}')}, or as a typographic "
+                    "apostrophe (’)")
+        if first == "'" and "'" in inner:
+            return (f"a text in single quotes ends at the next `'`, so the apostrophe in it ends it early: "
+                    f"put double quotes around it instead: {_code(f'{key}: {quoted(inner)}')}")
+        if first == '"' and '"' in inner:
+            single = "'" + inner.replace("'", "''") + "'"
+            return (f"a text in double quotes ends at the next `\"`, so the quotes inside it end it early: "
+                    f"put single quotes around it instead, {_code(f'{key}: {single}')}, or write the quotes inside "
+                    "as typographic quotes (“ ”)")
+        return (f"the text after the closing quote is not part of the value: put the whole value in quotes, "
+                f"{_code(f'{key}: {quoted(value)}')}")
+    if first in _STARTS and (first != "-" or value[1:2] in ("", " ")):
+        return _starts_with(first, key, value)
+    return None
+
+
+def _starts_with(first: str, key: str, value: str | None) -> str:
+    """A value starting with a character YAML reads otherwise must be in quotes: in words, with the line to write."""
+    shown = "a backquote (`` ` ``)" if first == "`" else f"`{first}`"
+    fix = f": {_code(f'{key}: {quoted(value)}')}" if value else ""
+    return f"a value that starts with {shown} must be in quotes ({_STARTS[first]}): put the whole value in double quotes{fix}"
+
+
+def _code(text: str) -> str:
+    """`text` between backquotes, as messages show a line to write; doubled when it holds one."""
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
+def _indent_hint(lines: list[str], index: int) -> str | None:
+    """For a field indented under a line that already has its value: say so, and where the field starts."""
+    match = _FIELD_LINE.fullmatch(lines[index])
+    if not match or not match["indent"] or not re.fullmatch(r"[\w-]+", match["key"]):
+        return None
+    above = next((line for line in reversed(lines[:index]) if line.strip() and not line.lstrip().startswith("#")), None)
+    over = _FIELD_LINE.fullmatch(above) if above is not None else None
+    if not over or len(over["indent"]) >= len(match["indent"]) or over["value"][0] in "|>":
+        return None
+    key = match["key"]
+    if not over["indent"]:
+        return (f"this line is indented, so YAML reads it as part of `{over['key']}:` above: fields start at "
+                f"the beginning of the line; remove the spaces before `{key}:`")
+    return (f"this line is indented more than `{over['key']}:` above it, so YAML reads it as part of that value: "
+            f"start `{key}:` where `{over['key']}:` starts")
 
 
 # Scalar tags whose SafeLoader constructor is a plain function of the node: called
@@ -296,6 +392,8 @@ def _build(loader, node, at, counter, seen: set, source: list[str] | None = None
                     key_line,
                     f"`{key}` is given twice (first at line {key_lines[key]}): keep one",
                 )
+            if source is not None and type(value_node) is ScalarNode and not value_node.style:
+                _refuse_tagged_text(source, key, value_node, at)
             out[key] = _build(loader, value_node, at, counter, seen, source)
             key_lines[key] = key_line
             if source is not None:

@@ -305,3 +305,39 @@ def test_comments_after_other_values_are_fine(make_site):
     out = build_ok(site)
     doc = html_of(out, "first/index.html")
     assert "Our #1 priority" in doc.find("h1").text()
+
+
+# ---- YAML that cannot be read: in plain words, with the line to write -------
+
+@pytest.mark.parametrize("value,words", [
+    ("[Draft] Plan", ("starts with `[` must be in quotes", '`title: "[Draft] Plan"`')),
+    ("{Draft} Plan", ("starts with `{` must be in quotes", '`title: "{Draft} Plan"`')),
+    ("`code` plan", ("starts with a backquote", "must be in quotes", '`` title: "`code` plan" ``')),
+    ("@handle", ("starts with `@` must be in quotes", '`title: "@handle"`')),
+    ("% done", ("starts with `%` must be in quotes", '`title: "% done"`')),
+    ("*bold* plan", ("starts with `*` must be in quotes", '`title: "*bold* plan"`')),
+    ("& more", ("starts with `&` must be in quotes", '`title: "& more"`')),
+    ("- dash plan", ("starts with `-` must be in quotes", '`title: "- dash plan"`')),
+    ("> quote", ("starts with `>` must be in quotes", '`title: "> quote"`')),
+    ("| pipe", ("starts with `|` must be in quotes", '`title: "| pipe"`')),
+    ("! important", ("starts with `!` must be in quotes", '`title: "! important"`')),
+    ("!important notice", ("tag", "not allowed", "double quotes", '`title: "!important notice"`')),
+    ("'It's broken'", ("apostrophe", "double quotes around it", "`title: \"It's broken\"`")),
+    ('"He said "hi" today"', ("quotes inside", "single quotes around it", """`title: 'He said "hi" today'`""",
+                              "typographic")),
+])
+def test_value_yaml_cannot_read_says_what_to_write(make_site, value, words):
+    r = check_error(make_site, front(f"title: {value}", "description: d"), 2, *words)
+    assert "did not find" not in r.err and "cannot start any token" not in r.err and "context" not in r.err
+
+
+def test_indented_field_says_fields_start_at_the_beginning(make_site):
+    r = check_error(make_site, front("title: t", " description: x"), 3,
+                    "indented", "beginning of the line", "remove the spaces before `description:`")
+    assert "quotes" not in r.err
+    check_error(make_site, front("title: t", "description: d", "withdrawn:", "  date: 2020-01-01",
+                                 "   explanation: gone"), 6, "indented more than `date:`", "start `explanation:`")
+
+
+def test_text_with_colon_still_says_quotes(make_site):
+    check_error(make_site, front("title: t", "description: Health: a plan"), 3, "`: `", "quotes")
