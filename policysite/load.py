@@ -214,14 +214,29 @@ def load_page(where: str, path: str | Path, config: SiteConfig, diagnostics: Dia
         diagnostics.error(where, 1, "the file has no front matter: start it with a line `---`, then `title: ...`, then another `---`", code="front-matter")
         return None
     if parts == "unclosed":
-        diagnostics.error(where, 1, "the front matter is not closed: add a line `---` after the last field", code="front-matter")
+        first = text.index("---") + text[text.index("---"):].find("\n") + 1   # just after the opening `---`
+        end = _probable_end(text[first:]) if first else None
+        front_line = text[:first].count("\n") + 1
+        line = 1 if end is None else front_line + end
+        diagnostics.error(where, line, "the front matter is not closed: add a line `---` "
+                          + ("after the last field" if end is None else "here, between the fields and the page text"),
+                          code="front-matter")
         return None
     front, front_line, body, body_line = parts
     try:
         data = yamlfile.load(front, first_line=front_line)
     except yamlfile.YamlProblem as problem:
-        diagnostics.error(where, problem.line, problem.message, code="invalid-yaml")
+        end = _probable_end(front)
+        if end is not None and front_line + end <= problem.line:
+            _report_unclosed(where, front_line + end, diagnostics)
+        else:
+            diagnostics.error(where, problem.line, problem.message, code="invalid-yaml")
         return None
+    if isinstance(data, dict):
+        end = _probable_end(front)
+        if end is not None:
+            _report_unclosed(where, front_line + end, diagnostics)
+            return None
     if data is None:
         diagnostics.error(where, front_line, "the front matter is empty: add at least `title: ...`", code="front-matter")
         return None
@@ -244,6 +259,65 @@ def load_page(where: str, path: str | Path, config: SiteConfig, diagnostics: Dia
     page.title = page.fields.get("title", "")
     page.description = page.fields.get("description", "")
     return page
+
+
+# A line as editors write a field (`name:`, lower case) or a list item, which front matter may hold.
+_FIELD_LIKE = re.compile(r"[a-z_][a-z0-9_-]*:(?:\s|$)|-(?:\s|$)")
+
+
+def _is_field(line: str) -> bool:
+    """Whether a line at the start of the line reads as a field, not as page text.
+
+    `Background: the department reviewed ...` is page text that YAML would read as a field: a name
+    that is not in lower case (nor a field's name in capitals), with a sentence after it."""
+    if _FIELD_LIKE.match(line):
+        return True
+    name, colon, value = line.partition(":")
+    if not colon or value[:1] not in ("", " ", "\t") or name[:1] in "'\"[{":
+        return False
+    if " " in name.strip():
+        return False
+    if name.lower() in FIELDS or schema.misspelling_of(name, FIELDS):
+        return True
+    return len(value.split()) < 3 and not value.rstrip().endswith((".", "?", "!"))
+
+
+def _probable_end(front: str) -> int | None:
+    """Where front matter whose closing `---` is missing probably ends: the 0-based line of the blank
+    line between its fields and the page text, or None when it does not look like that.
+
+    Without the closing line, the page text up to a Markdown rule (`---`), or to the end of the file,
+    is read as front matter. The sign: after a blank line, a line at the start of the line that is
+    not a field, a list item or a comment (a paragraph, or a sentence with a colon in it), with
+    valid front matter before that blank line. Blank lines between fields, and values over several
+    lines (quoted, indented, or after `|` or `>`), are not page text.
+    """
+    if "\n\n" not in front and "\n \n" not in front and "\n\t\n" not in front:   # no blank line at all
+        return None
+    lines = front.split("\n")
+    last_field = None   # the last line with content before the text
+    for number, line in enumerate(lines):
+        if not line.strip() or line.lstrip().startswith("#") or line[0] in " \t":
+            continue
+        if _is_field(line):
+            last_field = number
+            continue
+        if last_field is None:
+            return None
+        blank = next((n for n in range(last_field + 1, number) if not lines[n].strip()), None)
+        if blank is None:
+            return None
+        try:
+            before = yamlfile.load("\n".join(lines[:blank]))
+        except yamlfile.YamlProblem:
+            return None   # inside a quoted value over several lines, or a problem of its own
+        return blank if isinstance(before, dict) else None
+    return None
+
+
+def _report_unclosed(where: str, line: int, diagnostics: Diagnostics) -> None:
+    diagnostics.error(where, line, "the front matter seems to end here, but there is no line `---` to close it, so "
+                      "the page text below is read as front matter: add a line `---` here", code="front-matter")
 
 
 def check_fields(data, where: str, config: SiteConfig, diagnostics: Diagnostics, is_index: bool,

@@ -37,7 +37,8 @@ def fails_with(make_site, files, path, line, *words, severity="error"):
     ("# Just markdown\n\nNo front matter.\n", 1, ("no front matter",)),
     ("", 1, ("empty",)),
     ("\n\n  \n", 1, ("empty",)),
-    ("---\ntitle: A\ndescription: d\n\nbody that never closes\n", 1, ("not closed",)),
+    ("---\ntitle: A\ndescription: d\n\nbody that never closes\n", 4, ("not closed", "add a line `---` here")),
+    ("---\ntitle: A\ndescription: d\n", 1, ("not closed", "after the last field")),
 ])
 def test_unreadable_front_matter(make_site, text, line, words):
     fails_with(make_site, {P: text}, P, line, *words)

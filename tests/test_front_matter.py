@@ -341,3 +341,25 @@ def test_indented_field_says_fields_start_at_the_beginning(make_site):
 
 def test_text_with_colon_still_says_quotes(make_site):
     check_error(make_site, front("title: t", "description: Health: a plan"), 3, "`: `", "quotes")
+
+
+# ---- the closing `---` left out -----------------------------------------------
+
+@pytest.mark.parametrize("body", [
+    # The page text up to a Markdown rule was read as front matter: a YAML error at a body line ...
+    "The department reviewed the evidence in 2023.\n\n---\n\nMore text.\n",
+    # ... or, where the text reads as YAML, unknown fields, and the text vanished from the page.
+    "## Background\n\nBackground: the department reviewed the evidence in 2023.\n\n---\n\nMore text.\n",
+    "Our aim: to narrow the gap.\n\n---\n\nMore text.\n",
+])
+def test_missing_closing_line_is_reported_where_it_belongs(make_site, body):
+    r = check_error(make_site, "---\ntitle: t\ndescription: d\n\n" + body, 4,
+                    "no line `---` to close it", "add a line `---` here")
+    assert len(r.diagnostics) == 1, r.err
+
+
+def test_blank_lines_and_long_values_in_front_matter_are_fine(make_site):
+    site = make_site({P: "---\ntitle: t\n\ndescription: >\n  One.\n\n  Two.\n\n# Dates\ndate: 2020-01-01\n"
+                         'extra:\n  note: "First part.\n\nSecond part."\ntopics:\n\n- public-health\n\n'
+                         "---\nBody.\n\n---\n\nMore.\n"})
+    build_ok(site)

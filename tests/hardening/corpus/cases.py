@@ -207,7 +207,7 @@ CASES = [
     Case("yaml-type-is-a-list", {P: fm("title: A", "description: d", "type: []")},
          [(P, 4, "error", "unknown type")]),
     Case("front-matter-unclosed", {P: "---\ntitle: A\ndescription: d\n\nBody that never closes.\n"},
-         [(P, 1, "error", "not closed", "add a line `---`")]),
+         [(P, 4, "error", "not closed", "add a line `---` here")]),
     Case("front-matter-missing", {P: "# Health\n\nNo front matter here.\n"},
          [(P, 1, "error", "no front matter", "`---`")]),
     Case("front-matter-extra-dashes-body", {P: page("A", body="Text.\n\n---\n\nMore text after a rule.\n")}, [], code=0),
