@@ -359,9 +359,14 @@ def check_fields(data, where: str, config: SiteConfig, diagnostics: Diagnostics,
                                 "it is not used here", code="unknown-field")
             continue
         hint = schema.misspelling_of(key, set(schema.FIELD_BY_NAME) | own)
+        if hint is None and schema.synonym_of(key, data[key]) not in data:   # not `published:` beside `date:`
+            hint = schema.synonym_of(key, data[key])
         if hint:
+            spec = schema.FIELD_BY_NAME.get(hint)
+            below = (f"; `{hint}:` takes {' and '.join(f'`{p.name}:`' for p in spec.parts)} indented below it"
+                     if spec is not None and spec.kind == schema.RECORD and hint != key.casefold() else "")
             diagnostics.error(where, data.line_of(key), f"unknown field `{key}`, did you mean `{hint}`? "
-                              "As written, its value would be dropped: correct the name", code="misspelled-field")
+                              f"As written, its value would be dropped: correct the name{below}", code="misspelled-field")
         else:
             diagnostics.warning(where, data.line_of(key), f"unknown field `{key}`: policysite does not use it; "
                                 "for data of your own put it under `extra:`", code="unknown-field")
@@ -379,9 +384,11 @@ def check_fields(data, where: str, config: SiteConfig, diagnostics: Diagnostics,
                 err(key, f"`{key}` is empty: `#` starts a note, so what follows it is not the {key.replace('_', ' ')}; "
                          f"a value starting with `#` must be in quotes: `{key}: {yamlfile.quoted(comment)}`",
                     code="empty-field")
+            elif required and key in data:   # `title:` or `title: ~`: the line is there, its value is not
+                err(key, f"`{key}` is empty: write the {key.replace('_', ' ')} after `{key}:`", code="empty-field")
             elif required:
-                diagnostics.error(where, data.line if key not in data else data.line_of(key),
-                                  f"`{key}:` is required: add a line `{key}: ...` to the front matter", code="missing-field")
+                diagnostics.error(where, data.line, f"`{key}:` is required: add a line `{key}: ...` to the front matter",
+                                  code="missing-field")
             continue
         value = data[key]
         if spec.kind == schema.TEXT:
@@ -390,8 +397,8 @@ def check_fields(data, where: str, config: SiteConfig, diagnostics: Diagnostics,
         elif spec.kind == schema.DATE:
             checked = schema.date_value(value)
             if checked is None:
-                err(key, f"`{key}` must be a date written YYYY-MM-DD, such as 2008-11-06, "
-                         "optionally with a time, such as 2008-11-06 09:30:00 +00:00")
+                err(key, _not_a_date(key, value) or f"`{key}` must be a date written YYYY-MM-DD, such as 2008-11-06, "
+                                                    "optionally with a time, such as 2008-11-06 09:30:00 +00:00")
         elif spec.kind == schema.BOOL:
             checked = value if isinstance(value, bool) else None
             if checked is None:
@@ -570,8 +577,8 @@ def _check_parts(entry, spec, line: int, required: list[str], where: str, diagno
         if part.kind == schema.DATE:
             checked = schema.date_value(item)
             if checked is None:
-                diagnostics.error(where, entry.line_of(part.name), f"`{name}` must be a date written YYYY-MM-DD, "
-                                  "optionally with a time", code="field-type")
+                diagnostics.error(where, entry.line_of(part.name), _not_a_date(name, item) or f"`{name}` must be a "
+                                  "date written YYYY-MM-DD, optionally with a time", code="field-type")
         elif part.kind == schema.LIST:
             checked = string_list(entry, part.name, where, diagnostics)
         else:
@@ -624,8 +631,8 @@ def check_change_history(data, where: str, diagnostics: Diagnostics, spec=None) 
         date = schema.date_value(entry.get("date"))
         note = entry.get("note")
         if date is None:
-            diagnostics.error(where, entry.line_of("date"), "a `change_history` entry needs a `date:` written YYYY-MM-DD",
-                              code="field-type")
+            diagnostics.error(where, entry.line_of("date"), _not_a_date("change_history.date", entry.get("date"))
+                              or "a `change_history` entry needs a `date:` written YYYY-MM-DD", code="field-type")
         if not isinstance(note, str) or not note.strip():
             diagnostics.error(where, entry.line_of("note"), "a `change_history` entry needs a `note:` saying what changed",
                               code="missing-field")
@@ -653,6 +660,12 @@ def string_list(data, key: str, where: str, diagnostics: Diagnostics) -> list[tu
         else:
             items.append((stripped, value.line_of(index)))
     return items
+
+
+def _not_a_date(key: str, value) -> str | None:
+    """For a date written YYYY-MM-DD that does not exist (2024-02-30): the message, saying why."""
+    why = schema.impossible_date(value)
+    return f"`{key}` is {str(value).strip()}, which is not a real date: {why}; correct the date" if why else None
 
 
 def date_value(value) -> dt.date | None:

@@ -12,6 +12,7 @@ whose fields are the same `Field` declarations).
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -295,6 +296,27 @@ def allowed_edits(name: str) -> int:
     return 1 if len(name) <= 4 else 2
 
 
+# Names other systems give a date field, suggested for a date: as written, the value would be dropped.
+# (Not for other values: Jekyll's `published: false` keeps a page out, as `draft: true` does.)
+SYNONYMS = {
+    "last_updated": "updated", "last_modified": "updated", "lastmod": "updated", "modified": "updated",
+    "updated_at": "updated", "updated_on": "updated",
+    "published": "date", "published_at": "date", "published_on": "date", "publish_date": "date",
+    "date_published": "date", "pubdate": "date",
+    "withdrawn_date": "withdrawn", "withdrawn_on": "withdrawn", "withdrawn_at": "withdrawn",
+}
+
+
+def synonym_of(name: str, value) -> str | None:
+    """The field another system's `name` stands for (SYNONYMS) when `value` is a date, else None."""
+    synonym = SYNONYMS.get(name.casefold())
+    if synonym is None:
+        return None
+    if isinstance(value, dt.date) or (isinstance(value, str) and re.match(r"\s*\d{4}-\d{1,2}-\d{1,2}", value)):
+        return synonym
+    return None
+
+
 def misspelling_of(name: str, known) -> str | None:
     """The known name that `name` is a near miss of (one or two edits), or None for a different name."""
     best, best_distance = None, None
@@ -336,6 +358,26 @@ def date_value(value) -> dt.date | dt.datetime | None:
             return date_value(dt.datetime.fromisoformat(f"{day}T{time}{'+00:00' if zone == 'Z' else zone}"))
     except ValueError:
         return None
+    return None
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def impossible_date(value) -> str | None:
+    """Why a value written YYYY-MM-DD (with or without a time) is not a real date, in words
+    ("February 2024 has no day 30"); None when it is one, or not written that way."""
+    match = re.match(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)", value) if isinstance(value, str) else None
+    if not match:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    if not 1 <= month <= 12:
+        return f"there is no month {month}"
+    if day < 1:
+        return "there is no day 0"
+    if day > calendar.monthrange(year, month)[1]:
+        return f"{_MONTHS[month - 1]} {year} has no day {day}"
     return None
 
 

@@ -139,9 +139,14 @@ def test_date_value_keeps_the_time(value, expected):
     assert schema.date_value(yaml.safe_load(f"d: {value}")["d"]).isoformat() == expected
 
 
-@pytest.mark.parametrize("value", ["2015-09-16 25:10:24", "2015-13-16T11:10:24Z", "16/09/2015 11:10", "2015-09-16 11:10:24 EST"])
-def test_bad_times_are_errors_at_their_line(make_site, value):
-    build_fails(make_site({P: front("title: t", "description: d", f"date: {value}")}), P, 4, "date", "YYYY-MM-DD")
+@pytest.mark.parametrize("value,words", [
+    ("2015-09-16 25:10:24", ("YYYY-MM-DD",)),
+    ("2015-13-16T11:10:24Z", ("not a real date", "there is no month 13")),
+    ("16/09/2015 11:10", ("YYYY-MM-DD",)),
+    ("2015-09-16 11:10:24 EST", ("YYYY-MM-DD",)),
+])
+def test_bad_times_are_errors_at_their_line(make_site, value, words):
+    build_fails(make_site({P: front("title: t", "description: d", f"date: {value}")}), P, 4, "date", *words)
 
 
 def test_dates_with_times_sort_by_time_show_the_date_and_keep_the_time_in_feeds(make_site):
