@@ -333,6 +333,14 @@ def generated_paths(site: Site) -> dict[str, str]:
     return out
 
 
+def _address_line(page: Page) -> int:
+    """The line of the field that gives a page its address (`url:`, else `slug:`), else 1 (its file name)."""
+    for name in ("url", "slug"):
+        if name in page.fields:
+            return page.line(name)
+    return 1
+
+
 def check_generated_paths(site: Site, diagnostics) -> None:
     """Pages, files and aliases must leave room for the feeds, sitemap and search index.
 
@@ -343,7 +351,7 @@ def check_generated_paths(site: Site, diagnostics) -> None:
     generated = generated_paths(site)
     taken_elsewhere = {"sitemap.xml", "robots.txt", "search-index.json", "feed.xml", "404.html"}
     taken_elsewhere |= {f"topics/{k}/feed.xml" for k in site.topic_pages}
-    claims = [(p.output_path, p.source, p.line("url") if "url" in p.fields else 1) for p in site.pages if p.source]
+    claims = [(p.output_path, p.source, _address_line(p)) for p in site.pages if p.source]
     claims += [(f.output_path, f.source, 1) for f in site.files.values()]
     claims += [(a.path, a.target.source, a.line) for a in site.aliases]
     # Generated paths by their folded form: a claim is looked up, and so is each folder above it.

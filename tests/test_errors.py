@@ -92,6 +92,12 @@ def test_page_claims_generated_search_page(make_site):
                "give this page a different `slug:` or rename its file")
 
 
+@pytest.mark.parametrize("field", ["slug: feed.xml", "url: /feed.xml/"])
+def test_an_address_in_the_way_of_a_generated_file_is_reported_at_the_field_that_gives_it(make_site, field):
+    fails_with(make_site, {"content/a.md": page("A", extra=f"date: 2001-01-01\n{field}")},
+               "content/a.md", 5, "/feed.xml", "choose another address")
+
+
 def test_alias_collides_with_page(make_site):
     fails_with(make_site, {
         "content/a.md": page("A", extra="aliases:\n  - /b/"),
