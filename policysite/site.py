@@ -514,6 +514,19 @@ def topic_description(name: str, config: SiteConfig) -> str:
     return strings_for(config.language, config.strings)["topic_description"].format(topic=name, site=config.title)
 
 
+def _asset_link_problem(path: Path, root_real: Path) -> str | None:
+    """What is wrong with a link under assets/, or None for a link to a file inside it."""
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return f"this is a link to {os.readlink(path)}, which does not exist (or leads round in a loop): remove the link or copy the file in"
+    if not target.is_relative_to(root_real):
+        return "this is a link to a place outside assets/: copy the file in instead"
+    if target.is_dir():
+        return "this is a link to a folder, whose files are not published: copy the folder in instead"
+    return None
+
+
 def _runs_nothing(where: str, path: str, diagnostics: Diagnostics) -> bool:
     """Whether an HTML, SVG or XML file under content/ holds nothing a browser would run (activefiles.py);
     else an error at the line where it starts."""
@@ -545,13 +558,20 @@ def collect_assets(site: Site, diagnostics: Diagnostics | None = None) -> None:
             continue
         root_real = root.resolve()
         for path in sorted(root.rglob("*")):
-            if not path.is_file() or any(part.startswith(".") for part in path.relative_to(root).parts):
+            if any(part.startswith(".") for part in path.relative_to(root).parts):
+                continue
+            if path.is_symlink() and prefix == "assets":
+                # A link is looked at before anything else: one that leads nowhere, or to a folder
+                # (which rglob does not go into), would otherwise be passed over without a word.
+                problem = _asset_link_problem(path, root_real)
+                if problem is not None:
+                    if diagnostics is not None:
+                        diagnostics.error(f"{prefix}/{path.relative_to(root).as_posix()}", 1, problem, code="bad-symlink")
+                    continue
+            if not path.is_file():
                 continue
             if not path.resolve().is_relative_to(root_real):
-                if diagnostics is not None and prefix == "assets":
-                    diagnostics.error(f"{prefix}/{path.relative_to(root).as_posix()}", 1,
-                                      "this is a link to a place outside assets/: copy the file in instead", code="bad-symlink")
-                continue
+                continue   # the theme's own: never a link out
             rel = path.relative_to(root).as_posix()
             if prefix != "assets" and not theme_asset_wanted(rel, site.config.govuk_brand):
                 continue

@@ -670,6 +670,22 @@ def test_layout_symlink_outside_layouts_not_used(make_site, tmp_path):
         assert "EVIL LAYOUT" not in (site / "_site/p/index.html").read_text()
 
 
+def test_links_under_assets_that_lead_nowhere_or_to_folders_are_reported(make_site, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.css").write_text("SECRET")
+    site = make_site({"assets/ok.css": "ok", "assets/real/x.css": "x"})
+    os.symlink(tmp_path / "gone.css", site / "assets/gone.css")
+    os.symlink(outside, site / "assets/away", target_is_directory=True)
+    os.symlink("real", site / "assets/again", target_is_directory=True)
+    r = build(site)
+    r.assert_no_traceback()
+    assert r.code == 1
+    r.assert_has("assets/gone.css", 1, "error", "which does not exist")
+    r.assert_has("assets/away", 1, "error", "outside assets/")
+    r.assert_has("assets/again", 1, "error", "a link to a folder")
+
+
 def test_asset_symlink_outside_not_copied(make_site, tmp_path):
     secret = tmp_path / "secret.css"
     secret.write_text("SECRET")
