@@ -327,7 +327,7 @@ class Templates:
             where, line = self._frame(exc, name)
             message = self._wrong_call(exc)
             if message is None:
-                message = str(exc) if isinstance(exc, jinja2.UndefinedError) else f"{type(exc).__name__}: {exc}"
+                message = _in_plain_words(exc)
             raise LayoutError(where, line, f"layout error: {message}") from None
 
     def _wrong_call(self, exc: Exception) -> str | None:
@@ -650,6 +650,34 @@ def layout_code_folder() -> Path | None:
     except (OSError, RuntimeError):   # RuntimeError: no home folder to expand ~ in
         return None
     return folder
+
+
+_NO_ATTRIBUTE = re.compile(r"^'(?P<owner>[^']+)' (?:object )?has no attribute '(?P<name>[^']+)'$")
+_UNDEFINED = re.compile(r"^'(?P<name>[^']+)' is undefined$")
+_UNSAFE = re.compile(r"^access to attribute '(?P<name>[^']+)' of '[^']+' object is unsafe\.?$")
+
+
+def _in_plain_words(exc: Exception) -> str:
+    """A layout's runtime error as its author can act on it: Jinja's own words for a name that is
+    not there, or that the sandbox refuses, say neither where the values come from nor what to do."""
+    text = str(exc)
+    if isinstance(exc, jinja2.sandbox.SecurityError) and (found := _UNSAFE.match(text)):
+        return (f"`{found['name']}` is unsafe to use in a layout, which can only show the values it is given "
+                "(see README.md, \"Layouts and assets\"): remove it")
+    if isinstance(exc, jinja2.UndefinedError):
+        if found := _NO_ATTRIBUTE.match(text):
+            name, owner = found["name"], found["owner"]
+            if owner == "None":
+                return (f"`{name}` is not there: what comes before it is empty (None) on this page; give it a "
+                        f"value, or ask first with `{{% if ... %}}`")
+            owner = "this value" if owner in ("dict object", "dict") else f"a {owner}"
+            return (f"`{name}` is not there: {owner} has no `{name}` (check the name against what layouts "
+                    f"receive in README.md, or ask first with `{{% if ... .{name} is defined %}}`)")
+        if found := _UNDEFINED.match(text):
+            return (f"`{found['name']}` is not defined here: check its spelling, or set it first "
+                    f"(`{{% set {found['name']} = ... %}}`); layouts receive `page`, `site` and the words `t(...)`")
+        return text
+    return f"{type(exc).__name__}: {text}"
 
 
 class _ContainedLoader(jinja2.FileSystemLoader):

@@ -135,16 +135,31 @@ def test_one_mistake_in_a_layout_is_one_error_yet_fails_every_page_it_is_on(make
     r = build(site)
     assert r.code == 1 and not (site / "_site").exists(), r.err
     r.assert_no_traceback()
-    assert r.errors() == [("layouts/special.html", 3, "layout error: 'None' has no attribute 'upper' "
+    assert r.errors() == [("layouts/special.html", 3, "layout error: `upper` is not there: what comes before it is empty (None) on this page; "
+                                                      "give it a value, or ask first with `{% if ... %}` "
                                                       "(while building /a/ first; on 2 pages in all)")], r.err
     # Each page it is on still fails the build: putting right the first leaves the other, said alone.
     write_files(site, {"content/a.md": page("A", extra="layout: special\nextra: {team: Policy}")})
     r = build(site)
     assert r.code == 1, r.err
-    assert r.errors() == [("layouts/special.html", 3, "layout error: 'None' has no attribute 'upper' "
+    assert r.errors() == [("layouts/special.html", 3, "layout error: `upper` is not there: what comes before it is empty (None) on this page; "
+                                                      "give it a value, or ask first with `{% if ... %}` "
                                                       "(while building /b/)")], r.err
     write_files(site, {"content/b.md": page("B", extra="layout: special\nextra: {team: Data}")})
     assert build(site).code == 0
+
+
+@pytest.mark.parametrize("expression, words", [
+    ("nosuch", "`nosuch` is not defined here: check its spelling, or set it first"),
+    ("page.nonexistent.attr", "`nonexistent` is not there: this value has no `nonexistent` (check the name"),
+    ("page.title.nope", "`nope` is not there: a str object has no `nope`"),
+    ("lipsum.__globals__", "`__globals__` is unsafe to use in a layout, which can only show the values it is given"),
+])
+def test_a_layout_mistake_is_said_in_plain_words(make_site, expression, words):
+    layout = '{% extends "page.html" %}\n{% block after_body %}\n{{ ' + expression + ' }}\n{% endblock %}\n'
+    r = build(make_site({"layouts/special.html": layout, P: page("A", extra="layout: special")}))
+    assert r.code == 1, r.err
+    r.assert_has("layouts/special.html", 3, "error", words)
 
 
 def test_two_mistakes_in_layouts_are_two_errors(make_site):
@@ -156,8 +171,8 @@ def test_two_mistakes_in_layouts_are_two_errors(make_site):
     r = build(make_site(files))
     assert r.code == 1, r.err
     assert len(r.errors()) == 2, r.err
-    r.assert_has("layouts/special.html", 3, "error", "'no_such_thing'", "on 3 pages in all")
-    r.assert_has("layouts/other.html", 4, "error", "'nothing_here'", "on 4 pages in all")
+    r.assert_has("layouts/special.html", 3, "error", "`no_such_thing` is not there", "on 3 pages in all")
+    r.assert_has("layouts/other.html", 4, "error", "`nothing_here` is not there", "on 4 pages in all")
 
 
 @pytest.mark.parametrize("written,words", [
