@@ -1289,7 +1289,8 @@ class PageWork:
             # The page apart from the message: render_pages reports each mistake once, not once a page.
             return (path, key, "", (error.path, error.line, error.message, job.where), 0, [], None)
         except HookError as error:
-            return (path, key, "", error.as_tuple(), 0, [], None)
+            # With the page its message names apart: render_pages reports each failure once, not once a page.
+            return (path, key, "", (*error.as_tuple(), page.where if page is not None else ""), 0, [], None)
         data = html.encode("utf-8")
         sha = hashlib.sha1(data).hexdigest()
         stamp = sink.write_page(path, data) if sink is not None else None
@@ -1377,9 +1378,14 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
     outputs = {}
     rendered = 0
     layout_errors: dict[tuple[str, int, str], list] = {}   # each mistake: [the first page it failed, how many]
+    hook_errors: dict[tuple[str, int, str], list] = {}     # each failure, its page left out: [the first page, how many]
     for path, key, sha, error, did_render, links in results:
         if error is not None:
-            if len(error) == 4:   # a layout's (PageWork.render)
+            if len(error) == 4 and _is_hook(state, error):   # a hook's (PageWork.render): its page named in it
+                where, line, message, page_where = error
+                key_message = message.replace(page_where, "\0") if page_where else message
+                hook_errors.setdefault((where, line, key_message), [page_where, 0])[1] += 1
+            elif len(error) == 4:   # a layout's (PageWork.render)
                 layout_errors.setdefault(error[:3], [error[3], 0])[1] += 1
             else:
                 state.diagnostics.error(*error, code="hook-failed" if _is_hook(state, error) else "layout-error")
@@ -1393,6 +1399,9 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
     for (where, line, message), (first, count) in layout_errors.items():
         pages = f"while building {first}" if count == 1 else f"while building {first} first; on {count} pages in all"
         state.diagnostics.error(where, line, f"{message} ({pages})", code="layout-error")
+    for (where, line, message), (first, count) in hook_errors.items():
+        more = "" if count == 1 else f" (and on {count - 1} more page{'s' if count > 2 else ''})"
+        state.diagnostics.error(where, line, message.replace("\0", first) + more, code="hook-failed")
     state.written += unread
     if subset or state.failed():
         # A FolderSink has already written some of these in place: remember what is there

@@ -110,6 +110,18 @@ def test_a_hook_that_raises_in_a_worker_is_reported_at_its_line(make_site):
     result.assert_no_traceback()
 
 
+def test_a_hook_that_fails_on_many_pages_is_one_error_naming_the_first_and_how_many(make_site):
+    pages = {f"content/p{i:03}.md": page(f"Page {i}") for i in range(80)}
+    site = hooked_site(make_site, hook="def on_page_html(html, page):\n"
+                                       "    if page.title.startswith('Page 7'):\n"
+                                       "        raise RuntimeError('broken')\n", extra_files=pages)
+    result = run("build", site, "-j", "2")
+    assert result.code == 1
+    assert [e for e in result.errors() if e[0] == "hooks/dept.py"] == [
+        ("hooks/dept.py", 3, "`on_page_html` failed while building content/p007.md: RuntimeError: broken "
+                             "(and on 10 more pages)")], result.err
+
+
 def test_editing_a_hook_file_while_serving_equals_a_clean_build(make_site, tmp_path):
     served = Served(hooked_site(make_site), tmp_path)
     assert served.build().ok
