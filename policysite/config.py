@@ -332,7 +332,10 @@ def _load_entries(data, group: str, name: str, diagnostics: Diagnostics) -> dict
         return entries
     block = data[group]
     if not isinstance(block, dict):
-        diagnostics.error(name, data.line_of(group), f"`{group}` must be a list of `key:` entries, each with a `name:`", code="field-type")
+        # A list (`[a, b]`, or lines starting with `- `) is the usual slip: each entry needs its key before a colon.
+        key = block[0] if isinstance(block, list) and block and isinstance(block[0], str) else "housing"
+        diagnostics.error(name, data.line_of(group), f"`{group}` must have one line per entry under it, each a key "
+                          f"and its name after a colon (such as `  {key}: Its name`), not a list", code="field-type")
         return entries
     allowed = ENTRY_FIELDS[group]
     for key, value in block.items():

@@ -345,6 +345,12 @@ def test_organisation_url_without_a_page_at_its_line(make_site):
     assert len(r.errors()) == 1
 
 
+def test_topics_written_as_a_list_say_how_to_write_them(make_site):
+    config = "title: Department of Testing\nbase_url: https://www.example.gov.uk/\ntopics: [housing, health]\n"
+    fails_with(make_site, {"site_config.yaml": config}, "site_config.yaml", 3,
+               "`topics` must have one line per entry under it", "`  housing: Its name`", "not a list")
+
+
 def test_political_needs_government(make_site):
     fails_with(make_site, {P: page("A", extra="date: 2001-01-01\npolitical: true")}, P, 5, "political", "government")
 
