@@ -181,6 +181,9 @@ class Resolver:
                               "add the link once it is published, or build with `--future` to include it")
         if joined in self.site.unreadable:
             raise LinkProblem(f"{joined} cannot be read (see its own error): fix it and this link will work")
+        if joined in self.site.clashed:
+            raise LinkProblem(f"{joined} is left out while another claims its address (see its own error): "
+                              "fix that and this link will work")
         hint = self._near(joined)
         tip = f": did you mean {hint}?" if hint else ": check the spelling and the number of `../`"
         raise LinkProblem(f"there is no page {joined}{tip}")

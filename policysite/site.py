@@ -91,6 +91,7 @@ class Site:
     scheduled: dict[str, Page] = field(default_factory=dict)   # dated after the build time: left out
     now: dt.datetime | None = None                             # the build time (clock.py)
     unreadable: set[str] = field(default_factory=set)   # Markdown sources whose errors kept them out
+    clashed: set[str] = field(default_factory=set)      # pages kept out because another claims their address
     home: Page | None = None
     topic_pages: dict[str, Page] = field(default_factory=dict)
     organisation_pages: dict[str, Page] = field(default_factory=dict)
@@ -464,6 +465,8 @@ def claim_urls(site: Site, pages: list[Page], diagnostics: Diagnostics) -> None:
                                                   f"{_collision_advice(first, owner, editors_file)}", code="address-collision")
             if isinstance(owner, Page) and owner in pages:
                 pages.remove(owner)
+                if owner.source:
+                    site.clashed.add(owner.source)
         else:
             owners[key] = owner
 

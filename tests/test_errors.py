@@ -98,6 +98,16 @@ def test_an_address_in_the_way_of_a_generated_file_is_reported_at_the_field_that
                "content/a.md", 5, "/feed.xml", "choose another address")
 
 
+def test_a_link_to_a_page_kept_out_by_an_address_clash_says_so(make_site):
+    # `new content/about/x.md` beside about.md: both claim /about/; the link to about.md is not "no page".
+    r = build(make_site({"content/a.md": page("A", body="See [about](about.md).\n"), "content/about.md": page("About"),
+                         "content/about/x.md": page("X")}))
+    assert r.code == 1
+    r.assert_has("content/about.md", 1, "error", "claimed by both")
+    r.assert_has("content/a.md", 5, "error", "content/about.md is left out while another claims its address")
+    assert "there is no page" not in r.err
+
+
 def test_alias_collides_with_page(make_site):
     fails_with(make_site, {
         "content/a.md": page("A", extra="aliases:\n  - /b/"),
