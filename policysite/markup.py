@@ -517,7 +517,8 @@ def _locate(lines: list[str], needle: str | None, seen: dict) -> int:
     if needle == "h1":
         # An <h1> in a comment or a script, or written in backticks, is not output: blanked, lines kept.
         shown = _NOT_OUTPUT.sub(lambda m: "\n" * m.group().count("\n"), "\n".join(lines))
-        shown_lines = _CODE_SPAN.sub("", shown).split("\n")
+        # A code span may run over lines: blanked to its line breaks, so that lines stay where they are.
+        shown_lines = _CODE_SPAN.sub(lambda m: "\n" * m.group().count("\n"), shown).split("\n")
         for index, line in enumerate(lines):
             if re.match(r"^#(?!#)", line) or _RAW_H1.search(shown_lines[index]) or (
                     index + 1 < len(lines) and re.match(r"^=+\s*$", lines[index + 1]) and line.strip()):

@@ -61,6 +61,23 @@ def test_build_fixture_site_end_to_end(tmp_path):
     assert (out / "news/draft-story/index.html").is_file()
 
 
+FAULT = ("import sys; sys.argv = ['policysite', 'check']; import policysite.__main__ as entry, policysite.cli as cli\n"
+         "def broken():\n    raise IndexError('list index out of range')\n"
+         "cli.main = broken\nentry.run()\n")
+
+
+def test_a_fault_in_policysite_itself_is_one_line_and_exit_3(tmp_path):
+    # What an editor sees in CI when policysite has a bug: not a page of Python, and not their fault.
+    proc = subprocess.run([sys.executable, "-c", FAULT], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert proc.returncode == 3, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: policysite itself failed (IndexError: list index out of range at ")
+    assert "not in your site" in proc.stderr and "POLICYSITE_TRACEBACK=1" in proc.stderr
+    shown = subprocess.run([sys.executable, "-c", FAULT], capture_output=True, text=True, cwd=REPO, timeout=60,
+                           env={**os.environ, "POLICYSITE_TRACEBACK": "1"})
+    assert "Traceback" in shown.stderr and "IndexError" in shown.stderr
+
+
 def test_build_defaults_to_current_folder(tmp_path):
     site = copy_fixture("policy-site", tmp_path)
     r = run_subprocess("build", cwd=site)

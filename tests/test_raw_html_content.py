@@ -126,6 +126,16 @@ def test_a_raw_html_h1_in_a_body_is_a_top_level_heading_too(make_site):
     strict.assert_has(P, 11, "error", "`<h2>` in HTML", "under --strict")
 
 
+def test_a_code_span_over_two_lines_leaves_the_heading_line_where_it_is(make_site):
+    # The code span is blanked to find what is output; it must keep its line break, or the lines
+    # after it move up one (and the last ran past the end).
+    site = make_site({P: page("P", body="Text `code\nspan` more.\n\nMore.\n\n<h1>Second title</h1>\n\nEnd.\n")})
+    r = build(site)
+    r.assert_no_traceback()
+    assert r.code == 0, r.err
+    assert [line for path, line, _ in r.warnings() if path == P] == [10]
+
+
 def test_scan_findings_carry_codes():
     codes = {(f.line, f.code) for f in sanitize.scan(
         '<a href="https://e.org/" target="_blank" onclick="x">a</a>\n<a target=x href="javascript:y">b</a>\n'
