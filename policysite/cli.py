@@ -283,3 +283,10 @@ def import_command(kind, src, dest):
         sys.exit(130)
     click.echo(report.summary())
     click.echo(f"What is left for a person, with file and line: {Path(dest) / REPORT_NAME}")
+    if report.unread_config:
+        # The new site lacks the old one's settings (its title, address, languages): not a finished import.
+        for where, line, settings in report.unread_config:
+            click.echo(f"{Path(src) / where}:{line}: error: the configuration could not be read, so the settings "
+                       f"taken from it ({settings}) are missing from {dest}: correct it and import again into an "
+                       "empty folder", err=True)
+        sys.exit(1)

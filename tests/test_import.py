@@ -730,3 +730,31 @@ def test_top_level_headings_in_a_body_move_down_a_level(tmp_path):
     result = run("check", dest)
     result.assert_no_traceback()
     assert result.errors() == [] and result.warnings() == []
+
+
+@pytest.mark.parametrize("kind,files,where", [
+    ("hugo", {"hugo.toml": 'baseURL = "https://www.example.gov/"\ntitle = "Example"\nparams = = 3\n'},
+     "hugo.toml:3: the configuration could not be read: a value TOML cannot read (text must be in double quotes), "
+     "at column 10 of `params = = 3`."),
+    ("hugo", {"config/_default/hugo.json": '{\n  "title": "Example",\n  "baseURL": \n}\n'},
+     "config/_default/hugo.json:4: the configuration could not be read: expecting value, at column 1 of `}`."),
+    ("jekyll", {"_config.yml": "title: Example\nurl: https://www.example.gov\nexclude: [drafts\n"},
+     "_config.yml:3: the configuration could not be read:"),
+])
+def test_an_unreadable_configuration_is_reported_at_its_line_and_fails_the_import(tmp_path, kind, files, where):
+    write_tree(tmp_path / "src", {**files, ("content/" if kind == "hugo" else "") + "a.md":
+                                  "---\ntitle: A\ndescription: A page.\n---\nText.\n"})
+    dest = tmp_path / "out"
+    result = run("import", kind, tmp_path / "src", dest)
+    result.assert_no_traceback()
+    # The new site is written, but without the old one's title, address and languages: not a finished import.
+    assert result.code == 1
+    assert (dest / "content/a.md").is_file()
+    line = where.split(": ", 1)[0]
+    said = "the configuration could not be read, so the settings taken from it ("
+    assert f"{tmp_path / 'src' / line}: error: {said}" in result.err
+    assert result.out.startswith(f"The configuration could not be read ({line}): the settings taken from it (")
+    report = (dest / "IMPORT-REPORT.md").read_text()
+    assert f"- {where}" in report
+    assert "Error)" not in report and "Error:" not in report      # no parser's class names
+    assert "the old site's configuration could not be read, so it gives no address it is published at" in report

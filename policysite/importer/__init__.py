@@ -141,7 +141,8 @@ def run_import(kind: str, src: Path, dest: Path) -> Report:
 
     nav = build_nav(site, resolver, report)
     if not site.base_url:
-        report.add("setting", "site_config.yaml", 1, "the old site's configuration gives no address it is published "
+        said = ("could not be read, so it gives" if report.unread_config else "gives")
+        report.add("setting", "site_config.yaml", 1, f"the old site's configuration {said} no address it is published "
                    "at: add `base_url:` (such as https://www.example.gov.uk/)")
     dest_real.mkdir(parents=True, exist_ok=True)
     write_text(dest_real, "site_config.yaml", site_config(site, topics, nav))

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from .report import code
+
 
 @dataclass
 class SourceText:
@@ -197,3 +199,48 @@ def dump(data: dict) -> str:
     """YAML for front matter or site_config.yaml: keys in the order given, Unicode kept."""
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100,
                      default_flow_style=False)
+
+
+# tomllib's words for common mistakes, in plain words.
+_TOML_WORDS = {
+    "Invalid value": "a value TOML cannot read (text must be in double quotes)",
+    "Expected '=' after a key in a key/value pair": "a setting must be written `name = value`",
+    "Unclosed array": "a `[` is not closed with `]`",
+    "Unclosed inline table": "a `{` is not closed with `}`",
+    "Unterminated string": "a text in quotes is not closed",
+    "Cannot overwrite a value": "a setting is given twice",
+    "Invalid statement": "a line TOML cannot read (each line is `name = value` or a `[table]` heading)",
+}
+
+
+def syntax_problem(exc: Exception, text: str) -> tuple[int, str]:
+    """(1-based line, what is wrong in plain words) for a TOML, JSON or YAML error in `text`."""
+    lines = text.split("\n")
+    last = max(1, len(text.rstrip("\n").split("\n")))
+    line, column, words = last, None, str(exc)
+    if isinstance(exc, tomllib.TOMLDecodeError):
+        # tomllib gives its place only in the message: "Invalid value (at line 3, column 7)".
+        match = re.match(r"(.*?) \(at (?:line (\d+), column (\d+)|end of document)\)$", str(exc))
+        if match:
+            words = match.group(1)
+            if match.group(2):
+                line, column = int(match.group(2)), int(match.group(3))
+        words = _TOML_WORDS.get(words) or re.sub(r"^Cannot declare .* twice$", "a table is declared twice", words)
+    elif isinstance(exc, json.JSONDecodeError):
+        line, column, words = exc.lineno, exc.colno, exc.msg
+    elif isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        if exc.context and "scanning a quoted scalar" in exc.context and exc.context_mark is not None:
+            mark = exc.context_mark   # a quote never closed: the line that opened it
+        if mark is not None:
+            line, column = min(mark.line + 1, last), mark.column + 1
+        words = exc.problem or exc.context or "not valid YAML"
+    elif isinstance(exc, RecursionError):
+        words = "nested too deeply to read"
+    words = words[:1].lower() + words[1:]
+    shown = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+    if shown and column is not None:
+        words += f", at column {column} of {code(shown)}"
+    elif shown:
+        words += f", near {code(shown)}"
+    return line, words

@@ -26,7 +26,7 @@ from .common import (
     reserve,
     title_from_name,
 )
-from .frontmatter import read_text, split, when
+from .frontmatter import read_text, split, syntax_problem, when
 from .links import Resolver
 from .report import Report
 from .walk import walk
@@ -35,6 +35,8 @@ PAGE_SUFFIXES = {".md", ".markdown", ".mdown", ".html", ".htm"}
 OTHER_FORMATS = {".adoc", ".asciidoc", ".org", ".rst", ".pandoc", ".pdc", ".ipynb"}
 CONFIG_NAMES = ("hugo", "config")
 CONFIG_SUFFIXES = (".toml", ".yaml", ".yml", ".json")
+# What the import takes from the configuration, for the report when it cannot be read.
+SETTINGS = "the title, base URL, languages, taxonomies, permalinks and menus"
 
 
 def urlize(text: str, lower: bool = True) -> str:
@@ -69,7 +71,7 @@ def _load_config_file(path: Path, report: Report, root: Path) -> dict:
     text, problem = read_text(path)
     where = path.relative_to(root).as_posix()
     if text is None:
-        report.add("setting", where, 1, problem or "cannot read")
+        report.config_unread(where, 1, problem or "cannot read the file", SETTINGS)
         return {}
     try:
         if path.suffix == ".toml":
@@ -79,10 +81,13 @@ def _load_config_file(path: Path, report: Report, root: Path) -> dict:
         else:
             data = yaml.safe_load(text)
     except (tomllib.TOMLDecodeError, ValueError, yaml.YAMLError, RecursionError) as exc:
-        report.add("setting", where, 1, f"the configuration could not be read ({type(exc).__name__}): "
-                   "site settings were taken from defaults")
+        line, why = syntax_problem(exc, text)
+        report.config_unread(where, line, why, SETTINGS)
         return {}
-    return data if isinstance(data, dict) else {}
+    if data is not None and not isinstance(data, dict):
+        report.config_unread(where, 1, "it is not a list of `name: value` settings", SETTINGS)
+        return {}
+    return data or {}
 
 
 def _lower(value):

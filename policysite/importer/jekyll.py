@@ -22,7 +22,7 @@ from .common import (
     title_from_name,
     url_to_dest,
 )
-from .frontmatter import SourceText, read_text, split, when
+from .frontmatter import SourceText, read_text, split, syntax_problem, when
 from .hugo import _params, _plain
 from .links import Resolver
 from .report import Report
@@ -44,6 +44,8 @@ POST_NAME = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})-(.+)$")
 # What Jekyll itself puts in `site` (not from _config.yml): left for a person, never emptied.
 JEKYLL_SITE_VALUES = {"posts", "pages", "data", "time", "collections", "categories", "tags", "static_files",
                       "html_pages", "html_files", "documents", "related_posts", "url", "baseurl", "github"}
+# What the import takes from _config.yml, for the report when it cannot be read.
+SETTINGS = "the title, url and baseurl, collections, permalinks, defaults, exclude and the menu"
 NAV_KEYS = ("navigation", "nav", "main_navigation", "primary_navigation", "main_nav", "menu", "main_menu", "header_pages")
 
 
@@ -78,16 +80,18 @@ class JekyllReader:
             if path.is_file():
                 text, problem = read_text(path)
                 if text is None:
-                    self.report.add("setting", name, 1, problem or "cannot read")
+                    self.report.config_unread(name, 1, problem or "cannot read the file", SETTINGS)
                     return {}
                 try:
                     data = yaml.safe_load(text)
-                except yaml.YAMLError as exc:
-                    mark = getattr(exc, "problem_mark", None)
-                    self.report.add("setting", name, mark.line + 1 if mark else 1,
-                                    "the configuration could not be read: site settings were taken from defaults")
+                except (yaml.YAMLError, RecursionError) as exc:
+                    line, why = syntax_problem(exc, text)
+                    self.report.config_unread(name, line, why, SETTINGS)
                     return {}
-                return data if isinstance(data, dict) else {}
+                if data is not None and not isinstance(data, dict):
+                    self.report.config_unread(name, 1, "it is not a list of `name: value` settings", SETTINGS)
+                    return {}
+                return data or {}
         return {}
 
     def read(self) -> SourceSite:

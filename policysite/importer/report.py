@@ -78,9 +78,16 @@ class Report:
     moves: list[tuple[str, str]] = field(default_factory=list)   # (source path, what it became), changed ones only
     link_notes: dict[str, str] = field(default_factory=dict)     # link group -> what a person should do about it
     checked: list[Diagnostic] | None = None   # what `check` says about DEST, once it has run
+    unread_config: list[tuple[str, int, str]] = field(default_factory=list)   # (file, line, its settings in words)
 
     def add(self, kind: str, where: str, line: int, message: str, group: str = "", subject: str = "") -> None:
         self.items.append(Item(kind, where, line, message, group, subject))
+
+    def config_unread(self, where: str, line: int, why: str, settings: str) -> None:
+        """A configuration file that could not be read: its settings (`settings`, in words) are all missing."""
+        self.add("setting", where, line, f"the configuration could not be read: {why}. None of its settings "
+                 f"were carried over ({settings}): correct it and import again into an empty folder")
+        self.unread_config.append((where, line, settings))
 
     def take_check(self, diagnostics: list[Diagnostic]) -> None:
         """Keep what `check` says, and give each item that check also reports check's line."""
@@ -113,7 +120,8 @@ class Report:
 
     def summary(self, in_report: bool = False) -> str:
         """The lines `import` prints; in IMPORT-REPORT.md, the same without the pointers to it."""
-        lines = []
+        lines = [f"The configuration could not be read ({where}:{line}): the settings taken from it ({settings}) "
+                 "are missing from the new site." for where, line, settings in self.unread_config]
         if self.verdict() and not in_report:
             lines.append(self.verdict()[:-1] + (" (they are listed first in IMPORT-REPORT.md)." if self.errors else "."))
         lines += [
