@@ -758,3 +758,27 @@ def test_an_unreadable_configuration_is_reported_at_its_line_and_fails_the_impor
     assert f"- {where}" in report
     assert "Error)" not in report and "Error:" not in report      # no parser's class names
     assert "the old site's configuration could not be read, so it gives no address it is published at" in report
+
+
+def test_jekyll_excerpt_separator_of_the_site_or_the_post_ends_the_description(tmp_path):
+    """As Jekyll's excerpt: the text before the post's own `excerpt_separator`, else the site's, however short."""
+    write_tree(tmp_path / "src", {
+        "_config.yml": "title: Agency\nurl: https://www.example.gov\nexcerpt_separator: <!--more-->\n",
+        "about.md": "---\ntitle: About\ndescription: About us.\n---\nAbout us.\n",
+        "_posts/2020-01-01-site.md": ("---\ntitle: Site\n---\nIntro text here.\n<!--more-->\n\n"
+                                      "More text {% link about.md %}. bad\n"),
+        "_posts/2020-01-02-own.md": ("---\ntitle: Own\nexcerpt_separator: <!--end-->\n---\n"
+                                     "Intro text here. <!--end--> More text {% link about.md %}. bad\n<!--more-->\n"),
+        "_posts/2020-01-03-none.md": ("---\ntitle: None\nexcerpt_separator: ''\n---\n"
+                                      "The first paragraph, when excerpts are off.\n<!--more-->\n\nNot this.\n"),
+    })
+    dest = tmp_path / "out"
+    do_import("jekyll", tmp_path / "src", dest)
+    posts = dest / "content/posts"
+    assert front(posts / "2020-01-01-site.md")["description"] == "Intro text here."
+    assert front(posts / "2020-01-02-own.md")["description"] == "Intro text here."
+    assert front(posts / "2020-01-03-none.md")["description"] == "The first paragraph, when excerpts are off."
+    report = (dest / "IMPORT-REPORT.md").read_text()
+    assert "- content/posts/2020-01-01-site.md:2: made from the text before `<!--more-->`" in report
+    assert "- content/posts/2020-01-02-own.md:2: made from the text before `<!--end-->`" in report
+    assert "- content/posts/2020-01-03-none.md:2: made from the page's first paragraph" in report

@@ -31,7 +31,7 @@ from .convert import attribute_lists, remaining_tags
 from .headings import demote_headings
 from .kind import wrong_kind
 from .links import Left, Resolver, rewrite_links
-from .report import INVALID, ROOT, Report
+from .report import INVALID, ROOT, Report, code
 from .summary import summary_of
 
 REPORT_NAME = "IMPORT-REPORT.md"
@@ -111,7 +111,7 @@ def run_import(kind: str, src: Path, dest: Path) -> Report:
                        f"({page.text.problem}): it is kept under `extra.source_front_matter`")
         map_fields(page, site, report, TOPIC_KEYS[kind])
         if "description" not in page.fields and not page.section and not page.home:
-            divider = getattr(reader, "summary_divider", None)
+            divider = reader.divider(page)
             made = summary_of(body, divider)
             if made:
                 page.fields = _insert_after(page.fields, "title", "description", made)
@@ -226,7 +226,7 @@ def _copy(dest: Path, f, report: Report) -> int:
 def _made_how(reader, divider: str | None, body: str) -> str:
     """What the made description is, for IMPORT-REPORT.md."""
     if divider and divider in body:
-        return f"made from the text before `{divider}`, the summary the old site showed: check it reads as one"
+        return f"made from the text before {code(divider)}, the summary the old site showed: check it reads as one"
     shown = "Hugo shows the opening of a page" if isinstance(reader, hugo.HugoReader) else "Jekyll shows the first paragraph"
     return f"made from the page's first paragraph ({shown} as its summary): check it says what the page is for"
 

@@ -144,6 +144,10 @@ def read_config(root: Path, report: Report) -> dict:
 class HugoReader:
     summary_divider = "<!--more-->"
 
+    def divider(self, page: SourcePage) -> str:
+        """The text a page's summary ends at (`<!--more-->`, whatever the page)."""
+        return self.summary_divider
+
     def __init__(self, root: Path, report: Report):
         self.root = root
         self.report = report

@@ -56,6 +56,13 @@ def jekyll_slugify(text: str) -> str:
     return re.sub(r"[^\w]+|_+", "-", text.lower()).strip("-")
 
 
+def _separator(value) -> str | None:
+    """An `excerpt_separator` as the text to look for; None for Jekyll's own, a blank line (the first paragraph).
+
+    An empty one turns excerpts off in Jekyll: the import still makes the description from the first paragraph."""
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
 @dataclass(frozen=True)
 class CopiedAsIs:
     """What `_read` found for a file Jekyll copies as it is rather than making a page of it."""
@@ -71,8 +78,7 @@ class JekyllReader:
         self.site = SourceSite(kind="jekyll", root=root, taxonomies=["tags", "categories"])
         self.config = self.read_config()
         self.posts: list[SourcePage] = []
-        separator = self.config.get("excerpt_separator")
-        self.summary_divider = separator.strip() if isinstance(separator, str) and separator.strip() else None
+        self.summary_divider = _separator(self.config.get("excerpt_separator"))
 
     def read_config(self) -> dict:
         for name in ("_config.yml", "_config.yaml"):
@@ -93,6 +99,12 @@ class JekyllReader:
                     return {}
                 return data or {}
         return {}
+
+    def divider(self, page: SourcePage) -> str | None:
+        """The text a page's excerpt ends at: its own `excerpt_separator`, else the site's; None for the first paragraph."""
+        if "excerpt_separator" in page.front:
+            return _separator(page.front["excerpt_separator"])
+        return self.summary_divider
 
     def read(self) -> SourceSite:
         cfg, site = self.config, self.site

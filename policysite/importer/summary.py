@@ -63,7 +63,8 @@ def opening_text(markdown: str, divider: str | None = None) -> str:
     text = _TEMPLATE.sub("", markdown)
     if divider and divider in text:
         before = _COMMENT.sub("", text.split(divider, 1)[0])
-        found = " ".join(filter(None, (paragraph_text(part) for part in re.split(r"\n\s*\n", before))))
+        # The author chose where the summary ends: all of the text before it, however short.
+        found = " ".join(filter(None, (paragraph_text(part, shortest=2) for part in re.split(r"\n\s*\n", before))))
         if found:
             return found
     text = _COMMENT.sub("", text)
