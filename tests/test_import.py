@@ -782,3 +782,21 @@ def test_jekyll_excerpt_separator_of_the_site_or_the_post_ends_the_description(t
     assert "- content/posts/2020-01-01-site.md:2: made from the text before `<!--more-->`" in report
     assert "- content/posts/2020-01-02-own.md:2: made from the text before `<!--end-->`" in report
     assert "- content/posts/2020-01-03-none.md:2: made from the page's first paragraph" in report
+
+
+@pytest.mark.parametrize("kind,files,says", [
+    ("hugo", {"hugo.toml": 'baseURL = "https://www.example.gov/"\ntitle = "Example"\n',
+              "content/a.md": ('---\ntitle: A\ndescription: A page.\n---\nSee [x]({{< relref "nowhere.md" >}}), '
+                               "[y](/gone/) and [z]({{% ref gone %}}).\n")},
+     "Links: 0 rewritten, 3 left as written: 1 under /gone/, 1 in {{% ref %}} naming no page, "
+     "1 in {{< relref >}} naming no page."),
+    ("jekyll", {"_config.yml": "title: Agency\nurl: https://www.example.gov\n",
+                "a.md": "---\ntitle: A\ndescription: A page.\n---\nSee [x]({% link nowhere.md %}).\n"},
+     "Links: 0 rewritten, 1 left as written: 1 in {% link %} naming no page."),
+])
+def test_links_left_in_tags_are_named_in_the_summary(tmp_path, kind, files, says):
+    write_tree(tmp_path / "src", files)
+    dest = tmp_path / "out"
+    result = do_import(kind, tmp_path / "src", dest)
+    assert says in result.out
+    assert says in (dest / "IMPORT-REPORT.md").read_text()

@@ -482,6 +482,7 @@ class HugoReader:
                     report.converted[lname] += 1
                 else:
                     report.links_left += 1
+                    report.tags_to_no_page["{{< " + lname + " >}}" if match.group("open") == "<" else "{{% " + lname + " %}}"] += 1
                     notes[match.group(0)] = f"`{match.group(0)}`: no page `{target}` in the source site"
             elif lname in ("figure", "image", "img", "picture"):
                 src = params.get("src") or params.get("0") or ""

@@ -468,6 +468,7 @@ class JekyllReader:
             target = self.resolve_tag(tag, arg)
             if target is None:
                 report.links_left += 1
+                report.tags_to_no_page[f"{{% {tag} %}}"] += 1
                 notes[m.group(0)] = f"`{m.group(0)}`: no {'post' if tag == 'post_url' else 'file'} `{arg}` in the source site"
                 return m.group(0)
             report.links_rewritten += 1

@@ -71,6 +71,7 @@ class Report:
     files_copied: int = 0
     links_rewritten: int = 0
     links_left: int = 0
+    tags_to_no_page: Counter = field(default_factory=Counter)   # `{{< relref >}}`, `{% link %}` … -> links left in them
     converted: Counter = field(default_factory=Counter)   # tag or shortcode name -> count
     left: Counter = field(default_factory=Counter)        # tag or shortcode name -> count
     extra_fields: Counter = field(default_factory=Counter)  # field name -> pages keeping it under extra
@@ -129,7 +130,8 @@ class Report:
             + (f" and {self.redirects} aliases (pages that only redirected)" if self.redirects else "")
             + f", {self.files_copied} other files copied.",
             f"Links: {self.links_rewritten} rewritten, {self.links_left} left as written"
-            + (": " + ", ".join(f"{n} {group_label(g)}" for g, n in _by_count(self._link_groups()))
+            + (": " + ", ".join([f"{n} {group_label(g)}" for g, n in _by_count(self._link_groups())]
+                                + [f"{n} in {name} naming no page" for name, n in _by_count(self.tags_to_no_page)])
                if self.links_left else "") + ".",
         ]
         lines += [f"  {group_label(g)}: {self.link_notes[g]}" for g, _ in _by_count(self._link_groups()) if g in self.link_notes]
