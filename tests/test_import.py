@@ -800,3 +800,29 @@ def test_links_left_in_tags_are_named_in_the_summary(tmp_path, kind, files, says
     result = do_import(kind, tmp_path / "src", dest)
     assert says in result.out
     assert says in (dest / "IMPORT-REPORT.md").read_text()
+
+
+def test_report_and_nav_give_the_address_a_slug_gives(tmp_path):
+    """A page that keeps its old address with `slug:` is said to keep it, and the built site has it there."""
+    write_tree(tmp_path / "src", {
+        "hugo.toml": ('baseURL = "https://www.example.gov/"\ntitle = "Example"\n'
+                      '[[menu.main]]\nname = "The second"\nurl = "/posts/second/"\n'),
+        "content/posts/dup.md": "---\ntitle: Dup\ndescription: A page.\nurl: /posts/second/\n---\nText.\n",
+        "content/posts/report/index.md": "---\ntitle: Report\ndescription: A report.\nslug: annual\n---\nText.\n",
+    })
+    dest = tmp_path / "out"
+    do_import("hugo", tmp_path / "src", dest)
+    assert front(dest / "content/posts/dup.md")["slug"] == "second"
+    assert front(dest / "content/posts/report.md")["slug"] == "annual"
+    report = (dest / "IMPORT-REPORT.md").read_text()
+    assert "content/posts/dup.md →" not in report                     # neither its file nor its address changed
+    assert "- content/posts/report/index.md → content/posts/report.md\n" in report   # only its file did
+    assert "(address" not in report
+    config = yaml.safe_load((dest / "site_config.yaml").read_text())
+    assert config["nav"] == [{"title": "The second", "url": "/posts/second/"}]
+    result = run("build", dest)
+    result.assert_no_traceback()
+    assert result.code == 0, result.err
+    assert (dest / "_site/posts/second/index.html").is_file()
+    assert (dest / "_site/posts/annual/index.html").is_file()
+    assert not (dest / "_site/posts/dup").exists()

@@ -21,7 +21,7 @@ from .common import (
     copy_file,
     fold_redirects,
     map_fields,
-    natural_url,
+    new_address,
     page_text,
     settle_destinations,
     site_config,
@@ -171,7 +171,7 @@ def check_quietly(dest: Path) -> list:
 def where_it_went(page) -> str:
     """'content/a.md (address /old/ → /a/)' for a page whose file or address changed; '' when both stayed."""
     became = "content/" + page.dest
-    old, new = page.url, page.fields.get("url") or natural_url(page.dest)
+    old, new = page.url, new_address(page)
     if page.source in (became, page.dest) and old == new:
         return ""
     return became + (f" (address {old} → {new})" if old != new else "")
@@ -266,7 +266,7 @@ def build_nav(site: SourceSite, resolver: Resolver, report: Report) -> list:
             if title == page.fields.get("title"):
                 nav.append(page.dest)
             else:
-                nav.append({"title": title, "url": page.fields.get("url") or natural_url(page.dest)})
+                nav.append({"title": title, "url": new_address(page)})
         elif url.startswith("https:"):
             nav.append({"title": entry.title or url, "url": url})
         elif url.startswith(("http:", "mailto:")):

@@ -115,6 +115,16 @@ def natural_url(dest: str) -> str:
     return "/" + "".join(p + "/" for p in parts)
 
 
+def new_address(page: SourcePage) -> str:
+    """The address the new site gives the page as written: its `url:`, else its `slug:` in its folder, else its file's."""
+    natural = natural_url(page.dest)
+    if page.fields.get("url"):
+        return str(page.fields["url"])
+    if page.fields.get("slug"):
+        return posixpath.dirname(natural.rstrip("/")).rstrip("/") + "/" + str(page.fields["slug"]) + "/"
+    return natural
+
+
 def url_to_dest(url: str, section: bool) -> str | None:
     """'/a/b/' -> 'a/b.md' (or 'a/b/_index.md'), or None when a segment cannot be a file name."""
     parts = [p for p in url.strip("/").split("/") if p]
