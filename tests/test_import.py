@@ -826,3 +826,28 @@ def test_report_and_nav_give_the_address_a_slug_gives(tmp_path):
     assert (dest / "_site/posts/second/index.html").is_file()
     assert (dest / "_site/posts/annual/index.html").is_file()
     assert not (dest / "_site/posts/dup").exists()
+
+
+def test_a_last_changed_date_is_compared_with_the_date_as_check_compares_them(tmp_path):
+    """With their times and offsets: one read fine and later is kept, one earlier is listed as earlier, not unread."""
+    write_tree(tmp_path / "src", {
+        "hugo.toml": 'baseURL = "https://www.example.gov/"\ntitle = "Example"\n',
+        # 21:00 UTC is after 01:00 at +05:00 the next day (20:00 UTC).
+        "content/zone.md": ("---\ntitle: Zone\ndescription: A page.\ndate: 2020-01-02T01:00:00+05:00\n"
+                            "lastmod: 2020-01-01T21:00:00Z\n---\nText.\n"),
+        # A plain date is midnight UTC: before ten o'clock that day.
+        "content/same.md": ("---\ntitle: Same\ndescription: A page.\ndate: 2020-01-01T10:00:00Z\n"
+                            "lastmod: 2020-01-01\n---\nText.\n"),
+    })
+    dest = tmp_path / "out"
+    do_import("hugo", tmp_path / "src", dest)
+    assert "updated: 2020-01-01T21:00:00+00:00" in (dest / "content/zone.md").read_text()
+    same = front(dest / "content/same.md")
+    assert "updated" not in same and same["extra"]["lastmod"] == "2020-01-01"
+    report = (dest / "IMPORT-REPORT.md").read_text()
+    assert "Dates that could not be read" not in report and "zone.md" not in report
+    assert ("## Last-changed dates earlier than the page's date (kept under `extra`) (1)\n\n"
+            "- content/same.md:1: `lastmod` (2020-01-01) is before the date (2020-01-01T10:00:00+00:00)") in report
+    result = run("check", dest)
+    result.assert_no_traceback()
+    assert result.errors() == []

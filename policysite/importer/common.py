@@ -9,7 +9,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..schema import BUILTIN_TYPES
+from ..schema import BUILTIN_TYPES, date_value, moment
 from ..site import SEGMENT, slugify, valid_url_path
 from .frontmatter import SourceText, When, dump, plain, when
 from .report import Report
@@ -225,13 +225,15 @@ def map_fields(page: SourcePage, site: SourceSite, report: Report, normalise_top
                 used.add(key)
         if out == "date" and "date" not in fields and page.file_date:
             fields["date"] = page.file_date
-    if "date" in fields and "updated" in fields and fields["updated"][:10] < fields["date"][:10]:
-        # Hugo and Jekyll allow it; we do not: keep the source's value where a person can see it.
+    if "date" in fields and "updated" in fields and _moment(fields["updated"]) < _moment(fields["date"]):
+        # Hugo and Jekyll allow it; we do not: keep the source's value where a person can see it. Compared
+        # as `check` compares them (times, offsets; a plain date is midnight UTC), not by the day written.
         for key in UPDATED_KEYS:
             if key in used:
                 used.discard(key)
-                report.add("date", where, 1, f"`{front[key][0]}` ({fields['updated']}) is before the date "
-                           f"({fields['date']}): kept under `extra`")
+                report.add("date-order", where, 1, f"`{front[key][0]}` ({fields['updated']}) is before the date "
+                           f"({fields['date']}): kept under `extra`, as a page here cannot be updated before "
+                           "it was published")
         del fields["updated"]
     elif "date" in fields and "updated" in fields and fields["updated"] == fields["date"]:
         del fields["updated"]
@@ -346,6 +348,11 @@ def map_fields(page: SourcePage, site: SourceSite, report: Report, normalise_top
     if extra:
         fields["extra"] = extra
     page.fields = fields
+
+
+def _moment(value: When):
+    """A date or date-time as `check` orders them."""
+    return moment(date_value(str(value)))
 
 
 def menu_entries(value) -> dict:

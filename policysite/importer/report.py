@@ -23,6 +23,7 @@ KINDS = {
     "presentational": "Presentational attributes removed (the theme decides how pages look)",
     "front-matter": "Front matter that could not be read",
     "date": "Dates that could not be read",
+    "date-order": "Last-changed dates earlier than the page's date (kept under `extra`)",
     "nav": "Menu entries not kept in `nav:`",
     "file": "Files not imported",
     "language": "Languages",
