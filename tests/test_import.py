@@ -851,3 +851,29 @@ def test_a_last_changed_date_is_compared_with_the_date_as_check_compares_them(tm
     result = run("check", dest)
     result.assert_no_traceback()
     assert result.errors() == []
+
+
+def test_pages_jekyll_excludes_are_listed_with_the_reason(tmp_path):
+    write_tree(tmp_path / "src", {
+        "_config.yml": ("title: Agency\nurl: https://www.example.gov\n"
+                        "exclude:\n  - old-plans.md\n  - drafts\n  - \"*.bak.md\"\n"),
+        "index.md": "---\ntitle: Home\ndescription: The agency.\n---\nWelcome.\n",
+        "old-plans.md": "---\ntitle: Old plans\n---\nGone.\n",
+        "drafts/one.md": "---\ntitle: One\n---\nDraft.\n",
+        "drafts/two.md": "---\ntitle: Two\n---\nDraft.\n",
+        "drafts/chart.png": "not a page",
+        "guides/apply.bak.md": "---\ntitle: Apply\n---\nOld.\n",
+        "CONTRIBUTING.md": "# How to help\n",
+        "node_modules/pkg/README.md": "# A package\n",
+    })
+    dest = tmp_path / "out"
+    result = do_import("jekyll", tmp_path / "src", dest)
+    assert sorted(p.relative_to(dest / "content").as_posix() for p in (dest / "content").rglob("*.md")) == ["_index.md"]
+    report = (dest / "IMPORT-REPORT.md").read_text()
+    why = "is under `exclude:` in _config.yml, so Jekyll does not publish"
+    assert f"- old-plans.md:1: `old-plans.md` {why} it: not imported" in report
+    assert f"- guides/apply.bak.md:1: `*.bak.md` {why} it: not imported" in report
+    assert f"- drafts/:1: `drafts` {why} the 2 pages in this folder (drafts/one.md, drafts/two.md): none imported" in report
+    assert "- CONTRIBUTING.md:1: a file about the repository (`CONTRIBUTING*`) rather than a page of the site" in report
+    assert "node_modules" not in report      # the tools' own folders hold no pages of the site
+    assert "4 files not imported" in result.out

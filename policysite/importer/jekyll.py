@@ -31,8 +31,9 @@ from .walk import walk
 PAGE_SUFFIXES = {".md", ".markdown", ".mkd", ".mkdn", ".mdown", ".html", ".htm"}
 DEFAULT_EXCLUDE = ["Gemfile", "Gemfile.lock", "gemfiles", "node_modules", "vendor", "*.gemspec", "Rakefile",
                    "package.json", "package-lock.json", "yarn.lock", "Dockerfile", "docker-compose.yml",
-                   "Makefile", "netlify.toml", "README*", "CONTRIBUTING*", "CHANGELOG*", "LICENSE*",
-                   "CODE_OF_CONDUCT*", "SECURITY*", "CNAME"]
+                   "Makefile", "netlify.toml", "CNAME"]
+# Files about the repository rather than pages of the site: left out, and listed when they are pages.
+REPOSITORY_FILES = ["README*", "CONTRIBUTING*", "CHANGELOG*", "LICENSE*", "CODE_OF_CONDUCT*", "SECURITY*"]
 STYLES = {
     "date": "/:categories/:year/:month/:day/:title:output_ext",
     "pretty": "/:categories/:year/:month/:day/:title/",
@@ -124,11 +125,13 @@ class JekyllReader:
         self.style = text("permalink") or "date"
         self.collections = self.read_collections()
         self.defaults = cfg.get("defaults") if isinstance(cfg.get("defaults"), list) else []
-        self.exclude = DEFAULT_EXCLUDE + [str(x) for x in cfg.get("exclude") or [] if isinstance(x, str)] \
-            if isinstance(cfg.get("exclude") or [], list) else DEFAULT_EXCLUDE
+        self.exclude = [str(x) for x in cfg.get("exclude") or [] if isinstance(x, str)] \
+            if isinstance(cfg.get("exclude") or [], list) else []
+        self.left_out: list[tuple[str, bool, str]] = []   # (path, is a folder, the `exclude:` entry it matched)
         self.include = [str(x) for x in cfg.get("include") or [] if isinstance(x, str)] \
             if isinstance(cfg.get("include") or [], list) else []
         self.read_files()
+        self.report_left_out()
         self.place_pages()
         self.read_nav()
         kept = {"title", "description", "url", "baseurl", "lang", "locale", "collections", "permalink",
@@ -159,8 +162,33 @@ class JekyllReader:
         name = posixpath.basename(rel)
         if any(fnmatch.fnmatch(rel, pat.strip("/")) or fnmatch.fnmatch(name, pat.strip("/")) for pat in self.include):
             return False
-        return any(fnmatch.fnmatch(rel, pat.strip("/")) or (fnmatch.fnmatch(name, pat) and "/" not in pat.strip("/"))
-                   for pat in self.exclude)
+        matches = lambda pat: fnmatch.fnmatch(rel, pat.strip("/")) or (fnmatch.fnmatch(name, pat) and "/" not in pat.strip("/"))
+        if any(matches(pat) for pat in DEFAULT_EXCLUDE):
+            return True   # the tools' files Jekyll itself leaves out: no pages of the site
+        found = next((pat for pat in self.exclude + REPOSITORY_FILES if matches(pat)), None)
+        if found is not None:
+            self.left_out.append((rel, is_dir, found))
+        return found is not None
+
+    def report_left_out(self) -> None:
+        """Every page `exclude:` (or the list of repository files) kept out, so each is accounted for."""
+        for rel, is_dir, pattern in self.left_out:
+            if pattern in REPOSITORY_FILES and pattern not in self.exclude:
+                if not is_dir and posixpath.splitext(rel)[1].lower() in PAGE_SUFFIXES:
+                    self.report.add("file", rel, 1, f"a file about the repository (`{pattern}`) rather than a page "
+                                    "of the site: not imported; copy it into content/ if the old site published it")
+                continue
+            why = f"`{pattern}` is under `exclude:` in _config.yml, so Jekyll does not publish"
+            if not is_dir:
+                if posixpath.splitext(rel)[1].lower() in PAGE_SUFFIXES:
+                    self.report.add("file", rel, 1, f"{why} it: not imported")
+                continue
+            pages = sorted(src for src, _ in walk(self.root, self.root / rel, self.report)
+                           if posixpath.splitext(src)[1].lower() in PAGE_SUFFIXES)
+            if pages:
+                shown = ", ".join(pages[:5]) + (f" and {len(pages) - 5} more" if len(pages) > 5 else "")
+                self.report.add("file", rel + "/", 1, f"{why} the {len(pages)} page{'s' if len(pages) > 1 else ''} "
+                                f"in this folder ({shown}): none imported")
 
     def read_files(self) -> None:
         cdir = str(self.config.get("collections_dir") or "").strip("/")
