@@ -181,12 +181,15 @@ def load_config(site_dir: Path, diagnostics: Diagnostics, base_url: str | None =
         diagnostics.error(name, line, "the file is not valid UTF-8 text: save it as UTF-8", code="not-utf-8")
         config.readable = False
         return config
+    repeated: list[yamlfile.YamlProblem] = []
     try:
-        data = yamlfile.load(text.replace("\r\n", "\n"))
+        data = yamlfile.load(text.replace("\r\n", "\n"), repeated=repeated)
     except yamlfile.YamlProblem as problem:
         diagnostics.error(name, problem.line, problem.message.replace("front matter", CONFIG_NAME), code="invalid-yaml")
         config.readable = False
         return config
+    for problem in repeated:   # reported, and the first value checked like any other
+        diagnostics.error(name, problem.line, problem.message, code="invalid-yaml")
     if data is None:
         data = yamlfile.LinedDict()
         data.line, data.key_lines = 1, {}

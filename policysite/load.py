@@ -223,8 +223,9 @@ def load_page(where: str, path: str | Path, config: SiteConfig, diagnostics: Dia
                           code="front-matter")
         return None
     front, front_line, body, body_line = parts
+    repeated: list[yamlfile.YamlProblem] = []
     try:
-        data = yamlfile.load(front, first_line=front_line)
+        data = yamlfile.load(front, first_line=front_line, repeated=repeated)
     except yamlfile.YamlProblem as problem:
         end = _probable_end(front)
         if end is not None and front_line + end <= problem.line:
@@ -237,6 +238,8 @@ def load_page(where: str, path: str | Path, config: SiteConfig, diagnostics: Dia
         if end is not None:
             _report_unclosed(where, front_line + end, diagnostics)
             return None
+    for problem in repeated:   # reported, and the first value checked like any other
+        diagnostics.error(where, problem.line, problem.message, code="invalid-yaml")
     if data is None:
         diagnostics.error(where, front_line, "the front matter is empty: add at least `title: ...`", code="front-matter")
         return None

@@ -79,10 +79,12 @@ _PLAIN_TAGS: dict[str, str] = {}
 _MAX_NODES = 20000
 
 
-def load(text: str, first_line: int = 1):
+def load(text: str, first_line: int = 1, repeated: list[YamlProblem] | None = None):
     """Parse one YAML document; values carry lines counted from `first_line`.
 
-    Raises YamlProblem with a line in the caller's file for anything wrong.
+    Raises YamlProblem with a line in the caller's file for anything wrong. With `repeated`
+    (a list), a key given twice is added to it instead and its first value kept, so that
+    the caller can go on to check the rest: one mistake should not hide the others.
     """
     real = _real_lines(text)
 
@@ -118,7 +120,7 @@ def load(text: str, first_line: int = 1):
         # The parser forgets comments and the `!` of a tag: the text is kept only when it has one to look for.
         source = _YAML_LINE_BREAK.split(text) if "#" in text or "!" in text else None
         try:
-            return _build(loader, node, at, counter, set(), source)
+            return _build(loader, node, at, counter, set(), source, repeated)
         except _AliasProblem as problem:
             # The node carries the anchor's line; the editor needs the `*alias`'s.
             line = _alias_line(text)
@@ -322,7 +324,8 @@ _PREFIX = "tag:yaml.org,2002:"
 _PYTHON = "tag:yaml.org,2002:python"
 
 
-def _build(loader, node, at, counter, seen: set, source: list[str] | None = None):
+def _build(loader, node, at, counter, seen: set, source: list[str] | None = None,
+           repeated: list[YamlProblem] | None = None):
     """Plain values (LinedDict, LinedList, scalars) from the node tree, refusing aliases and tags.
 
     This runs for every value of every page, so it avoids per-node overhead:
@@ -367,7 +370,7 @@ def _build(loader, node, at, counter, seen: set, source: list[str] | None = None
         out.line = line
         out.item_lines = item_lines = []
         for item in node.value:
-            out.append(_build(loader, item, at, counter, seen, source))
+            out.append(_build(loader, item, at, counter, seen, source, repeated))
             item_lines.append(at(item.start_mark.line))
         return out
     if kind is MappingNode:
@@ -380,7 +383,7 @@ def _build(loader, node, at, counter, seen: set, source: list[str] | None = None
             key_line = at(key_node.start_mark.line)
             if key_node.tag == _MERGE:
                 raise YamlProblem(key_line, "YAML merge keys (`<<`) are not allowed: write the fields out")
-            key = _build(loader, key_node, at, counter, seen, source)
+            key = _build(loader, key_node, at, counter, seen, source, repeated)
             if type(key) is not str:
                 if isinstance(key, (dict, list)):
                     raise YamlProblem(key_line, "a field name must be plain text")
@@ -388,13 +391,14 @@ def _build(loader, node, at, counter, seen: set, source: list[str] | None = None
                     # `on:`, `no:`, `~:`, `1:` as written, not YAML's reading of them (true, False, None).
                     key = key_node.value if isinstance(key_node, ScalarNode) else str(key)
             if key in out:
-                raise YamlProblem(
-                    key_line,
-                    f"`{key}` is given twice (first at line {key_lines[key]}): keep one",
-                )
+                if repeated is None:
+                    raise YamlProblem(key_line, f"`{key}` is given twice (first at line {key_lines[key]}): keep one")
+                repeated.append(YamlProblem(key_line, f"`{key}` is given twice (first at line {key_lines[key]}): "
+                                                      f"only the first is used; remove one of them"))
+                continue
             if source is not None and type(value_node) is ScalarNode and not value_node.style:
                 _refuse_tagged_text(source, key, value_node, at)
-            out[key] = _build(loader, value_node, at, counter, seen, source)
+            out[key] = _build(loader, value_node, at, counter, seen, source, repeated)
             key_lines[key] = key_line
             if source is not None:
                 comment = _comment_after(source, key_node, value_node)

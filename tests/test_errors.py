@@ -385,3 +385,24 @@ def test_unreadable_config_does_not_make_every_key_unknown(make_site):
     assert r.code == 1
     r.assert_has("site_config.yaml", 18, "error", "YAML")
     assert [p for p, _, _ in r.errors()] == ["site_config.yaml"], r.err
+
+
+# ---- one problem does not hide the others --------------------------------------
+
+def test_a_duplicate_key_does_not_hide_the_pages_other_problems(make_site):
+    r = fails_with(make_site, {P: "---\ntitle: A\ndescription: d\ntitle: B\ndate: 2024-13-01\ntitel: x\n"
+                                  "organisations: [nope]\n---\nSee [x](missing.md).\n"},
+                   P, 4, "`title` is given twice", "line 2", "first is used", "remove one")
+    r.assert_has(P, 5, "error", "not a real date")
+    r.assert_has(P, 6, "error", "titel", "did you mean `title`")
+    r.assert_has(P, 7, "error", "unknown organisation `nope`")
+    r.assert_has(P, 9, "error", "broken link", "missing.md")
+
+
+def test_a_duplicate_setting_does_not_hide_the_other_settings_problems(make_site):
+    site = make_site({"site_config.yaml": "title: T\nbase_url: not a url\ntitle: Again\n"})
+    r = build(site)
+    assert r.code == 1
+    r.assert_no_traceback()
+    r.assert_has("site_config.yaml", 3, "error", "`title` is given twice", "first is used")
+    r.assert_has("site_config.yaml", 2, "error", "base_url")

@@ -265,6 +265,14 @@ def test_yaml_problems(text, line, words):
         assert word.lower() in info.value.message.lower(), info.value.message
 
 
+def test_yaml_key_given_twice_noted_and_first_value_kept():
+    repeated = []
+    data = yamlfile.load("a: 1\nb: 2\na: 3\nx:\n  k: 1\n  k: 2\n", repeated=repeated)
+    assert data == {"a": 1, "b": 2, "x": {"k": 1}}
+    assert [(p.line, p.message.split(" (")[0]) for p in repeated] == [(3, "`a` is given twice"), (6, "`k` is given twice")]
+    assert data.line_of("a") == 1
+
+
 def test_yaml_problem_lines_offset_by_first_line():
     with pytest.raises(yamlfile.YamlProblem) as info:
         yamlfile.load("a: 1\na: 2\n", first_line=10)
