@@ -393,8 +393,8 @@ def _build(loader, node, at, counter, seen: set, source: list[str] | None = None
             if key in out:
                 if repeated is None:
                     raise YamlProblem(key_line, f"`{key}` is given twice (first at line {key_lines[key]}): keep one")
-                repeated.append(YamlProblem(key_line, f"`{key}` is given twice (first at line {key_lines[key]}): "
-                                                      f"only the first is used; remove one of them"))
+                repeated.append(YamlProblem(key_line, f"`{key}` is given twice (first at line {key_lines[key]}), so "
+                                                      "only the first is used: keep one and remove the other"))
                 continue
             if source is not None and type(value_node) is ScalarNode and not value_node.style:
                 _refuse_tagged_text(source, key, value_node, at)

@@ -392,7 +392,7 @@ def test_unreadable_config_does_not_make_every_key_unknown(make_site):
 def test_a_duplicate_key_does_not_hide_the_pages_other_problems(make_site):
     r = fails_with(make_site, {P: "---\ntitle: A\ndescription: d\ntitle: B\ndate: 2024-13-01\ntitel: x\n"
                                   "organisations: [nope]\n---\nSee [x](missing.md).\n"},
-                   P, 4, "`title` is given twice", "line 2", "first is used", "remove one")
+                   P, 4, "`title` is given twice", "line 2", "first is used", "keep one and remove the other")
     r.assert_has(P, 5, "error", "not a real date")
     r.assert_has(P, 6, "error", "titel", "did you mean `title`")
     r.assert_has(P, 7, "error", "unknown organisation `nope`")
