@@ -27,6 +27,9 @@ FIELDS = set(schema.FIELD_BY_NAME)
 # `&amp;`, `&#8217;`, `&#x2019;`: HTML in a field that is shown as plain text.
 CHARACTER_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 MAX_FILE_BYTES = 5 * 1024 * 1024
+# The kind of a page whose front matter could not be read: left out of the site, but its body is
+# still checked (stages.check_unread_bodies), so that one mistake does not hide its broken links.
+UNREAD = "unread"
 
 
 def scan_content(site_dir: Path, diagnostics: Diagnostics, skip: list[Path] = (), listing: list[str] | None = None):
@@ -230,9 +233,9 @@ def load_page(where: str, path: str | Path, config: SiteConfig, diagnostics: Dia
         end = _probable_end(front)
         if end is not None and front_line + end <= problem.line:
             _report_unclosed(where, front_line + end, diagnostics)
-        else:
-            diagnostics.error(where, problem.line, problem.message, code="invalid-yaml")
-        return None
+            return None
+        diagnostics.error(where, problem.line, problem.message, code="invalid-yaml")
+        return _unread(where, body, body_line)
     if isinstance(data, dict):
         end = _probable_end(front)
         if end is not None:
@@ -242,10 +245,10 @@ def load_page(where: str, path: str | Path, config: SiteConfig, diagnostics: Dia
         diagnostics.error(where, problem.line, problem.message, code="invalid-yaml")
     if data is None:
         diagnostics.error(where, front_line, "the front matter is empty: add at least `title: ...`", code="front-matter")
-        return None
+        return _unread(where, body, body_line)
     if not isinstance(data, dict):
         diagnostics.error(where, front_line, "the front matter must be `field: value` lines at the top level, not a list or a single value", code="invalid-yaml")
-        return None
+        return _unread(where, body, body_line)
 
     is_index = file_stem(where) == "_index" or translations.is_index(where, config)   # or `_index.cy.md`
     is_home = is_index and where.rpartition("/")[0] == "content"
@@ -262,6 +265,11 @@ def load_page(where: str, path: str | Path, config: SiteConfig, diagnostics: Dia
     page.title = page.fields.get("title", "")
     page.description = page.fields.get("description", "")
     return page
+
+
+def _unread(where: str, body: str, body_line: int) -> Page:
+    """A page whose front matter could not be read (already reported): its body alone, to check."""
+    return Page(kind=UNREAD, source=where, title=file_stem(where), body=body, body_line=body_line)
 
 
 # A line as editors write a field (`name:`, lower case) or a list item, which front matter may hold.

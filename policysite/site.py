@@ -22,7 +22,7 @@ from .consultation import LABEL_KEYS, state_at
 from .diagnostics import Diagnostics
 from .folders import LINKED_AWAY, outside_site
 from .heap import collector_paused
-from .load import file_stem, is_markdown, load_page, scan_content
+from .load import UNREAD, file_stem, is_markdown, load_page, scan_content
 from .model import Page, StaticFile
 from .schema import moment
 from .status import status_of
@@ -92,6 +92,7 @@ class Site:
     now: dt.datetime | None = None                             # the build time (clock.py)
     unreadable: set[str] = field(default_factory=set)   # Markdown sources whose errors kept them out
     clashed: set[str] = field(default_factory=set)      # pages kept out because another claims their address
+    unread_bodies: list[Page] = field(default_factory=list)   # of those, the pages whose front matter alone was unreadable
     home: Page | None = None
     topic_pages: dict[str, Page] = field(default_factory=dict)
     organisation_pages: dict[str, Page] = field(default_factory=dict)
@@ -202,8 +203,10 @@ def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dr
                 folders.add(parent)
                 parent = posixpath.dirname(parent)
             page = load(where, path, config, diagnostics)
-            if page is None:
+            if page is None or page.kind == UNREAD:
                 site.unreadable.add(where)
+                if page is not None:
+                    site.unread_bodies.append(page)
                 continue
             if page.type in config.types:
                 page.site_type_label = config.types[page.type].label

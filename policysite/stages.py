@@ -731,6 +731,8 @@ def check_links(state: BuildState) -> None:
         _links_of(state, narrow, cache.links)
         mine = {page.source for page in narrow}
         state.diagnostics.extend([Diagnostic.from_list(d) for d in cache.links.diagnostics if d[0] not in mine])
+    if narrow is None:
+        check_unread_bodies(state)
     check_front_matter_links(state, pages, state.diagnostics)
     images.size_lead_images(site, state.resolver, state.diagnostics, pages)   # lead images' sizes and checks
     state.found_links = _found_links(state, state.diagnostics.items[reported:])
@@ -739,6 +741,28 @@ def check_links(state: BuildState) -> None:
         # The paths the site claims follow from its shape alone: after an edit to bodies alone,
         # they are those of the last build, which found none in the way (it rendered every page).
         publish.check_generated_paths(site, state.diagnostics)
+
+
+def check_unread_bodies(state: BuildState) -> None:
+    """The bodies of pages whose front matter could not be read: their Markdown problems and
+    broken links, at their lines, so that fixing the front matter does not bring a second round
+    of errors. Not kept in the cache: such a page fails the build, and there are few."""
+    unread = state.site.unread_bodies
+    if not unread:
+        return
+    renderer = state.renderer or MarkdownRenderer(state.resolver, reserved_ids=state.layout_ids.reserved)
+    for page in unread:
+        rendered = renderer.render(page)
+        for problem in rendered.problems:
+            _report(state.diagnostics, page, problem)
+        lines = None
+        for index, linked, fragment in _resolved(state.resolver.outcome, page, rendered.links):
+            if fragment and not (fragment in rendered.ids if linked is page else has_id(state, linked, fragment)):
+                if lines is None:
+                    lines = link_lines(page, rendered.links)
+                where = "this page" if linked is page else (linked.source or linked.url)
+                state.diagnostics.error(page.source, lines[index], f"broken link `{rendered.links[index]}`: there is no "
+                                        f"heading or id `{fragment}` in {where}", code="broken-link")
 
 
 def _links_of(state: BuildState, pages: list[Page], record: LinkRecord) -> None:

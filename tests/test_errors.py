@@ -406,3 +406,18 @@ def test_a_duplicate_setting_does_not_hide_the_other_settings_problems(make_site
     r.assert_no_traceback()
     r.assert_has("site_config.yaml", 3, "error", "`title` is given twice", "first is used")
     r.assert_has("site_config.yaml", 2, "error", "base_url")
+
+
+@pytest.mark.parametrize("front,line", [
+    (b"---\ntitle: A\ndescription: d: with colon\n---\n", 3),   # YAML cannot read it
+    (b"---\n- title: A\n---\n", 2),                             # not `field: value` lines
+    (b"\n---\n---\n", 3),                                        # empty, after a blank line
+])
+def test_front_matter_that_cannot_be_read_does_not_hide_the_bodys_problems(make_site, front, line):
+    body = b"Intro.\n\n## Aims\n\nSee [x](missing.md), [y](q.md#nowhere) and [z](#aims).\n\n# Big\n"
+    start = front.count(b"\n") + 1   # the body's first line
+    r = fails_with(make_site, {P: front + body, "content/q.md": page("Q")}, P, line, "")
+    r.assert_has(P, start + 4, "error", "broken link", "missing.md", "there is no page")
+    r.assert_has(P, start + 4, "error", "broken link", "q.md#nowhere", "no heading or id `nowhere`")
+    r.assert_has(P, start + 6, "warning", "heading")
+    assert len(r.errors()) == 3, r.err
