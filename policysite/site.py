@@ -285,6 +285,7 @@ def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dr
             continue
         page.url = override_url(page, base + (seg or "page") + "/", diagnostics)
         page.parent = sections.get(folder)
+        _check_index_name(page, stem, sections.get(folder), diagnostics)
 
     for folder, section in sections.items():
         if folder != "content":
@@ -328,6 +329,33 @@ def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dr
     link_organisations(site, diagnostics)
     collect_aliases(site, diagnostics)
     return site
+
+
+def _check_index_name(page: Page, stem: str, section: Page | None, diagnostics: Diagnostics) -> None:
+    """`_Index.md`, `__index.md` or `index.md` (Hugo's name for a page that is its folder's) make a
+    page at `.../index/`, while the folder's address stays the automatic list: say so, at the file.
+
+    Not when the page chooses its address (`slug:`, `url:`), nor for `index.md` beside the folder's
+    own `_index.md`: that is a page called index."""
+    base, dot, rest = stem.partition(".")   # `_Index.cy`: a translation's language after the dot
+    if base == "_index" or base.lower().lstrip("_") != "index" or "slug" in page.fields or "url" in page.fields:
+        return
+    own = section is not None and section.source
+    if base == "index" and own:
+        return
+    name = "_index" + dot + rest + PurePosixPath(page.source).suffix.lower()
+    folder = posixpath.dirname(page.source)
+    where = section.url if section is not None and section.url else "the section's address"
+    if own:
+        fix = (f"{folder} already has its page, {section.source}: move what this file says into it and remove "
+               "this file, or give it a `slug:` if it is a page of its own")
+    else:
+        fix = f"rename the file to `{name}`"
+        if base.lower() == "index":   # Hugo's name: a page called index is possible too
+            fix += "; if it is meant as a page called index, give it `slug: index`"
+    diagnostics.warning(page.source, 1, f"this file is published as a page at {page.url}, and {where} shows the "
+                        "automatic list of the folder's pages: a section's own page must be named `_index.md` "
+                        f"exactly (lower case, one `_`): {fix}", code="index-name")
 
 
 def _folder_url(folder: str) -> tuple[str | None, str | None]:

@@ -284,3 +284,31 @@ def test_file_name_without_usable_letters(make_site):
     site = make_site({"content/日本語.md": page("Japanese", extra="slug: japanese")})
     out = build_ok(site)
     assert (out / "japanese/index.html").is_file()
+
+
+@pytest.mark.parametrize("name", ["_Index.md", "__index.md", "index.md", "Index.md", "_INDEX.markdown"])
+def test_a_section_page_misnamed_is_a_warning_at_the_file(make_site, name):
+    site = make_site({f"content/policy/{name}": page("Policy"), "content/policy/plan.md": page("Plan")})
+    r = build(site)
+    assert r.code == 0, r.err
+    r.assert_has(f"content/policy/{name}", 1, "warning", "/policy/index/", "/policy/ shows the automatic list",
+                 "must be named `_index.md` exactly", "rename the file to `_index.")
+    assert len(r.diagnostics) == 1, r.err
+    assert ("slug: index" in r.err) == (name.lower() == "index.md")
+    assert run("build", site, "--strict").code == 1
+
+
+def test_a_misnamed_section_page_beside_the_real_one_is_told_to_go_into_it(make_site):
+    site = make_site({"content/policy/_index.md": page("Policy", None), "content/policy/_Index.md": page("Again")})
+    r = build(site)
+    r.assert_has("content/policy/_Index.md", 1, "warning", "already has its page, content/policy/_index.md")
+
+
+@pytest.mark.parametrize("files", [
+    {"content/policy/_index.md": page("Policy", None), "content/policy/index.md": page("A-Z index")},   # a page called index
+    {"content/policy/index.md": page("A-Z index", extra="slug: index")},    # its address chosen
+    {"content/policy/_Index.md": page("Policy", extra="url: /policy-pages/")},
+    {"content/policy/indexes.md": page("Indexes")},
+])
+def test_a_page_meant_to_be_called_index_is_not_warned_about(make_site, files):
+    build_ok(make_site(files))
