@@ -142,7 +142,7 @@ def _build(options: BuildOptions, cache: BuildCache | None) -> BuildResult:
                         # changed the file after it was rendered (then read from its bytes).
                         agrees = builder.cache.index_digest if not builder.hooks_write_files else ""
                         memo.write(memo_file, inputs, output, result.diagnostics.items, result.pages, result.files,
-                                   files, builder.window, cache=agrees)
+                                   files, builder.window, cache=agrees, scheduled=result.scheduled)
                 with _timed(timings, "wait for the spare") if folder.making_spare else contextlib.nullcontext():
                     folder.finish()
             else:
@@ -257,11 +257,12 @@ def _taken_over(last: memo.Note, options: BuildOptions, folder: OutputFolder, ou
     diagnostics = Diagnostics()
     diagnostics.extend([Diagnostic.from_list(d) for d in last.diagnostics])
     result = BuildResult(diagnostics=diagnostics, output=output, pages=last.pages, files=last.files,
-                         stats={"taken_over": 1}, ok=not diagnostics.has_errors(options.strict))
+                         stats={"taken_over": 1}, ok=not diagnostics.has_errors(options.strict),
+                         scheduled=last.scheduled)
     if checked != last.outputs or memo.stamps_changed(inputs, last):   # files now old enough to trust by their stamps
         with _timed(timings, "note the output"):
             memo.write(memo_file, inputs, output, last.diagnostics, last.pages, last.files, checked, last.clock,
-                       cache=last.cache)   # the same files and the same cache: they agree as they did
+                       cache=last.cache, scheduled=last.scheduled)   # the same files and the same cache: they agree as they did
     result.timings = timings
     result.seconds = time.perf_counter() - started
     return result

@@ -54,6 +54,13 @@ def _report(result, strict: bool, quiet: bool, verb: str, fmt: str = "text",
         return 2 if result.usage_problem else 1
     errors = sum(1 for d in diagnostics if d.severity == "error")
     warnings = sum(1 for d in diagnostics if d.severity == "warning")
+    if not quiet:
+        # Not a warning: scheduling a page is allowed, and `--strict` makes every warning an
+        # error. But a typo in a year (2042) must not hide a page without a word.
+        for where, line, when in result.scheduled:
+            click.echo(f"{where}:{line}: note: not published yet: `date` is {when}, after the build time, so the "
+                       "first build on or after that date publishes it; check the date is right "
+                       "(`--future` includes the page now)", err=True)
     if not result.ok:
         click.echo(f"{verb} failed: {_count(errors, 'error')}, {_count(warnings, 'warning')}", err=True)
         return 1
@@ -69,7 +76,18 @@ def _report(result, strict: bool, quiet: bool, verb: str, fmt: str = "text",
             click.echo(f"Built {summary_line}{note} into {result.output} in {result.seconds:.2f}s", err=to_stderr)
         else:
             click.echo(f"Checked {summary_line}: no errors", err=to_stderr)
+        if result.scheduled:
+            click.echo(_left_out(result.scheduled), err=to_stderr)
     return 0
+
+
+def _left_out(scheduled: list) -> str:
+    """The summary's line for pages dated after the build time, naming a few of them."""
+    shown = [f"{where} ({when[:10]})" for where, _, when in scheduled[:5]]
+    more = f" and {len(scheduled) - 5} more" if len(scheduled) > 5 else ""
+    them = "it" if len(scheduled) == 1 else "them"
+    return (f"Left out {_count(len(scheduled), 'page')} dated after the build time: {', '.join(shown)}{more}; "
+            f"`--future` includes {them}")
 
 
 def _append(path: str, text: str) -> None:

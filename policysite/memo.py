@@ -289,6 +289,7 @@ class Note:
     # BuildCache.index_digest of the cache saved with this note, when each output's OutputRecord
     # there has the sha this note gives its file (BuildCache.noted_outputs); "" when not so known.
     cache: str = ""
+    scheduled: list[list[str | int]] = field(default_factory=list)   # BuildResult.scheduled: said again on takeover
 
     def sha(self, rel: str) -> str | None:
         known = self.outputs.get(rel)
@@ -316,10 +317,14 @@ def read(path: Path) -> Note | None:
         return None
     window = Window.from_list(data.get("clock"))
     cache = data.get("cache", "")
-    if window is None or not isinstance(cache, str):
+    scheduled = data.get("scheduled", [])
+    if window is None or not isinstance(cache, str) or not isinstance(scheduled, list) or not all(
+            isinstance(s, list) and len(s) == 3 and isinstance(s[0], str) and type(s[1]) is int and isinstance(s[2], str)
+            for s in scheduled):
         return None
     return Note(inputs=data["inputs"], output=data["output"], outputs=outputs, stamps=stamps,
-                diagnostics=diagnostics, pages=data["pages"], files=data["files"], clock=window, cache=cache)
+                diagnostics=diagnostics, pages=data["pages"], files=data["files"], clock=window, cache=cache,
+                scheduled=scheduled)
 
 
 def clock_holds(memo: Note, now) -> bool:
@@ -337,7 +342,8 @@ def plain_path(rel: str) -> bool:
 
 
 def write(path: Path, inputs: Inputs, output: Path, diagnostics: list[Diagnostic | list], pages: int, files: int,
-          outputs: dict[str, str], window: Window | None = None, cache: str = "") -> None:
+          outputs: dict[str, str], window: Window | None = None, cache: str = "",
+          scheduled: list[list[str | int]] = ()) -> None:
     """Note what the build that just finished wrote into `output`; a note that cannot be saved is skipped.
 
     `outputs`: every file of the output with its hash and, when known, its stamp. A wrong
@@ -348,7 +354,8 @@ def write(path: Path, inputs: Inputs, output: Path, diagnostics: list[Diagnostic
             "outputs": dict(sorted(outputs.items())),
             "stamps": {key: f"{_stamp_text(stamp)} {sha}" for key, (stamp, sha) in inputs.stamps.items()},
             "diagnostics": [d if isinstance(d, list) else d.as_list() for d in diagnostics],
-            "pages": pages, "files": files, "clock": (window or Window()).as_list(), "cache": cache}
+            "pages": pages, "files": files, "clock": (window or Window()).as_list(), "cache": cache,
+            "scheduled": list(scheduled)}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + f".tmp-{os.getpid()}")

@@ -99,6 +99,8 @@ class BuildResult:
     output: Path | None = None
     output_problem: str | None = None
     usage_problem: bool = False   # the output folder given cannot be used: exit 2
+    # Pages left out as dated after the build time: [source, line of `date:`, the date], for the summary.
+    scheduled: list[list[str | int]] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)   # seconds per stage, for `--timings`
 
@@ -1823,7 +1825,14 @@ def result_of(state: BuildState, ok: bool) -> BuildResult:
     state.files = files
     return BuildResult(diagnostics=state.diagnostics, ok=ok, site=site, pages=len(site.pages) if ok and site else 0,
                        rendered=stats["rendered"], files=files, output=state.output, stats=stats,
-                       timings=dict(state.timings))
+                       timings=dict(state.timings), scheduled=scheduled_pages(site))
+
+
+def scheduled_pages(site: Site | None) -> list[list[str | int]]:
+    """[source, line of `date:`, the date] of each page left out as dated after the build time."""
+    if site is None:
+        return []
+    return [[source, page.lines.get("date", 1), page.date.isoformat()] for source, page in sorted(site.scheduled.items())]
 
 
 # -- serve's quick rebuild ---------------------------------------------------

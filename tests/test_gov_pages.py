@@ -348,6 +348,22 @@ def test_a_page_dated_after_the_build_time_is_left_out_until_future(make_site):
     assert (built(site, env=epoch(2026, 6, 1, 8, 0)) / "later/index.html").is_file()
 
 
+def test_a_page_left_out_as_dated_after_the_build_time_is_named_not_warned_about(make_site):
+    site = scheduled_site(make_site)
+    later = "content/later.md:4: note: not published yet: `date` is 2026-06-01T09:00:00+01:00, after the build time"
+    summary = "Left out 1 page dated after the build time: content/later.md (2026-06-01); `--future` includes it"
+    for args in (("build",), ("build",), ("check", "--strict")):   # the second build takes the first's output over
+        r = run(*args, site, env=epoch(2026, 3, 1))
+        assert r.code == 0, r.err
+        assert r.diagnostics == [], r.err          # a note: neither a warning nor, with --strict, an error
+        assert later in r.err and "`--future` includes the page now" in r.err, r.err
+        assert summary in r.out, r.out
+    r = run("build", site, "--quiet", env=epoch(2026, 3, 1))
+    assert r.err == "" and r.out == ""
+    r = run("build", site, "--future", env=epoch(2026, 3, 1))
+    assert "note:" not in r.err and "Left out" not in r.out
+
+
 def test_a_link_to_a_scheduled_page_is_treated_like_a_link_to_a_draft(make_site):
     site = scheduled_site(make_site, link=True)
     r = run("build", site, env=epoch(2026, 3, 1))
