@@ -195,6 +195,7 @@ def _build_site(site_dir: Path, config: SiteConfig, diagnostics: Diagnostics, dr
 
     folders: set[str] = {"content"} if (site_dir / "content").is_dir() else set()
     loaded: list[Page] = []
+    check_names([where for where, _ in entries], diagnostics)
     for where, path in entries:
         if is_markdown(where):
             # Folders holding pages are sections; folders holding only files are not.
@@ -356,6 +357,42 @@ def _check_index_name(page: Page, stem: str, section: Page | None, diagnostics: 
     diagnostics.warning(page.source, 1, f"this file is published as a page at {page.url}, and {where} shows the "
                         "automatic list of the folder's pages: a section's own page must be named `_index.md` "
                         f"exactly (lower case, one `_`): {fix}", code="index-name")
+
+
+# Names Windows keeps for devices, whatever their case and extension (`nul.txt`, `CON.md`).
+_DEVICE_NAMES = {"con", "prn", "aux", "nul"} | {f"{kind}{n}" for kind in ("com", "lpt") for n in range(1, 10)}
+_NOT_ON_WINDOWS = re.compile(r'[<>:"|?*\x00-\x1f]')
+
+
+def windows_name_problem(name: str) -> str | None:
+    """Why a file or folder of this name cannot be checked out on Windows, or None."""
+    if name.partition(".")[0].rstrip(" ").lower() in _DEVICE_NAMES:
+        return f"`{name.partition('.')[0]}` is a name Windows keeps for a device, even with an extension"
+    bad = _NOT_ON_WINDOWS.search(name)
+    if bad:
+        shown = f"`{bad.group()}`" if bad.group().isprintable() else f"U+{ord(bad.group()):04X}"
+        return f"Windows does not allow {shown} in a name"
+    if name.endswith((".", " ")):
+        return f"Windows does not allow a name that ends in a {'dot' if name.endswith('.') else 'space'}"
+    return None
+
+
+def check_names(paths: list[str], diagnostics: Diagnostics) -> None:
+    """A warning at each file or folder (once) under content/ or assets/ whose name Windows cannot hold:
+    the site's repository could not be checked out there, so an editor on Windows could not work on it."""
+    seen: set[str] = set()
+    for rel in paths:
+        parts = rel.split("/")
+        for depth in range(1, len(parts)):   # not `content` or `assets` itself
+            where = "/".join(parts[:depth + 1])
+            if where in seen:
+                continue
+            seen.add(where)
+            why = windows_name_problem(parts[depth])
+            if why:
+                what = "file" if depth == len(parts) - 1 else "folder"
+                diagnostics.warning(where, 1, f"this {what} cannot be checked out on Windows: {why}; rename it, with "
+                                    "letters, digits and hyphens, and change the links to it", code="file-name")
 
 
 def _folder_url(folder: str) -> tuple[str | None, str | None]:
@@ -591,7 +628,12 @@ def collect_assets(site: Site, diagnostics: Diagnostics | None = None) -> None:
                 diagnostics.error("assets", 1, LINKED_AWAY, code="bad-symlink")
             continue
         root_real = root.resolve()
-        for path in sorted(root.rglob("*")):
+        paths = sorted(root.rglob("*"))
+        if prefix == "assets" and diagnostics is not None:
+            check_names([f"assets/{p.relative_to(root).as_posix()}" for p in paths
+                         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)],
+                        diagnostics)
+        for path in paths:
             if any(part.startswith(".") for part in path.relative_to(root).parts):
                 continue
             if path.is_symlink() and prefix == "assets":

@@ -312,3 +312,43 @@ def test_a_misnamed_section_page_beside_the_real_one_is_told_to_go_into_it(make_
 ])
 def test_a_page_meant_to_be_called_index_is_not_warned_about(make_site, files):
     build_ok(make_site(files))
+
+
+@pytest.mark.parametrize("rel,words", [
+    ("content/CON.md", ("`CON` is a name Windows keeps for a device",)),
+    ("content/aux.md", ("`aux` is a name Windows keeps",)),
+    ("content/files/nul.txt", ("`nul` is a name Windows keeps",)),
+    ("content/lpt1.pdf", ("`lpt1`",)),
+    ('content/say "hi".md', ('Windows does not allow `"`',)),
+    ("content/why?.md", ("`?`",)),
+    ("content/all*.md", ("`*`",)),
+    ("content/<b>.md", ("`<`",)),
+    ("content/a|b.pdf", ("`|`",)),
+    ("content/report.", ("ends in a dot",)),
+    ("content/report.pdf ", ("ends in a space",)),
+    ("assets/aux.css", ("`aux`",)),
+    ("assets/images/chart?.png", ("`?`",)),
+])
+def test_a_name_windows_cannot_hold_is_a_warning_at_the_file(make_site, rel, words):
+    text = page("A page") if rel.endswith(".md") else "x\n"
+    r = build(make_site({rel: text}))
+    assert r.code == 0, r.err
+    r.assert_has(rel, 1, "warning", "cannot be checked out on Windows", *words, "rename it")
+    assert len(r.warnings()) == 1, r.err
+
+
+def test_a_folder_windows_cannot_hold_is_one_warning_at_the_folder(make_site):
+    r = build(make_site({"content/q&a?/one.md": page("One"), "content/q&a?/two.md": page("Two")}))
+    r.assert_has("content/q&a?", 1, "warning", "this folder cannot be checked out on Windows", "`?`")
+    assert len(r.warnings()) == 1, r.err
+
+
+def test_a_colon_in_a_name_is_a_warning_at_the_file(make_site):
+    r = build(make_site({"content/plan: 2024.md": page("Plan")}))   # the path holds `:`, so read as text
+    assert r.code == 0, r.err
+    assert "content/plan: 2024.md:1: warning: this file cannot be checked out on Windows: Windows does not allow `:`" in r.err
+
+
+def test_ordinary_names_are_not_warned_about(make_site):
+    build_ok(make_site({"content/console.md": page("Console"), "content/auxiliary/nullify.md": page("Nullify"),
+                        "content/com10.md": page("Com10"), "assets/con-tents.css": "x\n"}))
