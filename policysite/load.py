@@ -27,6 +27,8 @@ FIELDS = set(schema.FIELD_BY_NAME)
 # `&amp;`, `&#8217;`, `&#x2019;`: HTML in a field that is shown as plain text.
 CHARACTER_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 MAX_FILE_BYTES = 5 * 1024 * 1024
+# Control characters other than tab and line breaks (which a value's spaces fold away).
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f]")
 # The kind of a page whose front matter could not be read: left out of the site, but its body is
 # still checked (stages.check_unread_bodies), so that one mistake does not hide its broken links.
 UNREAD = "unread"
@@ -478,6 +480,14 @@ def check_text(value, key: str, line: int, where: str, diagnostics: Diagnostics,
     elif not value.strip():
         diagnostics.error(where, line, f"`{key}` is empty: write the {key}", code="empty-field")
     else:
+        if CONTROL_CHARACTER.search(value):
+            # Pasted from another program, or written as `"\u0001"`: invisible, and not allowed in HTML or feeds.
+            shown = ", ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(CONTROL_CHARACTER.findall(value)))
+            many = "s" if "," in shown else ""
+            diagnostics.warning(where, line, f"`{key}` contains the control character{many} {shown}, which cannot be "
+                                             f"seen and is left out of the page: remove {'them' if many else 'it'} "
+                                             "(retype the text around it if you cannot find it)", code="control-character")
+            value = CONTROL_CHARACTER.sub("", value)
         text = " ".join(value.split())
         if decode and CHARACTER_REFERENCE.search(text):
             decoded = " ".join(html.unescape(text).split())

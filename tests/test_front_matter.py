@@ -396,3 +396,19 @@ def test_other_systems_name_that_is_not_the_field_is_only_unknown(make_site, lin
     r = build(site)
     assert r.code == 0, r.err
     r.assert_has(P, 3 + len(lines), "warning", "unknown field `published`", "extra:")
+
+
+def test_a_control_character_in_a_text_value_is_a_warning_at_its_line(make_site):
+    # Written as escapes here, as YAML allows in double quotes; pasted raw, YAML itself refuses them.
+    site = make_site({"content/a.md": '---\ntitle: "Budget\\u0001 2024"\ndescription: "Plans\\x7f and \\x02\\x1b"\n'
+                                      'change_history:\n  - date: 2024-01-01\n    note: "First\\u0085 published\\u0007"\n'
+                                      '---\nText.\n'})
+    r = build(site)
+    assert r.code == 0, r.err
+    r.assert_has("content/a.md", 2, "warning", "`title` contains the control character U+0001", "remove it")
+    r.assert_has("content/a.md", 3, "warning", "control characters U+007F, U+0002, U+001B", "remove them")
+    r.assert_has("content/a.md", 6, "warning", "`change_history.note`", "U+0007")
+    assert len(r.warnings()) == 3, r.err   # U+0085, a line break to YAML, is a space
+    doc = html_of(site / "_site", "a/index.html")
+    assert doc.find("h1").text() == "Budget 2024"
+    assert run("build", site, "--strict").code == 1

@@ -8,7 +8,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import build_fails, build_ok, html_of, page
+from conftest import build_fails, build_ok, html_of, page, run
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -228,9 +228,14 @@ def test_control_characters_pasted_into_front_matter_leave_the_feeds_and_sitemap
     # feed reader refuse the whole feed. They are invisible, so they are left out of the XML.
     title = "Ctl \x01\x08 \x1b[31m end"
     site = make_site({"content/a.md": page(json.dumps(title), json.dumps("Desc \x0b nul"), extra="date: 2001-01-01")})
-    out = build_ok(site)
+    r = run("build", site)
+    assert r.code == 0, r.err
+    # Each is named at its field's line, and left out of the page too.
+    r.assert_has("content/a.md", 2, "warning", "control characters U+0001, U+0008, U+001B")
+    r.assert_has("content/a.md", 3, "warning", "control character U+000B")
+    out = site / "_site"
     entry = parse_feed(out, "feed.xml").find(f"{ATOM}entry")
-    assert entry.find(f"{ATOM}title").text == "Ctl  [31m end"
+    assert entry.find(f"{ATOM}title").text == "Ctl [31m end"
     assert " ".join(entry.find(f"{ATOM}summary").text.split()) == "Desc nul"
     ET.parse(out / "sitemap.xml")
 
