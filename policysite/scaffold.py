@@ -32,7 +32,7 @@ from . import schema
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .diagnostics import Diagnostics
 from .folders import outside_site
-from .site import folder_title
+from .site import folder_title, windows_name_problem
 
 THEME_ARCHETYPES = Path(__file__).parent / "theme" / "archetypes"
 PLACEHOLDER = re.compile(r"\{(title|description|date|type|government)\}")
@@ -128,6 +128,12 @@ def new_page(site_dir: Path, path: str, type_key: str) -> int:
     if not inside:
         click.echo(f"error: {path} is not inside {site_dir / 'content'}: new pages go under content/, such as content/policy/new-page.md", err=True)
         return 2
+    for part in target.resolve().relative_to(content).parts:
+        why = windows_name_problem(part)
+        if why:   # `check` would warn about it: better not made at all
+            click.echo(f"error: {path} cannot be checked out on Windows ({why}): choose a name with letters, digits "
+                       "and hyphens (nothing was changed)", err=True)
+            return 2
     if target.exists():
         click.echo(f"error: {target} already exists: choose another name (nothing was changed)", err=True)
         return 1
