@@ -549,6 +549,15 @@ class _Environment(jinja2.sandbox.SandboxedEnvironment):
     context_class = _Context
     escape_output = staticmethod(_escape_output)
 
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - the sandbox's own signature
+        """As the sandbox calls, but `t(…)` (a Translator, ours, which only looks words up) at once:
+        it is called hundreds of times a page, and both checks would pass it anyway."""
+        if type(__obj) is Translator:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            return __obj(*args, **kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
     def shared_include(self, ctx, name: str, local: dict, parent: str) -> str:
         """`{% include name %}` of a layout in _SHARED_KEYS; Templates puts its own in place."""
         return _include(self, ctx, name, local, parent)
