@@ -74,14 +74,19 @@ def call(app: DevSite, raw: str, host: str = "127.0.0.1:8000"):
     return got["status"], got["headers"], body
 
 
-@pytest.fixture
-def dev(tmp_path):
+def built_dev_site(tmp_path, host: str = "127.0.0.1") -> DevSite:
+    """The test site, built once, served as `serve --host HOST` would serve it."""
     site = make(tmp_path)
     out = tmp_path / "out"
     out.mkdir()
-    app = DevSite(site, "127.0.0.1", 8000, drafts=False, output=out)
+    app = DevSite(site, host, 8000, drafts=False, output=out)
     assert app.rebuild(), app.problems
     return app
+
+
+@pytest.fixture
+def dev(tmp_path):
+    return built_dev_site(tmp_path)
 
 
 # -- DevSite, in process ---------------------------------------------------------
@@ -166,12 +171,7 @@ def test_requests_to_another_name_are_refused(dev, host):
 
 
 def test_a_server_listening_beyond_this_machine_answers_any_name(tmp_path):
-    site = make(tmp_path)
-    out = tmp_path / "out"
-    out.mkdir()
-    app = DevSite(site, "0.0.0.0", 8000, drafts=False, output=out)
-    assert app.rebuild(), app.problems
-    assert call(app, "/policy/plan/", host="laptop.example:8000")[0] == 200
+    assert call(built_dev_site(tmp_path, "0.0.0.0"), "/policy/plan/", host="laptop.example:8000")[0] == 200
 
 
 def test_the_error_page_escapes_what_it_shows():
