@@ -239,6 +239,8 @@ def load_page(where: str, path: str | Path, config: SiteConfig, diagnostics: Dia
         diagnostics.error(where, problem.line, problem.message, code="invalid-yaml")
         return _unread(where, body, body_line)
     if isinstance(data, dict):
+        # Read as fields, page text may still be what follows a missing `---`, up to a rule further on
+        # (`_is_field` tells a sentence from a field, quoted or of a few words: `Review date: 2024`).
         end = _probable_end(front)
         if end is not None:
             _report_unclosed(where, front_line + end, diagnostics)
@@ -285,10 +287,12 @@ def _is_field(line: str) -> bool:
     that is not in lower case (nor a field's name in capitals), with a sentence after it."""
     if _FIELD_LIKE.match(line):
         return True
+    if line[:1] in "'\"":   # a quoted name (`"location": London`): only YAML writes one
+        return re.match(r"""^(?:"[^"]*"|'[^']*')\s*:(?:\s|$)""", line) is not None
     name, colon, value = line.partition(":")
-    if not colon or value[:1] not in ("", " ", "\t") or name[:1] in "'\"[{":
+    if not colon or value[:1] not in ("", " ", "\t") or name[:1] in "[{":
         return False
-    if " " in name.strip():
+    if len(name.split()) > 3:   # a clause, not a name (`Review date:` is one)
         return False
     if name.lower() in FIELDS or schema.misspelling_of(name, FIELDS):
         return True
@@ -392,7 +396,8 @@ def check_fields(data, where: str, config: SiteConfig, diagnostics: Diagnostics,
             required = spec.required_for(page_type) and not (spec.optional_on_index and is_index)
             if key == "title" and is_home:
                 out["title"] = config.title      # a home page without a title takes the site's
-            elif key in data and spec.kind == schema.TEXT and data.comment_after(key):
+            elif required and key in data and spec.kind == schema.TEXT and data.comment_after(key):
+                # Only where a value must be: `location: # to confirm` is an optional field left empty, with a note.
                 comment = data.comment_after(key)[0]
                 err(key, f"`{key}` is empty: `#` starts a note, so what follows it is not the {key.replace('_', ' ')}; "
                          f"a value starting with `#` must be in quotes: `{key}: {yamlfile.quoted(comment)}`",

@@ -369,6 +369,21 @@ def test_missing_closing_line_is_reported_where_it_belongs(make_site, body):
     assert len(r.diagnostics) == 1, r.err
 
 
+@pytest.mark.parametrize("field", ['"location": London', "Review date: 2024"])
+def test_a_quoted_or_two_word_field_after_a_blank_line_is_a_field(make_site, field):
+    # Not page text after a missing `---`: the page builds, with the field's own warning as before.
+    site = make_site({P: f"---\ntitle: t\ndescription: d\n\n{field}\n---\n\nBody.\n"})
+    r = build(site)
+    assert r.code == 0, r.err
+    assert "no line `---`" not in r.err and [line for path, line, _ in r.warnings() if path == P] == [5]
+
+
+def test_an_optional_field_left_empty_with_a_note_is_fine(make_site):
+    site = make_site({P: "---\ntitle: t\ndescription: d\ntype: speech\nlocation: # to confirm\n---\n\nBody.\n"})
+    r = build(site)
+    assert r.code == 0 and "location" not in r.err, r.err
+
+
 def test_blank_lines_and_long_values_in_front_matter_are_fine(make_site):
     site = make_site({P: "---\ntitle: t\n\ndescription: >\n  One.\n\n  Two.\n\n# Dates\ndate: 2020-01-01\n"
                          'extra:\n  note: "First part.\n\nSecond part."\ntopics:\n\n- public-health\n\n'
