@@ -58,9 +58,13 @@ def _report(result, strict: bool, quiet: bool, verb: str, fmt: str = "text",
         # Not a warning: scheduling a page is allowed, and `--strict` makes every warning an
         # error. But a typo in a year (2042) must not hide a page without a word.
         for where, line, when in result.scheduled:
-            click.echo(f"{where}:{line}: note: not published yet: `date` is {when}, after the build time, so the "
-                       "first build on or after that date publishes it; check the date is right "
-                       "(`--future` includes the page now)", err=True)
+            message = (f"not published yet: `date` is {when}, after the build time, so the first build on or "
+                       "after that date publishes it; check the date is right (`--future` includes the page now)")
+            if fmt == "github":   # beside the editor's change, as a notice: it fails nothing
+                click.echo(f"::notice file={formats.github_property(formats.repository_path(site_dir, where))},"
+                           f"line={line},title=not-published-yet::{formats.github_data(message)}")
+            else:
+                click.echo(f"{where}:{line}: note: {message}", err=True)
     if not result.ok:
         click.echo(f"{verb} failed: {_count(errors, 'error')}, {_count(warnings, 'warning')}", err=True)
         return 1

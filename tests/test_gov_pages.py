@@ -362,6 +362,12 @@ def test_a_page_left_out_as_dated_after_the_build_time_is_named_not_warned_about
     assert r.err == "" and r.out == ""
     r = run("build", site, "--future", env=epoch(2026, 3, 1))
     assert "note:" not in r.err and "Left out" not in r.out
+    # In a workflow, a notice on the page's date line: beside the editor's change, failing nothing.
+    r = run("check", site, "--format", "github", env=epoch(2026, 3, 1))
+    assert r.code == 0, r.err
+    notices = [line for line in r.out.splitlines() if line.startswith("::notice ")]
+    assert len(notices) == 1 and "line=4,title=not-published-yet::not published yet: `date` is 2026-06-01" in notices[0]
+    assert "later.md" in notices[0] and "note:" not in r.err
 
 
 def test_a_link_to_a_scheduled_page_is_treated_like_a_link_to_a_draft(make_site):
