@@ -877,3 +877,12 @@ def test_pages_jekyll_excludes_are_listed_with_the_reason(tmp_path):
     assert "- CONTRIBUTING.md:1: a file about the repository (`CONTRIBUTING*`) rather than a page of the site" in report
     assert "node_modules" not in report      # the tools' own folders hold no pages of the site
     assert "4 files not imported" in result.out
+
+
+def test_the_summary_counts_one_of_a_kind_in_the_singular():
+    from policysite.importer.report import COUNTED, KINDS, counted
+    assert counted("setting", 1) == "1 setting not carried over"
+    assert counted("nav", 1) == "1 menu entry not kept in `nav:`"
+    assert counted("file", 3) == "3 files not imported"
+    # Every kind the summary line counts is worded both ways.
+    assert set(KINDS) - {"language", "note", "presentational", "heading"} <= set(COUNTED)

@@ -32,6 +32,32 @@ KINDS = {
 }
 
 
+# How the summary line counts each kind: (many, one).
+COUNTED = {
+    "link": ("links left as written", "link left as written"),
+    "tag": ("template tags left in place", "template tag left in place"),
+    "address": ("addresses that could not be kept", "address that could not be kept"),
+    "alias": ("old addresses not kept", "old address not kept"),
+    "attribute": ("kramdown attribute lists kept", "kramdown attribute list kept"),
+    "title": ("titles made from file names", "title made from a file name"),
+    "description": ("pages without a description", "page without a description"),
+    "description-made": ("descriptions made from the page's opening", "description made from the page's opening"),
+    "image": ("images without alt text", "image without alt text"),
+    "front-matter": ("pages whose front matter could not be read", "page whose front matter could not be read"),
+    "date": ("dates that could not be read", "date that could not be read"),
+    "date-order": ("last-changed dates earlier than the page's date", "last-changed date earlier than the page's date"),
+    "nav": ("menu entries not kept in `nav:`", "menu entry not kept in `nav:`"),
+    "file": ("files not imported", "file not imported"),
+    "setting": ("settings not carried over", "setting not carried over"),
+}
+
+
+def counted(kind: str, n: int) -> str:
+    """`3 files not imported`, `1 file not imported`."""
+    many, one = COUNTED.get(kind) or (KINDS[kind].split(" (")[0].lower(),) * 2
+    return f"{n} {one if n == 1 else many}"
+
+
 # What `check` calls the problems an import item also is, so each is listed once, at check's line.
 CHECK_CODES = {"link": "broken-link", "tag": "template-tag", "description": "missing-field"}
 ROOT = "/"               # Item.group of a link to a file at the site's root
@@ -144,7 +170,7 @@ class Report:
         waiting = Counter(item.kind for item in self.items if item.kind not in ("language", "note", "presentational", "heading"))
         if waiting:
             lines.append(("Left for a person: " if in_report else "Left for a person (see IMPORT-REPORT.md): ")
-                         + ", ".join(f"{n} {KINDS[k].split(' (')[0].lower()}" for k, n in waiting.items()))
+                         + ", ".join(counted(k, n) for k, n in waiting.items()))
         return "\n".join(lines)
 
     def markdown(self) -> str:
