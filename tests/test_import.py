@@ -886,3 +886,18 @@ def test_the_summary_counts_one_of_a_kind_in_the_singular():
     assert counted("file", 3) == "3 files not imported"
     # Every kind the summary line counts is worded both ways.
     assert set(KINDS) - {"language", "note", "presentational", "heading"} <= set(COUNTED)
+
+
+def test_a_jekyll_site_configured_in_toml_is_read(tmp_path):
+    write_tree(tmp_path / "src", {
+        "_config.toml": 'title = "Agency of Testing"\nurl = "https://www.example.gov"\nexclude = ["drafts"]\n',
+        "about.md": "---\ntitle: About\ndescription: About us.\n---\nAbout us.\n",
+        "drafts/plan.md": "---\ntitle: Plan\n---\nNot yet.\n",
+    })
+    dest = tmp_path / "out"
+    result = do_import("jekyll", tmp_path / "src", dest)
+    assert result.code == 0, result.err
+    config = (dest / "site_config.yaml").read_text()
+    assert "Agency of Testing" in config and "https://www.example.gov" in config
+    assert "under `exclude:` in _config.toml" in (dest / "IMPORT-REPORT.md").read_text()
+    assert not (dest / "content/drafts").exists()

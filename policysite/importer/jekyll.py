@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,21 +78,23 @@ class JekyllReader:
         self.root = root
         self.report = report
         self.site = SourceSite(kind="jekyll", root=root, taxonomies=["tags", "categories"])
+        self.config_name = "_config.yml"   # the one read_config finds, for the report
         self.config = self.read_config()
         self.posts: list[SourcePage] = []
         self.summary_divider = _separator(self.config.get("excerpt_separator"))
 
     def read_config(self) -> dict:
-        for name in ("_config.yml", "_config.yaml"):
+        for name in ("_config.yml", "_config.yaml", "_config.toml"):   # Jekyll reads TOML too
             path = self.root / name
             if path.is_file():
+                self.config_name = name
                 text, problem = read_text(path)
                 if text is None:
                     self.report.config_unread(name, 1, problem or "cannot read the file", SETTINGS)
                     return {}
                 try:
-                    data = yaml.safe_load(text)
-                except (yaml.YAMLError, RecursionError) as exc:
+                    data = tomllib.loads(text) if name.endswith(".toml") else yaml.safe_load(text)
+                except (yaml.YAMLError, RecursionError, tomllib.TOMLDecodeError, ValueError) as exc:
                     line, why = syntax_problem(exc, text)
                     self.report.config_unread(name, line, why, SETTINGS)
                     return {}
@@ -138,12 +141,12 @@ class JekyllReader:
                 "defaults", "exclude", "include", "collections_dir"}
         dropped = sorted(k for k in cfg if k not in kept)
         if dropped:
-            self.report.add("setting", "_config.yml", 1, "settings with no equivalent here (kept only in the source): "
+            self.report.add("setting", self.config_name, 1, "settings with no equivalent here (kept only in the source): "
                             + ", ".join(f"`{k}`" for k in dropped))
         used_defaults = sorted({k for d in self.defaults if isinstance(d, dict) and isinstance(d.get("values"), dict)
                                 for k in d["values"] if k not in ("permalink", "published")})
         if used_defaults:
-            self.report.add("setting", "_config.yml", 1, "`defaults:` values not written onto each page: "
+            self.report.add("setting", self.config_name, 1, "`defaults:` values not written onto each page: "
                             + ", ".join(f"`{k}`" for k in used_defaults))
         return site
 
@@ -178,7 +181,7 @@ class JekyllReader:
                     self.report.add("file", rel, 1, f"a file about the repository (`{pattern}`) rather than a page "
                                     "of the site: not imported; copy it into content/ if the old site published it")
                 continue
-            why = f"`{pattern}` is under `exclude:` in _config.yml, so Jekyll does not publish"
+            why = f"`{pattern}` is under `exclude:` in {self.config_name}, so Jekyll does not publish"
             if not is_dir:
                 if posixpath.splitext(rel)[1].lower() in PAGE_SUFFIXES:
                     self.report.add("file", rel, 1, f"{why} it: not imported")
@@ -207,7 +210,7 @@ class JekyllReader:
             self.add_page_or_file(src, path)
         skipped = [label for label, s in self.collections.items() if not s.get("output")]
         for label in skipped:
-            self.report.add("file", "_config.yml", 1, f"the collection `{label}` has no `output: true`: "
+            self.report.add("file", self.config_name, 1, f"the collection `{label}` has no `output: true`: "
                             "Jekyll publishes no pages from it, so none were imported")
 
     def _read_page(self, src: str, path: Path, url: str | None = None) -> SourceText | None:
@@ -429,7 +432,7 @@ class JekyllReader:
         sources = []
         for key in NAV_KEYS:
             if isinstance(self.config.get(key), list):
-                sources.append((f"_config.yml `{key}`", self.config[key]))
+                sources.append((f"{self.config_name} `{key}`", self.config[key]))
         for name in ("navigation", "nav", "menu", "main_navigation", "header"):
             for suffix in (".yml", ".yaml"):
                 path = data_dir / (name + suffix)
