@@ -99,24 +99,25 @@ def test_hooks_give_the_same_output_from_worker_processes(make_site, tmp_path):
     assert 'content="Page 79 is one of 82 written pages"' in (two / "p079/index.html").read_text()
 
 
-def test_a_hook_that_raises_in_a_worker_is_reported_at_its_line(make_site):
+def _built_with_a_failing_html_hook(make_site, condition: str):
+    """80 pages (so worker processes render them) and an on_page_html hook that raises when `condition` holds."""
     pages = {f"content/p{i:03}.md": page(f"Page {i}") for i in range(80)}
     site = hooked_site(make_site, hook="def on_page_html(html, page):\n"
-                                       "    if page.title == 'Page 77':\n"
+                                       f"    if {condition}:\n"
                                        "        raise RuntimeError('broken')\n", extra_files=pages)
     result = run("build", site, "-j", "2")
     assert result.code == 1
-    result.assert_has("hooks/dept.py", 3, "error", "on_page_html", "content/p077.md", "broken")
     result.assert_no_traceback()
+    return result
+
+
+def test_a_hook_that_raises_in_a_worker_is_reported_at_its_line(make_site):
+    result = _built_with_a_failing_html_hook(make_site, "page.title == 'Page 77'")
+    result.assert_has("hooks/dept.py", 3, "error", "on_page_html", "content/p077.md", "broken")
 
 
 def test_a_hook_that_fails_on_many_pages_is_one_error_naming_the_first_and_how_many(make_site):
-    pages = {f"content/p{i:03}.md": page(f"Page {i}") for i in range(80)}
-    site = hooked_site(make_site, hook="def on_page_html(html, page):\n"
-                                       "    if page.title.startswith('Page 7'):\n"
-                                       "        raise RuntimeError('broken')\n", extra_files=pages)
-    result = run("build", site, "-j", "2")
-    assert result.code == 1
+    result = _built_with_a_failing_html_hook(make_site, "page.title.startswith('Page 7')")
     assert [e for e in result.errors() if e[0] == "hooks/dept.py"] == [
         ("hooks/dept.py", 3, "`on_page_html` failed while building content/p007.md: RuntimeError: broken "
                              "(and on 10 more pages)")], result.err
