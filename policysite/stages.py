@@ -1403,31 +1403,31 @@ def render_pages(state: BuildState, jobs: list[tuple[str, Any]], alongside: Call
         sink.wrote([result[0] for result in done if result[3] is None])
     outputs = {}
     rendered = 0
-    layout_errors: dict[tuple[str, int, str], list] = {}   # each mistake: [the first page it failed, how many]
-    hook_errors: dict[tuple[str, int, str], list] = {}     # each failure, its page left out: [the first page, how many]
+    # One mistake in a layout, or one way a hook fails, fails every page it meets: each is said once, at
+    # its line, with the first page and how many (each page still fails the build, and is rendered
+    # again by the next). PageWork.render gives (file, line, message, page); a hook's message names the
+    # page itself, so it is grouped with the page taken out.
+    failures: dict[tuple[str, str, int, str], list] = {}   # (code, file, line, message) -> [first page, how many]
     for path, key, sha, error, did_render, links in results:
         if error is not None:
-            if len(error) == 4 and _is_hook(state, error):   # a hook's (PageWork.render): its page named in it
-                where, line, message, page_where = error
-                key_message = message.replace(page_where, "\0") if page_where else message
-                hook_errors.setdefault((where, line, key_message), [page_where, 0])[1] += 1
-            elif len(error) == 4:   # a layout's (PageWork.render)
-                layout_errors.setdefault(error[:3], [error[3], 0])[1] += 1
+            where, line, message, page_where = error
+            if _is_hook(state, error):
+                group = ("hook-failed", where, line, message.replace(page_where, "\0") if page_where else message)
             else:
-                state.diagnostics.error(*error, code="hook-failed" if _is_hook(state, error) else "layout-error")
+                group = ("layout-error", where, line, message)
+            failures.setdefault(group, [page_where, 0])[1] += 1
             continue
         record = kept.get(path)
         outputs[path] = record if record is not None else OutputRecord(ctx=key or "", sha=sha, links=links)
         state.written.append(path)
         rendered += did_render
-    # One mistake in a layout fails every page that uses it: said once, at its line, with how many
-    # (each of those pages still fails the build and is rendered again by the next one).
-    for (where, line, message), (first, count) in layout_errors.items():
-        pages = f"while building {first}" if count == 1 else f"while building {first} first; on {count} pages in all"
-        state.diagnostics.error(where, line, f"{message} ({pages})", code="layout-error")
-    for (where, line, message), (first, count) in hook_errors.items():
-        more = "" if count == 1 else f" (and on {count - 1} more page{'s' if count > 2 else ''})"
-        state.diagnostics.error(where, line, message.replace("\0", first) + more, code="hook-failed")
+    for (code, where, line, message), (first, count) in failures.items():
+        if code == "hook-failed":
+            more = "" if count == 1 else f" (and on {count - 1} more page{'s' if count > 2 else ''})"
+            state.diagnostics.error(where, line, message.replace("\0", first) + more, code=code)
+        else:
+            pages = f"while building {first}" if count == 1 else f"while building {first} first; on {count} pages in all"
+            state.diagnostics.error(where, line, f"{message} ({pages})", code=code)
     state.written += unread
     if subset or state.failed():
         # A FolderSink has already written some of these in place: remember what is there
